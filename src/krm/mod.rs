@@ -1,0 +1,7 @@
+//! The KRM wire format: ResourceList in and out, items, results.
+
+pub mod item;
+pub mod results;
+
+pub use item::{Item, Origin};
+pub use results::{has_errors, FieldRef, FileRef, KrmResult, ResourceRef, Severity};

@@ -1,0 +1,198 @@
+//! Structured results in the KRM functions spec v1 list form.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How serious a result is; any `Error` makes the function exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something will fail at deploy time, or the input cannot be processed.
+    Error,
+    /// Something the user should look at; the output is still written.
+    Warning,
+    /// A change made, or a summary.
+    Info,
+}
+
+/// The resource a result is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRef {
+    /// `apiVersion` of the resource.
+    pub api_version: String,
+    /// `kind` of the resource.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// The field a result is about, with `spec.ports[0].port` style paths.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldRef {
+    /// Dotted path with `[i]` indices.
+    pub path: String,
+    /// Value before the change, when relevant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_value: Option<serde_json::Value>,
+    /// Value after the change, when relevant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed_value: Option<serde_json::Value>,
+}
+
+/// The file a resource came from (from its path/index annotations).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FileRef {
+    /// Package-relative path.
+    pub path: String,
+    /// Index of the document in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+}
+
+/// One result, as written under `results:` in the output ResourceList.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KrmResult {
+    /// What happened, written for the person reading it.
+    pub message: String,
+    /// Always set.
+    pub severity: Severity,
+    /// The resource concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_ref: Option<ResourceRef>,
+    /// The field concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldRef>,
+    /// The file concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileRef>,
+    /// Free-form tags (e.g. `check: firewall`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl KrmResult {
+    /// A result with only a message and a severity.
+    pub fn new(severity: Severity, message: impl Into<String>) -> Self {
+        KrmResult {
+            message: message.into(),
+            severity,
+            resource_ref: None,
+            field: None,
+            file: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Shorthand for an error result.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, message)
+    }
+
+    /// Shorthand for a warning result.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, message)
+    }
+
+    /// Shorthand for an info result.
+    pub fn info(message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, message)
+    }
+
+    /// Attach the resource (and its file, from the path/index annotations) of an item's JSON view.
+    pub fn for_resource(mut self, resource: &serde_json::Value) -> Self {
+        self.resource_ref = Some(resource_ref(resource));
+        self.file = file_ref(resource);
+        self
+    }
+
+    /// Attach a field path, optionally with old and new values.
+    pub fn at_field(
+        mut self,
+        path: impl Into<String>,
+        current: Option<serde_json::Value>,
+        proposed: Option<serde_json::Value>,
+    ) -> Self {
+        self.field = Some(FieldRef {
+            path: path.into(),
+            current_value: current,
+            proposed_value: proposed,
+        });
+        self
+    }
+
+    /// Add a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// One line for stderr, the way kpt prints results:
+    /// `[error] ComputeFirewall/kf-cm spec.allow: message (file private-gke/firewall.yaml)`.
+    pub fn to_line(&self) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let mut line = format!("[{sev}]");
+        if let Some(r) = &self.resource_ref {
+            match &r.namespace {
+                Some(ns) => line.push_str(&format!(" {}/{}/{}", r.kind, ns, r.name)),
+                None => line.push_str(&format!(" {}/{}", r.kind, r.name)),
+            }
+        }
+        if let Some(f) = &self.field {
+            line.push_str(&format!(" {}", f.path));
+        }
+        line.push_str(if self.resource_ref.is_some() || self.field.is_some() {
+            ": "
+        } else {
+            " "
+        });
+        line.push_str(&self.message);
+        if let Some(f) = &self.file {
+            line.push_str(&format!(" (file {})", f.path));
+        }
+        line
+    }
+}
+
+/// The `resourceRef` of an item's JSON view.
+pub fn resource_ref(resource: &serde_json::Value) -> ResourceRef {
+    let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("").to_string();
+    ResourceRef {
+        api_version: s(resource.get("apiVersion")),
+        kind: s(resource.get("kind")),
+        name: s(resource.pointer("/metadata/name")),
+        namespace: resource
+            .pointer("/metadata/namespace")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    }
+}
+
+/// The file of an item from its path/index annotations (internal keys first, then legacy).
+pub fn file_ref(resource: &serde_json::Value) -> Option<FileRef> {
+    let ann = resource.pointer("/metadata/annotations")?;
+    let get = |k: &str| ann.get(k).and_then(|v| v.as_str());
+    let path =
+        get("internal.config.kubernetes.io/path").or_else(|| get("config.kubernetes.io/path"))?;
+    let index = get("internal.config.kubernetes.io/index")
+        .or_else(|| get("config.kubernetes.io/index"))
+        .and_then(|i| i.parse().ok());
+    Some(FileRef {
+        path: path.to_string(),
+        index,
+    })
+}
+
+/// True when any result is an error.
+pub fn has_errors(results: &[KrmResult]) -> bool {
+    results.iter().any(|r| r.severity == Severity::Error)
+}

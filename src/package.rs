@@ -1,0 +1,1 @@
+//! Package mode: a directory of KRM files <-> items, written back atomically.
