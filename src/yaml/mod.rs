@@ -4,6 +4,13 @@
 //! CONTRACT STUB: the signatures below are the API the rest of the crate codes against.
 //! The yaml-layer work replaces every body; signatures change only by agreement.
 
+mod edits;
+mod render;
+mod sync;
+
+pub use edits::Edits;
+pub use render::{indent_as_item, render_document, render_item, scalar_text};
+
 use serde_json::Value;
 use std::fmt;
 use std::ops::Range;
@@ -189,86 +196,4 @@ impl Document {
     pub fn layout(&self) -> Layout {
         unimplemented!("yaml layer")
     }
-
-    /// Add to `edits` the minimal edits that make node `id` read as `new`. Untouched subtrees,
-    /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
-    pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
-        let _ = (id, new, edits);
-        unimplemented!("yaml layer")
-    }
-
-    /// Byte range to delete to remove block-sequence item `item` (its `- ` line(s), with its own
-    /// comments), leaving neighbours intact.
-    pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
-        let _ = item;
-        unimplemented!("yaml layer")
-    }
-
-    /// Byte offset where new text for one more item of block sequence `seq` is inserted
-    /// (the end of the line holding the last item's content), and the column of its `-`.
-    pub fn append_point(&self, seq: NodeId) -> (usize, usize) {
-        let _ = seq;
-        unimplemented!("yaml layer")
-    }
-}
-
-/// Non-overlapping byte-range replacements against one source text, applied at once.
-#[derive(Debug, Clone, Default)]
-pub struct Edits {
-    edits: Vec<(Range<usize>, String)>,
-}
-
-impl Edits {
-    /// Replace `range` with `text`.
-    pub fn replace(&mut self, range: Range<usize>, text: impl Into<String>) {
-        self.edits.push((range, text.into()));
-    }
-
-    /// Insert `text` at `pos` (several inserts at one position keep their order).
-    pub fn insert(&mut self, pos: usize, text: impl Into<String>) {
-        self.edits.push((pos..pos, text.into()));
-    }
-
-    /// Number of edits.
-    pub fn len(&self) -> usize {
-        self.edits.len()
-    }
-
-    /// True when there is nothing to change.
-    pub fn is_empty(&self) -> bool {
-        self.edits.is_empty()
-    }
-
-    /// Apply every edit to `src`; overlapping edits are an error naming the position.
-    pub fn apply(&self, src: &str) -> Result<String, YamlError> {
-        let _ = src;
-        unimplemented!("yaml layer")
-    }
-}
-
-/// Render `value` as block YAML for a new sequence item at `dash_column` (text starts with `- `,
-/// no leading indentation, lines joined with the layout's line ending, no trailing newline).
-pub fn render_item(value: &Value, dash_column: usize, layout: Layout) -> String {
-    let _ = (value, dash_column, layout);
-    unimplemented!("yaml layer")
-}
-
-/// Render `value` as a whole block YAML document (for new files), ending with a line break.
-pub fn render_document(value: &Value, layout: Layout) -> String {
-    let _ = (value, layout);
-    unimplemented!("yaml layer")
-}
-
-/// Re-indent YAML text written at column 0 so that it becomes sequence item at `dash_column`
-/// (`- ` prefixed on the first line, continuation lines indented), keeping its comments.
-pub fn indent_as_item(text: &str, dash_column: usize, layout: Layout) -> String {
-    let _ = (text, dash_column, layout);
-    unimplemented!("yaml layer")
-}
-
-/// A scalar as YAML text: plain when it reads back as the same value under YAML 1.1 and 1.2,
-/// quoted otherwise (never an explicit tag).
-pub fn scalar_text(value: &Value) -> String {
-    let _ = value;
-    unimplemented!("yaml layer")
 }
