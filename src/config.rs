@@ -92,6 +92,43 @@ impl Settings {
     /// Setter values for `# kpt-set` / kpt v0 comments: every given key, plus the aliases of
     /// `region`/`zone` (`gcloud.compute.region`, `gcloud.compute.zone`) both ways.
     pub fn setter_values(&self) -> BTreeMap<String, String> {
-        unimplemented!("config parsing")
+        let mut values = self.given.clone();
+        for (short, long) in [
+            ("region", "gcloud.compute.region"),
+            ("zone", "gcloud.compute.zone"),
+        ] {
+            if let Some(v) = self.given.get(short) {
+                values.entry(long.to_string()).or_insert_with(|| v.clone());
+            }
+            if let Some(v) = self.given.get(long) {
+                values.entry(short.to_string()).or_insert_with(|| v.clone());
+            }
+        }
+        values
+    }
+}
+
+impl Default for Settings {
+    /// The defaults of the configuration reference: private, upstream CIDRs, checks on.
+    fn default() -> Self {
+        Settings {
+            private: true,
+            region: None,
+            zone: None,
+            location: None,
+            log_firewalls: false,
+            name: None,
+            master_ipv4_cidr: "172.16.0.32/28".to_string(),
+            subnet_cidr: "10.10.10.0/24".to_string(),
+            pods_cidr: "10.1.0.0/16".to_string(),
+            services_cidr: "10.10.11.0/24".to_string(),
+            cnrm_version: None,
+            ip_allocation: IpAllocation::Compat,
+            cluster: None,
+            check_locations: true,
+            mode: Mode::Apply,
+            webhook_firewall: WebhookFirewall::Check,
+            given: BTreeMap::new(),
+        }
     }
 }
