@@ -303,7 +303,8 @@ mod tests {
     /// apply-setters' resolvePatternCases (TestCurrentSetterValues), all names missing.
     #[test]
     fn derive_apply_setters_cases() {
-        let ok: &[(&str, &str, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let ok: &[Case] = &[
             (
                 "foo-dev-bar-us-east-1-baz",
                 "foo-${environment}-bar-${region}-baz",
