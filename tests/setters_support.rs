@@ -111,6 +111,9 @@ pub struct Case {
     pub parts: BTreeMap<String, String>,
 }
 
+/// Separates the texts of a Go `[]string{...}` part.
+pub const SLICE_SEPARATOR: &str = "\u{1e}";
+
 /// Read every `##### ` case of a markdown case file.
 pub fn read_cases(markdown: &str) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
@@ -130,7 +133,22 @@ pub fn read_cases(markdown: &str) -> Vec<Case> {
                 continue;
             };
             let after = after.trim();
-            let value = if let Some(inline) = after.strip_prefix('`') {
+            let value = if after == "`[]string{`" {
+                // A Go string slice over several lines: ` `, ` ` between texts, ` `}` ` at the end.
+                let mut texts = vec![String::new()];
+                for l in lines.by_ref() {
+                    match l.trim() {
+                        "`}`" => break,
+                        "`, `" => texts.push(String::new()),
+                        _ => {
+                            let t = texts.last_mut().expect("one text");
+                            t.push_str(l);
+                            t.push('\n');
+                        }
+                    }
+                }
+                texts.join(SLICE_SEPARATOR)
+            } else if let Some(inline) = after.strip_prefix('`') {
                 inline.trim_end_matches('`').to_string()
             } else {
                 // A fenced block follows (after blank lines).
