@@ -232,10 +232,8 @@ pub fn apply_patch(text: &str, patch: &str) -> String {
                 assert_eq!(old[at].trim_end_matches('\n'), ctx, "patch context");
                 out.push_str(old[at]);
                 at += 1;
-            } else if body.starts_with('\\') {
-                if out.ends_with('\n') {
-                    out.pop();
-                }
+            } else if body.starts_with('\\') && out.ends_with('\n') {
+                out.pop();
             }
         }
     }
