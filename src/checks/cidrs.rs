@@ -196,6 +196,21 @@ fn subnet_checks<'a>(
             .tag("check", "cidrs"),
         );
     }
+    if let (Some(current), Some(region)) = (sspec["region"].as_str(), cluster.region.as_deref()) {
+        if current != region {
+            out.push(
+                KrmResult::error(format!(
+                    "subnetwork {} is in region {current}, but the cluster is in {region}: GKE \
+                     accepts only a subnetwork of the cluster's own region. Fix: set \
+                     spec.region to {region}",
+                    subnet.name()
+                ))
+                .for_resource(&subnet.value)
+                .at_field("spec.region", Some(current.into()), Some(region.into()))
+                .tag("check", "cidrs"),
+            );
+        }
+    }
     if sspec["privateIpGoogleAccess"] != Value::Bool(true) {
         out.push(
             KrmResult::error(format!(

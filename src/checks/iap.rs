@@ -49,10 +49,9 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         }
         out.push(
             KrmResult::error(format!(
-                "BackendConfig {} enables IAP, but the nodes cannot fetch the IAP JWKs: {} \
-                 missing, so every request through IAP is rejected (\"Invalid JWT\"). Fix: add {}",
+                "BackendConfig {} enables IAP, but the nodes cannot fetch the IAP JWKs, so every \
+                 request through IAP is rejected (\"Invalid JWT\"). Fix: add {}",
                 bc.name(),
-                if lacking.len() == 1 { "is" } else { "are" },
                 lacking.join(" and ")
             ))
             .for_resource(&bc.value)

@@ -269,7 +269,7 @@ impl<'a> Ctx<'a> {
         let Some(master) = self.cluster.as_ref().and_then(|c| c.master) else {
             return false;
         };
-        net.contains(&master) || self.is_stale_master(net)
+        net.contains(&master) || master.contains(net) || self.is_stale_master(net)
     }
 
     /// True when `net` looks like a master range other than the cluster's own.
@@ -278,7 +278,7 @@ impl<'a> Ctx<'a> {
             return false;
         };
         net.prefix_len() == 28
-            && *net != master
+            && !master.contains(net)
             && is_rfc1918(net)
             && !self.subnet_ranges.iter().any(|r| r.contains(net))
     }

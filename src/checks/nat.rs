@@ -20,9 +20,14 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                  external IPs, so images from Docker Hub or quay.io cannot be pulled and IAP \
                  cannot fetch its JWKs. Fix: add a ComputeRouter on the network and a \
                  ComputeRouterNAT (natIpAllocateOption: AUTO_ONLY, \
-                 sourceSubnetworkIpRangesToNat: ALL_SUBNETWORKS_ALL_IP_RANGES) in region {}",
+                 sourceSubnetworkIpRangesToNat: ALL_SUBNETWORKS_ALL_IP_RANGES) in {}",
                 cluster.network,
-                cluster.region.as_deref().unwrap_or("the cluster's region")
+                cluster
+                    .region
+                    .as_ref()
+                    .map_or("the cluster's region".to_string(), |r| format!(
+                        "region {r}"
+                    ))
             ))
             .for_resource(&ctx.network().unwrap_or(cluster.item).value)
             .tag("check", "nat"),

@@ -34,6 +34,14 @@ const PRIVATE_SETUP_KINDS: [&str; 7] = [
     "DNSRecordSet",
 ];
 
+/// Kinds whose network [`wrong_networks`] compares with the cluster's.
+const NETWORK_CHECKED_KINDS: [&str; 4] = [
+    "ComputeFirewall",
+    "ComputeRoute",
+    "ComputeRouter",
+    "DNSManagedZone",
+];
+
 /// One reference found in an item.
 struct Found {
     item: usize,
@@ -61,7 +69,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 continue;
             };
             let namespace = r["namespace"].as_str().or(item.namespace());
-            if ctx.resolve(kind, name, namespace).is_some() {
+            if ctx.resolve(kind, name, namespace).is_some() || off_network(ctx, item, kind, name) {
                 continue;
             }
             let needed = private
@@ -81,6 +89,14 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     if private {
         wrong_networks(ctx, out);
     }
+}
+
+/// True for a network reference that [`wrong_networks`] reports (so it is reported once).
+fn off_network(ctx: &Ctx, item: &crate::krm::Item, kind: &str, name: &str) -> bool {
+    ctx.private()
+        && kind == "ComputeNetwork"
+        && ctx.cluster.as_ref().is_some_and(|c| c.network != name)
+        && NETWORK_CHECKED_KINDS.contains(&item.kind())
 }
 
 /// Collect `(field path, expected kind, ref object)` for every reference under `value`.
@@ -133,7 +149,10 @@ fn report_missing(
             .unwrap_or(0);
         let first = &group[at];
         let item = &ctx.items[first.item];
-        let others = match group.len() - 1 {
+        let mut referrers: Vec<usize> = group.iter().map(|f| f.item).collect();
+        referrers.sort_unstable();
+        referrers.dedup();
+        let others = match referrers.len() - 1 {
             0 => String::new(),
             1 => " (1 other resource refers to it too)".to_string(),
             n => format!(" ({n} other resources refer to it too)"),

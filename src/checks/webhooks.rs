@@ -94,8 +94,8 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) -> Vec<Item> {
     for need in missing {
         out.push(
             KrmResult::error(format!(
-                "webhook `{}` calls service {} on port {}, and no ingress firewall rule on network \
-                 `{}` allows tcp {} from the master range {master}: GKE lets the master reach \
+                "webhook `{}` calls service {}, which its pods serve on port {}, and no ingress \
+                 firewall rule on network `{}` allows tcp {} from the master range {master}: GKE lets the master reach \
                  nodes only on 443 and 10250, so every matching API request fails with \"failed \
                  calling webhook … context deadline exceeded\". Fix: add an INGRESS ComputeFirewall \
                  allowing tcp {} from {master}{note}",
