@@ -1,9 +1,677 @@
 //! Comment setters: kpt v1 `# kpt-set: ${x}` and kpt v0 `$kpt-set`/`$ref` with Kptfile definitions.
+//!
+//! The stage walks each read item's node tree, finds setter comments, computes new values with
+//! type-preserving rules, and writes them into the item's JSON view; the writer syncs the text.
+//! Nothing is changed when any error is found.
+
+pub mod comment;
+pub mod defs;
+pub mod pattern;
+pub mod typing;
 
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult};
+use crate::yaml::{Document, NodeId, NodeKind};
+use comment::{SetterComment, V0Ref, SETTER_PREFIX, SUBSTITUTION_PREFIX};
+use defs::{Definitions, StoredValue, SubstError, Target};
+use pattern::{list_names, DeriveError, Pattern};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use typing::{type_declared, type_for_field, type_list, DeclaredType, Typed};
+
+/// Keys the function itself understands (settings of other stages): given without a matching
+/// setter comment is normal for them, so no warning.
+const SETTING_KEYS: &[&str] = &[
+    "gke.private",
+    "region",
+    "gcloud.compute.region",
+    "zone",
+    "gcloud.compute.zone",
+    "location",
+    "log-firewalls",
+    "name",
+    "master-ipv4-cidr",
+    "subnet-cidr",
+    "pods-cidr",
+    "services-cidr",
+    "cnrm-version",
+    "ip-allocation",
+    "cluster",
+    "check-locations",
+    "mode",
+    "webhook-firewall",
+];
+
+/// One step of a path into an item's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// `spec.template.spec.containers[0].image`.
+fn path_string(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+fn lookup<'v>(root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+    path.iter().try_fold(root, |v, seg| match seg {
+        Seg::Key(k) => v.get(k.as_str()),
+        Seg::Index(i) => v.get(*i),
+    })
+}
+
+fn lookup_mut<'v>(root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+    path.iter().try_fold(root, |v, seg| match seg {
+        Seg::Key(k) => v.get_mut(k.as_str()),
+        Seg::Index(i) => v.get_mut(*i),
+    })
+}
+
+/// A field that carries a setter comment.
+struct Field {
+    item: usize,
+    path: Vec<Seg>,
+    comment: String,
+}
+
+/// A computed change, applied only when the whole stage found no error.
+struct Change {
+    item: usize,
+    path: Vec<Seg>,
+    old: Value,
+    new: Value,
+    comment: String,
+}
+
+/// Where a setter without a value was seen, and how often.
+struct Unresolved {
+    item: usize,
+    path: Vec<Seg>,
+    count: usize,
+}
+
+/// Parse a setter value as a YAML sequence (flow `[a, b]` or block `- a`); empty text is `[]`.
+fn parse_sequence(raw: &str) -> Option<Vec<Value>> {
+    if raw.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let doc = Document::parse(raw).ok()?;
+    let [root] = doc.roots() else {
+        return None;
+    };
+    if !matches!(doc.node(*root).kind, NodeKind::Sequence { .. }) {
+        return None;
+    }
+    match doc.to_json(*root).ok()? {
+        Value::Array(items) => Some(items),
+        _ => None,
+    }
+}
+
+struct Stage<'s> {
+    values: BTreeMap<String, String>,
+    defs: Definitions,
+    /// v0 setters whose given value failed validation (reported once, fields skipped).
+    invalid: HashSet<String>,
+    changes: Vec<Change>,
+    errors: Vec<KrmResult>,
+    warnings: Vec<KrmResult>,
+    /// Given names some comment used.
+    used: HashSet<String>,
+    unresolved: BTreeMap<String, Unresolved>,
+    /// Error keys already reported (cycles are reported once).
+    reported: HashSet<String>,
+    items: &'s [Item],
+}
+
+impl Stage<'_> {
+    fn error_at(&mut self, field: &Field, message: String) {
+        let item = &self.items[field.item].value;
+        self.errors
+            .push(KrmResult::error(message).for_resource(item).at_field(
+                path_string(&field.path),
+                None,
+                None,
+            ));
+    }
+
+    fn warn_at(&mut self, field: &Field, message: String) {
+        let item = &self.items[field.item].value;
+        self.warnings
+            .push(KrmResult::warning(message).for_resource(item).at_field(
+                path_string(&field.path),
+                None,
+                None,
+            ));
+    }
+
+    fn kptfile_error(&mut self, item: usize, path: String, message: String) {
+        self.errors.push(
+            KrmResult::error(message)
+                .for_resource(&self.items[item].value)
+                .at_field(path, None, None),
+        );
+    }
+
+    fn unresolved(&mut self, name: &str, field: &Field) {
+        self.unresolved
+            .entry(name.to_string())
+            .and_modify(|u| u.count += 1)
+            .or_insert_with(|| Unresolved {
+                item: field.item,
+                path: field.path.clone(),
+                count: 1,
+            });
+    }
+
+    /// Walk the children of a mapping or sequence node.
+    fn walk(&mut self, doc: &Document, node: NodeId, item: usize, path: &mut Vec<Seg>) {
+        match &doc.node(node).kind {
+            NodeKind::Mapping { entries, .. } => {
+                for &(key, value) in entries {
+                    let NodeKind::Scalar {
+                        value: key_text, ..
+                    } = &doc.node(key).kind
+                    else {
+                        continue;
+                    };
+                    if key_text == "<<" {
+                        continue;
+                    }
+                    path.push(Seg::Key(key_text.clone()));
+                    self.visit(doc, key, value, item, path);
+                    path.pop();
+                }
+            }
+            NodeKind::Sequence { items, .. } => {
+                for (i, &child) in items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    self.visit(doc, child, child, item, path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A value node (`head` is its key, or itself for sequence items).
+    fn visit(
+        &mut self,
+        doc: &Document,
+        head: NodeId,
+        value: NodeId,
+        item: usize,
+        path: &mut Vec<Seg>,
+    ) {
+        let node = doc.node(value);
+        let is_sequence = match &node.kind {
+            NodeKind::Alias { .. } => return,
+            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path),
+            NodeKind::Sequence { .. } => true,
+            NodeKind::Scalar { .. } => false,
+        };
+        let found = match doc.line_comment(value).map(comment::parse_line) {
+            Some(Ok(Some(c))) => Ok(Some(c)),
+            Some(Err(e)) => Err(e),
+            _ => match doc.head_comment(head) {
+                Some(text) => comment::parse_head(&text),
+                None => Ok(None),
+            },
+        };
+        let comment = match found {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                if is_sequence {
+                    self.walk(doc, value, item, path);
+                }
+                return;
+            }
+            Err(message) => {
+                let field = Field {
+                    item,
+                    path: path.clone(),
+                    comment: String::new(),
+                };
+                return self.error_at(&field, message);
+            }
+        };
+        let field = Field {
+            item,
+            path: path.clone(),
+            comment: comment.text(),
+        };
+        let items = self.items;
+        let Some(old) = lookup(&items[item].value, path) else {
+            return;
+        };
+        if is_sequence {
+            self.sequence(&field, old, comment);
+        } else {
+            let text = match &node.kind {
+                NodeKind::Scalar { value, .. } => value.as_str(),
+                _ => "",
+            };
+            self.scalar(&field, old, text, comment);
+        }
+    }
+
+    /// A v0 reference read as a v1 `${name}` pattern (when no Kptfile defines anything).
+    fn as_v1(&self, comment: SetterComment) -> SetterComment {
+        match comment {
+            SetterComment::V0(r, _) if self.defs.is_empty() => {
+                SetterComment::V1(Pattern::parse(&format!("${{{}}}", r.name())))
+            }
+            other => other,
+        }
+    }
+
+    fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: SetterComment) {
+        match self.as_v1(comment) {
+            SetterComment::V1(p) => self.v1_scalar(field, old, text, &p),
+            SetterComment::V0(r, _) => self.v0_scalar(field, old, &r),
+        }
+    }
+
+    fn v1_scalar(&mut self, field: &Field, old: &Value, text: &str, p: &Pattern) {
+        let names = p.names();
+        let (provided, missing): (Vec<&str>, Vec<&str>) =
+            names.iter().partition(|n| self.values.contains_key(**n));
+        if provided.is_empty() {
+            for name in names {
+                self.unresolved(name, field);
+            }
+            return;
+        }
+        for name in &provided {
+            self.used.insert(name.to_string());
+        }
+        let derived = if missing.is_empty() {
+            BTreeMap::new()
+        } else {
+            match p.derive(text, &missing) {
+                Ok(d) => d,
+                Err(e) => {
+                    let why = match e {
+                        DeriveError::NoMatch => "does not match the pattern",
+                        DeriveError::Ambiguous => "matches the pattern in more than one way",
+                    };
+                    let message = format!(
+                        "setter comment \"{}\": values for setters {} must be provided (the current value {text:?} {why})",
+                        field.comment,
+                        list_names(&missing)
+                    );
+                    return self.error_at(field, message);
+                }
+            }
+        };
+        let new_text = p.render(|n| self.values.get(n).or_else(|| derived.get(n)).cloned());
+        self.set_scalar(field, old, &new_text, None);
+    }
+
+    fn missing_definition(&mut self, field: &Field, reference: &V0Ref) {
+        let what = match reference {
+            V0Ref::Setter(n) => format!("no definition {SETTER_PREFIX}{n}"),
+            V0Ref::Substitution(n) => format!("no definition {SUBSTITUTION_PREFIX}{n}"),
+            V0Ref::Short(n) => format!("no setter or substitution {n}"),
+        };
+        let message = format!("setter comment {}: {what} in the Kptfile", field.comment);
+        self.error_at(field, message);
+    }
+
+    fn v0_scalar(&mut self, field: &Field, old: &Value, reference: &V0Ref) {
+        let text = match self.defs.resolve(reference) {
+            None => return self.missing_definition(field, reference),
+            Some(Target::Setter(def)) => {
+                let Some(raw) = self.values.get(&def.name) else {
+                    return;
+                };
+                if self.invalid.contains(&def.name) {
+                    return;
+                }
+                if def.is_list() {
+                    let message = format!(
+                        "setter comment {}: list setter {} is on a scalar field",
+                        field.comment, def.name
+                    );
+                    return self.error_at(field, message);
+                }
+                let declared = def.declared;
+                match def.field_text(raw) {
+                    Ok(text) => {
+                        return self.set_scalar(field, old, &text, declared);
+                    }
+                    Err(_) => return,
+                }
+            }
+            Some(Target::Substitution(sub)) => {
+                match self.defs.substitute(&sub.name, &self.values) {
+                    Ok((_, false)) => return,
+                    Ok((text, true)) => text,
+                    Err(SubstError::Cycle(cycle)) => {
+                        let mut key: Vec<&String> = cycle.iter().collect();
+                        key.sort();
+                        key.dedup();
+                        let key = format!("cycle {key:?}");
+                        if self.reported.insert(key) {
+                            let message = format!(
+                                "setter comment {}: substitution cycle {}",
+                                field.comment,
+                                cycle.join(" -> ")
+                            );
+                            self.error_at(field, message);
+                        }
+                        return;
+                    }
+                    Err(SubstError::Other(m)) => {
+                        let message = format!("setter comment {}: {m}", field.comment);
+                        return self.error_at(field, message);
+                    }
+                }
+            }
+        };
+        self.set_scalar(field, old, &text, None);
+    }
+
+    /// Type `text` for the field and record the change.
+    fn set_scalar(
+        &mut self,
+        field: &Field,
+        old: &Value,
+        text: &str,
+        declared: Option<DeclaredType>,
+    ) {
+        let new = match declared.filter(|d| *d != DeclaredType::Array) {
+            Some(d) => match type_declared(d, text) {
+                Ok(v) => v,
+                Err(e) => {
+                    let message = format!("setter comment {}: {e}", field.comment);
+                    return self.error_at(field, message);
+                }
+            },
+            None => match type_for_field(old, text) {
+                Typed::Fits(v) => v,
+                Typed::Mismatch {
+                    value,
+                    old_type,
+                    new_type,
+                } => {
+                    let message = format!(
+                        "setter comment \"{}\": the field held {} {old_type}, the new value {text:?} reads as {} {new_type}; written as a string",
+                        field.comment,
+                        article(old_type),
+                        article(new_type)
+                    );
+                    self.warn_at(field, message);
+                    value
+                }
+            },
+        };
+        self.record(field, old, new);
+    }
+
+    fn record(&mut self, field: &Field, old: &Value, new: Value) {
+        if *old != new {
+            self.changes.push(Change {
+                item: field.item,
+                path: field.path.clone(),
+                old: old.clone(),
+                new,
+                comment: field.comment.clone(),
+            });
+        }
+    }
+
+    fn sequence(&mut self, field: &Field, old: &Value, comment: SetterComment) {
+        match self.as_v1(comment) {
+            SetterComment::V1(p) => {
+                let Some(name) = p.single_setter() else {
+                    let message = format!(
+                        "setter comment \"{}\": invalid setter pattern for array node: {:?}",
+                        field.comment, p.text
+                    );
+                    return self.error_at(field, message);
+                };
+                match self.values.get(name).cloned() {
+                    Some(raw) => {
+                        self.used.insert(name.to_string());
+                        self.set_list(field, old, name, &raw, None);
+                    }
+                    None => self.unresolved(name, field),
+                }
+            }
+            SetterComment::V0(reference, _) => match self.defs.resolve(&reference) {
+                None => self.missing_definition(field, &reference),
+                Some(Target::Substitution(sub)) => {
+                    let message = format!(
+                        "setter comment {}: substitution {} is on a list field",
+                        field.comment, sub.name
+                    );
+                    self.error_at(field, message);
+                }
+                Some(Target::Setter(def)) => {
+                    if self.invalid.contains(&def.name) {
+                        return;
+                    }
+                    if let Some(raw) = self.values.get(&def.name).cloned() {
+                        let (name, items_type) = (def.name.clone(), def.items_type);
+                        self.set_list(field, old, &name, &raw, items_type);
+                    }
+                }
+            },
+        }
+    }
+
+    fn set_list(
+        &mut self,
+        field: &Field,
+        old: &Value,
+        name: &str,
+        raw: &str,
+        items_type: Option<DeclaredType>,
+    ) {
+        let Some(items) = parse_sequence(raw) else {
+            let message = format!(
+                "setter comment \"{}\": input to array setter must be an array of values, setter {name} has {raw:?}",
+                field.comment
+            );
+            return self.error_at(field, message);
+        };
+        let (typed, mismatches) = match type_list(old, items, items_type) {
+            Ok(t) => t,
+            Err(e) => {
+                let message = format!("setter comment \"{}\": {e}", field.comment);
+                return self.error_at(field, message);
+            }
+        };
+        for (i, old_type, new_type) in mismatches {
+            let message = format!(
+                "setter comment \"{}\": the list held {} items, new item [{i}] reads as {} {new_type}; written as a string",
+                field.comment,
+                old_type,
+                article(new_type)
+            );
+            self.warn_at(field, message);
+        }
+        self.record(field, old, Value::Array(typed));
+    }
+
+    /// Validate given values of v0 setters; the valid ones are stored back into their Kptfiles.
+    fn v0_given(&mut self) -> Vec<(usize, String, StoredValue)> {
+        let mut stores = Vec::new();
+        let given: Vec<(String, String)> = self
+            .values
+            .iter()
+            .filter(|(k, _)| self.defs.setters.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, raw) in given {
+            let def = &self.defs.setters[&name];
+            let first = def.kptfiles[0];
+            let def_path = format!("openAPI.definitions.{SETTER_PREFIX}{name}");
+            let stored = if def.is_list() {
+                match parse_sequence(&raw) {
+                    None => Err(format!(
+                        "input to array setter must be an array of values, setter {name} has {raw:?}"
+                    )),
+                    Some(items) => defs::validate_list(def, &items).map(|_| {
+                        StoredValue::List(items.iter().map(defs::list_item_text).collect())
+                    }),
+                }
+            } else {
+                def.validate_scalar(&raw)
+                    .map(|_| StoredValue::Scalar(raw.clone()))
+            };
+            match stored {
+                Ok(stored) => {
+                    for &k in &def.kptfiles {
+                        stores.push((k, name.clone(), stored.clone()));
+                    }
+                    self.used.insert(name);
+                }
+                Err(message) => {
+                    self.invalid.insert(name.clone());
+                    self.used.insert(name);
+                    self.kptfile_error(first, def_path, message);
+                }
+            }
+        }
+        stores
+    }
+}
+
+fn article(type_name: &str) -> &'static str {
+    match type_name.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+        _ => "a",
+    }
+}
 
 /// Stage 3: apply every setter comment in every item's text to the item's JSON view.
 pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>) {
-    let _ = (settings, items, results);
+    let values = settings.setter_values();
+    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, &it.value)));
+    let mut stage = Stage {
+        values,
+        defs,
+        invalid: HashSet::new(),
+        changes: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        used: HashSet::new(),
+        unresolved: BTreeMap::new(),
+        reported: HashSet::new(),
+        items: &*items,
+    };
+    for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
+        stage.kptfile_error(item, path, message);
+    }
+    let stores = stage.v0_given();
+    for (index, item) in stage.items.iter().enumerate() {
+        let Some(origin) = &item.origin else {
+            continue;
+        };
+        let doc = origin.doc.clone();
+        stage.walk(&doc, origin.node, index, &mut Vec::new());
+    }
+    let Stage {
+        values,
+        changes,
+        errors,
+        mut warnings,
+        used,
+        unresolved,
+        ..
+    } = stage;
+
+    for (name, u) in &unresolved {
+        warnings.push(
+            KrmResult::warning(format!(
+                "no value for setter ${{{name}}}: {} field(s) that use it left as they are",
+                u.count
+            ))
+            .for_resource(&items[u.item].value)
+            .at_field(path_string(&u.path), None, None),
+        );
+    }
+    let mut unmatched: Vec<&String> = settings
+        .given
+        .keys()
+        .filter(|k| !SETTING_KEYS.contains(&k.as_str()) && !used.contains(*k))
+        .collect();
+    unmatched.sort();
+    for name in unmatched {
+        warnings.push(KrmResult::warning(format!(
+            "setter {name:?} was given but no setter comment or Kptfile definition uses it"
+        )));
+    }
+
+    if !errors.is_empty() {
+        let count = errors.len();
+        results.extend(errors);
+        results.extend(warnings);
+        results.push(KrmResult::info(format!(
+            "setters: nothing changed because of {count} error(s)"
+        )));
+        return;
+    }
+
+    let mut infos = Vec::with_capacity(changes.len() + stores.len());
+    let mut resources: BTreeSet<usize> = BTreeSet::new();
+    for change in changes {
+        let Some(slot) = lookup_mut(&mut items[change.item].value, &change.path) else {
+            continue;
+        };
+        *slot = change.new.clone();
+        resources.insert(change.item);
+        infos.push(
+            KrmResult::info(format!("set by setter comment \"{}\"", change.comment))
+                .for_resource(&items[change.item].value)
+                .at_field(
+                    path_string(&change.path),
+                    Some(change.old),
+                    Some(change.new),
+                ),
+        );
+    }
+    let fields = infos.len();
+    let mut definitions = 0;
+    for (index, name, stored) in stores {
+        if let Some((path, old, new)) =
+            defs::store_in_kptfile(&mut items[index].value, &name, &stored)
+        {
+            definitions += 1;
+            infos.push(
+                KrmResult::info(format!("stored the value of setter {name} (isSet: true)"))
+                    .for_resource(&items[index].value)
+                    .at_field(path, Some(old), Some(new)),
+            );
+        }
+    }
+    results.extend(infos);
+    results.extend(warnings);
+    let mut names: Vec<&String> = values.keys().filter(|k| used.contains(*k)).collect();
+    names.dedup();
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    results.push(KrmResult::info(format!(
+        "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
+        resources.len(),
+        names.join(", ")
+    )));
 }
