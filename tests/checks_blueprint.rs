@@ -1007,3 +1007,87 @@ fn iap_without_nat() {
          ComputeRouter and ComputeRouterNAT on network `testKptName`)"
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fields the checks read, as JSON pointers into hydrated items.
+    const POINTERS: [(&str, &str, &str); 12] = [
+        (
+            "ComputeFirewall",
+            "testKptName-deny-egress",
+            "/spec/priority",
+        ),
+        (
+            "ComputeFirewall",
+            "testKptName-deny-egress",
+            "/spec/destinationRanges",
+        ),
+        ("ComputeFirewall", "testKptName-istio", "/spec/allow"),
+        ("ComputeFirewall", "testKptName-cm", "/spec/networkRef"),
+        (
+            "ComputeFirewall",
+            "testKptName-health-ingress",
+            "/spec/direction",
+        ),
+        (
+            "ContainerCluster",
+            "testKptName",
+            "/spec/privateClusterConfig",
+        ),
+        (
+            "ContainerCluster",
+            "testKptName",
+            "/spec/ipAllocationPolicy",
+        ),
+        ("ContainerCluster", "testKptName", "/metadata"),
+        ("ComputeSubnetwork", "testKptName", "/spec/secondaryIpRange"),
+        ("ComputeRoute", "testKptName-internet", "/spec/priority"),
+        ("DNSRecordSet", "testKptName-gcr-a", "/spec"),
+        ("ComputeRouterNAT", "testKptName", "/spec/routerRef"),
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9./:-]{0,20}".prop_map(Value::from),
+            Just(json!("172.16.0.32/28")),
+            Just(json!("0.0.0.0/0")),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-zA-Z]{1,12}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_field_value_gives_results_not_a_panic(
+            edits in prop::collection::vec((0..POINTERS.len(), json_value()), 1..4)
+        ) {
+            let mut items = hydrated();
+            items.extend(load(WEBHOOKS));
+            for (which, value) in edits {
+                let (kind, name, pointer) = POINTERS[which];
+                if let Some(i) = items.iter().position(|it| it.kind() == kind && it.name() == name) {
+                    if let Some(slot) = items[i].value.pointer_mut(pointer) {
+                        *slot = value;
+                    }
+                }
+            }
+            let check = Settings { mode: Mode::Check, webhook_firewall: WebhookFirewall::Generate, ..Settings::default() };
+            let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            let results = run(&check, &mut items);
+            let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            prop_assert_eq!(after, before);
+            prop_assert_eq!(results.last().map(|r| r.tags["check"].as_str()), Some("summary"));
+        }
+    }
+}
