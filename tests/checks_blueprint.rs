@@ -1091,3 +1091,119 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn routes_routers_and_zones_on_the_wrong_network() {
+    for (kind, name, pointer, path, what) in [
+        (
+            "ComputeRoute",
+            "testKptName-google-apis",
+            "/spec/networkRef/name",
+            "spec.networkRef.name",
+            "routes",
+        ),
+        (
+            "ComputeRouter",
+            CLUSTER,
+            "/spec/networkRef/name",
+            "spec.networkRef.name",
+            "routers (and their NAT)",
+        ),
+        (
+            "DNSManagedZone",
+            "testKptName-gcr",
+            "/spec/privateVisibilityConfig/networks/0/networkRef/name",
+            "spec.privateVisibilityConfig.networks[0].networkRef.name",
+            "private DNS zones",
+        ),
+    ] {
+        let mut items = hydrated();
+        set(&mut items, kind, name, pointer, json!("other"));
+        let found = issues(&mut items);
+        let wrong = at(
+            Severity::Error,
+            &format!(
+                "{what} reference the wrong network: {kind} {name} is on network `other`, but the \
+                 cluster testKptName runs on `testKptName`, so it never applies to the cluster's \
+                 nodes. Fix: set {path} to `testKptName`"
+            ),
+            &items,
+            kind,
+            name,
+            "references",
+        )
+        .at_field(path, Some("other".into()), Some(CLUSTER.into()));
+        assert_eq!(found.first(), Some(&wrong), "{kind}");
+        // What follows from it: the route or NAT no longer serves the cluster's network.
+        let follow: Vec<&str> = found[1..]
+            .iter()
+            .map(|r| r.tags["check"].as_str())
+            .collect();
+        let want: &[&str] = match kind {
+            "ComputeRoute" => &[],
+            "ComputeRouter" => &["nat"],
+            _ => &[],
+        };
+        assert_eq!(follow, want, "{kind}");
+    }
+}
+
+#[test]
+fn webhook_firewall_generate_writes_one_rule_per_port_set() {
+    let settings = Settings {
+        webhook_firewall: WebhookFirewall::Generate,
+        ..Settings::default()
+    };
+    let mut items = hydrated();
+    items.extend(load(WEBHOOKS));
+    // A second webhook of the same configuration on a Service whose pods serve 8080.
+    let i = pos(
+        &items,
+        "ValidatingWebhookConfiguration",
+        "kfserving-validating",
+    );
+    let mut second = items[i].value["webhooks"][0].clone();
+    second["name"] = json!("second.example.org");
+    second["clientConfig"]["service"]["name"] = json!("second");
+    items[i].value["webhooks"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    items.push(Item::generated(
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "second", "namespace": "kubeflow"},
+               "spec": {"ports": [{"port": 443, "targetPort": 8080}]}}),
+        None,
+    ));
+    run(&settings, &mut items);
+    let rule = items.last().unwrap().value.clone();
+    assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-8080-8443");
+    assert_eq!(
+        rule["spec"]["allow"],
+        json!([{"ports": ["8080", "8443"], "protocol": "tcp"}])
+    );
+    assert_eq!(
+        rule["spec"]["description"],
+        "Allow the GKE master to reach webhooks second.example.org, \
+         validation.kfserving.kubeflow.org"
+    );
+    assert_eq!(
+        rule["metadata"]["annotations"]["internal.config.kubernetes.io/index"],
+        "0"
+    );
+
+    // A later webhook on another port gets its own rule, next in the same file.
+    items[i].value["webhooks"][1]["clientConfig"]["service"]["port"] = json!(7443);
+    let s = pos(&items, "Service", "second");
+    items[s].value["spec"]["ports"] = json!([{"port": 7443}]);
+    let count = items.len();
+    run(&settings, &mut items);
+    assert_eq!(items.len(), count + 1);
+    let rule = &items.last().unwrap().value;
+    assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-7443");
+    assert_eq!(
+        rule["metadata"]["annotations"]["internal.config.kubernetes.io/index"],
+        "1"
+    );
+    assert_eq!(rule["spec"]["sourceRanges"], json!(["172.16.0.32/28"]));
+}

@@ -4,7 +4,9 @@
 //! INGRESS allow rule from the master range — else the API server fails with "failed calling
 //! webhook". With `webhook-firewall: generate` (and not `mode: check`) the missing rule is
 //! written as one owned ComputeFirewall for the set of missing ports; a second run finds the
-//! ports allowed and adds nothing.
+//! ports allowed and adds nothing. A port set that appears later gets a rule of its own (named
+//! `<cluster>-webhooks-<ports>`, next index in the same file); rules no longer needed are left in
+//! place, and an owned rule whose master range went stale is reported by the firewall check.
 
 use super::{array, list, Ctx, MASTER_DEFAULT_PORTS};
 use crate::config::{Mode, WebhookFirewall};
