@@ -114,7 +114,9 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
 /// What the checks share: the items indexed once by kind and name, the selected cluster and the
 /// firewall rules on its network.
 pub(crate) struct Ctx<'a> {
+    /// The run's settings.
     pub settings: &'a Settings,
+    /// Every item, as the stage received them.
     pub items: &'a [Item],
     /// Per item, index-aligned: what every check asks, read once.
     pub meta: Vec<Meta<'a>>,
@@ -132,6 +134,7 @@ pub(crate) struct Ctx<'a> {
 
 /// The cluster the private checks are about.
 pub(crate) struct Cluster<'a> {
+    /// The ContainerCluster item.
     pub item: &'a Item,
     /// Its network's name (`default` when `networkRef` is absent).
     pub network: String,
@@ -384,8 +387,11 @@ impl<'a> Ctx<'a> {
 
 /// What the checks ask of every item, read once.
 pub(crate) struct Meta<'a> {
+    /// `kind` ("" when absent).
     pub kind: &'a str,
+    /// `metadata.name` ("" when absent).
     pub name: &'a str,
+    /// `metadata.namespace`, when set.
     pub namespace: Option<&'a str>,
     /// A Config Connector resource (API group ending `cnrm.cloud.google.com`).
     pub cnrm: bool,
@@ -405,20 +411,27 @@ impl<'a> Meta<'a> {
 
 /// One ComputeFirewall, read for the checks.
 pub(crate) struct Firewall<'a> {
+    /// The ComputeFirewall item.
     pub item: &'a Item,
+    /// `direction: EGRESS` (INGRESS when unset).
     pub egress: bool,
+    /// `priority` (GCE's 1000 when unset).
     pub priority: i64,
+    /// `allow` entries.
     pub allow: Vec<Rule>,
+    /// `deny` entries.
     pub deny: Vec<Rule>,
     /// `sourceRanges` (ingress) or `destinationRanges` (egress), index-aligned with the field.
     ranges: Vec<Option<Ipv4Net>>,
     /// The rule has no such field and GCE applies `0.0.0.0/0`.
     implied_any: bool,
+    /// `disabled: true`.
     pub disabled: bool,
 }
 
 /// One `allow`/`deny` entry.
 pub(crate) struct Rule {
+    /// `protocol`, lower case (`tcp`, `udp`, `all`, a number).
     pub protocol: String,
     /// Inclusive port ranges; empty means every port.
     pub ports: Vec<(u16, u16)>,

@@ -14,10 +14,10 @@ use crate::krm::{Item, KrmResult};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// Annotation marking items the function owns.
-pub const OWNED: &str = "private-gke.dev/owned";
+/// Annotation marking items the function owns (the same key as `gke::OWNED`).
+pub(crate) const OWNED: &str = "private-gke.dev/owned";
 /// File the generated webhook rules go to.
-pub const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
+pub(crate) const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
 
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
