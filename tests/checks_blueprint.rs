@@ -1007,3 +1007,203 @@ fn iap_without_nat() {
          ComputeRouter and ComputeRouterNAT on network `testKptName`)"
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fields the checks read, as JSON pointers into hydrated items.
+    const POINTERS: [(&str, &str, &str); 12] = [
+        (
+            "ComputeFirewall",
+            "testKptName-deny-egress",
+            "/spec/priority",
+        ),
+        (
+            "ComputeFirewall",
+            "testKptName-deny-egress",
+            "/spec/destinationRanges",
+        ),
+        ("ComputeFirewall", "testKptName-istio", "/spec/allow"),
+        ("ComputeFirewall", "testKptName-cm", "/spec/networkRef"),
+        (
+            "ComputeFirewall",
+            "testKptName-health-ingress",
+            "/spec/direction",
+        ),
+        (
+            "ContainerCluster",
+            "testKptName",
+            "/spec/privateClusterConfig",
+        ),
+        (
+            "ContainerCluster",
+            "testKptName",
+            "/spec/ipAllocationPolicy",
+        ),
+        ("ContainerCluster", "testKptName", "/metadata"),
+        ("ComputeSubnetwork", "testKptName", "/spec/secondaryIpRange"),
+        ("ComputeRoute", "testKptName-internet", "/spec/priority"),
+        ("DNSRecordSet", "testKptName-gcr-a", "/spec"),
+        ("ComputeRouterNAT", "testKptName", "/spec/routerRef"),
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9./:-]{0,20}".prop_map(Value::from),
+            Just(json!("172.16.0.32/28")),
+            Just(json!("0.0.0.0/0")),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-zA-Z]{1,12}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_field_value_gives_results_not_a_panic(
+            edits in prop::collection::vec((0..POINTERS.len(), json_value()), 1..4)
+        ) {
+            let mut items = hydrated();
+            items.extend(load(WEBHOOKS));
+            for (which, value) in edits {
+                let (kind, name, pointer) = POINTERS[which];
+                if let Some(i) = items.iter().position(|it| it.kind() == kind && it.name() == name) {
+                    if let Some(slot) = items[i].value.pointer_mut(pointer) {
+                        *slot = value;
+                    }
+                }
+            }
+            let check = Settings { mode: Mode::Check, webhook_firewall: WebhookFirewall::Generate, ..Settings::default() };
+            let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            let results = run(&check, &mut items);
+            let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            prop_assert_eq!(after, before);
+            prop_assert_eq!(results.last().map(|r| r.tags["check"].as_str()), Some("summary"));
+        }
+    }
+}
+
+#[test]
+fn routes_routers_and_zones_on_the_wrong_network() {
+    for (kind, name, pointer, path, what) in [
+        (
+            "ComputeRoute",
+            "testKptName-google-apis",
+            "/spec/networkRef/name",
+            "spec.networkRef.name",
+            "routes",
+        ),
+        (
+            "ComputeRouter",
+            CLUSTER,
+            "/spec/networkRef/name",
+            "spec.networkRef.name",
+            "routers (and their NAT)",
+        ),
+        (
+            "DNSManagedZone",
+            "testKptName-gcr",
+            "/spec/privateVisibilityConfig/networks/0/networkRef/name",
+            "spec.privateVisibilityConfig.networks[0].networkRef.name",
+            "private DNS zones",
+        ),
+    ] {
+        let mut items = hydrated();
+        set(&mut items, kind, name, pointer, json!("other"));
+        let found = issues(&mut items);
+        let wrong = at(
+            Severity::Error,
+            &format!(
+                "{what} reference the wrong network: {kind} {name} is on network `other`, but the \
+                 cluster testKptName runs on `testKptName`, so it never applies to the cluster's \
+                 nodes. Fix: set {path} to `testKptName`"
+            ),
+            &items,
+            kind,
+            name,
+            "references",
+        )
+        .at_field(path, Some("other".into()), Some(CLUSTER.into()));
+        assert_eq!(found.first(), Some(&wrong), "{kind}");
+        // What follows from it: the route or NAT no longer serves the cluster's network.
+        let follow: Vec<&str> = found[1..]
+            .iter()
+            .map(|r| r.tags["check"].as_str())
+            .collect();
+        let want: &[&str] = match kind {
+            "ComputeRoute" => &[],
+            "ComputeRouter" => &["nat"],
+            _ => &[],
+        };
+        assert_eq!(follow, want, "{kind}");
+    }
+}
+
+#[test]
+fn webhook_firewall_generate_writes_one_rule_per_port_set() {
+    let settings = Settings {
+        webhook_firewall: WebhookFirewall::Generate,
+        ..Settings::default()
+    };
+    let mut items = hydrated();
+    items.extend(load(WEBHOOKS));
+    // A second webhook of the same configuration on a Service whose pods serve 8080.
+    let i = pos(
+        &items,
+        "ValidatingWebhookConfiguration",
+        "kfserving-validating",
+    );
+    let mut second = items[i].value["webhooks"][0].clone();
+    second["name"] = json!("second.example.org");
+    second["clientConfig"]["service"]["name"] = json!("second");
+    items[i].value["webhooks"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    items.push(Item::generated(
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "second", "namespace": "kubeflow"},
+               "spec": {"ports": [{"port": 443, "targetPort": 8080}]}}),
+        None,
+    ));
+    run(&settings, &mut items);
+    let rule = items.last().unwrap().value.clone();
+    assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-8080-8443");
+    assert_eq!(
+        rule["spec"]["allow"],
+        json!([{"ports": ["8080", "8443"], "protocol": "tcp"}])
+    );
+    assert_eq!(
+        rule["spec"]["description"],
+        "Allow the GKE master to reach webhooks second.example.org, \
+         validation.kfserving.kubeflow.org"
+    );
+    assert_eq!(
+        rule["metadata"]["annotations"]["internal.config.kubernetes.io/index"],
+        "0"
+    );
+
+    // A later webhook on another port gets its own rule, next in the same file.
+    items[i].value["webhooks"][1]["clientConfig"]["service"]["port"] = json!(7443);
+    let s = pos(&items, "Service", "second");
+    items[s].value["spec"]["ports"] = json!([{"port": 7443}]);
+    let count = items.len();
+    run(&settings, &mut items);
+    assert_eq!(items.len(), count + 1);
+    let rule = &items.last().unwrap().value;
+    assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-7443");
+    assert_eq!(
+        rule["metadata"]["annotations"]["internal.config.kubernetes.io/index"],
+        "1"
+    );
+    assert_eq!(rule["spec"]["sourceRanges"], json!(["172.16.0.32/28"]));
+}

@@ -142,7 +142,7 @@ fn egress_priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         let Some(highest) = shadowed.iter().map(|fw| fw.priority).max() else {
             continue;
         };
-        let proposed = (highest < 65535).then(|| Value::from(highest + 1));
+        let proposed = (highest < 65535).then(|| Value::from(highest.saturating_add(1)));
         out.push(
             KrmResult::error(format!(
                 "deny-all egress rule {} has priority {}, which wins over the egress allow rules \
@@ -152,7 +152,7 @@ fn egress_priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 deny.name(),
                 deny.priority,
                 list(shadowed.iter().map(|fw| fw.name())),
-                highest + 1
+                highest.saturating_add(1)
             ))
             .for_resource(&deny.item.value)
             .at_field(

@@ -114,10 +114,16 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
 /// What the checks share: the items indexed once by kind and name, the selected cluster and the
 /// firewall rules on its network.
 pub(crate) struct Ctx<'a> {
+    /// The run's settings.
     pub settings: &'a Settings,
+    /// Every item, as the stage received them.
     pub items: &'a [Item],
+    /// Per item, index-aligned: what every check asks, read once.
+    pub meta: Vec<Meta<'a>>,
     by_kind: HashMap<&'a str, Vec<usize>>,
-    by_kind_name: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
+    /// Kind → name → first item with them; `next_same` chains the others, in item order.
+    by_kind_name: HashMap<&'a str, HashMap<&'a str, usize>>,
+    next_same: Vec<usize>,
     /// The selected ContainerCluster, when one could be selected.
     pub cluster: Option<Cluster<'a>>,
     /// Firewall rules on the cluster's network (not disabled).
@@ -128,6 +134,7 @@ pub(crate) struct Ctx<'a> {
 
 /// The cluster the private checks are about.
 pub(crate) struct Cluster<'a> {
+    /// The ContainerCluster item.
     pub item: &'a Item,
     /// Its network's name (`default` when `networkRef` is absent).
     pub network: String,
@@ -143,22 +150,37 @@ pub(crate) struct Cluster<'a> {
 
 impl<'a> Ctx<'a> {
     fn new(settings: &'a Settings, items: &'a [Item], found: &mut Vec<KrmResult>) -> Self {
+        let meta: Vec<Meta> = items.iter().map(Meta::of).collect();
+        // Items come in runs of one kind: hash a kind once per run, not once per item.
         let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut by_kind_name: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            by_kind.entry(item.kind()).or_default().push(i);
-            by_kind_name
-                .entry(item.kind())
-                .or_default()
-                .entry(item.name())
-                .or_default()
-                .push(i);
+        let mut start = 0;
+        for end in 1..=meta.len() {
+            if end == meta.len() || meta[end].kind != meta[start].kind {
+                by_kind
+                    .entry(meta[start].kind)
+                    .or_default()
+                    .extend(start..end);
+                start = end;
+            }
+        }
+        let mut by_kind_name: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+        let mut next_same = vec![usize::MAX; items.len()];
+        for (&kind, indexes) in &by_kind {
+            let mut names = HashMap::with_capacity(indexes.len());
+            for &i in indexes.iter().rev() {
+                if let Some(next) = names.insert(meta[i].name, i) {
+                    next_same[i] = next;
+                }
+            }
+            by_kind_name.insert(kind, names);
         }
         let mut ctx = Ctx {
             settings,
             items,
+            meta,
             by_kind,
             by_kind_name,
+            next_same,
             cluster: None,
             firewalls: Vec::new(),
             subnet_ranges: Vec::new(),
@@ -196,40 +218,52 @@ impl<'a> Ctx<'a> {
 
     /// Config Connector items of a kind, in item order.
     pub fn cnrm(&self, kind: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        self.of_kind(kind).filter(|it| is_cnrm(it))
+        self.kind_indexes(kind)
+            .filter(|&i| self.meta[i].cnrm)
+            .map(|i| &self.items[i])
     }
 
     /// Items of a kind, in item order.
     pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        let items = self.items;
-        self.by_kind
+        self.kind_indexes(kind).map(|i| &self.items[i])
+    }
+
+    fn kind_indexes(&self, kind: &str) -> impl Iterator<Item = usize> + '_ {
+        self.by_kind.get(kind).into_iter().flatten().copied()
+    }
+
+    /// Indexes of the items of a kind and name, in item order.
+    fn named_indexes(&self, kind: &str, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let first = self
+            .by_kind_name
             .get(kind)
-            .into_iter()
-            .flatten()
-            .map(move |&i| &items[i])
+            .and_then(|names| names.get(name))
+            .copied()
+            .unwrap_or(usize::MAX);
+        std::iter::successors((first != usize::MAX).then_some(first), |&i| {
+            let next = self.next_same[i];
+            (next != usize::MAX).then_some(next)
+        })
     }
 
     /// Items of a kind and name, in item order.
     pub fn named(&self, kind: &str, name: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        let items = self.items;
-        self.by_kind_name
-            .get(kind)
-            .and_then(|names| names.get(name))
-            .into_iter()
-            .flatten()
-            .map(move |&i| &items[i])
+        self.named_indexes(kind, name).map(|i| &self.items[i])
     }
 
     /// The Config Connector item of `kind` named `name` that a reference from a resource in
     /// `namespace` reaches (a missing namespace on either side matches any).
     pub fn resolve(&self, kind: &str, name: &str, namespace: Option<&str>) -> Option<&'a Item> {
-        self.named(kind, name).find(|it| {
-            is_cnrm(it)
-                && match (namespace, it.namespace()) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                }
-        })
+        self.named_indexes(kind, name)
+            .find(|&i| {
+                let m = &self.meta[i];
+                m.cnrm
+                    && match (namespace, m.namespace) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            })
+            .map(|i| &self.items[i])
     }
 
     /// The cluster's network item, when it is in the package.
@@ -296,8 +330,18 @@ impl<'a> Ctx<'a> {
 
     fn select_cluster(&self, found: &mut Vec<KrmResult>) -> Option<Cluster<'a>> {
         let clusters: Vec<&Item> = self.cnrm("ContainerCluster").collect();
+        let has_location = |c: &&Item| c.value["spec"]["location"].is_string();
         let chosen = if let Some(name) = &self.settings.cluster {
-            let hit = clusters.iter().copied().find(|c| c.name() == name);
+            let named: Vec<&Item> = self
+                .named_indexes("ContainerCluster", name)
+                .filter(|&i| self.meta[i].cnrm)
+                .map(|i| &self.items[i])
+                .collect();
+            let hit = named
+                .iter()
+                .copied()
+                .find(has_location)
+                .or(named.first().copied());
             if hit.is_none() {
                 found.push(
                     KrmResult::warning(format!(
@@ -312,11 +356,7 @@ impl<'a> Ctx<'a> {
         } else if clusters.len() <= 1 {
             clusters.first().copied()
         } else {
-            let full: Vec<&Item> = clusters
-                .iter()
-                .copied()
-                .filter(|c| c.value["spec"]["location"].is_string())
-                .collect();
+            let full: Vec<&Item> = clusters.iter().copied().filter(has_location).collect();
             if full.len() == 1 {
                 Some(full[0])
             } else {
@@ -345,22 +385,53 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// What the checks ask of every item, read once.
+pub(crate) struct Meta<'a> {
+    /// `kind` ("" when absent).
+    pub kind: &'a str,
+    /// `metadata.name` ("" when absent).
+    pub name: &'a str,
+    /// `metadata.namespace`, when set.
+    pub namespace: Option<&'a str>,
+    /// A Config Connector resource (API group ending `cnrm.cloud.google.com`).
+    pub cnrm: bool,
+}
+
+impl<'a> Meta<'a> {
+    fn of(item: &'a Item) -> Self {
+        let metadata = &item.value["metadata"];
+        Meta {
+            kind: item.kind(),
+            name: metadata["name"].as_str().unwrap_or(""),
+            namespace: metadata["namespace"].as_str(),
+            cnrm: is_cnrm(item),
+        }
+    }
+}
+
 /// One ComputeFirewall, read for the checks.
 pub(crate) struct Firewall<'a> {
+    /// The ComputeFirewall item.
     pub item: &'a Item,
+    /// `direction: EGRESS` (INGRESS when unset).
     pub egress: bool,
+    /// `priority` (GCE's 1000 when unset).
     pub priority: i64,
+    /// `allow` entries.
     pub allow: Vec<Rule>,
+    /// `deny` entries.
     pub deny: Vec<Rule>,
     /// `sourceRanges` (ingress) or `destinationRanges` (egress), index-aligned with the field.
     ranges: Vec<Option<Ipv4Net>>,
     /// The rule has no such field and GCE applies `0.0.0.0/0`.
     implied_any: bool,
+    /// `disabled: true`.
     pub disabled: bool,
 }
 
 /// One `allow`/`deny` entry.
 pub(crate) struct Rule {
+    /// `protocol`, lower case (`tcp`, `udp`, `all`, a number).
     pub protocol: String,
     /// Inclusive port ranges; empty means every port.
     pub ports: Vec<(u16, u16)>,

@@ -52,14 +52,17 @@ fn shape_problem(name: &str) -> Option<&'static str> {
 
 /// Check every Config Connector name.
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
-    for item in ctx.items.iter().filter(|it| super::is_cnrm(it)) {
-        let kind = item.kind();
+    for (item, meta) in ctx.items.iter().zip(&ctx.meta) {
+        if !meta.cnrm {
+            continue;
+        }
+        let kind = meta.kind;
         if NOT_GCP_NAMES.contains(&kind) {
             continue;
         }
         let (name, path) = match item.value["spec"]["resourceID"].as_str() {
             Some(id) => (id, "spec.resourceID"),
-            None => (item.name(), "metadata.name"),
+            None => (meta.name, "metadata.name"),
         };
         let limit = max_len(kind);
         let result = if name.len() > limit {

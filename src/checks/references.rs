@@ -57,24 +57,24 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let cluster_item = ctx.cluster.as_ref().map(|c| c.item);
     let private = ctx.private();
     let mut missing: Vec<Found> = Vec::new();
-    for (i, item) in ctx.items.iter().enumerate() {
-        if !super::is_cnrm(item) {
+    for (i, (item, meta)) in ctx.items.iter().zip(&ctx.meta).enumerate() {
+        if !meta.cnrm {
             continue;
         }
         let mut refs = Vec::new();
-        walk(&item.value["spec"], "spec", &mut refs);
+        walk(&item.value["spec"], &mut vec![Seg::Key("spec")], &mut refs);
         let is_cluster = cluster_item.is_some_and(|c| std::ptr::eq(c, item));
         for (path, kind, r) in refs {
             let Some(name) = r["name"].as_str() else {
                 continue;
             };
-            let namespace = r["namespace"].as_str().or(item.namespace());
+            let namespace = r["namespace"].as_str().or(meta.namespace);
             if ctx.resolve(kind, name, namespace).is_some() || off_network(ctx, item, kind, name) {
                 continue;
             }
             let needed = private
                 && ((is_cluster && matches!(kind, "ComputeNetwork" | "ComputeSubnetwork"))
-                    || PRIVATE_SETUP_KINDS.contains(&item.kind()));
+                    || PRIVATE_SETUP_KINDS.contains(&meta.kind));
             missing.push(Found {
                 item: i,
                 path,
@@ -99,25 +99,55 @@ fn off_network(ctx: &Ctx, item: &crate::krm::Item, kind: &str, name: &str) -> bo
         && NETWORK_CHECKED_KINDS.contains(&item.kind())
 }
 
+/// One step of a field path.
+enum Seg<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// `spec.a.b[0].c` from path steps (built only for references found, so walking stays cheap).
+fn render(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// Collect `(field path, expected kind, ref object)` for every reference under `value`.
-fn walk<'v>(value: &'v Value, path: &str, refs: &mut Vec<(String, &'static str, &'v Value)>) {
+fn walk<'v>(
+    value: &'v Value,
+    path: &mut Vec<Seg<'v>>,
+    refs: &mut Vec<(String, &'static str, &'v Value)>,
+) {
     match value {
         Value::Object(map) => {
             for (key, v) in map {
-                let here = format!("{path}.{key}");
+                path.push(Seg::Key(key));
                 match REF_KINDS.iter().find(|(k, _)| k == key) {
                     Some((_, kind)) if v.is_object() => {
                         if v.get("external").is_none() {
-                            refs.push((format!("{here}.name"), kind, v));
+                            refs.push((format!("{}.name", render(path)), kind, v));
                         }
                     }
-                    _ => walk(v, &here, refs),
+                    _ => walk(v, path, refs),
                 }
+                path.pop();
             }
         }
         Value::Array(list) => {
             for (i, v) in list.iter().enumerate() {
-                walk(v, &format!("{path}[{i}]"), refs);
+                path.push(Seg::Index(i));
+                walk(v, path, refs);
+                path.pop();
             }
         }
         _ => {}

@@ -105,7 +105,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 .at_field(
                     "spec.priority",
                     r.item.value["spec"].get("priority").cloned(),
-                    Some(Value::from(limit - 1)),
+                    Some(Value::from(limit.saturating_sub(1))),
                 )
                 .tag("check", "routes-dns"),
             );

@@ -4,7 +4,9 @@
 //! INGRESS allow rule from the master range — else the API server fails with "failed calling
 //! webhook". With `webhook-firewall: generate` (and not `mode: check`) the missing rule is
 //! written as one owned ComputeFirewall for the set of missing ports; a second run finds the
-//! ports allowed and adds nothing.
+//! ports allowed and adds nothing. A port set that appears later gets a rule of its own (named
+//! `<cluster>-webhooks-<ports>`, next index in the same file); rules no longer needed are left in
+//! place, and an owned rule whose master range went stale is reported by the firewall check.
 
 use super::{array, list, Ctx, MASTER_DEFAULT_PORTS};
 use crate::config::{Mode, WebhookFirewall};
@@ -12,10 +14,10 @@ use crate::krm::{Item, KrmResult};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// Annotation marking items the function owns.
-pub const OWNED: &str = "private-gke.dev/owned";
+/// Annotation marking items the function owns (the same key as `gke::OWNED`).
+pub(crate) const OWNED: &str = "private-gke.dev/owned";
 /// File the generated webhook rules go to.
-pub const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
+pub(crate) const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
 
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
