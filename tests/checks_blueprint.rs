@@ -1207,3 +1207,48 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
     );
     assert_eq!(rule["spec"]["sourceRanges"], json!(["172.16.0.32/28"]));
 }
+
+#[test]
+fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
+    let settings = Settings {
+        webhook_firewall: WebhookFirewall::Generate,
+        check_locations: false,
+        ..Settings::default()
+    };
+    let rules = |items: &[Item]| {
+        items
+            .iter()
+            .filter(|it| {
+                it.annotation("config.kubernetes.io/path") == Some(checks::WEBHOOK_FIREWALL_PATH)
+            })
+            .count()
+    };
+    let pipeline = |settings: &Settings, items: &mut Vec<Item>| {
+        let mut results = Vec::new();
+        private_gke::gke::run(settings, items, &mut results);
+        checks::run(settings, items, &mut results);
+        results
+    };
+    let mut items = hydrated();
+    items.extend(load(WEBHOOKS));
+    pipeline(&settings, &mut items);
+    assert_eq!(rules(&items), 1);
+
+    let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let second = pipeline(&settings, &mut items);
+    let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    assert_eq!(after, before, "second run changed items");
+    assert!(
+        second.iter().all(|r| !r.message.starts_with("removed")),
+        "second run removed something: {second:?}"
+    );
+
+    let public = Settings {
+        private: false,
+        ..settings
+    };
+    // The hydrated cluster was made private by kustomize, not by us, so it stays private and the
+    // checks would rightly write the rule again; the private-GKE stage alone must take it out.
+    private_gke::gke::run(&public, &mut items, &mut Vec::new());
+    assert_eq!(rules(&items), 0, "reversal left the webhook rule behind");
+}

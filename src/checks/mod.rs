@@ -42,6 +42,8 @@ mod references;
 mod routes_dns;
 mod webhooks;
 
+pub use webhooks::WEBHOOK_FIREWALL_PATH;
+
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult, Severity};
 use ipnet::Ipv4Net;

@@ -14,10 +14,9 @@ use crate::krm::{Item, KrmResult};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// Annotation marking items the function owns (the same key as `gke::OWNED`).
-pub(crate) const OWNED: &str = "private-gke.dev/owned";
+use crate::gke::OWNED;
 /// File the generated webhook rules go to.
-pub(crate) const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
+pub const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
 
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];

@@ -54,6 +54,14 @@ fn is_owned_resource(value: &Value) -> bool {
         == Some("true")
 }
 
+/// True for a webhook firewall rule the checks stage wrote: owned, but not part of the
+/// private network this stage generates, so only reversal removes it.
+fn is_webhook_rule(item: &Item) -> bool {
+    item.annotation("internal.config.kubernetes.io/path")
+        .or_else(|| item.annotation("config.kubernetes.io/path"))
+        == Some(crate::checks::WEBHOOK_FIREWALL_PATH)
+}
+
 /// The API group of an apiVersion (`compute.cnrm.cloud.google.com/v1beta1` → `compute.cnrm…`).
 fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
@@ -235,10 +243,17 @@ fn select_cluster(
         .filter(|&i| is_full_cluster(&items[i].value))
         .collect();
     let names = |ids: &[usize]| {
-        ids.iter()
+        const SHOWN: usize = 5;
+        let mut list = ids
+            .iter()
+            .take(SHOWN)
             .map(|&i| items[i].name().to_string())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if ids.len() > SHOWN {
+            list.push_str(&format!(" and {} more", ids.len() - SHOWN));
+        }
+        list
     };
     if let Some(wanted) = &settings.cluster {
         let found: Vec<usize> = full
@@ -374,6 +389,7 @@ fn upsert(
 ) {
     items.retain(|item| {
         let keep = !is_owned_resource(&item.value)
+            || is_webhook_rule(item)
             || desired.iter().any(|d| same_resource(&d.value, &item.value));
         if !keep {
             results.push(tagged(
