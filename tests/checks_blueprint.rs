@@ -3,7 +3,7 @@
 
 use private_gke::checks;
 use private_gke::config::{Mode, Settings, WebhookFirewall};
-use private_gke::krm::{Item, KrmResult, Severity};
+use private_gke::krm::{has_errors, Item, KrmResult, Severity};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -1213,6 +1213,7 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
     let settings = Settings {
         webhook_firewall: WebhookFirewall::Generate,
         check_locations: false,
+        region: Some("testRegion".into()),
         ..Settings::default()
     };
     let rules = |items: &[Item]| {
@@ -1231,7 +1232,8 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
     };
     let mut items = hydrated();
     items.extend(load(WEBHOOKS));
-    pipeline(&settings, &mut items);
+    let first = pipeline(&settings, &mut items);
+    assert!(!has_errors(&first), "{first:?}");
     assert_eq!(rules(&items), 1);
 
     let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
