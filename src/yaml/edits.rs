@@ -31,8 +31,198 @@ impl Edits {
     }
 
     /// Apply every edit to `src`; overlapping edits are an error naming the position.
+    ///
+    /// Edits are applied in source order (inserts at one position in the order they were
+    /// added, before a replacement starting there). When `src` uses `\r\n` line breaks (its first
+    /// line break decides), every lone `\n` in the inserted text becomes `\r\n`.
     pub fn apply(&self, src: &str) -> Result<String, YamlError> {
-        let _ = src;
-        unimplemented!("yaml layer")
+        let mut order: Vec<usize> = (0..self.edits.len()).collect();
+        // Stable: inserts at one position keep the order they were added in.
+        order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
+        let crlf = uses_crlf(src);
+        let extra: usize = self.edits.iter().map(|(_, t)| t.len()).sum();
+        let mut out = String::with_capacity(src.len() + extra + extra / 8);
+        let mut pos = 0;
+        let mut last_range: Option<&Range<usize>> = None;
+        for &i in &order {
+            let (range, text) = &self.edits[i];
+            if range.start > range.end || range.end > src.len() {
+                return Err(edit_error(
+                    src,
+                    range.start.min(src.len()),
+                    format!(
+                        "edit range {}..{} lies outside the {}-byte text",
+                        range.start,
+                        range.end,
+                        src.len()
+                    ),
+                ));
+            }
+            if !src.is_char_boundary(range.start) || !src.is_char_boundary(range.end) {
+                return Err(edit_error(
+                    src,
+                    floor_char_boundary(src, range.start),
+                    format!(
+                        "edit range {}..{} splits a UTF-8 character",
+                        range.start, range.end
+                    ),
+                ));
+            }
+            if range.start < pos {
+                let other = last_range.cloned().unwrap_or(0..0);
+                return Err(edit_error(
+                    src,
+                    range.start,
+                    format!(
+                        "overlapping edits: bytes {}..{} and {}..{}",
+                        other.start, other.end, range.start, range.end
+                    ),
+                ));
+            }
+            out.push_str(&src[pos..range.start]);
+            if crlf {
+                push_crlf(&mut out, text);
+            } else {
+                out.push_str(text);
+            }
+            pos = range.end;
+            last_range = Some(range);
+        }
+        out.push_str(&src[pos..]);
+        Ok(out)
+    }
+}
+
+/// True when the first line break of `src` is `\r\n`.
+pub(crate) fn uses_crlf(src: &str) -> bool {
+    match src.find('\n') {
+        Some(i) => i > 0 && src.as_bytes()[i - 1] == b'\r',
+        None => false,
+    }
+}
+
+/// Append `text` to `out`, turning every `\n` not already preceded by `\r` into `\r\n`.
+fn push_crlf(out: &mut String, text: &str) {
+    let mut prev = 0u8;
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' && prev != b'\r' {
+            out.push_str(&text[start..i]);
+            out.push_str("\r\n");
+            start = i + 1;
+        }
+        prev = b;
+    }
+    out.push_str(&text[start..]);
+}
+
+fn floor_char_boundary(src: &str, mut i: usize) -> usize {
+    i = i.min(src.len());
+    while !src.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// 1-based line and column (in characters) of byte `pos` in `src`.
+pub(crate) fn line_column(src: &str, pos: usize) -> (usize, usize) {
+    let pos = floor_char_boundary(src, pos);
+    let before = &src[..pos];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, src[line_start..pos].chars().count() + 1)
+}
+
+/// An error at byte `pos` of `src`.
+pub(crate) fn edit_error(src: &str, pos: usize, message: String) -> YamlError {
+    let (line, column) = line_column(src, pos);
+    YamlError {
+        message,
+        line,
+        column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str, edits: &[(Range<usize>, &str)]) -> Result<String, YamlError> {
+        let mut e = Edits::default();
+        for (r, t) in edits {
+            e.replace(r.clone(), *t);
+        }
+        e.apply(src)
+    }
+
+    #[test]
+    fn applies_in_source_order_whatever_the_order_added() {
+        let cases: &[(&str, &[(Range<usize>, &str)], &str)] = &[
+            ("a: 1\nb: 2\n", &[], "a: 1\nb: 2\n"),
+            ("a: 1\nb: 2\n", &[(8..9, "3"), (3..4, "x")], "a: x\nb: 3\n"),
+            ("abc", &[(0..0, "<"), (3..3, ">")], "<abc>"),
+            ("abc", &[(1..2, "")], "ac"),
+            ("abc", &[(1..2, "X"), (2..2, "Y")], "aXYc"),
+            ("abc", &[(1..1, "X"), (1..2, "Y")], "aXYc"),
+            ("été: ü\n", &[(7..9, "ö")], "été: ö\n"),
+        ];
+        for (src, edits, want) in cases {
+            assert_eq!(run(src, edits).unwrap(), *want, "{src:?} {edits:?}");
+        }
+    }
+
+    #[test]
+    fn inserts_at_one_position_keep_their_order() {
+        let mut e = Edits::default();
+        e.insert(1, "1");
+        e.insert(1, "2");
+        e.replace(0..1, "A");
+        e.insert(1, "3");
+        assert_eq!(e.len(), 4);
+        assert!(!e.is_empty());
+        assert_eq!(e.apply("ab").unwrap(), "A123b");
+        assert!(Edits::default().is_empty());
+    }
+
+    #[test]
+    fn overlaps_are_errors_naming_the_position() {
+        let err = run("a: 1\nb: 22\n", &[(8..10, "x"), (9..11, "y")]).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 5));
+        assert_eq!(err.message, "overlapping edits: bytes 8..10 and 9..11");
+        let err = run("abc", &[(0..2, "x"), (1..1, "y")]).unwrap_err();
+        assert_eq!((err.line, err.column), (1, 2));
+        let err = run("abc", &[(0..2, "x"), (0..2, "y")]).unwrap_err();
+        assert_eq!(err.message, "overlapping edits: bytes 0..2 and 0..2");
+    }
+
+    #[test]
+    fn bad_ranges_are_errors_not_panics() {
+        let err = run("abc", &[(2..9, "x")]).unwrap_err();
+        assert_eq!(err.message, "edit range 2..9 lies outside the 3-byte text");
+        let err = run("é", &[(1..2, "x")]).unwrap_err();
+        assert_eq!(err.message, "edit range 1..2 splits a UTF-8 character");
+        assert_eq!((err.line, err.column), (1, 1));
+    }
+
+    #[test]
+    fn crlf_sources_get_crlf_in_generated_text() {
+        let src = "a: 1\r\nb: 2\r\n";
+        let mut e = Edits::default();
+        e.insert(4, "\nc:\n  d: 3");
+        e.insert(10, "\r\ne: 4");
+        assert_eq!(
+            e.apply(src).unwrap(),
+            "a: 1\r\nc:\r\n  d: 3\r\nb: 2\r\ne: 4\r\n"
+        );
+        // LF sources keep generated text as is.
+        let mut e = Edits::default();
+        e.insert(4, "\nc: 3");
+        assert_eq!(e.apply("a: 1\nb: 2\n").unwrap(), "a: 1\nc: 3\nb: 2\n");
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\nçé: x", 7), (2, 3));
+        assert_eq!(line_column("", 0), (1, 1));
     }
 }

@@ -1,31 +1,794 @@
 //! Rendering new values as YAML text: scalars quoted when needed, block collections.
+//!
+//! Every string is written so that YAML 1.1 readers (libyaml, go-yaml v2, `sigs.k8s.io/yaml`)
+//! and YAML 1.2 core-schema readers both read it back as the same string: plain only when no
+//! reader could take it for a bool, null, number, date, merge key or indicator; single quotes
+//! otherwise; double quotes when a character needs an escape. Multi-line strings in block
+//! context become `|` literal blocks with the chomping indicator their trailing line breaks need.
 
 use super::Layout;
-use serde_json::Value;
+use serde_json::{Map, Number, Value};
 
 /// Render `value` as block YAML for a new sequence item at `dash_column` (text starts with `- `,
 /// no leading indentation, lines joined with the layout's line ending, no trailing newline).
 pub fn render_item(value: &Value, dash_column: usize, layout: Layout) -> String {
-    let _ = (value, dash_column, layout);
-    unimplemented!("yaml layer")
+    let r = Renderer::new(layout);
+    let text = format!("-{}", r.after_dash(value, dash_column));
+    with_line_ending(text, layout)
 }
 
 /// Render `value` as a whole block YAML document (for new files), ending with a line break.
 pub fn render_document(value: &Value, layout: Layout) -> String {
-    let _ = (value, layout);
-    unimplemented!("yaml layer")
+    let r = Renderer::new(layout);
+    let mut text = match value {
+        Value::Object(m) if !m.is_empty() => r.map_body(m, 0),
+        Value::Array(a) if !a.is_empty() => r.seq_body(a, 0),
+        Value::String(s) if s.contains('\n') => match r.literal(s, 2, 0) {
+            Some(block) => block,
+            None => double_quoted(s),
+        },
+        other => flow_text(other),
+    };
+    text.push('\n');
+    with_line_ending(text, layout)
 }
 
 /// Re-indent YAML text written at column 0 so that it becomes sequence item at `dash_column`
 /// (`- ` prefixed on the first line, continuation lines indented), keeping its comments.
+///
+/// Comment lines and blank lines before the first content line stay above the item as its
+/// head comment (the first of them is where `- ` would be, so the caller's indentation of the
+/// first line applies to it); a leading `---` marker and one trailing line break are dropped.
 pub fn indent_as_item(text: &str, dash_column: usize, layout: Layout) -> String {
-    let _ = (text, dash_column, layout);
-    unimplemented!("yaml layer")
+    let nl = if layout.crlf { "\r\n" } else { "\n" };
+    let pad = " ".repeat(dash_column);
+    let inner = " ".repeat(dash_column + 2);
+    let body = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut content_started = false;
+    let mut first_line = true;
+    for raw in body.split('\n') {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if !content_started && line == "---" {
+            continue;
+        }
+        if !first_line {
+            out.push_str(nl);
+        }
+        let trimmed = line.trim_start();
+        if !content_started {
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                // Head comment of the item, at the dash column.
+                if !trimmed.is_empty() {
+                    if !first_line {
+                        out.push_str(&pad);
+                    }
+                    out.push_str(line);
+                }
+                first_line = false;
+                continue;
+            }
+            content_started = true;
+            if !first_line {
+                out.push_str(&pad);
+            }
+            out.push_str("- ");
+            out.push_str(line);
+        } else if !line.is_empty() {
+            out.push_str(&inner);
+            out.push_str(line);
+        }
+        first_line = false;
+    }
+    if !content_started {
+        // Only comments: an item must still hold a value.
+        if !first_line {
+            out.push_str(nl);
+            out.push_str(&pad);
+        }
+        out.push_str("- {}");
+    }
+    out
 }
 
 /// A scalar as YAML text: plain when it reads back as the same value under YAML 1.1 and 1.2,
 /// quoted otherwise (never an explicit tag).
+///
+/// The text is safe in block and flow context alike (so `a,b` is quoted); a multi-line string
+/// comes back double-quoted on one line; a collection comes back in flow style.
 pub fn scalar_text(value: &Value) -> String {
-    let _ = value;
-    unimplemented!("yaml layer")
+    flow_text(value)
+}
+
+/// Which context a scalar is written in: flow context forbids more characters in plain scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// Block mapping values, sequence items, keys.
+    Block,
+    /// Inside `[...]` or `{...}`.
+    Flow,
+}
+
+/// Block-style renderer for one layout.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Renderer {
+    /// Indentation and sequence style.
+    pub layout: Layout,
+    /// Whether a literal block that ends with a line break may be used. The caller clears it when
+    /// the rendered text is not followed by a line break and a non-blank line (end of file, or
+    /// blank lines that a `|+` block would swallow).
+    pub trailing_breaks_ok: bool,
+}
+
+impl Renderer {
+    /// A renderer for `layout`, literal blocks allowed everywhere.
+    pub fn new(layout: Layout) -> Self {
+        Renderer {
+            layout,
+            trailing_breaks_ok: true,
+        }
+    }
+
+    /// Text that follows `key:` for a value of a key at column `key_col` (starts with a space or
+    /// a line break; continuation lines carry absolute indentation; `\n` line breaks).
+    pub fn after_key(&self, value: &Value, key_col: usize) -> String {
+        match value {
+            Value::Object(m) if !m.is_empty() => {
+                format!("\n{}", self.map_body(m, key_col + self.layout.indent))
+            }
+            Value::Array(a) if !a.is_empty() => {
+                let dash = if self.layout.wide_sequences {
+                    key_col + self.layout.indent
+                } else {
+                    key_col
+                };
+                format!("\n{}", self.seq_body(a, dash))
+            }
+            other => format!(
+                " {}",
+                self.block_scalar(other, key_col + self.layout.indent, key_col)
+            ),
+        }
+    }
+
+    /// Text that follows the `-` of a sequence item whose dash is at column `dash_col`.
+    pub fn after_dash(&self, value: &Value, dash_col: usize) -> String {
+        let inner = dash_col + 2;
+        match value {
+            Value::Object(m) if !m.is_empty() => {
+                format!(" {}", &self.map_body(m, inner)[inner..])
+            }
+            Value::Array(a) if !a.is_empty() => {
+                format!(" {}", &self.seq_body(a, inner)[inner..])
+            }
+            other => format!(" {}", self.block_scalar(other, inner, dash_col)),
+        }
+    }
+
+    /// A non-empty mapping's entries, one per line, each line indented to `col`.
+    pub fn map_body(&self, map: &Map<String, Value>, col: usize) -> String {
+        let mut out = String::new();
+        for (i, (k, v)) in map.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            push_spaces(&mut out, col);
+            out.push_str(&key_text(k));
+            out.push(':');
+            out.push_str(&self.after_key(v, col));
+        }
+        out
+    }
+
+    /// A non-empty sequence's items, dashes at column `dash_col` (first line indented too).
+    pub fn seq_body(&self, items: &[Value], dash_col: usize) -> String {
+        let mut out = String::new();
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            push_spaces(&mut out, dash_col);
+            out.push('-');
+            out.push_str(&self.after_dash(v, dash_col));
+        }
+        out
+    }
+
+    /// A scalar (or empty collection) in block context; multi-line strings as literal blocks with
+    /// content at `content_col`, for a parent node indented at `parent_indent`.
+    pub fn block_scalar(&self, value: &Value, content_col: usize, parent_indent: usize) -> String {
+        match value {
+            Value::String(s) if s.contains('\n') => self
+                .literal(s, content_col, parent_indent)
+                .unwrap_or_else(|| double_quoted(s)),
+            Value::String(s) => string_text(s, Context::Block),
+            other => flow_text(other),
+        }
+    }
+
+    /// `s` as a `|` literal block (header, then content lines at `content_col`), or `None` when
+    /// a literal block cannot hold it exactly.
+    pub fn literal(&self, s: &str, content_col: usize, parent_indent: usize) -> Option<String> {
+        if s.chars().any(|c| c != '\n' && needs_escape(c)) || s.trim_matches('\n').is_empty() {
+            return None;
+        }
+        let trailing = s.len() - s.trim_end_matches('\n').len();
+        if trailing > 0 && !self.trailing_breaks_ok {
+            return None;
+        }
+        let chomp = match trailing {
+            0 => "-",
+            1 => "",
+            _ => "+",
+        };
+        let body = s.strip_suffix('\n').unwrap_or(s);
+        let first = body.split('\n').find(|l| !l.is_empty()).unwrap_or("");
+        let indicator = if first.starts_with([' ', '\t']) {
+            let n = content_col.checked_sub(parent_indent)?;
+            if !(1..=9).contains(&n) {
+                return None;
+            }
+            n.to_string()
+        } else {
+            String::new()
+        };
+        let mut out = format!("|{indicator}{chomp}");
+        for line in body.split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                push_spaces(&mut out, content_col);
+                out.push_str(line);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A value in flow style on one line (`[a, b]`, `{k: v}`, scalars quoted for flow context).
+pub(crate) fn flow_text(value: &Value) -> String {
+    let mut out = String::new();
+    write_flow(&mut out, value);
+    out
+}
+
+fn write_flow(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number_text(n)),
+        Value::String(s) => out.push_str(&string_text(s, Context::Flow)),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(out, v);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&string_text(k, Context::Flow));
+                out.push_str(": ");
+                write_flow(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A mapping key in block context.
+pub(crate) fn key_text(key: &str) -> String {
+    string_text(key, Context::Block)
+}
+
+/// A number as YAML text that YAML 1.1 and 1.2 readers both take for the same number
+/// (floats always carry a `.` and a signed exponent, as YAML 1.1 requires).
+pub(crate) fn number_text(n: &Number) -> String {
+    let text = n.to_string();
+    if n.is_f64() {
+        if let Some(e) = text.find(['e', 'E']) {
+            let (mantissa, exp) = text.split_at(e);
+            let exp = &exp[1..];
+            let dot = if mantissa.contains('.') { "" } else { ".0" };
+            let sign = if exp.starts_with(['-', '+']) { "" } else { "+" };
+            return format!("{mantissa}{dot}e{sign}{exp}");
+        }
+        if !text.contains('.') {
+            return format!("{text}.0");
+        }
+    }
+    text
+}
+
+/// A string scalar in `ctx`: plain when safe, else single-quoted, else double-quoted.
+pub(crate) fn string_text(s: &str, ctx: Context) -> String {
+    if plain_ok(s, ctx) && reads_as_string(s) {
+        s.to_string()
+    } else {
+        single_quoted(s).unwrap_or_else(|| double_quoted(s))
+    }
+}
+
+/// True when a reader (YAML 1.1 or 1.2 core) takes plain `s` for the string `s`: not null, a
+/// bool (`yes`, `on`, `y` … included), a number in any notation (`012`, `0o12`, `0x1F`, `1e3`,
+/// `1_000`, `1:30`, `.inf`), a date, a merge key `<<` or the value key `=`.
+pub(crate) fn reads_as_string(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y", "Y",
+        "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+        "<<", "=",
+    ];
+    if s.is_empty() || WORDS.contains(&s) {
+        return false;
+    }
+    let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if t.eq_ignore_ascii_case(".inf") || t.eq_ignore_ascii_case(".nan") {
+        return false;
+    }
+    let radix = |prefix: [&str; 2], ok: fn(u8) -> bool| {
+        prefix
+            .iter()
+            .find_map(|p| t.strip_prefix(p))
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b == b'_' || ok(b)))
+    };
+    if radix(["0x", "0X"], |b| b.is_ascii_hexdigit())
+        || radix(["0o", "0O"], |b| (b'0'..=b'7').contains(&b))
+        || radix(["0b", "0B"], |b| b == b'0' || b == b'1')
+    {
+        return false;
+    }
+    // Decimal, octal `012`, floats, `1e3`, `1_000`, sexagesimal `1:30`, `1.2.3`, `2024-01-01`.
+    if t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && t.bytes().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'_' | b':' | b'.' | b'e' | b'E' | b'+' | b'-')
+        })
+    {
+        return false;
+    }
+    // YAML 1.1 timestamps: 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10 -5.
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() >= 8 && digits(0..4) && b[4] == b'-' {
+        let mut i = 5;
+        let mut ok = true;
+        for part in 0..2 {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if !(1..=2).contains(&(i - start)) || (part == 0 && b.get(i) != Some(&b'-')) {
+                ok = false;
+                break;
+            }
+            if part == 0 {
+                i += 1;
+            }
+        }
+        if ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// True when `s` written plain in `ctx` is read back as the text `s` (quoting aside from
+/// schema resolution, which [`reads_as_string`] covers).
+pub(crate) fn plain_ok(s: &str, ctx: Context) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if ",[]{}#&*!|>'\"%@`?:".contains(first) {
+        return false;
+    }
+    if first == '-' && chars.next().is_none_or(|c| c == ' ') {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") || s.ends_with(' ') || s.starts_with(' ') {
+        return false;
+    }
+    if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
+        return false;
+    }
+    if ctx == Context::Flow && s.contains([',', '[', ']', '{', '}', ':']) {
+        return false;
+    }
+    !s.chars().any(|c| c == '\t' || needs_escape(c))
+}
+
+/// Characters that only a double-quoted scalar can carry: controls (tab and line breaks
+/// included), DEL, C1 controls, the YAML 1.1 line breaks U+0085/U+2028/U+2029, BOM, non-characters.
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// `'s'` with `'` doubled, or `None` when `s` holds a character that needs an escape.
+pub(crate) fn single_quoted(s: &str) -> Option<String> {
+    if s.chars().any(needs_escape) {
+        return None;
+    }
+    Some(format!("'{}'", s.replace('\'', "''")))
+}
+
+/// `"s"` with escapes.
+pub(crate) fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if needs_escape(c) && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02X}", c as u32))
+            }
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// `text` with `\n` line breaks turned into `\r\n` when the layout says so.
+pub(crate) fn with_line_ending(text: String, layout: Layout) -> String {
+    if layout.crlf {
+        text.replace('\n', "\r\n")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const COMPACT: Layout = Layout {
+        indent: 2,
+        wide_sequences: false,
+        crlf: false,
+    };
+    const WIDE4: Layout = Layout {
+        indent: 4,
+        wide_sequences: true,
+        crlf: false,
+    };
+
+    /// Read `text` back with a libyaml-based (YAML 1.1) reader.
+    fn libyaml(text: &str) -> Value {
+        serde_norway::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    #[test]
+    fn strings_that_read_as_other_types_are_quoted() {
+        let quoted = [
+            "on",
+            "On",
+            "ON",
+            "yes",
+            "Yes",
+            "y",
+            "Y",
+            "n",
+            "N",
+            "no",
+            "off",
+            "~",
+            "null",
+            "Null",
+            "true",
+            "False",
+            "012",
+            "0o12",
+            "0x1F",
+            "0b101",
+            "1e3",
+            "1_000",
+            "2024-01-01",
+            "2024-1-1",
+            "2001-12-14t21:59:43.10-05:00",
+            "2001-12-14 21:59:43.10 -5",
+            "1:30",
+            "1.2.3",
+            "-1",
+            "+1",
+            "-.5",
+            ".5",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            ".",
+            "=",
+            "<<",
+            "-",
+            ":",
+            "- x",
+            "a: b",
+            "#x",
+            "x #y",
+            " x",
+            "x ",
+            "*x",
+            "&x",
+            "!x",
+            "@x",
+            "`x",
+            "%x",
+            "?x",
+            ":x",
+            "|x",
+            ">x",
+            "'x",
+            "\"x",
+            "[x",
+            "]x",
+            "{x",
+            "}x",
+            ",x",
+            "x:",
+            "---",
+            "...x",
+        ];
+        for s in quoted {
+            let text = scalar_text(&json!(s));
+            assert_eq!(text, format!("'{}'", s.replace('\'', "''")), "{s:?}");
+            assert_eq!(libyaml(&format!("k: {text}")), json!({ "k": s }), "{s:?}");
+        }
+        assert_eq!(scalar_text(&json!("")), "''");
+    }
+
+    #[test]
+    fn safe_strings_stay_plain() {
+        let plain = [
+            "x",
+            "us-central1",
+            "172.16.0.0/28",
+            "my-project",
+            "--flag=value",
+            "a#b",
+            "a:b",
+            "http://example.com/x?y=1",
+            "v1.2",
+            "1x",
+            "0xZZ",
+            "é ü",
+            "日本語",
+            "a b c",
+            "e3",
+            "nullable",
+            "yesterday",
+            "+",
+            "0o9",
+        ];
+        for s in plain {
+            assert_eq!(string_text(s, Context::Block), s, "{s:?}");
+            assert_eq!(libyaml(&format!("k: {s}")), json!({ "k": s }), "{s:?}");
+        }
+        // Flow context forbids flow indicators and `:`.
+        assert_eq!(string_text("a,b", Context::Block), "a,b");
+        assert_eq!(scalar_text(&json!("a,b")), "'a,b'");
+        assert_eq!(scalar_text(&json!("a:b")), "'a:b'");
+    }
+
+    #[test]
+    fn escapes_use_double_quotes() {
+        let cases = [
+            ("a\tb", "\"a\\tb\""),
+            ("a:\tb", "\"a:\\tb\""),
+            ("a\nb", "\"a\\nb\""),
+            ("a\r\nb", "\"a\\r\\nb\""),
+            ("bell\u{7}", "\"bell\\x07\""),
+            ("nel\u{85}", "\"nel\\N\""),
+            ("ls\u{2028}", "\"ls\\L\""),
+            ("\u{feff}bom", "\"\\uFEFFbom\""),
+            ("it's", "it's"),
+            ("'q' \"d\"", "'''q'' \"d\"'"),
+            ("back\\slash\n", "\"back\\\\slash\\n\""),
+        ];
+        for (s, want) in cases {
+            let text = scalar_text(&json!(s));
+            assert_eq!(text, want, "{s:?}");
+            assert_eq!(libyaml(&format!("k: {text}")), json!({ "k": s }), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn non_strings_are_plain() {
+        let cases = [
+            (json!(null), "null"),
+            (json!(true), "true"),
+            (json!(false), "false"),
+            (json!(12), "12"),
+            (json!(-3), "-3"),
+            (json!(1.5), "1.5"),
+            (json!(1e300), "1.0e+300"),
+            (json!(2.5e-7), "2.5e-7"),
+            (json!(18446744073709551615u64), "18446744073709551615"),
+            (json!([]), "[]"),
+            (json!({}), "{}"),
+            (json!([1, "on", {"a": "b c"}]), "[1, 'on', {a: b c}]"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(scalar_text(&v), want, "{v}");
+        }
+        assert_eq!(libyaml("k: 1.0e+300"), json!({"k": 1e300}));
+    }
+
+    #[test]
+    fn render_item_and_document() {
+        let v = json!({
+            "name": "web",
+            "ports": [{"port": 80, "name": "http"}, 443],
+            "labels": {"app": "on"},
+            "empty": {},
+            "none": [],
+            "script": "echo a\necho b\n",
+            "nested": [[1, 2], []],
+        });
+        let want_compact = "\
+- name: web
+    ports:
+    - port: 80
+      name: http
+    - 443
+    labels:
+      app: 'on'
+    empty: {}
+    none: []
+    script: |
+      echo a
+      echo b
+    nested:
+    - - 1
+      - 2
+    - []";
+        assert_eq!(render_item(&v, 2, COMPACT), want_compact);
+        let want_wide = "\
+- name: web
+  ports:
+      - port: 80
+        name: http
+      - 443
+  labels:
+      app: 'on'
+  empty: {}
+  none: []
+  script: |
+      echo a
+      echo b
+  nested:
+      - - 1
+        - 2
+      - []";
+        assert_eq!(render_item(&v, 0, WIDE4), want_wide);
+        let doc = render_document(&v, COMPACT);
+        assert_eq!(doc, format!("{}\n", &want_compact_at_root()));
+        assert_eq!(libyaml(&doc), v);
+        assert_eq!(
+            libyaml(&format!("items:\n  {want_compact}\n")),
+            json!({"items": [v]})
+        );
+        assert_eq!(libyaml(&format!("{want_wide}\n")), json!([v]));
+        fn want_compact_at_root() -> &'static str {
+            "name: web\nports:\n- port: 80\n  name: http\n- 443\nlabels:\n  app: 'on'\nempty: {}\nnone: []\nscript: |\n  echo a\n  echo b\nnested:\n- - 1\n  - 2\n- []"
+        }
+    }
+
+    #[test]
+    fn render_scalars_and_crlf() {
+        assert_eq!(render_item(&json!("on"), 0, COMPACT), "- 'on'");
+        assert_eq!(render_item(&json!({}), 0, COMPACT), "- {}");
+        assert_eq!(render_document(&json!({}), COMPACT), "{}\n");
+        assert_eq!(render_document(&json!([]), COMPACT), "[]\n");
+        assert_eq!(render_document(&json!("yes"), COMPACT), "'yes'\n");
+        assert_eq!(render_document(&json!("a\nb"), COMPACT), "|-\n  a\n  b\n");
+        let crlf = Layout {
+            crlf: true,
+            ..COMPACT
+        };
+        assert_eq!(
+            render_item(&json!({"a": 1, "b": [2]}), 0, crlf),
+            "- a: 1\r\n  b:\r\n  - 2"
+        );
+        assert_eq!(render_document(&json!({"a": 1}), crlf), "a: 1\r\n");
+    }
+
+    #[test]
+    fn multi_line_strings_become_literal_blocks() {
+        let r = Renderer::new(COMPACT);
+        let cases = [
+            ("a\nb", "|-\n    a\n    b"),
+            ("a\nb\n", "|\n    a\n    b"),
+            ("a\nb\n\n", "|+\n    a\n    b\n"),
+            ("a\n\nb", "|-\n    a\n\n    b"),
+            ("  indented\nx\n", "|2\n      indented\n    x"),
+            ("\n  lead\n", "|2\n\n      lead"),
+            ("trailing  \nspace", "|-\n    trailing  \n    space"),
+            ("tab\there\n", "\"tab\\there\\n\""),
+            ("\n\n", "\"\\n\\n\""),
+            ("cr\r\nlf", "\"cr\\r\\nlf\""),
+        ];
+        for (s, want) in cases {
+            let text = r.after_key(&json!(s), 2);
+            assert_eq!(text, format!(" {want}"), "{s:?}");
+            let doc = format!("top:\n  k:{text}\n  after: 1\n");
+            assert_eq!(
+                libyaml(&doc),
+                json!({"top": {"k": s, "after": 1}}),
+                "{doc:?}"
+            );
+        }
+        // In a sequence item, the indentation indicator counts from the dash.
+        let item = render_item(&json!(["  x\n"]), 2, COMPACT);
+        assert_eq!(item, "- - |2\n        x");
+        assert_eq!(
+            libyaml(&format!("l:\n  {item}\n")),
+            json!({"l": [["  x\n"]]})
+        );
+        let no_breaks = Renderer {
+            trailing_breaks_ok: false,
+            ..r
+        };
+        assert_eq!(no_breaks.after_key(&json!("a\n"), 0), " \"a\\n\"");
+        assert_eq!(no_breaks.after_key(&json!("a\nb"), 0), " |-\n  a\n  b");
+    }
+
+    #[test]
+    fn keys_are_quoted_when_needed() {
+        let v = json!({"on": 1, "a b": 2, "x: y": 3, "1": 4, "": 5, "line\nbreak": 6});
+        let doc = render_document(&v, COMPACT);
+        assert_eq!(
+            doc,
+            "'on': 1\na b: 2\n'x: y': 3\n'1': 4\n'': 5\n\"line\\nbreak\": 6\n"
+        );
+        assert_eq!(libyaml(&doc), v);
+    }
+
+    #[test]
+    fn indent_as_item_keeps_comments() {
+        let text = "# head\n\napiVersion: v1 # kpt-set: ${x}\nkind: ConfigMap\ndata:\n  k: |\n    a\n\n    b\n";
+        let out = indent_as_item(text, 2, COMPACT);
+        assert_eq!(
+            out,
+            "# head\n\n  - apiVersion: v1 # kpt-set: ${x}\n    kind: ConfigMap\n    data:\n      k: |\n        a\n\n        b"
+        );
+        let doc = format!("items:\n  {out}\n");
+        assert_eq!(
+            libyaml(&doc),
+            json!({"items": [{"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "a\n\nb\n"}}]})
+        );
+        assert_eq!(
+            indent_as_item(
+                "---\na: 1\r\nb: 2\r\n",
+                0,
+                Layout {
+                    crlf: true,
+                    ..COMPACT
+                }
+            ),
+            "- a: 1\r\n  b: 2"
+        );
+        assert_eq!(indent_as_item("# only\n", 0, COMPACT), "# only\n- {}");
+    }
 }

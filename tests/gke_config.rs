@@ -1,0 +1,335 @@
+//! Settings from the functionConfig shapes kpt and kustomize really send (captures).
+
+use private_gke::config::{IpAllocation, Mode, Settings, WebhookFirewall};
+use private_gke::krm::Severity;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn capture_config(name: &str) -> Option<Value> {
+    let rl = load(&format!(
+        "{}/../shared/reference/captures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    rl.get("functionConfig").cloned()
+}
+
+fn given(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+type CaptureCase<'a> = (
+    &'a str,
+    bool,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a [(&'a str, &'a str)],
+);
+
+#[test]
+fn captures_give_the_expected_settings() {
+    // (capture, gke.private, region, location, given keys)
+    let cases: &[CaptureCase] = &[
+        (
+            "captured-render-configmap.yaml",
+            true,
+            None,
+            None,
+            &[("gke.private", "true"), ("replicas", "3")],
+        ),
+        (
+            "captured-render-configpath.yaml",
+            true,
+            Some("us-east1"),
+            None,
+            &[
+                ("gke.private", "true"),
+                ("region", "us-east1"),
+                ("env", "- prod\n- dev\n"),
+            ],
+        ),
+        (
+            "captured-eval-args.yaml",
+            true,
+            None,
+            None,
+            &[("gke.private", "true"), ("replicas", "3"), ("v", "0071335")],
+        ),
+        (
+            "captured-render-untyped-configmap.yaml",
+            true,
+            None,
+            None,
+            &[
+                ("gke.private", "true"),
+                ("replicas", "3"),
+                ("v", "0071335"),
+                ("empty", ""),
+                ("env", "- a\n- b\n"),
+            ],
+        ),
+        (
+            "captured-kustomize-exec.yaml",
+            true,
+            None,
+            Some("us-east1-b"),
+            &[("gke.private", "true"), ("location", "us-east1-b")],
+        ),
+        ("captured-eval-noargs.yaml", true, None, None, &[]),
+        ("captured-render-noconfig.yaml", true, None, None, &[]),
+    ];
+    for (capture, private, region, location, keys) in cases {
+        let config = capture_config(capture);
+        let s = Settings::from_function_config(config.as_ref())
+            .unwrap_or_else(|e| panic!("{capture}: {e:?}"));
+        assert_eq!(s.private, *private, "{capture}");
+        assert_eq!(s.region.as_deref(), *region, "{capture}");
+        assert_eq!(s.location.as_deref(), *location, "{capture}");
+        assert_eq!(s.given, given(keys), "{capture}");
+    }
+}
+
+#[test]
+fn no_config_capture_has_no_function_config() {
+    assert_eq!(capture_config("captured-render-noconfig.yaml"), None);
+    assert_eq!(
+        Settings::from_function_config(None).unwrap(),
+        Settings::default()
+    );
+}
+
+#[test]
+fn typed_kustomize_transformer_object() {
+    let config = load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/gke/config/kustomize-transformer.yaml"
+    ));
+    let s = Settings::from_function_config(Some(&config)).unwrap();
+    let expected = Settings {
+        private: true,
+        region: Some("us-east1".into()),
+        zone: Some("us-east1-b".into()),
+        location: Some("us-east1-b".into()),
+        log_firewalls: true,
+        name: Some("kf-test".into()),
+        master_ipv4_cidr: "172.16.0.48/28".into(),
+        subnet_cidr: "10.20.0.0/24".into(),
+        pods_cidr: "10.2.0.0/16".into(),
+        services_cidr: "10.20.1.0/24".into(),
+        cnrm_version: Some("1.15.1".into()),
+        ip_allocation: IpAllocation::Upstream,
+        cluster: Some("kf-test".into()),
+        check_locations: false,
+        mode: Mode::Check,
+        webhook_firewall: WebhookFirewall::Generate,
+        given: given(&[
+            ("gke.private", "true"),
+            ("region", "us-east1"),
+            ("zone", "us-east1-b"),
+            ("location", "us-east1-b"),
+            ("log-firewalls", "true"),
+            ("name", "kf-test"),
+            ("master-ipv4-cidr", "172.16.0.48/28"),
+            ("subnet-cidr", "10.20.0.0/24"),
+            ("pods-cidr", "10.2.0.0/16"),
+            ("services-cidr", "10.20.1.0/24"),
+            ("cnrm-version", "1.15.1"),
+            ("ip-allocation", "upstream"),
+            ("cluster", "kf-test"),
+            ("check-locations", "false"),
+            ("mode", "check"),
+            ("webhook-firewall", "generate"),
+            ("gcloud.core.project", "my-project"),
+            ("replicas", "3"),
+        ]),
+    };
+    assert_eq!(s, expected);
+    let values = s.setter_values();
+    assert_eq!(values["gcloud.compute.region"], "us-east1");
+    assert_eq!(values["gcloud.compute.zone"], "us-east1-b");
+}
+
+#[test]
+fn foreign_typed_config_is_an_error() {
+    let config = load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/captures/kustomize-build-transformer.1.stdin.yaml"
+    ));
+    let errors = Settings::from_function_config(config.get("functionConfig")).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].message,
+        "functionConfig example.com/v1alpha1/MyFnConfig is not supported; use a ConfigMap or private-gke.dev/v1alpha1 PrivateGKE"
+    );
+}
+
+fn configmap(data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": data})
+}
+
+#[test]
+fn configpath_scalars_and_aliases() {
+    // A configPath file may hold plain YAML scalars: booleans and numbers are taken as text.
+    let s = Settings::from_function_config(Some(&configmap(json!({
+        "gke.private": false,
+        "log-firewalls": true,
+        "gcloud.compute.region": "europe-west1",
+        "gcloud.compute.zone": "europe-west1-b",
+        "cnrm-version": "v1.21.0",
+        "replicas": 3
+    }))))
+    .unwrap();
+    assert!(!s.private);
+    assert!(s.log_firewalls);
+    assert_eq!(s.region.as_deref(), Some("europe-west1"));
+    assert_eq!(s.zone.as_deref(), Some("europe-west1-b"));
+    assert_eq!(s.cnrm_version_triple(), Some((1, 21, 0)));
+    assert_eq!(s.given["replicas"], "3");
+    assert_eq!(s.given["gke.private"], "false");
+    assert_eq!(s.setter_values()["region"], "europe-west1");
+}
+
+#[test]
+fn bad_values_name_key_and_value() {
+    let cases: &[(Value, &str)] = &[
+        (
+            json!({"gke.private": "maybe"}),
+            "gke.private: \"maybe\" is not a boolean; use true or false",
+        ),
+        (
+            json!({"log-firewalls": "yes please"}),
+            "log-firewalls: \"yes please\" is not a boolean; use true or false",
+        ),
+        (
+            json!({"subnet-cidr": "10.10.10.0/33"}),
+            "subnet-cidr: \"10.10.10.0/33\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+        ),
+        (
+            json!({"pods-cidr": "banana"}),
+            "pods-cidr: \"banana\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+        ),
+        (
+            json!({"services-cidr": "10.10.11.5/24"}),
+            "services-cidr: \"10.10.11.5/24\" has host bits set; did you mean 10.10.11.0/24?",
+        ),
+        (
+            json!({"ip-allocation": "legacy"}),
+            "ip-allocation: \"legacy\" is not one of compat, upstream",
+        ),
+        (json!({"mode": "dry"}), "mode: \"dry\" is not one of apply, check"),
+        (
+            json!({"webhook-firewall": "open"}),
+            "webhook-firewall: \"open\" is not one of check, generate",
+        ),
+        (
+            json!({"cnrm-version": "latest"}),
+            "cnrm-version: \"latest\" is not a version like 1.15.1",
+        ),
+        (
+            json!({"region": "us-east1", "gcloud.compute.region": "us-west1"}),
+            "gcloud.compute.region: \"us-west1\" conflicts with data.region \"us-east1\"; give one region",
+        ),
+        (
+            json!({"master-ipv4-cidr": "172.16.0.0/24"}),
+            "master-ipv4-cidr: 172.16.0.0/24 must be a /28 (GKE requires a /28 for the control plane)",
+        ),
+        (
+            json!({"master-ipv4-cidr": "10.10.10.16/28"}),
+            "master-ipv4-cidr 10.10.10.16/28 overlaps subnet-cidr 10.10.10.0/24; the ranges must be disjoint",
+        ),
+        (
+            json!({"master-ipv4-cidr": "10.1.2.0/28"}),
+            "master-ipv4-cidr 10.1.2.0/28 overlaps pods-cidr 10.1.0.0/16; the ranges must be disjoint",
+        ),
+        (
+            json!({"master-ipv4-cidr": "10.10.11.32/28"}),
+            "master-ipv4-cidr 10.10.11.32/28 overlaps services-cidr 10.10.11.0/24; the ranges must be disjoint",
+        ),
+        (
+            json!({"pods-cidr": "10.10.10.128/25"}),
+            "subnet-cidr 10.10.10.0/24 overlaps pods-cidr 10.10.10.128/25; the ranges must be disjoint",
+        ),
+        (
+            json!({"replicas": {"a": 1}}),
+            "replicas: the value must be a string, found a map",
+        ),
+    ];
+    for (data, message) in cases {
+        let errors = Settings::from_function_config(Some(&configmap(data.clone())))
+            .expect_err(&data.to_string());
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, vec![*message], "{data}");
+        assert!(errors.iter().all(|e| e.severity == Severity::Error));
+        assert_eq!(
+            errors[0].resource_ref.as_ref().unwrap().name,
+            "function-input"
+        );
+    }
+}
+
+#[test]
+fn bad_value_result_points_at_the_field() {
+    let errors = Settings::from_function_config(Some(&configmap(json!({"gke.private": "maybe"}))))
+        .unwrap_err();
+    let field = errors[0].field.as_ref().unwrap();
+    assert_eq!(field.path, "data.gke.private");
+    assert_eq!(field.current_value, Some(json!("maybe")));
+}
+
+#[test]
+fn typed_bad_values() {
+    let typed = |spec: Value| json!({"apiVersion": "private-gke.dev/v1alpha1", "kind": "PrivateGKE", "metadata": {"name": "p"}, "spec": spec});
+    let cases: &[(Value, &str, &str)] = &[
+        (
+            json!({"private": "maybe"}),
+            "gke.private: \"maybe\" is not a boolean; use true or false",
+            "spec.private",
+        ),
+        (
+            json!({"ipAllocation": "legacy"}),
+            "ip-allocation: \"legacy\" is not one of compat, upstream",
+            "spec.ipAllocation",
+        ),
+        (
+            json!({"regoin": "us-east1"}),
+            "unknown field spec.regoin; known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, setters",
+            "spec.regoin",
+        ),
+        (
+            json!({"setters": ["a"]}),
+            "spec.setters must be a map of setter names to values, found a list",
+            "spec.setters",
+        ),
+    ];
+    for (spec, message, path) in cases {
+        let errors = Settings::from_function_config(Some(&typed(spec.clone()))).unwrap_err();
+        assert_eq!(errors.len(), 1, "{spec}");
+        assert_eq!(errors[0].message, *message);
+        assert_eq!(errors[0].field.as_ref().unwrap().path, *path);
+    }
+    let wrong_version =
+        json!({"apiVersion": "private-gke.dev/v2", "kind": "PrivateGKE", "spec": {}});
+    assert_eq!(
+        Settings::from_function_config(Some(&wrong_version)).unwrap_err()[0].message,
+        "functionConfig apiVersion \"private-gke.dev/v2\" is not supported; use private-gke.dev/v1alpha1"
+    );
+}
+
+#[test]
+fn empty_values_mean_defaults() {
+    let s = Settings::from_function_config(Some(&configmap(
+        json!({"gke.private": "", "name": "", "subnet-cidr": ""}),
+    )))
+    .unwrap();
+    assert!(s.private);
+    assert_eq!(s.name, None);
+    assert_eq!(s.subnet_cidr, "10.10.10.0/24");
+    assert_eq!(s.given["name"], "");
+}
