@@ -4,9 +4,17 @@
 //! CONTRACT STUB: the signatures below are the API the rest of the crate codes against.
 //! The yaml-layer work replaces every body; signatures change only by agreement.
 
+mod comments;
 mod edits;
+mod json;
+mod parse;
 mod render;
 mod sync;
+#[cfg(test)]
+mod tests;
+
+pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
+pub use parse::MAX_DEPTH;
 
 pub use edits::Edits;
 pub use render::{indent_as_item, render_document, render_item, scalar_text};
@@ -14,6 +22,7 @@ pub use render::{indent_as_item, render_document, render_item, scalar_text};
 use serde_json::Value;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Index of a node in a [`Document`]'s arena.
 pub type NodeId = usize;
@@ -95,6 +104,11 @@ pub struct Node {
     /// Byte range of the node's own text: a scalar's token (quotes, block header included);
     /// a flow collection from `[`/`{` to `]`/`}`; a block collection from its first child to the
     /// end of its last child's content (not trailing comments or blank lines).
+    ///
+    /// Details: a block sequence starts at the `-` of its first item. A block scalar runs from
+    /// its `|`/`>` to the end of its last non-blank content line (no line break; trailing blank
+    /// lines, even kept ones, are outside). An empty node (`key:`, `- `) has an empty span just
+    /// after the `:` (or where granit places it after `- `). Anchors and tags are outside.
     pub span: Range<usize>,
     /// Explicit tag as written (`!!str`, `!foo`), if any.
     pub tag: Option<String>,
@@ -127,13 +141,43 @@ impl Default for Layout {
 #[derive(Debug, Clone)]
 pub struct Document {
     src: String,
+    /// Node arena, in source (pre-)order.
+    nodes: Vec<Node>,
+    /// Parent of each node (`parse::NO_PARENT` for roots).
+    parents: Vec<NodeId>,
+    roots: Vec<NodeId>,
+    /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
+    comments: Vec<Range<usize>>,
+    /// Byte offset of each line start, built on first use of `position`.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl Document {
     /// Parse a YAML stream. Errors carry line and column; never panics.
+    ///
+    /// Empty input (or only comments) parses to a document with no roots; callers that need
+    /// content reject that themselves. Duplicate scalar keys in one mapping, nesting deeper than
+    /// [`MAX_DEPTH`], tabs as indentation and every YAML syntax error are errors.
     pub fn parse(src: impl Into<String>) -> Result<Document, YamlError> {
-        let _ = src.into();
-        unimplemented!("yaml layer")
+        parse::parse(src.into())
+    }
+
+    /// Parse bytes that should be UTF-8; invalid UTF-8 is an error at the first bad byte.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Document, YamlError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Document::parse(text),
+            Err(e) => {
+                let valid = &bytes[..e.valid_up_to()];
+                // Valid by construction; a lossy conversion cannot fail.
+                let prefix = String::from_utf8_lossy(valid);
+                let (line, column) = parse::position_in(&prefix, prefix.len());
+                Err(YamlError {
+                    message: format!("invalid UTF-8 (byte 0x{:02x})", bytes[e.valid_up_to()]),
+                    line,
+                    column,
+                })
+            }
+        }
     }
 
     /// The exact source text.
@@ -143,57 +187,91 @@ impl Document {
 
     /// One root node per document in the stream (empty documents have none).
     pub fn roots(&self) -> &[NodeId] {
-        unimplemented!("yaml layer")
+        &self.roots
     }
 
     /// A node by id.
     pub fn node(&self, id: NodeId) -> &Node {
-        let _ = id;
-        unimplemented!("yaml layer")
+        &self.nodes[id]
+    }
+
+    /// Number of nodes in the arena (ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the stream has no nodes at all.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The collection holding `id` (for a mapping key or value: the mapping).
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.parents
+            .get(id)
+            .copied()
+            .filter(|&p| p != parse::NO_PARENT)
+    }
+
+    /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
+    pub fn comments(&self) -> &[Range<usize>] {
+        &self.comments
     }
 
     /// The value node for `key` in mapping `map` (aliases not followed); `None` if absent or not a mapping.
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
-        let _ = (map, key);
-        unimplemented!("yaml layer")
+        self.entry(map, key).map(|(_, v)| v)
     }
 
     /// The (key node, value node) pair for `key` in mapping `map`.
     pub fn entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let _ = (map, key);
-        unimplemented!("yaml layer")
+        let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
+            return None;
+        };
+        entries.iter().copied().find(
+            |&(k, _)| matches!(&self.nodes[k].kind, NodeKind::Scalar { value, .. } if value == key),
+        )
     }
 
     /// JSON view of a node: YAML 1.2 core schema for plain scalars, quoted = string, aliases
     /// resolved (bounded expansion), merge keys resolved like libyaml-based readers.
+    ///
+    /// See the `json` module documentation for the exact rules and the deliberate differences
+    /// from `serde_norway` (`.inf`/`.nan` stay strings; scalar keys are their text as written).
     pub fn to_json(&self, id: NodeId) -> Result<Value, YamlError> {
-        let _ = id;
-        unimplemented!("yaml layer")
+        self.json_of(id)
     }
 
     /// The line comment that belongs to a value node, as kpt attaches it, text after `#` trimmed:
     /// after a scalar token; after a `|`/`>` block header; after a flow collection's closing
     /// bracket; for a block collection, the comment on its key's line (`env: # kpt-set: ${env}`).
     pub fn line_comment(&self, value: NodeId) -> Option<&str> {
-        let _ = value;
-        unimplemented!("yaml layer")
+        self.line_comment_of(value)
     }
 
     /// The head comment of a key or sequence item: the comment lines directly above it
     /// (no blank line between), each with `#` and surrounding blanks removed, joined by `\n`.
     pub fn head_comment(&self, node: NodeId) -> Option<String> {
-        let _ = node;
-        unimplemented!("yaml layer")
+        self.head_comment_of(node)
     }
 
     /// 1-based (line, column) of a byte offset.
     pub fn position(&self, byte: usize) -> (usize, usize) {
-        let _ = byte;
-        unimplemented!("yaml layer")
+        self.position_of(byte)
     }
 
     /// Conventions detected in this text (indentation, sequence style, line ending).
     pub fn layout(&self) -> Layout {
-        unimplemented!("yaml layer")
+        self.layout_of()
+    }
+
+    /// An error at byte offset `at`.
+    pub fn error_at(&self, at: usize, message: impl Into<String>) -> YamlError {
+        let (line, column) = self.position(at);
+        YamlError {
+            message: message.into(),
+            line,
+            column,
+        }
     }
 }

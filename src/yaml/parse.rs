@@ -1,0 +1,532 @@
+//! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
+//! comments, duplicate-key and depth checks.
+
+use super::{Document, Node, NodeId, NodeKind, ScalarStyle, YamlError};
+use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
+use std::ops::Range;
+
+/// Deepest nesting of collections accepted (checked before descending, so no recursion
+/// anywhere depends on input depth).
+pub const MAX_DEPTH: usize = 1000;
+
+/// Marks "no parent" in the parent table.
+pub(super) const NO_PARENT: NodeId = usize::MAX;
+
+/// An open collection while its children are being read.
+struct Frame {
+    id: NodeId,
+    /// granit anchor id defined on the collection (0: none).
+    anchor: usize,
+    /// For mappings: the key read, waiting for its value.
+    pending_key: Option<NodeId>,
+}
+
+/// Parse `src` into a [`Document`].
+pub(super) fn parse(src: String) -> Result<Document, YamlError> {
+    let mut b = Builder {
+        src: &src,
+        nodes: Vec::new(),
+        parents: Vec::new(),
+        roots: Vec::new(),
+        comments: Vec::new(),
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        block_scalars: Vec::new(),
+        last_node: None,
+    };
+    b.run()?;
+    let Builder {
+        mut nodes,
+        mut parents,
+        roots,
+        mut comments,
+        block_scalars,
+        ..
+    } = b;
+    if !comments.is_sorted_by_key(|c| c.start) {
+        comments.sort_by_key(|c| c.start);
+    }
+    fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
+    nodes.shrink_to_fit();
+    parents.shrink_to_fit();
+    Ok(Document {
+        src,
+        nodes,
+        parents,
+        roots,
+        comments,
+        line_starts: Default::default(),
+    })
+}
+
+struct Builder<'s> {
+    src: &'s str,
+    nodes: Vec<Node>,
+    parents: Vec<NodeId>,
+    roots: Vec<NodeId>,
+    comments: Vec<Range<usize>>,
+    stack: Vec<Frame>,
+    /// granit anchor id → completed node (index = anchor id).
+    anchors: Vec<Option<NodeId>>,
+    /// Block scalars whose header start is found once all comments are known.
+    block_scalars: Vec<NodeId>,
+    /// The node an `Anchor` event that follows belongs to.
+    last_node: Option<NodeId>,
+}
+
+impl Builder<'_> {
+    fn run(&mut self) -> Result<(), YamlError> {
+        let options = granit_parser::options! {
+            emit_anchor_events: true,
+            flow_nesting_limit: MAX_DEPTH,
+            block_nesting_limit: MAX_DEPTH,
+        };
+        let src = self.src;
+        for ev in Parser::new_from_str_with_options(src, options) {
+            let (ev, span) = ev.map_err(|e| self.scan_error(&e))?;
+            let range = match (span.start.byte_offset(), span.end.byte_offset()) {
+                (Some(s), Some(e)) if s <= e && e <= src.len() => s..e,
+                _ => {
+                    return Err(self.error_at(
+                        span.start.byte_offset().unwrap_or(0),
+                        "parser reported no byte offsets",
+                    ))
+                }
+            };
+            let tag_text = |tag: Option<&granit_parser::Tag>| -> Option<String> {
+                let tag = tag?;
+                match span.tag_span().and_then(|t| t.slice(src)) {
+                    Some(text) => Some(text.to_string()),
+                    None => Some(format!("{}{}", tag.original_handle(), tag.suffix())),
+                }
+            };
+            match ev {
+                Event::Comment(..) => self.comments.push(range),
+                Event::Scalar(value, style, anchor, tag) => {
+                    let tag = tag_text(tag.as_deref());
+                    let id = self.scalar(value.into_owned(), style, range, tag);
+                    self.attach(id, anchor)?;
+                }
+                Event::Alias(anchor) => {
+                    let target = self.anchors.get(anchor).copied().flatten().ok_or_else(|| {
+                        self.error_at(
+                            range.start,
+                            format!(
+                                "alias {} refers to a node that contains it",
+                                &src[range.clone()]
+                            ),
+                        )
+                    })?;
+                    let id = self.push_node(Node {
+                        kind: NodeKind::Alias { target },
+                        span: range,
+                        tag: None,
+                        anchor: None,
+                    });
+                    self.last_node = None;
+                    self.attach(id, 0)?;
+                }
+                Event::Anchor(_, name) => {
+                    if let Some(id) = self.last_node.take() {
+                        self.nodes[id].anchor = Some(name.into_owned());
+                    }
+                }
+                Event::MappingStart(style, anchor, tag) => {
+                    let tag = tag_text(tag.as_deref());
+                    let flow = style == StructureStyle::Flow;
+                    let kind = NodeKind::Mapping {
+                        flow,
+                        entries: Vec::new(),
+                    };
+                    self.open(kind, range, tag, anchor)?;
+                }
+                Event::SequenceStart(style, anchor, tag) => {
+                    let tag = tag_text(tag.as_deref());
+                    let flow = style == StructureStyle::Flow;
+                    let kind = NodeKind::Sequence {
+                        flow,
+                        items: Vec::new(),
+                    };
+                    self.open(kind, range, tag, anchor)?;
+                }
+                Event::MappingEnd | Event::SequenceEnd => self.close(range)?,
+                Event::UnresolvedAlias(name) => {
+                    return Err(self.error_at(range.start, format!("unknown anchor *{name}")));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn push_node(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        self.parents.push(NO_PARENT);
+        self.nodes.len() - 1
+    }
+
+    fn scalar(
+        &mut self,
+        value: String,
+        style: granit_parser::ScalarStyle,
+        range: Range<usize>,
+        tag: Option<String>,
+    ) -> NodeId {
+        let bytes = self.src.as_bytes();
+        let (value, style, span, block) = match style {
+            granit_parser::ScalarStyle::Plain => {
+                if range.is_empty() {
+                    // An empty node (`key:`, `- `): no text; place it after the `:`.
+                    let at = if bytes.get(range.start) == Some(&b':') {
+                        range.start + 1
+                    } else {
+                        range.start
+                    };
+                    (String::new(), ScalarStyle::Plain, at..at, false)
+                } else {
+                    (value, ScalarStyle::Plain, range, false)
+                }
+            }
+            granit_parser::ScalarStyle::SingleQuoted => {
+                (value, ScalarStyle::SingleQuoted, range, false)
+            }
+            granit_parser::ScalarStyle::DoubleQuoted => {
+                (value, ScalarStyle::DoubleQuoted, range, false)
+            }
+            granit_parser::ScalarStyle::Literal | granit_parser::ScalarStyle::Folded => {
+                let style = if style == granit_parser::ScalarStyle::Literal {
+                    ScalarStyle::Literal
+                } else {
+                    ScalarStyle::Folded
+                };
+                // granit's span covers the content; the header is found later. Until then the
+                // span starts at the content and ends after the last content line.
+                let end = block_content_end(bytes, range.clone());
+                (value, style, range.start..end, true)
+            }
+        };
+        let id = self.push_node(Node {
+            kind: NodeKind::Scalar { value, style },
+            span,
+            tag,
+            anchor: None,
+        });
+        if block {
+            self.block_scalars.push(id);
+        }
+        id
+    }
+
+    fn open(
+        &mut self,
+        kind: NodeKind,
+        range: Range<usize>,
+        tag: Option<String>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(depth_error(self, range.start));
+        }
+        let id = self.push_node(Node {
+            kind,
+            span: range,
+            tag,
+            anchor: None,
+        });
+        self.last_node = Some(id);
+        self.stack.push(Frame {
+            id,
+            anchor,
+            pending_key: None,
+        });
+        if anchor != 0 {
+            // Registered on close: an alias inside the node itself must not resolve.
+            self.note_anchor(anchor, None);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(self.error_at(range.start, "unbalanced collection end"));
+        };
+        let id = frame.id;
+        let anchor = frame.anchor;
+        let start = self.nodes[id].span.start;
+        let bytes = self.src.as_bytes();
+        let (span, pending) = match &self.nodes[id].kind {
+            NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
+                (start..range.end, frame.pending_key)
+            }
+            NodeKind::Mapping { entries, .. } => {
+                let span = match (entries.first(), entries.last()) {
+                    (Some(&(k, _)), Some(&(_, v))) => {
+                        self.nodes[k].span.start..self.nodes[v].span.end
+                    }
+                    _ => start..start,
+                };
+                (span, frame.pending_key)
+            }
+            NodeKind::Sequence { items, .. } => {
+                let span = match (items.first(), items.last()) {
+                    (Some(&f), Some(&l)) => {
+                        let s = if bytes.get(start) == Some(&b'-') {
+                            start
+                        } else {
+                            dash_before(bytes, self.nodes[f].span.start)
+                        };
+                        s..self.nodes[l].span.end
+                    }
+                    _ => start..start,
+                };
+                (span, None)
+            }
+            _ => return Err(self.error_at(start, "internal: frame is not a collection")),
+        };
+        if let Some(key) = pending {
+            // A key without value cannot come from granit; be defensive.
+            return Err(self.error_at(self.nodes[key].span.start, "mapping key without a value"));
+        }
+        self.nodes[id].span = span;
+        if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
+            self.check_duplicates(id)?;
+        }
+        self.last_node = None;
+        self.attach(id, anchor)
+    }
+
+    /// Record `id` as the next child of the open collection (or as a document root).
+    fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
+        if matches!(self.nodes[id].kind, NodeKind::Scalar { .. }) {
+            self.last_node = Some(id);
+        }
+        if anchor != 0 {
+            self.note_anchor(anchor, Some(id));
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            let node = &self.nodes[id];
+            let empty_doc = node.span.is_empty()
+                && node.tag.is_none()
+                && anchor == 0
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
+            if !empty_doc {
+                self.roots.push(id);
+            }
+            return Ok(());
+        };
+        self.parents[id] = frame.id;
+        match &mut self.nodes[frame.id].kind {
+            NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
+                Some(key) => entries.push((key, id)),
+                None => frame.pending_key = Some(id),
+            },
+            NodeKind::Sequence { items, .. } => items.push(id),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn note_anchor(&mut self, anchor: usize, id: Option<NodeId>) {
+        if self.anchors.len() <= anchor {
+            self.anchors.resize(anchor + 1, None);
+        }
+        self.anchors[anchor] = id;
+    }
+
+    /// Error on the second occurrence of a scalar key in mapping `id`.
+    fn check_duplicates(&self, id: NodeId) -> Result<(), YamlError> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+            return Ok(());
+        };
+        let key_text = |k: NodeId| match &self.nodes[k].kind {
+            NodeKind::Scalar { value, .. } => Some(value.as_str()),
+            _ => None,
+        };
+        let report = |first: NodeId, second: NodeId| {
+            let (first, second) = if self.nodes[first].span.start <= self.nodes[second].span.start {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            let line = line_of(self.src, self.nodes[first].span.start);
+            self.error_at(
+                self.nodes[second].span.start,
+                format!(
+                    "duplicate key \"{}\" (first defined on line {line})",
+                    key_text(second).unwrap_or_default()
+                ),
+            )
+        };
+        if entries.len() <= 16 {
+            for (i, &(a, _)) in entries.iter().enumerate() {
+                let Some(ta) = key_text(a) else { continue };
+                for &(b, _) in &entries[..i] {
+                    if key_text(b) == Some(ta) {
+                        return Err(report(b, a));
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let mut keys: Vec<(&str, NodeId)> = entries
+            .iter()
+            .filter_map(|&(k, _)| key_text(k).map(|t| (t, k)))
+            .collect();
+        keys.sort_unstable();
+        let dup = keys
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| (w[0].1, w[1].1))
+            .min_by_key(|&(a, b)| self.nodes[a].span.start.max(self.nodes[b].span.start));
+        match dup {
+            Some((a, b)) => Err(report(a, b)),
+            None => Ok(()),
+        }
+    }
+
+    fn error_at(&self, byte: usize, message: impl Into<String>) -> YamlError {
+        let (line, column) = position_in(self.src, byte);
+        YamlError {
+            message: message.into(),
+            line,
+            column,
+        }
+    }
+
+    fn scan_error(&self, e: &ScanError) -> YamlError {
+        let byte = e.marker().byte_offset();
+        let message = match e.kind() {
+            ErrorKind::RecursionLimitExceeded => {
+                format!("nesting deeper than {MAX_DEPTH} levels")
+            }
+            _ => e.info(),
+        };
+        match byte {
+            Some(b) if b <= self.src.len() => self.error_at(b, message),
+            _ => YamlError {
+                message,
+                line: e.marker().line().max(1),
+                column: e.marker().col() + 1,
+            },
+        }
+    }
+}
+
+fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
+    b.error_at(at, format!("nesting deeper than {MAX_DEPTH} levels"))
+}
+
+/// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it
+/// that is followed by a blank and preceded by a blank or a line start); `item` if none.
+fn dash_before(bytes: &[u8], item: usize) -> usize {
+    let mut p = item;
+    while p > 0 {
+        p -= 1;
+        if bytes[p] == b'-'
+            && matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+            && (p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            return p;
+        }
+    }
+    item
+}
+
+/// End of a block scalar's last content line (line break excluded); `range.start` if it has no
+/// content.
+fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
+    let mut p = range.end;
+    while p > range.start && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        p -= 1;
+    }
+    if p == range.start {
+        return range.start;
+    }
+    let mut e = p;
+    while e < range.end && bytes[e] != b'\n' && bytes[e] != b'\r' {
+        e += 1;
+    }
+    e
+}
+
+/// Move each block scalar's span start back to its `|`/`>` header, and fix the ends of empty
+/// block scalars (and of block collections ending with one).
+fn fix_block_scalars(
+    src: &str,
+    comments: &[Range<usize>],
+    nodes: &mut [Node],
+    parents: &[NodeId],
+    block_scalars: &[NodeId],
+) {
+    let bytes = src.as_bytes();
+    for &id in block_scalars {
+        let content = nodes[id].span.clone();
+        let mut p = content.start;
+        loop {
+            while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                p -= 1;
+            }
+            // Step over a comment that ends here (the header's own comment).
+            let i = comments.partition_point(|c| c.end < p);
+            match comments.get(i) {
+                Some(c) if c.end == p && c.start < p => p = c.start,
+                _ => break,
+            }
+        }
+        let header_end = p;
+        while p > 0 && matches!(bytes[p - 1], b'0'..=b'9' | b'+' | b'-') {
+            p -= 1;
+        }
+        if p == 0 || !matches!(bytes[p - 1], b'|' | b'>') {
+            continue; // not found: keep granit's content span
+        }
+        let start = p - 1;
+        let end = if content.is_empty() {
+            header_end
+        } else {
+            content.end
+        };
+        let old_end = nodes[id].span.end;
+        nodes[id].span = start..end;
+        if end != old_end {
+            // Block collections whose last child this is end where it ends.
+            let mut child = id;
+            while let Some(&parent) = parents.get(child).filter(|&&p| p != NO_PARENT) {
+                let last = match &nodes[parent].kind {
+                    NodeKind::Mapping {
+                        flow: false,
+                        entries,
+                    } => entries.last().map(|e| e.1),
+                    NodeKind::Sequence { flow: false, items } => items.last().copied(),
+                    _ => None,
+                };
+                if last != Some(child) {
+                    break;
+                }
+                nodes[parent].span.end = end;
+                child = parent;
+            }
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, byte: usize) -> usize {
+    position_in(src, byte).0
+}
+
+/// 1-based (line, column in characters) of a byte offset, by scanning (for errors).
+pub(super) fn position_in(src: &str, byte: usize) -> (usize, usize) {
+    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let before = &src[..byte];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    (line, src[line_start..byte].chars().count() + 1)
+}
+
+pub(super) fn floor_char_boundary(src: &str, mut byte: usize) -> usize {
+    while byte > 0 && !src.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    byte
+}

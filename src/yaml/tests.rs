@@ -1,0 +1,430 @@
+//! Table-driven tests of the parse half: spans, comments, JSON view, positions, layout.
+
+use super::{Document, Layout, NodeId, NodeKind, ScalarStyle, YamlError};
+use serde_json::json;
+
+fn doc(src: &str) -> Document {
+    Document::parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+}
+
+/// Follow a `/`-separated path of keys (or item indexes) from the first root.
+fn at(d: &Document, path: &str) -> NodeId {
+    let mut id = d.roots()[0];
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        id = match &d.node(id).kind {
+            NodeKind::Sequence { items, .. } => items[part.parse::<usize>().unwrap()],
+            _ => d
+                .get(id, part)
+                .unwrap_or_else(|| panic!("no {part} in {path}")),
+        };
+    }
+    id
+}
+
+fn text(d: &Document, id: NodeId) -> &str {
+    &d.source()[d.node(id).span.clone()]
+}
+
+#[test]
+fn spans_slice_to_the_token_text() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("a: 1\n", "a", "1"),
+        ("a: 'x y'\n", "a", "'x y'"),
+        ("a: \"x\\ty\" # c\n", "a", "\"x\\ty\""),
+        ("a: [1, 2]   # z\n", "a", "[1, 2]"),
+        ("a: {b: 1}\n", "a", "{b: 1}"),
+        ("a:\n  b: 1\n  c: 2\n\n# tail\n", "a", "b: 1\n  c: 2"),
+        ("a:\n  - x\n  - y # c\nb: 1\n", "a", "- x\n  - y"),
+        ("a:\n- x\n- y\n", "a", "- x\n- y"),
+        ("a: |\n  x\n  y\n\nb: 1\n", "a", "|\n  x\n  y"),
+        ("a: >-  # c\n  x\n  y\n", "a", ">-  # c\n  x\n  y"),
+        ("a: |2\n    x\n", "a", "|2\n    x"),
+        ("a: |\nb: 1\n", "a", "|"),
+        ("a: | # c\nb: 1\n", "a", "|"),
+        ("a: !!str |\n  x\n", "a", "|\n  x"),
+        ("a:\n  b: |\n    x\n", "a", "b: |\n    x"),
+        ("a: &x 1\nb: *x\n", "b", "*x"),
+        ("a: &x\n  c: 1\n", "a", "c: 1"),
+        ("a:\nb: 1\n", "a", ""),
+        ("a: x\r\n  y\r\nb: 1\r\n", "a", "x\r\n  y"),
+    ];
+    for &(src, path, want) in cases {
+        let d = doc(src);
+        assert_eq!(text(&d, at(&d, path)), want, "{src:?} {path}");
+    }
+}
+
+#[test]
+fn empty_value_span_is_after_the_colon() {
+    let d = doc("a:\nb: # c\n");
+    assert_eq!(d.node(at(&d, "a")).span, 2..2);
+    assert_eq!(d.node(at(&d, "b")).span, 5..5);
+    assert_eq!(
+        d.to_json(d.roots()[0]).unwrap(),
+        json!({"a": null, "b": null})
+    );
+}
+
+#[test]
+fn styles_tags_and_anchors_are_kept() {
+    let d = doc("a: &x !!str 1\nb: 'q'\nc: \"d\"\ne: |\n  l\nf: >\n  g\nh: !foo {i: *x}\n");
+    let style = |p: &str| match &d.node(at(&d, p)).kind {
+        NodeKind::Scalar { style, .. } => *style,
+        k => panic!("{k:?}"),
+    };
+    assert_eq!(style("a"), ScalarStyle::Plain);
+    assert_eq!(style("b"), ScalarStyle::SingleQuoted);
+    assert_eq!(style("c"), ScalarStyle::DoubleQuoted);
+    assert_eq!(style("e"), ScalarStyle::Literal);
+    assert_eq!(style("f"), ScalarStyle::Folded);
+    let a = d.node(at(&d, "a"));
+    assert_eq!(a.tag.as_deref(), Some("!!str"));
+    assert_eq!(a.anchor.as_deref(), Some("x"));
+    assert_eq!(d.node(at(&d, "h")).tag.as_deref(), Some("!foo"));
+    let alias = at(&d, "h/i");
+    assert_eq!(
+        d.node(alias).kind,
+        NodeKind::Alias {
+            target: at(&d, "a")
+        }
+    );
+    assert_eq!(
+        d.to_json(d.roots()[0]).unwrap(),
+        json!({"a": "1", "b": "q", "c": "d", "e": "l\n", "f": "g\n", "h": {"i": "1"}})
+    );
+}
+
+#[test]
+fn multi_document_streams_give_one_root_each() {
+    let d = doc("a: 1\n---\nb: 2\n...\n---\n- 3\n---\n");
+    assert_eq!(d.roots().len(), 3);
+    let values: Vec<_> = d.roots().iter().map(|&r| d.to_json(r).unwrap()).collect();
+    assert_eq!(values, vec![json!({"a": 1}), json!({"b": 2}), json!([3])]);
+}
+
+#[test]
+fn empty_input_has_no_roots() {
+    for src in ["", "# only a comment\n", "---\n", "\n\n"] {
+        assert!(doc(src).roots().is_empty(), "{src:?}");
+    }
+}
+
+#[test]
+fn get_and_entry_find_keys() {
+    let d = doc("a: 1\n'b': 2\n");
+    let root = d.roots()[0];
+    let (k, v) = d.entry(root, "b").unwrap();
+    assert_eq!(text(&d, k), "'b'");
+    assert_eq!(text(&d, v), "2");
+    assert_eq!(d.get(root, "c"), None);
+    assert_eq!(d.get(v, "x"), None);
+    assert_eq!(d.parent(v), Some(root));
+    assert_eq!(d.key_of(v), Some(k));
+}
+
+#[test]
+fn json_view_resolves_aliases_and_merge_keys() {
+    let src = "base: &b {x: 1, y: 2}\nother: &o {z: 3, x: 9}\n\
+               m:\n  <<: [*b, *o]\n  y: 5\n  w: 6\n\
+               n:\n  <<: *b\n";
+    let d = doc(src);
+    assert_eq!(
+        d.to_json(at(&d, "m")).unwrap(),
+        json!({"y": 5, "w": 6, "x": 1, "z": 3})
+    );
+    assert_eq!(d.to_json(at(&d, "n")).unwrap(), json!({"x": 1, "y": 2}));
+    let d = doc("'<<': 1\n");
+    assert_eq!(d.to_json(d.roots()[0]).unwrap(), json!({"<<": 1}));
+}
+
+#[test]
+fn json_keys_are_their_text() {
+    let d = doc("1: a\n~: b\ntrue: c\n[x, 2]: d\n{k: v}: e\n");
+    assert_eq!(
+        d.to_json(d.roots()[0]).unwrap(),
+        json!({"1": "a", "~": "b", "true": "c", "[\"x\",2]": "d", "{\"k\":\"v\"}": "e"})
+    );
+}
+
+fn err(src: &str) -> YamlError {
+    match Document::parse(src) {
+        Ok(_) => panic!("{src:?} parsed"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn bad_input_errors_say_what_and_where() {
+    let cases: &[(&str, &str, usize, usize)] = &[
+        (
+            "a:\n\tb: 1\n",
+            "tabs disallowed within this context (block indentation)",
+            2,
+            2,
+        ),
+        ("a: \"abc\nb: 1\n", "unclosed quote", 1, 4),
+        ("a: 'x\n", "unclosed quote", 1, 4),
+        (
+            "a: 1\nb: 2\na: 3\n",
+            "duplicate key \"a\" (first defined on line 1)",
+            3,
+            1,
+        ),
+        (
+            "x:\n  - k: 1\n    'k': 2\n",
+            "duplicate key \"k\" (first defined on line 2)",
+            3,
+            5,
+        ),
+        (
+            "a: *nope\n",
+            "while parsing node, found unknown anchor",
+            1,
+            4,
+        ),
+        (
+            "a: &x [*x]\n",
+            "alias *x refers to a node that contains it",
+            1,
+            8,
+        ),
+    ];
+    for &(src, message, line, column) in cases {
+        assert_eq!(
+            err(src),
+            YamlError {
+                message: message.into(),
+                line,
+                column
+            },
+            "{src:?}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_keys_in_big_mappings_are_found() {
+    let mut src: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+    src.push_str("k7: again\n");
+    assert_eq!(
+        err(&src),
+        YamlError {
+            message: "duplicate key \"k7\" (first defined on line 8)".into(),
+            line: 41,
+            column: 1
+        }
+    );
+}
+
+#[test]
+fn invalid_utf8_reports_the_first_bad_byte() {
+    let e = Document::parse_bytes(b"a: 1\nb: x\xff\n").unwrap_err();
+    assert_eq!(
+        e,
+        YamlError {
+            message: "invalid UTF-8 (byte 0xff)".into(),
+            line: 2,
+            column: 5
+        }
+    );
+    assert!(Document::parse_bytes(b"a: 1\n").is_ok());
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let flow = "[".repeat(100_000);
+    let e = err(&flow);
+    assert_eq!(e.message, "nesting deeper than 1000 levels");
+    assert_eq!(e.line, 1);
+    let block: String = (0..2000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
+    assert_eq!(err(&block).message, "nesting deeper than 1000 levels");
+    // 1000 levels are fine and convert to JSON.
+    let ok = format!("{}{}", "[".repeat(999), "]".repeat(999));
+    let d = doc(&ok);
+    assert!(d.to_json(d.roots()[0]).unwrap().is_array());
+}
+
+#[test]
+fn alias_bomb_is_refused() {
+    let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for name in 'b'..='i' {
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        src.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        prev = name;
+    }
+    let d = doc(&src);
+    let e = d.to_json(d.roots()[0]).unwrap_err();
+    assert_eq!(
+        e.message,
+        "alias expansion exceeds 1000000 nodes (alias bomb?)"
+    );
+    // A small expansion is fine.
+    assert_eq!(
+        d.to_json(at(&d, "b")).unwrap().as_array().unwrap().len(),
+        10
+    );
+}
+
+#[test]
+fn alias_nesting_is_bounded_in_the_json_view() {
+    // Each level nests the previous anchor 600 deep: expansion depth passes the bound.
+    let mut src = String::from("a: &a 1\n");
+    let mut prev = 'a';
+    for name in ['b', 'c'] {
+        src.push_str(&format!(
+            "{name}: &{name} {}*{prev}{}\n",
+            "[".repeat(600),
+            "]".repeat(600)
+        ));
+        prev = name;
+    }
+    let d = doc(&src);
+    assert!(d.to_json(at(&d, "b")).is_ok());
+    let e = d.to_json(at(&d, "c")).unwrap_err();
+    assert_eq!(
+        e.message,
+        "nesting deeper than 1000 levels after alias expansion"
+    );
+}
+
+#[test]
+fn line_comments_attach_as_kpt_does() {
+    let src = "\
+a: 1 # on scalar
+b: 'q'   # on quoted
+env: # on block seq key
+  - x # on item
+  - y
+m: # on block map key
+  k: v
+lit: |- # on header
+  text # not a comment
+flow: [1, 2] # on flow seq
+fm: {a: 1}  # on flow map
+none: 2
+# above
+after: &anc # with anchor
+  z: 1
+e: # on empty
+";
+    let d = doc(src);
+    let cases = [
+        ("a", Some("on scalar")),
+        ("b", Some("on quoted")),
+        ("env", Some("on block seq key")),
+        ("env/0", Some("on item")),
+        ("env/1", None),
+        ("m", Some("on block map key")),
+        ("m/k", None),
+        ("lit", Some("on header")),
+        ("flow", Some("on flow seq")),
+        ("fm", Some("on flow map")),
+        ("none", None),
+        ("after", Some("with anchor")),
+        ("e", Some("on empty")),
+    ];
+    for (path, want) in cases {
+        assert_eq!(d.line_comment(at(&d, path)), want, "{path}");
+    }
+    let lit = at(&d, "lit");
+    assert_eq!(d.to_json(lit).unwrap(), json!("text # not a comment"));
+}
+
+#[test]
+fn line_comments_in_crlf_files() {
+    let d = doc("a: 1 # one\r\nenv: # two\r\n  - x\r\nb: |  # three\r\n  t\r\n");
+    assert_eq!(d.line_comment(at(&d, "a")), Some("one"));
+    assert_eq!(d.line_comment(at(&d, "env")), Some("two"));
+    assert_eq!(d.line_comment(at(&d, "b")), Some("three"));
+    assert_eq!(d.to_json(at(&d, "b")).unwrap(), json!("t\n"));
+}
+
+#[test]
+fn head_comments_are_the_lines_directly_above() {
+    let src = "\
+# doc comment
+
+# first
+#   second
+a: 1
+b:
+  # on item
+  - x
+  -   # not above y
+  - y
+  # on map item
+  - k: v
+    # on l
+    l: w
+c: |
+  # content, not a comment
+d: 1
+";
+    let d = doc(src);
+    let key = |path: &str| {
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        d.entry(at(&d, parent), name).unwrap().0
+    };
+    assert_eq!(d.head_comment(key("a")).as_deref(), Some("first\nsecond"));
+    assert_eq!(d.head_comment(key("b")), None);
+    assert_eq!(d.head_comment(at(&d, "b/0")).as_deref(), Some("on item"));
+    assert_eq!(d.head_comment(at(&d, "b/2")), None);
+    assert_eq!(
+        d.head_comment(at(&d, "b/3")).as_deref(),
+        Some("on map item")
+    );
+    assert_eq!(d.head_comment(key("b/3/k")).as_deref(), Some("on map item"));
+    assert_eq!(d.head_comment(key("b/3/l")).as_deref(), Some("on l"));
+    assert_eq!(d.head_comment(key("d")), None);
+    let crlf = doc("# h1\r\n# h2\r\na: 1\r\n");
+    let a = crlf.entry(crlf.roots()[0], "a").unwrap().0;
+    assert_eq!(crlf.head_comment(a).as_deref(), Some("h1\nh2"));
+}
+
+#[test]
+fn positions_are_one_based_in_characters() {
+    let d = doc("a: é\nbb: x\n");
+    assert_eq!(d.position(0), (1, 1));
+    assert_eq!(d.position(3), (1, 4));
+    assert_eq!(d.position(5), (1, 5));
+    assert_eq!(d.position(6), (2, 1));
+    assert_eq!(d.position(10), (2, 5));
+    assert_eq!(d.position(1000), (3, 1));
+}
+
+#[test]
+fn layout_is_detected() {
+    let cases = [
+        ("a: 1\n", Layout::default()),
+        (
+            "a:\n    b: 1\nc:\n    - x\n",
+            Layout {
+                indent: 4,
+                wide_sequences: true,
+                crlf: false,
+            },
+        ),
+        (
+            "a:\n  b:\n  - x\n",
+            Layout {
+                indent: 2,
+                wide_sequences: false,
+                crlf: false,
+            },
+        ),
+        (
+            "a:\r\n   - x\r\n",
+            Layout {
+                indent: 3,
+                wide_sequences: true,
+                crlf: true,
+            },
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(doc(src).layout(), want, "{src:?}");
+    }
+}
