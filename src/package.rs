@@ -6,7 +6,7 @@
 //! engine, and writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity, decode_utf8, document_range_at, document_ranges, result_json,
+    check_identity, decode_utf8, document_ranges, document_removal_range, result_json,
 };
 use crate::krm::{has_errors, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
@@ -429,10 +429,8 @@ fn plan(
         } else {
             let ranges = document_ranges(src);
             for node in &removed {
-                edits[f].replace(
-                    document_range_at(&ranges, file.doc.node(*node).span.start),
-                    "",
-                );
+                let pos = file.doc.node(*node).span.start;
+                edits[f].replace(document_removal_range(src, &ranges, pos), "");
             }
             let mut text = match std::mem::take(&mut edits[f]).apply(src) {
                 Ok(text) => text,

@@ -159,6 +159,21 @@ pub fn document_range_at(ranges: &[Range<usize>], pos: usize) -> Range<usize> {
         .unwrap_or_else(|| ranges.last().cloned().unwrap_or(0..0))
 }
 
+/// The range to delete to remove the document holding byte `pos`: its marker line and content;
+/// for a first document without a marker, the next document's bare `---` line goes too.
+pub fn document_removal_range(src: &str, ranges: &[Range<usize>], pos: usize) -> Range<usize> {
+    let range = document_range_at(ranges, pos);
+    if range.start == 0 && !src.starts_with("---") && range.end < src.len() {
+        let rest = &src[range.end..];
+        for marker in ["---\n", "---\r\n"] {
+            if rest.starts_with(marker) {
+                return range.start..range.end + marker.len();
+            }
+        }
+    }
+    range
+}
+
 /// The string value of a scalar node, following aliases; `None` for collections.
 fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
     match &doc.node(resolve(doc, id)).kind {
@@ -490,9 +505,13 @@ impl ResourceList {
                     for node in &removed {
                         edits.replace(doc.item_removal_range(*node), "");
                     }
-                    let (pos, column) = doc.append_point(items_node);
-                    dash_column = column;
+                    if let Some(&first) = self.item_nodes.first() {
+                        let item_column = doc.position(doc.node(first).span.start).1 - 1;
+                        dash_column = item_column.saturating_sub(2);
+                    }
                     if !generated.is_empty() {
+                        let (pos, column) = doc.append_point(items_node);
+                        dash_column = column;
                         let text: String = generated
                             .iter()
                             .map(|g| format!("{eol}{}", item_text(g, dash_column, layout)))
@@ -546,7 +565,8 @@ impl ResourceList {
             _ => {
                 let ranges = document_ranges(doc.source());
                 for node in &removed {
-                    edits.replace(document_range_at(&ranges, doc.node(*node).span.start), "");
+                    let pos = doc.node(*node).span.start;
+                    edits.replace(document_removal_range(doc.source(), &ranges, pos), "");
                 }
                 if !generated.is_empty() {
                     let src = doc.source();
