@@ -106,8 +106,7 @@ fn unreadable_input_prints_one_line_and_nothing_on_stdout() {
 }
 
 /// What the parser says about an unclosed flow sequence.
-const NOT_YAML: &str =
-    "private-gke: stdin:1:8: not valid YAML: unclosed bracket '['\n";
+const NOT_YAML: &str = "private-gke: stdin:1:8: not valid YAML: unclosed bracket '['\n";
 
 #[test]
 fn a_missing_directory_is_one_line_and_exit_1() {
