@@ -1,15 +1,580 @@
 //! Private-GKE knowledge: the cluster patch, the generated network resources, firewall logging,
 //! region/zone/location, and the Config Connector CRD fix.
 
-use crate::config::Settings;
+pub mod cluster;
+pub mod crd;
+pub mod location;
+pub mod render;
+pub mod resources;
+
+pub use cluster::{is_full_cluster, is_partial_cluster};
+pub use crd::fix_crds;
+
+use crate::config::{IpAllocation, Mode, Settings};
 use crate::krm::{Item, KrmResult};
+use resources::{full_name, Desired, Params, SUFFIXES};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The one ownership annotation: `"true"` on resources this function generated or adopted; on a
+/// patched ContainerCluster, a JSON record of each patched field's value before the first patch
+/// (`null` = absent), which `gke.private: false` restores.
+pub const OWNED: &str = "private-gke.dev/owned";
+
+/// Folder of the files generated resources go to.
+pub const DIR: &str = "private-gke";
+
+/// `spec.ports[0].port` style path of a JSON pointer.
+pub fn field_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if !token.is_empty() && token.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{token}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&token);
+        }
+    }
+    out
+}
+
+fn tagged(r: KrmResult) -> KrmResult {
+    r.tag("stage", "private-gke")
+}
+
+/// True when the item is one of ours (generated or adopted), not a patched cluster.
+fn is_owned_resource(value: &Value) -> bool {
+    value
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(OWNED))
+        .and_then(Value::as_str)
+        == Some("true")
+}
+
+/// The API group of an apiVersion (`compute.cnrm.cloud.google.com/v1beta1` → `compute.cnrm…`).
+fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+/// Same kind, group and name; namespaces equal or one of them unset.
+fn same_resource(a: &Value, b: &Value) -> bool {
+    let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    s(a, "/kind") == s(b, "/kind")
+        && group(&s(a, "/apiVersion").unwrap_or_default())
+            == group(&s(b, "/apiVersion").unwrap_or_default())
+        && s(a, "/metadata/name") == s(b, "/metadata/name")
+        && match (s(a, "/metadata/namespace"), s(b, "/metadata/namespace")) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+}
+
+/// Region, zone and location as they will be written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Locations {
+    /// Region of the subnet, router and NAT.
+    pub region: Option<String>,
+    /// Zone for zonal resources (ComputeDisks) when the location is a region.
+    pub zone: Option<String>,
+    /// The cluster's location.
+    pub location: Option<String>,
+}
+
+/// Resolves region/zone/location from the settings and the cluster's current location, and
+/// checks them unless `check-locations: false`.
+pub fn resolve_locations(
+    settings: &Settings,
+    cluster_location: Option<&str>,
+) -> Result<Locations, Vec<KrmResult>> {
+    use location::{is_region, region_of_location, region_of_zone};
+    let region = settings
+        .region
+        .clone()
+        .or_else(|| {
+            settings
+                .location
+                .as_deref()
+                .and_then(region_of_location)
+                .map(str::to_string)
+        })
+        .or_else(|| {
+            settings
+                .zone
+                .as_deref()
+                .and_then(region_of_zone)
+                .map(str::to_string)
+        })
+        .or_else(|| {
+            cluster_location
+                .and_then(region_of_location)
+                .map(str::to_string)
+        });
+    let location = settings
+        .location
+        .clone()
+        .or_else(|| settings.region.clone());
+    let out = Locations {
+        region: region.clone(),
+        zone: settings.zone.clone(),
+        location,
+    };
+    if !settings.check_locations {
+        return Ok(out);
+    }
+    let hint = "(check-locations: false skips this check for placeholder values)";
+    let mut errors = Vec::new();
+    if let Some(r) = &settings.region {
+        if !is_region(r) {
+            errors.push(format!(
+                "region: {r:?} is not a GCP region name like us-central1 {hint}"
+            ));
+        }
+    }
+    if let Some(z) = &settings.zone {
+        match (region_of_zone(z), &region) {
+            (None, _) => errors.push(format!(
+                "zone: {z:?} is not a GCP zone name like us-central1-a {hint}"
+            )),
+            (Some(zr), Some(r)) if zr != r => {
+                errors.push(format!("zone: {z:?} is not in region {r:?} {hint}"))
+            }
+            _ => {}
+        }
+    }
+    if let Some(l) = &settings.location {
+        match (&settings.region, region_of_location(l)) {
+            (_, None) => errors.push(format!(
+                "location: {l:?} is neither a GCP region nor a zone {hint}"
+            )),
+            (Some(r), Some(lr)) if lr != r => errors.push(format!(
+                "location: {l:?} is neither region {r:?} nor one of its zones {hint}"
+            )),
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors
+            .into_iter()
+            .map(|m| tagged(KrmResult::error(m)))
+            .collect())
+    }
+}
+
+/// Checks the base name: every resource name `<name>[-suffix]` must be an RFC 1035 label of at
+/// most 63 characters. Upper-case letters are RFC 1035 but GCP and Kubernetes reject them: a
+/// warning.
+pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
+    let longest = SUFFIXES
+        .iter()
+        .map(|s| full_name(name, s))
+        .max_by_key(String::len)
+        .unwrap_or_else(|| name.to_string());
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let chars_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let last_ok = name
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if !(first_ok && chars_ok && last_ok) {
+        results.push(tagged(
+            KrmResult::error(format!(
+                "name: {name:?} is not an RFC 1035 label: it must start with a letter, end with a \
+                 letter or digit, and hold only letters, digits and '-'"
+            ))
+            .at_field("name", Some(json!(name)), None),
+        ));
+        return false;
+    }
+    if longest.len() > 63 {
+        results.push(tagged(
+            KrmResult::error(format!(
+                "name: {name:?} makes the resource name {longest:?} {} characters long; GCP allows 63 \
+                 (use a name of at most {} characters)",
+                longest.len(),
+                63 - (longest.len() - name.len())
+            ))
+            .at_field("name", Some(json!(name)), None),
+        ));
+        return false;
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        results.push(tagged(
+            KrmResult::warning(format!(
+                "name: {name:?} has upper-case letters; GCP and Kubernetes accept only lower-case names"
+            ))
+            .at_field("name", Some(json!(name)), None),
+        ));
+    }
+    true
+}
+
+/// Whether the target Config Connector has `spec.networkingMode`: from the ContainerCluster CRD
+/// among the items, else from `cnrm-version` (1.21.0 and later), else assume a current one.
+pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
+    if let Some(crd) = items.iter().find(|i| crd::is_cluster_crd(&i.value)) {
+        return crd::has_networking_mode(&crd.value);
+    }
+    match settings.cnrm_version_triple() {
+        Some(v) => v >= (1, 21, 0),
+        None => true,
+    }
+}
+
+/// Picks the cluster to make private: `cluster` by name, else the only one.
+fn select_cluster(
+    settings: &Settings,
+    items: &[Item],
+    results: &mut Vec<KrmResult>,
+) -> Option<usize> {
+    let full: Vec<usize> = (0..items.len())
+        .filter(|&i| is_full_cluster(&items[i].value))
+        .collect();
+    let names = |ids: &[usize]| {
+        ids.iter()
+            .map(|&i| items[i].name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(wanted) = &settings.cluster {
+        let found: Vec<usize> = full
+            .iter()
+            .copied()
+            .filter(|&i| items[i].name() == wanted)
+            .collect();
+        match found.len() {
+            1 => return Some(found[0]),
+            0 => {
+                results.push(tagged(
+                    KrmResult::error(format!(
+                    "cluster: no ContainerCluster named {wanted:?} among the items (clusters: {})",
+                    if full.is_empty() { "none".to_string() } else { names(&full) }
+                ))
+                    .at_field("cluster", Some(json!(wanted)), None),
+                ))
+            }
+            _ => results.push(tagged(
+                KrmResult::error(format!(
+                    "cluster: {} ContainerClusters are named {wanted:?} (in different namespaces); \
+                     make the names unique",
+                    found.len()
+                ))
+                .at_field("cluster", Some(json!(wanted)), None),
+            )),
+        }
+        return None;
+    }
+    match full.len() {
+        1 => Some(full[0]),
+        0 => {
+            let partial = items.iter().any(|i| is_partial_cluster(&i.value));
+            results.push(tagged(KrmResult::warning(if partial {
+                "no ContainerCluster among the items (only a partial one, a kustomize patch); \
+                 nothing made private"
+            } else {
+                "no ContainerCluster among the items; nothing made private"
+            })));
+            None
+        }
+        n => {
+            results.push(tagged(
+                KrmResult::error(format!(
+                    "{n} ContainerClusters among the items ({}); set cluster to the one to make private",
+                    names(&full)
+                ))
+                .at_field("cluster", None, None),
+            ));
+            None
+        }
+    }
+}
+
+/// Overlays `desired` onto `target`: maps merge key by key, everything else is replaced.
+fn overlay(target: &mut Value, desired: &Value) {
+    match (target, desired) {
+        (Value::Object(t), Value::Object(d)) => {
+            for (k, v) in d {
+                match t.get_mut(k) {
+                    Some(existing) => overlay(existing, v),
+                    None => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (t, d) => {
+            if t != d {
+                *t = d.clone();
+            }
+        }
+    }
+}
+
+/// The value of a new generated resource: the template plus namespace and annotations.
+fn new_resource(d: &Desired, namespace: Option<&str>, index: usize) -> Value {
+    let mut value = Map::new();
+    for (k, v) in d.value.as_object().into_iter().flatten() {
+        if k != "metadata" {
+            value.insert(k.clone(), v.clone());
+            continue;
+        }
+        let mut meta = Map::new();
+        let template_meta = v.as_object().cloned().unwrap_or_default();
+        meta.insert(
+            "name".into(),
+            template_meta.get("name").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(ns) = namespace {
+            meta.insert("namespace".into(), json!(ns));
+        }
+        let mut ann = template_meta
+            .get("annotations")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let path = format!("{DIR}/{}", d.file);
+        ann.insert(OWNED.into(), json!("true"));
+        ann.insert("config.kubernetes.io/path".into(), json!(path));
+        ann.insert(
+            "config.kubernetes.io/index".into(),
+            json!(index.to_string()),
+        );
+        ann.insert("internal.config.kubernetes.io/path".into(), json!(path));
+        ann.insert(
+            "internal.config.kubernetes.io/index".into(),
+            json!(index.to_string()),
+        );
+        meta.insert("annotations".into(), Value::Object(ann));
+        value.insert("metadata".into(), Value::Object(meta));
+    }
+    Value::Object(value)
+}
+
+/// The setter comments of a template, moved to where `new_resource` put things (same pointers).
+fn generated_item(d: &Desired, namespace: Option<&str>, index: usize) -> Item {
+    let value = new_resource(d, namespace, index);
+    let text = render::render(&value, &d.comments);
+    Item::generated(value, Some(text))
+}
+
+/// Creates or updates the desired resources; removes owned resources no longer desired.
+fn upsert(
+    desired: &[Desired],
+    namespace: Option<&str>,
+    items: &mut Vec<Item>,
+    results: &mut Vec<KrmResult>,
+) {
+    items.retain(|item| {
+        let keep = !is_owned_resource(&item.value)
+            || desired.iter().any(|d| same_resource(&d.value, &item.value));
+        if !keep {
+            results.push(tagged(
+                KrmResult::info("removed: no longer part of the private network (name changed)")
+                    .for_resource(&item.value),
+            ));
+        }
+        keep
+    });
+    let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut created = 0;
+    let mut updated = 0;
+    for d in desired {
+        let index = per_file.entry(d.file).or_insert(0);
+        let existing = items
+            .iter_mut()
+            .find(|i| same_resource(&d.value, &i.value) && !is_partial_cluster(&i.value));
+        match existing {
+            Some(item) => {
+                let before = item.value.clone();
+                let mut template = d.value.clone();
+                if let Some(meta) = template.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("name");
+                }
+                overlay(&mut item.value, &template);
+                cluster::set(
+                    &mut item.value,
+                    &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
+                    json!("true"),
+                );
+                if item.value != before {
+                    updated += 1;
+                }
+            }
+            None => {
+                items.push(generated_item(d, namespace, *index));
+                *index += 1;
+                created += 1;
+            }
+        }
+    }
+    if created + updated > 0 {
+        results.push(tagged(KrmResult::info(format!(
+            "private network: {created} resources created, {updated} updated, {} unchanged",
+            desired.len() - created - updated
+        ))));
+    }
+}
+
+/// Sets `spec.enableLogging` on every ComputeFirewall we own, and on every other one when
+/// `log-firewalls` was given.
+fn log_firewalls(settings: &Settings, items: &mut [Item]) {
+    let given = settings.given.contains_key("log-firewalls");
+    for item in items.iter_mut().filter(|i| i.kind() == "ComputeFirewall") {
+        if given || is_owned_resource(&item.value) {
+            cluster::set(
+                &mut item.value,
+                "/spec/enableLogging",
+                json!(settings.log_firewalls),
+            );
+        }
+    }
+}
+
+/// Writes the cluster's location and the ComputeDisks' locations.
+fn apply_locations(
+    locs: &Locations,
+    cluster_idx: usize,
+    items: &mut [Item],
+    results: &mut Vec<KrmResult>,
+) {
+    let Some(loc) = &locs.location else {
+        return;
+    };
+    cluster::set(&mut items[cluster_idx].value, "/spec/location", json!(loc));
+    let is_regional = location::is_region(loc) || locs.region.as_deref() == Some(loc.as_str());
+    let disk_location = if is_regional {
+        locs.zone.as_ref()
+    } else {
+        Some(loc)
+    };
+    for item in items.iter_mut().filter(|i| i.kind() == "ComputeDisk") {
+        match disk_location {
+            Some(l) => cluster::set(&mut item.value, "/spec/location", json!(l)),
+            None => results.push(tagged(
+                KrmResult::warning(format!(
+                    "location {loc:?} is a region and no zone is set: the disk's location is left as is; set zone"
+                ))
+                .for_resource(&item.value)
+                .at_field("spec.location", item.value.pointer("/spec/location").cloned(), None),
+            )),
+        }
+    }
+}
+
+/// `gke.private: false`: remove owned resources and undo the patch on recorded clusters.
+fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
+    let before = items.len();
+    items.retain(|i| !is_owned_resource(&i.value));
+    let removed = before - items.len();
+    let mut reverted = 0;
+    for item in items.iter_mut().filter(|i| i.kind() == "ContainerCluster") {
+        if cluster::revert(&mut item.value) {
+            reverted += 1;
+            results.push(tagged(
+                KrmResult::info("private patch removed: the cluster is public again")
+                    .for_resource(&item.value),
+            ));
+        }
+    }
+    if removed > 0 {
+        results.push(tagged(KrmResult::info(format!(
+            "gke.private is false: removed {removed} private network resources"
+        ))));
+    }
+    let _ = reverted;
+}
 
 /// Stage 4: make the package a private GKE deployment (or take it back out).
 pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
-    let _ = (settings, items, results);
-}
-
-/// Stage 5: add the missing `ipAllocationPolicy` properties to the ContainerCluster CRD.
-pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
-    let _ = (items, results);
+    if settings.mode == Mode::Check {
+        return;
+    }
+    if !settings.private {
+        reverse(items, results);
+        return;
+    }
+    let Some(idx) = select_cluster(settings, items, results) else {
+        return;
+    };
+    let cluster_value = items[idx].value.clone();
+    let on_cluster = |r: KrmResult| r.for_resource(&cluster_value);
+    let name = settings
+        .name
+        .clone()
+        .unwrap_or_else(|| items[idx].name().to_string());
+    let mut errors = Vec::new();
+    check_name(&name, &mut errors);
+    let cluster_location = cluster_value
+        .pointer("/spec/location")
+        .and_then(Value::as_str);
+    let locs = match resolve_locations(settings, cluster_location) {
+        Ok(l) => l,
+        Err(e) => {
+            errors.extend(e);
+            Locations::default()
+        }
+    };
+    if crate::krm::has_errors(&errors) {
+        results.extend(errors.into_iter().map(on_cluster));
+        return;
+    }
+    results.extend(errors);
+    let Some(region) = locs.region.clone() else {
+        results.push(on_cluster(tagged(KrmResult::error(format!(
+            "cannot tell the region of the subnet, router and NAT: set region (the cluster's location {} names none)",
+            cluster_location.map(|l| format!("{l:?}")).unwrap_or_else(|| "is unset".into())
+        )))));
+        return;
+    };
+    let networking_mode = settings.ip_allocation == IpAllocation::Compat
+        && target_has_networking_mode(settings, items);
+    let final_location = locs
+        .location
+        .clone()
+        .or_else(|| cluster_location.map(str::to_string));
+    let project = settings
+        .given
+        .get("gcloud.core.project")
+        .cloned()
+        .or_else(|| {
+            cluster_value
+                .pointer("/metadata/clusterName")
+                .and_then(Value::as_str)
+                .and_then(|c| {
+                    let parts: Vec<&str> = c.split('/').collect();
+                    (parts.len() == 3).then(|| parts[0].to_string())
+                })
+        });
+    let cluster_name = match (project, &final_location) {
+        (Some(p), Some(l)) if !p.is_empty() => Some(format!("{p}/{l}/{name}")),
+        _ => None,
+    };
+    let patch = cluster::Patch {
+        name: name.clone(),
+        cluster_name,
+        master_cidr: settings.master_ipv4_cidr.clone(),
+        ip_allocation: settings.ip_allocation,
+        networking_mode,
+    };
+    cluster::apply(&mut items[idx].value, &patch, results);
+    apply_locations(&locs, idx, items, results);
+    let params = Params {
+        name,
+        region,
+        master_cidr: settings.master_ipv4_cidr.clone(),
+        subnet_cidr: settings.subnet_cidr.clone(),
+        pods_cidr: settings.pods_cidr.clone(),
+        services_cidr: settings.services_cidr.clone(),
+        log_firewalls: settings.log_firewalls,
+    };
+    let desired = resources::desired(&params);
+    let namespace = cluster_value
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str);
+    upsert(&desired, namespace, items, results);
+    log_firewalls(settings, items);
 }

@@ -1,28 +1,1849 @@
 //! Syncing a changed JSON value back to text as minimal edits.
+//!
+//! `sync` walks the parsed node and the old and new JSON values together. Equal subtrees are
+//! skipped (their text, comments included, is never touched); a changed scalar token is
+//! replaced in place, keeping its quote style when the new value reads back the same in it;
+//! block mappings get per-key deletes and inserts; block sequences are diffed item by item;
+//! flow collections and values that change type are re-rendered. Anything that would change
+//! text reached through an alias, an anchor used elsewhere or a merge key is refused.
 
-use super::{Document, Edits, NodeId, YamlError};
-use serde_json::Value;
+use super::edits::{edit_error, line_column};
+use super::render::{double_quoted, single_quoted, string_text, Context, Renderer};
+use super::{Document, Edits, Layout, NodeId, NodeKind, ScalarStyle, YamlError};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 impl Document {
     /// Add to `edits` the minimal edits that make node `id` read as `new`. Untouched subtrees,
     /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
     pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
-        let _ = (id, new, edits);
-        unimplemented!("yaml layer")
+        let old = self.to_json(id)?;
+        if old == *new {
+            return Ok(());
+        }
+        let mut syncer = Syncer {
+            doc: self,
+            src: self.source(),
+            layout: None,
+            alias_targets: None,
+            path: Vec::new(),
+            edits: Vec::new(),
+        };
+        syncer.node(id, Slot::Unknown, &old, new)?;
+        for (range, text) in syncer.edits {
+            edits.replace(range, text);
+        }
+        Ok(())
     }
 
     /// Byte range to delete to remove block-sequence item `item` (its `- ` line(s), with its own
     /// comments), leaving neighbours intact.
+    ///
+    /// The range runs from the first line of the item's head comment (comment lines directly
+    /// above its `-`, no deeper than the dash) to the line break after its last line, taking the
+    /// comment lines indented deeper than the dash that follow it. For an item whose `-` does
+    /// not start its line (`- - x`), the range covers the item's own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
-        let _ = item;
-        unimplemented!("yaml layer")
+        let t = Text::new(self.source());
+        let node = self.node(item);
+        let Some(dash) = t.dash_before(node.span.start) else {
+            return node.span.clone();
+        };
+        if !t.blank_before(dash) {
+            return dash..t.content_end(node.span.clone());
+        }
+        let col = t.indent_of(dash);
+        let start = t.head_start(t.line_start(dash), col);
+        let point = if node.span.is_empty() {
+            Point {
+                pos: t.eol(dash),
+                line_start: false,
+            }
+        } else {
+            self.after_point(item)
+        };
+        start..t.lines_end(point, col)
     }
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted
     /// (the end of the line holding the last item's content), and the column of its `-`.
     pub fn append_point(&self, seq: NodeId) -> (usize, usize) {
-        let _ = seq;
-        unimplemented!("yaml layer")
+        let t = Text::new(self.source());
+        let node = self.node(seq);
+        let items: &[NodeId] = match &node.kind {
+            NodeKind::Sequence { items, .. } => items,
+            _ => &[],
+        };
+        let Some(&last) = items.last() else {
+            let end = t.content_end(node.span.clone());
+            return (t.eol(end), t.column(node.span.start));
+        };
+        let dash = t
+            .dash_before(self.node(last).span.start)
+            .unwrap_or(self.node(last).span.start);
+        (
+            t.eol(t.content_end(self.node(last).span.clone())),
+            t.column(dash),
+        )
+    }
+
+    /// Where text that follows `id` goes: after the line holding its last content (and that
+    /// line's comment), or, when the node ends with a block scalar that owns its trailing line
+    /// breaks, at the start of the line after them.
+    fn after_point(&self, id: NodeId) -> Point {
+        let t = Text::new(self.source());
+        let mut last = id;
+        loop {
+            match &self.node(last).kind {
+                NodeKind::Mapping {
+                    flow: false,
+                    entries,
+                } if !entries.is_empty() => last = entries[entries.len() - 1].1,
+                NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
+                    last = items[items.len() - 1]
+                }
+                _ => break,
+            }
+        }
+        let leaf = self.node(last);
+        if let NodeKind::Scalar {
+            style: ScalarStyle::Literal | ScalarStyle::Folded,
+            ..
+        } = leaf.kind
+        {
+            if t.keeps_breaks(leaf.span.start) {
+                // The blank lines after a `|+` block belong to its value: insert after them.
+                return Point {
+                    pos: t.next_content_line(leaf.span.end),
+                    line_start: true,
+                };
+            }
+        }
+        Point {
+            pos: t.eol(t.content_end(self.node(id).span.clone())),
+            line_start: false,
+        }
+    }
+}
+
+/// Where new lines are inserted: at the end of a line (text gets a leading line break) or at
+/// the start of one (text gets a trailing line break).
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    pos: usize,
+    line_start: bool,
+}
+
+impl Point {
+    fn wrap(self, lines: &str) -> String {
+        if self.line_start {
+            format!("{lines}\n")
+        } else {
+            format!("\n{lines}")
+        }
+    }
+}
+
+/// How a node hangs in its parent, for re-rendering it whole.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Not known yet (the node `sync` was called on): found by searching the tree.
+    Unknown,
+    /// The value of this key node in a block mapping.
+    Key(NodeId),
+    /// A block-sequence item.
+    Item,
+    /// A document root.
+    Root,
+    /// Inside a flow collection (only re-rendered as part of it).
+    Flow,
+}
+
+/// One step of the path to the node being changed, for error messages.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// What lies after the text replaced for a value, which decides whether a literal block with
+/// trailing line breaks can end there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// A line break, then a non-blank line (or the end of the text).
+    BreakThenContent,
+    /// A line break, then a blank line (a `|+` block would swallow it).
+    BreakThenBlank,
+    /// No line break (end of text): only `|-` blocks end correctly.
+    NoBreak,
+}
+
+struct Syncer<'a> {
+    doc: &'a Document,
+    src: &'a str,
+    layout: Option<Layout>,
+    alias_targets: Option<HashMap<NodeId, usize>>,
+    path: Vec<Seg<'a>>,
+    edits: Vec<(Range<usize>, String)>,
+}
+
+impl<'a> Syncer<'a> {
+    fn text(&self) -> Text<'a> {
+        Text::new(self.src)
+    }
+
+    /// The document's layout, detected on first use (only edits that render need it).
+    fn layout(&mut self) -> Layout {
+        *self.layout.get_or_insert_with(|| self.doc.layout())
+    }
+
+    fn renderer(&mut self, after: After) -> Renderer {
+        Renderer {
+            layout: self.layout(),
+            trailing_breaks_ok: after == After::BreakThenContent,
+        }
+    }
+
+    fn path_text(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            match seg {
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        if out.is_empty() {
+            out.push_str("(root)");
+        }
+        out
+    }
+
+    fn error(&self, pos: usize, what: String) -> YamlError {
+        edit_error(
+            self.src,
+            pos,
+            format!("cannot change {}: {what}", self.path_text()),
+        )
+    }
+
+    /// Make node `id` (currently reading as `old`) read as `new`.
+    fn node(&mut self, id: NodeId, slot: Slot, old: &Value, new: &Value) -> Result<(), YamlError> {
+        if old == new {
+            return Ok(());
+        }
+        let doc = self.doc;
+        let node = doc.node(id);
+        self.check_not_shared(id)?;
+        match (&node.kind, new) {
+            (NodeKind::Alias { target }, _) => {
+                let (line, column) = line_column(self.src, doc.node(*target).span.start);
+                Err(self.error(
+                    node.span.start,
+                    format!(
+                        "the value is the alias {} of the node at line {line}, column {column}; \
+                         edit the anchored node instead",
+                        &self.src[node.span.clone()]
+                    ),
+                ))
+            }
+            (
+                NodeKind::Mapping {
+                    flow: false,
+                    entries,
+                },
+                Value::Object(new_map),
+            ) if !entries.is_empty() && !new_map.is_empty() => {
+                self.block_map(id, entries, old, new_map, slot)
+            }
+            (NodeKind::Sequence { flow: false, items }, Value::Array(new_items))
+                if !items.is_empty() && !new_items.is_empty() =>
+            {
+                self.block_seq(id, items, old, new_items, slot)
+            }
+            (NodeKind::Scalar { .. }, new)
+                if !new.is_object() && !new.is_array() && !matches!(slot, Slot::Flow) =>
+            {
+                self.scalar(id, slot, new)
+            }
+            (NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }, new)
+                if is_non_empty_collection(old) || !is_non_empty_collection(new) =>
+            {
+                // Re-render the flow collection, flow style kept.
+                self.check_subtree_not_shared(id)?;
+                let text = super::render::flow_text(new);
+                self.edits.push((node.span.clone(), text));
+                Ok(())
+            }
+            _ => self.replace_value(id, slot, new),
+        }
+    }
+
+    /// Refuse to change a node that an alias elsewhere also reads.
+    fn check_not_shared(&mut self, id: NodeId) -> Result<(), YamlError> {
+        let node = self.doc.node(id);
+        let Some(anchor) = &node.anchor else {
+            return Ok(());
+        };
+        if self.alias_targets.is_none() {
+            self.alias_targets = Some(alias_targets(self.doc));
+        }
+        if let Some(&alias_pos) = self.alias_targets.as_ref().and_then(|t| t.get(&id)) {
+            let (line, column) = line_column(self.src, alias_pos);
+            return Err(self.error(
+                node.span.start,
+                format!(
+                    "the node anchored &{anchor} is also read through the alias at line {line}, \
+                     column {column}; changing it would change both"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuse to remove or re-render a subtree holding a node that an alias elsewhere reads.
+    fn check_subtree_not_shared(&mut self, id: NodeId) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            self.check_not_shared(n)?;
+            match &doc.node(n).kind {
+                NodeKind::Mapping { entries, .. } => {
+                    for &(k, v) in entries {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn block_map(
+        &mut self,
+        id: NodeId,
+        entries: &'a [(NodeId, NodeId)],
+        old: &Value,
+        new: &Map<String, Value>,
+        slot: Slot,
+    ) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let t = self.text();
+        let empty = Map::new();
+        let old_map = old.as_object().unwrap_or(&empty);
+        let mut own: HashSet<&str> = HashSet::new();
+        let mut kept: Vec<usize> = Vec::new();
+        let mut merge_entry: Option<usize> = None;
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let Some(name) = key_name(doc, *k) else {
+                return Err(self.error(
+                    doc.node(*k).span.start,
+                    "the mapping has a key that is not a scalar".into(),
+                ));
+            };
+            if is_merge_key(doc, *k) {
+                merge_entry = Some(i);
+                kept.push(i);
+                continue;
+            }
+            own.insert(name);
+            if new.contains_key(name) {
+                kept.push(i);
+            }
+        }
+        // Keys merged in with `<<` cannot change here.
+        for (name, value) in old_map {
+            if own.contains(name.as_str()) {
+                continue;
+            }
+            if new.get(name) != Some(value) {
+                let pos = merge_entry.map_or(doc.node(id).span.start, |i| {
+                    doc.node(entries[i].0).span.start
+                });
+                return Err(self.error(
+                    pos,
+                    format!(
+                        "key `{name}` comes from a merge key `<<`; edit the merged mapping or \
+                         override the key explicitly"
+                    ),
+                ));
+            }
+        }
+        if kept.is_empty() {
+            return self.replace_value(id, slot, &Value::Object(new.clone()));
+        }
+        // Changes and deletions of own keys.
+        let first_key = entries[0].0;
+        let dash_line_key = !t.blank_before(doc.node(first_key).span.start);
+        let first_kept = kept[0];
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if Some(i) == merge_entry {
+                continue;
+            }
+            let name = key_name(doc, *k).unwrap_or_default();
+            match new.get(name) {
+                Some(new_value) => {
+                    let old_value = old_map.get(name).unwrap_or(&Value::Null);
+                    self.path.push(Seg::Key(name));
+                    self.node(*v, Slot::Key(*k), old_value, new_value)?;
+                    self.path.pop();
+                }
+                None if dash_line_key && i < first_kept => {
+                    self.check_subtree_not_shared(*k)?;
+                    self.check_subtree_not_shared(*v)?;
+                    if i == 0 {
+                        self.remove_leading_entries(entries, first_kept);
+                    }
+                }
+                None => {
+                    self.check_subtree_not_shared(*k)?;
+                    self.check_subtree_not_shared(*v)?;
+                    let key_start = doc.node(*k).span.start;
+                    let col = t.column(key_start);
+                    let start = t.head_start(t.line_start(key_start), col);
+                    let end = t.lines_end(doc.after_point(*v), col);
+                    self.edits.push((start..end, String::new()));
+                }
+            }
+        }
+        // New keys, in the new value's order, after the last kept entry.
+        let added: Map<String, Value> = new
+            .iter()
+            .filter(|(k, _)| !old_map.contains_key(k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !added.is_empty() {
+            let (last_key, last_value) = entries[*kept.last().unwrap_or(&0)];
+            let col = t.column(doc.node(last_key).span.start);
+            let point = doc.after_point(last_value);
+            let after = t.after(point);
+            let body = self.renderer(after).map_body(&added, col);
+            self.edits.push((point.pos..point.pos, point.wrap(&body)));
+        }
+        Ok(())
+    }
+
+    /// Remove entries `0..first_kept` of a map whose first key sits on a `- ` line: the first
+    /// kept key moves up onto that line, and its head comment moves above the item.
+    fn remove_leading_entries(&mut self, entries: &[(NodeId, NodeId)], first_kept: usize) {
+        let doc = self.doc;
+        let t = self.text();
+        let start = doc.node(entries[0].0).span.start;
+        let kept_key = doc.node(entries[first_kept].0).span.start;
+        let col = t.column(kept_key);
+        let kept_line = t.line_start(kept_key);
+        let prev_end = t.lines_end(doc.after_point(entries[first_kept - 1].1), col);
+        let head = t.head_start(kept_line, col).max(prev_end);
+        self.edits.push((start..kept_key, String::new()));
+        if head < kept_line {
+            let item_line = t.line_start(start);
+            let pad = " ".repeat(t.indent_of(item_line));
+            let mut moved = String::new();
+            for line in self.src[head..kept_line].lines() {
+                moved.push_str(&pad);
+                moved.push_str(line.trim());
+                moved.push('\n');
+            }
+            self.edits.push((item_line..item_line, moved));
+        }
+    }
+
+    fn block_seq(
+        &mut self,
+        id: NodeId,
+        items: &'a [NodeId],
+        old: &Value,
+        new: &[Value],
+        slot: Slot,
+    ) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let t = self.text();
+        let empty = Vec::new();
+        let old_items = old.as_array().unwrap_or(&empty);
+        let dashes: Vec<Option<usize>> = items
+            .iter()
+            .map(|&it| t.dash_before(doc.node(it).span.start))
+            .collect();
+        if dashes.iter().any(|d| !d.is_some_and(|d| t.blank_before(d))) {
+            // An item on a line with another `- ` (`- - x`): re-render the whole sequence.
+            return self.replace_value(id, slot, &Value::Array(new.to_vec()));
+        }
+        let dash_col = t.column(dashes[0].unwrap_or(0));
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut intern = |v: &Value| {
+            let n = ids.len();
+            *ids.entry(v.to_string()).or_insert(n)
+        };
+        let old_ids: Vec<usize> = old_items.iter().map(&mut intern).collect();
+        let new_ids: Vec<usize> = new.iter().map(&mut intern).collect();
+        let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_ids, &new_ids);
+        for op in ops {
+            let (old_range, new_range) = match op {
+                similar::DiffOp::Equal { .. } => continue,
+                similar::DiffOp::Delete {
+                    old_index,
+                    old_len,
+                    new_index,
+                } => (old_index..old_index + old_len, new_index..new_index),
+                similar::DiffOp::Insert {
+                    old_index,
+                    new_index,
+                    new_len,
+                } => (old_index..old_index, new_index..new_index + new_len),
+                similar::DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => (
+                    old_index..old_index + old_len,
+                    new_index..new_index + new_len,
+                ),
+            };
+            let paired = old_range.len().min(new_range.len());
+            for k in 0..paired {
+                let (o, n) = (old_range.start + k, new_range.start + k);
+                self.path.push(Seg::Index(n));
+                self.node(items[o], Slot::Item, &old_items[o], &new[n])?;
+                self.path.pop();
+            }
+            for &item in &items[old_range.start + paired..old_range.end] {
+                self.check_subtree_not_shared(item)?;
+                self.edits
+                    .push((doc.item_removal_range(item), String::new()));
+            }
+            let extra = &new[new_range.start + paired..new_range.end];
+            if extra.is_empty() {
+                continue;
+            }
+            let next_old = old_range.end;
+            let (point, after) = if next_old < items.len() {
+                let at = doc.item_removal_range(items[next_old]).start;
+                let point = Point {
+                    pos: at,
+                    line_start: true,
+                };
+                (point, After::BreakThenContent)
+            } else {
+                let last_kept = if paired > 0 {
+                    items[old_range.start + paired - 1]
+                } else if old_range.start > 0 {
+                    items[old_range.start - 1]
+                } else {
+                    return self.replace_value(id, slot, &Value::Array(new.to_vec()));
+                };
+                let point = doc.after_point(last_kept);
+                (point, t.after(point))
+            };
+            let r = self.renderer(after);
+            let mut lines = String::new();
+            for (k, v) in extra.iter().enumerate() {
+                if k > 0 {
+                    lines.push('\n');
+                }
+                lines.push_str(&" ".repeat(dash_col));
+                lines.push('-');
+                lines.push_str(&r.after_dash(v, dash_col));
+            }
+            self.edits.push((point.pos..point.pos, point.wrap(&lines)));
+        }
+        Ok(())
+    }
+
+    /// Replace a scalar token with a new scalar, keeping its style where the value reads back
+    /// the same in it; a stale explicit tag goes.
+    fn scalar(&mut self, id: NodeId, slot: Slot, new: &Value) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let t = self.text();
+        let node = doc.node(id);
+        let NodeKind::Scalar { style, .. } = &node.kind else {
+            return self.replace_value(id, slot, new);
+        };
+        let slot = self.resolve_slot(id, slot);
+        if node.span.is_empty() {
+            return self.replace_value(id, slot, new);
+        }
+        let (parent_indent, content_col) = self.block_columns(id, slot);
+        // A stale tag (`!!int abc`) goes with the old value.
+        if node.tag.is_some() {
+            if let Some(tag) = t.tag_before(node.span.start) {
+                self.edits.push((tag, String::new()));
+            }
+        }
+        let Value::String(s) = new else {
+            let text = super::render::flow_text(new);
+            self.edits.push((node.span.clone(), text));
+            return Ok(());
+        };
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        if block {
+            // Keep a block scalar a literal block, at its old content indentation.
+            let end = if t.keeps_breaks(node.span.start) {
+                let next = t.next_content_line(node.span.end);
+                t.before_last_break(next).max(node.span.end)
+            } else {
+                t.eol(t.content_end(node.span.clone()))
+            };
+            let header_end = t.header_end(node.span.start);
+            let comment = &self.src[header_end..t.eol(node.span.start)];
+            let content_col = t
+                .first_content_indent(t.next_line(node.span.start), end)
+                .filter(|&c| c > parent_indent)
+                .unwrap_or(content_col);
+            let r = self.renderer(t.after_pos(end));
+            let text = match r.literal(s, content_col, parent_indent) {
+                Some(lit) => match lit.find('\n') {
+                    Some(i) => format!("{}{}{}", &lit[..i], comment.trim_end(), &lit[i..]),
+                    None => lit,
+                },
+                None => format!("{}{}", double_quoted(s), comment.trim_end()),
+            };
+            self.edits.push((node.span.start..end, text));
+            return Ok(());
+        }
+        if s.contains('\n') {
+            let r = self.renderer(self.multi_line_after(node.span.end, parent_indent));
+            if let Some(lit) = r.literal(s, content_col, parent_indent) {
+                self.place(node.span.start..node.span.end, &lit, parent_indent);
+                return Ok(());
+            }
+        }
+        let text = match style {
+            ScalarStyle::SingleQuoted => single_quoted(s).unwrap_or_else(|| double_quoted(s)),
+            ScalarStyle::DoubleQuoted => double_quoted(s),
+            _ => string_text(s, Context::Block),
+        };
+        self.edits.push((node.span.clone(), text));
+        Ok(())
+    }
+
+    /// What follows a multi-line replacement of a token ending at `end`: the rest of its line,
+    /// then comment lines deeper than `parent_indent` that [`Self::place`] swallows.
+    fn multi_line_after(&self, end: usize, parent_indent: usize) -> After {
+        let t = self.text();
+        t.after_pos(t.lines_end_deeper(t.eol(end), parent_indent, false))
+    }
+
+    /// Replace `token` with multi-line `text`: a comment after the token moves to the end of
+    /// the text's first line, and deeper-indented comment lines after it (which would otherwise
+    /// read as content of a literal block) are removed with it.
+    fn place(&mut self, token: Range<usize>, text: &str, parent_indent: usize) {
+        let t = self.text();
+        let line_end = t.eol(token.end);
+        let rest = self.src[token.end..line_end].trim();
+        let end = t.lines_end_deeper(line_end, parent_indent, false);
+        let text = if rest.starts_with('#') {
+            match text.find('\n') {
+                Some(i) => format!("{} {rest}{}", &text[..i], &text[i..]),
+                None => format!("{text} {rest}"),
+            }
+        } else {
+            text.to_string()
+        };
+        self.edits.push((token.start..end, text));
+    }
+
+    /// Re-render node `id` whole in block style (flow for flow children), in its slot.
+    fn replace_value(&mut self, id: NodeId, slot: Slot, new: &Value) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let t = self.text();
+        let node = doc.node(id);
+        self.check_subtree_not_shared(id)?;
+        let slot = self.resolve_slot(id, slot);
+        let block_collection = matches!(
+            node.kind,
+            NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. }
+        );
+        let is_block_scalar = matches!(
+            node.kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        );
+        // End of the old value's own text (a block scalar's content lines included).
+        let old_end = if is_block_scalar || block_collection {
+            t.eol(t.content_end(node.span.clone()))
+        } else {
+            node.span.end
+        };
+        let (indicator_end, col) = match slot {
+            Slot::Key(k) => match t.colon_after(doc.node(k).span.end) {
+                Some(colon) => (colon + 1, t.column(doc.node(k).span.start)),
+                None => {
+                    return Err(self.error(
+                        doc.node(k).span.start,
+                        "the key is not followed by `:`".into(),
+                    ))
+                }
+            },
+            Slot::Item => match t.dash_before(node.span.start) {
+                Some(dash) => (dash + 1, t.column(dash)),
+                None => {
+                    return Err(self.error(node.span.start, "the item has no `-`".into()));
+                }
+            },
+            Slot::Root | Slot::Unknown | Slot::Flow => {
+                let text = self.root_text(new, t.column(node.span.start), old_end);
+                let end = if node.span.is_empty() {
+                    node.span.end
+                } else {
+                    old_end
+                };
+                self.edits.push((node.span.start..end, text));
+                return Ok(());
+            }
+        };
+        let empty_scalar = node.span.is_empty() && !block_collection;
+        let on_indicator_line = !block_collection || t.eol(indicator_end) >= node.span.start;
+        let multi_after = t.after_pos(t.lines_end_deeper(
+            t.eol(if empty_scalar { indicator_end } else { old_end }),
+            col,
+            false,
+        ));
+        let r = self.renderer(multi_after);
+        let rendered = match slot {
+            Slot::Key(_) => r.after_key(new, col),
+            _ => r.after_dash(new, col),
+        };
+        let multi_line = rendered.contains('\n');
+        if empty_scalar {
+            self.place(indicator_end..indicator_end, &rendered, col);
+        } else if block_collection && !on_indicator_line {
+            // Value on the lines below the key: the key line's rest (comment, anchor) stays
+            // when the new value also starts on a new line.
+            let key_line_end = t.eol(indicator_end);
+            let end = t.lines_end_deeper(old_end, col, false);
+            if multi_line && rendered.starts_with('\n') {
+                self.edits.push((key_line_end..end, rendered));
+            } else {
+                let rest = self.src[indicator_end..key_line_end].trim();
+                let text = if rest.starts_with('#') && !multi_line {
+                    format!("{rendered} {rest}")
+                } else {
+                    rendered
+                };
+                self.edits.push((indicator_end..end, text));
+            }
+        } else if multi_line {
+            self.place(indicator_end..old_end, &rendered, col);
+        } else {
+            self.edits.push((indicator_end..old_end, rendered));
+        }
+        Ok(())
+    }
+
+    /// A new value for a whole document (or a node whose slot is unknown), at column `col`.
+    fn root_text(&mut self, new: &Value, col: usize, old_end: usize) -> String {
+        let t = self.text();
+        let r = self.renderer(t.after_pos(old_end));
+        let text = match new {
+            Value::Object(m) if !m.is_empty() => r.map_body(m, col),
+            Value::Array(a) if !a.is_empty() => r.seq_body(a, col),
+            other => return r.block_scalar(other, col + 2, col),
+        };
+        text[col..].to_string()
+    }
+
+    /// Indentation of the parent node and content column for a block scalar in `slot`.
+    fn block_columns(&mut self, id: NodeId, slot: Slot) -> (usize, usize) {
+        let t = self.text();
+        let doc = self.doc;
+        match slot {
+            Slot::Key(k) => {
+                let c = t.column(doc.node(k).span.start);
+                (c, c + self.layout().indent)
+            }
+            Slot::Item => {
+                let d = t
+                    .dash_before(doc.node(id).span.start)
+                    .map_or(0, |d| t.column(d));
+                (d, d + 2)
+            }
+            _ => (0, 2),
+        }
+    }
+
+    /// The slot of `id` when the caller did not say: found by searching the document.
+    fn resolve_slot(&self, id: NodeId, slot: Slot) -> Slot {
+        if !matches!(slot, Slot::Unknown) {
+            return slot;
+        }
+        let doc = self.doc;
+        if doc.roots().contains(&id) {
+            return Slot::Root;
+        }
+        let mut stack: Vec<NodeId> = doc.roots().to_vec();
+        while let Some(n) = stack.pop() {
+            match &doc.node(n).kind {
+                NodeKind::Mapping { flow, entries } => {
+                    for &(k, v) in entries {
+                        if v == id {
+                            return if *flow { Slot::Flow } else { Slot::Key(k) };
+                        }
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                NodeKind::Sequence { flow, items } => {
+                    for &it in items {
+                        if it == id {
+                            return if *flow { Slot::Flow } else { Slot::Item };
+                        }
+                        stack.push(it);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Slot::Root
+    }
+}
+
+fn is_non_empty_collection(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => !m.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    }
+}
+
+/// The text of a scalar key, `None` for collection keys.
+fn key_name(doc: &Document, key: NodeId) -> Option<&str> {
+    match &doc.node(key).kind {
+        NodeKind::Scalar { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+fn is_merge_key(doc: &Document, key: NodeId) -> bool {
+    matches!(&doc.node(key).kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value == "<<")
+}
+
+/// Every anchored node read through an alias, with the position of one such alias.
+fn alias_targets(doc: &Document) -> HashMap<NodeId, usize> {
+    let mut out = HashMap::new();
+    let mut stack: Vec<NodeId> = doc.roots().to_vec();
+    while let Some(n) = stack.pop() {
+        let node = doc.node(n);
+        match &node.kind {
+            NodeKind::Alias { target } => {
+                out.entry(*target).or_insert(node.span.start);
+            }
+            NodeKind::Mapping { entries, .. } => {
+                for &(k, v) in entries {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
+            NodeKind::Scalar { .. } => {}
+        }
+    }
+    out
+}
+
+/// Line-oriented helpers over the source text.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    s: &'a str,
+    b: &'a [u8],
+}
+
+impl<'a> Text<'a> {
+    fn new(s: &'a str) -> Self {
+        Text { s, b: s.as_bytes() }
+    }
+
+    fn line_start(&self, pos: usize) -> usize {
+        self.b[..pos]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Position of the line break ending the line holding `pos` (before a `\r`), or the end.
+    fn eol(&self, pos: usize) -> usize {
+        match self.b[pos..].iter().position(|&c| c == b'\n') {
+            Some(i) if i > 0 && self.b[pos + i - 1] == b'\r' => pos + i - 1,
+            Some(i) => pos + i,
+            None => self.b.len(),
+        }
+    }
+
+    /// Start of the line after the one holding `pos` (the end of the text if none).
+    fn next_line(&self, pos: usize) -> usize {
+        match self.b[pos..].iter().position(|&c| c == b'\n') {
+            Some(i) => pos + i + 1,
+            None => self.b.len(),
+        }
+    }
+
+    /// Column in characters.
+    fn column(&self, pos: usize) -> usize {
+        self.s[self.line_start(pos)..pos].chars().count()
+    }
+
+    /// Number of leading spaces of the line holding `pos`.
+    fn indent_of(&self, pos: usize) -> usize {
+        let ls = self.line_start(pos);
+        self.b[ls..].iter().take_while(|&&c| c == b' ').count()
+    }
+
+    fn blank_before(&self, pos: usize) -> bool {
+        self.b[self.line_start(pos)..pos]
+            .iter()
+            .all(|&c| c == b' ' || c == b'\t')
+    }
+
+    /// The trimmed text of the line starting at `ls`.
+    fn line_text(&self, ls: usize) -> &'a str {
+        self.s[ls..self.eol(ls)].trim()
+    }
+
+    /// End of `span` with trailing blanks and line breaks left out.
+    fn content_end(&self, span: Range<usize>) -> usize {
+        let mut end = span.end.min(self.b.len());
+        while end > span.start && matches!(self.b[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+            end -= 1;
+        }
+        end
+    }
+
+    /// Start of the head comment above the line starting at `ls`: the comment-only lines
+    /// directly above it (no blank line between) indented no deeper than `col`.
+    fn head_start(&self, ls: usize, col: usize) -> usize {
+        let mut start = ls;
+        while start > 0 {
+            let prev = self.line_start(start - 1);
+            if self.line_text(prev).starts_with('#') && self.indent_of(prev) <= col {
+                start = prev;
+            } else {
+                break;
+            }
+        }
+        start
+    }
+
+    /// End of the lines removed with a value that ends at `point`: its line break, then the
+    /// comment lines after it indented deeper than `col`.
+    fn lines_end(&self, point: Point, col: usize) -> usize {
+        let first = if point.line_start {
+            point.pos
+        } else {
+            self.next_line(point.pos)
+        };
+        self.lines_end_deeper(first, col, true)
+    }
+
+    /// From `pos`, skip following comment-only lines indented deeper than `col`. With
+    /// `line_starts`, `pos` is a line start and the result is one; otherwise `pos` is a line end
+    /// and the result is the end of the last skipped line.
+    fn lines_end_deeper(&self, pos: usize, col: usize, line_starts: bool) -> usize {
+        let mut end = pos;
+        loop {
+            let ls = if line_starts {
+                end
+            } else {
+                if end >= self.b.len() {
+                    return end;
+                }
+                self.next_line(end)
+            };
+            if ls >= self.b.len() {
+                return end;
+            }
+            if self.line_text(ls).starts_with('#') && self.indent_of(ls) > col {
+                end = if line_starts {
+                    self.next_line(ls)
+                } else {
+                    self.eol(ls)
+                };
+            } else {
+                return end;
+            }
+        }
+    }
+
+    /// What follows an insertion/replacement ending at line end `pos`.
+    fn after_pos(&self, pos: usize) -> After {
+        if pos >= self.b.len() {
+            return After::NoBreak;
+        }
+        let next = self.next_line(pos);
+        if next >= self.b.len() || !self.line_text(next).is_empty() {
+            After::BreakThenContent
+        } else {
+            After::BreakThenBlank
+        }
+    }
+
+    fn after(&self, point: Point) -> After {
+        if point.line_start {
+            // The inserted text brings its own line break.
+            if point.pos >= self.b.len() || !self.line_text(point.pos).is_empty() {
+                After::BreakThenContent
+            } else {
+                After::BreakThenBlank
+            }
+        } else {
+            self.after_pos(point.pos)
+        }
+    }
+
+    /// The `-` introducing the block-sequence item whose content starts at `start`, looking
+    /// back over blanks, line breaks, an anchor and a tag.
+    fn dash_before(&self, start: usize) -> Option<usize> {
+        let mut i = start;
+        for _ in 0..3 {
+            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                i -= 1;
+            }
+            if i == 0 {
+                return None;
+            }
+            if self.b[i - 1] == b'-' && (i == start || !self.b[i].is_ascii_graphic()) {
+                return Some(i - 1);
+            }
+            // Skip back over one token (`&anchor`, `!tag`).
+            let token_end = i;
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+                i -= 1;
+            }
+            if !matches!(self.b[i], b'&' | b'!') || i == token_end {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The `:` after a key ending at `key_end` (blanks between allowed).
+    fn colon_after(&self, key_end: usize) -> Option<usize> {
+        let mut i = key_end;
+        while i < self.b.len() && matches!(self.b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        (i < self.b.len() && self.b[i] == b':').then_some(i)
+    }
+
+    /// Range of an explicit tag before a scalar at `start` (with the blanks after it).
+    fn tag_before(&self, start: usize) -> Option<Range<usize>> {
+        let mut i = start;
+        for _ in 0..2 {
+            let token_end = i;
+            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t') {
+                i -= 1;
+            }
+            let blank_end = i;
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+                i -= 1;
+            }
+            if i == blank_end {
+                return None;
+            }
+            match self.b[i] {
+                b'!' => return Some(i..token_end),
+                b'&' => continue,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// True when the block scalar header at `start` has keep chomping (`|+`, `>2+`).
+    fn keeps_breaks(&self, start: usize) -> bool {
+        self.b[start..self.header_end(start)].contains(&b'+')
+    }
+
+    /// Start of the first non-blank line after the line holding `pos` (the end of the text if
+    /// there is none).
+    fn next_content_line(&self, pos: usize) -> usize {
+        let mut ls = self.next_line(pos);
+        while ls < self.b.len() && self.line_text(ls).is_empty() {
+            ls = self.next_line(ls);
+        }
+        ls
+    }
+
+    /// Position of the line break that ends the text before `end` (so trailing blank lines of
+    /// a `|+` block are removed with it but the final line break stays).
+    fn before_last_break(&self, end: usize) -> usize {
+        let mut e = end;
+        if e > 0 && self.b[e - 1] == b'\n' {
+            e -= 1;
+            if e > 0 && self.b[e - 1] == b'\r' {
+                e -= 1;
+            }
+        }
+        e
+    }
+
+    /// End of a block scalar header (`|`, `>-`, `|2+`) starting at `start`.
+    fn header_end(&self, start: usize) -> usize {
+        let mut i = start + 1;
+        while i < self.b.len() && matches!(self.b[i], b'0'..=b'9' | b'+' | b'-') {
+            i += 1;
+        }
+        i
+    }
+
+    /// Indentation of the first non-blank line in `from..to`.
+    fn first_content_indent(&self, from: usize, to: usize) -> Option<usize> {
+        let mut ls = from;
+        while ls < to {
+            if !self.line_text(ls).is_empty() {
+                return Some(self.indent_of(ls));
+            }
+            ls = self.next_line(ls);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A change to a JSON value, addressed by JSON pointer.
+    enum Op {
+        /// Set (or add, for a new key or the index one past the end) the value at the pointer.
+        Set(&'static str, Value),
+        /// Remove the key or index at the pointer.
+        Remove(&'static str),
+        /// Insert into the array at the pointer's parent, before the index.
+        Insert(&'static str, Value),
+    }
+    use Op::*;
+
+    fn split(ptr: &str) -> (&str, String) {
+        let i = ptr.rfind('/').unwrap();
+        (
+            &ptr[..i],
+            ptr[i + 1..].replace("~1", "/").replace("~0", "~"),
+        )
+    }
+
+    fn change(v: &mut Value, op: &Op) {
+        let (ptr, val) = match op {
+            Set(p, val) | Insert(p, val) => (*p, Some(val.clone())),
+            Remove(p) => (*p, None),
+        };
+        let (parent, last) = split(ptr);
+        match (v.pointer_mut(parent).unwrap(), val) {
+            (Value::Object(m), Some(val)) => {
+                m.insert(last, val);
+            }
+            (Value::Object(m), None) => {
+                m.shift_remove(&last);
+            }
+            (Value::Array(a), Some(val)) => {
+                let i: usize = last.parse().unwrap();
+                if matches!(op, Insert(..)) || i == a.len() {
+                    a.insert(i, val);
+                } else {
+                    a[i] = val;
+                }
+            }
+            (Value::Array(a), None) => {
+                a.remove(last.parse::<usize>().unwrap());
+            }
+            (other, _) => panic!("{ptr}: not a collection: {other}"),
+        }
+    }
+
+    /// Sync `ops` applied to the first document of `src`; check the result reads back (with
+    /// this parser, and with libyaml when there are no anchors) as the changed value.
+    fn synced(src: &str, ops: &[Op]) -> Result<String, YamlError> {
+        let doc = Document::parse(src).unwrap();
+        let root = doc.roots()[0];
+        let mut v = doc.to_json(root).unwrap();
+        for op in ops {
+            change(&mut v, op);
+        }
+        let mut edits = Edits::default();
+        doc.sync(root, &v, &mut edits)?;
+        let out = edits.apply(src)?;
+        let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{out}\n{e}"));
+        assert_eq!(re.to_json(re.roots()[0]).unwrap(), v, "re-parse of {out:?}");
+        if !src.contains(['&', '*']) {
+            let libyaml: Value =
+                serde_norway::from_str(&out).unwrap_or_else(|e| panic!("{out}\n{e}"));
+            assert_eq!(libyaml, v, "libyaml read of {out:?}");
+        }
+        Ok(out)
+    }
+
+    fn table(cases: &[(&str, &str, Vec<Op>, &str)]) {
+        let mut failed = Vec::new();
+        for (name, src, ops, want) in cases {
+            match synced(src, ops) {
+                Ok(out) if out == *want => {}
+                Ok(out) => failed.push(format!("{name}:\n  got  {out:?}\n  want {want:?}")),
+                Err(e) => failed.push(format!("{name}: error {e}")),
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn scalars_keep_their_style_when_it_still_reads_the_same() {
+        let src = "a: x # c\nb: 'y'\nc: \"z\"\nd: 1\n";
+        table(&[
+            (
+                "plain stays plain",
+                src,
+                vec![Set("/a", json!("new"))],
+                "a: new # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "single stays single",
+                src,
+                vec![Set("/b", json!("it's"))],
+                "a: x # c\nb: 'it''s'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "double stays double",
+                src,
+                vec![Set("/c", json!("on"))],
+                "a: x # c\nb: 'y'\nc: \"on\"\nd: 1\n",
+            ),
+            (
+                "plain that would read as bool is quoted",
+                src,
+                vec![Set("/a", json!("on"))],
+                "a: 'on' # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "plain that would read as number is quoted",
+                src,
+                vec![Set("/a", json!("012"))],
+                "a: '012' # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "plain that needs an escape is double-quoted",
+                src,
+                vec![Set("/a", json!("t\tb"))],
+                "a: \"t\\tb\" # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "single that needs an escape is double-quoted",
+                src,
+                vec![Set("/b", json!("\u{7}"))],
+                "a: x # c\nb: \"\\x07\"\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "string to int is plain",
+                src,
+                vec![Set("/b", json!(5))],
+                "a: x # c\nb: 5\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "string to bool and null",
+                src,
+                vec![Set("/c", json!(true)), Set("/a", json!(null))],
+                "a: null # c\nb: 'y'\nc: true\nd: 1\n",
+            ),
+            (
+                "int to string is quoted",
+                src,
+                vec![Set("/d", json!("2"))],
+                "a: x # c\nb: 'y'\nc: \"z\"\nd: '2'\n",
+            ),
+            (
+                "int to float",
+                src,
+                vec![Set("/d", json!(1.5))],
+                "a: x # c\nb: 'y'\nc: \"z\"\nd: 1.5\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn stale_tags_go() {
+        table(&[
+            (
+                "!!str tag dropped",
+                "a: !!str 12\nb: 1\n",
+                vec![Set("/a", json!("13"))],
+                "a: '13'\nb: 1\n",
+            ),
+            (
+                "!!int tag dropped",
+                "a: !!int 12 # c\n",
+                vec![Set("/a", json!(13))],
+                "a: 13 # c\n",
+            ),
+            (
+                "!!str to int",
+                "a: !!str x\n",
+                vec![Set("/a", json!(7))],
+                "a: 7\n",
+            ),
+            (
+                "anchor kept, tag dropped",
+                "a: &n !!str 12\n",
+                vec![Set("/a", json!(3))],
+                "a: &n 3\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks() {
+        table(&[
+            (
+                "clip",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\nl2\n"))],
+                "a: |\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "strip",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "keep",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\n\n"))],
+                "a: |+\n  l1\n\nb: y\n",
+            ),
+            (
+                "line comment moves to the header",
+                "a: 'x' # c\nb: y\n",
+                vec![Set("/a", json!("l1\nl2\n"))],
+                "a: | # c\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "leading spaces need an indicator",
+                "a: x\n",
+                vec![Set("/a", json!("  l1\nl2\n"))],
+                "a: |2\n    l1\n  l2\n",
+            ),
+            (
+                "in a sequence",
+                "l:\n- x\n- y\n",
+                vec![Set("/l/0", json!("a\nb\n"))],
+                "l:\n- |\n  a\n  b\n- y\n",
+            ),
+            (
+                "at the end without a line break",
+                "a: x",
+                vec![Set("/a", json!("l1\n"))],
+                "a: \"l1\\n\"",
+            ),
+            (
+                "strip at the end without a line break",
+                "a: x",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2",
+            ),
+            (
+                "keep before blank line",
+                "a: x\n\nb: y\n",
+                vec![Set("/a", json!("l1\n\n"))],
+                "a: \"l1\\n\\n\"\n\nb: y\n",
+            ),
+            (
+                "block stays block",
+                "a: |-\n  old\nb: 1\n",
+                vec![Set("/a", json!("new"))],
+                "a: |-\n  new\nb: 1\n",
+            ),
+            (
+                "block chomping follows the value",
+                "a: |-\n  old\nb: 1\n",
+                vec![Set("/a", json!("n1\nn2\n"))],
+                "a: |\n  n1\n  n2\nb: 1\n",
+            ),
+            (
+                "keep block replaced",
+                "a: |+\n  old\n\nb: 1\n",
+                vec![Set("/a", json!("new\n\n"))],
+                "a: |+\n  new\n\nb: 1\n",
+            ),
+            (
+                "keep block to strip",
+                "a: |+\n  old\n\n\nb: 1\n",
+                vec![Set("/a", json!("new"))],
+                "a: |-\n  new\nb: 1\n",
+            ),
+            (
+                "keep block at the end",
+                "a: |+\n  old\n\n",
+                vec![Set("/a", json!("new\n\n\n"))],
+                "a: |+\n  new\n\n\n",
+            ),
+            (
+                "block content indentation kept",
+                "a: |\n    old\nb: 1\n",
+                vec![Set("/a", json!("x\ny\n"))],
+                "a: |\n    x\n    y\nb: 1\n",
+            ),
+            (
+                "block header comment kept",
+                "a: | # c\n  old\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: | # c\n  new\n",
+            ),
+            (
+                "folded becomes literal",
+                "a: >\n  old\n  text\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: |\n  new\n",
+            ),
+            (
+                "deeper comment after is not swallowed into the block",
+                "a: x\n  # deep\nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn keys_are_inserted_after_the_last_key() {
+        table(&[
+            (
+                "nested map",
+                "metadata:\n  name: a # c\n  labels:\n    x: y\nspec: 1\n",
+                vec![Set("/metadata/namespace", json!("ns"))],
+                "metadata:\n  name: a # c\n  labels:\n    x: y\n  namespace: ns\nspec: 1\n",
+            ),
+            (
+                "after the line comment",
+                "a: 1 # c\n",
+                vec![Set("/b", json!(2))],
+                "a: 1 # c\nb: 2\n",
+            ),
+            (
+                "in the new value's order",
+                "a: 1\n",
+                vec![Set("/z", json!(1)), Set("/b", json!({"c": "yes"}))],
+                "a: 1\nz: 1\nb:\n  c: 'yes'\n",
+            ),
+            (
+                "into an empty flow map",
+                "spec: {} # c\nx: 1\n",
+                vec![Set("/spec/a", json!(1))],
+                "spec: # c\n  a: 1\nx: 1\n",
+            ),
+            (
+                "into a list item map",
+                "items:\n- name: a\n  x: 1\n- name: b\n",
+                vec![Set("/items/0/y", json!([1]))],
+                "items:\n- name: a\n  x: 1\n  'y':\n  - 1\n- name: b\n",
+            ),
+            (
+                "four-space indentation detected",
+                "a:\n    b: 1\n",
+                vec![Set("/a/c", json!({"d": [1]}))],
+                "a:\n    b: 1\n    c:\n        d:\n        - 1\n",
+            ),
+            (
+                "wide sequences detected",
+                "a:\n    b:\n        - 1\n",
+                vec![Set("/a/c", json!([2]))],
+                "a:\n    b:\n        - 1\n    c:\n        - 2\n",
+            ),
+            (
+                "after a nested block",
+                "a:\n  b:\n    c: 1\n  # foot\nd: 1\n",
+                vec![Set("/a/e", json!(2))],
+                "a:\n  b:\n    c: 1\n  e: 2\n  # foot\nd: 1\n",
+            ),
+            (
+                "after a keep block scalar",
+                "a:\n  b: |+\n    x\n\nc: 1\n",
+                vec![Set("/a/e", json!(2))],
+                "a:\n  b: |+\n    x\n\n  e: 2\nc: 1\n",
+            ),
+            (
+                "quoted keys",
+                "a: 1\n",
+                vec![Set("/on", json!(1)), Set("/x: y", json!(2))],
+                "a: 1\n'on': 1\n'x: y': 2\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn keys_are_deleted_with_their_comments() {
+        table(&[
+            (
+                "middle key with head and line comment",
+                "a: 1\n# head b\nb: 2 # line b\nc: 3\n",
+                vec![Remove("/b")],
+                "a: 1\nc: 3\n",
+            ),
+            (
+                "last key of a nested map",
+                "m:\n  a: 1\n  b: 2\nn: 3\n",
+                vec![Remove("/m/b")],
+                "m:\n  a: 1\nn: 3\n",
+            ),
+            (
+                "last key of the document",
+                "a: 1\nb: 2\n",
+                vec![Remove("/b")],
+                "a: 1\n",
+            ),
+            (
+                "key with a nested value and its foot comment",
+                "a:\n  b: 1\n  # foot\nc: 2\n",
+                vec![Remove("/a")],
+                "c: 2\n",
+            ),
+            ("first key", "a: 1\nb: 2\n", vec![Remove("/a")], "b: 2\n"),
+            (
+                "first key of a - item",
+                "l:\n- name: a # c\n  image: b\n",
+                vec![Remove("/l/0/name")],
+                "l:\n- image: b\n",
+            ),
+            (
+                "first key of a - item, next key's head comment moves up",
+                "l:\n  - name: a\n    # img\n    image: b\n    x: 1\n",
+                vec![Remove("/l/0/name")],
+                "l:\n  # img\n  - image: b\n    x: 1\n",
+            ),
+            (
+                "first two keys of a - item",
+                "l:\n- a: 1\n  b: 2\n  c: 3\n",
+                vec![Remove("/l/0/a"), Remove("/l/0/b")],
+                "l:\n- c: 3\n",
+            ),
+            (
+                "every key of a - item",
+                "l:\n- a: 1\n  b: 2\n- c: 3\n",
+                vec![Remove("/l/0/a"), Remove("/l/0/b")],
+                "l:\n- {}\n- c: 3\n",
+            ),
+            (
+                "every key of a nested map",
+                "m:\n  a: 1 # c\nn: 1\n",
+                vec![Remove("/m/a")],
+                "m: {}\nn: 1\n",
+            ),
+            (
+                "delete and add",
+                "m:\n  a: 1\n  b: 2\n",
+                vec![Remove("/m/b"), Set("/m/c", json!(3))],
+                "m:\n  a: 1\n  c: 3\n",
+            ),
+            (
+                "replace every key",
+                "l:\n- a: 1\n",
+                vec![Remove("/l/0/a"), Set("/l/0/b", json!(2))],
+                "l:\n- b: 2\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn sequences_change_item_by_item() {
+        let src = "l:\n- a # ca\n# head b\n- b # cb\n- c # cc\nk: 1\n";
+        table(&[
+            (
+                "remove middle",
+                src,
+                vec![Remove("/l/1")],
+                "l:\n- a # ca\n- c # cc\nk: 1\n",
+            ),
+            (
+                "remove first",
+                src,
+                vec![Remove("/l/0")],
+                "l:\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "remove last",
+                src,
+                vec![Remove("/l/2")],
+                "l:\n- a # ca\n# head b\n- b # cb\nk: 1\n",
+            ),
+            (
+                "append",
+                src,
+                vec![Set("/l/3", json!("d"))],
+                "l:\n- a # ca\n# head b\n- b # cb\n- c # cc\n- d\nk: 1\n",
+            ),
+            (
+                "insert first",
+                src,
+                vec![Insert("/l/0", json!("z"))],
+                "l:\n- z\n- a # ca\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "insert before a head comment",
+                src,
+                vec![Insert("/l/1", json!({"x": 1}))],
+                "l:\n- a # ca\n- x: 1\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "replace keeps the comment",
+                src,
+                vec![Set("/l/1", json!("yes"))],
+                "l:\n- a # ca\n# head b\n- 'yes' # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "empty",
+                src,
+                vec![Remove("/l/0"), Remove("/l/0"), Remove("/l/0")],
+                "l: []\nk: 1\n",
+            ),
+            (
+                "wide append",
+                "l:\n  - a\n",
+                vec![Set("/l/1", json!({"b": 1, "c": [2]}))],
+                "l:\n  - a\n  - b: 1\n    c:\n      - 2\n",
+            ),
+            (
+                "map items: change one field, comments on others stay",
+                "l:\n- name: a # x\n  v: 1\n- name: b # y\n  v: 2\n",
+                vec![Set("/l/1/v", json!(3))],
+                "l:\n- name: a # x\n  v: 1\n- name: b # y\n  v: 3\n",
+            ),
+            (
+                "remove a map item with its head comment",
+                "l:\n# one\n- name: a\n  v: 1\n  # foot of one\n# two\n- name: b\n",
+                vec![Remove("/l/0")],
+                "l:\n# two\n- name: b\n",
+            ),
+            (
+                "nested sequence re-rendered",
+                "l:\n- - a\n  - b\n",
+                vec![Set("/l/0/2", json!("c"))],
+                "l:\n- - a\n  - b\n  - c\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn flow_collections_are_re_rendered_in_flow_style() {
+        table(&[
+            (
+                "flow sequence",
+                "a: [1, 2] # c\n",
+                vec![Set("/a/2", json!("on"))],
+                "a: [1, 2, 'on'] # c\n",
+            ),
+            (
+                "flow map",
+                "a: {x: 1}\n",
+                vec![Set("/a/y", json!("a,b"))],
+                "a: {x: 1, 'y': 'a,b'}\n",
+            ),
+            ("flow emptied", "a: [1]\n", vec![Remove("/a/0")], "a: []\n"),
+            (
+                "empty flow sequence becomes block",
+                "a: []\nb: 1\n",
+                vec![Set("/a/0", json!(1))],
+                "a:\n- 1\nb: 1\n",
+            ),
+            (
+                "flow in a block item",
+                "l:\n- [a, b]\n",
+                vec![Set("/l/0/0", json!("z"))],
+                "l:\n- [z, b]\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn values_that_change_type_are_re_rendered() {
+        table(&[
+            (
+                "scalar to map, comment to the key line",
+                "a: 1 # c\nb: 2\n",
+                vec![Set("/a", json!({"x": [1]}))],
+                "a: # c\n  x:\n  - 1\nb: 2\n",
+            ),
+            (
+                "map to list",
+                "a:\n  x: 1\nb: 2\n",
+                vec![Set("/a", json!([1, 2]))],
+                "a:\n- 1\n- 2\nb: 2\n",
+            ),
+            (
+                "map to scalar, key comment kept",
+                "a: # k\n  x: 1 # inner\nb: 2\n",
+                vec![Set("/a", json!(5))],
+                "a: 5 # k\nb: 2\n",
+            ),
+            (
+                "list to map",
+                "a:\n- 1\nb: 2\n",
+                vec![Set("/a", json!({"x": 1}))],
+                "a:\n  x: 1\nb: 2\n",
+            ),
+            (
+                "item scalar to map",
+                "l:\n- a\n- b\n",
+                vec![Set("/l/0", json!({"x": 1, "y": 2}))],
+                "l:\n- x: 1\n  'y': 2\n- b\n",
+            ),
+            (
+                "item map to scalar",
+                "l:\n- x: 1\n  y: 2\n- b\n",
+                vec![Set("/l/0", json!("s"))],
+                "l:\n- s\n- b\n",
+            ),
+            (
+                "empty value to map",
+                "a:\nb: 1\n",
+                vec![Set("/a", json!({"x": 1}))],
+                "a:\n  x: 1\nb: 1\n",
+            ),
+            (
+                "empty value to scalar",
+                "a: # c\nb: 1\n",
+                vec![Set("/a", json!("v"))],
+                "a: v # c\nb: 1\n",
+            ),
+            (
+                "deep in four-space file",
+                "a:\n    b:\n        c: 1\n",
+                vec![Set("/a/b/c", json!({"d": 1}))],
+                "a:\n    b:\n        c:\n            d: 1\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn crlf_and_utf8() {
+        table(&[
+            (
+                "crlf insert",
+                "a: 1\r\nb:\r\n  c: 2\r\n",
+                vec![Set("/b/d", json!({"e": "x\ny"}))],
+                "a: 1\r\nb:\r\n  c: 2\r\n  d:\r\n    e: |-\r\n      x\r\n      y\r\n",
+            ),
+            (
+                "crlf delete",
+                "a: 1\r\n# h\r\nb: 2\r\nc: 3\r\n",
+                vec![Remove("/b")],
+                "a: 1\r\nc: 3\r\n",
+            ),
+            (
+                "crlf sequence",
+                "l:\r\n- a\r\n- b\r\n",
+                vec![Remove("/l/0"), Set("/l/1", json!("c"))],
+                "l:\r\n- b\r\n- c\r\n",
+            ),
+            (
+                "utf-8 before and inside edits",
+                "名前: ü # é\nx: 日本\n",
+                vec![Set("/x", json!("中文")), Set("/名前", json!("ö"))],
+                "名前: ö # é\nx: 中文\n",
+            ),
+            (
+                "utf-8 keys inserted",
+                "ä: 1\n",
+                vec![Set("/ö", json!("ü"))],
+                "ä: 1\nö: ü\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn root_and_later_documents() {
+        let src = "a: 1\n---\nb: 2 # c\n";
+        let doc = Document::parse(src).unwrap();
+        let mut edits = Edits::default();
+        doc.sync(doc.roots()[1], &json!({"b": 3, "c": [1]}), &mut edits)
+            .unwrap();
+        assert_eq!(edits.apply(src).unwrap(), "a: 1\n---\nb: 3 # c\nc:\n- 1\n");
+        let mut edits = Edits::default();
+        doc.sync(doc.roots()[0], &json!(["x"]), &mut edits).unwrap();
+        assert_eq!(edits.apply(src).unwrap(), "- x\n---\nb: 2 # c\n");
+    }
+
+    fn refused(src: &str, ops: &[Op]) -> YamlError {
+        match synced(src, ops) {
+            Ok(out) => panic!("expected an error, got {out:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn edits_through_aliases_are_refused() {
+        let src = "base: &b\n  x: 1\nuse: *b\nother: &o 5\n";
+        let e = refused(src, &[Set("/use/x", json!(2))]);
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 6: cannot change use: the value is the alias *b of the node at line 2, column 3; edit the anchored node instead"
+        );
+        let e = refused(src, &[Set("/base/x", json!(2))]);
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 3: cannot change base: the node anchored &b is also read through the alias at line 3, column 6; changing it would change both"
+        );
+        refused(src, &[Remove("/base")]);
+        // An anchor nobody reads is an ordinary node.
+        assert_eq!(
+            synced(src, &[Set("/other", json!(6))]).unwrap(),
+            "base: &b\n  x: 1\nuse: *b\nother: &o 6\n"
+        );
+        // Replacing the alias as a whole (it is a key's value) is an ordinary change.
+        let e = refused("a: &x [1]\nb: *x\n", &[Set("/b/0", json!(2))]);
+        assert!(e.message.contains("alias *x"), "{e}");
+    }
+
+    #[test]
+    fn merged_values_are_refused() {
+        let src = "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 2\n";
+        let e = refused(src, &[Set("/m/x", json!(5))]);
+        assert_eq!(
+            e.to_string(),
+            "line 4, column 3: cannot change m: key `x` comes from a merge key `<<`; edit the merged mapping or override the key explicitly"
+        );
+        refused(src, &[Remove("/m/x")]);
+        assert_eq!(
+            synced(src, &[Set("/m/y", json!(3))]).unwrap(),
+            "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 3\n"
+        );
+        assert_eq!(
+            synced(src, &[Set("/m/z", json!(3))]).unwrap(),
+            "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 2\n  z: 3\n"
+        );
+    }
+
+    #[test]
+    fn item_removal_and_append_points() {
+        let src = "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\n- |\n  text\nk: 1\n";
+        let doc = Document::parse(src).unwrap();
+        let items = doc.get(doc.roots()[0], "items").unwrap();
+        let NodeKind::Sequence { items: ids, .. } = &doc.node(items).kind else {
+            panic!("not a sequence")
+        };
+        let cut = |i: usize| {
+            let r = doc.item_removal_range(ids[i]);
+            format!("{}{}", &src[..r.start], &src[r.end..])
+        };
+        assert_eq!(cut(0), "items:\n# two\n- x\n- |\n  text\nk: 1\n");
+        assert_eq!(
+            cut(1),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n- |\n  text\nk: 1\n"
+        );
+        assert_eq!(
+            cut(2),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\nk: 1\n"
+        );
+        let (at, col) = doc.append_point(items);
+        assert_eq!(col, 0);
+        assert_eq!(
+            format!("{}\n- new{}", &src[..at], &src[at..]),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\n- |\n  text\n- new\nk: 1\n"
+        );
     }
 }

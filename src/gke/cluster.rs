@@ -1,0 +1,222 @@
+//! The ContainerCluster side: which cluster, the private patch, and the record that undoes it.
+
+use super::{field_path, OWNED};
+use crate::config::IpAllocation;
+use crate::krm::KrmResult;
+use serde_json::{json, Map, Value};
+
+/// True for a ContainerCluster that is a kustomize patch rather than a cluster: upstream's
+/// `cluster-private-patch.yaml` (by its path), or any ContainerCluster without `spec.location`.
+pub fn is_partial_cluster(value: &Value) -> bool {
+    if value.get("kind").and_then(Value::as_str) != Some("ContainerCluster") {
+        return false;
+    }
+    let path = [
+        "internal.config.kubernetes.io/path",
+        "config.kubernetes.io/path",
+    ]
+    .iter()
+    .find_map(|k| {
+        value
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(*k))
+            .and_then(Value::as_str)
+    });
+    path.is_some_and(|p| p.ends_with("cluster-private-patch.yaml"))
+        || value.pointer("/spec/location").is_none()
+}
+
+/// True for a ContainerCluster that is a real cluster (not a partial patch).
+pub fn is_full_cluster(value: &Value) -> bool {
+    value.get("kind").and_then(Value::as_str) == Some("ContainerCluster")
+        && !is_partial_cluster(value)
+}
+
+/// What the patch writes.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// Base name: network and subnetwork refs.
+    pub name: String,
+    /// `metadata.clusterName`, when it can be computed.
+    pub cluster_name: Option<String>,
+    /// `privateClusterConfig.masterIpv4CidrBlock`.
+    pub master_cidr: String,
+    /// Which `ipAllocationPolicy` fields.
+    pub ip_allocation: IpAllocation,
+    /// Write `networkingMode: VPC_NATIVE` (compat mode, target CNRM has it).
+    pub networking_mode: bool,
+}
+
+/// The top-level fields the patch changes; the record keeps their values before the first patch.
+const PATCHED: [&str; 6] = [
+    "/metadata/clusterName",
+    "/spec/privateClusterConfig",
+    "/spec/ipAllocationPolicy",
+    "/spec/networkingMode",
+    "/spec/networkRef",
+    "/spec/subnetworkRef",
+];
+
+/// Fields no Config Connector CRD has (gcp-blueprints issue 32).
+const UNSUPPORTED: [&str; 2] = ["useIpAliases", "createSubnetwork"];
+
+/// Reads the record of a patched cluster (`None` when the cluster carries none).
+pub fn record(value: &Value) -> Option<Map<String, Value>> {
+    let text = value
+        .pointer("/metadata/annotations")?
+        .get(OWNED)?
+        .as_str()?;
+    match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// Sets `value` at `pointer`, creating maps on the way; no change when already equal.
+pub fn set(root: &mut Value, pointer: &str, value: Value) {
+    if root.pointer(pointer) == Some(&value) {
+        return;
+    }
+    let mut node = root;
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        let map = node.as_object_mut().expect("made an object above");
+        if i + 1 == tokens.len() {
+            map.insert(token.clone(), value);
+            return;
+        }
+        node = map
+            .entry(token.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// Removes the value at `pointer`, if present; returns it.
+pub fn remove(root: &mut Value, pointer: &str) -> Option<Value> {
+    let (parent, last) = pointer.rsplit_once('/')?;
+    let last = last.replace("~1", "/").replace("~0", "~");
+    root.pointer_mut(parent)?
+        .as_object_mut()?
+        .shift_remove(&last)
+}
+
+/// Applies the private patch to a cluster, recording first values for reversal.
+pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
+    let mut rec = record(cluster).unwrap_or_default();
+    for pointer in PATCHED {
+        if !rec.contains_key(pointer) {
+            let touched = pointer != "/spec/networkingMode" || patch.networking_mode;
+            let touched =
+                touched && (pointer != "/metadata/clusterName" || patch.cluster_name.is_some());
+            if touched {
+                rec.insert(
+                    pointer.to_string(),
+                    cluster.pointer(pointer).cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+    }
+    if let Some(name) = &patch.cluster_name {
+        set(cluster, "/metadata/clusterName", json!(name));
+    }
+    set(
+        cluster,
+        "/spec/privateClusterConfig/enablePrivateNodes",
+        json!(true),
+    );
+    set(
+        cluster,
+        "/spec/privateClusterConfig/enablePrivateEndpoint",
+        json!(false),
+    );
+    set(
+        cluster,
+        "/spec/privateClusterConfig/masterIpv4CidrBlock",
+        json!(patch.master_cidr),
+    );
+    match patch.ip_allocation {
+        IpAllocation::Upstream => {
+            set(
+                cluster,
+                "/spec/ipAllocationPolicy/useIpAliases",
+                json!(true),
+            );
+            set(
+                cluster,
+                "/spec/ipAllocationPolicy/createSubnetwork",
+                json!(false),
+            );
+        }
+        IpAllocation::Compat => {
+            for field in UNSUPPORTED {
+                let pointer = format!("/spec/ipAllocationPolicy/{field}");
+                if let Some(old) = remove(cluster, &pointer) {
+                    results.push(
+                        KrmResult::warning(format!(
+                            "removed {field}: no Config Connector version accepts it (gcp-blueprints issue 32); \
+                             ip-allocation: upstream keeps it"
+                        ))
+                        .for_resource(cluster)
+                        .at_field(field_path(&pointer), Some(old), None)
+                        .tag("stage", "private-gke"),
+                    );
+                }
+            }
+        }
+    }
+    set(
+        cluster,
+        "/spec/ipAllocationPolicy/clusterSecondaryRangeName",
+        json!("pods"),
+    );
+    set(
+        cluster,
+        "/spec/ipAllocationPolicy/servicesSecondaryRangeName",
+        json!("services"),
+    );
+    if patch.networking_mode {
+        set(cluster, "/spec/networkingMode", json!("VPC_NATIVE"));
+    }
+    for r in ["/spec/networkRef", "/spec/subnetworkRef"] {
+        set(cluster, r, json!({ "name": patch.name }));
+    }
+    let text = Value::Object(rec).to_string();
+    set(
+        cluster,
+        &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
+        json!(text),
+    );
+}
+
+/// Undoes the patch on a cluster that carries a record; returns whether anything changed.
+pub fn revert(cluster: &mut Value) -> bool {
+    let Some(rec) = record(cluster) else {
+        return false;
+    };
+    for (pointer, old) in rec {
+        if old.is_null() {
+            remove(cluster, &pointer);
+        } else {
+            set(cluster, &pointer, old);
+        }
+    }
+    remove(
+        cluster,
+        &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
+    );
+    if cluster
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        remove(cluster, "/metadata/annotations");
+    }
+    true
+}

@@ -1,0 +1,596 @@
+//! Private-GKE stage behaviour: idempotency, reversal, comment-free input, locations, ownership,
+//! user edits, and every bad input.
+
+mod gke_common;
+use gke_common::*;
+use private_gke::config::Settings;
+use private_gke::krm::{Item, Severity};
+use serde_json::{json, Value};
+
+/// Setting pairs of a ConfigMap.
+type Pairs<'a> = &'a [(&'a str, &'a str)];
+
+const GOLDEN: &str = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp";
+
+fn golden_input() -> Vec<Value> {
+    let base = reference(GOLDEN);
+    load_dir(&format!("{base}/v2/cnrm"), &base)
+        .into_iter()
+        .filter(|v| v["kind"] != "ContainerNodePool")
+        .collect()
+}
+
+fn golden_pairs(ip: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("ip-allocation", ip),
+        ("check-locations", "false"),
+        ("name", "testKptName"),
+        ("region", "testRegion"),
+        ("zone", "testZone"),
+        ("location", "testLocation"),
+        ("log-firewalls", "true"),
+    ]
+}
+
+fn values(items: &[Item]) -> Vec<Value> {
+    items.iter().map(|i| i.value.clone()).collect()
+}
+
+/// Items as the next run reads them (what the writer produced, now "read").
+fn reread(items: &[Item]) -> Vec<Item> {
+    let mut out = Vec::new();
+    for v in values(items) {
+        out.push(Item::generated(v, None));
+    }
+    out
+}
+
+fn cluster(name: &str, location: &str) -> Value {
+    json!({"apiVersion": "container.cnrm.cloud.google.com/v1beta1", "kind": "ContainerCluster",
+        "metadata": {"name": name}, "spec": {"location": location, "initialNodeCount": 1}})
+}
+
+fn find<'a>(items: &'a [Item], kind: &str, name: &str) -> &'a Value {
+    &items
+        .iter()
+        .find(|i| i.kind() == kind && i.name() == name)
+        .unwrap_or_else(|| panic!("{kind}/{name} not among the items"))
+        .value
+}
+
+#[test]
+fn second_run_changes_nothing() {
+    for ip in ["upstream", "compat"] {
+        let settings = config(&golden_pairs(ip));
+        let mut items = items(golden_input());
+        run(&settings, &mut items);
+        let first = values(&items);
+        let mut again = reread(&items);
+        let results = run(&settings, &mut again);
+        assert_eq!(values(&again), first, "{ip}");
+        assert!(
+            results.iter().all(|r| r.severity != Severity::Error),
+            "{results:?}"
+        );
+        assert!(
+            !results
+                .iter()
+                .any(|r| r.message.starts_with("private network:")),
+            "{ip}: second run reported changes: {results:?}"
+        );
+    }
+}
+
+#[test]
+fn private_false_takes_everything_back_out() {
+    for ip in ["upstream", "compat"] {
+        let input = golden_input();
+        let mut items = items(input.clone());
+        run(&config(&golden_pairs(ip)), &mut items);
+        assert_eq!(items.len(), input.len() + 23);
+        let mut back = reread(&items);
+        let results = run(&config(&[("gke.private", "false")]), &mut back);
+        assert_eq!(values(&back), input, "{ip}");
+        assert!(results
+            .iter()
+            .any(|r| r.message == "gke.private is false: removed 23 private network resources"));
+        assert!(results
+            .iter()
+            .any(|r| r.message == "private patch removed: the cluster is public again"));
+    }
+}
+
+#[test]
+fn private_false_on_an_untouched_package_changes_nothing() {
+    let mut with_patch_fields = golden_input();
+    // A cluster that is private by the user's hand (no record of ours) stays as it is.
+    let c = with_patch_fields
+        .iter_mut()
+        .find(|v| v["kind"] == "ContainerCluster")
+        .unwrap();
+    c["spec"]["privateClusterConfig"] = json!({"enablePrivateNodes": true});
+    for input in [golden_input(), with_patch_fields] {
+        let mut items = items(input.clone());
+        let results = run(&config(&[("gke.private", "false")]), &mut items);
+        assert_eq!(values(&items), input);
+        assert!(results.is_empty(), "{results:?}");
+    }
+}
+
+#[test]
+fn reversal_restores_the_users_own_fields() {
+    let mut c = cluster("kf", "us-east1-b");
+    c["spec"]["ipAllocationPolicy"] = json!({"clusterIpv4CidrBlock": "/14", "useIpAliases": true});
+    c["metadata"]["annotations"] = json!({"team": "ml"});
+    let input = vec![c];
+    let mut items = items(input.clone());
+    let results = run(&config(&[]), &mut items);
+    let patched = &items[0].value;
+    assert_eq!(
+        patched["spec"]["ipAllocationPolicy"],
+        json!({"clusterIpv4CidrBlock": "/14", "clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"})
+    );
+    let warning = results
+        .iter()
+        .find(|r| r.severity == Severity::Warning)
+        .unwrap();
+    assert_eq!(
+        warning.message,
+        "removed useIpAliases: no Config Connector version accepts it (gcp-blueprints issue 32); ip-allocation: upstream keeps it"
+    );
+    assert_eq!(
+        warning.field.as_ref().unwrap().path,
+        "spec.ipAllocationPolicy.useIpAliases"
+    );
+    let mut back = reread(&items);
+    run(&config(&[("gke.private", "false")]), &mut back);
+    assert_eq!(values(&back), input);
+}
+
+#[test]
+fn the_cluster_patch_in_compat_mode() {
+    let mut items = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(&config(&[("gcloud.core.project", "proj")]), &mut items);
+    assert_eq!(errors(&results), Vec::<String>::new());
+    let c = &items[0].value;
+    assert_eq!(c["metadata"]["clusterName"], "proj/us-east1-b/kf");
+    assert_eq!(
+        c["spec"],
+        json!({
+            "location": "us-east1-b",
+            "initialNodeCount": 1,
+            "privateClusterConfig": {"enablePrivateNodes": true, "enablePrivateEndpoint": false, "masterIpv4CidrBlock": "172.16.0.32/28"},
+            "ipAllocationPolicy": {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"},
+            "networkingMode": "VPC_NATIVE",
+            "networkRef": {"name": "kf"},
+            "subnetworkRef": {"name": "kf"}
+        })
+    );
+    let record: Value = serde_json::from_str(
+        c["metadata"]["annotations"]["private-gke.dev/owned"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        record,
+        json!({"/metadata/clusterName": null, "/spec/privateClusterConfig": null, "/spec/ipAllocationPolicy": null,
+            "/spec/networkingMode": null, "/spec/networkRef": null, "/spec/subnetworkRef": null})
+    );
+    // Region from the cluster's zone; CIDRs from the settings' defaults.
+    let subnet = find(&items, "ComputeSubnetwork", "kf");
+    assert_eq!(subnet["spec"]["region"], "us-east1");
+    assert_eq!(items.len(), 24);
+}
+
+#[test]
+fn networking_mode_follows_the_target_config_connector() {
+    let crd = |rel: &str| docs(&reference(rel)).remove(0);
+    let cases: Vec<(Option<Value>, Pairs, bool)> = vec![
+        (Some(crd("upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml")), &[], false),
+        (Some(crd("upstream/k8s-config-connector@1.21.0/crds/container_v1beta1_containercluster.yaml")), &[], true),
+        (
+            Some(crd("upstream/k8s-config-connector@HEAD/config/crds/resources/apiextensions.k8s.io_v1_customresourcedefinition_containerclusters.container.cnrm.cloud.google.com.yaml")),
+            &[("cnrm-version", "1.15.1")],
+            true,
+        ),
+        (None, &[("cnrm-version", "1.15.1")], false),
+        (None, &[("cnrm-version", "1.21.0")], true),
+        (None, &[], true),
+        (None, &[("ip-allocation", "upstream")], false),
+    ];
+    for (crd, pairs, expected) in cases {
+        let mut input = vec![cluster("kf", "us-east1-b")];
+        input.extend(crd);
+        let mut items = items(input);
+        run(&config(pairs), &mut items);
+        assert_eq!(
+            items[0].value["spec"].get("networkingMode").is_some(),
+            expected,
+            "{pairs:?}"
+        );
+    }
+}
+
+#[test]
+fn kustomize_capture_comment_free() {
+    let rl = docs(&reference("captures/captured-kustomize-exec.yaml")).remove(0);
+    let settings = Settings::from_function_config(rl.get("functionConfig")).unwrap();
+    let mut items = items(rl["items"].as_array().unwrap().clone());
+    let results = run(&settings, &mut items);
+    assert_eq!(errors(&results), Vec::<String>::new());
+    let c = find(&items, "ContainerCluster", "kf");
+    assert_eq!(c["spec"]["location"], "us-east1-b");
+    assert_eq!(
+        c["spec"]["privateClusterConfig"]["enablePrivateNodes"],
+        true
+    );
+    assert_eq!(c["spec"]["list"], json!(["a", "b"]));
+    assert_eq!(
+        c["metadata"]["annotations"]["kustomize.config.k8s.io/id"],
+        "group: container.cnrm.cloud.google.com\nkind: ContainerCluster\nname: kf\nversion: v1beta1\n"
+    );
+    assert_eq!(
+        find(&items, "ComputeRouterNAT", "kf")["spec"]["region"],
+        "us-east1"
+    );
+    assert_eq!(items.len(), 2 + 23);
+}
+
+/// Keys sorted at every level, as kustomize hands items to a transformer.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn key_sorted_input_without_path_annotations_gives_the_same_resources() {
+    let settings = config(&golden_pairs("upstream"));
+    let mut plain = items(golden_input());
+    run(&settings, &mut plain);
+    let kustomized: Vec<Value> = golden_input()
+        .iter()
+        .map(|v| {
+            let mut v = sorted(v);
+            let ann = v["metadata"]["annotations"].as_object_mut().unwrap();
+            ann.retain(|k, _| !k.contains("config.kubernetes.io/"));
+            v
+        })
+        .collect();
+    let mut from_kustomize = items(kustomized);
+    run(&settings, &mut from_kustomize);
+    let norm = |items: &[Item]| {
+        let mut v: Vec<(String, Value)> = items
+            .iter()
+            .map(|i| (key(&i.value), sorted(&normalize(&i.value))))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let (got, want) = (norm(&from_kustomize), norm(&plain));
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+    }
+}
+
+#[test]
+fn user_edits_to_owned_resources_survive() {
+    let settings = config(&[("region", "us-east1")]);
+    let mut items = items(vec![cluster("kf", "us-east1-b")]);
+    run(&settings, &mut items);
+    let mut next = reread(&items);
+    for item in next.iter_mut() {
+        if item.kind() == "ComputeFirewall" && item.name() == "kf-cm" {
+            item.value["spec"]["targetTags"] = json!(["webhooks"]);
+            item.value["metadata"]["labels"] = json!({"team": "ml"});
+            item.value["spec"]["sourceRanges"] = json!(["10.9.9.0/28"]);
+        }
+    }
+    run(&settings, &mut next);
+    let cm = find(&next, "ComputeFirewall", "kf-cm");
+    assert_eq!(cm["spec"]["targetTags"], json!(["webhooks"]));
+    assert_eq!(cm["metadata"]["labels"], json!({"team": "ml"}));
+    // Fields we own come back to the desired state.
+    assert_eq!(cm["spec"]["sourceRanges"], json!(["172.16.0.32/28"]));
+    assert_eq!(next.len(), 24);
+}
+
+#[test]
+fn existing_resources_are_adopted_not_duplicated() {
+    let base = reference(GOLDEN);
+    let mut input = golden_input();
+    input.extend(load_dir(&format!("{base}/v2/privateGKE"), &base));
+    let before = input.len();
+    let mut items = items(input);
+    let results = run(&config(&golden_pairs("compat")), &mut items);
+    assert_eq!(items.len(), before);
+    assert!(results
+        .iter()
+        .any(|r| r.message == "private network: 0 resources created, 23 updated, 0 unchanged"));
+    let subnet = find(&items, "ComputeSubnetwork", "testKptName");
+    assert_eq!(
+        subnet["metadata"]["annotations"]["config.kubernetes.io/path"],
+        "v2/privateGKE/compute-network.yaml"
+    );
+    // The partial cluster patch is left alone.
+    let partial = items
+        .iter()
+        .find(|i| private_gke::gke::is_partial_cluster(&i.value))
+        .unwrap();
+    assert_eq!(
+        partial.value["spec"]["ipAllocationPolicy"]["useIpAliases"],
+        true
+    );
+}
+
+#[test]
+fn renamed_base_name_replaces_owned_resources() {
+    let mut items = items(vec![cluster("kf", "us-east1-b")]);
+    run(&config(&[]), &mut items);
+    let mut next = reread(&items);
+    run(&config(&[("name", "kf2")]), &mut next);
+    assert_eq!(next.len(), 24);
+    assert!(next.iter().any(|i| i.name() == "kf2-cm"));
+    assert!(!next.iter().any(|i| i.name() == "kf-cm"));
+    assert_eq!(
+        find(&next, "ContainerCluster", "kf")["spec"]["networkRef"]["name"],
+        "kf2"
+    );
+}
+
+#[test]
+fn log_firewalls_on_every_firewall() {
+    let user_fw = json!({"apiVersion": "compute.cnrm.cloud.google.com/v1beta1", "kind": "ComputeFirewall",
+        "metadata": {"name": "mine"}, "spec": {"enableLogging": false}});
+    let mut items = items(vec![cluster("kf", "us-east1-b"), user_fw.clone()]);
+    run(&config(&[("log-firewalls", "true")]), &mut items);
+    let firewalls: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.kind() == "ComputeFirewall")
+        .collect();
+    assert_eq!(firewalls.len(), 11);
+    assert!(firewalls
+        .iter()
+        .all(|f| f.value["spec"]["enableLogging"] == true));
+    // Not given: the user's own firewall keeps its value.
+    let mut items2 = self::items(vec![cluster("kf", "us-east1-b"), user_fw]);
+    run(&config(&[]), &mut items2);
+    assert_eq!(
+        find(&items2, "ComputeFirewall", "mine")["spec"]["enableLogging"],
+        false
+    );
+    assert_eq!(
+        find(&items2, "ComputeFirewall", "kf-cm")["spec"]["enableLogging"],
+        false
+    );
+}
+
+fn disk(name: &str, location: &str) -> Value {
+    json!({"apiVersion": "compute.cnrm.cloud.google.com/v1beta1", "kind": "ComputeDisk",
+        "metadata": {"name": name}, "spec": {"location": location, "size": 20}})
+}
+
+#[test]
+fn region_zone_location() {
+    // (settings, cluster location, disk location, subnet region)
+    let cases: &[(Pairs, &str, &str, &str)] = &[
+        (
+            &[("region", "europe-west1")],
+            "europe-west1",
+            "us-east1-d",
+            "europe-west1",
+        ),
+        (
+            &[("region", "europe-west1"), ("zone", "europe-west1-c")],
+            "europe-west1",
+            "europe-west1-c",
+            "europe-west1",
+        ),
+        (
+            &[("location", "us-west1-a")],
+            "us-west1-a",
+            "us-west1-a",
+            "us-west1",
+        ),
+        (
+            &[
+                ("gcloud.compute.region", "us-west1"),
+                ("location", "us-west1-b"),
+            ],
+            "us-west1-b",
+            "us-west1-b",
+            "us-west1",
+        ),
+        (&[], "us-east1-d", "us-east1-d", "us-east1"),
+    ];
+    for (pairs, cluster_location, disk_location, region) in cases {
+        let mut items = items(vec![
+            cluster("kf", "us-east1-d"),
+            disk("kf-disk", "us-east1-d"),
+        ]);
+        let results = run(&config(pairs), &mut items);
+        assert_eq!(errors(&results), Vec::<String>::new(), "{pairs:?}");
+        assert_eq!(
+            find(&items, "ContainerCluster", "kf")["spec"]["location"],
+            *cluster_location,
+            "{pairs:?}"
+        );
+        assert_eq!(
+            find(&items, "ComputeDisk", "kf-disk")["spec"]["location"],
+            *disk_location,
+            "{pairs:?}"
+        );
+        for kind in ["ComputeSubnetwork", "ComputeRouter", "ComputeRouterNAT"] {
+            assert_eq!(
+                find(&items, kind, "kf")["spec"]["region"],
+                *region,
+                "{pairs:?}"
+            );
+        }
+    }
+    // A regional location without a zone leaves disks alone, with a warning.
+    let mut items = items(vec![
+        cluster("kf", "us-east1-d"),
+        disk("kf-disk", "us-east1-d"),
+    ]);
+    let results = run(&config(&[("region", "europe-west1")]), &mut items);
+    assert!(results.iter().any(|r| r.severity == Severity::Warning
+        && r.message == "location \"europe-west1\" is a region and no zone is set: the disk's location is left as is; set zone"));
+}
+
+#[test]
+fn no_cluster_is_a_warning_and_changes_nothing() {
+    let fw = json!({"apiVersion": "compute.cnrm.cloud.google.com/v1beta1", "kind": "ComputeFirewall", "metadata": {"name": "x"}, "spec": {}});
+    let base = reference(GOLDEN);
+    let partial = load_dir(&format!("{base}/v2/privateGKE"), &base)
+        .into_iter()
+        .find(|v| v["kind"] == "ContainerCluster")
+        .unwrap();
+    for (input, message) in [
+        (vec![fw.clone()], "no ContainerCluster among the items; nothing made private"),
+        (
+            vec![fw, partial],
+            "no ContainerCluster among the items (only a partial one, a kustomize patch); nothing made private",
+        ),
+    ] {
+        let mut items = items(input.clone());
+        let results = run(&config(&[("log-firewalls", "true")]), &mut items);
+        assert_eq!(values(&items), input);
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].severity, Severity::Warning);
+        assert_eq!(results[0].message, message);
+    }
+}
+
+#[test]
+fn bad_inputs_are_clear_errors_and_change_nothing() {
+    let long = "a".repeat(49);
+    let two = vec![cluster("a", "us-east1-b"), cluster("b", "us-east1-b")];
+    let one = vec![cluster("kf", "us-east1-b")];
+    type Case<'a> = (Vec<Value>, Vec<(&'a str, &'a str)>, String);
+    let cases: Vec<Case> = vec![
+        (two.clone(), vec![], "2 ContainerClusters among the items (a, b); set cluster to the one to make private".into()),
+        (two.clone(), vec![("cluster", "c")], "cluster: no ContainerCluster named \"c\" among the items (clusters: a, b)".into()),
+        (
+            one.clone(),
+            vec![("region", "us-east1"), ("zone", "us-west1-a")],
+            "zone: \"us-west1-a\" is not in region \"us-east1\" (check-locations: false skips this check for placeholder values)".into(),
+        ),
+        (
+            one.clone(),
+            vec![("region", "us-east1"), ("location", "us-west1-a")],
+            "location: \"us-west1-a\" is neither region \"us-east1\" nor one of its zones (check-locations: false skips this check for placeholder values)".into(),
+        ),
+        (
+            one.clone(),
+            vec![("region", "testRegion")],
+            "region: \"testRegion\" is not a GCP region name like us-central1 (check-locations: false skips this check for placeholder values)".into(),
+        ),
+        (
+            one.clone(),
+            vec![("location", "LOCATION")],
+            "location: \"LOCATION\" is neither a GCP region nor a zone (check-locations: false skips this check for placeholder values)".into(),
+        ),
+        (
+            one.clone(),
+            vec![("zone", "testZone")],
+            "zone: \"testZone\" is not a GCP zone name like us-central1-a (check-locations: false skips this check for placeholder values)".into(),
+        ),
+        (
+            one.clone(),
+            vec![("name", long.as_str())],
+            format!("name: \"{long}\" makes the resource name \"{long}-health-ingress\" 64 characters long; GCP allows 63 (use a name of at most 48 characters)"),
+        ),
+        (
+            one.clone(),
+            vec![("name", "kf_net")],
+            "name: \"kf_net\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
+        ),
+        (
+            one.clone(),
+            vec![("name", "1kf")],
+            "name: \"1kf\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
+        ),
+        (
+            vec![cluster("kf", "LOCATION")],
+            vec![("check-locations", "false")],
+            "cannot tell the region of the subnet, router and NAT: set region (the cluster's location \"LOCATION\" names none)".into(),
+        ),
+    ];
+    for (input, pairs, message) in cases {
+        let mut items = items(input.clone());
+        let results = run(&config(&pairs), &mut items);
+        assert_eq!(errors(&results), vec![message.clone()], "{pairs:?}");
+        assert_eq!(values(&items), input, "{pairs:?}");
+    }
+    // The cluster's location placeholder with nothing given: the region cannot be told either.
+    let mut items = items(vec![cluster("kf", "LOCATION")]);
+    assert_eq!(errors(&run(&config(&[]), &mut items)).len(), 1);
+    // Two clusters and `cluster` set: only that one is patched.
+    let mut items = self::items(two);
+    let results = run(&config(&[("cluster", "b")]), &mut items);
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert!(items[0].value["spec"].get("privateClusterConfig").is_none());
+    assert_eq!(
+        items[1].value["spec"]["privateClusterConfig"]["enablePrivateNodes"],
+        true
+    );
+}
+
+#[test]
+fn bad_cidrs_are_config_errors() {
+    // (key, value, message)
+    let cases: &[(&str, &str, &str)] = &[
+        ("master-ipv4-cidr", "172.16.0.32/27", "master-ipv4-cidr: 172.16.0.32/27 must be a /28 (GKE requires a /28 for the control plane)"),
+        ("master-ipv4-cidr", "10.10.10.32/28", "master-ipv4-cidr 10.10.10.32/28 overlaps subnet-cidr 10.10.10.0/24; the ranges must be disjoint"),
+        ("master-ipv4-cidr", "10.1.5.0/28", "master-ipv4-cidr 10.1.5.0/28 overlaps pods-cidr 10.1.0.0/16; the ranges must be disjoint"),
+        ("master-ipv4-cidr", "10.10.11.16/28", "master-ipv4-cidr 10.10.11.16/28 overlaps services-cidr 10.10.11.0/24; the ranges must be disjoint"),
+        ("subnet-cidr", "10.10.10.0/24x", "subnet-cidr: \"10.10.10.0/24x\" is not a valid IPv4 CIDR (like 10.10.10.0/24)"),
+    ];
+    for (k, v, message) in cases {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": {*k: v}});
+        let errs = Settings::from_function_config(Some(&cm)).unwrap_err();
+        assert_eq!(
+            errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+            vec![*message]
+        );
+    }
+}
+
+#[test]
+fn upper_case_name_is_a_warning() {
+    let mut items = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(&config(&[("name", "testKptName")]), &mut items);
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert!(results.iter().any(|r| r.severity == Severity::Warning
+        && r.message == "name: \"testKptName\" has upper-case letters; GCP and Kubernetes accept only lower-case names"));
+}
+
+#[test]
+fn generated_resources_take_the_clusters_namespace() {
+    let mut c = cluster("kf", "us-east1-b");
+    c["metadata"]["namespace"] = json!("my-project");
+    let mut items = items(vec![c]);
+    run(&config(&[]), &mut items);
+    assert!(items.iter().all(|i| i.namespace() == Some("my-project")));
+}
+
+#[test]
+fn check_mode_changes_nothing() {
+    let input = vec![cluster("kf", "us-east1-b")];
+    let mut items = items(input.clone());
+    run(&config(&[("mode", "check")]), &mut items);
+    assert_eq!(values(&items), input);
+}

@@ -1,0 +1,192 @@
+//! The upstream blueprint through private-gke gives the real kustomize build of the guide's edit.
+
+mod gke_common;
+use gke_common::*;
+use private_gke::krm::Item;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const GOLDEN: &str = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp";
+
+/// The golden setter values of upstream's kpt test, plus what the placeholders need.
+fn golden_settings(ip_allocation: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ip-allocation", ip_allocation.to_string()),
+        ("check-locations", "false".into()),
+        ("name", "testKptName".into()),
+        ("gcloud.compute.region", "testRegion".into()),
+        ("gcloud.compute.zone", "testZone".into()),
+        ("location", "testLocation".into()),
+        ("log-firewalls", "true".into()),
+        ("gcloud.core.project", "customerProject".into()),
+    ]
+}
+
+/// The cnrm tree (cluster, iam, ingress, pipelines, services); with `private_gke_files`, also
+/// upstream's privateGKE files (the resources and the partial cluster patch).
+fn input(private_gke_files: bool) -> Vec<Item> {
+    let base = reference(GOLDEN);
+    // nodepool.yaml is not listed in cnrm/cluster/kustomization.yaml: the hydrated build has none.
+    let mut values: Vec<Value> = load_dir(&format!("{base}/v2/cnrm"), &base)
+        .into_iter()
+        .filter(|v| v["kind"] != "ContainerNodePool")
+        .collect();
+    if private_gke_files {
+        values.extend(load_dir(&format!("{base}/v2/privateGKE"), &base));
+    }
+    items(values)
+}
+
+fn by_key(values: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
+    values
+        .into_iter()
+        .map(|v| (key(&v), normalize(&v)))
+        .collect()
+}
+
+fn expected() -> BTreeMap<String, Value> {
+    by_key(docs(&reference("derived/hydrated-private.yaml")))
+}
+
+fn output(items: &[Item]) -> BTreeMap<String, Value> {
+    by_key(
+        items
+            .iter()
+            .filter(|i| !private_gke::gke::is_partial_cluster(&i.value))
+            .map(|i| i.value.clone()),
+    )
+}
+
+fn run_golden(ip_allocation: &str, private_gke_files: bool) -> (Vec<Item>, Vec<String>) {
+    let pairs = golden_settings(ip_allocation);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let settings = config(&pairs);
+    let mut items = input(private_gke_files);
+    let results = run(&settings, &mut items);
+    (items, errors(&results))
+}
+
+#[test]
+fn upstream_mode_gives_the_hydrated_private_blueprint() {
+    for private_gke_files in [false, true] {
+        let (items, errors) = run_golden("upstream", private_gke_files);
+        assert_eq!(errors, Vec::<String>::new());
+        let got = output(&items);
+        let want = expected();
+        assert_eq!(want.len(), 83);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "private_gke_files={private_gke_files}"
+        );
+        for (k, v) in &want {
+            assert_eq!(&got[k], v, "{k} (private_gke_files={private_gke_files})");
+        }
+    }
+}
+
+#[test]
+fn generated_resources_carry_path_and_ownership_annotations() {
+    let (items, _) = run_golden("upstream", false);
+    let generated: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.origin.is_none() && i.text.is_some())
+        .collect();
+    assert_eq!(generated.len(), 23);
+    let mut files: BTreeMap<String, usize> = BTreeMap::new();
+    for item in &generated {
+        assert_eq!(item.annotation("private-gke.dev/owned"), Some("true"));
+        let path = item
+            .annotation("internal.config.kubernetes.io/path")
+            .unwrap();
+        assert_eq!(item.annotation("config.kubernetes.io/path"), Some(path));
+        *files.entry(path.to_string()).or_default() += 1;
+    }
+    let want: BTreeMap<String, usize> = [
+        ("private-gke/compute-network.yaml", 4),
+        ("private-gke/dns-gcr.yaml", 3),
+        ("private-gke/dns-google-apis.yaml", 3),
+        ("private-gke/enable-services.yaml", 1),
+        ("private-gke/firewall.yaml", 10),
+        ("private-gke/nat.yaml", 2),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(files, want);
+}
+
+#[test]
+fn generated_text_carries_kpt_v1_setter_comments() {
+    let (items, _) = run_golden("upstream", false);
+    let text_of = |kind: &str, name: &str| {
+        items
+            .iter()
+            .find(|i| i.kind() == kind && i.name() == name && i.text.is_some())
+            .and_then(|i| i.text.clone())
+            .unwrap_or_else(|| panic!("{kind}/{name}"))
+    };
+    let subnet = text_of("ComputeSubnetwork", "testKptName");
+    for line in [
+        "  name: testKptName # kpt-set: ${name}",
+        "  ipCidrRange: 10.10.10.0/24 # kpt-set: ${subnet-cidr}",
+        "  region: testRegion # kpt-set: ${region}",
+        "  - ipCidrRange: 10.10.11.0/24 # kpt-set: ${services-cidr}",
+        "  - ipCidrRange: 10.1.0.0/16 # kpt-set: ${pods-cidr}",
+    ] {
+        assert!(
+            subnet.lines().any(|l| l == line),
+            "{line:?} not in\n{subnet}"
+        );
+    }
+    let cm = text_of("ComputeFirewall", "testKptName-cm");
+    for line in [
+        "  name: testKptName-cm # kpt-set: ${name}-cm",
+        "  - 172.16.0.32/28 # kpt-set: ${master-ipv4-cidr}",
+        "  enableLogging: true # kpt-set: ${log-firewalls}",
+        "    name: testKptName # kpt-set: ${name}",
+    ] {
+        assert!(cm.lines().any(|l| l == line), "{line:?} not in\n{cm}");
+    }
+    let a = text_of("DNSRecordSet", "testKptName-gcr-a");
+    assert!(
+        a.contains("    name: testKptName-gcr # kpt-set: ${name}-gcr\n"),
+        "{a}"
+    );
+}
+
+#[test]
+fn compat_mode_differs_only_as_documented() {
+    for (extra, networking_mode) in [
+        (None, true),
+        (Some("1.15.1"), false),
+        (Some("1.21.0"), true),
+    ] {
+        let mut pairs = golden_settings("compat");
+        if let Some(v) = extra {
+            pairs.push(("cnrm-version", v.to_string()));
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut items = input(false);
+        let results = run(&config(&pairs), &mut items);
+        assert_eq!(errors(&results), Vec::<String>::new());
+        let got = output(&items);
+        let mut want = expected();
+        let cluster = want.get_mut("ContainerCluster/testKptName").unwrap();
+        let policy = cluster["spec"]["ipAllocationPolicy"]
+            .as_object_mut()
+            .unwrap();
+        policy.shift_remove("useIpAliases");
+        policy.shift_remove("createSubnetwork");
+        if networking_mode {
+            cluster["spec"]["networkingMode"] = json!("VPC_NATIVE");
+        }
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>()
+        );
+        for (k, v) in &want {
+            assert_eq!(&got[k], v, "{k} (cnrm-version {extra:?})");
+        }
+    }
+}
