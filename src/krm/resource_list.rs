@@ -506,12 +506,10 @@ impl ResourceList {
                         edits.replace(doc.item_removal_range(*node), "");
                     }
                     if let Some(&first) = self.item_nodes.first() {
-                        let item_column = doc.position(doc.node(first).span.start).1 - 1;
-                        dash_column = item_column.saturating_sub(2);
+                        dash_column = dash_column_of(doc, first);
                     }
                     if !generated.is_empty() {
-                        let (pos, column) = doc.append_point(items_node);
-                        dash_column = column;
+                        let (pos, _) = doc.append_point(items_node);
                         let text: String = generated
                             .iter()
                             .map(|g| format!("{eol}{}", item_text(g, dash_column, layout)))
@@ -522,9 +520,7 @@ impl ResourceList {
                     let survivors: Vec<&Item> = items.iter().collect();
                     let text: String = survivors
                         .iter()
-                        .map(|g| {
-                            format!("{eol}{}", yaml::render_item(&g.value, dash_column, layout))
-                        })
+                        .map(|g| format!("{eol}{}", item_at(&g.value, dash_column, layout)))
                         .collect();
                     edits.replace(self.value_range_after_key(root, "items", items_node), text);
                 }
@@ -545,9 +541,7 @@ impl ResourceList {
                         Some(node) => {
                             let text: String = ours
                                 .iter()
-                                .map(|v| {
-                                    format!("{eol}{}", yaml::render_item(v, dash_column, layout))
-                                })
+                                .map(|v| format!("{eol}{}", item_at(v, dash_column, layout)))
                                 .collect();
                             edits.replace(self.value_range_after_key(root, "results", node), text);
                         }
@@ -555,7 +549,7 @@ impl ResourceList {
                             let mut text = format!("{eol}{}results:", " ".repeat(root_column));
                             for v in &ours {
                                 text.push_str(eol);
-                                text.push_str(&yaml::render_item(v, dash_column, layout));
+                                text.push_str(&item_at(v, dash_column, layout));
                             }
                             edits.insert(doc.node(root).span.end, text);
                         }
@@ -616,12 +610,54 @@ pub fn result_json(result: &KrmResult) -> Value {
     serde_json::to_value(result).unwrap_or_else(|_| Value::String(result.message.clone()))
 }
 
-/// A generated item as a sequence item at `dash_column`: its own text when it has one.
+/// A generated item as a sequence item at `dash_column`, indentation of its first line
+/// included: its own text when it has one.
 fn item_text(item: &Item, dash_column: usize, layout: Layout) -> String {
     match &item.text {
-        Some(text) => yaml::indent_as_item(text, dash_column, layout),
-        None => yaml::render_item(&item.value, dash_column, layout),
+        Some(text) => format!(
+            "{}{}",
+            " ".repeat(dash_column),
+            yaml::indent_as_item(text, dash_column, layout)
+        ),
+        None => item_at(&item.value, dash_column, layout),
     }
+}
+
+/// `value` rendered as a sequence item at `dash_column`, indentation of its first line included.
+fn item_at(value: &Value, dash_column: usize, layout: Layout) -> String {
+    format!(
+        "{}{}",
+        " ".repeat(dash_column),
+        yaml::render_item(value, dash_column, layout)
+    )
+}
+
+/// The column of the `-` of block-sequence item `item`: on the item's first line, or on an
+/// earlier line that holds only the dash and maybe a comment (`- # head comment`).
+fn dash_column_of(doc: &Document, item: NodeId) -> usize {
+    let src = doc.source();
+    let start = doc.node(item).span.start;
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &src[line_start..start];
+    if let Some(i) = prefix.rfind('-') {
+        return prefix[..i].chars().count();
+    }
+    let mut end = line_start;
+    while end > 0 {
+        let begin = src[..end - 1].rfind('\n').map_or(0, |i| i + 1);
+        let line = &src[begin..end - 1];
+        let body = line.trim_start();
+        if let Some(after) = body.strip_prefix('-') {
+            if after.trim_start().is_empty() || after.trim_start().starts_with('#') {
+                return line.len() - body.len();
+            }
+        }
+        if !(body.trim_end().is_empty() || body.starts_with('#')) {
+            break;
+        }
+        end = begin;
+    }
+    prefix.chars().count().saturating_sub(2)
 }
 
 /// A generated item as a whole document ending with a line break.
