@@ -81,11 +81,15 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
     results
 }
 
-/// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one.
+/// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one
+/// (items without a name, like a `Kustomization`, have no identity to clash).
 pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
     let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
     let mut results = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        if item.name().is_empty() {
+            continue;
+        }
         let key = (
             item.api_version(),
             item.kind(),
