@@ -96,7 +96,7 @@ fn a_real_run_writes_the_change_and_a_second_run_writes_nothing() {
     );
     let original = fs::read_to_string(Path::new(BLUEPRINT).join("cluster/cluster.yaml")).unwrap();
     // The comments and everything up to the changed fields are kept byte for byte.
-    let head = &original[..original.find("  name: name #").unwrap()];
+    let head = &original[..original.find("  clusterName:").unwrap()];
     assert!(cluster.starts_with(head), "{cluster}");
     let after = snapshot(&dir);
     assert!(
