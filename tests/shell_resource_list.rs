@@ -57,7 +57,7 @@ fn shapes_and_formats_are_recognised() {
             false,
         ),
         (
-            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: n\nmetadata:\n  resourceVersion: \"\"\n",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns1\nmetadata:\n  resourceVersion: \"\"\n",
             Shape::List,
             Format::Yaml,
             1,
@@ -345,4 +345,56 @@ fn unreadable_input_names_what_and_where() {
         let err = ResourceList::read(&input, "stdin").expect_err(&expected);
         assert_eq!(err.to_string(), expected);
     }
+}
+
+fn namespace(name: &str) -> Item {
+    Item::generated(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        None,
+    )
+}
+
+#[test]
+fn generated_items_fill_an_empty_or_null_items_list() {
+    let cases = [
+        (
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig: {}\n",
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns1\nfunctionConfig: {}\n",
+        ),
+        (
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: # none yet\nfunctionConfig: {}\n",
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: # none yet\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns1\nfunctionConfig: {}\n",
+        ),
+        (
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n",
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns1\n",
+        ),
+    ];
+    for (input, expected) in cases {
+        let list = read(input);
+        assert_eq!(write(&list, &[namespace("ns1")], &mut Vec::new()), expected);
+    }
+}
+
+#[test]
+fn wide_and_crlf_lists_get_items_and_results_in_their_own_style() {
+    let wide = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - apiVersion: v1\n    kind: A\n    metadata:\n      name: a\n";
+    let list = read(wide);
+    let mut items = list.items.clone();
+    items.push(namespace("ns1"));
+    let out = write(&list, &items, &mut vec![KrmResult::info("hi")]);
+    assert_eq!(
+        out,
+        format!("{wide}  - apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: ns1\nresults:\n  - message: hi\n    severity: info\n")
+    );
+
+    let crlf = wide.replace('\n', "\r\n");
+    let list = read(&crlf);
+    let mut items = list.items.clone();
+    items.push(namespace("ns1"));
+    let out = write(&list, &items, &mut vec![KrmResult::info("hi")]);
+    assert_eq!(
+        out,
+        format!("{crlf}  - apiVersion: v1\r\n    kind: Namespace\r\n    metadata:\r\n      name: ns1\r\nresults:\r\n  - message: hi\r\n    severity: info\r\n")
+    );
 }

@@ -522,7 +522,7 @@ impl ResourceList {
                         .iter()
                         .map(|g| format!("{eol}{}", item_at(&g.value, dash_column, layout)))
                         .collect();
-                    edits.replace(self.value_range_after_key(root, "items", items_node), text);
+                    self.replace_with_block(root, "items", items_node, text, &mut edits);
                 }
                 if self.carries_results() && !results.is_empty() {
                     let ours: Vec<Value> = results.iter().map(result_json).collect();
@@ -543,7 +543,7 @@ impl ResourceList {
                                 .iter()
                                 .map(|v| format!("{eol}{}", item_at(v, dash_column, layout)))
                                 .collect();
-                            edits.replace(self.value_range_after_key(root, "results", node), text);
+                            self.replace_with_block(root, "results", node, text, &mut edits);
                         }
                         None => {
                             let mut text = format!("{eol}{}results:", " ".repeat(root_column));
@@ -582,15 +582,19 @@ impl ResourceList {
             .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))
     }
 
-    /// The range after `key:` on the key's line holding a null or flow value, for replacing the
-    /// value with a block.
-    fn value_range_after_key(&self, map: NodeId, key: &str, value: NodeId) -> Range<usize> {
+    /// Replace the null or flow value of `key` with `block` (text starting with a line break):
+    /// the value's token goes, and the block follows the rest of its line (a comment stays put).
+    fn replace_with_block(
+        &self,
+        map: NodeId,
+        key: &str,
+        value: NodeId,
+        block: String,
+        edits: &mut Edits,
+    ) {
         let doc = &*self.doc;
         let src = doc.source();
         let value_span = doc.node(value).span.clone();
-        if !is_null(doc, value) {
-            return value_span;
-        }
         let key_end = doc
             .entry(map, key)
             .map(|(k, _)| doc.node(k).span.end)
@@ -598,10 +602,23 @@ impl ResourceList {
         let colon = src[key_end..]
             .find(':')
             .map_or(key_end, |i| key_end + i + 1);
-        let line_end = src[colon..]
-            .find(['\n', '\r', '#'])
-            .map_or(src.len(), |i| colon + i);
-        colon..line_end
+        let token_end = if is_null(doc, value) {
+            let line_end = src[colon..]
+                .find(['\n', '\r', '#'])
+                .map_or(src.len(), |i| colon + i);
+            colon + src[colon..line_end].trim_end().len()
+        } else {
+            value_span.end.max(colon)
+        };
+        let insert_at = src[token_end..]
+            .find(['\n', '\r'])
+            .map_or(src.len(), |i| token_end + i);
+        if insert_at == token_end {
+            edits.replace(colon..token_end, block);
+        } else {
+            edits.replace(colon..token_end, "");
+            edits.insert(insert_at, block);
+        }
     }
 }
 
