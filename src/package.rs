@@ -873,4 +873,39 @@ mod tests {
             format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n    annotations:\n      {PATH}: b.yml\n      {INDEX}: '0'\n      {LEGACY_PATH}: b.yml\n      {LEGACY_INDEX}: '0'\n")
         );
     }
+
+    #[test]
+    fn unreadable_files_are_named_with_line_and_column() {
+        let cases: [(&str, &[u8], &str); 2] = [
+            (
+                "bad.yaml",
+                b"kind: A\napiVersion: \xff\n",
+                "bad.yaml:2:13: not valid UTF-8 (byte 20)",
+            ),
+            (
+                "sub/broken.yml",
+                b"a: [b\n",
+                "sub/broken.yml:1:4: not valid YAML: unclosed bracket '['",
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let dir = package();
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, bytes).unwrap();
+            let err = run(dir.path(), &PackageOptions::default()).unwrap_err();
+            assert_eq!(err.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_directory_is_refused() {
+        let dir = package();
+        let file = dir.path().join("b.yml");
+        let err = run(&file, &PackageOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a directory", file.display())
+        );
+    }
 }

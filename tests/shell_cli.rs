@@ -198,3 +198,131 @@ fn set_without_equals_is_a_usage_error() {
     assert!(text(&out.stderr).contains("expected KEY=VALUE, got `novalue`"));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn set_builds_the_config_map_kpt_fn_eval_sends() {
+    // kpt fn eval … -- tier=db-custom-2-7680 mode=strict sends this functionConfig.
+    let capture =
+        std::fs::read_to_string(Path::new(CAPTURES).join("kpt-eval-kv.1.stdin.yaml")).unwrap();
+    let list = private_gke::krm::ResourceList::read(capture.as_bytes(), "capture").unwrap();
+    let pairs = [
+        ("tier".to_string(), "db-custom-2-7680".to_string()),
+        ("mode".to_string(), "strict".to_string()),
+    ];
+    assert_eq!(Some(private_gke::config_map(&pairs)), list.function_config);
+    assert_eq!(
+        private_gke::function_config_from_args(None, &pairs).unwrap(),
+        list.function_config
+    );
+    assert_eq!(
+        private_gke::function_config_from_args(None, &[]).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn config_and_set_replace_the_input_function_config() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  metadata:\n    name: a\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: bad\n  data:\n    gke.private: maybe\n";
+    let bad = run(&[], input.as_bytes());
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "the input's functionConfig is used"
+    );
+    let set = run(&["--set", "mode=check"], input.as_bytes());
+    assert_eq!(set.status.code(), Some(0), "{}", text(&set.stderr));
+    assert_eq!(text(&set.stdout), input);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  gke.private: maybe\n",
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let from_file = run(&["--config", c], input.as_bytes());
+    assert_eq!(from_file.status.code(), Some(1));
+    assert!(
+        text(&from_file.stderr).starts_with("[error] ConfigMap/cfg data.gke.private: "),
+        "{}",
+        text(&from_file.stderr)
+    );
+    let overridden = run(
+        &[
+            "--config",
+            c,
+            "--set",
+            "gke.private=false",
+            "--set",
+            "mode=check",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(
+        overridden.status.code(),
+        Some(0),
+        "{}",
+        text(&overridden.stderr)
+    );
+    assert_eq!(text(&overridden.stdout), input);
+}
+
+#[test]
+fn a_bad_config_file_is_one_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, "- a\n").unwrap();
+    let out = run(&["--config", config.to_str().unwrap()], b"");
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "private-gke: {}:1:1: the functionConfig must be a mapping\n",
+            config.display()
+        )
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let missing = run(&["--config", "/nonexistent/config.yaml"], b"");
+    assert_eq!(
+        text(&missing.stderr),
+        "private-gke: /nonexistent/config.yaml: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn json_in_json_out() {
+    let input = r#"{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":[{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}},{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}]}"#;
+    let out = run(&["--set", "mode=check"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "apiVersion": "config.kubernetes.io/v1",
+            "kind": "ResourceList",
+            "items": [
+                {"apiVersion": "v1", "kind": "A", "metadata": {"name": "a"}},
+                {"apiVersion": "v1", "kind": "A", "metadata": {"name": "a"}}
+            ],
+            "results": [{
+                "message": "duplicate resource: items[0] has the same apiVersion, kind, namespace and name",
+                "severity": "warning",
+                "resourceRef": {"apiVersion": "v1", "kind": "A", "name": "a"}
+            }]
+        })
+    );
+}
+
+#[test]
+fn a_kubectl_list_gets_its_results_on_stderr_only() {
+    let input = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+    let out = run(&["--set", "mode=check"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), input);
+    assert_eq!(
+        text(&out.stderr),
+        "[warning] Namespace/a: duplicate resource: items[0] has the same apiVersion, kind, namespace and name\n"
+    );
+}
