@@ -78,6 +78,9 @@ impl Builder<'_> {
     fn run(&mut self) -> Result<(), YamlError> {
         let options = granit_parser::options! {
             emit_anchor_events: true,
+            // A block scalar's last line at end of input without a line break reads without
+            // one, as libyaml (and so go-yaml, kpt, kubectl) reads it.
+            block_scalar_eof_without_line_feed: true,
             flow_nesting_limit: MAX_DEPTH,
             block_nesting_limit: MAX_DEPTH,
         };
