@@ -34,7 +34,10 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn reference_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     yaml_files(Path::new(REFERENCE), &mut files);
-    assert!(files.len() > 100, "reference files not found under {REFERENCE}");
+    assert!(
+        files.len() > 100,
+        "reference files not found under {REFERENCE}"
+    );
     files
 }
 
@@ -104,9 +107,16 @@ fn check_scalar(text: &str, value: &str, style: ScalarStyle, file: &str) {
             }
         }
         ScalarStyle::Literal | ScalarStyle::Folded => {
-            let indicator = if style == ScalarStyle::Literal { '|' } else { '>' };
+            let indicator = if style == ScalarStyle::Literal {
+                '|'
+            } else {
+                '>'
+            };
             assert!(text.starts_with(indicator), "{file}: block scalar {text:?}");
-            assert!(!text.ends_with(['\n', '\r']), "{file}: block scalar ends in a line break");
+            assert!(
+                !text.ends_with(['\n', '\r']),
+                "{file}: block scalar ends in a line break"
+            );
             // Every content word is inside the span.
             for word in value.split_whitespace() {
                 assert!(text.contains(word), "{file}: {word:?} outside {text:?}");
@@ -173,7 +183,10 @@ fn every_reference_file_parses_with_consistent_spans_and_round_trips() {
             let value = doc.to_json(root).unwrap();
             let mut edits = Edits::default();
             doc.sync(root, &value, &mut edits).unwrap();
-            assert!(edits.is_empty(), "{file}: sync of an unchanged value made edits");
+            assert!(
+                edits.is_empty(),
+                "{file}: sync of an unchanged value made edits"
+            );
         }
         parsed += 1;
     }
@@ -189,8 +202,10 @@ fn crlf_copies_of_reference_files_parse_to_the_same_json() {
             continue;
         }
         let crlf = text.replace('\n', "\r\n");
-        let (Ok(lf), Ok(cr)) = (Document::parse(text.as_str()), Document::parse(crlf.as_str()))
-        else {
+        let (Ok(lf), Ok(cr)) = (
+            Document::parse(text.as_str()),
+            Document::parse(crlf.as_str()),
+        ) else {
             panic!("{file}: CRLF copy does not parse");
         };
         check_spans(&cr, &file);

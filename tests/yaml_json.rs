@@ -49,7 +49,10 @@ fn norway(src: &str) -> Vec<Value> {
 
 fn ours(src: &str) -> Vec<Value> {
     let doc = Document::parse(src).unwrap();
-    doc.roots().iter().map(|&r| doc.to_json(r).unwrap()).collect()
+    doc.roots()
+        .iter()
+        .map(|&r| doc.to_json(r).unwrap())
+        .collect()
 }
 
 #[test]
@@ -77,14 +80,58 @@ fn json_view_matches_serde_norway_on_every_reference_file() {
 fn scalars_resolve_like_serde_norway() {
     // Same answer as serde_norway for each of these (YAML 1.2 core schema plus 0b/0o/0x forms).
     let scalars = [
-        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "FALSE", "yes", "no",
-        "on", "off", "y", "n", "0", "-0", "+5", "12", "-12", "012", "0x1f", "0o17", "0b11", "-0x1f",
-        "1.5", "-1.5", "1e3", "1E-3", ".5", "5.", "+.5", "1_000", "0x", "2024-01-01", "12:30",
-        "18446744073709551615", "-9223372036854775808", "1.0", "3.14159", "v1", "'", "a b",
+        "",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "FALSE",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "0",
+        "-0",
+        "+5",
+        "12",
+        "-12",
+        "012",
+        "0x1f",
+        "0o17",
+        "0b11",
+        "-0x1f",
+        "1.5",
+        "-1.5",
+        "1e3",
+        "1E-3",
+        ".5",
+        "5.",
+        "+.5",
+        "1_000",
+        "0x",
+        "2024-01-01",
+        "12:30",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "1.0",
+        "3.14159",
+        "v1",
+        "'",
+        "a b",
     ];
     for s in scalars {
         let src = format!("k: {s}\n");
-        let src = if s == "'" { "k: \"'\"\n".to_string() } else { src };
+        let src = if s == "'" {
+            "k: \"'\"\n".to_string()
+        } else {
+            src
+        };
         assert_eq!(ours(&src), norway(&src), "{s:?}");
     }
     for quoted in ["'1'", "\"true\"", "!!str 12", "|\n  12\n", "|\n  12", "'~'"] {
