@@ -594,3 +594,41 @@ fn check_mode_changes_nothing() {
     run(&config(&[("mode", "check")]), &mut items);
     assert_eq!(values(&items), input);
 }
+
+#[test]
+fn cidrs_feed_the_cluster_subnet_and_master_rules() {
+    let mut items = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(
+        &config(&[
+            ("master-ipv4-cidr", "172.16.0.64/28"),
+            ("subnet-cidr", "10.20.0.0/24"),
+            ("pods-cidr", "10.30.0.0/16"),
+            ("services-cidr", "10.20.1.0/24"),
+        ]),
+        &mut items,
+    );
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert_eq!(
+        find(&items, "ContainerCluster", "kf")["spec"]["privateClusterConfig"]
+            ["masterIpv4CidrBlock"],
+        "172.16.0.64/28"
+    );
+    assert_eq!(
+        find(&items, "ComputeFirewall", "kf-master-egress")["spec"]["destinationRanges"],
+        json!(["172.16.0.64/28"])
+    );
+    assert_eq!(
+        find(&items, "ComputeFirewall", "kf-istio")["spec"]["sourceRanges"],
+        json!(["172.16.0.64/28"])
+    );
+    assert_eq!(
+        find(&items, "ComputeFirewall", "kf-cm")["spec"]["sourceRanges"],
+        json!(["172.16.0.64/28"])
+    );
+    let subnet = find(&items, "ComputeSubnetwork", "kf");
+    assert_eq!(subnet["spec"]["ipCidrRange"], "10.20.0.0/24");
+    assert_eq!(
+        subnet["spec"]["secondaryIpRange"],
+        json!([{"ipCidrRange": "10.20.1.0/24", "rangeName": "services"}, {"ipCidrRange": "10.30.0.0/16", "rangeName": "pods"}])
+    );
+}

@@ -209,7 +209,8 @@ fn upstream_cluster_validates_only_against_the_fixed_crd() {
         HEAD_CLUSTER_CRD.to_string(),
     ] {
         let original = crd(&rel);
-        let original_file = write_docs(dir.path(), "original.yaml", &[original.clone()]);
+        let original_file =
+            write_docs(dir.path(), "original.yaml", std::slice::from_ref(&original));
         let (ok, stdout) = validate(&[original_file], &resources);
         assert!(
             !ok,

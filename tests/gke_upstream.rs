@@ -190,3 +190,17 @@ fn compat_mode_differs_only_as_documented() {
         }
     }
 }
+
+#[test]
+fn generated_text_reads_as_the_value() {
+    let (items, _) = run_golden("upstream", false);
+    let mut n = 0;
+    for item in items.iter().filter(|i| i.origin.is_none()) {
+        let Some(text) = &item.text else { continue };
+        let doc = private_gke::yaml::Document::parse(text.as_str()).unwrap();
+        assert_eq!(doc.roots().len(), 1);
+        assert_eq!(doc.to_json(doc.roots()[0]).unwrap(), item.value, "{text}");
+        n += 1;
+    }
+    assert_eq!(n, 23);
+}

@@ -354,11 +354,15 @@ fn new_resource(d: &Desired, namespace: Option<&str>, index: usize) -> Value {
     Value::Object(value)
 }
 
-/// The setter comments of a template, moved to where `new_resource` put things (same pointers).
+/// A generated item: its text with the template's setter comments, and as value what the text
+/// reads as through the yaml layer.
 fn generated_item(d: &Desired, namespace: Option<&str>, index: usize) -> Item {
     let value = new_resource(d, namespace, index);
     let text = render::render(&value, &d.comments);
-    Item::generated(value, Some(text))
+    let read = crate::yaml::Document::parse(text.as_str())
+        .ok()
+        .and_then(|doc| doc.roots().first().and_then(|&root| doc.to_json(root).ok()));
+    Item::generated(read.unwrap_or(value), Some(text))
 }
 
 /// Creates or updates the desired resources; removes owned resources no longer desired.

@@ -108,49 +108,12 @@ fn write_seq(items: &[Value], indent: usize, pointer: &str, comments: &Comments,
 }
 
 fn key_text(key: &str) -> String {
-    if is_plain_safe(key) {
-        key.to_string()
-    } else {
-        quoted(key)
-    }
+    scalar(&Value::String(key.to_string()))
 }
 
 /// A scalar as YAML text that reads back as the same JSON value under YAML 1.1 and 1.2.
 pub fn scalar(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if is_plain_safe(s) || is_cidr(s) => s.clone(),
-        Value::String(s) => quoted(s),
-        other => other.to_string(),
-    }
-}
-
-fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
-}
-
-/// Words YAML 1.1 or 1.2 read as booleans or null.
-const SPECIAL_WORDS: &[&str] = &[
-    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
-];
-
-/// Plain is safe for text starting with a letter, of letters, digits and `_./-` only, that is
-/// not a YAML 1.1 boolean or null word.
-fn is_plain_safe(s: &str) -> bool {
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
-        && !SPECIAL_WORDS.contains(&s.to_ascii_lowercase().as_str())
-}
-
-/// `a.b.c.d/n`: plain in YAML (the slash keeps it from reading as a number).
-fn is_cidr(s: &str) -> bool {
-    s.parse::<ipnet::Ipv4Net>().is_ok() && s.contains('/')
+    crate::yaml::scalar_text(value)
 }
 
 #[cfg(test)]
@@ -181,19 +144,19 @@ apiVersion: v1
 metadata:
   name: kf # kpt-set: ${name}
   annotations:
-    a.b/c: \"true\"
+    a.b/c: 'true'
 spec:
   ports:
-  - \"443\"
-  - \"80\" # kpt-set: ${p}
+  - '443'
+  - '80' # kpt-set: ${p}
   allow:
   - protocol: tcp
     ports:
-    - \"0-65535\"
+    - '0-65535'
   sampling: 0.5
-  \"on\": false
+  'on': false
   range: 10.0.0.0/8
-  ip: \"199.36.153.4\"
+  ip: '199.36.153.4'
   empty: {}
 ";
         assert_eq!(render(&value, &comments), expected);
