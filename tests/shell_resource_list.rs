@@ -398,3 +398,31 @@ fn wide_and_crlf_lists_get_items_and_results_in_their_own_style() {
         format!("{crlf}  - apiVersion: v1\r\n    kind: Namespace\r\n    metadata:\r\n      name: ns1\r\nresults:\r\n  - message: hi\r\n    severity: info\r\n")
     );
 }
+
+#[test]
+fn results_go_after_the_last_line_whatever_ends_it() {
+    let results = "results:\n- message: hi\n  severity: info\n";
+    let cases = [
+        (
+            "kind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  data:\n    v: \"1\" # kpt-set: ${v}\n",
+            format!("kind: ResourceList\nitems:\n- apiVersion: v1\n  kind: A\n  data:\n    v: \"1\" # kpt-set: ${{v}}\n{results}"),
+        ),
+        (
+            "kind: ResourceList\nitems: []\nfunctionConfig:\n  data:\n    x: |\n      a\n      b\n",
+            format!("kind: ResourceList\nitems: []\nfunctionConfig:\n  data:\n    x: |\n      a\n      b\n{results}"),
+        ),
+        (
+            "kind: ResourceList\nitems: []\nfunctionConfig: {}",
+            format!("kind: ResourceList\nitems: []\nfunctionConfig: {{}}\n{}", results.trim_end()),
+        ),
+        (
+            "kind: ResourceList\nitems: []\n# trailing comment\n",
+            format!("kind: ResourceList\nitems: []\n{results}# trailing comment\n"),
+        ),
+    ];
+    for (input, expected) in cases {
+        let list = read(input);
+        let out = write(&list, &list.items, &mut vec![KrmResult::info("hi")]);
+        assert_eq!(out, expected);
+    }
+}

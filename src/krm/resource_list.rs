@@ -546,12 +546,21 @@ impl ResourceList {
                             self.replace_with_block(root, "results", node, text, &mut edits);
                         }
                         None => {
-                            let mut text = format!("{eol}{}results:", " ".repeat(root_column));
+                            let mut block = format!("{}results:", " ".repeat(root_column));
                             for v in &ours {
-                                text.push_str(eol);
-                                text.push_str(&item_at(v, dash_column, layout));
+                                block.push_str(eol);
+                                block.push_str(&item_at(v, dash_column, layout));
                             }
-                            edits.insert(doc.node(root).span.end, text);
+                            let src = doc.source();
+                            let end = doc.node(root).span.end;
+                            if src[..end].ends_with('\n') {
+                                // The last value is a block scalar that owns its line breaks.
+                                edits.insert(end, format!("{block}{eol}"));
+                            } else {
+                                let line_end =
+                                    src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
+                                edits.insert(line_end, format!("{eol}{block}"));
+                            }
                         }
                     }
                 }
