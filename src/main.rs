@@ -11,7 +11,7 @@ use std::process::ExitCode;
 const EXAMPLES: &str = "\
 Modes:
   KRM function (no DIR): a ResourceList on stdin, the ResourceList on stdout.
-    kpt fn eval --exec ./private-gke PKG -- gke.private=true region=us-central1
+    kpt fn eval PKG --exec ./private-gke -- gke.private=true region=us-central1
     kpt fn render --allow-exec PKG        (Kptfile: pipeline.mutators: - exec: ./private-gke)
     kustomize build --enable-alpha-plugins --enable-exec DIR   (transformers: [private-gke.yaml])
     cat rl.yaml | private-gke --set gke.private=true > out.yaml

@@ -183,7 +183,7 @@ fn help_shows_every_mode_with_an_example() {
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
     for needle in [
-        "kpt fn eval --exec ./private-gke",
+        "kpt fn eval PKG --exec ./private-gke",
         "kpt fn render --allow-exec",
         "kustomize build --enable-alpha-plugins --enable-exec",
         "cat rl.yaml | private-gke",
@@ -344,4 +344,53 @@ fn a_kubectl_list_gets_its_results_on_stderr_only() {
         stderr.lines().any(|l| l == "[warning] Namespace/a: duplicate resource: items[0] has the same apiVersion, kind, namespace and name"),
         "{stderr}"
     );
+}
+
+#[test]
+fn kubectl_get_output_is_fixed_in_its_own_shape() {
+    // `kubectl get crd containerclusters.container.cnrm.cloud.google.com -o yaml | private-gke`:
+    // one plain document, or a `kind: List` when several objects were asked for.
+    let crd = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/upstream/k8s-config-connector@1.9.1/crds/container_v1beta1_containercluster.yaml"
+    ))
+    .unwrap();
+    let body = &crd[crd.find("apiVersion:").unwrap()..];
+    let indented: String = body
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n-{}metadata:\n  resourceVersion: \"\"\n",
+        &indented[1..]
+    );
+    for input in [crd.clone(), list] {
+        let out = run(&[], input.as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            !stdout.contains("ResourceList") && !stdout.contains("\nresults:"),
+            "{stdout}"
+        );
+        let added = stdout.len() - input.len();
+        assert!(added > 0 && stdout.contains("useIpAliases:"), "{stdout}");
+        // Everything else is the input, byte for byte.
+        let diff = similar::TextDiff::from_lines(input.as_str(), stdout.as_str());
+        let removed = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Delete)
+            .count();
+        assert_eq!(removed, 0);
+        assert!(
+            text(&out.stderr).contains("added ipAllocationPolicy properties"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
