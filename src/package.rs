@@ -442,12 +442,14 @@ fn plan(
                     continue;
                 }
             };
+            let eol = if file.doc.layout().crlf { "\r\n" } else { "\n" };
             for document in additions.unwrap_or_default() {
                 if !text.is_empty() && !text.ends_with('\n') {
-                    text.push('\n');
+                    text.push_str(eol);
                 }
                 if Document::parse(text.as_str()).is_ok_and(|d| !d.roots().is_empty()) {
-                    text.push_str("---\n");
+                    text.push_str("---");
+                    text.push_str(eol);
                 }
                 text.push_str(&document);
             }
@@ -907,5 +909,22 @@ mod tests {
             err.to_string(),
             format!("{}: not a directory", file.display())
         );
+    }
+
+    #[test]
+    fn a_crlf_file_gets_crlf_separators_for_appended_resources() {
+        let dir = package();
+        fs::write(dir.path().join("b.yml"), B.replace('\n', "\r\n")).unwrap();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
+                None,
+            ));
+        });
+        assert!(results.is_empty(), "{results:?}");
+        let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
+            .replace('\n', "\r\n");
+        assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
     }
 }
