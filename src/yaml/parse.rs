@@ -179,13 +179,8 @@ impl Builder<'_> {
         let (value, style, span, block) = match style {
             granit_parser::ScalarStyle::Plain => {
                 if range.is_empty() {
-                    // An empty node (`key:`, `- `): no text; place it after the `:`.
-                    let at = if bytes.get(range.start) == Some(&b':') {
-                        range.start + 1
-                    } else {
-                        range.start
-                    };
-                    (String::new(), ScalarStyle::Plain, at..at, false)
+                    // An empty node (`key:`, `- `, `: value`): no text.
+                    (String::new(), ScalarStyle::Plain, range, false)
                 } else {
                     (value, ScalarStyle::Plain, range, false)
                 }
@@ -318,6 +313,17 @@ impl Builder<'_> {
             return Ok(());
         };
         self.parents[id] = frame.id;
+        if frame.pending_key.is_some() {
+            // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
+            let node = &mut self.nodes[id];
+            let at = node.span.start;
+            if node.span.is_empty()
+                && self.src.as_bytes().get(at) == Some(&b':')
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+            {
+                node.span = at + 1..at + 1;
+            }
+        }
         match &mut self.nodes[frame.id].kind {
             NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
                 Some(key) => entries.push((key, id)),
