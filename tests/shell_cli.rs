@@ -394,3 +394,18 @@ fn kubectl_get_output_is_fixed_in_its_own_shape() {
         );
     }
 }
+
+#[test]
+fn package_only_flags_need_a_directory() {
+    for args in [&["--dry-run"][..], &["--output", "stdout"][..]] {
+        let out = run(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            text(&out.stderr)
+                .contains("the following required arguments were not provided:\n  <DIR>"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
