@@ -10,3 +10,184 @@ pub mod package;
 pub mod setters;
 pub mod smp;
 pub mod yaml;
+
+use crate::config::{Mode, Settings};
+use crate::krm::{has_errors, InputError, Item, KrmResult, ResourceList};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What the caller gives the engine besides the input.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Replaces the input's functionConfig (from `--config` / `--set`).
+    pub function_config: Option<Value>,
+}
+
+/// What the engine produced from readable input.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The whole ResourceList (or List, or documents), results included where they fit.
+    pub stdout: String,
+    /// Every result, in the order the stages produced them.
+    pub results: Vec<KrmResult>,
+    /// True when the results are part of `stdout` (a ResourceList); otherwise they belong on
+    /// stderr only.
+    pub results_in_stdout: bool,
+}
+
+impl Output {
+    /// 1 when any result is an error, else 0.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(has_errors(&self.results))
+    }
+}
+
+/// Run the function on `input` (a ResourceList, a List or plain Kubernetes documents, YAML or
+/// JSON). Input that cannot be read is an `InputError`; everything else is results.
+pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
+    let mut list = ResourceList::read(input, "stdin")?;
+    let function_config = options
+        .function_config
+        .clone()
+        .or_else(|| list.function_config.clone());
+    let mut items = std::mem::take(&mut list.items);
+    let mut results = run_stages(&mut items, function_config.as_ref());
+    let stdout = list.write(&items, &mut results)?;
+    Ok(Output {
+        stdout,
+        results,
+        results_in_stdout: list.carries_results(),
+    })
+}
+
+/// The stages of the design, in order, over `items`: settings from the functionConfig (config
+/// errors are results and stop the changes), then unless in check mode setters, the private-GKE
+/// stage and the CRD fix; then the checks and the duplicate-identity check.
+pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec<KrmResult> {
+    let mut results = Vec::new();
+    match Settings::from_function_config(function_config) {
+        Err(errors) => results.extend(errors),
+        Ok(settings) => {
+            if settings.mode != Mode::Check {
+                setters::run(&settings, items, &mut results);
+                gke::run(&settings, items, &mut results);
+                gke::fix_crds(items, &mut results);
+            }
+            checks::run(&settings, items, &mut results);
+        }
+    }
+    results.extend(duplicates(items));
+    results
+}
+
+/// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one
+/// (items without a name, like a `Kustomization`, have no identity to clash).
+pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
+    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
+    let mut results = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if item.name().is_empty() {
+            continue;
+        }
+        let key = (
+            item.api_version(),
+            item.kind(),
+            item.namespace(),
+            item.name(),
+        );
+        match first.get(&key) {
+            None => {
+                first.insert(key, i);
+            }
+            Some(&earlier) => {
+                let file = items[earlier]
+                    .annotation("internal.config.kubernetes.io/path")
+                    .or_else(|| items[earlier].annotation("config.kubernetes.io/path"))
+                    .map(|p| format!(" in {p}"))
+                    .unwrap_or_default();
+                results.push(
+                    KrmResult::warning(format!(
+                        "duplicate resource: items[{earlier}]{file} has the same apiVersion, kind, namespace and name"
+                    ))
+                    .for_resource(&item.value),
+                );
+            }
+        }
+    }
+    results
+}
+
+/// The functionConfig `kpt fn eval -- k=v` sends: a ConfigMap `function-input`, all values strings.
+pub fn config_map(pairs: &[(String, String)]) -> Value {
+    let data: Map<String, Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "function-input"},
+        "data": data,
+    })
+}
+
+/// The functionConfig from `--config FILE` and `--set KEY=VALUE`…: the file's object, with the
+/// `--set` values added to its `data` when it is a ConfigMap; or a `function-input` ConfigMap.
+pub fn function_config_from_args(
+    config: Option<&Path>,
+    set: &[(String, String)],
+) -> Result<Option<Value>, InputError> {
+    let Some(path) = config else {
+        return Ok((!set.is_empty()).then(|| config_map(set)));
+    };
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| InputError::whole(&source, e.to_string()))?;
+    let text = krm::resource_list::decode_utf8(&bytes, &source)?;
+    let doc = yaml::Document::parse(text).map_err(|e| {
+        InputError::at(
+            &source,
+            e.line,
+            e.column,
+            format!("not valid YAML: {}", e.message),
+        )
+    })?;
+    let Some(&root) = doc.roots().first() else {
+        return Err(InputError::whole(
+            &source,
+            "empty file: expected a functionConfig object",
+        ));
+    };
+    let mut value = doc
+        .to_json(root)
+        .map_err(|e| InputError::at(&source, e.line, e.column, e.message))?;
+    let Some(object) = value.as_object_mut() else {
+        let (line, column) = doc.position(doc.node(root).span.start);
+        return Err(InputError::at(
+            &source,
+            line,
+            column,
+            "the functionConfig must be a mapping",
+        ));
+    };
+    if !set.is_empty() {
+        if object.get("kind").and_then(Value::as_str) != Some("ConfigMap") {
+            return Err(InputError::whole(
+                &source,
+                "--set can only add to a ConfigMap functionConfig",
+            ));
+        }
+        let data = object
+            .entry("data")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !data.is_object() {
+            *data = Value::Object(Map::new());
+        }
+        if let Some(data) = data.as_object_mut() {
+            for (k, v) in set {
+                data.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Ok(Some(value))
+}

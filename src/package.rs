@@ -1,1 +1,930 @@
 //! Package mode: a directory of KRM files <-> items, written back atomically.
+//!
+//! Reads a package the way kpt does (Kptfile, `*.yaml`, `*.yml`, `*.json`, recursively,
+//! `.krmignore`, multi-document files, hidden directories skipped, files without KRM objects
+//! left alone), gives each item kpt's path/index annotations in its JSON view only, runs the
+//! engine, and writes back only the files whose text changed.
+
+use crate::krm::resource_list::{
+    check_identity, decode_utf8, document_ranges, document_removal_range, result_json,
+};
+use crate::krm::{has_errors, InputError, Item, KrmResult};
+use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// kpt's path annotation.
+pub const PATH: &str = "internal.config.kubernetes.io/path";
+/// kpt's index annotation.
+pub const INDEX: &str = "internal.config.kubernetes.io/index";
+/// The legacy path annotation.
+pub const LEGACY_PATH: &str = "config.kubernetes.io/path";
+/// The legacy index annotation.
+pub const LEGACY_INDEX: &str = "config.kubernetes.io/index";
+const LOCATION_KEYS: [&str; 4] = [PATH, INDEX, LEGACY_PATH, LEGACY_INDEX];
+
+/// What package mode is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct PackageOptions {
+    /// The functionConfig (from `--config` / `--set`), if any.
+    pub function_config: Option<Value>,
+    /// Write nothing; print a unified diff.
+    pub dry_run: bool,
+    /// Write nothing; print the resulting ResourceList.
+    pub output_stdout: bool,
+}
+
+/// What a package run produced.
+#[derive(Debug, Clone, Default)]
+pub struct PackageOutcome {
+    /// Every result of the engine.
+    pub results: Vec<KrmResult>,
+    /// The diff (`--dry-run`) or the ResourceList (`--output stdout`); empty otherwise.
+    pub stdout: String,
+    /// Files written or deleted (package-relative), in order.
+    pub changed: Vec<String>,
+}
+
+impl PackageOutcome {
+    /// 1 when any result is an error, else 0.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(has_errors(&self.results))
+    }
+}
+
+/// One file of the package that holds KRM objects.
+struct SourceFile {
+    rel: String,
+    doc: Arc<Document>,
+    json: bool,
+    item_nodes: Vec<NodeId>,
+}
+
+/// What reading added to an item's JSON view, to take back out before writing.
+#[derive(Debug, Clone, Default)]
+struct Added {
+    keys: Vec<&'static str>,
+    annotations: bool,
+    metadata: bool,
+}
+
+/// A file's new text (`None`: delete it) beside its old one (`None`: a new file).
+struct Change {
+    rel: String,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+/// Run the engine on the package in `dir`.
+pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, InputError> {
+    let shown = dir.display().to_string();
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(InputError::whole(&shown, "not a directory")),
+        Err(_) => return Err(InputError::whole(&shown, "no such directory")),
+    }
+    let (files, mut items, added) = read_package(dir)?;
+    let mut results = crate::run_stages(&mut items, options.function_config.as_ref());
+    let changes = plan(dir, &files, &items, &added, &mut results);
+    let mut outcome = PackageOutcome {
+        results,
+        ..PackageOutcome::default()
+    };
+    if has_errors(&outcome.results) {
+        return Ok(outcome);
+    }
+    if options.output_stdout {
+        outcome.stdout = resource_list_text(&files, &items, &outcome.results);
+        return Ok(outcome);
+    }
+    if options.dry_run {
+        outcome.stdout = diff(&changes);
+        return Ok(outcome);
+    }
+    write_changes(dir, &changes)?;
+    outcome.changed = changes.into_iter().map(|c| c.rel).collect();
+    Ok(outcome)
+}
+
+/// Every KRM file of the package, in kpt's (lexical) walk order.
+fn package_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
+    let mut files = Vec::new();
+    let mut ignores: Vec<Gitignore> = Vec::new();
+    walk(dir, "", &mut ignores, &mut files)?;
+    Ok(files)
+}
+
+fn walk(
+    dir: &Path,
+    rel: &str,
+    ignores: &mut Vec<Gitignore>,
+    files: &mut Vec<(PathBuf, String)>,
+) -> Result<(), InputError> {
+    let shown = |p: &Path| p.display().to_string();
+    let krmignore = dir.join(".krmignore");
+    let pushed = if krmignore.is_file() {
+        let mut builder = GitignoreBuilder::new(dir);
+        if let Some(e) = builder.add(&krmignore) {
+            return Err(InputError::whole(&shown(&krmignore), e.to_string()));
+        }
+        let matcher = builder
+            .build()
+            .map_err(|e| InputError::whole(&shown(&krmignore), e.to_string()))?;
+        ignores.push(matcher);
+        true
+    } else {
+        false
+    };
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let file_type = entry
+            .file_type()
+            .map_err(|e| InputError::whole(&shown(&path), e.to_string()))?;
+        if file_type.is_symlink() {
+            continue;
+        }
+        let is_dir = file_type.is_dir();
+        let ignored = ignores
+            .iter()
+            .rev()
+            .map(|g| g.matched_path_or_any_parents(&path, is_dir))
+            .find(|m| !m.is_none())
+            .is_some_and(|m| m.is_ignore());
+        if ignored {
+            continue;
+        }
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        if is_dir {
+            if !name.starts_with('.') {
+                walk(&path, &child_rel, ignores, files)?;
+            }
+        } else if name == "Kptfile"
+            || [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        {
+            files.push((path, child_rel));
+        }
+    }
+    if pushed {
+        ignores.pop();
+    }
+    Ok(())
+}
+
+type ReadPackage = (Vec<SourceFile>, Vec<Item>, HashMap<(usize, NodeId), Added>);
+
+/// Parse every KRM file; each KRM document becomes an item with kpt's annotations.
+fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
+    let mut files = Vec::new();
+    let mut items = Vec::new();
+    let mut added = HashMap::new();
+    for (path, rel) in package_files(dir)? {
+        let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
+        let text = decode_utf8(&bytes, &rel)?;
+        let doc = Document::parse(text).map_err(|e| {
+            InputError::at(
+                &rel,
+                e.line,
+                e.column,
+                format!("not valid YAML: {}", e.message),
+            )
+        })?;
+        let doc = Arc::new(doc);
+        let file_index = files.len();
+        let mut item_nodes = Vec::new();
+        for (index, &root) in doc.roots().iter().enumerate() {
+            if !matches!(doc.node(root).kind, NodeKind::Mapping { .. }) {
+                continue;
+            }
+            let mut value = doc
+                .to_json(root)
+                .map_err(|e| InputError::at(&rel, e.line, e.column, e.message))?;
+            if check_identity(&value, "document").is_err() {
+                continue;
+            }
+            let what = annotate(&mut value, &rel, index);
+            added.insert((file_index, root), what);
+            item_nodes.push(root);
+            items.push(Item::read(doc.clone(), root, value));
+        }
+        if !item_nodes.is_empty() {
+            files.push(SourceFile {
+                json: text.trim_start().starts_with('{'),
+                rel,
+                doc,
+                item_nodes,
+            });
+        }
+    }
+    Ok((files, items, added))
+}
+
+/// Set kpt's path/index annotations (internal and legacy) where absent; say what was added.
+fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
+    let mut what = Added::default();
+    let Some(object) = value.as_object_mut() else {
+        return what;
+    };
+    if !object.get("metadata").is_some_and(Value::is_object) {
+        what.metadata = !object.contains_key("metadata");
+        object.insert("metadata".to_string(), Value::Object(Map::new()));
+    }
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return what;
+    };
+    if !metadata.get("annotations").is_some_and(Value::is_object) {
+        what.annotations = !metadata.contains_key("annotations");
+        metadata.insert("annotations".to_string(), Value::Object(Map::new()));
+    }
+    let Some(annotations) = metadata
+        .get_mut("annotations")
+        .and_then(Value::as_object_mut)
+    else {
+        return what;
+    };
+    let index = index.to_string();
+    for (key, val) in [
+        (PATH, rel),
+        (INDEX, index.as_str()),
+        (LEGACY_PATH, rel),
+        (LEGACY_INDEX, index.as_str()),
+    ] {
+        if !annotations.contains_key(key) {
+            annotations.insert(key.to_string(), Value::String(val.to_string()));
+            what.keys.push(key);
+        }
+    }
+    what
+}
+
+/// Take the location annotations back out: those reading added (`Some`), or all four (`None`,
+/// for generated items, as kpt does when it writes files). Empty maps reading created go too.
+fn strip(value: &Value, added: Option<&Added>) -> Value {
+    let mut value = value.clone();
+    let keys: Vec<&str> = match added {
+        Some(a) => a.keys.clone(),
+        None => LOCATION_KEYS.to_vec(),
+    };
+    let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return value;
+    };
+    if let Some(annotations) = metadata
+        .get_mut("annotations")
+        .and_then(Value::as_object_mut)
+    {
+        for key in keys {
+            annotations.shift_remove(key);
+        }
+        let created = added.is_none_or(|a| a.annotations);
+        if annotations.is_empty() && created {
+            metadata.shift_remove("annotations");
+        }
+    }
+    if metadata.is_empty() && added.is_some_and(|a| a.metadata) {
+        if let Some(object) = value.as_object_mut() {
+            object.shift_remove("metadata");
+        }
+    }
+    value
+}
+
+/// Where a generated item goes: its path annotation, or `<kind>_<name>.yaml` as kpt names it.
+fn destination(item: &Item) -> Result<String, String> {
+    let path = item
+        .annotation(PATH)
+        .or_else(|| item.annotation(LEGACY_PATH))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}_{}.yaml", item.kind().to_lowercase(), item.name()));
+    let clean = Path::new(&path).components().all(|c| {
+        matches!(c, std::path::Component::Normal(_)) || matches!(c, std::path::Component::CurDir)
+    });
+    if path.is_empty() || !clean {
+        return Err(format!(
+            "path annotation `{path}` is not a relative path inside the package"
+        ));
+    }
+    Ok(path.trim_start_matches("./").to_string())
+}
+
+/// The text of a generated item as a whole document, location annotations taken out.
+fn generated_document(item: &Item, layout: Layout) -> String {
+    let value = strip(&item.value, None);
+    if let Some(text) = &item.text {
+        if let Ok(doc) = Document::parse(text.as_str()) {
+            if let Some(&root) = doc.roots().first() {
+                let mut edits = Edits::default();
+                if doc.sync(root, &value, &mut edits).is_ok() {
+                    if let Ok(mut out) = edits.apply(text) {
+                        if !out.ends_with('\n') {
+                            out.push('\n');
+                        }
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+    yaml::render_document(&value, layout)
+}
+
+/// Work out every file's new text; problems become error results.
+fn plan(
+    dir: &Path,
+    files: &[SourceFile],
+    items: &[Item],
+    added: &HashMap<(usize, NodeId), Added>,
+    results: &mut Vec<KrmResult>,
+) -> Vec<Change> {
+    let file_of = |item: &Item| {
+        let origin = item.origin.as_ref()?;
+        let index = files
+            .iter()
+            .position(|f| Arc::ptr_eq(&f.doc, &origin.doc))?;
+        Some((index, origin.node))
+    };
+    let mut edits: Vec<Edits> = files.iter().map(|_| Edits::default()).collect();
+    let mut touched: Vec<bool> = vec![false; files.len()];
+    let mut kept: HashSet<(usize, NodeId)> = HashSet::new();
+    let mut json_values: HashMap<usize, Vec<Value>> = HashMap::new();
+    let mut appended: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in items {
+        match file_of(item) {
+            Some((f, node)) => {
+                kept.insert((f, node));
+                let value = strip(&item.value, added.get(&(f, node)));
+                if files[f].json {
+                    json_values.entry(f).or_default().push(value);
+                    touched[f] |= item.is_changed();
+                } else if item.is_changed() {
+                    touched[f] = true;
+                    if let Err(e) = files[f].doc.sync(node, &value, &mut edits[f]) {
+                        results.push(
+                            KrmResult::error(format!(
+                                "cannot write the change back to {} (line {}, column {}): {}",
+                                files[f].rel, e.line, e.column, e.message
+                            ))
+                            .for_resource(&item.value),
+                        );
+                    }
+                }
+            }
+            None => match destination(item) {
+                Ok(dest) => {
+                    let layout = files
+                        .iter()
+                        .find(|f| f.rel == dest)
+                        .map_or_else(Layout::default, |f| f.doc.layout());
+                    appended
+                        .entry(dest)
+                        .or_default()
+                        .push(generated_document(item, layout));
+                }
+                Err(message) => {
+                    results.push(KrmResult::error(message).for_resource(&item.value));
+                }
+            },
+        }
+    }
+    let mut changes = Vec::new();
+    for (f, file) in files.iter().enumerate() {
+        let src = file.doc.source();
+        let removed: Vec<NodeId> = file
+            .item_nodes
+            .iter()
+            .copied()
+            .filter(|n| !kept.contains(&(f, *n)))
+            .collect();
+        let additions = appended.remove(&file.rel);
+        if !touched[f] && removed.is_empty() && additions.is_none() {
+            continue;
+        }
+        let new = if file.json {
+            if additions.is_some() {
+                results.push(KrmResult::error(format!(
+                    "cannot add a resource to the JSON file {}",
+                    file.rel
+                )));
+                continue;
+            }
+            match json_values.remove(&f).unwrap_or_default().as_slice() {
+                [] => None,
+                [one] => Some(json_text(one)),
+                many => Some(json_text(&Value::Array(many.to_vec()))),
+            }
+        } else {
+            let ranges = document_ranges(src);
+            for node in &removed {
+                let pos = file.doc.node(*node).span.start;
+                edits[f].replace(document_removal_range(src, &ranges, pos), "");
+            }
+            let mut text = match std::mem::take(&mut edits[f]).apply(src) {
+                Ok(text) => text,
+                Err(e) => {
+                    results.push(KrmResult::error(format!(
+                        "cannot write {} (line {}, column {}): {}",
+                        file.rel, e.line, e.column, e.message
+                    )));
+                    continue;
+                }
+            };
+            let eol = if file.doc.layout().crlf { "\r\n" } else { "\n" };
+            for document in additions.unwrap_or_default() {
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push_str(eol);
+                }
+                if Document::parse(text.as_str()).is_ok_and(|d| !d.roots().is_empty()) {
+                    text.push_str("---");
+                    text.push_str(eol);
+                }
+                text.push_str(&document);
+            }
+            let empty = Document::parse(text.as_str()).is_ok_and(|d| d.roots().is_empty());
+            (!empty || removed.is_empty()).then_some(text)
+        };
+        if new.as_deref() != Some(src) {
+            changes.push(Change {
+                rel: file.rel.clone(),
+                old: Some(src.to_string()),
+                new,
+            });
+        }
+    }
+    for (dest, documents) in appended {
+        if dir.join(&dest).exists() {
+            results.push(KrmResult::error(format!(
+                "cannot add a resource to {dest}: the file exists and holds no KRM resources"
+            )));
+            continue;
+        }
+        changes.push(Change {
+            rel: dest,
+            old: None,
+            new: Some(documents.join("---\n")),
+        });
+    }
+    changes
+}
+
+fn json_text(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A unified diff of every change, `a/` and `b/` prefixed like git.
+fn diff(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        let old = change.old.as_deref().unwrap_or("");
+        let new = change.new.as_deref().unwrap_or("");
+        let from = match change.old {
+            Some(_) => format!("a/{}", change.rel),
+            None => "/dev/null".to_string(),
+        };
+        let to = match change.new {
+            Some(_) => format!("b/{}", change.rel),
+            None => "/dev/null".to_string(),
+        };
+        let text = similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&from, &to)
+            .to_string();
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Write every change atomically: check every file is writable, write all temp files in the
+/// target directories, then rename them over the targets and delete emptied files. Nothing is
+/// written when any check or temp file fails.
+fn write_changes(dir: &Path, changes: &[Change]) -> Result<(), InputError> {
+    for change in changes {
+        let path = dir.join(&change.rel);
+        if let Ok(meta) = fs::metadata(&path) {
+            if meta.permissions().readonly() {
+                return Err(InputError::whole(
+                    &path.display().to_string(),
+                    "file is read-only; nothing was written",
+                ));
+            }
+        }
+    }
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
+        for (temp, _) in temps {
+            let _ = fs::remove_file(temp);
+        }
+    };
+    for change in changes {
+        let Some(text) = &change.new else { continue };
+        let path = dir.join(&change.rel);
+        match write_temp(&path, text) {
+            Ok(temp) => temps.push((temp, path)),
+            Err(e) => {
+                cleanup(&temps);
+                return Err(InputError::whole(
+                    &path.display().to_string(),
+                    format!("{e}; nothing was written"),
+                ));
+            }
+        }
+    }
+    for (temp, path) in &temps {
+        fs::rename(temp, path)
+            .map_err(|e| InputError::whole(&path.display().to_string(), e.to_string()))?;
+    }
+    for change in changes.iter().filter(|c| c.new.is_none()) {
+        let path = dir.join(&change.rel);
+        fs::remove_file(&path)
+            .map_err(|e| InputError::whole(&path.display().to_string(), e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Write `text` to a new temp file beside `path` (same permissions), and return its path.
+fn write_temp(path: &Path, text: &str) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = parent.join(format!(".{name}.private-gke-{}.tmp", std::process::id()));
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| match fs::metadata(path) {
+            Ok(meta) => fs::set_permissions(&temp, meta.permissions()),
+            Err(_) => Ok(()),
+        });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    Ok(temp)
+}
+
+/// The items as a ResourceList (with their path/index annotations, as `kpt fn source` prints).
+fn resource_list_text(files: &[SourceFile], items: &[Item], results: &[KrmResult]) -> String {
+    let layout = Layout::default();
+    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    for item in items {
+        let origin = item
+            .origin
+            .as_ref()
+            .filter(|o| files.iter().any(|f| !f.json && Arc::ptr_eq(&f.doc, &o.doc)));
+        let text = match origin {
+            Some(o) => node_text(&o.doc, o.node, &item.value)
+                .map(|t| yaml::indent_as_item(&t, 0, o.doc.layout())),
+            None => None,
+        };
+        out.push_str(&text.unwrap_or_else(|| yaml::render_item(&item.value, 0, layout)));
+        out.push('\n');
+    }
+    if !results.is_empty() {
+        out.push_str("results:\n");
+        for result in results {
+            out.push_str(&yaml::render_item(&result_json(result), 0, layout));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The text of node `node` synced to `value`, dedented to column 0.
+fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
+    let src = doc.source();
+    let mut edits = Edits::default();
+    doc.sync(node, value, &mut edits).ok()?;
+    let applied = edits.apply(src).ok()?;
+    let span = doc.node(node).span.clone();
+    let end = (span.end + applied.len()).checked_sub(src.len())?;
+    let text = applied.get(span.start..end)?;
+    let column = doc.position(span.start).1 - 1;
+    let prefix = " ".repeat(column);
+    let lines: Vec<&str> = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                line
+            } else {
+                line.strip_prefix(prefix.as_str()).unwrap_or(line)
+            }
+        })
+        .collect();
+    Some(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const KPTFILE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n";
+    const A: &str = "# first\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a0\ndata:\n  k: v # keep\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a1\n";
+    const B: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n";
+
+    fn package() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [
+            ("Kptfile", KPTFILE),
+            ("a.yaml", A),
+            ("b.yml", B),
+            ("c.json", "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"c\"}}\n"),
+            ("values.yaml", "foo: bar\n"),
+            ("README.md", "# not read\n"),
+            (".hidden/h.yaml", B),
+            ("ignored/i.yaml", B),
+            (".krmignore", "ignored/\n"),
+            ("sub/d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: d\n  annotations:\n    x: y\n"),
+        ];
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn locations(items: &[Item]) -> Vec<(String, String, String)> {
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i.name().to_string(),
+                    i.annotation(PATH).unwrap_or("").to_string(),
+                    i.annotation(LEGACY_INDEX).unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_package_like_kpt() {
+        let dir = package();
+        let (files, items, _) = read_package(dir.path()).unwrap();
+        let expected = [
+            ("pkg", "Kptfile", "0"),
+            ("a0", "a.yaml", "0"),
+            ("a1", "a.yaml", "1"),
+            ("b", "b.yml", "0"),
+            ("c", "c.json", "0"),
+            ("d", "sub/d.yaml", "0"),
+        ];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(locations(&items), expected);
+        assert_eq!(files.len(), 5);
+        assert_eq!(
+            items[5].value["metadata"]["annotations"],
+            json!({"x": "y", PATH: "sub/d.yaml", INDEX: "0", LEGACY_PATH: "sub/d.yaml", LEGACY_INDEX: "0"})
+        );
+    }
+
+    fn plan_for(dir: &Path, change: impl FnOnce(&mut Vec<Item>)) -> (Vec<Change>, Vec<KrmResult>) {
+        let (files, mut items, added) = read_package(dir).unwrap();
+        change(&mut items);
+        let mut results = Vec::new();
+        let changes = plan(dir, &files, &items, &added, &mut results);
+        (changes, results)
+    }
+
+    fn summary(changes: &[Change]) -> Vec<(&str, Option<&str>)> {
+        changes
+            .iter()
+            .map(|c| (c.rel.as_str(), c.new.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn an_unchanged_package_changes_no_file() {
+        let dir = package();
+        let (changes, results) = plan_for(dir.path(), |_| {});
+        assert!(changes.is_empty());
+        assert!(results.is_empty());
+    }
+
+    #[test]
+    fn a_changed_item_is_written_without_the_annotations_reading_added() {
+        let dir = package();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items[1].value["data"]["k"] = json!("w");
+            items[5].value["metadata"]["annotations"]["x"] = json!("z");
+        });
+        assert!(results.is_empty(), "{results:?}");
+        assert_eq!(
+            summary(&changes),
+            [
+                ("a.yaml", Some(A.replace("k: v # keep", "k: w # keep").as_str())),
+                ("sub/d.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: d\n  annotations:\n    x: z\n")),
+            ]
+        );
+    }
+
+    #[test]
+    fn removed_items_leave_their_file_and_an_emptied_file_is_deleted() {
+        let dir = package();
+        let (changes, _) = plan_for(dir.path(), |items| {
+            items.retain(|i| !matches!(i.name(), "a0" | "b" | "c"));
+        });
+        assert_eq!(
+            summary(&changes),
+            [
+                (
+                    "a.yaml",
+                    Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a1\n")
+                ),
+                ("b.yml", None),
+                ("c.json", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn generated_items_go_to_the_file_their_path_names() {
+        let dir = package();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "n", "annotations": {PATH: "net/n.yaml"}}}),
+                Some(format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n # new\n  annotations:\n    {PATH}: 'net/n.yaml'\n")),
+            ));
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "m", "annotations": {LEGACY_PATH: "b.yml", "keep": "me"}}}),
+                None,
+            ));
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "o"}}),
+                None,
+            ));
+        });
+        assert!(results.is_empty(), "{results:?}");
+        assert_eq!(
+            summary(&changes),
+            [
+                ("b.yml", Some(format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n  annotations:\n    keep: me\n").as_str())),
+                ("namespace_o.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: o\n")),
+                ("net/n.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n # new\n")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_outside_the_package_is_an_error_result() {
+        let dir = package();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "n", "annotations": {PATH: "../n.yaml"}}}),
+                None,
+            ));
+        });
+        assert!(changes.is_empty());
+        assert_eq!(
+            results.iter().map(KrmResult::to_line).collect::<Vec<_>>(),
+            ["[error] Namespace/n: path annotation `../n.yaml` is not a relative path inside the package (file ../n.yaml)"]
+        );
+    }
+
+    #[test]
+    fn a_read_only_file_stops_every_write() {
+        let dir = package();
+        let (changes, _) = plan_for(dir.path(), |items| {
+            items[1].value["data"]["k"] = json!("w");
+            items[3].value["metadata"]["name"] = json!("b2");
+        });
+        let b = dir.path().join("b.yml");
+        let mut perms = fs::metadata(&b).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&b, perms).unwrap();
+        let err = write_changes(dir.path(), &changes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: file is read-only; nothing was written", b.display())
+        );
+        assert_eq!(fs::read_to_string(dir.path().join("a.yaml")).unwrap(), A);
+        assert_eq!(fs::read_to_string(&b).unwrap(), B);
+    }
+
+    #[test]
+    fn changes_are_written_and_emptied_files_deleted() {
+        let dir = package();
+        let (changes, _) = plan_for(dir.path(), |items| {
+            items[1].value["data"]["k"] = json!("w");
+            items.retain(|i| i.name() != "b");
+        });
+        write_changes(dir.path(), &changes).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            A.replace("k: v # keep", "k: w # keep")
+        );
+        assert!(!dir.path().join("b.yml").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn dry_run_diff_is_unified() {
+        let changes = [Change {
+            rel: "a.yaml".into(),
+            old: Some("a: 1\nb: 2\n".into()),
+            new: Some("a: 1\nb: 3\n".into()),
+        }];
+        assert_eq!(
+            diff(&changes),
+            "--- a/a.yaml\n+++ b/a.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n"
+        );
+    }
+
+    #[test]
+    fn output_stdout_lists_items_with_their_locations() {
+        let dir = package();
+        let (files, items, _) = read_package(dir.path()).unwrap();
+        let text = resource_list_text(&files, &items[3..4], &[]);
+        assert_eq!(
+            text,
+            format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n    annotations:\n      {PATH}: b.yml\n      {INDEX}: '0'\n      {LEGACY_PATH}: b.yml\n      {LEGACY_INDEX}: '0'\n")
+        );
+    }
+
+    #[test]
+    fn unreadable_files_are_named_with_line_and_column() {
+        let cases: [(&str, &[u8], &str); 2] = [
+            (
+                "bad.yaml",
+                b"kind: A\napiVersion: \xff\n",
+                "bad.yaml:2:13: not valid UTF-8 (byte 20)",
+            ),
+            (
+                "sub/broken.yml",
+                b"a: [b\n",
+                "sub/broken.yml:1:4: not valid YAML: unclosed bracket '['",
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let dir = package();
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, bytes).unwrap();
+            let err = run(dir.path(), &PackageOptions::default()).unwrap_err();
+            assert_eq!(err.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_directory_is_refused() {
+        let dir = package();
+        let file = dir.path().join("b.yml");
+        let err = run(&file, &PackageOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a directory", file.display())
+        );
+    }
+
+    #[test]
+    fn a_crlf_file_gets_crlf_separators_for_appended_resources() {
+        let dir = package();
+        fs::write(dir.path().join("b.yml"), B.replace('\n', "\r\n")).unwrap();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
+                None,
+            ));
+        });
+        assert!(results.is_empty(), "{results:?}");
+        let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
+            .replace('\n', "\r\n");
+        assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
+    }
+}

@@ -1,7 +1,9 @@
 //! The KRM wire format: ResourceList in and out, items, results.
 
 pub mod item;
+pub mod resource_list;
 pub mod results;
 
 pub use item::{Item, Origin};
+pub use resource_list::{InputError, ResourceList};
 pub use results::{has_errors, FieldRef, FileRef, KrmResult, ResourceRef, Severity};

@@ -266,9 +266,7 @@ impl<'a> Syncer<'a> {
             {
                 self.block_seq(id, items, old, new_items, slot)
             }
-            (NodeKind::Scalar { .. }, new)
-                if !new.is_object() && !new.is_array() && !matches!(slot, Slot::Flow) =>
-            {
+            (NodeKind::Scalar { .. }, new) if !new.is_object() && !new.is_array() => {
                 self.scalar(id, slot, new)
             }
             (NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }, new)
@@ -570,7 +568,6 @@ impl<'a> Syncer<'a> {
         if node.span.is_empty() {
             return self.replace_value(id, slot, new);
         }
-        let (parent_indent, content_col) = self.block_columns(id, slot);
         // A stale tag (`!!int abc`) goes with the old value.
         if node.tag.is_some() {
             if let Some(tag) = t.tag_before(node.span.start) {
@@ -582,7 +579,21 @@ impl<'a> Syncer<'a> {
             self.edits.push((node.span.clone(), text));
             return Ok(());
         };
+        if matches!(slot, Slot::Flow) {
+            let text = match style {
+                ScalarStyle::SingleQuoted => single_quoted(s).unwrap_or_else(|| double_quoted(s)),
+                ScalarStyle::DoubleQuoted => double_quoted(s),
+                _ => string_text(s, Context::Flow),
+            };
+            self.edits.push((node.span.clone(), text));
+            return Ok(());
+        }
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let (parent_indent, content_col) = if block || s.contains('\n') {
+            self.block_columns(id, slot)
+        } else {
+            (0, 0)
+        };
         if block {
             // Keep a block scalar a literal block, at its old content indentation.
             let end = if t.keeps_breaks(node.span.start) {
@@ -690,7 +701,12 @@ impl<'a> Syncer<'a> {
                     return Err(self.error(node.span.start, "the item has no `-`".into()));
                 }
             },
-            Slot::Root | Slot::Unknown | Slot::Flow => {
+            Slot::Flow => {
+                let text = super::render::flow_text(new);
+                self.edits.push((node.span.clone(), text));
+                return Ok(());
+            }
+            Slot::Root | Slot::Unknown => {
                 let text = self.root_text(new, t.column(node.span.start), old_end);
                 let end = if node.span.is_empty() {
                     node.span.end
@@ -777,33 +793,20 @@ impl<'a> Syncer<'a> {
             return slot;
         }
         let doc = self.doc;
-        if doc.roots().contains(&id) {
+        let Some(parent) = doc.parent(id) else {
             return Slot::Root;
+        };
+        match &doc.node(parent).kind {
+            NodeKind::Mapping {
+                flow: false,
+                entries,
+            } => entries
+                .iter()
+                .find(|&&(_, v)| v == id)
+                .map_or(Slot::Flow, |&(k, _)| Slot::Key(k)),
+            NodeKind::Sequence { flow: false, .. } => Slot::Item,
+            _ => Slot::Flow,
         }
-        let mut stack: Vec<NodeId> = doc.roots().to_vec();
-        while let Some(n) = stack.pop() {
-            match &doc.node(n).kind {
-                NodeKind::Mapping { flow, entries } => {
-                    for &(k, v) in entries {
-                        if v == id {
-                            return if *flow { Slot::Flow } else { Slot::Key(k) };
-                        }
-                        stack.push(k);
-                        stack.push(v);
-                    }
-                }
-                NodeKind::Sequence { flow, items } => {
-                    for &it in items {
-                        if it == id {
-                            return if *flow { Slot::Flow } else { Slot::Item };
-                        }
-                        stack.push(it);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Slot::Root
     }
 }
 

@@ -1,0 +1,696 @@
+//! Reading a ResourceList (or plain Kubernetes YAML) into items, and writing it back with
+//! minimal edits: untouched text byte-identical, results in the spec v1 list form.
+
+use crate::krm::{Item, KrmResult};
+use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Input that cannot be read: what is wrong and where (source name, 1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// `stdin`, or the file the text came from.
+    pub source: String,
+    /// 1-based line and column, when the problem has a place in the text.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong, for the person reading it.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error at a 1-based line and column of `source`.
+    pub fn at(source: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        InputError {
+            source: source.to_string(),
+            position: Some((line, column)),
+            message: message.into(),
+        }
+    }
+
+    /// An error about `source` as a whole.
+    pub fn whole(source: &str, message: impl Into<String>) -> Self {
+        InputError {
+            source: source.to_string(),
+            position: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => {
+                write!(f, "{}:{}:{}: {}", self.source, line, column, self.message)
+            }
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// How the input was written; the output uses the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML (edited in place, losslessly).
+    Yaml,
+    /// JSON (written back with serde_json).
+    Json,
+}
+
+/// The shape of the input; the output keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A `kind: ResourceList` (or a mapping with `items` and no `kind`): results go in it.
+    ResourceList,
+    /// A `kind: List` (or `*List`) as `kubectl get -o yaml` prints: no results block.
+    List,
+    /// One or more plain Kubernetes documents: no results block.
+    Documents,
+}
+
+/// A ResourceList as read: the parsed text, its items and its functionConfig.
+#[derive(Debug, Clone)]
+pub struct ResourceList {
+    doc: Arc<Document>,
+    source: String,
+    /// YAML or JSON.
+    pub format: Format,
+    /// ResourceList, List or plain documents.
+    pub shape: Shape,
+    /// The items, in input order, each with its origin in the text.
+    pub items: Vec<Item>,
+    /// The functionConfig, when present and not null.
+    pub function_config: Option<Value>,
+    root: Option<NodeId>,
+    items_node: Option<NodeId>,
+    item_nodes: Vec<NodeId>,
+}
+
+/// `"a mapping"`, `"a sequence"`… for messages.
+fn describe(kind: &NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Scalar { .. } => "a scalar",
+        NodeKind::Mapping { .. } => "a mapping",
+        NodeKind::Sequence { .. } => "a sequence",
+        NodeKind::Alias { .. } => "an alias",
+    }
+}
+
+/// 1-based line and column of byte `pos` in `text`, columns counted in characters.
+pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Decode `input` as UTF-8, or an error naming the first bad byte's line and column.
+pub fn decode_utf8<'a>(input: &'a [u8], source: &str) -> Result<&'a str, InputError> {
+    std::str::from_utf8(input).map_err(|e| {
+        let valid = e.valid_up_to();
+        let prefix = std::str::from_utf8(&input[..valid]).unwrap_or_default();
+        let (line, column) = line_column(prefix, valid);
+        InputError::at(
+            source,
+            line,
+            column,
+            format!("not valid UTF-8 (byte {valid})"),
+        )
+    })
+}
+
+/// Byte ranges of the documents of a YAML stream: each starts at its `---` line (or at 0) and
+/// ends where the next `---` line starts (or at the end). A `---` at column 0 always starts a
+/// document, even after a block scalar, so a line scan is exact.
+pub fn document_ranges(src: &str) -> Vec<Range<usize>> {
+    let mut starts = vec![0];
+    let mut pos = 0;
+    for line in src.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let is_marker = body.starts_with("---")
+            && body[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ' || c == '\t');
+        if is_marker && pos != 0 {
+            starts.push(pos);
+        }
+        pos += line.len();
+    }
+    let mut ranges = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(src.len());
+        ranges.push(start..end);
+    }
+    ranges
+}
+
+/// The document range holding byte `pos`.
+pub fn document_range_at(ranges: &[Range<usize>], pos: usize) -> Range<usize> {
+    ranges
+        .iter()
+        .find(|r| r.contains(&pos))
+        .cloned()
+        .unwrap_or_else(|| ranges.last().cloned().unwrap_or(0..0))
+}
+
+/// The range to delete to remove the document holding byte `pos`: its marker line and content;
+/// for a first document without a marker, the next document's bare `---` line goes too.
+pub fn document_removal_range(src: &str, ranges: &[Range<usize>], pos: usize) -> Range<usize> {
+    let range = document_range_at(ranges, pos);
+    if range.start == 0 && !src.starts_with("---") && range.end < src.len() {
+        let rest = &src[range.end..];
+        for marker in ["---\n", "---\r\n"] {
+            if rest.starts_with(marker) {
+                return range.start..range.end + marker.len();
+            }
+        }
+    }
+    range
+}
+
+/// The string value of a scalar node, following aliases; `None` for collections.
+fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
+    match &doc.node(resolve(doc, id)).kind {
+        NodeKind::Scalar { value, .. } => Some(value.as_str()),
+        _ => None,
+    }
+}
+
+/// Follow aliases to the anchored node.
+fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
+    for _ in 0..64 {
+        match doc.node(id).kind {
+            NodeKind::Alias { target } => id = target,
+            _ => break,
+        }
+    }
+    id
+}
+
+/// True for a plain scalar that reads as null (`~`, `null`, empty).
+fn is_null(doc: &Document, id: NodeId) -> bool {
+    matches!(
+        &doc.node(id).kind,
+        NodeKind::Scalar { value, style: ScalarStyle::Plain }
+            if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    )
+}
+
+/// Check that an object has string `apiVersion` and `kind`; `what` names it (`items[3]`).
+pub fn check_identity(value: &Value, what: &str) -> Result<(), String> {
+    for key in ["apiVersion", "kind"] {
+        match value.get(key) {
+            None | Some(Value::Null) => return Err(format!("{what} has no `{key}`")),
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err(format!("{what}: `{key}` must be a non-empty string")),
+        }
+    }
+    Ok(())
+}
+
+impl ResourceList {
+    /// Read a ResourceList, a `kind: List`, or plain Kubernetes documents from `input`
+    /// (YAML or JSON). `source` names the input in errors (`stdin`, a file name).
+    pub fn read(input: &[u8], source: &str) -> Result<ResourceList, InputError> {
+        let text = decode_utf8(input, source)?;
+        if text.trim().is_empty() {
+            return Err(InputError::whole(
+                source,
+                "empty input: expected a ResourceList or Kubernetes YAML",
+            ));
+        }
+        let format = if text.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Yaml
+        };
+        let doc = Document::parse(text).map_err(|e| {
+            InputError::at(
+                source,
+                e.line,
+                e.column,
+                format!("not valid YAML: {}", e.message),
+            )
+        })?;
+        let doc = Arc::new(doc);
+        let roots = doc.roots().to_vec();
+        let err_at = |id: NodeId, message: String| {
+            let (line, column) = doc.position(doc.node(id).span.start);
+            InputError::at(source, line, column, message)
+        };
+        let json = |id: NodeId| {
+            doc.to_json(id)
+                .map_err(|e| InputError::at(source, e.line, e.column, e.message))
+        };
+        if roots.is_empty() {
+            return Err(InputError::whole(
+                source,
+                "empty input: expected a ResourceList or Kubernetes YAML",
+            ));
+        }
+        if roots.len() == 1 {
+            let root = roots[0];
+            let node = doc.node(root);
+            if !matches!(node.kind, NodeKind::Mapping { .. }) {
+                return Err(err_at(
+                    root,
+                    format!(
+                        "expected a mapping (a ResourceList or a Kubernetes object), found {}",
+                        describe(&node.kind)
+                    ),
+                ));
+            }
+            let kind = doc.get(root, "kind").and_then(|k| scalar_str(&doc, k));
+            let items_key = doc.get(root, "items");
+            let is_list_kind = matches!(kind, Some("ResourceList" | "List"));
+            let list_shape = match kind {
+                None | Some("ResourceList") => Some(Shape::ResourceList),
+                Some(k) if k.ends_with("List") => Some(Shape::List),
+                _ => None,
+            };
+            if let (Some(items_node), Some(shape)) = (items_key, list_shape) {
+                return Self::read_list(doc.clone(), source, format, shape, root, items_node);
+            }
+            if is_list_kind {
+                return Err(err_at(
+                    root,
+                    format!("{} has no `items`", kind.unwrap_or("ResourceList")),
+                ));
+            }
+            if kind.is_none() {
+                return Err(err_at(
+                    root,
+                    "not a ResourceList (no `items`) and not a Kubernetes object (no `kind`)"
+                        .to_string(),
+                ));
+            }
+        }
+        let mut items = Vec::with_capacity(roots.len());
+        for (i, &root) in roots.iter().enumerate() {
+            let node = doc.node(root);
+            let what = format!("document {}", i + 1);
+            if !matches!(node.kind, NodeKind::Mapping { .. }) {
+                return Err(err_at(
+                    root,
+                    format!(
+                        "{what} must be a mapping (a Kubernetes object), found {}",
+                        describe(&node.kind)
+                    ),
+                ));
+            }
+            let value = json(root)?;
+            check_identity(&value, &what).map_err(|m| err_at(root, m))?;
+            items.push(Item::read(doc.clone(), root, value));
+        }
+        Ok(ResourceList {
+            doc,
+            source: source.to_string(),
+            format,
+            shape: Shape::Documents,
+            items,
+            function_config: None,
+            root: None,
+            items_node: None,
+            item_nodes: roots,
+        })
+    }
+
+    fn read_list(
+        doc: Arc<Document>,
+        source: &str,
+        format: Format,
+        shape: Shape,
+        root: NodeId,
+        items_node: NodeId,
+    ) -> Result<ResourceList, InputError> {
+        let err_at = |id: NodeId, message: String| {
+            let (line, column) = doc.position(doc.node(id).span.start);
+            InputError::at(source, line, column, message)
+        };
+        let json = |id: NodeId| {
+            doc.to_json(id)
+                .map_err(|e| InputError::at(source, e.line, e.column, e.message))
+        };
+        let item_nodes: Vec<NodeId> = match &doc.node(items_node).kind {
+            NodeKind::Sequence { items, .. } => items.clone(),
+            _ if is_null(&doc, items_node) => Vec::new(),
+            other => {
+                return Err(err_at(
+                    items_node,
+                    format!("`items` must be a list, found {}", describe(other)),
+                ))
+            }
+        };
+        let mut items = Vec::with_capacity(item_nodes.len());
+        for (i, &node) in item_nodes.iter().enumerate() {
+            let what = format!("items[{i}]");
+            let kind = &doc.node(resolve(&doc, node)).kind;
+            if !matches!(kind, NodeKind::Mapping { .. }) {
+                return Err(err_at(
+                    node,
+                    format!("{what} must be a mapping, found {}", describe(kind)),
+                ));
+            }
+            let value = json(node)?;
+            check_identity(&value, &what).map_err(|m| err_at(node, m))?;
+            items.push(Item::read(doc.clone(), node, value));
+        }
+        let function_config = match doc.get(root, "functionConfig") {
+            None => None,
+            Some(fc) if is_null(&doc, fc) => None,
+            Some(fc) => {
+                let kind = &doc.node(resolve(&doc, fc)).kind;
+                if !matches!(kind, NodeKind::Mapping { .. }) {
+                    return Err(err_at(
+                        fc,
+                        format!(
+                            "`functionConfig` must be a mapping, found {}",
+                            describe(kind)
+                        ),
+                    ));
+                }
+                Some(json(fc)?)
+            }
+        };
+        Ok(ResourceList {
+            doc,
+            source: source.to_string(),
+            format,
+            shape,
+            items,
+            function_config,
+            root: Some(root),
+            items_node: Some(items_node),
+            item_nodes,
+        })
+    }
+
+    /// The parsed input.
+    pub fn document(&self) -> &Arc<Document> {
+        &self.doc
+    }
+
+    /// True when `results` are written into the output (a ResourceList); otherwise they only go
+    /// to stderr.
+    pub fn carries_results(&self) -> bool {
+        self.shape == Shape::ResourceList
+    }
+
+    /// Write the list back with `items` (the stages' output) and `results`. Read items that did
+    /// not change keep their text byte for byte; changed ones are synced with minimal edits;
+    /// items no longer present are removed; generated items are appended. An item whose change
+    /// cannot be written adds an error result and keeps its text.
+    pub fn write(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+    ) -> Result<String, InputError> {
+        match self.format {
+            Format::Json => self.write_json(items, results),
+            Format::Yaml => self.write_yaml(items, results),
+        }
+    }
+
+    fn own_node(&self, item: &Item) -> Option<NodeId> {
+        item.origin
+            .as_ref()
+            .filter(|o| Arc::ptr_eq(&o.doc, &self.doc))
+            .map(|o| o.node)
+    }
+
+    fn write_json(&self, items: &[Item], results: &[KrmResult]) -> Result<String, InputError> {
+        let values: Vec<Value> = items.iter().map(|i| i.value.clone()).collect();
+        let out = match self.root {
+            Some(root) => {
+                let mut map = match self.doc.to_json(root) {
+                    Ok(Value::Object(map)) => map,
+                    _ => Map::new(),
+                };
+                map.insert("items".to_string(), Value::Array(values));
+                if self.carries_results() && !results.is_empty() {
+                    let mut all = match map.get("results") {
+                        Some(Value::Array(existing)) => existing.clone(),
+                        _ => Vec::new(),
+                    };
+                    all.extend(results.iter().map(result_json));
+                    map.insert("results".to_string(), Value::Array(all));
+                }
+                Value::Object(map)
+            }
+            None if values.len() == 1 => values.into_iter().next().unwrap_or(Value::Null),
+            None => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values}),
+        };
+        let mut text = serde_json::to_string_pretty(&out)
+            .map_err(|e| InputError::whole(&self.source, e.to_string()))?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    fn write_yaml(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+    ) -> Result<String, InputError> {
+        let doc = &*self.doc;
+        let layout = doc.layout();
+        let mut edits = Edits::default();
+        let mut kept = HashSet::new();
+        let mut generated = Vec::new();
+        for item in items {
+            match self.own_node(item) {
+                Some(node) => {
+                    kept.insert(node);
+                    if item.is_changed() {
+                        if let Err(e) = doc.sync(node, &item.value, &mut edits) {
+                            results.push(
+                                KrmResult::error(format!(
+                                    "cannot write the change back (line {}, column {}): {}",
+                                    e.line, e.column, e.message
+                                ))
+                                .for_resource(&item.value),
+                            );
+                        }
+                    }
+                }
+                None => generated.push(item),
+            }
+        }
+        let removed: Vec<NodeId> = self
+            .item_nodes
+            .iter()
+            .copied()
+            .filter(|n| !kept.contains(n))
+            .collect();
+        let eol = if layout.crlf { "\r\n" } else { "\n" };
+        match (self.root, self.items_node) {
+            (Some(root), Some(items_node)) => {
+                let root_column = doc.position(doc.node(root).span.start).1 - 1;
+                let block = matches!(
+                    doc.node(items_node).kind,
+                    NodeKind::Sequence { flow: false, .. }
+                );
+                let mut dash_column = root_column
+                    + if layout.wide_sequences {
+                        layout.indent
+                    } else {
+                        0
+                    };
+                if block {
+                    for node in &removed {
+                        edits.replace(doc.item_removal_range(*node), "");
+                    }
+                    if let Some(&first) = self.item_nodes.first() {
+                        dash_column = dash_column_of(doc, first);
+                    }
+                    if !generated.is_empty() {
+                        let (pos, _) = doc.append_point(items_node);
+                        let text: String = generated
+                            .iter()
+                            .map(|g| format!("{eol}{}", item_text(g, dash_column, layout)))
+                            .collect();
+                        edits.insert(pos, text);
+                    }
+                } else if !removed.is_empty() || !generated.is_empty() {
+                    let survivors: Vec<&Item> = items.iter().collect();
+                    let text: String = survivors
+                        .iter()
+                        .map(|g| format!("{eol}{}", item_at(&g.value, dash_column, layout)))
+                        .collect();
+                    self.replace_with_block(root, "items", items_node, text, &mut edits);
+                }
+                if self.carries_results() && !results.is_empty() {
+                    let ours: Vec<Value> = results.iter().map(result_json).collect();
+                    match doc.get(root, "results") {
+                        Some(node) if !is_null(doc, node) => {
+                            let mut all = match doc.to_json(node) {
+                                Ok(Value::Array(existing)) => existing,
+                                _ => Vec::new(),
+                            };
+                            all.extend(ours);
+                            doc.sync(node, &Value::Array(all), &mut edits)
+                                .map_err(|e| {
+                                    InputError::at(&self.source, e.line, e.column, e.message)
+                                })?;
+                        }
+                        Some(node) => {
+                            let text: String = ours
+                                .iter()
+                                .map(|v| format!("{eol}{}", item_at(v, dash_column, layout)))
+                                .collect();
+                            self.replace_with_block(root, "results", node, text, &mut edits);
+                        }
+                        None => {
+                            let mut block = format!("{}results:", " ".repeat(root_column));
+                            for v in &ours {
+                                block.push_str(eol);
+                                block.push_str(&item_at(v, dash_column, layout));
+                            }
+                            let src = doc.source();
+                            let end = doc.node(root).span.end;
+                            if src[..end].ends_with('\n') {
+                                // The last value is a block scalar that owns its line breaks.
+                                edits.insert(end, format!("{block}{eol}"));
+                            } else {
+                                let line_end =
+                                    src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
+                                edits.insert(line_end, format!("{eol}{block}"));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                let ranges = document_ranges(doc.source());
+                for node in &removed {
+                    let pos = doc.node(*node).span.start;
+                    edits.replace(document_removal_range(doc.source(), &ranges, pos), "");
+                }
+                if !generated.is_empty() {
+                    let src = doc.source();
+                    let mut text = String::new();
+                    if !src.ends_with('\n') {
+                        text.push_str(eol);
+                    }
+                    for g in &generated {
+                        text.push_str("---");
+                        text.push_str(eol);
+                        text.push_str(&document_text(g, layout));
+                    }
+                    edits.insert(src.len(), text);
+                }
+            }
+        }
+        edits
+            .apply(doc.source())
+            .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))
+    }
+
+    /// Replace the null or flow value of `key` with `block` (text starting with a line break):
+    /// the value's token goes, and the block follows the rest of its line (a comment stays put).
+    fn replace_with_block(
+        &self,
+        map: NodeId,
+        key: &str,
+        value: NodeId,
+        block: String,
+        edits: &mut Edits,
+    ) {
+        let doc = &*self.doc;
+        let src = doc.source();
+        let value_span = doc.node(value).span.clone();
+        let key_end = doc
+            .entry(map, key)
+            .map(|(k, _)| doc.node(k).span.end)
+            .unwrap_or(value_span.start);
+        let colon = src[key_end..]
+            .find(':')
+            .map_or(key_end, |i| key_end + i + 1);
+        let token_end = if is_null(doc, value) {
+            let line_end = src[colon..]
+                .find(['\n', '\r', '#'])
+                .map_or(src.len(), |i| colon + i);
+            colon + src[colon..line_end].trim_end().len()
+        } else {
+            value_span.end.max(colon)
+        };
+        let insert_at = src[token_end..]
+            .find(['\n', '\r'])
+            .map_or(src.len(), |i| token_end + i);
+        if insert_at == token_end {
+            edits.replace(colon..token_end, block);
+        } else {
+            edits.replace(colon..token_end, "");
+            edits.insert(insert_at, block);
+        }
+    }
+}
+
+/// A result as the JSON object written under `results:`.
+pub fn result_json(result: &KrmResult) -> Value {
+    serde_json::to_value(result).unwrap_or_else(|_| Value::String(result.message.clone()))
+}
+
+/// A generated item as a sequence item at `dash_column`, indentation of its first line
+/// included: its own text when it has one.
+fn item_text(item: &Item, dash_column: usize, layout: Layout) -> String {
+    match &item.text {
+        Some(text) => format!(
+            "{}{}",
+            " ".repeat(dash_column),
+            yaml::indent_as_item(text, dash_column, layout)
+        ),
+        None => item_at(&item.value, dash_column, layout),
+    }
+}
+
+/// `value` rendered as a sequence item at `dash_column`, indentation of its first line included.
+fn item_at(value: &Value, dash_column: usize, layout: Layout) -> String {
+    format!(
+        "{}{}",
+        " ".repeat(dash_column),
+        yaml::render_item(value, dash_column, layout)
+    )
+}
+
+/// The column of the `-` of block-sequence item `item`: on the item's first line, or on an
+/// earlier line that holds only the dash and maybe a comment (`- # head comment`).
+fn dash_column_of(doc: &Document, item: NodeId) -> usize {
+    let src = doc.source();
+    let start = doc.node(item).span.start;
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &src[line_start..start];
+    if let Some(i) = prefix.rfind('-') {
+        return prefix[..i].chars().count();
+    }
+    let mut end = line_start;
+    while end > 0 {
+        let begin = src[..end - 1].rfind('\n').map_or(0, |i| i + 1);
+        let line = &src[begin..end - 1];
+        let body = line.trim_start();
+        if let Some(after) = body.strip_prefix('-') {
+            if after.trim_start().is_empty() || after.trim_start().starts_with('#') {
+                return line.len() - body.len();
+            }
+        }
+        if !(body.trim_end().is_empty() || body.starts_with('#')) {
+            break;
+        }
+        end = begin;
+    }
+    prefix.chars().count().saturating_sub(2)
+}
+
+/// A generated item as a whole document ending with a line break.
+pub fn document_text(item: &Item, layout: Layout) -> String {
+    match &item.text {
+        Some(text) if text.ends_with('\n') => text.clone(),
+        Some(text) => format!("{text}\n"),
+        None => yaml::render_document(&item.value, layout),
+    }
+}
