@@ -1254,3 +1254,36 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
     private_gke::gke::run(&public, &mut items, &mut Vec::new());
     assert_eq!(rules(&items), 0, "reversal left the webhook rule behind");
 }
+
+#[test]
+fn api_and_bucket_names_with_dots_are_not_gcp_resource_names() {
+    let mut items = hydrated();
+    for (api_version, kind, name) in [
+        (
+            "serviceusage.cnrm.cloud.google.com/v1beta1",
+            "CloudService",
+            "cloudresourcemanager.googleapis.com",
+        ),
+        (
+            "serviceusage.cnrm.cloud.google.com/v1beta1",
+            "Service",
+            "dns.googleapis.com",
+        ),
+        (
+            "storage.cnrm.cloud.google.com/v1beta1",
+            "StorageBucket",
+            "my.bucket_name",
+        ),
+        (
+            "bigquery.cnrm.cloud.google.com/v1beta1",
+            "BigQueryDataset",
+            "my_dataset",
+        ),
+    ] {
+        items.push(Item::generated(
+            json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}),
+            None,
+        ));
+    }
+    assert_eq!(issues(&mut items), vec![]);
+}

@@ -2,8 +2,10 @@
 //! length limit.
 //!
 //! The name GCP sees is `spec.resourceID` when set, else `metadata.name`. Kinds whose
-//! `metadata.name` is not a GCP resource name are skipped: `Service` (an API name with dots),
-//! the IAM policy kinds, and `DNSRecordSet` (GCP uses `spec.name`). Upper-case letters are a
+//! `metadata.name` is not an RFC 1035 GCP resource name are skipped: `Service` and `CloudService`
+//! (API names with dots), the IAM policy kinds, `DNSRecordSet` (GCP uses `spec.name`), and kinds
+//! whose GCP names follow other rules (buckets and BigQuery ids take dots or underscores, custom
+//! roles, Pub/Sub and Secret Manager ids take underscores). Upper-case letters are a
 //! warning, not an error: RFC 1035 allows them, GCP and Kubernetes do not, and the upstream
 //! golden output uses placeholder values such as `testKptName`.
 
@@ -11,8 +13,16 @@ use super::Ctx;
 use crate::krm::KrmResult;
 
 /// Kinds whose `metadata.name` GCP never sees as a resource name.
-const NOT_GCP_NAMES: [&str; 6] = [
+const NOT_GCP_NAMES: [&str; 14] = [
     "Service",
+    "CloudService",
+    "StorageBucket",
+    "BigQueryDataset",
+    "BigQueryTable",
+    "IAMCustomRole",
+    "PubSubTopic",
+    "PubSubSubscription",
+    "SecretManagerSecret",
     "IAMPolicy",
     "IAMPolicyMember",
     "IAMPartialPolicy",
