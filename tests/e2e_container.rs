@@ -79,8 +79,10 @@ fn podman() -> Command {
 
 fn kpt() -> Command {
     let mut cmd = Command::new("kpt");
-    cmd.env("KPT_FN_RUNTIME", "podman")
-        .env("CONTAINERS_CONF", repo().join("../shared/tools/podman-containers.conf"));
+    cmd.env("KPT_FN_RUNTIME", "podman").env(
+        "CONTAINERS_CONF",
+        repo().join("../shared/tools/podman-containers.conf"),
+    );
     cmd
 }
 
@@ -95,7 +97,9 @@ fn package(dir: &Path, pipeline: &str) {
     )
     .unwrap();
     std::fs::copy(
-        repo().join("../shared/reference/upstream/kubeflow-manifests/gcp/v2/cnrm/cluster/cluster.yaml"),
+        repo().join(
+            "../shared/reference/upstream/kubeflow-manifests/gcp/v2/cnrm/cluster/cluster.yaml",
+        ),
         dir.join("cluster.yaml"),
     )
     .unwrap();
@@ -135,12 +139,22 @@ fn image_runs_under_kpt_eval_and_render_as_nobody_without_network() {
     }
     let size = build_image();
     eprintln!("image {IMAGE}: {size} bytes");
-    assert!(size < 10_000_000, "image is {size} bytes, target under 10 MB");
+    assert!(
+        size < 10_000_000,
+        "image is {size} bytes, target under 10 MB"
+    );
 
     // The image runs as nobody, with no network, as kpt runs it.
     let out = run(podman().args([
-        "run", "--rm", "--network", "none", "--entrypoint", "", IMAGE,
-        "/usr/local/bin/private-gke", "--version",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "",
+        IMAGE,
+        "/usr/local/bin/private-gke",
+        "--version",
     ]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("private-gke"));
     let out = run(podman().args(["image", "inspect", "--format", "{{.Config.User}}", IMAGE]));
@@ -151,8 +165,18 @@ fn image_runs_under_kpt_eval_and_render_as_nobody_without_network() {
     let eval = tmp.path().join("eval");
     package(&eval, "");
     run(kpt().args([
-        "fn", "eval", eval.to_str().unwrap(), "--image", IMAGE, "--image-pull-policy", "never",
-        "--network=false", "--", "region=us-east1", "zone=us-east1-d", "location=us-east1-d",
+        "fn",
+        "eval",
+        eval.to_str().unwrap(),
+        "--image",
+        IMAGE,
+        "--image-pull-policy",
+        "never",
+        "--network=false",
+        "--",
+        "region=us-east1",
+        "zone=us-east1-d",
+        "location=us-east1-d",
     ]));
     assert_private(&eval);
 
@@ -162,7 +186,11 @@ fn image_runs_under_kpt_eval_and_render_as_nobody_without_network() {
         &format!("pipeline:\n  mutators:\n    - image: {IMAGE}\n      configMap:\n        region: us-east1\n        zone: us-east1-d\n        location: us-east1-d\n"),
     );
     run(kpt().args([
-        "fn", "render", render.to_str().unwrap(), "--image-pull-policy", "never",
+        "fn",
+        "render",
+        render.to_str().unwrap(),
+        "--image-pull-policy",
+        "never",
     ]));
     assert_private(&render);
 }
