@@ -79,6 +79,11 @@ pub struct Settings {
     pub given: BTreeMap<String, String>,
 }
 
+/// True when `name` is one of the function's own settings (ConfigMap form, aliases included).
+pub fn is_setting_key(name: &str) -> bool {
+    KEYS.iter().any(|k| k.data == name)
+}
+
 /// One known setting: its ConfigMap key, its typed-spec field, and how to read it.
 struct Key {
     data: &'static str,

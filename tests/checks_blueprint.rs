@@ -1220,7 +1220,8 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
         items
             .iter()
             .filter(|it| {
-                it.annotation("config.kubernetes.io/path") == Some(checks::WEBHOOK_FIREWALL_PATH)
+                it.annotation("config.kubernetes.io/path")
+                    == Some("private-gke/webhook-firewall.yaml")
             })
             .count()
     };

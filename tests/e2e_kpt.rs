@@ -87,7 +87,7 @@ fn kpt_fn_eval_exec_makes_the_cluster_private() {
     let cluster = fs::read_to_string(pkg.join("cluster/cluster.yaml")).unwrap();
     assert!(cluster.contains(PRIVATE_NODES), "{cluster}");
     assert!(
-        cluster.contains("location: us-east1 # {\"$kpt-set\":\"location\"}"),
+        cluster.contains("location: us-east1 # kpt-set: ${location}"),
         "{cluster}"
     );
     assert!(!cluster.contains("config.kubernetes.io/"), "{cluster}");

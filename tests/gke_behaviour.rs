@@ -632,3 +632,52 @@ fn cidrs_feed_the_cluster_subnet_and_master_rules() {
         json!([{"ipCidrRange": "10.20.1.0/24", "rangeName": "services"}, {"ipCidrRange": "10.30.0.0/16", "rangeName": "pods"}])
     );
 }
+
+#[test]
+fn generated_files_go_to_the_package_that_holds_the_cluster() {
+    let with_path = |mut v: Value, path: &str| {
+        v["metadata"]["annotations"] = json!({"internal.config.kubernetes.io/path": path});
+        Item::generated(v, None)
+    };
+    let kptfile = |name: &str| json!({"apiVersion": "kpt.dev/v1", "kind": "Kptfile", "metadata": {"name": name}});
+    let settings = Settings {
+        region: Some("us-central1".into()),
+        ..Settings::default()
+    };
+    for (kptfiles, cluster_path, expected_dir) in [
+        (
+            vec!["Kptfile", "examples/blueprint/Kptfile"],
+            "examples/blueprint/cluster/cluster.yaml",
+            "examples/blueprint/private-gke/",
+        ),
+        (vec!["Kptfile"], "cluster/cluster.yaml", "private-gke/"),
+        (vec![], "deep/cluster.yaml", "private-gke/"),
+        (
+            vec!["examples/blue/Kptfile"],
+            "examples/blueprint/cluster.yaml",
+            "private-gke/",
+        ),
+    ] {
+        let mut items: Vec<Item> = kptfiles
+            .iter()
+            .map(|p| with_path(kptfile("pkg"), p))
+            .collect();
+        items.push(with_path(cluster("kf", "us-central1-c"), cluster_path));
+        let mut results = Vec::new();
+        private_gke::gke::run(&settings, &mut items, &mut results);
+        let paths: Vec<&str> = items
+            .iter()
+            .filter(|i| {
+                i.origin.is_none() && i.kind() != "Kptfile" && i.kind() != "ContainerCluster"
+            })
+            .filter_map(|i| i.annotation("internal.config.kubernetes.io/path"))
+            .collect();
+        assert_eq!(paths.len(), 23, "{results:?}");
+        for p in paths {
+            assert!(
+                p.starts_with(expected_dir) && !p[expected_dir.len()..].contains('/'),
+                "{cluster_path} with Kptfiles {kptfiles:?}: generated {p}, expected in {expected_dir}"
+            );
+        }
+    }
+}

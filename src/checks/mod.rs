@@ -42,7 +42,7 @@ mod references;
 mod routes_dns;
 mod webhooks;
 
-pub use webhooks::WEBHOOK_FIREWALL_PATH;
+pub use webhooks::WEBHOOK_FIREWALL_FILE;
 
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult, Severity};

@@ -15,8 +15,8 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
 use crate::gke::OWNED;
-/// File the generated webhook rules go to.
-pub const WEBHOOK_FIREWALL_PATH: &str = "private-gke/webhook-firewall.yaml";
+/// File the generated webhook rules go to, in the directory of the private network's files.
+pub const WEBHOOK_FIREWALL_FILE: &str = "webhook-firewall.yaml";
 
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
@@ -291,26 +291,29 @@ fn generated_rule(ctx: &Ctx, ports: &BTreeSet<u16>, missing: &[Need]) -> Option<
     if let Some(ns) = cluster.item.namespace() {
         metadata.insert("namespace".into(), ns.into());
     }
+    let place = crate::gke::placement(ctx.items, cluster.item);
+    let path = format!("{}{WEBHOOK_FIREWALL_FILE}", place.dir);
     let index = ctx
         .items
         .iter()
         .filter(|it| {
             it.annotation("internal.config.kubernetes.io/path")
                 .or_else(|| it.annotation("config.kubernetes.io/path"))
-                == Some(WEBHOOK_FIREWALL_PATH)
+                == Some(path.as_str())
         })
         .count()
         .to_string();
-    metadata.insert(
-        "annotations".into(),
-        json!({
+    let mut annotations = json!({
             OWNED: "true",
-            "config.kubernetes.io/path": WEBHOOK_FIREWALL_PATH,
+            "config.kubernetes.io/path": path,
             "config.kubernetes.io/index": index,
-            "internal.config.kubernetes.io/path": WEBHOOK_FIREWALL_PATH,
+            "internal.config.kubernetes.io/path": path,
             "internal.config.kubernetes.io/index": index,
-        }),
-    );
+    });
+    if let Some(package_path) = &place.package_path {
+        annotations["internal.config.kubernetes.io/package-path"] = json!(package_path);
+    }
+    metadata.insert("annotations".into(), annotations);
     let value = json!({
         "apiVersion": "compute.cnrm.cloud.google.com/v1beta1",
         "kind": "ComputeFirewall",

@@ -57,9 +57,51 @@ fn is_owned_resource(value: &Value) -> bool {
 /// True for a webhook firewall rule the checks stage wrote: owned, but not part of the
 /// private network this stage generates, so only reversal removes it.
 fn is_webhook_rule(item: &Item) -> bool {
+    item_path(item).is_some_and(|p| {
+        p.strip_suffix(crate::checks::WEBHOOK_FIREWALL_FILE)
+            .is_some_and(|dir| dir.is_empty() || dir.ends_with(&format!("{DIR}/")))
+    })
+}
+
+/// The package-relative file an item came from (internal annotation first, then legacy).
+fn item_path(item: &Item) -> Option<&str> {
     item.annotation("internal.config.kubernetes.io/path")
         .or_else(|| item.annotation("config.kubernetes.io/path"))
-        == Some(crate::checks::WEBHOOK_FIREWALL_PATH)
+}
+
+/// kpt's annotation naming the absolute directory of the package an item belongs to.
+const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+
+/// Where generated files go: `private-gke/` in the package that holds the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Directory of the generated files, relative like the cluster's path, ending in `/`.
+    pub dir: String,
+    /// The cluster's `internal.config.kubernetes.io/package-path` (kpt render paths are relative
+    /// to each item's own package), copied onto generated items.
+    pub package_path: Option<String>,
+}
+
+/// The placement of generated files for `cluster`: in the deepest directory with a Kptfile among
+/// the items (of the cluster's package, when kpt says which) that contains the cluster's file,
+/// or at the root.
+pub fn placement(items: &[Item], cluster: &Item) -> Placement {
+    let cluster_path = item_path(cluster).unwrap_or("");
+    let package_path = cluster.annotation(PACKAGE_PATH);
+    let package = items
+        .iter()
+        .filter(|i| i.kind() == "Kptfile")
+        .filter(|i| package_path.is_none() || i.annotation(PACKAGE_PATH) == package_path)
+        .filter_map(item_path)
+        .filter_map(|p| p.strip_suffix("Kptfile"))
+        .filter(|dir| dir.is_empty() || dir.ends_with('/'))
+        .filter(|dir| cluster_path.starts_with(dir))
+        .max_by_key(|dir| dir.len())
+        .unwrap_or("");
+    Placement {
+        dir: format!("{package}{DIR}/"),
+        package_path: package_path.map(str::to_string),
+    }
 }
 
 /// The API group of an apiVersion (`compute.cnrm.cloud.google.com/v1beta1` → `compute.cnrm…`).
@@ -330,7 +372,7 @@ fn overlay(target: &mut Value, desired: &Value) {
 }
 
 /// The value of a new generated resource: the template plus namespace and annotations.
-fn new_resource(d: &Desired, namespace: Option<&str>, index: usize) -> Value {
+fn new_resource(d: &Desired, namespace: Option<&str>, place: &Placement, index: usize) -> Value {
     let mut value = Map::new();
     for (k, v) in d.value.as_object().into_iter().flatten() {
         if k != "metadata" {
@@ -351,7 +393,10 @@ fn new_resource(d: &Desired, namespace: Option<&str>, index: usize) -> Value {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let path = format!("{DIR}/{}", d.file);
+        let path = format!("{}{}", place.dir, d.file);
+        if let Some(package_path) = &place.package_path {
+            ann.insert(PACKAGE_PATH.into(), json!(package_path));
+        }
         ann.insert(OWNED.into(), json!("true"));
         ann.insert("config.kubernetes.io/path".into(), json!(path));
         ann.insert(
@@ -371,8 +416,8 @@ fn new_resource(d: &Desired, namespace: Option<&str>, index: usize) -> Value {
 
 /// A generated item: its text with the template's setter comments, and as value what the text
 /// reads as through the yaml layer.
-fn generated_item(d: &Desired, namespace: Option<&str>, index: usize) -> Item {
-    let value = new_resource(d, namespace, index);
+fn generated_item(d: &Desired, namespace: Option<&str>, place: &Placement, index: usize) -> Item {
+    let value = new_resource(d, namespace, place, index);
     let text = render::render(&value, &d.comments);
     let read = crate::yaml::Document::parse(text.as_str())
         .ok()
@@ -384,6 +429,7 @@ fn generated_item(d: &Desired, namespace: Option<&str>, index: usize) -> Item {
 fn upsert(
     desired: &[Desired],
     namespace: Option<&str>,
+    place: &Placement,
     items: &mut Vec<Item>,
     results: &mut Vec<KrmResult>,
 ) {
@@ -425,7 +471,7 @@ fn upsert(
                 }
             }
             None => {
-                items.push(generated_item(d, namespace, *index));
+                items.push(generated_item(d, namespace, place, *index));
                 *index += 1;
                 created += 1;
             }
@@ -595,6 +641,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     let namespace = cluster_value
         .pointer("/metadata/namespace")
         .and_then(Value::as_str);
-    upsert(&desired, namespace, items, results);
+    let place = placement(items, &items[idx]);
+    upsert(&desired, namespace, &place, items, results);
     log_firewalls(settings, items);
 }

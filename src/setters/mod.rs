@@ -171,6 +171,14 @@ impl Stage<'_> {
     }
 
     fn unresolved(&mut self, name: &str, field: &Field) {
+        // The private-GKE stage writes its own settings into the resources it owns, given or not.
+        if crate::config::is_setting_key(name)
+            && self.items[field.item]
+                .annotation(crate::gke::OWNED)
+                .is_some()
+        {
+            return;
+        }
         self.unresolved
             .entry(name.to_string())
             .and_modify(|u| u.count += 1)

@@ -1,0 +1,126 @@
+//! The repository as a kpt package: `kpt fn render --allow-exec .` at the root (after
+//! `cargo build --release`) runs the function on the bundled example blueprint. Runs exactly
+//! that on a copy of the package files. Skipped, with the reason printed, where kpt is missing.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn render(dir: &Path) -> String {
+    let out = Command::new("/usr/bin/kpt")
+        .args(["fn", "render", "--allow-exec", "."])
+        .current_dir(dir)
+        .env("KRM_DISABLE_ATTRIBUTION", "1")
+        .output()
+        .expect("run kpt");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "kpt fn render failed:\n{log}");
+    log
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if !path.ends_with("target") {
+                    stack.push(path);
+                }
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((rel, fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn kpt_fn_render_at_the_root_makes_the_example_private() {
+    if !Path::new("/usr/bin/kpt").is_file() {
+        eprintln!("skipped: kpt is not installed at /usr/bin/kpt");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = tmp.path();
+    for file in ["Kptfile", "private-gke.yaml", ".krmignore"] {
+        fs::copy(Path::new(ROOT).join(file), pkg.join(file)).unwrap();
+    }
+    copy_dir(&Path::new(ROOT).join("examples"), &pkg.join("examples"));
+    fs::create_dir_all(pkg.join("target/release")).unwrap();
+    fs::copy(BIN, pkg.join("target/release/private-gke")).unwrap();
+
+    let log = render(pkg);
+    assert!(
+        log.contains("[PASS] \"./target/release/private-gke\""),
+        "{log}"
+    );
+
+    let example = pkg.join("examples/blueprint");
+    let cluster = fs::read_to_string(example.join("cluster/cluster.yaml")).unwrap();
+    for expected in [
+        "  name: kf-demo # kpt-set: ${name}\n",
+        "  location: us-central1-c # kpt-set: ${location}\n",
+        "  privateClusterConfig:\n    enablePrivateNodes: true\n",
+        "    masterIpv4CidrBlock: 172.16.0.32/28\n",
+        "    # use upper case for the channels\n",
+    ] {
+        assert!(
+            cluster.contains(expected),
+            "missing {expected:?} in\n{cluster}"
+        );
+    }
+    let generated: Vec<String> = snapshot(pkg)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|p| p.contains("private-gke/"))
+        .collect();
+    assert_eq!(
+        generated,
+        [
+            "examples/blueprint/private-gke/compute-network.yaml",
+            "examples/blueprint/private-gke/dns-gcr.yaml",
+            "examples/blueprint/private-gke/dns-google-apis.yaml",
+            "examples/blueprint/private-gke/enable-services.yaml",
+            "examples/blueprint/private-gke/firewall.yaml",
+            "examples/blueprint/private-gke/nat.yaml",
+        ]
+    );
+    let firewalls = fs::read_to_string(example.join("private-gke/firewall.yaml")).unwrap();
+    assert_eq!(firewalls.matches("kind: ComputeFirewall").count(), 10);
+    assert!(firewalls.contains("name: kf-demo-deny-egress # kpt-set: ${name}-deny-egress"));
+
+    let first = snapshot(pkg);
+    render(pkg);
+    assert!(
+        snapshot(pkg) == first,
+        "a second render changed the package"
+    );
+}

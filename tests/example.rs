@@ -1,0 +1,90 @@
+//! The bundled example with its settings (`private-gke.yaml`), in package mode: the first run
+//! makes it private with no warning; the second changes nothing and has nothing to warn about.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn run(dir: &Path) -> (String, String) {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(Path::new(ROOT).join("private-gke.yaml"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn the_example_becomes_private_then_stays_put() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = tmp.path().join("blueprint");
+    copy_dir(&Path::new(ROOT).join("examples/blueprint"), &pkg);
+
+    let (_, first) = run(&pkg);
+    assert!(
+        !first.contains("[warning]") && !first.contains("[error]"),
+        "{first}"
+    );
+    assert!(
+        first.contains("private network: 23 resources created"),
+        "{first}"
+    );
+    assert!(
+        first.contains("checks: 0 error(s), 0 warning(s)"),
+        "{first}"
+    );
+    let cluster = fs::read_to_string(pkg.join("cluster/cluster.yaml")).unwrap();
+    assert!(
+        cluster.contains("  name: kf-demo # kpt-set: ${name}\n"),
+        "{cluster}"
+    );
+    assert!(
+        cluster.contains("    enablePrivateNodes: true\n"),
+        "{cluster}"
+    );
+
+    let snapshot = |dir: &Path| {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for sub in ["", "cluster", "private-gke"] {
+            for entry in fs::read_dir(dir.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    files.push((
+                        path.display().to_string(),
+                        fs::read_to_string(&path).unwrap(),
+                    ));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = snapshot(&pkg);
+    let (_, second) = run(&pkg);
+    assert_eq!(snapshot(&pkg), before, "the second run changed files");
+    assert!(!second.contains("[warning]"), "{second}");
+    assert!(
+        second.contains("checks: 0 error(s), 0 warning(s)"),
+        "{second}"
+    );
+}
