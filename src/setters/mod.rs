@@ -42,15 +42,24 @@ const SETTING_KEYS: &[&str] = &[
     "webhook-firewall",
 ];
 
-/// One step of a path into an item's JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One step of a path into an item's JSON: a mapping key (by its key node in the item's
+/// document, so walking allocates nothing) or a sequence index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seg {
-    Key(String),
+    Key(NodeId),
     Index(usize),
 }
 
+/// The text of a key node.
+fn key_text(doc: &Document, key: NodeId) -> &str {
+    match &doc.node(key).kind {
+        NodeKind::Scalar { value, .. } => value,
+        _ => "",
+    }
+}
+
 /// `spec.template.spec.containers[0].image`.
-fn path_string(path: &[Seg]) -> String {
+fn path_string(doc: &Document, path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -58,7 +67,7 @@ fn path_string(path: &[Seg]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(k);
+                out.push_str(key_text(doc, *k));
             }
             Seg::Index(i) => {
                 out.push('[');
@@ -70,16 +79,16 @@ fn path_string(path: &[Seg]) -> String {
     out
 }
 
-fn lookup<'v>(root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+fn lookup<'v>(doc: &Document, root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
     path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get(k.as_str()),
+        Seg::Key(k) => v.get(key_text(doc, *k)),
         Seg::Index(i) => v.get(*i),
     })
 }
 
-fn lookup_mut<'v>(root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+fn lookup_mut<'v>(doc: &Document, root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
     path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get_mut(k.as_str()),
+        Seg::Key(k) => v.get_mut(key_text(doc, *k)),
         Seg::Index(i) => v.get_mut(*i),
     })
 }
@@ -141,25 +150,33 @@ struct Stage<'s> {
     items: &'s [Item],
 }
 
+/// The document a read item came from.
+fn doc_of(item: &Item) -> &Document {
+    item.origin
+        .as_ref()
+        .map(|o| o.doc.as_ref())
+        .expect("only read items carry setter comments")
+}
+
 impl Stage<'_> {
     fn error_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item].value;
-        self.errors
-            .push(KrmResult::error(message).for_resource(item).at_field(
-                path_string(&field.path),
-                None,
-                None,
-            ));
+        let item = &self.items[field.item];
+        let path = path_string(doc_of(item), &field.path);
+        self.errors.push(
+            KrmResult::error(message)
+                .for_resource(&item.value)
+                .at_field(path, None, None),
+        );
     }
 
     fn warn_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item].value;
-        self.warnings
-            .push(KrmResult::warning(message).for_resource(item).at_field(
-                path_string(&field.path),
-                None,
-                None,
-            ));
+        let item = &self.items[field.item];
+        let path = path_string(doc_of(item), &field.path);
+        self.warnings.push(
+            KrmResult::warning(message)
+                .for_resource(&item.value)
+                .at_field(path, None, None),
+        );
     }
 
     fn kptfile_error(&mut self, item: usize, path: String, message: String) {
@@ -171,14 +188,23 @@ impl Stage<'_> {
     }
 
     fn unresolved(&mut self, name: &str, field: &Field) {
-        self.unresolved
-            .entry(name.to_string())
-            .and_modify(|u| u.count += 1)
-            .or_insert_with(|| Unresolved {
-                item: field.item,
-                path: field.path.clone(),
-                count: 1,
-            });
+        match self.unresolved.get_mut(name) {
+            Some(u) => u.count += 1,
+            None => {
+                let first = Unresolved {
+                    item: field.item,
+                    path: field.path.clone(),
+                    count: 1,
+                };
+                self.unresolved.insert(name.to_string(), first);
+            }
+        }
+    }
+
+    fn mark_used(&mut self, name: &str) {
+        if !self.used.contains(name) {
+            self.used.insert(name.to_string());
+        }
     }
 
     /// Walk the children of a mapping or sequence node.
@@ -186,16 +212,11 @@ impl Stage<'_> {
         match &doc.node(node).kind {
             NodeKind::Mapping { entries, .. } => {
                 for &(key, value) in entries {
-                    let NodeKind::Scalar {
-                        value: key_text, ..
-                    } = &doc.node(key).kind
-                    else {
-                        continue;
-                    };
-                    if key_text == "<<" {
-                        continue;
+                    match &doc.node(key).kind {
+                        NodeKind::Scalar { value, .. } if value != "<<" => {}
+                        _ => continue,
                     }
-                    path.push(Seg::Key(key_text.clone()));
+                    path.push(Seg::Key(key));
                     self.visit(doc, key, value, item, path);
                     path.pop();
                 }
@@ -258,7 +279,7 @@ impl Stage<'_> {
             comment: comment.text(),
         };
         let items = self.items;
-        let Some(old) = lookup(&items[item].value, path) else {
+        let Some(old) = lookup(doc, &items[item].value, path) else {
             return;
         };
         if is_sequence {
@@ -300,7 +321,7 @@ impl Stage<'_> {
             return;
         }
         for name in &provided {
-            self.used.insert(name.to_string());
+            self.mark_used(name);
         }
         let derived = if missing.is_empty() {
             BTreeMap::new()
@@ -450,7 +471,7 @@ impl Stage<'_> {
                 };
                 match self.values.get(name).cloned() {
                     Some(raw) => {
-                        self.used.insert(name.to_string());
+                        self.mark_used(name);
                         self.set_list(field, old, name, &raw, None);
                     }
                     None => self.unresolved(name, field),
@@ -601,13 +622,14 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     } = stage;
 
     for (name, u) in &unresolved {
+        let item = &items[u.item];
         warnings.push(
             KrmResult::warning(format!(
                 "no value for setter ${{{name}}}: {} field(s) that use it left as they are",
                 u.count
             ))
-            .for_resource(&items[u.item].value)
-            .at_field(path_string(&u.path), None, None),
+            .for_resource(&item.value)
+            .at_field(path_string(doc_of(item), &u.path), None, None),
         );
     }
     let mut unmatched: Vec<&String> = settings
@@ -635,16 +657,20 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let mut infos = Vec::with_capacity(changes.len() + stores.len());
     let mut resources: BTreeSet<usize> = BTreeSet::new();
     for change in changes {
-        let Some(slot) = lookup_mut(&mut items[change.item].value, &change.path) else {
+        let item = &mut items[change.item];
+        let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
+            continue;
+        };
+        let Some(slot) = lookup_mut(&doc, &mut item.value, &change.path) else {
             continue;
         };
         *slot = change.new.clone();
         resources.insert(change.item);
         infos.push(
             KrmResult::info(format!("set by setter comment \"{}\"", change.comment))
-                .for_resource(&items[change.item].value)
+                .for_resource(&item.value)
                 .at_field(
-                    path_string(&change.path),
+                    path_string(&doc, &change.path),
                     Some(change.old),
                     Some(change.new),
                 ),
