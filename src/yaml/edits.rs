@@ -155,9 +155,12 @@ mod tests {
         e.apply(src)
     }
 
+    /// Source, edits, expected text.
+    type Case<'a> = (&'a str, &'a [(Range<usize>, &'a str)], &'a str);
+
     #[test]
     fn applies_in_source_order_whatever_the_order_added() {
-        let cases: &[(&str, &[(Range<usize>, &str)], &str)] = &[
+        let cases: &[Case] = &[
             ("a: 1\nb: 2\n", &[], "a: 1\nb: 2\n"),
             ("a: 1\nb: 2\n", &[(8..9, "3"), (3..4, "x")], "a: x\nb: 3\n"),
             ("abc", &[(0..0, "<"), (3..3, ">")], "<abc>"),

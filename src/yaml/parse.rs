@@ -78,6 +78,9 @@ impl Builder<'_> {
     fn run(&mut self) -> Result<(), YamlError> {
         let options = granit_parser::options! {
             emit_anchor_events: true,
+            // A block scalar's last line at end of input without a line break reads without
+            // one, as libyaml (and so go-yaml, kpt, kubectl) reads it.
+            block_scalar_eof_without_line_feed: true,
             flow_nesting_limit: MAX_DEPTH,
             block_nesting_limit: MAX_DEPTH,
         };
@@ -176,13 +179,8 @@ impl Builder<'_> {
         let (value, style, span, block) = match style {
             granit_parser::ScalarStyle::Plain => {
                 if range.is_empty() {
-                    // An empty node (`key:`, `- `): no text; place it after the `:`.
-                    let at = if bytes.get(range.start) == Some(&b':') {
-                        range.start + 1
-                    } else {
-                        range.start
-                    };
-                    (String::new(), ScalarStyle::Plain, at..at, false)
+                    // An empty node (`key:`, `- `, `: value`): no text.
+                    (String::new(), ScalarStyle::Plain, range, false)
                 } else {
                     (value, ScalarStyle::Plain, range, false)
                 }
@@ -315,6 +313,17 @@ impl Builder<'_> {
             return Ok(());
         };
         self.parents[id] = frame.id;
+        if frame.pending_key.is_some() {
+            // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
+            let node = &mut self.nodes[id];
+            let at = node.span.start;
+            if node.span.is_empty()
+                && self.src.as_bytes().get(at) == Some(&b':')
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+            {
+                node.span = at + 1..at + 1;
+            }
+        }
         match &mut self.nodes[frame.id].kind {
             NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
                 Some(key) => entries.push((key, id)),
@@ -399,6 +408,18 @@ impl Builder<'_> {
             ErrorKind::RecursionLimitExceeded => {
                 format!("nesting deeper than {MAX_DEPTH} levels")
             }
+            ErrorKind::TabNotAllowed
+            | ErrorKind::TabInBlockIndentation
+            | ErrorKind::TabInIndentation
+            | ErrorKind::TabInPlainScalar
+            | ErrorKind::TabAtBlockScalarStart => {
+                // Point at the tab that indents a line, when there is one: granit may notice
+                // it while still reading the previous token.
+                if let Some(tab) = byte.and_then(|b| indenting_tab(self.src, b)) {
+                    return self.error_at(tab, "tab character used as indentation");
+                }
+                e.info()
+            }
             _ => e.info(),
         };
         match byte {
@@ -410,6 +431,26 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// The first tab in the leading whitespace of a line, from the line holding `from` on.
+fn indenting_tab(src: &str, from: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut line = src[..from.min(src.len())].rfind('\n').map_or(0, |i| i + 1);
+    while line < b.len() {
+        let mut p = line;
+        while p < b.len() && matches!(b[p], b' ' | b'\t') {
+            if b[p] == b'\t' {
+                return Some(p);
+            }
+            p += 1;
+        }
+        line = match src[p..].find('\n') {
+            Some(i) => p + i + 1,
+            None => b.len(),
+        };
+    }
+    None
 }
 
 fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {

@@ -25,7 +25,7 @@ impl Document {
         let mut syncer = Syncer {
             doc: self,
             src: self.source(),
-            layout: self.layout(),
+            layout: None,
             alias_targets: None,
             path: Vec::new(),
             edits: Vec::new(),
@@ -82,7 +82,10 @@ impl Document {
         let dash = t
             .dash_before(self.node(last).span.start)
             .unwrap_or(self.node(last).span.start);
-        (t.eol(t.content_end(self.node(last).span.clone())), t.column(dash))
+        (
+            t.eol(t.content_end(self.node(last).span.clone())),
+            t.column(dash),
+        )
     }
 
     /// Where text that follows `id` goes: after the line holding its last content (and that
@@ -179,7 +182,7 @@ enum After {
 struct Syncer<'a> {
     doc: &'a Document,
     src: &'a str,
-    layout: Layout,
+    layout: Option<Layout>,
     alias_targets: Option<HashMap<NodeId, usize>>,
     path: Vec<Seg<'a>>,
     edits: Vec<(Range<usize>, String)>,
@@ -190,9 +193,14 @@ impl<'a> Syncer<'a> {
         Text::new(self.src)
     }
 
-    fn renderer(&self, after: After) -> Renderer {
+    /// The document's layout, detected on first use (only edits that render need it).
+    fn layout(&mut self) -> Layout {
+        *self.layout.get_or_insert_with(|| self.doc.layout())
+    }
+
+    fn renderer(&mut self, after: After) -> Renderer {
         Renderer {
-            layout: self.layout,
+            layout: self.layout(),
             trailing_breaks_ok: after == After::BreakThenContent,
         }
     }
@@ -263,10 +271,9 @@ impl<'a> Syncer<'a> {
             {
                 self.scalar(id, slot, new)
             }
-            (
-                NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. },
-                new,
-            ) if is_non_empty_collection(old) || !is_non_empty_collection(new) => {
+            (NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }, new)
+                if is_non_empty_collection(old) || !is_non_empty_collection(new) =>
+            {
                 // Re-render the flow collection, flow style kept.
                 self.check_subtree_not_shared(id)?;
                 let text = super::render::flow_text(new);
@@ -464,10 +471,7 @@ impl<'a> Syncer<'a> {
             .iter()
             .map(|&it| t.dash_before(doc.node(it).span.start))
             .collect();
-        if dashes
-            .iter()
-            .any(|d| !d.is_some_and(|d| t.blank_before(d)))
-        {
+        if dashes.iter().any(|d| !d.is_some_and(|d| t.blank_before(d))) {
             // An item on a line with another `- ` (`- - x`): re-render the whole sequence.
             return self.replace_value(id, slot, &Value::Array(new.to_vec()));
         }
@@ -498,7 +502,10 @@ impl<'a> Syncer<'a> {
                     old_len,
                     new_index,
                     new_len,
-                } => (old_index..old_index + old_len, new_index..new_index + new_len),
+                } => (
+                    old_index..old_index + old_len,
+                    new_index..new_index + new_len,
+                ),
             };
             let paired = old_range.len().min(new_range.len());
             for k in 0..paired {
@@ -662,9 +669,7 @@ impl<'a> Syncer<'a> {
             }
         );
         // End of the old value's own text (a block scalar's content lines included).
-        let old_end = if is_block_scalar {
-            t.eol(t.content_end(node.span.clone()))
-        } else if block_collection {
+        let old_end = if is_block_scalar || block_collection {
             t.eol(t.content_end(node.span.clone()))
         } else {
             node.span.end
@@ -728,17 +733,15 @@ impl<'a> Syncer<'a> {
                 self.edits.push((indicator_end..end, text));
             }
         } else if multi_line {
-            let start = t.value_start(indicator_end, node.span.start);
-            self.place(start..old_end, &rendered, col);
+            self.place(indicator_end..old_end, &rendered, col);
         } else {
-            let start = t.value_start(indicator_end, node.span.start);
-            self.edits.push((start..old_end, rendered));
+            self.edits.push((indicator_end..old_end, rendered));
         }
         Ok(())
     }
 
     /// A new value for a whole document (or a node whose slot is unknown), at column `col`.
-    fn root_text(&self, new: &Value, col: usize, old_end: usize) -> String {
+    fn root_text(&mut self, new: &Value, col: usize, old_end: usize) -> String {
         let t = self.text();
         let r = self.renderer(t.after_pos(old_end));
         let text = match new {
@@ -750,13 +753,13 @@ impl<'a> Syncer<'a> {
     }
 
     /// Indentation of the parent node and content column for a block scalar in `slot`.
-    fn block_columns(&self, id: NodeId, slot: Slot) -> (usize, usize) {
+    fn block_columns(&mut self, id: NodeId, slot: Slot) -> (usize, usize) {
         let t = self.text();
         let doc = self.doc;
         match slot {
             Slot::Key(k) => {
                 let c = t.column(doc.node(k).span.start);
-                (c, c + self.layout.indent)
+                (c, c + self.layout().indent)
             }
             Slot::Item => {
                 let d = t
@@ -1054,15 +1057,6 @@ impl<'a> Text<'a> {
         None
     }
 
-    /// Where the old value's text starts after the `:`/`-` at `indicator_end`: its anchor or
-    /// tag if any on the same line, else the token itself (`node_start`), keeping one blank.
-    fn value_start(&self, indicator_end: usize, node_start: usize) -> usize {
-        if node_start < indicator_end || self.eol(indicator_end) < node_start {
-            return indicator_end;
-        }
-        indicator_end
-    }
-
     /// True when the block scalar header at `start` has keep chomping (`|+`, `>2+`).
     fn keeps_breaks(&self, start: usize) -> bool {
         self.b[start..self.header_end(start)].contains(&b'+')
@@ -1110,5 +1104,746 @@ impl<'a> Text<'a> {
             ls = self.next_line(ls);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A change to a JSON value, addressed by JSON pointer.
+    enum Op {
+        /// Set (or add, for a new key or the index one past the end) the value at the pointer.
+        Set(&'static str, Value),
+        /// Remove the key or index at the pointer.
+        Remove(&'static str),
+        /// Insert into the array at the pointer's parent, before the index.
+        Insert(&'static str, Value),
+    }
+    use Op::*;
+
+    fn split(ptr: &str) -> (&str, String) {
+        let i = ptr.rfind('/').unwrap();
+        (
+            &ptr[..i],
+            ptr[i + 1..].replace("~1", "/").replace("~0", "~"),
+        )
+    }
+
+    fn change(v: &mut Value, op: &Op) {
+        let (ptr, val) = match op {
+            Set(p, val) | Insert(p, val) => (*p, Some(val.clone())),
+            Remove(p) => (*p, None),
+        };
+        let (parent, last) = split(ptr);
+        match (v.pointer_mut(parent).unwrap(), val) {
+            (Value::Object(m), Some(val)) => {
+                m.insert(last, val);
+            }
+            (Value::Object(m), None) => {
+                m.shift_remove(&last);
+            }
+            (Value::Array(a), Some(val)) => {
+                let i: usize = last.parse().unwrap();
+                if matches!(op, Insert(..)) || i == a.len() {
+                    a.insert(i, val);
+                } else {
+                    a[i] = val;
+                }
+            }
+            (Value::Array(a), None) => {
+                a.remove(last.parse::<usize>().unwrap());
+            }
+            (other, _) => panic!("{ptr}: not a collection: {other}"),
+        }
+    }
+
+    /// Sync `ops` applied to the first document of `src`; check the result reads back (with
+    /// this parser, and with libyaml when there are no anchors) as the changed value.
+    fn synced(src: &str, ops: &[Op]) -> Result<String, YamlError> {
+        let doc = Document::parse(src).unwrap();
+        let root = doc.roots()[0];
+        let mut v = doc.to_json(root).unwrap();
+        for op in ops {
+            change(&mut v, op);
+        }
+        let mut edits = Edits::default();
+        doc.sync(root, &v, &mut edits)?;
+        let out = edits.apply(src)?;
+        let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{out}\n{e}"));
+        assert_eq!(re.to_json(re.roots()[0]).unwrap(), v, "re-parse of {out:?}");
+        if !src.contains(['&', '*']) {
+            let libyaml: Value =
+                serde_norway::from_str(&out).unwrap_or_else(|e| panic!("{out}\n{e}"));
+            assert_eq!(libyaml, v, "libyaml read of {out:?}");
+        }
+        Ok(out)
+    }
+
+    fn table(cases: &[(&str, &str, Vec<Op>, &str)]) {
+        let mut failed = Vec::new();
+        for (name, src, ops, want) in cases {
+            match synced(src, ops) {
+                Ok(out) if out == *want => {}
+                Ok(out) => failed.push(format!("{name}:\n  got  {out:?}\n  want {want:?}")),
+                Err(e) => failed.push(format!("{name}: error {e}")),
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn scalars_keep_their_style_when_it_still_reads_the_same() {
+        let src = "a: x # c\nb: 'y'\nc: \"z\"\nd: 1\n";
+        table(&[
+            (
+                "plain stays plain",
+                src,
+                vec![Set("/a", json!("new"))],
+                "a: new # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "single stays single",
+                src,
+                vec![Set("/b", json!("it's"))],
+                "a: x # c\nb: 'it''s'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "double stays double",
+                src,
+                vec![Set("/c", json!("on"))],
+                "a: x # c\nb: 'y'\nc: \"on\"\nd: 1\n",
+            ),
+            (
+                "plain that would read as bool is quoted",
+                src,
+                vec![Set("/a", json!("on"))],
+                "a: 'on' # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "plain that would read as number is quoted",
+                src,
+                vec![Set("/a", json!("012"))],
+                "a: '012' # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "plain that needs an escape is double-quoted",
+                src,
+                vec![Set("/a", json!("t\tb"))],
+                "a: \"t\\tb\" # c\nb: 'y'\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "single that needs an escape is double-quoted",
+                src,
+                vec![Set("/b", json!("\u{7}"))],
+                "a: x # c\nb: \"\\x07\"\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "string to int is plain",
+                src,
+                vec![Set("/b", json!(5))],
+                "a: x # c\nb: 5\nc: \"z\"\nd: 1\n",
+            ),
+            (
+                "string to bool and null",
+                src,
+                vec![Set("/c", json!(true)), Set("/a", json!(null))],
+                "a: null # c\nb: 'y'\nc: true\nd: 1\n",
+            ),
+            (
+                "int to string is quoted",
+                src,
+                vec![Set("/d", json!("2"))],
+                "a: x # c\nb: 'y'\nc: \"z\"\nd: '2'\n",
+            ),
+            (
+                "int to float",
+                src,
+                vec![Set("/d", json!(1.5))],
+                "a: x # c\nb: 'y'\nc: \"z\"\nd: 1.5\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn stale_tags_go() {
+        table(&[
+            (
+                "!!str tag dropped",
+                "a: !!str 12\nb: 1\n",
+                vec![Set("/a", json!("13"))],
+                "a: '13'\nb: 1\n",
+            ),
+            (
+                "!!int tag dropped",
+                "a: !!int 12 # c\n",
+                vec![Set("/a", json!(13))],
+                "a: 13 # c\n",
+            ),
+            (
+                "!!str to int",
+                "a: !!str x\n",
+                vec![Set("/a", json!(7))],
+                "a: 7\n",
+            ),
+            (
+                "anchor kept, tag dropped",
+                "a: &n !!str 12\n",
+                vec![Set("/a", json!(3))],
+                "a: &n 3\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks() {
+        table(&[
+            (
+                "clip",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\nl2\n"))],
+                "a: |\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "strip",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "keep",
+                "a: x\nb: y\n",
+                vec![Set("/a", json!("l1\n\n"))],
+                "a: |+\n  l1\n\nb: y\n",
+            ),
+            (
+                "line comment moves to the header",
+                "a: 'x' # c\nb: y\n",
+                vec![Set("/a", json!("l1\nl2\n"))],
+                "a: | # c\n  l1\n  l2\nb: y\n",
+            ),
+            (
+                "leading spaces need an indicator",
+                "a: x\n",
+                vec![Set("/a", json!("  l1\nl2\n"))],
+                "a: |2\n    l1\n  l2\n",
+            ),
+            (
+                "in a sequence",
+                "l:\n- x\n- y\n",
+                vec![Set("/l/0", json!("a\nb\n"))],
+                "l:\n- |\n  a\n  b\n- y\n",
+            ),
+            (
+                "at the end without a line break",
+                "a: x",
+                vec![Set("/a", json!("l1\n"))],
+                "a: \"l1\\n\"",
+            ),
+            (
+                "strip at the end without a line break",
+                "a: x",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2",
+            ),
+            (
+                "keep before blank line",
+                "a: x\n\nb: y\n",
+                vec![Set("/a", json!("l1\n\n"))],
+                "a: \"l1\\n\\n\"\n\nb: y\n",
+            ),
+            (
+                "block stays block",
+                "a: |-\n  old\nb: 1\n",
+                vec![Set("/a", json!("new"))],
+                "a: |-\n  new\nb: 1\n",
+            ),
+            (
+                "block chomping follows the value",
+                "a: |-\n  old\nb: 1\n",
+                vec![Set("/a", json!("n1\nn2\n"))],
+                "a: |\n  n1\n  n2\nb: 1\n",
+            ),
+            (
+                "keep block replaced",
+                "a: |+\n  old\n\nb: 1\n",
+                vec![Set("/a", json!("new\n\n"))],
+                "a: |+\n  new\n\nb: 1\n",
+            ),
+            (
+                "keep block to strip",
+                "a: |+\n  old\n\n\nb: 1\n",
+                vec![Set("/a", json!("new"))],
+                "a: |-\n  new\nb: 1\n",
+            ),
+            (
+                "keep block at the end",
+                "a: |+\n  old\n\n",
+                vec![Set("/a", json!("new\n\n\n"))],
+                "a: |+\n  new\n\n\n",
+            ),
+            (
+                "block content indentation kept",
+                "a: |\n    old\nb: 1\n",
+                vec![Set("/a", json!("x\ny\n"))],
+                "a: |\n    x\n    y\nb: 1\n",
+            ),
+            (
+                "block header comment kept",
+                "a: | # c\n  old\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: | # c\n  new\n",
+            ),
+            (
+                "folded becomes literal",
+                "a: >\n  old\n  text\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: |\n  new\n",
+            ),
+            (
+                "deeper comment after is not swallowed into the block",
+                "a: x\n  # deep\nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn keys_are_inserted_after_the_last_key() {
+        table(&[
+            (
+                "nested map",
+                "metadata:\n  name: a # c\n  labels:\n    x: y\nspec: 1\n",
+                vec![Set("/metadata/namespace", json!("ns"))],
+                "metadata:\n  name: a # c\n  labels:\n    x: y\n  namespace: ns\nspec: 1\n",
+            ),
+            (
+                "after the line comment",
+                "a: 1 # c\n",
+                vec![Set("/b", json!(2))],
+                "a: 1 # c\nb: 2\n",
+            ),
+            (
+                "in the new value's order",
+                "a: 1\n",
+                vec![Set("/z", json!(1)), Set("/b", json!({"c": "yes"}))],
+                "a: 1\nz: 1\nb:\n  c: 'yes'\n",
+            ),
+            (
+                "into an empty flow map",
+                "spec: {} # c\nx: 1\n",
+                vec![Set("/spec/a", json!(1))],
+                "spec: # c\n  a: 1\nx: 1\n",
+            ),
+            (
+                "into a list item map",
+                "items:\n- name: a\n  x: 1\n- name: b\n",
+                vec![Set("/items/0/y", json!([1]))],
+                "items:\n- name: a\n  x: 1\n  'y':\n  - 1\n- name: b\n",
+            ),
+            (
+                "four-space indentation detected",
+                "a:\n    b: 1\n",
+                vec![Set("/a/c", json!({"d": [1]}))],
+                "a:\n    b: 1\n    c:\n        d:\n        - 1\n",
+            ),
+            (
+                "wide sequences detected",
+                "a:\n    b:\n        - 1\n",
+                vec![Set("/a/c", json!([2]))],
+                "a:\n    b:\n        - 1\n    c:\n        - 2\n",
+            ),
+            (
+                "after a nested block",
+                "a:\n  b:\n    c: 1\n  # foot\nd: 1\n",
+                vec![Set("/a/e", json!(2))],
+                "a:\n  b:\n    c: 1\n  e: 2\n  # foot\nd: 1\n",
+            ),
+            (
+                "after a keep block scalar",
+                "a:\n  b: |+\n    x\n\nc: 1\n",
+                vec![Set("/a/e", json!(2))],
+                "a:\n  b: |+\n    x\n\n  e: 2\nc: 1\n",
+            ),
+            (
+                "quoted keys",
+                "a: 1\n",
+                vec![Set("/on", json!(1)), Set("/x: y", json!(2))],
+                "a: 1\n'on': 1\n'x: y': 2\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn keys_are_deleted_with_their_comments() {
+        table(&[
+            (
+                "middle key with head and line comment",
+                "a: 1\n# head b\nb: 2 # line b\nc: 3\n",
+                vec![Remove("/b")],
+                "a: 1\nc: 3\n",
+            ),
+            (
+                "last key of a nested map",
+                "m:\n  a: 1\n  b: 2\nn: 3\n",
+                vec![Remove("/m/b")],
+                "m:\n  a: 1\nn: 3\n",
+            ),
+            (
+                "last key of the document",
+                "a: 1\nb: 2\n",
+                vec![Remove("/b")],
+                "a: 1\n",
+            ),
+            (
+                "key with a nested value and its foot comment",
+                "a:\n  b: 1\n  # foot\nc: 2\n",
+                vec![Remove("/a")],
+                "c: 2\n",
+            ),
+            ("first key", "a: 1\nb: 2\n", vec![Remove("/a")], "b: 2\n"),
+            (
+                "first key of a - item",
+                "l:\n- name: a # c\n  image: b\n",
+                vec![Remove("/l/0/name")],
+                "l:\n- image: b\n",
+            ),
+            (
+                "first key of a - item, next key's head comment moves up",
+                "l:\n  - name: a\n    # img\n    image: b\n    x: 1\n",
+                vec![Remove("/l/0/name")],
+                "l:\n  # img\n  - image: b\n    x: 1\n",
+            ),
+            (
+                "first two keys of a - item",
+                "l:\n- a: 1\n  b: 2\n  c: 3\n",
+                vec![Remove("/l/0/a"), Remove("/l/0/b")],
+                "l:\n- c: 3\n",
+            ),
+            (
+                "every key of a - item",
+                "l:\n- a: 1\n  b: 2\n- c: 3\n",
+                vec![Remove("/l/0/a"), Remove("/l/0/b")],
+                "l:\n- {}\n- c: 3\n",
+            ),
+            (
+                "every key of a nested map",
+                "m:\n  a: 1 # c\nn: 1\n",
+                vec![Remove("/m/a")],
+                "m: {}\nn: 1\n",
+            ),
+            (
+                "delete and add",
+                "m:\n  a: 1\n  b: 2\n",
+                vec![Remove("/m/b"), Set("/m/c", json!(3))],
+                "m:\n  a: 1\n  c: 3\n",
+            ),
+            (
+                "replace every key",
+                "l:\n- a: 1\n",
+                vec![Remove("/l/0/a"), Set("/l/0/b", json!(2))],
+                "l:\n- b: 2\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn sequences_change_item_by_item() {
+        let src = "l:\n- a # ca\n# head b\n- b # cb\n- c # cc\nk: 1\n";
+        table(&[
+            (
+                "remove middle",
+                src,
+                vec![Remove("/l/1")],
+                "l:\n- a # ca\n- c # cc\nk: 1\n",
+            ),
+            (
+                "remove first",
+                src,
+                vec![Remove("/l/0")],
+                "l:\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "remove last",
+                src,
+                vec![Remove("/l/2")],
+                "l:\n- a # ca\n# head b\n- b # cb\nk: 1\n",
+            ),
+            (
+                "append",
+                src,
+                vec![Set("/l/3", json!("d"))],
+                "l:\n- a # ca\n# head b\n- b # cb\n- c # cc\n- d\nk: 1\n",
+            ),
+            (
+                "insert first",
+                src,
+                vec![Insert("/l/0", json!("z"))],
+                "l:\n- z\n- a # ca\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "insert before a head comment",
+                src,
+                vec![Insert("/l/1", json!({"x": 1}))],
+                "l:\n- a # ca\n- x: 1\n# head b\n- b # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "replace keeps the comment",
+                src,
+                vec![Set("/l/1", json!("yes"))],
+                "l:\n- a # ca\n# head b\n- 'yes' # cb\n- c # cc\nk: 1\n",
+            ),
+            (
+                "empty",
+                src,
+                vec![Remove("/l/0"), Remove("/l/0"), Remove("/l/0")],
+                "l: []\nk: 1\n",
+            ),
+            (
+                "wide append",
+                "l:\n  - a\n",
+                vec![Set("/l/1", json!({"b": 1, "c": [2]}))],
+                "l:\n  - a\n  - b: 1\n    c:\n      - 2\n",
+            ),
+            (
+                "map items: change one field, comments on others stay",
+                "l:\n- name: a # x\n  v: 1\n- name: b # y\n  v: 2\n",
+                vec![Set("/l/1/v", json!(3))],
+                "l:\n- name: a # x\n  v: 1\n- name: b # y\n  v: 3\n",
+            ),
+            (
+                "remove a map item with its head comment",
+                "l:\n# one\n- name: a\n  v: 1\n  # foot of one\n# two\n- name: b\n",
+                vec![Remove("/l/0")],
+                "l:\n# two\n- name: b\n",
+            ),
+            (
+                "nested sequence re-rendered",
+                "l:\n- - a\n  - b\n",
+                vec![Set("/l/0/2", json!("c"))],
+                "l:\n- - a\n  - b\n  - c\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn flow_collections_are_re_rendered_in_flow_style() {
+        table(&[
+            (
+                "flow sequence",
+                "a: [1, 2] # c\n",
+                vec![Set("/a/2", json!("on"))],
+                "a: [1, 2, 'on'] # c\n",
+            ),
+            (
+                "flow map",
+                "a: {x: 1}\n",
+                vec![Set("/a/y", json!("a,b"))],
+                "a: {x: 1, 'y': 'a,b'}\n",
+            ),
+            ("flow emptied", "a: [1]\n", vec![Remove("/a/0")], "a: []\n"),
+            (
+                "empty flow sequence becomes block",
+                "a: []\nb: 1\n",
+                vec![Set("/a/0", json!(1))],
+                "a:\n- 1\nb: 1\n",
+            ),
+            (
+                "flow in a block item",
+                "l:\n- [a, b]\n",
+                vec![Set("/l/0/0", json!("z"))],
+                "l:\n- [z, b]\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn values_that_change_type_are_re_rendered() {
+        table(&[
+            (
+                "scalar to map, comment to the key line",
+                "a: 1 # c\nb: 2\n",
+                vec![Set("/a", json!({"x": [1]}))],
+                "a: # c\n  x:\n  - 1\nb: 2\n",
+            ),
+            (
+                "map to list",
+                "a:\n  x: 1\nb: 2\n",
+                vec![Set("/a", json!([1, 2]))],
+                "a:\n- 1\n- 2\nb: 2\n",
+            ),
+            (
+                "map to scalar, key comment kept",
+                "a: # k\n  x: 1 # inner\nb: 2\n",
+                vec![Set("/a", json!(5))],
+                "a: 5 # k\nb: 2\n",
+            ),
+            (
+                "list to map",
+                "a:\n- 1\nb: 2\n",
+                vec![Set("/a", json!({"x": 1}))],
+                "a:\n  x: 1\nb: 2\n",
+            ),
+            (
+                "item scalar to map",
+                "l:\n- a\n- b\n",
+                vec![Set("/l/0", json!({"x": 1, "y": 2}))],
+                "l:\n- x: 1\n  'y': 2\n- b\n",
+            ),
+            (
+                "item map to scalar",
+                "l:\n- x: 1\n  y: 2\n- b\n",
+                vec![Set("/l/0", json!("s"))],
+                "l:\n- s\n- b\n",
+            ),
+            (
+                "empty value to map",
+                "a:\nb: 1\n",
+                vec![Set("/a", json!({"x": 1}))],
+                "a:\n  x: 1\nb: 1\n",
+            ),
+            (
+                "empty value to scalar",
+                "a: # c\nb: 1\n",
+                vec![Set("/a", json!("v"))],
+                "a: v # c\nb: 1\n",
+            ),
+            (
+                "deep in four-space file",
+                "a:\n    b:\n        c: 1\n",
+                vec![Set("/a/b/c", json!({"d": 1}))],
+                "a:\n    b:\n        c:\n            d: 1\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn crlf_and_utf8() {
+        table(&[
+            (
+                "crlf insert",
+                "a: 1\r\nb:\r\n  c: 2\r\n",
+                vec![Set("/b/d", json!({"e": "x\ny"}))],
+                "a: 1\r\nb:\r\n  c: 2\r\n  d:\r\n    e: |-\r\n      x\r\n      y\r\n",
+            ),
+            (
+                "crlf delete",
+                "a: 1\r\n# h\r\nb: 2\r\nc: 3\r\n",
+                vec![Remove("/b")],
+                "a: 1\r\nc: 3\r\n",
+            ),
+            (
+                "crlf sequence",
+                "l:\r\n- a\r\n- b\r\n",
+                vec![Remove("/l/0"), Set("/l/1", json!("c"))],
+                "l:\r\n- b\r\n- c\r\n",
+            ),
+            (
+                "utf-8 before and inside edits",
+                "名前: ü # é\nx: 日本\n",
+                vec![Set("/x", json!("中文")), Set("/名前", json!("ö"))],
+                "名前: ö # é\nx: 中文\n",
+            ),
+            (
+                "utf-8 keys inserted",
+                "ä: 1\n",
+                vec![Set("/ö", json!("ü"))],
+                "ä: 1\nö: ü\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn root_and_later_documents() {
+        let src = "a: 1\n---\nb: 2 # c\n";
+        let doc = Document::parse(src).unwrap();
+        let mut edits = Edits::default();
+        doc.sync(doc.roots()[1], &json!({"b": 3, "c": [1]}), &mut edits)
+            .unwrap();
+        assert_eq!(edits.apply(src).unwrap(), "a: 1\n---\nb: 3 # c\nc:\n- 1\n");
+        let mut edits = Edits::default();
+        doc.sync(doc.roots()[0], &json!(["x"]), &mut edits).unwrap();
+        assert_eq!(edits.apply(src).unwrap(), "- x\n---\nb: 2 # c\n");
+    }
+
+    fn refused(src: &str, ops: &[Op]) -> YamlError {
+        match synced(src, ops) {
+            Ok(out) => panic!("expected an error, got {out:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn edits_through_aliases_are_refused() {
+        let src = "base: &b\n  x: 1\nuse: *b\nother: &o 5\n";
+        let e = refused(src, &[Set("/use/x", json!(2))]);
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 6: cannot change use: the value is the alias *b of the node at line 2, column 3; edit the anchored node instead"
+        );
+        let e = refused(src, &[Set("/base/x", json!(2))]);
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 3: cannot change base: the node anchored &b is also read through the alias at line 3, column 6; changing it would change both"
+        );
+        refused(src, &[Remove("/base")]);
+        // An anchor nobody reads is an ordinary node.
+        assert_eq!(
+            synced(src, &[Set("/other", json!(6))]).unwrap(),
+            "base: &b\n  x: 1\nuse: *b\nother: &o 6\n"
+        );
+        // Replacing the alias as a whole (it is a key's value) is an ordinary change.
+        let e = refused("a: &x [1]\nb: *x\n", &[Set("/b/0", json!(2))]);
+        assert!(e.message.contains("alias *x"), "{e}");
+    }
+
+    #[test]
+    fn merged_values_are_refused() {
+        let src = "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 2\n";
+        let e = refused(src, &[Set("/m/x", json!(5))]);
+        assert_eq!(
+            e.to_string(),
+            "line 4, column 3: cannot change m: key `x` comes from a merge key `<<`; edit the merged mapping or override the key explicitly"
+        );
+        refused(src, &[Remove("/m/x")]);
+        assert_eq!(
+            synced(src, &[Set("/m/y", json!(3))]).unwrap(),
+            "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 3\n"
+        );
+        assert_eq!(
+            synced(src, &[Set("/m/z", json!(3))]).unwrap(),
+            "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 2\n  z: 3\n"
+        );
+    }
+
+    #[test]
+    fn item_removal_and_append_points() {
+        let src = "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\n- |\n  text\nk: 1\n";
+        let doc = Document::parse(src).unwrap();
+        let items = doc.get(doc.roots()[0], "items").unwrap();
+        let NodeKind::Sequence { items: ids, .. } = &doc.node(items).kind else {
+            panic!("not a sequence")
+        };
+        let cut = |i: usize| {
+            let r = doc.item_removal_range(ids[i]);
+            format!("{}{}", &src[..r.start], &src[r.end..])
+        };
+        assert_eq!(cut(0), "items:\n# two\n- x\n- |\n  text\nk: 1\n");
+        assert_eq!(
+            cut(1),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n- |\n  text\nk: 1\n"
+        );
+        assert_eq!(
+            cut(2),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\nk: 1\n"
+        );
+        let (at, col) = doc.append_point(items);
+        assert_eq!(col, 0);
+        assert_eq!(
+            format!("{}\n- new{}", &src[..at], &src[at..]),
+            "items:\n# one\n- a: 1\n  b: 2 # c\n  # foot\n# two\n- x\n- |\n  text\n- new\nk: 1\n"
+        );
     }
 }
