@@ -40,9 +40,10 @@ impl Document {
     /// Byte range to delete to remove block-sequence item `item` (its `- ` line(s), with its own
     /// comments), leaving neighbours intact.
     ///
-    /// The range runs from the first line of the item's head comment (comment lines directly
-    /// above its `-`, no deeper than the dash) to the line break after its last line, taking the
-    /// comment lines indented deeper than the dash that follow it. For an item whose `-` does
+    /// The range runs from the line break before the item's head comment (comment lines
+    /// directly above its `-`, no deeper than the dash) to the end of its last line, taking the
+    /// comment lines indented deeper than the dash that follow it; so inserting at
+    /// [`Document::append_point`] in the same edits works even when the last item goes. For an item whose `-` does
     /// not start its line (`- - x`), the range covers the item's own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
@@ -63,7 +64,7 @@ impl Document {
         } else {
             self.after_point(item)
         };
-        start..t.lines_end(point, col)
+        t.removal(start, point, col)
     }
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted
@@ -114,9 +115,10 @@ impl Document {
         {
             if t.keeps_breaks(leaf.span.start) {
                 // The blank lines after a `|+` block belong to its value: insert after them.
+                let next = t.next_content_line(leaf.span.end);
                 return Point {
-                    pos: t.next_content_line(leaf.span.end),
-                    line_start: true,
+                    pos: t.before_last_break(next).max(leaf.span.end),
+                    line_start: false,
                 };
             }
         }
@@ -266,9 +268,7 @@ impl<'a> Syncer<'a> {
             {
                 self.block_seq(id, items, old, new_items, slot)
             }
-            (NodeKind::Scalar { .. }, new)
-                if !new.is_object() && !new.is_array() && !matches!(slot, Slot::Flow) =>
-            {
+            (NodeKind::Scalar { .. }, new) if !new.is_object() && !new.is_array() => {
                 self.scalar(id, slot, new)
             }
             (NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }, new)
@@ -408,8 +408,8 @@ impl<'a> Syncer<'a> {
                     let key_start = doc.node(*k).span.start;
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
-                    let end = t.lines_end(doc.after_point(*v), col);
-                    self.edits.push((start..end, String::new()));
+                    let range = t.removal(start, doc.after_point(*v), col);
+                    self.edits.push((range, String::new()));
                 }
             }
         }
@@ -484,29 +484,25 @@ impl<'a> Syncer<'a> {
         let old_ids: Vec<usize> = old_items.iter().map(&mut intern).collect();
         let new_ids: Vec<usize> = new.iter().map(&mut intern).collect();
         let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_ids, &new_ids);
+        // Positions from the ops' lengths: the indices `similar` reports after compaction do
+        // not always point where the change is.
+        let (mut o, mut n) = (0, 0);
         for op in ops {
-            let (old_range, new_range) = match op {
-                similar::DiffOp::Equal { .. } => continue,
-                similar::DiffOp::Delete {
-                    old_index,
-                    old_len,
-                    new_index,
-                } => (old_index..old_index + old_len, new_index..new_index),
-                similar::DiffOp::Insert {
-                    old_index,
-                    new_index,
-                    new_len,
-                } => (old_index..old_index, new_index..new_index + new_len),
+            let (old_len, new_len) = match op {
+                similar::DiffOp::Equal { len, .. } => {
+                    o += len;
+                    n += len;
+                    continue;
+                }
+                similar::DiffOp::Delete { old_len, .. } => (old_len, 0),
+                similar::DiffOp::Insert { new_len, .. } => (0, new_len),
                 similar::DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => (
-                    old_index..old_index + old_len,
-                    new_index..new_index + new_len,
-                ),
+                    old_len, new_len, ..
+                } => (old_len, new_len),
             };
+            let (old_range, new_range) = (o..o + old_len, n..n + new_len);
+            o += old_len;
+            n += new_len;
             let paired = old_range.len().min(new_range.len());
             for k in 0..paired {
                 let (o, n) = (old_range.start + k, new_range.start + k);
@@ -525,10 +521,12 @@ impl<'a> Syncer<'a> {
             }
             let next_old = old_range.end;
             let (point, after) = if next_old < items.len() {
-                let at = doc.item_removal_range(items[next_old]).start;
+                let dash = dashes[next_old].unwrap_or(0);
+                let head = t.head_start(t.line_start(dash), dash_col);
+                // At the end of the line before, where a removal of the next item would start.
                 let point = Point {
-                    pos: at,
-                    line_start: true,
+                    pos: t.before_last_break(head),
+                    line_start: head == 0,
                 };
                 (point, After::BreakThenContent)
             } else {
@@ -570,7 +568,6 @@ impl<'a> Syncer<'a> {
         if node.span.is_empty() {
             return self.replace_value(id, slot, new);
         }
-        let (parent_indent, content_col) = self.block_columns(id, slot);
         // A stale tag (`!!int abc`) goes with the old value.
         if node.tag.is_some() {
             if let Some(tag) = t.tag_before(node.span.start) {
@@ -582,7 +579,21 @@ impl<'a> Syncer<'a> {
             self.edits.push((node.span.clone(), text));
             return Ok(());
         };
+        if matches!(slot, Slot::Flow) {
+            let text = match style {
+                ScalarStyle::SingleQuoted => single_quoted(s).unwrap_or_else(|| double_quoted(s)),
+                ScalarStyle::DoubleQuoted => double_quoted(s),
+                _ => string_text(s, Context::Flow),
+            };
+            self.edits.push((node.span.clone(), text));
+            return Ok(());
+        }
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let (parent_indent, content_col) = if block || s.contains('\n') {
+            self.block_columns(id, slot)
+        } else {
+            (0, 0)
+        };
         if block {
             // Keep a block scalar a literal block, at its old content indentation.
             let end = if t.keeps_breaks(node.span.start) {
@@ -690,7 +701,12 @@ impl<'a> Syncer<'a> {
                     return Err(self.error(node.span.start, "the item has no `-`".into()));
                 }
             },
-            Slot::Root | Slot::Unknown | Slot::Flow => {
+            Slot::Flow => {
+                let text = super::render::flow_text(new);
+                self.edits.push((node.span.clone(), text));
+                return Ok(());
+            }
+            Slot::Root | Slot::Unknown => {
                 let text = self.root_text(new, t.column(node.span.start), old_end);
                 let end = if node.span.is_empty() {
                     node.span.end
@@ -777,33 +793,20 @@ impl<'a> Syncer<'a> {
             return slot;
         }
         let doc = self.doc;
-        if doc.roots().contains(&id) {
+        let Some(parent) = doc.parent(id) else {
             return Slot::Root;
+        };
+        match &doc.node(parent).kind {
+            NodeKind::Mapping {
+                flow: false,
+                entries,
+            } => entries
+                .iter()
+                .find(|&&(_, v)| v == id)
+                .map_or(Slot::Flow, |&(k, _)| Slot::Key(k)),
+            NodeKind::Sequence { flow: false, .. } => Slot::Item,
+            _ => Slot::Flow,
         }
-        let mut stack: Vec<NodeId> = doc.roots().to_vec();
-        while let Some(n) = stack.pop() {
-            match &doc.node(n).kind {
-                NodeKind::Mapping { flow, entries } => {
-                    for &(k, v) in entries {
-                        if v == id {
-                            return if *flow { Slot::Flow } else { Slot::Key(k) };
-                        }
-                        stack.push(k);
-                        stack.push(v);
-                    }
-                }
-                NodeKind::Sequence { flow, items } => {
-                    for &it in items {
-                        if it == id {
-                            return if *flow { Slot::Flow } else { Slot::Item };
-                        }
-                        stack.push(it);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Slot::Root
     }
 }
 
@@ -930,6 +933,23 @@ impl<'a> Text<'a> {
             }
         }
         start
+    }
+
+    /// The range removing whole lines: from the line break before `head` (a line start) to
+    /// the end of the value ending at `point`, with the comment lines after it indented deeper
+    /// than `col`. Keeping the line break after the value lets text be inserted at the end of
+    /// the value's last line (the append point) in the same set of edits.
+    fn removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
+        let end = if point.line_start {
+            self.before_last_break(point.pos)
+        } else {
+            point.pos
+        };
+        let end = self.lines_end_deeper(end, col, false);
+        if head == 0 {
+            return 0..self.next_line(end).max(end);
+        }
+        self.before_last_break(head)..end
     }
 
     /// End of the lines removed with a value that ends at `point`: its line break, then the

@@ -1,0 +1,228 @@
+//! Lossless YAML round trip on the shared yardstick (`gen_bench_input.py N`): serde_json on the
+//! same data as JSON (baseline), parse + write back unchanged, parse + 2 scalar edits per item
+//! + write back. Each size runs in its own child process so that peak memory is per size.
+//!
+//! Run: `cargo bench --bench yaml_roundtrip` (sizes: `-- 1000 10000`).
+
+use private_gke::yaml::{Document, Edits, NodeId, NodeKind};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        let n: usize = args[pos + 1].parse().expect("size");
+        child(n);
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() {
+        SIZES.to_vec()
+    } else {
+        sizes
+    };
+    let exe = std::env::current_exe().expect("bench executable");
+    println!(
+        "{:>7} {:>9} | {:>22} | {:>22} | {:>30} | {:>30} | {:>16}",
+        "items",
+        "MB",
+        "serde_json (JSON)",
+        "parse + write back",
+        "parse + 2 edits/item + write",
+        "+ to_json/item, sync item",
+        "peak mem / input"
+    );
+    for n in sizes {
+        let status = Command::new(&exe)
+            .arg("--child")
+            .arg(n.to_string())
+            .status()
+            .expect("run child");
+        assert!(status.success(), "child for {n} failed");
+    }
+}
+
+/// Generate (once) the shared benchmark input for `n` items under `target/`.
+fn input(n: usize) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-input");
+    std::fs::create_dir_all(&dir).expect("create target/bench-input");
+    let path = dir.join(format!("items-{n}.yaml"));
+    if !path.exists() {
+        let tool = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/tools/gen_bench_input.py"
+        );
+        let out = Command::new("python3")
+            .arg(tool)
+            .arg(n.to_string())
+            .output()
+            .expect("run gen_bench_input.py");
+        assert!(out.status.success(), "gen_bench_input.py failed");
+        std::fs::write(&path, &out.stdout).expect("write input");
+    }
+    std::fs::read_to_string(&path).expect("read input")
+}
+
+/// `VmRSS`/`VmHWM` of this process in bytes.
+fn proc_status(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<usize>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Reset the peak-RSS counter (Linux ≥ 4.0); false when not allowed.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    std::hint::black_box(f()); // warm-up
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(f());
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn items(doc: &Document) -> Vec<NodeId> {
+    let seq = doc.get(doc.roots()[0], "items").expect("items");
+    match &doc.node(seq).kind {
+        NodeKind::Sequence { items, .. } => items.clone(),
+        _ => panic!("items is not a sequence"),
+    }
+}
+
+fn path(doc: &Document, mut node: NodeId, keys: &[&str]) -> NodeId {
+    for k in keys {
+        node = doc.get(node, k).expect("field");
+    }
+    node
+}
+
+/// Parse, change two setter-commented scalars per item (addressed by node), write back.
+fn edit_scalars(src: &str) -> (String, usize) {
+    let doc = Document::parse(src).expect("parse");
+    let mut edits = Edits::default();
+    for (i, item) in items(&doc).into_iter().enumerate() {
+        let name = path(&doc, item, &["metadata", "name"]);
+        let private = path(
+            &doc,
+            item,
+            &["spec", "privateClusterConfig", "enablePrivateNodes"],
+        );
+        doc.sync(name, &json!(format!("prod-{i}")), &mut edits)
+            .expect("sync name");
+        doc.sync(private, &json!(true), &mut edits)
+            .expect("sync flag");
+    }
+    let n = edits.len();
+    (edits.apply(src).expect("apply"), n)
+}
+
+/// The pipeline's way: JSON view per item, change it as JSON, sync the item.
+fn edit_items(src: &str) -> (String, usize) {
+    let doc = Document::parse(src).expect("parse");
+    let mut edits = Edits::default();
+    for (i, item) in items(&doc).into_iter().enumerate() {
+        let mut v = doc.to_json(item).expect("to_json");
+        v["metadata"]["name"] = json!(format!("prod-{i}"));
+        v["spec"]["privateClusterConfig"]["enablePrivateNodes"] = json!(true);
+        doc.sync(item, &v, &mut edits).expect("sync item");
+    }
+    let n = edits.len();
+    (edits.apply(src).expect("apply"), n)
+}
+
+fn unchanged(src: &str) -> String {
+    let doc = Document::parse(src).expect("parse");
+    Edits::default().apply(doc.source()).expect("apply")
+}
+
+fn child(n: usize) {
+    let src = input(n);
+    let mb = src.len() as f64 / 1e6;
+    let runs = match n {
+        0..=2_000 => 15,
+        2_001..=20_000 => 5,
+        _ => 3,
+    };
+
+    // Peak memory of parse + write back (+ the edits variant), above what the input takes.
+    let can_reset = reset_peak();
+    let before = proc_status("VmRSS:");
+    let (edited, n_edits) = edit_scalars(&src);
+    let peak_edit = proc_status("VmHWM:").saturating_sub(before);
+    drop(edited);
+    reset_peak();
+    let before = proc_status("VmRSS:");
+    let out = unchanged(&src);
+    let peak_plain = proc_status("VmHWM:").saturating_sub(before);
+    assert_eq!(out, src, "unchanged round trip is byte-identical");
+    drop(out);
+
+    let doc = Document::parse(src.as_str()).expect("parse");
+    let json_text =
+        serde_json::to_string(&doc.to_json(doc.roots()[0]).expect("to_json")).expect("json");
+    drop(doc);
+    let (check, n_item_edits) = edit_items(&src);
+    assert_eq!(
+        check,
+        edit_scalars(&src).0,
+        "both edit paths give the same text"
+    );
+    assert_eq!(n_item_edits, n_edits);
+
+    let t_json = time(runs, || {
+        serde_json::from_str::<Value>(&json_text).expect("json parse")
+    });
+    let t_plain = time(runs, || unchanged(&src));
+    let t_edit = time(runs, || edit_scalars(&src));
+    let t_items = time(runs, || edit_items(&src));
+
+    let speed = |t: Duration| mb / t.as_secs_f64();
+    let json_mb = json_text.len() as f64 / 1e6;
+    println!(
+        "{n:>7} {mb:>9.2} | {:>7.1} ms {:>6.1} MB/s | {:>7.1} ms {:>6.1} MB/s | {:>7.1} ms {:>6.1} MB/s {:>+5.0}% | {:>7.1} ms {:>6.1} MB/s {:>+5.0}% | {:>4.2}x / {:>4.2}x",
+        t_json.as_secs_f64() * 1e3,
+        json_mb / t_json.as_secs_f64(),
+        t_plain.as_secs_f64() * 1e3,
+        speed(t_plain),
+        t_edit.as_secs_f64() * 1e3,
+        speed(t_edit),
+        (t_edit.as_secs_f64() / t_plain.as_secs_f64() - 1.0) * 100.0,
+        t_items.as_secs_f64() * 1e3,
+        speed(t_items),
+        (t_items.as_secs_f64() / t_plain.as_secs_f64() - 1.0) * 100.0,
+        peak_plain as f64 / src.len() as f64,
+        peak_edit as f64 / src.len() as f64,
+    );
+    println!(
+        "{:>7} {:>9} | JSON {json_mb:.2} MB; YAML round trip = {:.2}x serde_json time; {n_edits} edits; peak = VmHWM - VmRSS before (unchanged / edits){}",
+        "",
+        "",
+        t_plain.as_secs_f64() / t_json.as_secs_f64(),
+        if can_reset { "" } else { " [peak reset not allowed: whole-process figures]" },
+    );
+}
