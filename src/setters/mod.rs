@@ -367,7 +367,9 @@ impl Stage<'_> {
         let text = match self.defs.resolve(reference) {
             None => return self.missing_definition(field, reference),
             Some(Target::Setter(def)) => {
-                let Some(raw) = self.values.get(&def.name) else {
+                // The given value, else the Kptfile's stored one (the package's default).
+                let given = self.values.get(&def.name);
+                let Some(raw) = given.or(def.value.as_ref()) else {
                     return;
                 };
                 if self.invalid.contains(&def.name) {
@@ -381,17 +383,24 @@ impl Stage<'_> {
                     return self.error_at(field, message);
                 }
                 let declared = def.declared;
+                let kptfile = def.kptfiles[0];
+                let name = def.name.clone();
                 match def.field_text(raw) {
-                    Ok(text) => {
-                        return self.set_scalar(field, old, &text, declared);
+                    Ok(text) => return self.set_scalar(field, old, &text, declared),
+                    // A given value was checked before the walk; a stored one is reported here, once.
+                    Err(message) => {
+                        if given.is_none() && self.reported.insert(format!("stored {name}")) {
+                            self.invalid.insert(name.clone());
+                            let path = format!("openAPI.definitions.{SETTER_PREFIX}{name}");
+                            self.kptfile_error(kptfile, path, message);
+                        }
+                        return;
                     }
-                    Err(_) => return,
                 }
             }
             Some(Target::Substitution(sub)) => {
                 match self.defs.substitute(&sub.name, &self.values) {
-                    Ok((_, false)) => return,
-                    Ok((text, true)) => text,
+                    Ok((text, _)) => text,
                     Err(SubstError::Cycle(cycle)) => {
                         let mut key: Vec<&String> = cycle.iter().collect();
                         key.sort();
@@ -497,9 +506,12 @@ impl Stage<'_> {
                     if self.invalid.contains(&def.name) {
                         return;
                     }
+                    let (name, items_type) = (def.name.clone(), def.items_type);
                     if let Some(raw) = self.values.get(&def.name).cloned() {
-                        let (name, items_type) = (def.name.clone(), def.items_type);
                         self.set_list(field, old, &name, &raw, items_type);
+                    } else if let Some(stored) = def.list_values.clone() {
+                        // Not given: the Kptfile's stored list (the package's default).
+                        self.set_items(field, old, stored, items_type);
                     }
                 }
             },
@@ -521,6 +533,17 @@ impl Stage<'_> {
             );
             return self.error_at(field, message);
         };
+        self.set_items(field, old, items, items_type);
+    }
+
+    /// Type new list items for the field and record the change.
+    fn set_items(
+        &mut self,
+        field: &Field,
+        old: &Value,
+        items: Vec<Value>,
+        items_type: Option<DeclaredType>,
+    ) {
         let (typed, mismatches) = match type_list(old, items, items_type) {
             Ok(t) => t,
             Err(e) => {
@@ -820,18 +843,18 @@ mod tests {
                 json!("app@q.iam"),
             ),
             (
-                "v0 substitution, none given: left alone",
+                "v0 substitution, none given: the stored values",
                 "sa: old # {\"$kpt-set\":\"sa\"}\n",
                 &[("other", "x")],
                 "/sa",
-                json!("old"),
+                json!("app@p.iam"),
             ),
             (
-                "v0 setter not given: left alone",
+                "v0 setter not given: its stored value",
                 "n: other # {\"$kpt-set\":\"name\"}\n",
                 &[("project", "x")],
                 "/n",
-                json!("other"),
+                json!("app"),
             ),
             (
                 "anchored value: not set (its aliases would change too)",
