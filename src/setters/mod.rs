@@ -3,6 +3,12 @@
 //! The stage walks each read item's node tree, finds setter comments, computes new values with
 //! type-preserving rules, and writes them into the item's JSON view; the writer syncs the text.
 //! Nothing is changed when any error is found.
+//!
+//! kpt v1: a field is set when at least one of its pattern's setters is given; missing ones are
+//! read off the current value. kpt v0: every referencing field follows the given values, else the
+//! Kptfile's stored values (the package's defaults); a given v0 setter is stored back into the
+//! Kptfile (`value`, `isSet: true`) like `kpt cfg set`. Without any Kptfile definition, a v0
+//! comment acts like `${name}`.
 
 pub mod comment;
 pub mod defs;
@@ -150,18 +156,18 @@ struct Stage<'s> {
     items: &'s [Item],
 }
 
-/// The document a read item came from.
-fn doc_of(item: &Item) -> &Document {
+/// A field path of a read item as text (setter comments only exist in read items).
+fn field_path(item: &Item, path: &[Seg]) -> String {
     item.origin
         .as_ref()
-        .map(|o| o.doc.as_ref())
-        .expect("only read items carry setter comments")
+        .map(|o| path_string(&o.doc, path))
+        .unwrap_or_default()
 }
 
 impl Stage<'_> {
     fn error_at(&mut self, field: &Field, message: String) {
         let item = &self.items[field.item];
-        let path = path_string(doc_of(item), &field.path);
+        let path = field_path(item, &field.path);
         self.errors.push(
             KrmResult::error(message)
                 .for_resource(&item.value)
@@ -171,7 +177,7 @@ impl Stage<'_> {
 
     fn warn_at(&mut self, field: &Field, message: String) {
         let item = &self.items[field.item];
-        let path = path_string(doc_of(item), &field.path);
+        let path = field_path(item, &field.path);
         self.warnings.push(
             KrmResult::warning(message)
                 .for_resource(&item.value)
@@ -659,7 +665,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
                 u.count
             ))
             .for_resource(&item.value)
-            .at_field(path_string(doc_of(item), &u.path), None, None),
+            .at_field(field_path(item, &u.path), None, None),
         );
     }
     let mut unmatched: Vec<&String> = settings
