@@ -318,7 +318,17 @@ impl Stage<'_> {
 
     fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: SetterComment) {
         match self.as_v1(comment) {
-            SetterComment::V1(p) => self.v1_scalar(field, old, text, &p),
+            SetterComment::V1(p) => {
+                // An empty field (`env: # kpt-set: ${env}`) given a YAML sequence becomes a list.
+                if let (Value::Null, Some(name)) = (old, p.single_setter()) {
+                    if let Some(raw) = self.values.get(name).filter(|r| looks_like_sequence(r)) {
+                        let raw = raw.clone();
+                        self.mark_used(name);
+                        return self.set_list(field, old, name, &raw, None);
+                    }
+                }
+                self.v1_scalar(field, old, text, &p)
+            }
             SetterComment::V0(r, _) => self.v0_scalar(field, old, &r),
         }
     }
@@ -613,6 +623,15 @@ impl Stage<'_> {
     }
 }
 
+/// A value written as a YAML sequence: `[...]`, or block items (`- x`).
+fn looks_like_sequence(raw: &str) -> bool {
+    let t = raw.trim_start();
+    (t.starts_with('[') && t.trim_end().ends_with(']'))
+        || t.starts_with("- ")
+        || t.starts_with("-\n")
+        || t == "-"
+}
+
 fn article(type_name: &str) -> &'static str {
     match type_name.as_bytes().first() {
         Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
@@ -819,6 +838,20 @@ mod tests {
                 &[("l", "[b, c]")],
                 "/l",
                 json!(["b", "c"]),
+            ),
+            (
+                "v1 list value on an empty field",
+                "l: # kpt-set: ${l}\nm: 1\n",
+                &[("l", "- a\n- b\n")],
+                "/l",
+                json!(["a", "b"]),
+            ),
+            (
+                "v1 text on an empty field",
+                "l: # kpt-set: ${l}\nm: 1\n",
+                &[("l", "-x")],
+                "/l",
+                json!("-x"),
             ),
             (
                 "v1 empty value on a list",
