@@ -156,6 +156,23 @@ struct Stage<'s> {
     items: &'s [Item],
 }
 
+/// The end of the line holding byte `pos` (before its line break).
+fn line_end(doc: &Document, pos: usize) -> usize {
+    let src = doc.source();
+    let pos = pos.min(src.len());
+    src.as_bytes()[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(src.len(), |i| pos + i)
+}
+
+/// Whether any comment starts inside `range`.
+fn has_comment(doc: &Document, range: std::ops::Range<usize>) -> bool {
+    let comments = doc.comments();
+    let i = comments.partition_point(|c| c.start < range.start);
+    comments.get(i).is_some_and(|c| c.start < range.end)
+}
+
 /// A field path of a read item as text (setter comments only exist in read items).
 fn field_path(item: &Item, path: &[Seg]) -> String {
     item.origin
@@ -214,23 +231,44 @@ impl Stage<'_> {
     }
 
     /// Walk the children of a mapping or sequence node.
-    fn walk(&mut self, doc: &Document, node: NodeId, item: usize, path: &mut Vec<Seg>) {
+    /// Walk the children of a mapping or sequence node. `from` is where the text that can hold
+    /// comments for the first child begins; a child with no comment between the previous child
+    /// and the end of its own last line is skipped (it can hold no setter comment).
+    fn walk(
+        &mut self,
+        doc: &Document,
+        node: NodeId,
+        item: usize,
+        path: &mut Vec<Seg>,
+        from: usize,
+    ) {
+        let mut prev_end = from;
         match &doc.node(node).kind {
             NodeKind::Mapping { entries, .. } => {
                 for &(key, value) in entries {
+                    let region = prev_end..line_end(doc, doc.node(value).span.end);
+                    prev_end = region.end;
                     match &doc.node(key).kind {
                         NodeKind::Scalar { value, .. } if value != "<<" => {}
                         _ => continue,
                     }
+                    if !has_comment(doc, region.clone()) {
+                        continue;
+                    }
                     path.push(Seg::Key(key));
-                    self.visit(doc, key, value, item, path);
+                    self.visit(doc, key, value, item, path, region.start);
                     path.pop();
                 }
             }
             NodeKind::Sequence { items, .. } => {
                 for (i, &child) in items.iter().enumerate() {
+                    let region = prev_end..line_end(doc, doc.node(child).span.end);
+                    prev_end = region.end;
+                    if !has_comment(doc, region.clone()) {
+                        continue;
+                    }
                     path.push(Seg::Index(i));
-                    self.visit(doc, child, child, item, path);
+                    self.visit(doc, child, child, item, path, region.start);
                     path.pop();
                 }
             }
@@ -246,11 +284,12 @@ impl Stage<'_> {
         value: NodeId,
         item: usize,
         path: &mut Vec<Seg>,
+        from: usize,
     ) {
         let node = doc.node(value);
         let is_sequence = match &node.kind {
             NodeKind::Alias { .. } => return,
-            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path),
+            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path, from),
             NodeKind::Sequence { .. } => true,
             NodeKind::Scalar { .. } => false,
         };
@@ -266,7 +305,7 @@ impl Stage<'_> {
             Ok(Some(c)) => c,
             Ok(None) => {
                 if is_sequence {
-                    self.walk(doc, value, item, path);
+                    self.walk(doc, value, item, path, from);
                 }
                 return;
             }
@@ -664,7 +703,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             continue;
         };
         let doc = origin.doc.clone();
-        stage.walk(&doc, origin.node, index, &mut Vec::new());
+        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0);
     }
     let Stage {
         values,
