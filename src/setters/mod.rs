@@ -321,11 +321,11 @@ impl Stage<'_> {
         let field = Field {
             item,
             path: path.clone(),
-            comment: comment.text(),
+            comment: comment.label(),
         };
         if let Some(anchor) = &node.anchor {
             let message = format!(
-                "setter comment \"{}\": the field has anchor &{anchor}, whose aliases would change too; not set",
+                "setter comment {}: the field has anchor &{anchor}, whose aliases would change too; not set",
                 field.comment
             );
             return self.warn_at(&field, message);
@@ -396,7 +396,7 @@ impl Stage<'_> {
                         DeriveError::Ambiguous => "matches the pattern in more than one way",
                     };
                     let message = format!(
-                        "setter comment \"{}\": values for setters {} must be provided (the current value {text:?} {why})",
+                        "setter comment {}: values for setters {} must be provided (the current value {text:?} {why})",
                         field.comment,
                         list_names(&missing)
                     );
@@ -505,7 +505,7 @@ impl Stage<'_> {
                     new_type,
                 } => {
                     let message = format!(
-                        "setter comment \"{}\": the field held {} {old_type}, the new value {text:?} reads as {} {new_type}; written as a string",
+                        "setter comment {}: the field held {} {old_type}, the new value {text:?} reads as {} {new_type}; written as a string",
                         field.comment,
                         article(old_type),
                         article(new_type)
@@ -535,7 +535,7 @@ impl Stage<'_> {
             SetterComment::V1(p) => {
                 let Some(name) = p.single_setter() else {
                     let message = format!(
-                        "setter comment \"{}\": invalid setter pattern for array node: {:?}",
+                        "setter comment {}: invalid setter pattern for array node: {:?}",
                         field.comment, p.text
                     );
                     return self.error_at(field, message);
@@ -583,7 +583,7 @@ impl Stage<'_> {
     ) {
         let Some(items) = parse_sequence(raw) else {
             let message = format!(
-                "setter comment \"{}\": input to array setter must be an array of values, setter {name} has {raw:?}",
+                "setter comment {}: input to array setter must be an array of values, setter {name} has {raw:?}",
                 field.comment
             );
             return self.error_at(field, message);
@@ -602,13 +602,13 @@ impl Stage<'_> {
         let (typed, mismatches) = match type_list(old, items, items_type) {
             Ok(t) => t,
             Err(e) => {
-                let message = format!("setter comment \"{}\": {e}", field.comment);
+                let message = format!("setter comment {}: {e}", field.comment);
                 return self.error_at(field, message);
             }
         };
         for (i, old_type, new_type) in mismatches {
             let message = format!(
-                "setter comment \"{}\": the list held {} items, new item [{i}] reads as {} {new_type}; written as a string",
+                "setter comment {}: the list held {} items, new item [{i}] reads as {} {new_type}; written as a string",
                 field.comment,
                 old_type,
                 article(new_type)
@@ -761,7 +761,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         *slot = change.new.clone();
         resources.insert(change.item);
         infos.push(
-            KrmResult::info(format!("set by setter comment \"{}\"", change.comment))
+            KrmResult::info(format!("set by setter comment {}", change.comment))
                 .for_resource(&item.value)
                 .at_field(
                     path_string(&doc, &change.path),
@@ -969,7 +969,7 @@ mod tests {
         assert_eq!(
             infos,
             vec![
-                "set by setter comment \"{\"$kpt-set\":\"name\"}\"",
+                "set by setter comment {\"$kpt-set\":\"name\"}",
                 "stored the value of setter name (isSet: true)",
                 "setters: 1 field(s) changed in 1 resource(s), 1 Kptfile setter definition(s) updated; setters used: [name]",
             ]
