@@ -6,6 +6,7 @@
 
 mod comments;
 mod edits;
+mod fast;
 mod json;
 mod parse;
 mod render;
@@ -160,6 +161,28 @@ impl Document {
     /// [`MAX_DEPTH`], tabs as indentation and every YAML syntax error are errors.
     pub fn parse(src: impl Into<String>) -> Result<Document, YamlError> {
         parse::parse(src.into())
+    }
+
+    /// Parse with granit only, bypassing the fast path (for tests comparing the two).
+    #[doc(hidden)]
+    pub fn parse_with_granit(src: impl Into<String>) -> Result<Document, YamlError> {
+        parse::parse_with_granit(src.into())
+    }
+
+    /// Parse with the fast path only: `None` when it cannot read the text (for tests).
+    #[doc(hidden)]
+    pub fn parse_fast_only(src: impl Into<String>) -> Option<Document> {
+        parse::parse_fast_only(src.into())
+    }
+
+    /// Whether two documents have the same text, nodes, comments and structure.
+    #[doc(hidden)]
+    pub fn same_tree(&self, other: &Document) -> bool {
+        self.src == other.src
+            && self.nodes == other.nodes
+            && self.parents == other.parents
+            && self.roots == other.roots
+            && self.comments == other.comments
     }
 
     /// Parse bytes that should be UTF-8; invalid UTF-8 is an error at the first bad byte.

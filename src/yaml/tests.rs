@@ -36,6 +36,8 @@ fn spans_slice_to_the_token_text() {
         ("a:\n  b: 1\n  c: 2\n\n# tail\n", "a", "b: 1\n  c: 2"),
         ("a:\n  - x\n  - y # c\nb: 1\n", "a", "- x\n  - y"),
         ("a:\n- x\n- y\n", "a", "- x\n- y"),
+        ("a:\n  - --flag\n  - -x\n", "a", "- --flag\n  - -x"),
+        ("a:\n  ? k\n  : v\n", "a", "? k\n  : v"),
         ("a: |\n  x\n  y\n\nb: 1\n", "a", "|\n  x\n  y"),
         ("a: >-  # c\n  x\n  y\n", "a", ">-  # c\n  x\n  y"),
         ("a: |2\n    x\n", "a", "|2\n    x"),
