@@ -109,7 +109,9 @@ pub struct Node {
     /// Details: a block sequence starts at the `-` of its first item. A block scalar runs from
     /// its `|`/`>` to the end of its last non-blank content line (no line break; trailing blank
     /// lines, even kept ones, are outside). An empty node (`key:`, `- `) has an empty span just
-    /// after the `:` (or where granit places it after `- `). Anchors and tags are outside.
+    /// after the `:` (or where granit places it after `- `). A node's own anchor and tag are
+    /// outside its span, but a block mapping starts at its first key's anchor or tag (or the
+    /// `?` of an explicit first key), so its start column is the mapping's indentation.
     pub span: Range<usize>,
     /// Explicit tag as written (`!!str`, `!foo`), if any.
     pub tag: Option<String>,

@@ -97,6 +97,8 @@ pub(super) struct Builder<'s> {
     block_scalars: Vec<NodeId>,
     /// The node an `Anchor` event that follows belongs to.
     last_node: Option<NodeId>,
+    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
+    properties: std::collections::HashMap<NodeId, usize>,
 }
 
 impl<'s> Builder<'s> {
@@ -111,7 +113,13 @@ impl<'s> Builder<'s> {
             anchors: Vec::new(),
             block_scalars: Vec::new(),
             last_node: None,
+            properties: Default::default(),
         }
+    }
+
+    fn note_properties(&mut self, id: NodeId, at: usize) {
+        let start = self.properties.entry(id).or_insert(at);
+        *start = (*start).min(at);
     }
 
     fn finish(self) -> Parts {
@@ -157,6 +165,9 @@ impl<'s> Builder<'s> {
                 Event::Scalar(value, style, anchor, tag) => {
                     let tag = tag_text(tag.as_deref());
                     let id = self.scalar(value.into_owned(), style, range, tag);
+                    if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
+                        self.note_properties(id, at);
+                    }
                     self.attach(id, anchor)?;
                 }
                 Event::Alias(anchor) => {
@@ -181,6 +192,7 @@ impl<'s> Builder<'s> {
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
                         self.nodes[id].anchor = Some(name.into_owned());
+                        self.note_properties(id, range.start);
                     }
                 }
                 Event::MappingStart(style, anchor, tag) => {
@@ -308,8 +320,12 @@ impl<'s> Builder<'s> {
             NodeKind::Mapping { entries, .. } => {
                 let span = match (entries.first(), entries.last()) {
                     (Some(&(k, _)), Some(&(_, v))) => {
-                        // An explicit first key (`? key`) starts the mapping at its `?`.
+                        // The first key's tag or anchor (`!t key: v`) starts the mapping, and
+                        // so does the `?` of an explicit first key (`? key`).
                         let mut s = self.nodes[k].span.start;
+                        if let Some(&at) = self.properties.get(&k) {
+                            s = s.min(at);
+                        }
                         let mut p = s;
                         while p > 0 && matches!(bytes[p - 1], b' ' | b'\t') {
                             p -= 1;

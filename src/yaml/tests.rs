@@ -38,6 +38,8 @@ fn spans_slice_to_the_token_text() {
         ("a:\n- x\n- y\n", "a", "- x\n- y"),
         ("a:\n  - --flag\n  - -x\n", "a", "- --flag\n  - -x"),
         ("a:\n  ? k\n  : v\n", "a", "? k\n  : v"),
+        ("a:\n  !t k: v\n  l: w\n", "a", "!t k: v\n  l: w"),
+        ("a:\n  &x k: v\n", "a", "&x k: v"),
         ("a: |\n  x\n  y\n\nb: 1\n", "a", "|\n  x\n  y"),
         ("a: >-  # c\n  x\n  y\n", "a", ">-  # c\n  x\n  y"),
         ("a: |2\n    x\n", "a", "|2\n    x"),
