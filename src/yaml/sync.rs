@@ -203,7 +203,7 @@ impl<'a> Syncer<'a> {
     fn renderer(&mut self, after: After) -> Renderer {
         Renderer {
             layout: self.layout(),
-            trailing_breaks_ok: after == After::BreakThenContent,
+            trailing_breaks_ok: after != After::NoBreak,
         }
     }
 
@@ -1332,10 +1332,10 @@ mod tests {
                 "a: |-\n  l1\n  l2\nb: y\n",
             ),
             (
-                "keep",
+                "two trailing breaks are double-quoted (|+ would join blank lines after it)",
                 "a: x\nb: y\n",
                 vec![Set("/a", json!("l1\n\n"))],
-                "a: |+\n  l1\n\nb: y\n",
+                "a: \"l1\\n\\n\"\nb: y\n",
             ),
             (
                 "line comment moves to the header",
@@ -1386,10 +1386,10 @@ mod tests {
                 "a: |\n  n1\n  n2\nb: 1\n",
             ),
             (
-                "keep block replaced",
+                "keep block replaced, its blank lines with it",
                 "a: |+\n  old\n\nb: 1\n",
                 vec![Set("/a", json!("new\n\n"))],
-                "a: |+\n  new\n\nb: 1\n",
+                "a: \"new\\n\\n\"\nb: 1\n",
             ),
             (
                 "keep block to strip",
@@ -1400,8 +1400,8 @@ mod tests {
             (
                 "keep block at the end",
                 "a: |+\n  old\n\n",
-                vec![Set("/a", json!("new\n\n\n"))],
-                "a: |+\n  new\n\n\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: |\n  new\n",
             ),
             (
                 "block content indentation kept",
