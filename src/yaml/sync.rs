@@ -19,7 +19,19 @@ impl Document {
     /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
     pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
         let old = self.to_json(id)?;
-        if old == *new {
+        self.sync_from(id, &old, new, edits)
+    }
+
+    /// [`Document::sync`] for a caller that already holds the node's JSON view `old` (what
+    /// `to_json(id)` returned, e.g. an item's original value), saving a second conversion.
+    pub fn sync_from(
+        &self,
+        id: NodeId,
+        old: &Value,
+        new: &Value,
+        edits: &mut Edits,
+    ) -> Result<(), YamlError> {
+        if old == new {
             return Ok(());
         }
         let mut syncer = Syncer {
@@ -30,7 +42,7 @@ impl Document {
             path: Vec::new(),
             edits: Vec::new(),
         };
-        syncer.node(id, Slot::Unknown, &old, new)?;
+        syncer.node(id, Slot::Unknown, old, new)?;
         for (range, text) in syncer.edits {
             edits.replace(range, text);
         }
