@@ -401,10 +401,10 @@ fn sync_from_uses_the_given_original_view() {
     let doc = Document::parse(src).unwrap();
     let root = doc.roots()[0];
     let old = doc.to_json(root).unwrap();
-    let new = json!({"a": 2, "b": ["x", "y"]});
+    let new = json!({"a": 2, "b": ["x", "z"]});
     let mut edits = Edits::default();
     doc.sync_from(root, &old, &new, &mut edits).unwrap();
-    assert_eq!(edits.apply(src).unwrap(), "a: 2 # c\nb: [x, y]\n");
+    assert_eq!(edits.apply(src).unwrap(), "a: 2 # c\nb: [x, z]\n");
     let mut edits = Edits::default();
     doc.sync_from(root, &old, &old, &mut edits).unwrap();
     assert!(edits.is_empty());
