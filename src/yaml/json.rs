@@ -64,14 +64,22 @@ impl Document {
         let budget = self.nodes.len().saturating_add(MAX_ALIAS_EXPANSION);
         let mut produced = 0usize;
         let mut stack: Vec<Frame<'_>> = Vec::new();
+        let mut vias: Vec<Option<usize>> = Vec::new();
         // The next node to convert and what it is for.
         let mut next: Option<(NodeId, Role)> = Some((id, Role::Value));
         loop {
             let (value, role) = if let Some((node, role)) = next.take() {
                 produced += 1;
+                // The outermost alias this node is reached through (errors point there).
+                let via = vias.last().copied().flatten().or(matches!(
+                    self.nodes[node].kind,
+                    NodeKind::Alias { .. }
+                )
+                .then_some(self.nodes[node].span.start));
+                let at = via.unwrap_or(self.nodes[node].span.start);
                 if produced > budget {
                     return Err(self.error_at(
-                        self.nodes[node].span.start,
+                        at,
                         format!(
                             "alias expansion exceeds {MAX_ALIAS_EXPANSION} nodes (alias bomb?)"
                         ),
@@ -80,9 +88,12 @@ impl Document {
                 let node = self.resolve(node);
                 if stack.len() >= MAX_DEPTH {
                     return Err(self.error_at(
-                        self.nodes[node].span.start,
+                        at,
                         format!("nesting deeper than {MAX_DEPTH} levels after alias expansion"),
                     ));
+                }
+                if !matches!(self.nodes[node].kind, NodeKind::Scalar { .. }) {
+                    vias.push(via);
                 }
                 match &self.nodes[node].kind {
                     NodeKind::Sequence { items, .. } => {
@@ -114,6 +125,7 @@ impl Document {
                 let Some(frame) = stack.pop() else {
                     return Ok(Value::Null);
                 };
+                vias.pop();
                 let role = frame.role();
                 match frame {
                     Frame::Seq { out, .. } => (Value::Array(out), role),

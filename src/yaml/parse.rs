@@ -21,50 +21,75 @@ struct Frame {
     pending_key: Option<NodeId>,
 }
 
-/// Parse `src` into a [`Document`].
+/// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
+/// (and always for errors, so messages and positions are granit's).
 pub(super) fn parse(src: String) -> Result<Document, YamlError> {
-    let mut b = Builder {
-        src: &src,
-        nodes: Vec::new(),
-        parents: Vec::new(),
-        roots: Vec::new(),
-        comments: Vec::new(),
-        stack: Vec::new(),
-        anchors: Vec::new(),
-        block_scalars: Vec::new(),
-        last_node: None,
-    };
+    let mut fast = Builder::new(&src);
+    if super::fast::scan(&src, &mut fast) {
+        let parts = fast.finish();
+        return Ok(assemble(src, parts));
+    }
+    parse_with_granit(src)
+}
+
+/// Parse `src` with the fast path only.
+pub(super) fn parse_fast_only(src: String) -> Option<Document> {
+    let mut fast = Builder::new(&src);
+    if !super::fast::scan(&src, &mut fast) {
+        return None;
+    }
+    let parts = fast.finish();
+    Some(assemble(src, parts))
+}
+
+/// Parse `src` with granit only.
+pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
+    let mut b = Builder::new(&src);
     b.run()?;
-    let Builder {
+    let parts = b.finish();
+    Ok(assemble(src, parts))
+}
+
+/// What a finished builder hands over.
+struct Parts {
+    nodes: Vec<Node>,
+    parents: Vec<NodeId>,
+    roots: Vec<NodeId>,
+    comments: Vec<Range<usize>>,
+    block_scalars: Vec<NodeId>,
+}
+
+fn assemble(src: String, parts: Parts) -> Document {
+    let Parts {
         mut nodes,
         mut parents,
         roots,
         mut comments,
         block_scalars,
-        ..
-    } = b;
+    } = parts;
     if !comments.is_sorted_by_key(|c| c.start) {
         comments.sort_by_key(|c| c.start);
     }
     fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
     nodes.shrink_to_fit();
     parents.shrink_to_fit();
-    Ok(Document {
+    Document {
         src,
         nodes,
         parents,
         roots,
         comments,
         line_starts: Default::default(),
-    })
+    }
 }
 
-struct Builder<'s> {
+/// Builds the arena from parse events (granit's, or the fast path's).
+pub(super) struct Builder<'s> {
     src: &'s str,
     nodes: Vec<Node>,
     parents: Vec<NodeId>,
     roots: Vec<NodeId>,
-    comments: Vec<Range<usize>>,
+    pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
     /// granit anchor id → completed node (index = anchor id).
     anchors: Vec<Option<NodeId>>,
@@ -72,12 +97,47 @@ struct Builder<'s> {
     block_scalars: Vec<NodeId>,
     /// The node an `Anchor` event that follows belongs to.
     last_node: Option<NodeId>,
+    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
+    properties: std::collections::HashMap<NodeId, usize>,
 }
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
+    fn new(src: &'s str) -> Self {
+        Builder {
+            src,
+            nodes: Vec::new(),
+            parents: Vec::new(),
+            roots: Vec::new(),
+            comments: Vec::new(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            block_scalars: Vec::new(),
+            last_node: None,
+            properties: Default::default(),
+        }
+    }
+
+    fn note_properties(&mut self, id: NodeId, at: usize) {
+        let start = self.properties.entry(id).or_insert(at);
+        *start = (*start).min(at);
+    }
+
+    fn finish(self) -> Parts {
+        Parts {
+            nodes: self.nodes,
+            parents: self.parents,
+            roots: self.roots,
+            comments: self.comments,
+            block_scalars: self.block_scalars,
+        }
+    }
+
     fn run(&mut self) -> Result<(), YamlError> {
         let options = granit_parser::options! {
             emit_anchor_events: true,
+            // A block scalar's last line at end of input without a line break reads without
+            // one, as libyaml (and so go-yaml, kpt, kubectl) reads it.
+            block_scalar_eof_without_line_feed: true,
             flow_nesting_limit: MAX_DEPTH,
             block_nesting_limit: MAX_DEPTH,
         };
@@ -105,6 +165,9 @@ impl Builder<'_> {
                 Event::Scalar(value, style, anchor, tag) => {
                     let tag = tag_text(tag.as_deref());
                     let id = self.scalar(value.into_owned(), style, range, tag);
+                    if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
+                        self.note_properties(id, at);
+                    }
                     self.attach(id, anchor)?;
                 }
                 Event::Alias(anchor) => {
@@ -129,6 +192,7 @@ impl Builder<'_> {
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
                         self.nodes[id].anchor = Some(name.into_owned());
+                        self.note_properties(id, range.start);
                     }
                 }
                 Event::MappingStart(style, anchor, tag) => {
@@ -165,7 +229,7 @@ impl Builder<'_> {
         self.nodes.len() - 1
     }
 
-    fn scalar(
+    pub(super) fn scalar(
         &mut self,
         value: String,
         style: granit_parser::ScalarStyle,
@@ -176,13 +240,8 @@ impl Builder<'_> {
         let (value, style, span, block) = match style {
             granit_parser::ScalarStyle::Plain => {
                 if range.is_empty() {
-                    // An empty node (`key:`, `- `): no text; place it after the `:`.
-                    let at = if bytes.get(range.start) == Some(&b':') {
-                        range.start + 1
-                    } else {
-                        range.start
-                    };
-                    (String::new(), ScalarStyle::Plain, at..at, false)
+                    // An empty node (`key:`, `- `, `: value`): no text.
+                    (String::new(), ScalarStyle::Plain, range, false)
                 } else {
                     (value, ScalarStyle::Plain, range, false)
                 }
@@ -217,7 +276,7 @@ impl Builder<'_> {
         id
     }
 
-    fn open(
+    pub(super) fn open(
         &mut self,
         kind: NodeKind,
         range: Range<usize>,
@@ -246,7 +305,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
+    pub(super) fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
         let Some(frame) = self.stack.pop() else {
             return Err(self.error_at(range.start, "unbalanced collection end"));
         };
@@ -261,7 +320,20 @@ impl Builder<'_> {
             NodeKind::Mapping { entries, .. } => {
                 let span = match (entries.first(), entries.last()) {
                     (Some(&(k, _)), Some(&(_, v))) => {
-                        self.nodes[k].span.start..self.nodes[v].span.end
+                        // The first key's tag or anchor (`!t key: v`) starts the mapping, and
+                        // so does the `?` of an explicit first key (`? key`).
+                        let mut s = self.nodes[k].span.start;
+                        if let Some(&at) = self.properties.get(&k) {
+                            s = s.min(at);
+                        }
+                        let mut p = s;
+                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t') {
+                            p -= 1;
+                        }
+                        if p > 0 && p < s && bytes[p - 1] == b'?' {
+                            s = p - 1;
+                        }
+                        s..self.nodes[v].span.end
                     }
                     _ => start..start,
                 };
@@ -270,10 +342,12 @@ impl Builder<'_> {
             NodeKind::Sequence { items, .. } => {
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
-                        let s = if bytes.get(start) == Some(&b'-') {
+                        let first = self.nodes[f].span.start;
+                        // (An item may itself start with `-`, as in `- --flag`.)
+                        let s = if start < first && bytes.get(start) == Some(&b'-') {
                             start
                         } else {
-                            dash_before(bytes, self.nodes[f].span.start)
+                            dash_before(bytes, first)
                         };
                         s..self.nodes[l].span.end
                     }
@@ -296,7 +370,7 @@ impl Builder<'_> {
     }
 
     /// Record `id` as the next child of the open collection (or as a document root).
-    fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
+    pub(super) fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
         if matches!(self.nodes[id].kind, NodeKind::Scalar { .. }) {
             self.last_node = Some(id);
         }
@@ -315,6 +389,17 @@ impl Builder<'_> {
             return Ok(());
         };
         self.parents[id] = frame.id;
+        if frame.pending_key.is_some() {
+            // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
+            let node = &mut self.nodes[id];
+            let at = node.span.start;
+            if node.span.is_empty()
+                && self.src.as_bytes().get(at) == Some(&b':')
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+            {
+                node.span = at + 1..at + 1;
+            }
+        }
         match &mut self.nodes[frame.id].kind {
             NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
                 Some(key) => entries.push((key, id)),
@@ -399,6 +484,18 @@ impl Builder<'_> {
             ErrorKind::RecursionLimitExceeded => {
                 format!("nesting deeper than {MAX_DEPTH} levels")
             }
+            ErrorKind::TabNotAllowed
+            | ErrorKind::TabInBlockIndentation
+            | ErrorKind::TabInIndentation
+            | ErrorKind::TabInPlainScalar
+            | ErrorKind::TabAtBlockScalarStart => {
+                // Point at the tab that indents a line, when there is one: granit may notice
+                // it while still reading the previous token.
+                if let Some(tab) = byte.and_then(|b| indenting_tab(self.src, b)) {
+                    return self.error_at(tab, "tab character used as indentation");
+                }
+                e.info()
+            }
             _ => e.info(),
         };
         match byte {
@@ -410,6 +507,26 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// The first tab in the leading whitespace of a line, from the line holding `from` on.
+fn indenting_tab(src: &str, from: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut line = src[..from.min(src.len())].rfind('\n').map_or(0, |i| i + 1);
+    while line < b.len() {
+        let mut p = line;
+        while p < b.len() && matches!(b[p], b' ' | b'\t') {
+            if b[p] == b'\t' {
+                return Some(p);
+            }
+            p += 1;
+        }
+        line = match src[p..].find('\n') {
+            Some(i) => p + i + 1,
+            None => b.len(),
+        };
+    }
+    None
 }
 
 fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {

@@ -36,6 +36,10 @@ fn spans_slice_to_the_token_text() {
         ("a:\n  b: 1\n  c: 2\n\n# tail\n", "a", "b: 1\n  c: 2"),
         ("a:\n  - x\n  - y # c\nb: 1\n", "a", "- x\n  - y"),
         ("a:\n- x\n- y\n", "a", "- x\n- y"),
+        ("a:\n  - --flag\n  - -x\n", "a", "- --flag\n  - -x"),
+        ("a:\n  ? k\n  : v\n", "a", "? k\n  : v"),
+        ("a:\n  !t k: v\n  l: w\n", "a", "!t k: v\n  l: w"),
+        ("a:\n  &x k: v\n", "a", "&x k: v"),
         ("a: |\n  x\n  y\n\nb: 1\n", "a", "|\n  x\n  y"),
         ("a: >-  # c\n  x\n  y\n", "a", ">-  # c\n  x\n  y"),
         ("a: |2\n    x\n", "a", "|2\n    x"),
@@ -156,12 +160,7 @@ fn err(src: &str) -> YamlError {
 #[test]
 fn bad_input_errors_say_what_and_where() {
     let cases: &[(&str, &str, usize, usize)] = &[
-        (
-            "a:\n\tb: 1\n",
-            "tabs disallowed within this context (block indentation)",
-            2,
-            2,
-        ),
+        ("a:\n\tb: 1\n", "tab character used as indentation", 2, 1),
         ("a: \"abc\nb: 1\n", "unclosed quote", 1, 4),
         ("a: 'x\n", "unclosed quote", 1, 4),
         (
