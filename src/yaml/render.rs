@@ -122,6 +122,9 @@ pub(crate) struct Renderer {
     /// the rendered text is not followed by a line break and a non-blank line (end of file, or
     /// blank lines that a `|+` block would swallow).
     pub trailing_breaks_ok: bool,
+    /// Whether literal blocks may be used at all (cleared when a line of only blanks follows,
+    /// which a literal block would read as content).
+    pub literals_ok: bool,
 }
 
 impl Renderer {
@@ -130,6 +133,7 @@ impl Renderer {
         Renderer {
             layout,
             trailing_breaks_ok: true,
+            literals_ok: true,
         }
     }
 
@@ -214,7 +218,10 @@ impl Renderer {
     /// `None` when a literal block cannot hold it exactly (escapes needed, two or more trailing
     /// line breaks, a final line break at the end of the text).
     pub fn literal(&self, s: &str, content_col: usize, parent_indent: usize) -> Option<String> {
-        if s.chars().any(|c| c != '\n' && needs_escape(c)) || s.trim_matches('\n').is_empty() {
+        if !self.literals_ok
+            || s.chars().any(|c| c != '\n' && needs_escape(c))
+            || s.trim_matches('\n').is_empty()
+        {
             return None;
         }
         let chomp = match s.len() - s.trim_end_matches('\n').len() {
