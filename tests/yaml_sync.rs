@@ -319,3 +319,93 @@ proptest! {
         }
     }
 }
+
+/// Add line comments, head comments and blank lines to rendered YAML (never inside a literal
+/// block), choosing lines by `seed`.
+fn with_comments(text: &str, seed: usize) -> String {
+    let mut out = String::new();
+    let mut block_parent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        // A blank line right after a `|+` block would join its value.
+        let after_block = block_parent.is_some();
+        if let Some(parent) = block_parent {
+            if line.trim().is_empty() || indent > parent {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            block_parent = None;
+        }
+        let pick = (i * 7 + seed) % 5;
+        if pick == 1 {
+            out.push_str(&format!("{}# head {i}\n", " ".repeat(indent)));
+        }
+        if pick == 2 && !after_block {
+            out.push('\n');
+        }
+        out.push_str(line);
+        let header = line
+            .rsplit(' ')
+            .next()
+            .is_some_and(|t| t.starts_with('|') && t.len() <= 4);
+        if header {
+            block_parent = Some(indent);
+        }
+        if pick == 3 || pick == 1 {
+            out.push_str(&format!(" # line {i}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Commented documents sync to any value and to mutated copies.
+    #[test]
+    fn commented_documents_sync(
+        old in arb_value(),
+        other in arb_value(),
+        indent in prop::sample::select(vec![2usize, 4]),
+        wide in any::<bool>(),
+        seed in 0usize..20,
+    ) {
+        let layout = Layout { indent, wide_sequences: wide, crlf: false };
+        let old = json!({"root": old, "tail": 1});
+        let src = with_comments(&render_document(&old, layout), seed);
+        let doc = Document::parse(src.as_str()).unwrap();
+        let root = doc.roots()[0];
+        prop_assert_eq!(&doc.to_json(root).unwrap(), &old, "{}", src);
+        for new in [json!({"root": other.clone(), "tail": 1}), {
+            let mut m = old.clone();
+            let mut n = seed;
+            mutate(&mut m, &mut n);
+            m
+        }] {
+            let mut edits = Edits::default();
+            doc.sync(root, &new, &mut edits).unwrap();
+            let out = edits.apply(&src).unwrap_or_else(|e| panic!("{e}\n{src}\n{new}"));
+            let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{e}\n{src}\n{out}"));
+            prop_assert_eq!(&re.to_json(re.roots()[0]).unwrap(), &new, "{}\n=>\n{}", src, out);
+            let libyaml: Value = serde_norway::from_str(&out).unwrap();
+            prop_assert_eq!(&libyaml, &new, "{}", out);
+        }
+    }
+}
+
+#[test]
+fn sync_from_uses_the_given_original_view() {
+    let src = "a: 1 # c\nb: [x]\n";
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    let old = doc.to_json(root).unwrap();
+    let new = json!({"a": 2, "b": ["x", "z"]});
+    let mut edits = Edits::default();
+    doc.sync_from(root, &old, &new, &mut edits).unwrap();
+    assert_eq!(edits.apply(src).unwrap(), "a: 2 # c\nb: [x, z]\n");
+    let mut edits = Edits::default();
+    doc.sync_from(root, &old, &old, &mut edits).unwrap();
+    assert!(edits.is_empty());
+}

@@ -19,7 +19,19 @@ impl Document {
     /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
     pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
         let old = self.to_json(id)?;
-        if old == *new {
+        self.sync_from(id, &old, new, edits)
+    }
+
+    /// [`Document::sync`] for a caller that already holds the node's JSON view `old` (what
+    /// `to_json(id)` returned, e.g. an item's original value), saving a second conversion.
+    pub fn sync_from(
+        &self,
+        id: NodeId,
+        old: &Value,
+        new: &Value,
+        edits: &mut Edits,
+    ) -> Result<(), YamlError> {
+        if old == new {
             return Ok(());
         }
         let mut syncer = Syncer {
@@ -30,7 +42,7 @@ impl Document {
             path: Vec::new(),
             edits: Vec::new(),
         };
-        syncer.node(id, Slot::Unknown, &old, new)?;
+        syncer.node(id, Slot::Unknown, old, new)?;
         for (range, text) in syncer.edits {
             edits.replace(range, text);
         }
@@ -179,6 +191,8 @@ enum After {
     BreakThenBlank,
     /// No line break (end of text): only `|-` blocks end correctly.
     NoBreak,
+    /// A line of only blanks follows: no literal block can end here.
+    SpacesLine,
 }
 
 struct Syncer<'a> {
@@ -203,7 +217,8 @@ impl<'a> Syncer<'a> {
     fn renderer(&mut self, after: After) -> Renderer {
         Renderer {
             layout: self.layout(),
-            trailing_breaks_ok: after == After::BreakThenContent,
+            trailing_breaks_ok: !matches!(after, After::NoBreak),
+            literals_ok: !matches!(after, After::SpacesLine),
         }
     }
 
@@ -232,6 +247,60 @@ impl<'a> Syncer<'a> {
             pos,
             format!("cannot change {}: {what}", self.path_text()),
         )
+    }
+
+    /// Where node `id`'s text starts, its anchor and tag on the same line included (a key's
+    /// column is that of its properties: `&a key: v` is a mapping at the `&`).
+    fn start_of(&self, id: NodeId) -> usize {
+        let node = self.doc.node(id);
+        if node.tag.is_none() && node.anchor.is_none() {
+            return node.span.start;
+        }
+        self.text().props_start(node.span.start)
+    }
+
+    /// Before text is added after node `id`: when `id` ends with a `|`/`>` block at the very end
+    /// of a text without a final line break, its value has no final line break either, so a
+    /// clip header gets `-` to keep it so once lines follow.
+    fn keep_eof_block_value(&mut self, id: NodeId) {
+        let doc = self.doc;
+        let t = self.text();
+        if self.src.ends_with(['\n', '\r']) {
+            return;
+        }
+        let mut last = id;
+        loop {
+            match &doc.node(last).kind {
+                NodeKind::Mapping {
+                    flow: false,
+                    entries,
+                } if !entries.is_empty() => last = entries[entries.len() - 1].1,
+                NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
+                    last = items[items.len() - 1]
+                }
+                _ => break,
+            }
+        }
+        let leaf = doc.node(last);
+        let block = matches!(
+            leaf.kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        );
+        if !block || t.eol(leaf.span.end) < self.src.len() {
+            return;
+        }
+        let header_end = t.header_end(leaf.span.start);
+        let header = &self.src[leaf.span.start..header_end];
+        let edited = self
+            .edits
+            .iter()
+            .any(|(r, _)| r.start <= leaf.span.start && leaf.span.start < r.end.max(r.start + 1));
+        if !header.contains(['+', '-']) && !edited {
+            self.edits.push((header_end..header_end, "-".to_string()));
+        }
     }
 
     /// Make node `id` (currently reading as `old`) read as `new`.
@@ -381,7 +450,7 @@ impl<'a> Syncer<'a> {
         }
         // Changes and deletions of own keys.
         let first_key = entries[0].0;
-        let dash_line_key = !t.blank_before(doc.node(first_key).span.start);
+        let dash_line_key = !t.blank_before(self.start_of(first_key));
         let first_kept = kept[0];
         for (i, (k, v)) in entries.iter().enumerate() {
             if Some(i) == merge_entry {
@@ -405,7 +474,7 @@ impl<'a> Syncer<'a> {
                 None => {
                     self.check_subtree_not_shared(*k)?;
                     self.check_subtree_not_shared(*v)?;
-                    let key_start = doc.node(*k).span.start;
+                    let key_start = self.start_of(*k);
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
                     let range = t.removal(start, doc.after_point(*v), col);
@@ -421,8 +490,9 @@ impl<'a> Syncer<'a> {
             .collect();
         if !added.is_empty() {
             let (last_key, last_value) = entries[*kept.last().unwrap_or(&0)];
-            let col = t.column(doc.node(last_key).span.start);
+            let col = t.column(self.start_of(last_key));
             let point = doc.after_point(last_value);
+            self.keep_eof_block_value(last_value);
             let after = t.after(point);
             let body = self.renderer(after).map_body(&added, col);
             self.edits.push((point.pos..point.pos, point.wrap(&body)));
@@ -435,8 +505,8 @@ impl<'a> Syncer<'a> {
     fn remove_leading_entries(&mut self, entries: &[(NodeId, NodeId)], first_kept: usize) {
         let doc = self.doc;
         let t = self.text();
-        let start = doc.node(entries[0].0).span.start;
-        let kept_key = doc.node(entries[first_kept].0).span.start;
+        let start = self.start_of(entries[0].0);
+        let kept_key = self.start_of(entries[first_kept].0);
         let col = t.column(kept_key);
         let kept_line = t.line_start(kept_key);
         let prev_end = t.lines_end(doc.after_point(entries[first_kept - 1].1), col);
@@ -538,6 +608,7 @@ impl<'a> Syncer<'a> {
                     return self.replace_value(id, slot, &Value::Array(new.to_vec()));
                 };
                 let point = doc.after_point(last_kept);
+                self.keep_eof_block_value(last_kept);
                 (point, t.after(point))
             };
             let r = self.renderer(after);
@@ -649,6 +720,10 @@ impl<'a> Syncer<'a> {
         let t = self.text();
         let line_end = t.eol(token.end);
         let rest = self.src[token.end..line_end].trim();
+        if !rest.is_empty() && !rest.starts_with('#') {
+            self.edits.push((token, text.to_string()));
+            return;
+        }
         let end = t.lines_end_deeper(line_end, parent_indent, false);
         let text = if rest.starts_with('#') {
             match text.find('\n') {
@@ -687,7 +762,7 @@ impl<'a> Syncer<'a> {
         };
         let (indicator_end, col) = match slot {
             Slot::Key(k) => match t.colon_after(doc.node(k).span.end) {
-                Some(colon) => (colon + 1, t.column(doc.node(k).span.start)),
+                Some(colon) => (colon + 1, t.column(self.start_of(k))),
                 None => {
                     return Err(self.error(
                         doc.node(k).span.start,
@@ -707,13 +782,19 @@ impl<'a> Syncer<'a> {
                 return Ok(());
             }
             Slot::Root | Slot::Unknown => {
-                let text = self.root_text(new, t.column(node.span.start), old_end);
+                let start = self.start_of(id);
+                let col = t.column(start);
                 let end = if node.span.is_empty() {
                     node.span.end
                 } else {
                     old_end
                 };
-                self.edits.push((node.span.start..end, text));
+                let text = self.root_text(new, col, end);
+                if text.contains('\n') {
+                    self.place(start..end, &text, col);
+                } else {
+                    self.edits.push((start..end, text));
+                }
                 return Ok(());
             }
         };
@@ -758,12 +839,12 @@ impl<'a> Syncer<'a> {
 
     /// A new value for a whole document (or a node whose slot is unknown), at column `col`.
     fn root_text(&mut self, new: &Value, col: usize, old_end: usize) -> String {
-        let t = self.text();
-        let r = self.renderer(t.after_pos(old_end));
+        let r = self.renderer(self.multi_line_after(old_end, col));
         let text = match new {
             Value::Object(m) if !m.is_empty() => r.map_body(m, col),
             Value::Array(a) if !a.is_empty() => r.seq_body(a, col),
-            other => return r.block_scalar(other, col + 2, col),
+            // A root block scalar's indentation indicator counts from column 0.
+            other => return r.block_scalar(other, col + 2, 0),
         };
         text[col..].to_string()
     }
@@ -774,7 +855,7 @@ impl<'a> Syncer<'a> {
         let doc = self.doc;
         match slot {
             Slot::Key(k) => {
-                let c = t.column(doc.node(k).span.start);
+                let c = t.column(self.start_of(k));
                 (c, c + self.layout().indent)
             }
             Slot::Item => {
@@ -865,27 +946,30 @@ impl<'a> Text<'a> {
         Text { s, b: s.as_bytes() }
     }
 
+    /// Start of the line holding `pos` (line breaks: `\n`, `\r\n`, and a lone `\r` as YAML
+    /// reads it).
     fn line_start(&self, pos: usize) -> usize {
         self.b[..pos]
             .iter()
-            .rposition(|&c| c == b'\n')
+            .rposition(|&c| c == b'\n' || c == b'\r')
             .map_or(0, |i| i + 1)
     }
 
-    /// Position of the line break ending the line holding `pos` (before a `\r`), or the end.
+    /// Position of the line break ending the line holding `pos`, or the end.
     fn eol(&self, pos: usize) -> usize {
-        match self.b[pos..].iter().position(|&c| c == b'\n') {
-            Some(i) if i > 0 && self.b[pos + i - 1] == b'\r' => pos + i - 1,
-            Some(i) => pos + i,
-            None => self.b.len(),
-        }
+        self.b[pos..]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .map_or(self.b.len(), |i| pos + i)
     }
 
     /// Start of the line after the one holding `pos` (the end of the text if none).
     fn next_line(&self, pos: usize) -> usize {
-        match self.b[pos..].iter().position(|&c| c == b'\n') {
-            Some(i) => pos + i + 1,
-            None => self.b.len(),
+        let e = self.eol(pos);
+        match self.b.get(e) {
+            Some(b'\r') if self.b.get(e + 1) == Some(&b'\n') => e + 2,
+            Some(_) => e + 1,
+            None => e,
         }
     }
 
@@ -925,7 +1009,7 @@ impl<'a> Text<'a> {
     fn head_start(&self, ls: usize, col: usize) -> usize {
         let mut start = ls;
         while start > 0 {
-            let prev = self.line_start(start - 1);
+            let prev = self.line_start(self.before_last_break(start));
             if self.line_text(prev).starts_with('#') && self.indent_of(prev) <= col {
                 start = prev;
             } else {
@@ -968,34 +1052,40 @@ impl<'a> Text<'a> {
     /// and the result is the end of the last skipped line.
     fn lines_end_deeper(&self, pos: usize, col: usize, line_starts: bool) -> usize {
         let mut end = pos;
-        loop {
-            let ls = if line_starts {
-                end
-            } else {
-                if end >= self.b.len() {
-                    return end;
-                }
-                self.next_line(end)
-            };
-            if ls >= self.b.len() {
-                return end;
-            }
-            if self.line_text(ls).starts_with('#') && self.indent_of(ls) > col {
+        let mut ls = if line_starts || pos >= self.b.len() {
+            pos
+        } else {
+            self.next_line(pos)
+        };
+        // Blank lines are passed over, but only taken when a deeper comment follows them.
+        while ls < self.b.len() {
+            let text = self.line_text(ls);
+            if text.starts_with('#') && self.indent_of(ls) > col {
                 end = if line_starts {
                     self.next_line(ls)
                 } else {
                     self.eol(ls)
                 };
-            } else {
-                return end;
+            } else if !text.is_empty() {
+                break;
             }
+            ls = self.next_line(ls);
         }
+        end
     }
 
     /// What follows an insertion/replacement ending at line end `pos`.
     fn after_pos(&self, pos: usize) -> After {
         if pos >= self.b.len() {
             return After::NoBreak;
+        }
+        let mut ls = self.next_line(pos);
+        while ls < self.b.len() && self.line_text(ls).is_empty() {
+            if ls < self.eol(ls) {
+                // Spaces alone on a line: a literal block before it would read them as content.
+                return After::SpacesLine;
+            }
+            ls = self.next_line(ls);
         }
         let next = self.next_line(pos);
         if next >= self.b.len() || !self.line_text(next).is_empty() {
@@ -1034,7 +1124,7 @@ impl<'a> Text<'a> {
             }
             // Skip back over one token (`&anchor`, `!tag`).
             let token_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
                 i -= 1;
             }
             if !matches!(self.b[i], b'&' | b'!') || i == token_end {
@@ -1042,6 +1132,26 @@ impl<'a> Text<'a> {
             }
         }
         None
+    }
+
+    /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.
+    fn props_start(&self, start: usize) -> usize {
+        let mut found = start;
+        let mut i = start;
+        for _ in 0..2 {
+            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t') {
+                i -= 1;
+            }
+            let token_end = i;
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
+                i -= 1;
+            }
+            if i == token_end || !matches!(self.b[i], b'!' | b'&') {
+                break;
+            }
+            found = i;
+        }
+        found
     }
 
     /// The `:` after a key ending at `key_end` (blanks between allowed).
@@ -1062,7 +1172,7 @@ impl<'a> Text<'a> {
                 i -= 1;
             }
             let blank_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
                 i -= 1;
             }
             if i == blank_end {
@@ -1101,6 +1211,8 @@ impl<'a> Text<'a> {
             if e > 0 && self.b[e - 1] == b'\r' {
                 e -= 1;
             }
+        } else if e > 0 && self.b[e - 1] == b'\r' {
+            e -= 1;
         }
         e
     }
@@ -1140,6 +1252,8 @@ mod tests {
         Remove(&'static str),
         /// Insert into the array at the pointer's parent, before the index.
         Insert(&'static str, Value),
+        /// Replace the whole document's value.
+        Root(Value),
     }
     use Op::*;
 
@@ -1152,7 +1266,12 @@ mod tests {
     }
 
     fn change(v: &mut Value, op: &Op) {
+        if let Root(new) = op {
+            *v = new.clone();
+            return;
+        }
         let (ptr, val) = match op {
+            Root(_) => unreachable!("handled above"),
             Set(p, val) | Insert(p, val) => (*p, Some(val.clone())),
             Remove(p) => (*p, None),
         };
@@ -1332,10 +1451,10 @@ mod tests {
                 "a: |-\n  l1\n  l2\nb: y\n",
             ),
             (
-                "keep",
+                "two trailing breaks are double-quoted (|+ would join blank lines after it)",
                 "a: x\nb: y\n",
                 vec![Set("/a", json!("l1\n\n"))],
-                "a: |+\n  l1\n\nb: y\n",
+                "a: \"l1\\n\\n\"\nb: y\n",
             ),
             (
                 "line comment moves to the header",
@@ -1386,10 +1505,10 @@ mod tests {
                 "a: |\n  n1\n  n2\nb: 1\n",
             ),
             (
-                "keep block replaced",
+                "keep block replaced, its blank lines with it",
                 "a: |+\n  old\n\nb: 1\n",
                 vec![Set("/a", json!("new\n\n"))],
-                "a: |+\n  new\n\nb: 1\n",
+                "a: \"new\\n\\n\"\nb: 1\n",
             ),
             (
                 "keep block to strip",
@@ -1400,8 +1519,8 @@ mod tests {
             (
                 "keep block at the end",
                 "a: |+\n  old\n\n",
-                vec![Set("/a", json!("new\n\n\n"))],
-                "a: |+\n  new\n\n\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: |\n  new\n",
             ),
             (
                 "block content indentation kept",
@@ -1771,6 +1890,68 @@ mod tests {
                 "ä: 1\n",
                 vec![Set("/ö", json!("ü"))],
                 "ä: 1\nö: ü\n",
+            ),
+        ]);
+    }
+
+    /// Cases the fuzz target found: properties before a root, blanks after a token, a block
+    /// scalar ending the text without a line break, lone `\r` line breaks, deeper comments.
+    #[test]
+    fn fuzz_found_cases() {
+        table(&[
+            (
+                "tagged root replaced",
+                "!t x\n",
+                vec![Root(json!(["a"]))],
+                "- a\n",
+            ),
+            (
+                "anchored empty root replaced",
+                "# c\n&tn\n",
+                vec![Root(json!("l1\nl2"))],
+                "# c\n|-\n  l1\n  l2\n",
+            ),
+            (
+                "tagged root mapping gets a key",
+                "!t a: 1\n",
+                vec![Set("/b", json!(2))],
+                "!t a: 1\nb: 2\n",
+            ),
+            (
+                "blanks after the token",
+                "a: x   \nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
+            ),
+            (
+                "a line of spaces after the token",
+                "a: x\n     \nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: \"l1\\nl2\"\n     \nb: 1\n",
+            ),
+            (
+                "clip block ending the text",
+                "a: |\n  x",
+                vec![Set("/b", json!(1))],
+                "a: |-\n  x\nb: 1",
+            ),
+            (
+                "lone CR line breaks: insert",
+                "a: 1\rb: 2\r",
+                vec![Set("/c", json!(3))],
+                "a: 1\rb: 2\nc: 3\r",
+            ),
+            (
+                "lone CR line breaks: delete",
+                "a: 1\rb: 2\r",
+                vec![Remove("/a")],
+                "b: 2\r",
+            ),
+            (
+                "deeper comment after a blank line",
+                "a: x\n\n  # deep\nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
             ),
         ]);
     }
