@@ -62,7 +62,8 @@ fn with_setters(src: &str) -> (String, usize) {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync(origin.node, &item.value, &mut edits).unwrap();
+            doc.sync_from(origin.node, &origin.original, &item.value, &mut edits)
+                .unwrap();
         }
     }
     (edits.apply(doc.source()).unwrap(), changed)
@@ -108,7 +109,8 @@ fn phases(src: &str) -> Vec<(&'static str, Duration)> {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync(origin.node, &item.value, &mut edits).unwrap();
+            doc.sync_from(origin.node, &origin.original, &item.value, &mut edits)
+                .unwrap();
         }
     }
     out.push(("sync", t.elapsed()));

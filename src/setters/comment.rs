@@ -36,6 +36,16 @@ pub enum SetterComment {
     V0(V0Ref, String),
 }
 
+impl std::fmt::Display for SetterComment {
+    /// The comment's [`label`](SetterComment::label).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetterComment::V1(p) => write!(f, "\"kpt-set: {}\"", p.text),
+            SetterComment::V0(_, text) => f.write_str(text),
+        }
+    }
+}
+
 impl SetterComment {
     /// The comment as written after `#`.
     pub fn text(&self) -> String {

@@ -85,13 +85,6 @@ fn path_string(doc: &Document, path: &[Seg]) -> String {
     out
 }
 
-fn lookup<'v>(doc: &Document, root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
-    path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get(key_text(doc, *k)),
-        Seg::Index(i) => v.get(*i),
-    })
-}
-
 fn lookup_mut<'v>(doc: &Document, root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
     path.iter().try_fold(root, |v, seg| match seg {
         Seg::Key(k) => v.get_mut(key_text(doc, *k)),
@@ -99,11 +92,11 @@ fn lookup_mut<'v>(doc: &Document, root: &'v mut Value, path: &[Seg]) -> Option<&
     })
 }
 
-/// A field that carries a setter comment.
-struct Field {
+/// A field that carries a setter comment (borrowed while the walk is at it).
+struct Field<'f> {
     item: usize,
-    path: Vec<Seg>,
-    comment: String,
+    path: &'f [Seg],
+    comment: &'f SetterComment,
 }
 
 /// A computed change, applied only when the whole stage found no error.
@@ -181,10 +174,14 @@ fn field_path(item: &Item, path: &[Seg]) -> String {
         .unwrap_or_default()
 }
 
-impl Stage<'_> {
+impl<'s> Stage<'s> {
     fn error_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item];
-        let path = field_path(item, &field.path);
+        self.error_at_path(field.item, field.path, message);
+    }
+
+    fn error_at_path(&mut self, item: usize, path: &[Seg], message: String) {
+        let item = &self.items[item];
+        let path = field_path(item, path);
         self.errors.push(
             KrmResult::error(message)
                 .for_resource(&item.value)
@@ -194,7 +191,7 @@ impl Stage<'_> {
 
     fn warn_at(&mut self, field: &Field, message: String) {
         let item = &self.items[field.item];
-        let path = field_path(item, &field.path);
+        let path = field_path(item, field.path);
         self.warnings.push(
             KrmResult::warning(message)
                 .for_resource(&item.value)
@@ -216,7 +213,7 @@ impl Stage<'_> {
             None => {
                 let first = Unresolved {
                     item: field.item,
-                    path: field.path.clone(),
+                    path: field.path.to_vec(),
                     count: 1,
                 };
                 self.unresolved.insert(name.to_string(), first);
@@ -241,6 +238,7 @@ impl Stage<'_> {
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
+        json: &'s Value,
     ) {
         let mut prev_end = from;
         match &doc.node(node).kind {
@@ -255,8 +253,11 @@ impl Stage<'_> {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
+                    let Some(child) = json.get(key_text(doc, key)) else {
+                        continue;
+                    };
                     path.push(Seg::Key(key));
-                    self.visit(doc, key, value, item, path, region.start);
+                    self.visit(doc, (key, value), item, path, region.start, child);
                     path.pop();
                 }
             }
@@ -267,8 +268,11 @@ impl Stage<'_> {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
+                    let Some(child_json) = json.get(i) else {
+                        continue;
+                    };
                     path.push(Seg::Index(i));
-                    self.visit(doc, child, child, item, path, region.start);
+                    self.visit(doc, (child, child), item, path, region.start, child_json);
                     path.pop();
                 }
             }
@@ -276,20 +280,21 @@ impl Stage<'_> {
         }
     }
 
-    /// A value node (`head` is its key, or itself for sequence items).
+    /// A value node with its JSON view `old`; `head` is its key, or the node itself for
+    /// sequence items.
     fn visit(
         &mut self,
         doc: &Document,
-        head: NodeId,
-        value: NodeId,
+        (head, value): (NodeId, NodeId),
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
+        old: &'s Value,
     ) {
         let node = doc.node(value);
         let is_sequence = match &node.kind {
             NodeKind::Alias { .. } => return,
-            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path, from),
+            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path, from, old),
             NodeKind::Sequence { .. } => true,
             NodeKind::Scalar { .. } => false,
         };
@@ -305,23 +310,16 @@ impl Stage<'_> {
             Ok(Some(c)) => c,
             Ok(None) => {
                 if is_sequence {
-                    self.walk(doc, value, item, path, from);
+                    self.walk(doc, value, item, path, from, old);
                 }
                 return;
             }
-            Err(message) => {
-                let field = Field {
-                    item,
-                    path: path.clone(),
-                    comment: String::new(),
-                };
-                return self.error_at(&field, message);
-            }
+            Err(message) => return self.error_at_path(item, path, message),
         };
         let field = Field {
             item,
-            path: path.clone(),
-            comment: comment.label(),
+            path,
+            comment: &comment,
         };
         if let Some(anchor) = &node.anchor {
             let message = format!(
@@ -330,33 +328,30 @@ impl Stage<'_> {
             );
             return self.warn_at(&field, message);
         }
-        let items = self.items;
-        let Some(old) = lookup(doc, &items[item].value, path) else {
-            return;
-        };
         if is_sequence {
-            self.sequence(&field, old, comment);
+            self.sequence(&field, old, &comment);
         } else {
             let text = match &node.kind {
                 NodeKind::Scalar { value, .. } => value.as_str(),
                 _ => "",
             };
-            self.scalar(&field, old, text, comment);
+            self.scalar(&field, old, text, &comment);
         }
     }
 
     /// A v0 reference read as a v1 `${name}` pattern (when no Kptfile defines anything).
-    fn as_v1(&self, comment: SetterComment) -> SetterComment {
+    fn as_v1(&self, comment: &SetterComment) -> Option<SetterComment> {
         match comment {
-            SetterComment::V0(r, _) if self.defs.is_empty() => {
-                SetterComment::V1(Pattern::parse(&format!("${{{}}}", r.name())))
-            }
-            other => other,
+            SetterComment::V0(r, _) if self.defs.is_empty() => Some(SetterComment::V1(
+                Pattern::parse(&format!("${{{}}}", r.name())),
+            )),
+            _ => None,
         }
     }
 
-    fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: SetterComment) {
-        match self.as_v1(comment) {
+    fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: &SetterComment) {
+        let converted = self.as_v1(comment);
+        match converted.as_ref().unwrap_or(comment) {
             SetterComment::V1(p) => {
                 // An empty field (`env: # kpt-set: ${env}`) given a YAML sequence becomes a list.
                 if let (Value::Null, Some(name)) = (old, p.single_setter()) {
@@ -366,9 +361,9 @@ impl Stage<'_> {
                         return self.set_list(field, old, name, &raw, None);
                     }
                 }
-                self.v1_scalar(field, old, text, &p)
+                self.v1_scalar(field, old, text, p)
             }
-            SetterComment::V0(r, _) => self.v0_scalar(field, old, &r),
+            SetterComment::V0(r, _) => self.v0_scalar(field, old, r),
         }
     }
 
@@ -522,16 +517,17 @@ impl Stage<'_> {
         if *old != new {
             self.changes.push(Change {
                 item: field.item,
-                path: field.path.clone(),
+                path: field.path.to_vec(),
                 old: old.clone(),
                 new,
-                comment: field.comment.clone(),
+                comment: field.comment.to_string(),
             });
         }
     }
 
-    fn sequence(&mut self, field: &Field, old: &Value, comment: SetterComment) {
-        match self.as_v1(comment) {
+    fn sequence(&mut self, field: &Field, old: &Value, comment: &SetterComment) {
+        let converted = self.as_v1(comment);
+        match converted.as_ref().unwrap_or(comment) {
             SetterComment::V1(p) => {
                 let Some(name) = p.single_setter() else {
                     let message = format!(
@@ -548,8 +544,8 @@ impl Stage<'_> {
                     None => self.unresolved(name, field),
                 }
             }
-            SetterComment::V0(reference, _) => match self.defs.resolve(&reference) {
-                None => self.missing_definition(field, &reference),
+            SetterComment::V0(reference, _) => match self.defs.resolve(reference) {
+                None => self.missing_definition(field, reference),
                 Some(Target::Substitution(sub)) => {
                     let message = format!(
                         "setter comment {}: substitution {} is on a list field",
@@ -703,7 +699,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             continue;
         };
         let doc = origin.doc.clone();
-        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0);
+        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, &item.value);
     }
     let Stage {
         values,
@@ -750,6 +746,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     let mut infos = Vec::with_capacity(changes.len() + stores.len());
     let mut resources: BTreeSet<usize> = BTreeSet::new();
+    let mut applied = Vec::with_capacity(changes.len());
     for change in changes {
         let item = &mut items[change.item];
         let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
@@ -760,15 +757,27 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         };
         *slot = change.new.clone();
         resources.insert(change.item);
-        infos.push(
-            KrmResult::info(format!("set by setter comment {}", change.comment))
-                .for_resource(&item.value)
-                .at_field(
-                    path_string(&doc, &change.path),
-                    Some(change.old),
-                    Some(change.new),
-                ),
+        applied.push(change);
+    }
+    // Results name each resource as it is after the stage (one template per resource).
+    let mut template: Option<(usize, KrmResult)> = None;
+    for change in applied {
+        let item = &items[change.item];
+        let base = match &template {
+            Some((index, base)) if *index == change.item => base.clone(),
+            _ => {
+                let base = KrmResult::info(String::new()).for_resource(&item.value);
+                template = Some((change.item, base.clone()));
+                base
+            }
+        };
+        let mut info = base.at_field(
+            field_path(item, &change.path),
+            Some(change.old),
+            Some(change.new),
         );
+        info.message = format!("set by setter comment {}", change.comment);
+        infos.push(info);
     }
     let fields = infos.len();
     let mut definitions = 0;
@@ -988,7 +997,7 @@ mod tests {
         let c = doc.entry(items[0], "c").unwrap();
         let path = [Seg::Key(a.0), Seg::Key(b.0), Seg::Index(0), Seg::Key(c.0)];
         assert_eq!(path_string(&doc, &path), "a.b[0].c");
-        let json = doc.to_json(root).unwrap();
-        assert_eq!(lookup(&doc, &json, &path), Some(&json!(1)));
+        let mut json = doc.to_json(root).unwrap();
+        assert_eq!(lookup_mut(&doc, &mut json, &path), Some(&mut json!(1)));
     }
 }
