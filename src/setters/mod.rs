@@ -99,7 +99,7 @@ struct Field<'f> {
     comment: &'f SetterComment,
 }
 
-/// A computed change, applied only when the whole stage found no error.
+/// A change made during the walk (undone when the stage finds any error).
 struct Change {
     item: usize,
     path: Vec<Seg>,
@@ -133,20 +133,47 @@ fn parse_sequence(raw: &str) -> Option<Vec<Value>> {
     }
 }
 
-struct Stage<'s> {
+/// Where a pending result points.
+enum At {
+    /// A field of an item, by path.
+    Field(Vec<Seg>),
+    /// A field of an item, as text (Kptfile definitions).
+    Text(String),
+}
+
+/// A warning or error, turned into a result once the items can be read again.
+struct Pending {
+    item: usize,
+    at: At,
+    message: String,
+}
+
+impl Pending {
+    fn result(self, base: KrmResult, items: &[Item]) -> KrmResult {
+        let item = &items[self.item];
+        let path = match self.at {
+            At::Field(path) => field_path(item, &path),
+            At::Text(path) => path,
+        };
+        let mut result = base.for_resource(&item.value).at_field(path, None, None);
+        result.message = self.message;
+        result
+    }
+}
+
+struct Stage {
     values: BTreeMap<String, String>,
     defs: Definitions,
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
     changes: Vec<Change>,
-    errors: Vec<KrmResult>,
-    warnings: Vec<KrmResult>,
+    errors: Vec<Pending>,
+    warnings: Vec<Pending>,
     /// Given names some comment used.
     used: HashSet<String>,
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
-    items: &'s [Item],
 }
 
 /// The end of the line holding byte `pos` (before its line break).
@@ -174,37 +201,33 @@ fn field_path(item: &Item, path: &[Seg]) -> String {
         .unwrap_or_default()
 }
 
-impl<'s> Stage<'s> {
+impl Stage {
     fn error_at(&mut self, field: &Field, message: String) {
         self.error_at_path(field.item, field.path, message);
     }
 
     fn error_at_path(&mut self, item: usize, path: &[Seg], message: String) {
-        let item = &self.items[item];
-        let path = field_path(item, path);
-        self.errors.push(
-            KrmResult::error(message)
-                .for_resource(&item.value)
-                .at_field(path, None, None),
-        );
+        self.errors.push(Pending {
+            item,
+            at: At::Field(path.to_vec()),
+            message,
+        });
     }
 
     fn warn_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item];
-        let path = field_path(item, field.path);
-        self.warnings.push(
-            KrmResult::warning(message)
-                .for_resource(&item.value)
-                .at_field(path, None, None),
-        );
+        self.warnings.push(Pending {
+            item: field.item,
+            at: At::Field(field.path.to_vec()),
+            message,
+        });
     }
 
     fn kptfile_error(&mut self, item: usize, path: String, message: String) {
-        self.errors.push(
-            KrmResult::error(message)
-                .for_resource(&self.items[item].value)
-                .at_field(path, None, None),
-        );
+        self.errors.push(Pending {
+            item,
+            at: At::Text(path),
+            message,
+        });
     }
 
     fn unresolved(&mut self, name: &str, field: &Field) {
@@ -227,7 +250,6 @@ impl<'s> Stage<'s> {
         }
     }
 
-    /// Walk the children of a mapping or sequence node.
     /// Walk the children of a mapping or sequence node. `from` is where the text that can hold
     /// comments for the first child begins; a child with no comment between the previous child
     /// and the end of its own last line is skipped (it can hold no setter comment).
@@ -238,7 +260,7 @@ impl<'s> Stage<'s> {
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
-        json: &'s Value,
+        json: &mut Value,
     ) {
         let mut prev_end = from;
         match &doc.node(node).kind {
@@ -253,7 +275,7 @@ impl<'s> Stage<'s> {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
-                    let Some(child) = json.get(key_text(doc, key)) else {
+                    let Some(child) = json.get_mut(key_text(doc, key)) else {
                         continue;
                     };
                     path.push(Seg::Key(key));
@@ -268,7 +290,7 @@ impl<'s> Stage<'s> {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
-                    let Some(child_json) = json.get(i) else {
+                    let Some(child_json) = json.get_mut(i) else {
                         continue;
                     };
                     path.push(Seg::Index(i));
@@ -289,7 +311,7 @@ impl<'s> Stage<'s> {
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
-        old: &'s Value,
+        old: &mut Value,
     ) {
         let node = doc.node(value);
         let is_sequence = match &node.kind {
@@ -349,12 +371,12 @@ impl<'s> Stage<'s> {
         }
     }
 
-    fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: &SetterComment) {
+    fn scalar(&mut self, field: &Field, old: &mut Value, text: &str, comment: &SetterComment) {
         let converted = self.as_v1(comment);
         match converted.as_ref().unwrap_or(comment) {
             SetterComment::V1(p) => {
                 // An empty field (`env: # kpt-set: ${env}`) given a YAML sequence becomes a list.
-                if let (Value::Null, Some(name)) = (old, p.single_setter()) {
+                if let (Value::Null, Some(name)) = (&*old, p.single_setter()) {
                     if let Some(raw) = self.values.get(name).filter(|r| looks_like_sequence(r)) {
                         let raw = raw.clone();
                         self.mark_used(name);
@@ -367,7 +389,7 @@ impl<'s> Stage<'s> {
         }
     }
 
-    fn v1_scalar(&mut self, field: &Field, old: &Value, text: &str, p: &Pattern) {
+    fn v1_scalar(&mut self, field: &Field, old: &mut Value, text: &str, p: &Pattern) {
         let names = p.names();
         let (provided, missing): (Vec<&str>, Vec<&str>) =
             names.iter().partition(|n| self.values.contains_key(**n));
@@ -413,7 +435,7 @@ impl<'s> Stage<'s> {
         self.error_at(field, message);
     }
 
-    fn v0_scalar(&mut self, field: &Field, old: &Value, reference: &V0Ref) {
+    fn v0_scalar(&mut self, field: &Field, old: &mut Value, reference: &V0Ref) {
         let text = match self.defs.resolve(reference) {
             None => return self.missing_definition(field, reference),
             Some(Target::Setter(def)) => {
@@ -480,7 +502,7 @@ impl<'s> Stage<'s> {
     fn set_scalar(
         &mut self,
         field: &Field,
-        old: &Value,
+        old: &mut Value,
         text: &str,
         declared: Option<DeclaredType>,
     ) {
@@ -492,7 +514,7 @@ impl<'s> Stage<'s> {
                     return self.error_at(field, message);
                 }
             },
-            None => match type_for_field(old, text) {
+            None => match type_for_field(&*old, text) {
                 Typed::Fits(v) => v,
                 Typed::Mismatch {
                     value,
@@ -513,19 +535,21 @@ impl<'s> Stage<'s> {
         self.record(field, old, new);
     }
 
-    fn record(&mut self, field: &Field, old: &Value, new: Value) {
+    /// Write `new` into the field (recorded, so that an error anywhere can undo it).
+    fn record(&mut self, field: &Field, old: &mut Value, new: Value) {
         if *old != new {
+            let previous = std::mem::replace(old, new.clone());
             self.changes.push(Change {
                 item: field.item,
                 path: field.path.to_vec(),
-                old: old.clone(),
+                old: previous,
                 new,
                 comment: field.comment.to_string(),
             });
         }
     }
 
-    fn sequence(&mut self, field: &Field, old: &Value, comment: &SetterComment) {
+    fn sequence(&mut self, field: &Field, old: &mut Value, comment: &SetterComment) {
         let converted = self.as_v1(comment);
         match converted.as_ref().unwrap_or(comment) {
             SetterComment::V1(p) => {
@@ -572,7 +596,7 @@ impl<'s> Stage<'s> {
     fn set_list(
         &mut self,
         field: &Field,
-        old: &Value,
+        old: &mut Value,
         name: &str,
         raw: &str,
         items_type: Option<DeclaredType>,
@@ -591,11 +615,11 @@ impl<'s> Stage<'s> {
     fn set_items(
         &mut self,
         field: &Field,
-        old: &Value,
+        old: &mut Value,
         items: Vec<Value>,
         items_type: Option<DeclaredType>,
     ) {
-        let (typed, mismatches) = match type_list(old, items, items_type) {
+        let (typed, mismatches) = match type_list(&*old, items, items_type) {
             Ok(t) => t,
             Err(e) => {
                 let message = format!("setter comment {}: {e}", field.comment);
@@ -688,29 +712,45 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         used: HashSet::new(),
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
-        items: &*items,
     };
     for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
         stage.kptfile_error(item, path, message);
     }
     let stores = stage.v0_given();
-    for (index, item) in stage.items.iter().enumerate() {
-        let Some(origin) = &item.origin else {
+    for (index, item) in items.iter_mut().enumerate() {
+        let Item { value, origin, .. } = item;
+        let Some(origin) = origin else {
             continue;
         };
         let doc = origin.doc.clone();
-        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, &item.value);
+        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, value);
     }
     let Stage {
         values,
         changes,
         errors,
-        mut warnings,
+        warnings,
         used,
         unresolved,
         ..
     } = stage;
 
+    if !errors.is_empty() {
+        // Nothing is written: undo the walk's changes, newest first.
+        for change in changes.iter().rev() {
+            let item = &mut items[change.item];
+            let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
+                continue;
+            };
+            if let Some(slot) = lookup_mut(&doc, &mut item.value, &change.path) {
+                *slot = change.old.clone();
+            }
+        }
+    }
+    let mut warnings: Vec<KrmResult> = warnings
+        .into_iter()
+        .map(|w| w.result(KrmResult::warning(String::new()), items))
+        .collect();
     for (name, u) in &unresolved {
         let item = &items[u.item];
         warnings.push(
@@ -736,7 +776,11 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     if !errors.is_empty() {
         let count = errors.len();
-        results.extend(errors);
+        results.extend(
+            errors
+                .into_iter()
+                .map(|e| e.result(KrmResult::error(String::new()), items)),
+        );
         results.extend(warnings);
         results.push(KrmResult::info(format!(
             "setters: nothing changed because of {count} error(s)"
@@ -746,22 +790,10 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     let mut infos = Vec::with_capacity(changes.len() + stores.len());
     let mut resources: BTreeSet<usize> = BTreeSet::new();
-    let mut applied = Vec::with_capacity(changes.len());
-    for change in changes {
-        let item = &mut items[change.item];
-        let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
-            continue;
-        };
-        let Some(slot) = lookup_mut(&doc, &mut item.value, &change.path) else {
-            continue;
-        };
-        *slot = change.new.clone();
-        resources.insert(change.item);
-        applied.push(change);
-    }
     // Results name each resource as it is after the stage (one template per resource).
     let mut template: Option<(usize, KrmResult)> = None;
-    for change in applied {
+    for change in changes {
+        resources.insert(change.item);
         let item = &items[change.item];
         let base = match &template {
             Some((index, base)) if *index == change.item => base.clone(),
@@ -795,9 +827,11 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     }
     results.extend(infos);
     results.extend(warnings);
-    let mut names: Vec<&String> = values.keys().filter(|k| used.contains(*k)).collect();
-    names.dedup();
-    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let names: Vec<&str> = values
+        .keys()
+        .filter(|k| used.contains(*k))
+        .map(String::as_str)
+        .collect();
     results.push(KrmResult::info(format!(
         "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
         resources.len(),
