@@ -78,6 +78,7 @@ fn assemble(src: String, parts: Parts) -> Document {
         roots,
         comments,
         line_starts: Default::default(),
+        layout: Default::default(),
     }
 }
 
