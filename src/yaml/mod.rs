@@ -153,6 +153,8 @@ pub struct Document {
     comments: Vec<Range<usize>>,
     /// Byte offset of each line start, built on first use of `position`.
     line_starts: OnceLock<Vec<usize>>,
+    /// Detected on first use of `layout`.
+    layout: OnceLock<Layout>,
 }
 
 impl Document {
@@ -287,7 +289,7 @@ impl Document {
 
     /// Conventions detected in this text (indentation, sequence style, line ending).
     pub fn layout(&self) -> Layout {
-        self.layout_of()
+        *self.layout.get_or_init(|| self.layout_of())
     }
 
     /// An error at byte offset `at`.
