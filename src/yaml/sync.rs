@@ -353,6 +353,12 @@ impl<'a> Syncer<'a> {
         let Some(anchor) = &node.anchor else {
             return Ok(());
         };
+        // Aliases come after their anchor: when no `*name` follows in the text, none reads it
+        // (a quick scan that spares the walk over the whole document).
+        let start = node.span.start.min(self.src.len());
+        if !self.src[start..].contains(&format!("*{anchor}")) {
+            return Ok(());
+        }
         if self.alias_targets.is_none() {
             self.alias_targets = Some(alias_targets(self.doc));
         }
