@@ -297,6 +297,20 @@ impl<'a> Syncer<'a> {
         }
     }
 
+    /// True for a key written after `? ` (an explicit key).
+    fn is_explicit_key(&self, key: NodeId) -> bool {
+        let b = self.src.as_bytes();
+        let mut i = self.start_of(key);
+        // An empty key's span may sit after the line break that follows its `?`.
+        let empty = self.doc.node(key).span.is_empty();
+        while i > 0
+            && (matches!(b[i - 1], b' ' | b'\t') || (empty && matches!(b[i - 1], b'\n' | b'\r')))
+        {
+            i -= 1;
+        }
+        i > 0 && b[i - 1] == b'?' && (i == 1 || matches!(b[i - 2], b' ' | b'\t' | b'\n' | b'\r'))
+    }
+
     /// Make node `id` (currently reading as `old`) read as `new`.
     fn node(&mut self, id: NodeId, slot: Slot, old: &Value, new: &Value) -> Result<(), YamlError> {
         if old == new {
@@ -417,6 +431,12 @@ impl<'a> Syncer<'a> {
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
+            if self.is_explicit_key(*k) {
+                return Err(self.error(
+                    doc.node(*k).span.start,
+                    "the mapping has an explicit `? key` entry; edit it by hand".into(),
+                ));
+            }
             if is_merge_key(doc, *k) {
                 merge_entry = Some(i);
                 kept.push(i);
@@ -1993,6 +2013,21 @@ mod tests {
         // Replacing the alias as a whole (it is a key's value) is an ordinary change.
         let e = refused("a: &x [1]\nb: *x\n", &[Set("/b/0", json!(2))]);
         assert!(e.message.contains("alias *x"), "{e}");
+    }
+
+    #[test]
+    fn explicit_keys_are_refused() {
+        let e = refused("? a\n: 1\nb: 2\n", &[Set("/c", json!(3))]);
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 3: cannot change (root): the mapping has an explicit `? key` entry; edit it by hand"
+        );
+        refused("x: 1\n? \n", &[Set("/c", json!(3))]);
+        // A `?` ending a plain value is no explicit key.
+        assert_eq!(
+            synced("a: what?\nb: 1\n", &[Set("/b", json!(2))]).unwrap(),
+            "a: what?\nb: 2\n"
+        );
     }
 
     #[test]
