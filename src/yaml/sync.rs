@@ -55,8 +55,8 @@ impl Document {
     /// The range runs from the line break before the item's head comment (comment lines
     /// directly above its `-`, no deeper than the dash) to the end of its last line, taking the
     /// comment lines indented deeper than the dash that follow it; so inserting at
-    /// [`Document::append_point`] in the same edits works even when the last item goes. For an item whose `-` does
-    /// not start its line (`- - x`), the range covers the item's own text only.
+    /// [`Document::append_point`] in the same edits works even when the last item goes. For an
+    /// item whose `-` does not start its line (`- - x`), the range covers its own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
         let node = self.node(item);
@@ -81,6 +81,9 @@ impl Document {
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted
     /// (the end of the line holding the last item's content), and the column of its `-`.
+    ///
+    /// Insert `"\n"`, the column's indentation and the item text there. When the last item
+    /// ends with a `|+` block, the offset is after the blank lines that belong to its value.
     pub fn append_point(&self, seq: NodeId) -> (usize, usize) {
         let t = Text::new(self.source());
         let node = self.node(seq);
@@ -95,17 +98,17 @@ impl Document {
         let dash = t
             .dash_before(self.node(last).span.start)
             .unwrap_or(self.node(last).span.start);
-        (
-            t.eol(t.content_end(self.node(last).span.clone())),
-            t.column(dash),
-        )
+        let end = if self.node(last).span.is_empty() {
+            t.eol(dash)
+        } else {
+            self.after_point(last).pos
+        };
+        (end, t.column(dash))
     }
 
-    /// Where text that follows `id` goes: after the line holding its last content (and that
-    /// line's comment), or, when the node ends with a block scalar that owns its trailing line
-    /// breaks, at the start of the line after them.
-    fn after_point(&self, id: NodeId) -> Point {
-        let t = Text::new(self.source());
+    /// The node whose text ends block collection `id` (its last entry's value or last item,
+    /// recursively), or `id` itself.
+    fn last_leaf(&self, id: NodeId) -> NodeId {
         let mut last = id;
         loop {
             match &self.node(last).kind {
@@ -116,10 +119,17 @@ impl Document {
                 NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
                     last = items[items.len() - 1]
                 }
-                _ => break,
+                _ => return last,
             }
         }
-        let leaf = self.node(last);
+    }
+
+    /// Where text that follows `id` goes: the end of the line holding its last content (after
+    /// that line's comment), or, when the node ends with a `|+` block, the end of the last
+    /// blank line that belongs to its value.
+    fn after_point(&self, id: NodeId) -> Point {
+        let t = Text::new(self.source());
+        let leaf = self.node(self.last_leaf(id));
         if let NodeKind::Scalar {
             style: ScalarStyle::Literal | ScalarStyle::Folded,
             ..
@@ -181,17 +191,14 @@ enum Seg<'a> {
     Index(usize),
 }
 
-/// What lies after the text replaced for a value, which decides whether a literal block with
-/// trailing line breaks can end there.
+/// What lies after inserted or replaced text, which decides whether a literal block can end it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum After {
-    /// A line break, then a non-blank line (or the end of the text).
-    BreakThenContent,
-    /// A line break, then a blank line (a `|+` block would swallow it).
-    BreakThenBlank,
-    /// No line break (end of text): only `|-` blocks end correctly.
+    /// A line break, then empty lines, other content or the end of the text.
+    Break,
+    /// No line break (end of text): only a `|-` block ends correctly.
     NoBreak,
-    /// A line of only blanks follows: no literal block can end here.
+    /// A line of only blanks follows: a literal block would read it as content.
     SpacesLine,
 }
 
@@ -268,20 +275,7 @@ impl<'a> Syncer<'a> {
         if self.src.ends_with(['\n', '\r']) {
             return;
         }
-        let mut last = id;
-        loop {
-            match &doc.node(last).kind {
-                NodeKind::Mapping {
-                    flow: false,
-                    entries,
-                } if !entries.is_empty() => last = entries[entries.len() - 1].1,
-                NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
-                    last = items[items.len() - 1]
-                }
-                _ => break,
-            }
-        }
-        let leaf = doc.node(last);
+        let leaf = doc.node(doc.last_leaf(id));
         let block = matches!(
             leaf.kind,
             NodeKind::Scalar {
@@ -301,6 +295,20 @@ impl<'a> Syncer<'a> {
         if !header.contains(['+', '-']) && !edited {
             self.edits.push((header_end..header_end, "-".to_string()));
         }
+    }
+
+    /// True for a key written after `? ` (an explicit key).
+    fn is_explicit_key(&self, key: NodeId) -> bool {
+        let b = self.src.as_bytes();
+        let mut i = self.start_of(key);
+        // An empty key's span may sit after the line break that follows its `?`.
+        let empty = self.doc.node(key).span.is_empty();
+        while i > 0
+            && (matches!(b[i - 1], b' ' | b'\t') || (empty && matches!(b[i - 1], b'\n' | b'\r')))
+        {
+            i -= 1;
+        }
+        i > 0 && b[i - 1] == b'?' && (i == 1 || matches!(b[i - 2], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
     /// Make node `id` (currently reading as `old`) read as `new`.
@@ -359,6 +367,12 @@ impl<'a> Syncer<'a> {
         let Some(anchor) = &node.anchor else {
             return Ok(());
         };
+        // Aliases come after their anchor: when no `*name` follows in the text, none reads it
+        // (a quick scan that spares the walk over the whole document).
+        let start = node.span.start.min(self.src.len());
+        if !self.src[start..].contains(&format!("*{anchor}")) {
+            return Ok(());
+        }
         if self.alias_targets.is_none() {
             self.alias_targets = Some(alias_targets(self.doc));
         }
@@ -417,6 +431,12 @@ impl<'a> Syncer<'a> {
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
+            if self.is_explicit_key(*k) {
+                return Err(self.error(
+                    doc.node(*k).span.start,
+                    "the mapping has an explicit `? key` entry; edit it by hand".into(),
+                ));
+            }
             if is_merge_key(doc, *k) {
                 merge_entry = Some(i);
                 kept.push(i);
@@ -598,7 +618,7 @@ impl<'a> Syncer<'a> {
                     pos: t.before_last_break(head),
                     line_start: head == 0,
                 };
-                (point, After::BreakThenContent)
+                (point, After::Break)
             } else {
                 let last_kept = if paired > 0 {
                     items[old_range.start + paired - 1]
@@ -1079,33 +1099,28 @@ impl<'a> Text<'a> {
         if pos >= self.b.len() {
             return After::NoBreak;
         }
-        let mut ls = self.next_line(pos);
+        self.blank_lines_from(self.next_line(pos))
+    }
+
+    /// What follows text inserted at `point`.
+    fn after(&self, point: Point) -> After {
+        if point.line_start {
+            // The inserted text brings its own line break.
+            self.blank_lines_from(point.pos)
+        } else {
+            self.after_pos(point.pos)
+        }
+    }
+
+    /// [`After::SpacesLine`] when the blank lines from line start `ls` include one with spaces.
+    fn blank_lines_from(&self, mut ls: usize) -> After {
         while ls < self.b.len() && self.line_text(ls).is_empty() {
             if ls < self.eol(ls) {
-                // Spaces alone on a line: a literal block before it would read them as content.
                 return After::SpacesLine;
             }
             ls = self.next_line(ls);
         }
-        let next = self.next_line(pos);
-        if next >= self.b.len() || !self.line_text(next).is_empty() {
-            After::BreakThenContent
-        } else {
-            After::BreakThenBlank
-        }
-    }
-
-    fn after(&self, point: Point) -> After {
-        if point.line_start {
-            // The inserted text brings its own line break.
-            if point.pos >= self.b.len() || !self.line_text(point.pos).is_empty() {
-                After::BreakThenContent
-            } else {
-                After::BreakThenBlank
-            }
-        } else {
-            self.after_pos(point.pos)
-        }
+        After::Break
     }
 
     /// The `-` introducing the block-sequence item whose content starts at `start`, looking
@@ -1998,6 +2013,21 @@ mod tests {
         // Replacing the alias as a whole (it is a key's value) is an ordinary change.
         let e = refused("a: &x [1]\nb: *x\n", &[Set("/b/0", json!(2))]);
         assert!(e.message.contains("alias *x"), "{e}");
+    }
+
+    #[test]
+    fn explicit_keys_are_refused() {
+        let e = refused("? a\n: 1\nb: 2\n", &[Set("/c", json!(3))]);
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 3: cannot change (root): the mapping has an explicit `? key` entry; edit it by hand"
+        );
+        refused("x: 1\n? \n", &[Set("/c", json!(3))]);
+        // A `?` ending a plain value is no explicit key.
+        assert_eq!(
+            synced("a: what?\nb: 1\n", &[Set("/b", json!(2))]).unwrap(),
+            "a: what?\nb: 2\n"
+        );
     }
 
     #[test]
