@@ -409,3 +409,69 @@ fn generated_items_are_skipped() {
         .message
         .starts_with("setters: 0 field(s) changed"));
 }
+
+/// Function mode: the items of a ResourceList kpt sent (captured from `kpt fn render` with a
+/// `configMap:`), the functionConfig's data plus one more value; only the setter fields change,
+/// results name the files from the path annotations.
+#[test]
+fn resource_list_from_kpt_render() {
+    use private_gke::yaml::{Document, Edits, NodeKind};
+    use std::sync::Arc;
+    let src = read_reference("captures/captured-render-configmap.yaml");
+    let doc = Arc::new(Document::parse(src.as_str()).unwrap());
+    let root = doc.roots()[0];
+    let NodeKind::Sequence { items: nodes, .. } = &doc.node(doc.get(root, "items").unwrap()).kind
+    else {
+        panic!("items is a sequence");
+    };
+    let mut items: Vec<Item> = nodes
+        .iter()
+        .map(|&n| Item::read(doc.clone(), n, doc.to_json(n).unwrap()))
+        .collect();
+    let config = doc
+        .to_json(doc.get(root, "functionConfig").unwrap())
+        .unwrap();
+    let mut values: Vec<(String, String)> = config["data"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    values.push(("v".into(), "0012".into()));
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut results = Vec::new();
+    setters::run(&settings(&pairs), &mut items, &mut results);
+    let mut edits = Edits::default();
+    for item in &items {
+        let origin = item.origin.as_ref().unwrap();
+        doc.sync(origin.node, &item.value, &mut edits).unwrap();
+    }
+    let out = edits.apply(&src).unwrap();
+    assert_eq!(
+        out,
+        src.replace(
+            "enablePrivateNodes: false # kpt-set",
+            "enablePrivateNodes: true # kpt-set"
+        )
+        .replace(
+            "version: \"0071335\" # kpt-set",
+            "version: \"0012\" # kpt-set"
+        )
+    );
+    let lines: Vec<String> = results.iter().map(|r| r.to_line()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "[info] ContainerCluster/kf spec.privateClusterConfig.enablePrivateNodes: set by setter comment \"kpt-set: ${gke.private}\" (file resources.yaml)",
+            "[info] ConfigMap/cm data.version: set by setter comment \"kpt-set: ${v}\" (file resources.yaml)",
+            "[warning] ContainerCluster/kf spec.location: no value for setter ${location}: 1 field(s) that use it left as they are (file resources.yaml)",
+            "[warning] ContainerCluster/kf metadata.name: no value for setter ${name}: 1 field(s) that use it left as they are (file resources.yaml)",
+            "[warning] ConfigMap/setters data.region: no value for setter ${region}: 1 field(s) that use it left as they are (file setters.yaml)",
+            "[warning] setter \"replicas\" was given but no setter comment or Kptfile definition uses it",
+            "[info] setters: 2 field(s) changed in 2 resource(s), 0 Kptfile setter definition(s) updated; setters used: [gke.private, v]",
+        ]
+    );
+}

@@ -214,3 +214,28 @@ fn crlf_copies_of_reference_files_parse_to_the_same_json() {
         assert_eq!(lf_json, cr_json, "{file}");
     }
 }
+
+#[test]
+fn fast_path_builds_the_same_tree_as_granit_on_reference_files() {
+    let mut fast = 0;
+    let files = reference_files();
+    for path in &files {
+        let file = relative(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        for text in [text.clone(), text.replace('\n', "\r\n")] {
+            let Some(doc) = Document::parse_fast_only(text.as_str()) else {
+                continue;
+            };
+            let slow = Document::parse_with_granit(text.as_str())
+                .unwrap_or_else(|e| panic!("{file}: fast path accepted what granit rejects: {e}"));
+            assert!(doc.same_tree(&slow), "{file}: fast and granit trees differ");
+            fast += 1;
+        }
+    }
+    // Most real files take the fast path (the rest use flow style, anchors, escapes...).
+    assert!(
+        fast * 10 >= files.len() * 2 * 6,
+        "fast path read only {fast} of {}",
+        files.len() * 2
+    );
+}

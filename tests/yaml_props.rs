@@ -370,6 +370,12 @@ fn check_generated(value: &Value, styles: &[u8]) -> Result<(), TestCaseError> {
     let g = write_document(value, styles);
     let doc = Document::parse(g.text.as_str())
         .map_err(|e| TestCaseError::fail(format!("{e}\n{}", g.text)))?;
+    let slow = Document::parse_with_granit(g.text.as_str()).unwrap();
+    prop_assert!(
+        doc.same_tree(&slow),
+        "fast path differs from granit:\n{}",
+        g.text
+    );
     prop_assert_eq!(doc.roots().len(), 1, "{}", g.text);
     let root = doc.roots()[0];
     prop_assert_eq!(&doc.to_json(root).unwrap(), value, "{}", g.text);
@@ -423,6 +429,20 @@ proptest! {
     }
 
     #[test]
+    fn block_like_text_reads_the_same_on_both_paths(
+        lines in prop::collection::vec(
+            ("( {0,6})", "(- |- - |)", "([a-z]{1,3}|'[a-z ]{0,3}'|\"[a-z#]{0,3}\"|-1|--x|a:b|#x)", "(: |:|)", "([a-z]{0,3}|'x''y'|\"q\"|\\|-?|\\|\\+|#c|a #c|  #c|x: y|~|)", "(\n|\r\n|\n\n)"),
+            0..14,
+        )
+    ) {
+        let text: String = lines
+            .iter()
+            .map(|(i, d, k, c, v, n)| format!("{i}{d}{k}{c}{v}{n}"))
+            .collect();
+        exercise(text.as_bytes());
+    }
+
+    #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         exercise(&bytes);
     }
@@ -452,8 +472,17 @@ proptest! {
     }
 }
 
-/// Every read-only operation on whatever parses; errors are fine, panics are not.
+/// Every read-only operation on whatever parses; errors are fine, panics are not. When the fast
+/// path reads the text, granit must read it to the same tree.
 fn exercise(bytes: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if let Some(fast) = Document::parse_fast_only(text) {
+            match Document::parse_with_granit(text) {
+                Ok(slow) => assert!(fast.same_tree(&slow), "fast path differs: {text:?}"),
+                Err(e) => panic!("fast path accepted what granit rejects ({e}): {text:?}"),
+            }
+        }
+    }
     let Ok(doc) = Document::parse_bytes(bytes) else {
         return;
     };

@@ -36,11 +36,29 @@ pub enum SetterComment {
     V0(V0Ref, String),
 }
 
+impl std::fmt::Display for SetterComment {
+    /// The comment's [`label`](SetterComment::label).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetterComment::V1(p) => write!(f, "\"kpt-set: {}\"", p.text),
+            SetterComment::V0(_, text) => f.write_str(text),
+        }
+    }
+}
+
 impl SetterComment {
-    /// The comment as written after `#`, for messages.
+    /// The comment as written after `#`.
     pub fn text(&self) -> String {
         match self {
             SetterComment::V1(p) => format!("kpt-set: {}", p.text),
+            SetterComment::V0(_, text) => text.clone(),
+        }
+    }
+
+    /// The comment for messages: kpt v1 in double quotes, kpt v0 JSON as is.
+    pub fn label(&self) -> String {
+        match self {
+            SetterComment::V1(_) => format!("\"{}\"", self.text()),
             SetterComment::V0(_, text) => text.clone(),
         }
     }
@@ -176,6 +194,14 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse_line(text), want, "comment {text:?}");
         }
+    }
+
+    #[test]
+    fn labels_for_messages() {
+        let v1 = parse_line("kpt-set: ${a}").unwrap().unwrap();
+        assert_eq!(v1.label(), "\"kpt-set: ${a}\"");
+        let v0 = parse_line("{\"$kpt-set\":\"a\"}").unwrap().unwrap();
+        assert_eq!(v0.label(), "{\"$kpt-set\":\"a\"}");
     }
 
     #[test]

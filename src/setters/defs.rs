@@ -7,6 +7,9 @@ use super::typing::DeclaredType;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
+/// Longest text a substitution may expand to (nested substitutions can double at each level).
+const MAX_SUBSTITUTION_LEN: usize = 1 << 20;
+
 /// A kpt v0 setter definition (`io.k8s.cli.setters.NAME`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetterDef {
@@ -350,7 +353,14 @@ impl Definitions {
             values.push((marker.as_str(), text));
         }
         stack.pop();
-        Ok((replace_markers(&sub.pattern, &values), any_given))
+        let text = replace_markers(&sub.pattern, &values);
+        if text.len() > MAX_SUBSTITUTION_LEN {
+            return Err(SubstError::Other(format!(
+                "substitution {name} expands to {} bytes, more than {MAX_SUBSTITUTION_LEN}",
+                text.len()
+            )));
+        }
+        Ok((text, any_given))
     }
 }
 
@@ -661,6 +671,30 @@ mod tests {
             d.substitute("t", &given(&[])),
             Err(SubstError::Other(
                 "no definition io.k8s.cli.substitutions.nope in the Kptfile".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn substitution_expansion_is_bounded() {
+        let mut entries = vec![setter("a", &"x".repeat(1024))];
+        entries.push(subst("s0", "AA", &[("A", "setters.a")]));
+        for i in 1..12 {
+            entries.push(subst(
+                &format!("s{i}"),
+                "BB",
+                &[("B", &format!("substitutions.s{}", i - 1))],
+            ));
+        }
+        let d = defs(entries);
+        assert_eq!(
+            d.substitute("s9", &given(&[])).map(|(t, _)| t.len()),
+            Ok(1 << 20)
+        );
+        assert_eq!(
+            d.substitute("s11", &given(&[])),
+            Err(SubstError::Other(
+                "substitution s10 expands to 2097152 bytes, more than 1048576".into()
             ))
         );
     }

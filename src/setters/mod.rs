@@ -3,6 +3,12 @@
 //! The stage walks each read item's node tree, finds setter comments, computes new values with
 //! type-preserving rules, and writes them into the item's JSON view; the writer syncs the text.
 //! Nothing is changed when any error is found.
+//!
+//! kpt v1: a field is set when at least one of its pattern's setters is given; missing ones are
+//! read off the current value. kpt v0: every referencing field follows the given values, else the
+//! Kptfile's stored values (the package's defaults); a given v0 setter is stored back into the
+//! Kptfile (`value`, `isSet: true`) like `kpt cfg set`. Without any Kptfile definition, a v0
+//! comment acts like `${name}`.
 
 pub mod comment;
 pub mod defs;
@@ -42,15 +48,24 @@ const SETTING_KEYS: &[&str] = &[
     "webhook-firewall",
 ];
 
-/// One step of a path into an item's JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One step of a path into an item's JSON: a mapping key (by its key node in the item's
+/// document, so walking allocates nothing) or a sequence index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seg {
-    Key(String),
+    Key(NodeId),
     Index(usize),
 }
 
+/// The text of a key node.
+fn key_text(doc: &Document, key: NodeId) -> &str {
+    match &doc.node(key).kind {
+        NodeKind::Scalar { value, .. } => value,
+        _ => "",
+    }
+}
+
 /// `spec.template.spec.containers[0].image`.
-fn path_string(path: &[Seg]) -> String {
+fn path_string(doc: &Document, path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -58,7 +73,7 @@ fn path_string(path: &[Seg]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(k);
+                out.push_str(key_text(doc, *k));
             }
             Seg::Index(i) => {
                 out.push('[');
@@ -70,28 +85,21 @@ fn path_string(path: &[Seg]) -> String {
     out
 }
 
-fn lookup<'v>(root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+fn lookup_mut<'v>(doc: &Document, root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
     path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get(k.as_str()),
-        Seg::Index(i) => v.get(*i),
-    })
-}
-
-fn lookup_mut<'v>(root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
-    path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get_mut(k.as_str()),
+        Seg::Key(k) => v.get_mut(key_text(doc, *k)),
         Seg::Index(i) => v.get_mut(*i),
     })
 }
 
-/// A field that carries a setter comment.
-struct Field {
+/// A field that carries a setter comment (borrowed while the walk is at it).
+struct Field<'f> {
     item: usize,
-    path: Vec<Seg>,
-    comment: String,
+    path: &'f [Seg],
+    comment: &'f SetterComment,
 }
 
-/// A computed change, applied only when the whole stage found no error.
+/// A change made during the walk (undone when the stage finds any error).
 struct Change {
     item: usize,
     path: Vec<Seg>,
@@ -125,49 +133,101 @@ fn parse_sequence(raw: &str) -> Option<Vec<Value>> {
     }
 }
 
-struct Stage<'s> {
+/// Where a pending result points.
+enum At {
+    /// A field of an item, by path.
+    Field(Vec<Seg>),
+    /// A field of an item, as text (Kptfile definitions).
+    Text(String),
+}
+
+/// A warning or error, turned into a result once the items can be read again.
+struct Pending {
+    item: usize,
+    at: At,
+    message: String,
+}
+
+impl Pending {
+    fn result(self, base: KrmResult, items: &[Item]) -> KrmResult {
+        let item = &items[self.item];
+        let path = match self.at {
+            At::Field(path) => field_path(item, &path),
+            At::Text(path) => path,
+        };
+        let mut result = base.for_resource(&item.value).at_field(path, None, None);
+        result.message = self.message;
+        result
+    }
+}
+
+struct Stage {
     values: BTreeMap<String, String>,
     defs: Definitions,
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
     changes: Vec<Change>,
-    errors: Vec<KrmResult>,
-    warnings: Vec<KrmResult>,
+    errors: Vec<Pending>,
+    warnings: Vec<Pending>,
     /// Given names some comment used.
     used: HashSet<String>,
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
-    items: &'s [Item],
 }
 
-impl Stage<'_> {
+/// The end of the line holding byte `pos` (before its line break).
+fn line_end(doc: &Document, pos: usize) -> usize {
+    let src = doc.source();
+    let pos = pos.min(src.len());
+    src.as_bytes()[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(src.len(), |i| pos + i)
+}
+
+/// Whether any comment starts inside `range`.
+fn has_comment(doc: &Document, range: std::ops::Range<usize>) -> bool {
+    let comments = doc.comments();
+    let i = comments.partition_point(|c| c.start < range.start);
+    comments.get(i).is_some_and(|c| c.start < range.end)
+}
+
+/// A field path of a read item as text (setter comments only exist in read items).
+fn field_path(item: &Item, path: &[Seg]) -> String {
+    item.origin
+        .as_ref()
+        .map(|o| path_string(&o.doc, path))
+        .unwrap_or_default()
+}
+
+impl Stage {
     fn error_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item].value;
-        self.errors
-            .push(KrmResult::error(message).for_resource(item).at_field(
-                path_string(&field.path),
-                None,
-                None,
-            ));
+        self.error_at_path(field.item, field.path, message);
+    }
+
+    fn error_at_path(&mut self, item: usize, path: &[Seg], message: String) {
+        self.errors.push(Pending {
+            item,
+            at: At::Field(path.to_vec()),
+            message,
+        });
     }
 
     fn warn_at(&mut self, field: &Field, message: String) {
-        let item = &self.items[field.item].value;
-        self.warnings
-            .push(KrmResult::warning(message).for_resource(item).at_field(
-                path_string(&field.path),
-                None,
-                None,
-            ));
+        self.warnings.push(Pending {
+            item: field.item,
+            at: At::Field(field.path.to_vec()),
+            message,
+        });
     }
 
     fn kptfile_error(&mut self, item: usize, path: String, message: String) {
-        self.errors.push(
-            KrmResult::error(message)
-                .for_resource(&self.items[item].value)
-                .at_field(path, None, None),
-        );
+        self.errors.push(Pending {
+            item,
+            at: At::Text(path),
+            message,
+        });
     }
 
     fn unresolved(&mut self, name: &str, field: &Field) {
@@ -179,39 +239,70 @@ impl Stage<'_> {
         {
             return;
         }
-        self.unresolved
-            .entry(name.to_string())
-            .and_modify(|u| u.count += 1)
-            .or_insert_with(|| Unresolved {
-                item: field.item,
-                path: field.path.clone(),
-                count: 1,
-            });
+        match self.unresolved.get_mut(name) {
+            Some(u) => u.count += 1,
+            None => {
+                let first = Unresolved {
+                    item: field.item,
+                    path: field.path.to_vec(),
+                    count: 1,
+                };
+                self.unresolved.insert(name.to_string(), first);
+            }
+        }
     }
 
-    /// Walk the children of a mapping or sequence node.
-    fn walk(&mut self, doc: &Document, node: NodeId, item: usize, path: &mut Vec<Seg>) {
+    fn mark_used(&mut self, name: &str) {
+        if !self.used.contains(name) {
+            self.used.insert(name.to_string());
+        }
+    }
+
+    /// Walk the children of a mapping or sequence node. `from` is where the text that can hold
+    /// comments for the first child begins; a child with no comment between the previous child
+    /// and the end of its own last line is skipped (it can hold no setter comment).
+    fn walk(
+        &mut self,
+        doc: &Document,
+        node: NodeId,
+        item: usize,
+        path: &mut Vec<Seg>,
+        from: usize,
+        json: &mut Value,
+    ) {
+        let mut prev_end = from;
         match &doc.node(node).kind {
             NodeKind::Mapping { entries, .. } => {
                 for &(key, value) in entries {
-                    let NodeKind::Scalar {
-                        value: key_text, ..
-                    } = &doc.node(key).kind
-                    else {
-                        continue;
-                    };
-                    if key_text == "<<" {
+                    let region = prev_end..line_end(doc, doc.node(value).span.end);
+                    prev_end = region.end;
+                    match &doc.node(key).kind {
+                        NodeKind::Scalar { value, .. } if value != "<<" => {}
+                        _ => continue,
+                    }
+                    if !has_comment(doc, region.clone()) {
                         continue;
                     }
-                    path.push(Seg::Key(key_text.clone()));
-                    self.visit(doc, key, value, item, path);
+                    let Some(child) = json.get_mut(key_text(doc, key)) else {
+                        continue;
+                    };
+                    path.push(Seg::Key(key));
+                    self.visit(doc, (key, value), item, path, region.start, child);
                     path.pop();
                 }
             }
             NodeKind::Sequence { items, .. } => {
                 for (i, &child) in items.iter().enumerate() {
+                    let region = prev_end..line_end(doc, doc.node(child).span.end);
+                    prev_end = region.end;
+                    if !has_comment(doc, region.clone()) {
+                        continue;
+                    }
+                    let Some(child_json) = json.get_mut(i) else {
+                        continue;
+                    };
                     path.push(Seg::Index(i));
-                    self.visit(doc, child, child, item, path);
+                    self.visit(doc, (child, child), item, path, region.start, child_json);
                     path.pop();
                 }
             }
@@ -219,19 +310,21 @@ impl Stage<'_> {
         }
     }
 
-    /// A value node (`head` is its key, or itself for sequence items).
+    /// A value node with its JSON view `old`; `head` is its key, or the node itself for
+    /// sequence items.
     fn visit(
         &mut self,
         doc: &Document,
-        head: NodeId,
-        value: NodeId,
+        (head, value): (NodeId, NodeId),
         item: usize,
         path: &mut Vec<Seg>,
+        from: usize,
+        old: &mut Value,
     ) {
         let node = doc.node(value);
         let is_sequence = match &node.kind {
             NodeKind::Alias { .. } => return,
-            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path),
+            NodeKind::Mapping { .. } => return self.walk(doc, value, item, path, from, old),
             NodeKind::Sequence { .. } => true,
             NodeKind::Scalar { .. } => false,
         };
@@ -247,57 +340,64 @@ impl Stage<'_> {
             Ok(Some(c)) => c,
             Ok(None) => {
                 if is_sequence {
-                    self.walk(doc, value, item, path);
+                    self.walk(doc, value, item, path, from, old);
                 }
                 return;
             }
-            Err(message) => {
-                let field = Field {
-                    item,
-                    path: path.clone(),
-                    comment: String::new(),
-                };
-                return self.error_at(&field, message);
-            }
+            Err(message) => return self.error_at_path(item, path, message),
         };
         let field = Field {
             item,
-            path: path.clone(),
-            comment: comment.text(),
+            path,
+            comment: &comment,
         };
-        let items = self.items;
-        let Some(old) = lookup(&items[item].value, path) else {
-            return;
-        };
+        if let Some(anchor) = &node.anchor {
+            let message = format!(
+                "setter comment {}: the field has anchor &{anchor}, whose aliases would change too; not set",
+                field.comment
+            );
+            return self.warn_at(&field, message);
+        }
         if is_sequence {
-            self.sequence(&field, old, comment);
+            self.sequence(&field, old, &comment);
         } else {
             let text = match &node.kind {
                 NodeKind::Scalar { value, .. } => value.as_str(),
                 _ => "",
             };
-            self.scalar(&field, old, text, comment);
+            self.scalar(&field, old, text, &comment);
         }
     }
 
     /// A v0 reference read as a v1 `${name}` pattern (when no Kptfile defines anything).
-    fn as_v1(&self, comment: SetterComment) -> SetterComment {
+    fn as_v1(&self, comment: &SetterComment) -> Option<SetterComment> {
         match comment {
-            SetterComment::V0(r, _) if self.defs.is_empty() => {
-                SetterComment::V1(Pattern::parse(&format!("${{{}}}", r.name())))
+            SetterComment::V0(r, _) if self.defs.is_empty() => Some(SetterComment::V1(
+                Pattern::parse(&format!("${{{}}}", r.name())),
+            )),
+            _ => None,
+        }
+    }
+
+    fn scalar(&mut self, field: &Field, old: &mut Value, text: &str, comment: &SetterComment) {
+        let converted = self.as_v1(comment);
+        match converted.as_ref().unwrap_or(comment) {
+            SetterComment::V1(p) => {
+                // An empty field (`env: # kpt-set: ${env}`) given a YAML sequence becomes a list.
+                if let (Value::Null, Some(name)) = (&*old, p.single_setter()) {
+                    if let Some(raw) = self.values.get(name).filter(|r| looks_like_sequence(r)) {
+                        let raw = raw.clone();
+                        self.mark_used(name);
+                        return self.set_list(field, old, name, &raw, None);
+                    }
+                }
+                self.v1_scalar(field, old, text, p)
             }
-            other => other,
+            SetterComment::V0(r, _) => self.v0_scalar(field, old, r),
         }
     }
 
-    fn scalar(&mut self, field: &Field, old: &Value, text: &str, comment: SetterComment) {
-        match self.as_v1(comment) {
-            SetterComment::V1(p) => self.v1_scalar(field, old, text, &p),
-            SetterComment::V0(r, _) => self.v0_scalar(field, old, &r),
-        }
-    }
-
-    fn v1_scalar(&mut self, field: &Field, old: &Value, text: &str, p: &Pattern) {
+    fn v1_scalar(&mut self, field: &Field, old: &mut Value, text: &str, p: &Pattern) {
         let names = p.names();
         let (provided, missing): (Vec<&str>, Vec<&str>) =
             names.iter().partition(|n| self.values.contains_key(**n));
@@ -308,7 +408,7 @@ impl Stage<'_> {
             return;
         }
         for name in &provided {
-            self.used.insert(name.to_string());
+            self.mark_used(name);
         }
         let derived = if missing.is_empty() {
             BTreeMap::new()
@@ -321,7 +421,7 @@ impl Stage<'_> {
                         DeriveError::Ambiguous => "matches the pattern in more than one way",
                     };
                     let message = format!(
-                        "setter comment \"{}\": values for setters {} must be provided (the current value {text:?} {why})",
+                        "setter comment {}: values for setters {} must be provided (the current value {text:?} {why})",
                         field.comment,
                         list_names(&missing)
                     );
@@ -343,11 +443,13 @@ impl Stage<'_> {
         self.error_at(field, message);
     }
 
-    fn v0_scalar(&mut self, field: &Field, old: &Value, reference: &V0Ref) {
+    fn v0_scalar(&mut self, field: &Field, old: &mut Value, reference: &V0Ref) {
         let text = match self.defs.resolve(reference) {
             None => return self.missing_definition(field, reference),
             Some(Target::Setter(def)) => {
-                let Some(raw) = self.values.get(&def.name) else {
+                // The given value, else the Kptfile's stored one (the package's default).
+                let given = self.values.get(&def.name);
+                let Some(raw) = given.or(def.value.as_ref()) else {
                     return;
                 };
                 if self.invalid.contains(&def.name) {
@@ -361,17 +463,24 @@ impl Stage<'_> {
                     return self.error_at(field, message);
                 }
                 let declared = def.declared;
+                let kptfile = def.kptfiles[0];
+                let name = def.name.clone();
                 match def.field_text(raw) {
-                    Ok(text) => {
-                        return self.set_scalar(field, old, &text, declared);
+                    Ok(text) => return self.set_scalar(field, old, &text, declared),
+                    // A given value was checked before the walk; a stored one is reported here, once.
+                    Err(message) => {
+                        if given.is_none() && self.reported.insert(format!("stored {name}")) {
+                            self.invalid.insert(name.clone());
+                            let path = format!("openAPI.definitions.{SETTER_PREFIX}{name}");
+                            self.kptfile_error(kptfile, path, message);
+                        }
+                        return;
                     }
-                    Err(_) => return,
                 }
             }
             Some(Target::Substitution(sub)) => {
                 match self.defs.substitute(&sub.name, &self.values) {
-                    Ok((_, false)) => return,
-                    Ok((text, true)) => text,
+                    Ok((text, _)) => text,
                     Err(SubstError::Cycle(cycle)) => {
                         let mut key: Vec<&String> = cycle.iter().collect();
                         key.sort();
@@ -401,7 +510,7 @@ impl Stage<'_> {
     fn set_scalar(
         &mut self,
         field: &Field,
-        old: &Value,
+        old: &mut Value,
         text: &str,
         declared: Option<DeclaredType>,
     ) {
@@ -413,7 +522,7 @@ impl Stage<'_> {
                     return self.error_at(field, message);
                 }
             },
-            None => match type_for_field(old, text) {
+            None => match type_for_field(&*old, text) {
                 Typed::Fits(v) => v,
                 Typed::Mismatch {
                     value,
@@ -421,7 +530,7 @@ impl Stage<'_> {
                     new_type,
                 } => {
                     let message = format!(
-                        "setter comment \"{}\": the field held {} {old_type}, the new value {text:?} reads as {} {new_type}; written as a string",
+                        "setter comment {}: the field held {} {old_type}, the new value {text:?} reads as {} {new_type}; written as a string",
                         field.comment,
                         article(old_type),
                         article(new_type)
@@ -434,38 +543,41 @@ impl Stage<'_> {
         self.record(field, old, new);
     }
 
-    fn record(&mut self, field: &Field, old: &Value, new: Value) {
+    /// Write `new` into the field (recorded, so that an error anywhere can undo it).
+    fn record(&mut self, field: &Field, old: &mut Value, new: Value) {
         if *old != new {
+            let previous = std::mem::replace(old, new.clone());
             self.changes.push(Change {
                 item: field.item,
-                path: field.path.clone(),
-                old: old.clone(),
+                path: field.path.to_vec(),
+                old: previous,
                 new,
-                comment: field.comment.clone(),
+                comment: field.comment.to_string(),
             });
         }
     }
 
-    fn sequence(&mut self, field: &Field, old: &Value, comment: SetterComment) {
-        match self.as_v1(comment) {
+    fn sequence(&mut self, field: &Field, old: &mut Value, comment: &SetterComment) {
+        let converted = self.as_v1(comment);
+        match converted.as_ref().unwrap_or(comment) {
             SetterComment::V1(p) => {
                 let Some(name) = p.single_setter() else {
                     let message = format!(
-                        "setter comment \"{}\": invalid setter pattern for array node: {:?}",
+                        "setter comment {}: invalid setter pattern for array node: {:?}",
                         field.comment, p.text
                     );
                     return self.error_at(field, message);
                 };
                 match self.values.get(name).cloned() {
                     Some(raw) => {
-                        self.used.insert(name.to_string());
+                        self.mark_used(name);
                         self.set_list(field, old, name, &raw, None);
                     }
                     None => self.unresolved(name, field),
                 }
             }
-            SetterComment::V0(reference, _) => match self.defs.resolve(&reference) {
-                None => self.missing_definition(field, &reference),
+            SetterComment::V0(reference, _) => match self.defs.resolve(reference) {
+                None => self.missing_definition(field, reference),
                 Some(Target::Substitution(sub)) => {
                     let message = format!(
                         "setter comment {}: substitution {} is on a list field",
@@ -477,9 +589,12 @@ impl Stage<'_> {
                     if self.invalid.contains(&def.name) {
                         return;
                     }
+                    let (name, items_type) = (def.name.clone(), def.items_type);
                     if let Some(raw) = self.values.get(&def.name).cloned() {
-                        let (name, items_type) = (def.name.clone(), def.items_type);
                         self.set_list(field, old, &name, &raw, items_type);
+                    } else if let Some(stored) = def.list_values.clone() {
+                        // Not given: the Kptfile's stored list (the package's default).
+                        self.set_items(field, old, stored, items_type);
                     }
                 }
             },
@@ -489,28 +604,39 @@ impl Stage<'_> {
     fn set_list(
         &mut self,
         field: &Field,
-        old: &Value,
+        old: &mut Value,
         name: &str,
         raw: &str,
         items_type: Option<DeclaredType>,
     ) {
         let Some(items) = parse_sequence(raw) else {
             let message = format!(
-                "setter comment \"{}\": input to array setter must be an array of values, setter {name} has {raw:?}",
+                "setter comment {}: input to array setter must be an array of values, setter {name} has {raw:?}",
                 field.comment
             );
             return self.error_at(field, message);
         };
-        let (typed, mismatches) = match type_list(old, items, items_type) {
+        self.set_items(field, old, items, items_type);
+    }
+
+    /// Type new list items for the field and record the change.
+    fn set_items(
+        &mut self,
+        field: &Field,
+        old: &mut Value,
+        items: Vec<Value>,
+        items_type: Option<DeclaredType>,
+    ) {
+        let (typed, mismatches) = match type_list(&*old, items, items_type) {
             Ok(t) => t,
             Err(e) => {
-                let message = format!("setter comment \"{}\": {e}", field.comment);
+                let message = format!("setter comment {}: {e}", field.comment);
                 return self.error_at(field, message);
             }
         };
         for (i, old_type, new_type) in mismatches {
             let message = format!(
-                "setter comment \"{}\": the list held {} items, new item [{i}] reads as {} {new_type}; written as a string",
+                "setter comment {}: the list held {} items, new item [{i}] reads as {} {new_type}; written as a string",
                 field.comment,
                 old_type,
                 article(new_type)
@@ -564,6 +690,15 @@ impl Stage<'_> {
     }
 }
 
+/// A value written as a YAML sequence: `[...]`, or block items (`- x`).
+fn looks_like_sequence(raw: &str) -> bool {
+    let t = raw.trim_start();
+    (t.starts_with('[') && t.trim_end().ends_with(']'))
+        || t.starts_with("- ")
+        || t.starts_with("-\n")
+        || t == "-"
+}
+
 fn article(type_name: &str) -> &'static str {
     match type_name.as_bytes().first() {
         Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
@@ -585,37 +720,54 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         used: HashSet::new(),
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
-        items: &*items,
     };
     for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
         stage.kptfile_error(item, path, message);
     }
     let stores = stage.v0_given();
-    for (index, item) in stage.items.iter().enumerate() {
-        let Some(origin) = &item.origin else {
+    for (index, item) in items.iter_mut().enumerate() {
+        let Item { value, origin, .. } = item;
+        let Some(origin) = origin else {
             continue;
         };
         let doc = origin.doc.clone();
-        stage.walk(&doc, origin.node, index, &mut Vec::new());
+        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, value);
     }
     let Stage {
         values,
         changes,
         errors,
-        mut warnings,
+        warnings,
         used,
         unresolved,
         ..
     } = stage;
 
+    if !errors.is_empty() {
+        // Nothing is written: undo the walk's changes, newest first.
+        for change in changes.iter().rev() {
+            let item = &mut items[change.item];
+            let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
+                continue;
+            };
+            if let Some(slot) = lookup_mut(&doc, &mut item.value, &change.path) {
+                *slot = change.old.clone();
+            }
+        }
+    }
+    let mut warnings: Vec<KrmResult> = warnings
+        .into_iter()
+        .map(|w| w.result(KrmResult::warning(String::new()), items))
+        .collect();
     for (name, u) in &unresolved {
+        let item = &items[u.item];
         warnings.push(
             KrmResult::warning(format!(
                 "no value for setter ${{{name}}}: {} field(s) that use it left as they are",
                 u.count
             ))
-            .for_resource(&items[u.item].value)
-            .at_field(path_string(&u.path), None, None),
+            .for_resource(&item.value)
+            .at_field(field_path(item, &u.path), None, None),
         );
     }
     let mut unmatched: Vec<&String> = settings
@@ -632,7 +784,11 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     if !errors.is_empty() {
         let count = errors.len();
-        results.extend(errors);
+        results.extend(
+            errors
+                .into_iter()
+                .map(|e| e.result(KrmResult::error(String::new()), items)),
+        );
         results.extend(warnings);
         results.push(KrmResult::info(format!(
             "setters: nothing changed because of {count} error(s)"
@@ -642,21 +798,26 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     let mut infos = Vec::with_capacity(changes.len() + stores.len());
     let mut resources: BTreeSet<usize> = BTreeSet::new();
+    // Results name each resource as it is after the stage (one template per resource).
+    let mut template: Option<(usize, KrmResult)> = None;
     for change in changes {
-        let Some(slot) = lookup_mut(&mut items[change.item].value, &change.path) else {
-            continue;
-        };
-        *slot = change.new.clone();
         resources.insert(change.item);
-        infos.push(
-            KrmResult::info(format!("set by setter comment \"{}\"", change.comment))
-                .for_resource(&items[change.item].value)
-                .at_field(
-                    path_string(&change.path),
-                    Some(change.old),
-                    Some(change.new),
-                ),
+        let item = &items[change.item];
+        let base = match &template {
+            Some((index, base)) if *index == change.item => base.clone(),
+            _ => {
+                let base = KrmResult::info(String::new()).for_resource(&item.value);
+                template = Some((change.item, base.clone()));
+                base
+            }
+        };
+        let mut info = base.at_field(
+            field_path(item, &change.path),
+            Some(change.old),
+            Some(change.new),
         );
+        info.message = format!("set by setter comment {}", change.comment);
+        infos.push(info);
     }
     let fields = infos.len();
     let mut definitions = 0;
@@ -674,12 +835,211 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     }
     results.extend(infos);
     results.extend(warnings);
-    let mut names: Vec<&String> = values.keys().filter(|k| used.contains(*k)).collect();
-    names.dedup();
-    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let names: Vec<&str> = values
+        .keys()
+        .filter(|k| used.contains(*k))
+        .map(String::as_str)
+        .collect();
     results.push(KrmResult::info(format!(
         "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
         resources.len(),
         names.join(", ")
     )));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::krm::Severity;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// Run the stage over a YAML stream; returns each item's JSON and the results.
+    fn run_yaml(src: &str, values: &[(&str, &str)]) -> (Vec<Value>, Vec<KrmResult>) {
+        let doc = Arc::new(Document::parse(src).unwrap());
+        let mut items: Vec<Item> = doc
+            .roots()
+            .iter()
+            .map(|&r| Item::read(doc.clone(), r, doc.to_json(r).unwrap()))
+            .collect();
+        let settings = Settings {
+            given: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Settings::default()
+        };
+        let mut results = Vec::new();
+        run(&settings, &mut items, &mut results);
+        (items.into_iter().map(|i| i.value).collect(), results)
+    }
+
+    /// (name, input, values, JSON pointer in the last item, expected value there).
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        Value,
+    );
+
+    #[test]
+    fn sets_values() {
+        let kptfile = "apiVersion: kpt.dev/v1alpha1\nkind: Kptfile\nmetadata:\n  name: k\nopenAPI:\n  definitions:\n    io.k8s.cli.setters.name:\n      x-k8s-cli:\n        setter:\n          name: name\n          value: app\n    io.k8s.cli.setters.project:\n      x-k8s-cli:\n        setter:\n          name: project\n          value: p\n    io.k8s.cli.substitutions.sa:\n      x-k8s-cli:\n        substitution:\n          name: sa\n          pattern: ${name}@${project}.iam\n          values:\n          - marker: ${name}\n            ref: '#/definitions/io.k8s.cli.setters.name'\n          - marker: ${project}\n            ref: '#/definitions/io.k8s.cli.setters.project'\n---\n";
+        let cases: Vec<Case> = vec![
+            (
+                "v1 whole value",
+                "a: x # kpt-set: ${a}\n",
+                &[("a", "y")],
+                "/a",
+                json!("y"),
+            ),
+            (
+                "v1 partial, derived tag",
+                "i: nginx:1.7 # kpt-set: ${image}:${tag}\n",
+                &[("image", "ubuntu")],
+                "/i",
+                json!("ubuntu:1.7"),
+            ),
+            (
+                "v1 names with dots",
+                "p: false # kpt-set: ${gke.private}\n",
+                &[("gke.private", "true")],
+                "/p",
+                json!(true),
+            ),
+            (
+                "v1 none provided: left alone",
+                "i: nginx:1.7 # kpt-set: ${image}:${tag}\n",
+                &[("other", "x")],
+                "/i",
+                json!("nginx:1.7"),
+            ),
+            (
+                "v1 in a sequence item",
+                "zones:\n- a # kpt-set: ${zone}\n- b\n",
+                &[("zone", "c")],
+                "/zones",
+                json!(["c", "b"]),
+            ),
+            (
+                "v1 block list on the key",
+                "l: # kpt-set: ${l}\n- a\n",
+                &[("l", "[b, c]")],
+                "/l",
+                json!(["b", "c"]),
+            ),
+            (
+                "v1 list value on an empty field",
+                "l: # kpt-set: ${l}\nm: 1\n",
+                &[("l", "- a\n- b\n")],
+                "/l",
+                json!(["a", "b"]),
+            ),
+            (
+                "v1 text on an empty field",
+                "l: # kpt-set: ${l}\nm: 1\n",
+                &[("l", "-x")],
+                "/l",
+                json!("-x"),
+            ),
+            (
+                "v1 empty value on a list",
+                "l: [a] # kpt-set: ${l}\n",
+                &[("l", "")],
+                "/l",
+                json!([]),
+            ),
+            (
+                "v0 setter, line comment",
+                "n: app # {\"$kpt-set\":\"name\"}\n",
+                &[("name", "kf")],
+                "/n",
+                json!("kf"),
+            ),
+            (
+                "v0 setter, head comment",
+                "# {\"$ref\":\"#/definitions/io.k8s.cli.setters.name\"}\nn: app\n",
+                &[("name", "kf")],
+                "/n",
+                json!("kf"),
+            ),
+            (
+                "v0 substitution, one setter given, the other stored",
+                "sa: app@p.iam # {\"$kpt-set\":\"sa\"}\n",
+                &[("project", "q")],
+                "/sa",
+                json!("app@q.iam"),
+            ),
+            (
+                "v0 substitution, none given: the stored values",
+                "sa: old # {\"$kpt-set\":\"sa\"}\n",
+                &[("other", "x")],
+                "/sa",
+                json!("app@p.iam"),
+            ),
+            (
+                "v0 setter not given: its stored value",
+                "n: other # {\"$kpt-set\":\"name\"}\n",
+                &[("project", "x")],
+                "/n",
+                json!("app"),
+            ),
+            (
+                "anchored value: not set (its aliases would change too)",
+                "x: &v a # kpt-set: ${a}\ny: *v\n",
+                &[("a", "b")],
+                "/x",
+                json!("a"),
+            ),
+        ];
+        for (name, input, values, pointer, want) in cases {
+            let src = format!("{kptfile}{input}");
+            let (items, results) = run_yaml(&src, values);
+            assert!(
+                !results.iter().any(|r| r.severity == Severity::Error),
+                "{name}: {results:?}"
+            );
+            assert_eq!(
+                items.last().unwrap().pointer(pointer),
+                Some(&want),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn v0_set_updates_the_kptfile() {
+        let src = "apiVersion: kpt.dev/v1alpha1\nkind: Kptfile\nmetadata:\n  name: k\nopenAPI:\n  definitions:\n    io.k8s.cli.setters.name:\n      x-k8s-cli:\n        setter:\n          name: name\n          value: app\n          setBy: me\n---\nn: app # {\"$kpt-set\":\"name\"}\n";
+        let (items, results) = run_yaml(src, &[("name", "kf")]);
+        assert_eq!(
+            items[0]["openAPI"]["definitions"]["io.k8s.cli.setters.name"]["x-k8s-cli"]["setter"],
+            json!({"name": "name", "value": "kf", "isSet": true})
+        );
+        let infos: Vec<&str> = results.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(
+            infos,
+            vec![
+                "set by setter comment {\"$kpt-set\":\"name\"}",
+                "stored the value of setter name (isSet: true)",
+                "setters: 1 field(s) changed in 1 resource(s), 1 Kptfile setter definition(s) updated; setters used: [name]",
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_name_keys_and_indices() {
+        let doc = Document::parse("a:\n  b:\n  - c: 1\n").unwrap();
+        let root = doc.roots()[0];
+        let a = doc.entry(root, "a").unwrap();
+        let b = doc.entry(a.1, "b").unwrap();
+        let NodeKind::Sequence { items, .. } = &doc.node(b.1).kind else {
+            panic!()
+        };
+        let c = doc.entry(items[0], "c").unwrap();
+        let path = [Seg::Key(a.0), Seg::Key(b.0), Seg::Index(0), Seg::Key(c.0)];
+        assert_eq!(path_string(&doc, &path), "a.b[0].c");
+        let mut json = doc.to_json(root).unwrap();
+        assert_eq!(lookup_mut(&doc, &mut json, &path), Some(&mut json!(1)));
+    }
 }

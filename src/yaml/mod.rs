@@ -6,6 +6,7 @@
 
 mod comments;
 mod edits;
+mod fast;
 mod json;
 mod parse;
 mod render;
@@ -108,7 +109,9 @@ pub struct Node {
     /// Details: a block sequence starts at the `-` of its first item. A block scalar runs from
     /// its `|`/`>` to the end of its last non-blank content line (no line break; trailing blank
     /// lines, even kept ones, are outside). An empty node (`key:`, `- `) has an empty span just
-    /// after the `:` (or where granit places it after `- `). Anchors and tags are outside.
+    /// after the `:` (or where granit places it after `- `). A node's own anchor and tag are
+    /// outside its span, but a block mapping starts at its first key's anchor or tag (or the
+    /// `?` of an explicit first key), so its start column is the mapping's indentation.
     pub span: Range<usize>,
     /// Explicit tag as written (`!!str`, `!foo`), if any.
     pub tag: Option<String>,
@@ -150,6 +153,8 @@ pub struct Document {
     comments: Vec<Range<usize>>,
     /// Byte offset of each line start, built on first use of `position`.
     line_starts: OnceLock<Vec<usize>>,
+    /// Detected on first use of `layout`.
+    layout: OnceLock<Layout>,
 }
 
 impl Document {
@@ -160,6 +165,28 @@ impl Document {
     /// [`MAX_DEPTH`], tabs as indentation and every YAML syntax error are errors.
     pub fn parse(src: impl Into<String>) -> Result<Document, YamlError> {
         parse::parse(src.into())
+    }
+
+    /// Parse with granit only, bypassing the fast path (for tests comparing the two).
+    #[doc(hidden)]
+    pub fn parse_with_granit(src: impl Into<String>) -> Result<Document, YamlError> {
+        parse::parse_with_granit(src.into())
+    }
+
+    /// Parse with the fast path only: `None` when it cannot read the text (for tests).
+    #[doc(hidden)]
+    pub fn parse_fast_only(src: impl Into<String>) -> Option<Document> {
+        parse::parse_fast_only(src.into())
+    }
+
+    /// Whether two documents have the same text, nodes, comments and structure.
+    #[doc(hidden)]
+    pub fn same_tree(&self, other: &Document) -> bool {
+        self.src == other.src
+            && self.nodes == other.nodes
+            && self.parents == other.parents
+            && self.roots == other.roots
+            && self.comments == other.comments
     }
 
     /// Parse bytes that should be UTF-8; invalid UTF-8 is an error at the first bad byte.
@@ -262,7 +289,7 @@ impl Document {
 
     /// Conventions detected in this text (indentation, sequence style, line ending).
     pub fn layout(&self) -> Layout {
-        self.layout_of()
+        *self.layout.get_or_init(|| self.layout_of())
     }
 
     /// An error at byte offset `at`.

@@ -21,50 +21,74 @@ struct Frame {
     pending_key: Option<NodeId>,
 }
 
-/// Parse `src` into a [`Document`].
+/// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
+/// (and always for errors, so messages and positions are granit's).
 pub(super) fn parse(src: String) -> Result<Document, YamlError> {
-    let mut b = Builder {
-        src: &src,
-        nodes: Vec::new(),
-        parents: Vec::new(),
-        roots: Vec::new(),
-        comments: Vec::new(),
-        stack: Vec::new(),
-        anchors: Vec::new(),
-        block_scalars: Vec::new(),
-        last_node: None,
-    };
+    let mut fast = Builder::new(&src);
+    if super::fast::scan(&src, &mut fast) {
+        let parts = fast.finish();
+        return Ok(assemble(src, parts));
+    }
+    parse_with_granit(src)
+}
+
+/// Parse `src` with the fast path only.
+pub(super) fn parse_fast_only(src: String) -> Option<Document> {
+    let mut fast = Builder::new(&src);
+    if !super::fast::scan(&src, &mut fast) {
+        return None;
+    }
+    let parts = fast.finish();
+    Some(assemble(src, parts))
+}
+
+/// Parse `src` with granit only.
+pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
+    let mut b = Builder::new(&src);
     b.run()?;
-    let Builder {
+    let parts = b.finish();
+    Ok(assemble(src, parts))
+}
+
+/// What a finished builder hands over.
+struct Parts {
+    nodes: Vec<Node>,
+    parents: Vec<NodeId>,
+    roots: Vec<NodeId>,
+    comments: Vec<Range<usize>>,
+    block_scalars: Vec<NodeId>,
+}
+
+fn assemble(src: String, parts: Parts) -> Document {
+    let Parts {
         mut nodes,
-        mut parents,
+        parents,
         roots,
         mut comments,
         block_scalars,
-        ..
-    } = b;
+    } = parts;
     if !comments.is_sorted_by_key(|c| c.start) {
         comments.sort_by_key(|c| c.start);
     }
     fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
-    nodes.shrink_to_fit();
-    parents.shrink_to_fit();
-    Ok(Document {
+    Document {
         src,
         nodes,
         parents,
         roots,
         comments,
         line_starts: Default::default(),
-    })
+        layout: Default::default(),
+    }
 }
 
-struct Builder<'s> {
+/// Builds the arena from parse events (granit's, or the fast path's).
+pub(super) struct Builder<'s> {
     src: &'s str,
     nodes: Vec<Node>,
     parents: Vec<NodeId>,
     roots: Vec<NodeId>,
-    comments: Vec<Range<usize>>,
+    pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
     /// granit anchor id → completed node (index = anchor id).
     anchors: Vec<Option<NodeId>>,
@@ -72,9 +96,44 @@ struct Builder<'s> {
     block_scalars: Vec<NodeId>,
     /// The node an `Anchor` event that follows belongs to.
     last_node: Option<NodeId>,
+    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
+    properties: std::collections::HashMap<NodeId, usize>,
 }
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
+    fn new(src: &'s str) -> Self {
+        // Typical Kubernetes YAML has a node per 15-20 bytes. Reserving generously avoids
+        // copying the arena as it grows; pages never touched cost no memory.
+        let estimate = src.len() / 10 + 16;
+        Builder {
+            src,
+            nodes: Vec::with_capacity(estimate),
+            parents: Vec::with_capacity(estimate),
+            roots: Vec::new(),
+            comments: Vec::new(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            block_scalars: Vec::new(),
+            last_node: None,
+            properties: Default::default(),
+        }
+    }
+
+    fn note_properties(&mut self, id: NodeId, at: usize) {
+        let start = self.properties.entry(id).or_insert(at);
+        *start = (*start).min(at);
+    }
+
+    fn finish(self) -> Parts {
+        Parts {
+            nodes: self.nodes,
+            parents: self.parents,
+            roots: self.roots,
+            comments: self.comments,
+            block_scalars: self.block_scalars,
+        }
+    }
+
     fn run(&mut self) -> Result<(), YamlError> {
         let options = granit_parser::options! {
             emit_anchor_events: true,
@@ -108,6 +167,9 @@ impl Builder<'_> {
                 Event::Scalar(value, style, anchor, tag) => {
                     let tag = tag_text(tag.as_deref());
                     let id = self.scalar(value.into_owned(), style, range, tag);
+                    if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
+                        self.note_properties(id, at);
+                    }
                     self.attach(id, anchor)?;
                 }
                 Event::Alias(anchor) => {
@@ -132,6 +194,7 @@ impl Builder<'_> {
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
                         self.nodes[id].anchor = Some(name.into_owned());
+                        self.note_properties(id, range.start);
                     }
                 }
                 Event::MappingStart(style, anchor, tag) => {
@@ -168,7 +231,7 @@ impl Builder<'_> {
         self.nodes.len() - 1
     }
 
-    fn scalar(
+    pub(super) fn scalar(
         &mut self,
         value: String,
         style: granit_parser::ScalarStyle,
@@ -215,7 +278,7 @@ impl Builder<'_> {
         id
     }
 
-    fn open(
+    pub(super) fn open(
         &mut self,
         kind: NodeKind,
         range: Range<usize>,
@@ -244,7 +307,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
+    pub(super) fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
         let Some(frame) = self.stack.pop() else {
             return Err(self.error_at(range.start, "unbalanced collection end"));
         };
@@ -259,7 +322,20 @@ impl Builder<'_> {
             NodeKind::Mapping { entries, .. } => {
                 let span = match (entries.first(), entries.last()) {
                     (Some(&(k, _)), Some(&(_, v))) => {
-                        self.nodes[k].span.start..self.nodes[v].span.end
+                        // The first key's tag or anchor (`!t key: v`) starts the mapping, and
+                        // so does the `?` of an explicit first key (`? key`).
+                        let mut s = self.nodes[k].span.start;
+                        if let Some(&at) = self.properties.get(&k) {
+                            s = s.min(at);
+                        }
+                        let mut p = s;
+                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t') {
+                            p -= 1;
+                        }
+                        if p > 0 && p < s && bytes[p - 1] == b'?' {
+                            s = p - 1;
+                        }
+                        s..self.nodes[v].span.end
                     }
                     _ => start..start,
                 };
@@ -268,10 +344,12 @@ impl Builder<'_> {
             NodeKind::Sequence { items, .. } => {
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
-                        let s = if bytes.get(start) == Some(&b'-') {
+                        let first = self.nodes[f].span.start;
+                        // (An item may itself start with `-`, as in `- --flag`.)
+                        let s = if start < first && bytes.get(start) == Some(&b'-') {
                             start
                         } else {
-                            dash_before(bytes, self.nodes[f].span.start)
+                            dash_before(bytes, first)
                         };
                         s..self.nodes[l].span.end
                     }
@@ -294,7 +372,7 @@ impl Builder<'_> {
     }
 
     /// Record `id` as the next child of the open collection (or as a document root).
-    fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
+    pub(super) fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
         if matches!(self.nodes[id].kind, NodeKind::Scalar { .. }) {
             self.last_node = Some(id);
         }

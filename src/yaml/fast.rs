@@ -1,0 +1,544 @@
+//! A fast path for the block-style YAML Kubernetes tools write: block mappings and sequences,
+//! single-line plain and quoted scalars, literal block scalars, comments, `---`. It feeds the
+//! same [`Builder`] the granit path feeds, with the spans granit would report, so the resulting
+//! document is identical (tests compare both paths). Anything else — flow collections, anchors,
+//! aliases, tags, escapes, multi-line flow scalars, folded scalars, odd characters, anything
+//! doubtful — makes it give up, and the caller parses with granit instead.
+
+use super::parse::Builder;
+use super::NodeKind;
+use granit_parser::ScalarStyle as Style;
+
+/// An open block collection.
+struct Open {
+    /// Column of its keys or dashes.
+    indent: usize,
+    seq: bool,
+}
+
+/// A `key:` whose value starts on a later line (or is empty).
+#[derive(Clone, Copy)]
+struct Pending {
+    key_indent: usize,
+    colon: usize,
+}
+
+/// A mapping key found on a line.
+struct Key {
+    value: String,
+    style: Style,
+    range: std::ops::Range<usize>,
+    colon: usize,
+}
+
+struct Scanner<'s, 'b> {
+    src: &'s str,
+    bytes: &'s [u8],
+    b: &'b mut Builder<'s>,
+    open: Vec<Open>,
+    pending: Option<Pending>,
+    /// The current document already has its root collection.
+    root_done: bool,
+    /// End of the `---` that started the current document, if it was explicit.
+    doc_start: Option<usize>,
+    /// The current document has content.
+    doc_content: bool,
+}
+
+/// Build `src` into `b` without granit; `false` when the text needs the full parser (then
+/// `b` must be discarded).
+pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
+    if !characters_ok(src.as_bytes()) {
+        return false;
+    }
+    let mut s = Scanner {
+        src,
+        bytes: src.as_bytes(),
+        b,
+        open: Vec::new(),
+        pending: None,
+        root_done: false,
+        doc_start: None,
+        doc_content: false,
+    };
+    s.run().is_some()
+}
+
+/// No byte the fast path would have to judge: C0/C1 controls (but tab and line breaks), DEL,
+/// BOM, U+FFFE/U+FFFF, or a lone `\r`.
+fn characters_ok(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if (0x20..0x7f).contains(&c) {
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\n' | b'\t' => {}
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
+            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => return false,
+            0xef if matches!(
+                bytes.get(i + 1..i + 3),
+                Some([0xbb, 0xbf] | [0xbf, 0xbe..=0xbf])
+            ) =>
+            {
+                return false
+            }
+            0x80..=0xff => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
+}
+
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+impl Scanner<'_, '_> {
+    fn run(&mut self) -> Option<()> {
+        let bytes = self.bytes;
+        let mut p = 0;
+        while p < bytes.len() {
+            let (end, next) = self.line_end(p);
+            let mut c = p;
+            while c < end && bytes[c] == b' ' {
+                c += 1;
+            }
+            if c < end && bytes[c] == b'\t' {
+                return None;
+            }
+            if c == end {
+                p = next;
+                continue;
+            }
+            if bytes[c] == b'#' {
+                self.b.comments.push(c..end);
+                p = next;
+                continue;
+            }
+            if c == p {
+                if bytes[p..end].starts_with(b"---") && (end == p + 3 || is_blank(bytes[p + 3])) {
+                    let r = self.skip_blanks(p + 3, end);
+                    if r < end {
+                        if bytes[r] != b'#' {
+                            return None;
+                        }
+                        self.b.comments.push(r..end);
+                    }
+                    self.end_document()?;
+                    self.doc_start = Some(p + 3);
+                    p = next;
+                    continue;
+                }
+                if bytes[p..end].starts_with(b"...") || bytes[p] == b'%' {
+                    return None;
+                }
+            }
+            self.doc_content = true;
+            p = self.node_line(p, c, end, next)?;
+        }
+        self.end_document()
+    }
+
+    /// End of the line starting at `p` (before `\r\n`/`\n`) and the start of the next line.
+    fn line_end(&self, p: usize) -> (usize, usize) {
+        let bytes = self.bytes;
+        match bytes[p..].iter().position(|&c| c == b'\n') {
+            Some(i) => {
+                let nl = p + i;
+                let end = if nl > p && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (end, nl + 1)
+            }
+            None => (bytes.len(), bytes.len()),
+        }
+    }
+
+    fn skip_blanks(&self, mut p: usize, end: usize) -> usize {
+        while p < end && is_blank(self.bytes[p]) {
+            p += 1;
+        }
+        p
+    }
+
+    fn is_dash(&self, c: usize, end: usize) -> bool {
+        self.bytes[c] == b'-' && (c + 1 == end || is_blank(self.bytes[c + 1]))
+    }
+
+    fn end_document(&mut self) -> Option<()> {
+        self.resolve_pending_empty()?;
+        while !self.open.is_empty() {
+            self.close_top()?;
+        }
+        if let (Some(at), false) = (self.doc_start.take(), self.doc_content) {
+            // An empty explicit document: granit reports an empty scalar after its `---`.
+            let id = self.b.scalar(String::new(), Style::Plain, at..at, None);
+            self.b.attach(id, 0).ok()?;
+        }
+        self.root_done = false;
+        self.doc_content = false;
+        Some(())
+    }
+
+    /// The value of a pending `key:` is empty: granit places it at the `:`.
+    fn resolve_pending_empty(&mut self) -> Option<()> {
+        if let Some(pd) = self.pending.take() {
+            let id = self
+                .b
+                .scalar(String::new(), Style::Plain, pd.colon..pd.colon, None);
+            self.b.attach(id, 0).ok()?;
+        }
+        Some(())
+    }
+
+    fn close_top(&mut self) -> Option<()> {
+        self.open.pop();
+        self.b.close(0..0).ok()?;
+        if self.open.is_empty() {
+            self.root_done = true;
+        }
+        Some(())
+    }
+
+    /// Open a collection at byte `at`, column `indent`.
+    fn open_collection(&mut self, at: usize, indent: usize, seq: bool) -> Option<()> {
+        if self.open.is_empty() && self.pending.is_none() && self.root_done {
+            return None; // a second root in one document: granit reports the error
+        }
+        self.pending = None;
+        let kind = if seq {
+            NodeKind::Sequence {
+                flow: false,
+                items: Vec::new(),
+            }
+        } else {
+            NodeKind::Mapping {
+                flow: false,
+                entries: Vec::new(),
+            }
+        };
+        self.b.open(kind, at..at, None, 0).ok()?;
+        self.open.push(Open { indent, seq });
+        Some(())
+    }
+
+    /// One line holding a node; returns where the next line to read starts.
+    fn node_line(&mut self, line: usize, c: usize, end: usize, next: usize) -> Option<usize> {
+        let col = c - line;
+        let dash = self.is_dash(c, end);
+        if let Some(pd) = self.pending {
+            let compact = col == pd.key_indent
+                && dash
+                && matches!(self.open.last(), Some(t) if !t.seq && t.indent == col);
+            if col <= pd.key_indent && !compact {
+                self.resolve_pending_empty()?;
+            }
+        }
+        if self.pending.is_none() {
+            while let Some(top) = self.open.last() {
+                if top.indent > col || (top.seq && top.indent == col && !dash) {
+                    self.close_top()?;
+                } else {
+                    break;
+                }
+            }
+        }
+        if dash {
+            let continues = self.pending.is_none()
+                && matches!(self.open.last(), Some(t) if t.seq && t.indent == col);
+            if !continues {
+                if self.pending.is_none() && !self.open.is_empty() {
+                    return None;
+                }
+                self.open_collection(c, col, true)?;
+            }
+            let c2 = self.skip_blanks(c + 1, end);
+            if c2 == end || self.bytes[c2] == b'#' || self.bytes[c2 - 1] == b'\t' {
+                return None;
+            }
+            return self.entry_or_scalar(line, c2, end, next, Some(col));
+        }
+        self.entry_or_scalar(line, c, end, next, None)
+    }
+
+    /// A mapping entry or (after a dash) a scalar item at `c`.
+    fn entry_or_scalar(
+        &mut self,
+        line: usize,
+        c: usize,
+        end: usize,
+        next: usize,
+        dash_col: Option<usize>,
+    ) -> Option<usize> {
+        let col = c - line;
+        let Some(key) = self.key_at(c, end)? else {
+            let dash_col = dash_col?;
+            return self.value(c, end, next, dash_col);
+        };
+        let continues = dash_col.is_none()
+            && self.pending.is_none()
+            && matches!(self.open.last(), Some(t) if !t.seq && t.indent == col);
+        if !continues {
+            let nested = match self.pending {
+                Some(pd) => col > pd.key_indent,
+                None => dash_col.is_some() || self.open.is_empty(),
+            };
+            if !nested {
+                return None;
+            }
+            self.open_collection(c, col, false)?;
+        }
+        let colon = key.colon;
+        let id = self.b.scalar(key.value, key.style, key.range, None);
+        self.b.attach(id, 0).ok()?;
+        let v = self.skip_blanks(colon + 1, end);
+        if v == end || self.bytes[v] == b'#' {
+            if v < end {
+                self.b.comments.push(v..end);
+            }
+            self.pending = Some(Pending {
+                key_indent: col,
+                colon,
+            });
+            return Some(next);
+        }
+        self.value(v, end, next, col)
+    }
+
+    /// The key starting at `c`, `Some(None)` if the line holds no key there, `None` to give up.
+    fn key_at(&self, c: usize, end: usize) -> Option<Option<Key>> {
+        let bytes = self.bytes;
+        match bytes[c] {
+            b'\'' | b'"' => {
+                let (value, close) = self.quoted(c, end)?;
+                if close < end
+                    && bytes[close] == b':'
+                    && (close + 1 == end || is_blank(bytes[close + 1]))
+                {
+                    let style = if bytes[c] == b'\'' {
+                        Style::SingleQuoted
+                    } else {
+                        Style::DoubleQuoted
+                    };
+                    Some(Some(Key {
+                        value,
+                        style,
+                        range: c..close,
+                        colon: close,
+                    }))
+                } else {
+                    Some(None)
+                }
+            }
+            b'[' | b'{' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?' | b','
+            | b']' | b'}' | b'#' => Some(None),
+            b'-' | b':' if c + 1 == end || is_blank(bytes[c + 1]) => Some(None),
+            _ => {
+                let mut i = c;
+                while i < end {
+                    match bytes[i] {
+                        b':' if i + 1 == end || is_blank(bytes[i + 1]) => {
+                            if is_blank(bytes[i - 1]) {
+                                return None;
+                            }
+                            return Some(Some(Key {
+                                value: self.src[c..i].to_string(),
+                                style: Style::Plain,
+                                range: c..i,
+                                colon: i,
+                            }));
+                        }
+                        b'#' if is_blank(bytes[i - 1]) => return Some(None),
+                        _ => i += 1,
+                    }
+                }
+                Some(None)
+            }
+        }
+    }
+
+    /// A single-line quoted scalar at `c`: its value and the end of its closing quote.
+    fn quoted(&self, c: usize, end: usize) -> Option<(String, usize)> {
+        let bytes = self.bytes;
+        let quote = bytes[c];
+        let mut value = String::new();
+        let mut seg = c + 1;
+        let mut i = c + 1;
+        loop {
+            if i >= end {
+                return None;
+            }
+            match bytes[i] {
+                b'\\' if quote == b'"' => return None,
+                b'\'' if quote == b'\'' => {
+                    if i + 1 < end && bytes[i + 1] == b'\'' {
+                        value.push_str(&self.src[seg..=i]);
+                        i += 2;
+                        seg = i;
+                        continue;
+                    }
+                    value.push_str(&self.src[seg..i]);
+                    return Some((value, i + 1));
+                }
+                b'"' if quote == b'"' => {
+                    value.push_str(&self.src[seg..i]);
+                    return Some((value, i + 1));
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// After a token ending at `at`: only blanks, or blanks then a comment.
+    fn rest_of_line(&mut self, at: usize, end: usize) -> Option<()> {
+        let r = self.skip_blanks(at, end);
+        if r < end {
+            if self.bytes[r] != b'#' || r == at {
+                return None;
+            }
+            self.b.comments.push(r..end);
+        }
+        Some(())
+    }
+
+    /// A scalar value starting at `v`; `parent` is the column of the collection holding it.
+    fn value(&mut self, v: usize, end: usize, next: usize, parent: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let (value, style, range) = match bytes[v] {
+            b'\'' | b'"' => {
+                let (value, close) = self.quoted(v, end)?;
+                self.rest_of_line(close, end)?;
+                let style = if bytes[v] == b'\'' {
+                    Style::SingleQuoted
+                } else {
+                    Style::DoubleQuoted
+                };
+                (value, style, v..close)
+            }
+            b'|' => return self.literal(v, end, next, parent),
+            b'[' | b'{' | b'&' | b'*' | b'!' | b'>' | b'%' | b'@' | b'`' | b'?' | b',' | b']'
+            | b'}' | b'#' => return None,
+            b'-' | b':' if v + 1 == end || is_blank(bytes[v + 1]) => return None,
+            _ => {
+                let mut i = v;
+                let mut token_end = end;
+                while i < end {
+                    match bytes[i] {
+                        b':' if i + 1 == end || is_blank(bytes[i + 1]) => return None,
+                        b'#' if is_blank(bytes[i - 1]) => {
+                            token_end = i;
+                            self.b.comments.push(i..end);
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                while is_blank(bytes[token_end - 1]) {
+                    token_end -= 1;
+                }
+                (
+                    self.src[v..token_end].to_string(),
+                    Style::Plain,
+                    v..token_end,
+                )
+            }
+        };
+        let id = self.b.scalar(value, style, range, None);
+        self.b.attach(id, 0).ok()?;
+        Some(next)
+    }
+
+    /// A literal block scalar (`|`, `|-`, `|+`, optional comment) whose content lines follow.
+    fn literal(&mut self, v: usize, end: usize, next: usize, parent: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut h = v + 1;
+        let chomp = match bytes.get(h) {
+            Some(b'-') => {
+                h += 1;
+                b'-'
+            }
+            Some(b'+') => {
+                h += 1;
+                b'+'
+            }
+            _ => b' ',
+        };
+        if h < end && !is_blank(bytes[h]) {
+            return None;
+        }
+        self.rest_of_line(h, end)?;
+        // Content indentation: that of the first line, which must hold text.
+        let first = next;
+        if first >= bytes.len() {
+            return None;
+        }
+        let (first_end, _) = self.line_end(first);
+        let mut m = 0;
+        while first + m < first_end && bytes[first + m] == b' ' {
+            m += 1;
+        }
+        if first + m == first_end || m <= parent || bytes[first + m] == b'\t' {
+            return None;
+        }
+        let mut value = String::new();
+        let mut blanks = 0usize;
+        let mut q = first;
+        let mut last_end = first + m;
+        let mut last_had_break = false;
+        let mut lines = 0usize;
+        while q < bytes.len() {
+            let (e, nx) = self.line_end(q);
+            let mut k = 0;
+            while q + k < e && bytes[q + k] == b' ' {
+                k += 1;
+            }
+            if e == q {
+                blanks += 1;
+                q = nx;
+                continue;
+            }
+            if q + k == e {
+                return None; // a line of spaces: leave indentation subtleties to granit
+            }
+            if k < m {
+                break;
+            }
+            if lines > 0 {
+                value.push('\n');
+            }
+            for _ in 0..blanks {
+                value.push('\n');
+            }
+            blanks = 0;
+            value.push_str(&self.src[q + m..e]);
+            lines += 1;
+            last_end = e;
+            last_had_break = nx > e;
+            q = nx;
+        }
+        if !last_had_break {
+            return None;
+        }
+        match chomp {
+            b'-' => {}
+            b'+' => {
+                value.push('\n');
+                for _ in 0..blanks {
+                    value.push('\n');
+                }
+            }
+            _ => value.push('\n'),
+        }
+        let id = self
+            .b
+            .scalar(value, Style::Literal, first + m..last_end, None);
+        self.b.attach(id, 0).ok()?;
+        Some(q)
+    }
+}
