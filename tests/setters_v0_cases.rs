@@ -93,12 +93,6 @@ const FILTER_DIFFERENCES: &[Difference] = &[
         "untouched text stays byte-identical: the input's last line (one space) is kept",
     ),
     (
-        "11. substitute-not-match-setter",
-        "projects/a/locations/a/clusters/a",
-        "projects/a/locations/b/clusters/c",
-        "declarative: every kpt v0 field follows the values, the Kptfile's stored values by default (location b, cluster c); kpt cfg set only touches the fields of the setter it is given",
-    ),
-    (
         "14. set-args-list",
         "  - \"1\"\n  - \"2\"\n  - \"3\"\n",
         "  - '1'\n  - '2'\n  - '3'\n",

@@ -5,9 +5,10 @@
 //! Nothing is changed when any error is found.
 //!
 //! kpt v1: a field is set when at least one of its pattern's setters is given; missing ones are
-//! read off the current value. kpt v0: every referencing field follows the given values, else the
-//! Kptfile's stored values (the package's defaults); a given v0 setter is stored back into the
-//! Kptfile (`value`, `isSet: true`) like `kpt cfg set`. Without any Kptfile definition, a v0
+//! read off the current value. kpt v0, like `kpt cfg set`: a field changes only when its setter,
+//! or a setter its substitution depends on, is given; the substitution's other setters take the
+//! Kptfile's stored values; a given v0 setter is stored back into the Kptfile (`value`,
+//! `isSet: true`). Without any Kptfile definition, a v0
 //! comment acts like `${name}`.
 
 pub mod comment;
@@ -174,6 +175,8 @@ struct Stage {
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
+    /// Items the private-GKE stage owns (it writes its own settings into them).
+    owned: HashSet<usize>,
 }
 
 /// The end of the line holding byte `pos` (before its line break).
@@ -232,11 +235,7 @@ impl Stage {
 
     fn unresolved(&mut self, name: &str, field: &Field) {
         // The private-GKE stage writes its own settings into the resources it owns, given or not.
-        if crate::config::is_setting_key(name)
-            && self.items[field.item]
-                .annotation(crate::gke::OWNED)
-                .is_some()
-        {
+        if crate::config::is_setting_key(name) && self.owned.contains(&field.item) {
             return;
         }
         match self.unresolved.get_mut(name) {
@@ -447,9 +446,9 @@ impl Stage {
         let text = match self.defs.resolve(reference) {
             None => return self.missing_definition(field, reference),
             Some(Target::Setter(def)) => {
-                // The given value, else the Kptfile's stored one (the package's default).
+                // Like `kpt cfg set`: only a given setter changes its fields.
                 let given = self.values.get(&def.name);
-                let Some(raw) = given.or(def.value.as_ref()) else {
+                let Some(raw) = given else {
                     return;
                 };
                 if self.invalid.contains(&def.name) {
@@ -480,7 +479,10 @@ impl Stage {
             }
             Some(Target::Substitution(sub)) => {
                 match self.defs.substitute(&sub.name, &self.values) {
-                    Ok((text, _)) => text,
+                    // Recomputed only when a setter it depends on is given; the others take
+                    // their Kptfile values, as with `kpt cfg set`.
+                    Ok((text, true)) => text,
+                    Ok((_, false)) => return,
                     Err(SubstError::Cycle(cycle)) => {
                         let mut key: Vec<&String> = cycle.iter().collect();
                         key.sort();
@@ -590,11 +592,9 @@ impl Stage {
                         return;
                     }
                     let (name, items_type) = (def.name.clone(), def.items_type);
+                    // Like `kpt cfg set`: only a given setter changes its fields.
                     if let Some(raw) = self.values.get(&def.name).cloned() {
                         self.set_list(field, old, &name, &raw, items_type);
-                    } else if let Some(stored) = def.list_values.clone() {
-                        // Not given: the Kptfile's stored list (the package's default).
-                        self.set_items(field, old, stored, items_type);
                     }
                 }
             },
@@ -720,6 +720,12 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         used: HashSet::new(),
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
+        owned: items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.annotation(crate::gke::OWNED).is_some())
+            .map(|(i, _)| i)
+            .collect(),
     };
     for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
         stage.kptfile_error(item, path, message);
@@ -972,18 +978,18 @@ mod tests {
                 json!("app@q.iam"),
             ),
             (
-                "v0 substitution, none given: the stored values",
+                "v0 substitution, none of its setters given: left as it is (kpt cfg set)",
                 "sa: old # {\"$kpt-set\":\"sa\"}\n",
                 &[("other", "x")],
                 "/sa",
-                json!("app@p.iam"),
+                json!("old"),
             ),
             (
-                "v0 setter not given: its stored value",
+                "v0 setter not given: left as it is (kpt cfg set)",
                 "n: other # {\"$kpt-set\":\"name\"}\n",
                 &[("project", "x")],
                 "/n",
-                json!("app"),
+                json!("other"),
             ),
             (
                 "anchored value: not set (its aliases would change too)",
