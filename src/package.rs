@@ -6,7 +6,7 @@
 //! engine, and writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity, decode_utf8, document_ranges, document_removal_range, result_json,
+    check_identity, decode_utf8, document_ranges, documents_removal_ranges, result_json,
 };
 use crate::krm::{has_errors, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
@@ -94,11 +94,12 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         results,
         ..PackageOutcome::default()
     };
-    if has_errors(&outcome.results) {
-        return Ok(outcome);
-    }
+    // Like function mode: the whole ResourceList with its results, errors included.
     if options.output_stdout {
         outcome.stdout = resource_list_text(&files, &items, &outcome.results);
+        return Ok(outcome);
+    }
+    if has_errors(&outcome.results) {
         return Ok(outcome);
     }
     if options.dry_run {
@@ -428,9 +429,9 @@ fn plan(
             }
         } else {
             let ranges = document_ranges(src);
-            for node in &removed {
-                let pos = file.doc.node(*node).span.start;
-                edits[f].replace(document_removal_range(src, &ranges, pos), "");
+            let positions = removed.iter().map(|node| file.doc.node(*node).span.start);
+            for range in documents_removal_ranges(src, &ranges, positions) {
+                edits[f].replace(range, "");
             }
             let mut text = match std::mem::take(&mut edits[f]).apply(src) {
                 Ok(text) => text,

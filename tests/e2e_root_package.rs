@@ -1,6 +1,8 @@
 //! The repository as a kpt package: `kpt fn render --allow-exec .` at the root (after
 //! `cargo build --release`) runs the function on the bundled example blueprint. Runs exactly
-//! that on a copy of the package files. Skipped, with the reason printed, where kpt is missing.
+//! that on a copy of the whole repository (build output and git data aside), so a test fixture
+//! with a Kptfile of its own — which kpt would take for a subpackage whatever `.krmignore` says —
+//! breaks it. Skipped, with the reason printed, where kpt is missing.
 
 use std::fs;
 use std::path::Path;
@@ -13,6 +15,9 @@ fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
+        if [".git", "target"].contains(&entry.file_name().to_str().unwrap_or("")) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
@@ -48,7 +53,7 @@ fn snapshot(dir: &Path) -> Vec<(String, String)> {
                 if !path.ends_with("target") {
                     stack.push(path);
                 }
-            } else {
+            } else if path.extension().is_some_and(|e| e == "yaml") || path.ends_with("Kptfile") {
                 let rel = path
                     .strip_prefix(dir)
                     .unwrap()
@@ -70,14 +75,22 @@ fn kpt_fn_render_at_the_root_makes_the_example_private() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path();
-    for file in ["Kptfile", "private-gke.yaml", ".krmignore"] {
-        fs::copy(Path::new(ROOT).join(file), pkg.join(file)).unwrap();
-    }
-    copy_dir(&Path::new(ROOT).join("examples"), &pkg.join("examples"));
+    copy_dir(Path::new(ROOT), pkg);
     fs::create_dir_all(pkg.join("target/release")).unwrap();
     fs::copy(BIN, pkg.join("target/release/private-gke")).unwrap();
 
+    let outside_example = |files: Vec<(String, String)>| -> Vec<(String, String)> {
+        files
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("examples/blueprint/"))
+            .collect()
+    };
+    let untouched = outside_example(snapshot(pkg));
     let log = render(pkg);
+    assert!(
+        outside_example(snapshot(pkg)) == untouched,
+        "render changed files outside the example"
+    );
     assert!(
         log.contains("[PASS] \"./target/release/private-gke\""),
         "{log}"
@@ -100,7 +113,7 @@ fn kpt_fn_render_at_the_root_makes_the_example_private() {
     let generated: Vec<String> = snapshot(pkg)
         .into_iter()
         .map(|(path, _)| path)
-        .filter(|p| p.contains("private-gke/"))
+        .filter(|p| p.starts_with("examples/") && p.contains("private-gke/"))
         .collect();
     assert_eq!(
         generated,

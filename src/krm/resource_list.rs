@@ -174,6 +174,28 @@ pub fn document_removal_range(src: &str, ranges: &[Range<usize>], pos: usize) ->
     range
 }
 
+/// The ranges to delete to remove the documents holding each of `positions`, merged where they
+/// touch or overlap (removing a first document also takes the next one's `---` line).
+pub fn documents_removal_ranges(
+    src: &str,
+    ranges: &[Range<usize>],
+    positions: impl IntoIterator<Item = usize>,
+) -> Vec<Range<usize>> {
+    let mut removals: Vec<Range<usize>> = positions
+        .into_iter()
+        .map(|pos| document_removal_range(src, ranges, pos))
+        .collect();
+    removals.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(removals.len());
+    for r in removals {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
 /// The string value of a scalar node, following aliases; `None` for collections.
 fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
     match &doc.node(resolve(doc, id)).kind {
@@ -567,9 +589,9 @@ impl ResourceList {
             }
             _ => {
                 let ranges = document_ranges(doc.source());
-                for node in &removed {
-                    let pos = doc.node(*node).span.start;
-                    edits.replace(document_removal_range(doc.source(), &ranges, pos), "");
+                let positions = removed.iter().map(|node| doc.node(*node).span.start);
+                for range in documents_removal_ranges(doc.source(), &ranges, positions) {
+                    edits.replace(range, "");
                 }
                 if !generated.is_empty() {
                     let src = doc.source();
