@@ -1,8 +1,8 @@
 # private-gke as a container image: one static binary, run as nobody, nothing else.
 #
-#   docker build -t private-gke:v0.1.0 .                      # compile from source (needs the rust image)
+#   docker build -t localhost/private-gke:v0.1.0 .                      # compile from source (needs the rust image)
 #   cargo build --release --locked --target x86_64-unknown-linux-gnu   # with RUSTFLAGS below, then:
-#   docker build --target prebuilt -t private-gke:v0.1.0 .    # package the host-built binary
+#   docker build --target prebuilt -t localhost/private-gke:v0.1.0 .    # package the host-built binary
 ARG RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm
 
 FROM ${RUST_IMAGE} AS build

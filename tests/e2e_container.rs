@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 
 const IMAGE: &str = "localhost/private-gke:e2e";
 
+/// The README's container command, run verbatim on a copy of the example (image tagged to match).
+const README_EVAL: &str = "kpt fn eval examples/blueprint --image localhost/private-gke:v0.1.0 --image-pull-policy never -- region=us-central1 zone=us-central1-c location=us-central1-c";
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -77,13 +80,18 @@ fn podman() -> Command {
     cmd
 }
 
+/// kpt with podman as its container runtime.
 fn kpt() -> Command {
     let mut cmd = Command::new("kpt");
+    with_podman_runtime(&mut cmd);
+    cmd
+}
+
+fn with_podman_runtime(cmd: &mut Command) -> &mut Command {
     cmd.env("KPT_FN_RUNTIME", "podman").env(
         "CONTAINERS_CONF",
         repo().join("../shared/tools/podman-containers.conf"),
-    );
-    cmd
+    )
 }
 
 /// A package with the Kubeflow 1.1 ContainerCluster as upstream ships it.
@@ -179,6 +187,27 @@ fn image_runs_under_kpt_eval_and_render_as_nobody_without_network() {
         "location=us-east1-d",
     ]));
     assert_private(&eval);
+
+    // The README's command, verbatim, with the image under the README's name.
+    run(podman().args(["tag", IMAGE, "localhost/private-gke:v0.1.0"]));
+    let readme = tmp.path().join("readme");
+    let example = readme.join("examples/blueprint");
+    std::fs::create_dir_all(example.join("cluster")).unwrap();
+    for file in ["Kptfile", "cluster/cluster.yaml", "cluster/kf-vm-sa.yaml"] {
+        std::fs::copy(
+            repo().join("examples/blueprint").join(file),
+            example.join(file),
+        )
+        .unwrap();
+    }
+    run(with_podman_runtime(
+        Command::new("sh")
+            .args(["-c", README_EVAL])
+            .current_dir(&readme),
+    ));
+    let cluster = std::fs::read_to_string(example.join("cluster/cluster.yaml")).unwrap();
+    assert!(cluster.contains("enablePrivateNodes: true"), "{cluster}");
+    assert!(example.join("private-gke/firewall.yaml").is_file());
 
     let render = tmp.path().join("render");
     package(

@@ -6,6 +6,8 @@
 //! and `source` (relative to the repository). Every case runs twice: the second run must change
 //! nothing. `UPDATE_GOLDEN=1 cargo test --test e2e_golden` rewrites the expected files.
 
+mod support;
+
 use serde_norway::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,26 +55,6 @@ fn read_case(dir: &Path) -> Case {
     }
 }
 
-fn copy_package(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() == ".expected" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_package(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-            let mut perms = fs::metadata(&target).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perms.set_readonly(false);
-            fs::set_permissions(&target, perms).unwrap();
-        }
-    }
-}
-
 fn run(case: &Case, extra: &[&str], pkg: &Path) -> Output {
     Command::new(BIN)
         .args(&case.args)
@@ -115,7 +97,7 @@ fn check_golden(path: &Path, actual: &str, failures: &mut Vec<String>) {
 fn run_case(case: &Case, failures: &mut Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path().join("pkg");
-    copy_package(&case.source, &pkg);
+    support::copy_tree(&case.source, &pkg, &[".expected"]);
     let name = case.dir.file_name().unwrap().to_string_lossy().into_owned();
 
     let dry = run(case, &["--dry-run"], &pkg);

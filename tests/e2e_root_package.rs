@@ -4,28 +4,14 @@
 //! with a Kptfile of its own — which kpt would take for a subpackage whatever `.krmignore` says —
 //! breaks it. Skipped, with the reason printed, where kpt is missing.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if [".git", "target"].contains(&entry.file_name().to_str().unwrap_or("")) {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 fn render(dir: &Path) -> String {
     let out = Command::new("/usr/bin/kpt")
@@ -75,7 +61,7 @@ fn kpt_fn_render_at_the_root_makes_the_example_private() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path();
-    copy_dir(Path::new(ROOT), pkg);
+    support::copy_tree(Path::new(ROOT), pkg, &[".git", "target"]);
     fs::create_dir_all(pkg.join("target/release")).unwrap();
     fs::copy(BIN, pkg.join("target/release/private-gke")).unwrap();
 

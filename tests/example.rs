@@ -1,25 +1,14 @@
 //! The bundled example with its settings (`private-gke.yaml`), in package mode: the first run
 //! makes it private with no warning; the second changes nothing and has nothing to warn about.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 fn run(dir: &Path) -> (String, String) {
     let out = Command::new(BIN)
@@ -38,7 +27,7 @@ fn run(dir: &Path) -> (String, String) {
 fn the_example_becomes_private_then_stays_put() {
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path().join("blueprint");
-    copy_dir(&Path::new(ROOT).join("examples/blueprint"), &pkg);
+    support::copy_tree(&Path::new(ROOT).join("examples/blueprint"), &pkg, &[]);
 
     let (_, first) = run(&pkg);
     assert!(
