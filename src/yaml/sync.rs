@@ -803,13 +803,23 @@ impl<'a> Syncer<'a> {
             }
             Slot::Root | Slot::Unknown => {
                 let start = self.start_of(id);
-                let col = t.column(start);
+                // A block collection cannot start on a `--- ` line: it goes below, at column 0.
+                let own_line = t.blank_before(start);
+                let below = !own_line && is_non_empty_collection(new);
+                let col = if own_line { t.column(start) } else { 0 };
                 let end = if node.span.is_empty() {
                     node.span.end
                 } else {
                     old_end
                 };
-                let text = self.root_text(new, col, end);
+                let mut text = self.root_text(new, col, end);
+                let mut start = start;
+                if below {
+                    text.insert(0, '\n');
+                    while start > 0 && matches!(t.b[start - 1], b' ' | b'\t') {
+                        start -= 1;
+                    }
+                }
                 if text.contains('\n') {
                     self.place(start..end, &text, col);
                 } else {
@@ -1919,6 +1929,18 @@ mod tests {
                 "!t x\n",
                 vec![Root(json!(["a"]))],
                 "- a\n",
+            ),
+            (
+                "root on the --- line",
+                "--- x\n",
+                vec![Root(json!({"a": 1}))],
+                "---\na: 1\n",
+            ),
+            (
+                "root scalar on the --- line",
+                "--- x\n",
+                vec![Root(json!("z"))],
+                "--- z\n",
             ),
             (
                 "anchored empty root replaced",
