@@ -1,27 +1,411 @@
-//! Integration tests for syncing changed JSON values back to YAML text.
+//! Syncing changed JSON values back to YAML text: on every reference file, on generated
+//! documents, and the ResourceList item operations the shell uses.
 
-use private_gke::yaml::{Document, Edits};
-use serde_json::{json, Value};
+use private_gke::yaml::{
+    indent_as_item, render_document, render_item, Document, Edits, Layout, NodeKind,
+};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
 
-fn synced(src: &str, change: impl FnOnce(&mut Value)) -> String {
-    let doc = Document::parse(src).unwrap();
-    let root = doc.roots()[0];
-    let mut v = doc.to_json(root).unwrap();
-    change(&mut v);
-    let mut edits = Edits::default();
-    doc.sync(root, &v, &mut edits).unwrap();
-    let out = edits.apply(src).unwrap();
-    let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{out}\n{e}"));
-    assert_eq!(re.to_json(re.roots()[0]).unwrap(), v, "{out}");
-    out
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n == "Kptfile")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Replacement strings that need care, cycled through by the mutation.
+const NEW_STRINGS: &[&str] = &[
+    "on",
+    "1.0",
+    "multi\nline\n",
+    "x: y",
+    "#c",
+    "",
+    " lead",
+    "ü日本",
+    "- d",
+    "a\n\nb",
+    "plain",
+    "yes",
+    "keep\n\n",
+    "it's",
+    "0x1F",
+];
+
+/// Change roughly every third leaf, drop every seventh key, add a key to every fourth
+/// mapping, append to every third sequence and drop the first item of every fifth.
+fn mutate(v: &mut Value, n: &mut usize) {
+    *n += 1;
+    let tick = *n;
+    match v {
+        Value::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for (i, k) in keys.iter().enumerate() {
+                if (tick + i) % 7 == 0 {
+                    m.shift_remove(k);
+                } else if let Some(child) = m.get_mut(k) {
+                    mutate(child, n);
+                }
+            }
+            if tick % 4 == 0 {
+                m.insert(
+                    format!("added-{tick}"),
+                    json!({"k": NEW_STRINGS[tick % NEW_STRINGS.len()], "l": [1, "no"]}),
+                );
+            }
+        }
+        Value::Array(a) => {
+            for child in a.iter_mut() {
+                mutate(child, n);
+            }
+            if tick % 5 == 0 && a.len() >= 2 {
+                a.remove(0);
+            }
+            if tick % 3 == 0 {
+                a.push(json!({"new": NEW_STRINGS[tick % NEW_STRINGS.len()]}));
+            }
+        }
+        _ if tick % 3 == 0 => {
+            *v = match v {
+                Value::String(_) => json!(NEW_STRINGS[tick % NEW_STRINGS.len()]),
+                Value::Number(x) => json!(x.as_f64().unwrap_or(0.0) as i64 + 1),
+                Value::Bool(b) => json!(!*b),
+                _ => json!("was null"),
+            };
+        }
+        _ => {}
+    }
+}
+
+/// libyaml's reading of every document in `text`.
+fn libyaml_docs(text: &str) -> Option<Vec<Value>> {
+    use serde::Deserialize;
+    serde_norway::Deserializer::from_str(text)
+        .map(Value::deserialize)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
 }
 
 #[test]
-fn smoke() {
-    let out = synced("a: x # c\nb: 'y'\n", |v| {
-        v["a"] = json!("on");
-        v["b"] = json!("z");
-        v["c"] = json!({"d": [1, 2]});
-    });
-    assert_eq!(out, "a: 'on' # c\nb: 'z'\nc:\n  d:\n  - 1\n  - 2\n");
+fn every_reference_document_survives_a_round_of_changes() {
+    let mut files = Vec::new();
+    yaml_files(Path::new(REFERENCE), &mut files);
+    files.sort();
+    assert!(
+        files.len() > 100,
+        "reference files not found under {REFERENCE}"
+    );
+    let (mut synced, mut refused, mut unparsed) = (0, 0, 0);
+    for path in &files {
+        let src = std::fs::read_to_string(path).unwrap();
+        let Ok(doc) = Document::parse(src.as_str()) else {
+            unparsed += 1;
+            continue;
+        };
+        let libyaml_before = libyaml_docs(&src);
+        let mut n = 0;
+        for (d, &root) in doc.roots().iter().enumerate() {
+            let old = doc.to_json(root).unwrap();
+            // Unchanged: no edits at all.
+            let mut edits = Edits::default();
+            doc.sync(root, &old, &mut edits).unwrap();
+            assert!(
+                edits.is_empty(),
+                "{}: edits for an unchanged value",
+                path.display()
+            );
+            let mut new = old.clone();
+            mutate(&mut new, &mut n);
+            let mut edits = Edits::default();
+            if let Err(e) = doc.sync(root, &new, &mut edits) {
+                assert!(
+                    e.message.contains("alias") || e.message.contains("merge key"),
+                    "{}: {e}",
+                    path.display()
+                );
+                refused += 1;
+                continue;
+            }
+            let out = edits.apply(&src).unwrap();
+            let re = Document::parse(out.as_str())
+                .unwrap_or_else(|e| panic!("{}: {e}\n{out}", path.display()));
+            assert_eq!(re.roots().len(), doc.roots().len(), "{}", path.display());
+            assert_eq!(
+                re.to_json(re.roots()[d]).unwrap(),
+                new,
+                "{}:\n{out}",
+                path.display()
+            );
+            // Where libyaml agreed with us before, it reads the new value after.
+            if let (Some(before), Some(after)) = (&libyaml_before, libyaml_docs(&out)) {
+                if before.get(d) == Some(&old) {
+                    assert_eq!(
+                        after.get(d),
+                        Some(&new),
+                        "{}: libyaml:\n{out}",
+                        path.display()
+                    );
+                }
+            }
+            synced += 1;
+        }
+    }
+    assert!(
+        synced > 150,
+        "only {synced} documents synced ({refused} refused, {unparsed} unparsed)"
+    );
+}
+
+#[test]
+fn resource_list_items_are_removed_and_appended_by_lines() {
+    let src = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# first\n- apiVersion: v1\n  kind: A\n  metadata:\n    name: a # kpt-set: ${n}\n# second\n- apiVersion: v1\n  kind: B\n  data:\n    x: |\n      text\nfunctionConfig:\n  data: {}\n";
+    let doc = Document::parse(src).unwrap();
+    let items = doc.get(doc.roots()[0], "items").unwrap();
+    let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+        panic!("items is not a sequence")
+    };
+    let mut edits = Edits::default();
+    edits.replace(doc.item_removal_range(ids[0]), "");
+    let (at, col) = doc.append_point(items);
+    let generated = indent_as_item(
+        "# made\nkind: C # note\nspec:\n  on: 'yes'\n",
+        col,
+        doc.layout(),
+    );
+    edits.insert(at, format!("\n{}{generated}", " ".repeat(col)));
+    edits.insert(
+        at,
+        format!(
+            "\n{}{}",
+            " ".repeat(col),
+            render_item(&json!({"kind": "D", "v": "on"}), col, doc.layout())
+        ),
+    );
+    let out = edits.apply(src).unwrap();
+    assert_eq!(
+        out,
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# second\n- apiVersion: v1\n  kind: B\n  data:\n    x: |\n      text\n# made\n- kind: C # note\n  spec:\n    on: 'yes'\n- kind: D\n  v: 'on'\nfunctionConfig:\n  data: {}\n"
+    );
+    let re = Document::parse(out.as_str()).unwrap();
+    assert_eq!(
+        re.to_json(re.get(re.roots()[0], "items").unwrap()).unwrap(),
+        json!([{"apiVersion": "v1", "kind": "B", "data": {"x": "text\n"}}, {"kind": "C", "spec": {"on": "yes"}}, {"kind": "D", "v": "on"}])
+    );
+}
+
+#[test]
+fn wide_crlf_resource_list() {
+    let src = "items:\r\n  - kind: A # a\r\n  - kind: B\r\n";
+    let doc = Document::parse(src).unwrap();
+    let items = doc.get(doc.roots()[0], "items").unwrap();
+    let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+        panic!("items is not a sequence")
+    };
+    let mut edits = Edits::default();
+    edits.replace(doc.item_removal_range(ids[1]), "");
+    let (at, col) = doc.append_point(items);
+    assert_eq!(col, 2);
+    edits.insert(
+        at,
+        format!(
+            "\n  {}",
+            render_item(&json!({"kind": "C", "l": [1]}), col, doc.layout())
+        ),
+    );
+    assert_eq!(
+        edits.apply(src).unwrap(),
+        "items:\r\n  - kind: A # a\r\n  - kind: C\r\n    l:\r\n      - 1\r\n"
+    );
+}
+
+#[test]
+fn nodes_inside_flow_collections_and_items_sync_directly() {
+    let src = "a: [x, 'y'] # c\nl:\n- name: n # kpt-set: ${n}\n";
+    let doc = Document::parse(src).unwrap();
+    let a = doc.get(doc.roots()[0], "a").unwrap();
+    let NodeKind::Sequence { items, .. } = doc.node(a).kind.clone() else {
+        panic!("a is not a sequence")
+    };
+    let l = doc.get(doc.roots()[0], "l").unwrap();
+    let NodeKind::Sequence { items: l_items, .. } = doc.node(l).kind.clone() else {
+        panic!("l is not a sequence")
+    };
+    let mut edits = Edits::default();
+    doc.sync(items[0], &json!("a,b"), &mut edits).unwrap();
+    doc.sync(items[1], &json!("z"), &mut edits).unwrap();
+    doc.sync(l_items[0], &json!({"name": "m", "extra": true}), &mut edits)
+        .unwrap();
+    assert_eq!(
+        edits.apply(src).unwrap(),
+        "a: ['a,b', 'z'] # c\nl:\n- name: m # kpt-set: ${n}\n  extra: true\n"
+    );
+}
+
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-1000i64..1000).prop_map(Value::from),
+        prop::sample::select(NEW_STRINGS).prop_map(|s| Value::String(s.to_string())),
+        "[a-z]{1,5}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 30, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(("[a-e]{1,2}", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// Layouts to write generated documents in.
+fn layouts() -> impl Strategy<Value = Layout> {
+    (
+        prop::sample::select(vec![2usize, 4]),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(indent, wide_sequences, crlf)| Layout {
+            indent,
+            wide_sequences,
+            crlf,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Any document synced to any other value reads back as that value; a mutated copy of the
+    /// same value keeps every untouched line.
+    #[test]
+    fn generated_documents_sync_to_any_value(
+        old in arb_value(),
+        other in arb_value(),
+        layout in layouts(),
+        seed in 0usize..20,
+    ) {
+        let old = json!({"root": old, "tail": 1});
+        let src = render_document(&old, layout);
+        let doc = Document::parse(src.as_str()).unwrap();
+        let root = doc.roots()[0];
+        for new in [json!({"root": other.clone(), "tail": 1}), {
+            let mut m = old.clone();
+            let mut n = seed;
+            mutate(&mut m, &mut n);
+            m
+        }] {
+            let mut edits = Edits::default();
+            doc.sync(root, &new, &mut edits).unwrap();
+            let out = edits.apply(&src).unwrap();
+            let re = Document::parse(out.as_str()).unwrap();
+            prop_assert_eq!(&re.to_json(re.roots()[0]).unwrap(), &new, "{}", out);
+            let libyaml: Value = serde_norway::from_str(&out).unwrap();
+            prop_assert_eq!(&libyaml, &new, "{}", out);
+        }
+    }
+}
+
+/// Add line comments, head comments and blank lines to rendered YAML (never inside a literal
+/// block), choosing lines by `seed`.
+fn with_comments(text: &str, seed: usize) -> String {
+    let mut out = String::new();
+    let mut block_parent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        // A blank line right after a `|+` block would join its value.
+        let after_block = block_parent.is_some();
+        if let Some(parent) = block_parent {
+            if line.trim().is_empty() || indent > parent {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            block_parent = None;
+        }
+        let pick = (i * 7 + seed) % 5;
+        if pick == 1 {
+            out.push_str(&format!("{}# head {i}\n", " ".repeat(indent)));
+        }
+        if pick == 2 && !after_block {
+            out.push('\n');
+        }
+        out.push_str(line);
+        let header = line
+            .rsplit(' ')
+            .next()
+            .is_some_and(|t| t.starts_with('|') && t.len() <= 4);
+        if header {
+            block_parent = Some(indent);
+        }
+        if pick == 3 || pick == 1 {
+            out.push_str(&format!(" # line {i}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Commented documents sync to any value and to mutated copies.
+    #[test]
+    fn commented_documents_sync(
+        old in arb_value(),
+        other in arb_value(),
+        indent in prop::sample::select(vec![2usize, 4]),
+        wide in any::<bool>(),
+        seed in 0usize..20,
+    ) {
+        let layout = Layout { indent, wide_sequences: wide, crlf: false };
+        let old = json!({"root": old, "tail": 1});
+        let src = with_comments(&render_document(&old, layout), seed);
+        let doc = Document::parse(src.as_str()).unwrap();
+        let root = doc.roots()[0];
+        prop_assert_eq!(&doc.to_json(root).unwrap(), &old, "{}", src);
+        for new in [json!({"root": other.clone(), "tail": 1}), {
+            let mut m = old.clone();
+            let mut n = seed;
+            mutate(&mut m, &mut n);
+            m
+        }] {
+            let mut edits = Edits::default();
+            doc.sync(root, &new, &mut edits).unwrap();
+            let out = edits.apply(&src).unwrap_or_else(|e| panic!("{e}\n{src}\n{new}"));
+            let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{e}\n{src}\n{out}"));
+            prop_assert_eq!(&re.to_json(re.roots()[0]).unwrap(), &new, "{}\n=>\n{}", src, out);
+            let libyaml: Value = serde_norway::from_str(&out).unwrap();
+            prop_assert_eq!(&libyaml, &new, "{}", out);
+        }
+    }
+}
+
+#[test]
+fn sync_from_uses_the_given_original_view() {
+    let src = "a: 1 # c\nb: [x]\n";
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    let old = doc.to_json(root).unwrap();
+    let new = json!({"a": 2, "b": ["x", "z"]});
+    let mut edits = Edits::default();
+    doc.sync_from(root, &old, &new, &mut edits).unwrap();
+    assert_eq!(edits.apply(src).unwrap(), "a: 2 # c\nb: [x, z]\n");
+    let mut edits = Edits::default();
+    doc.sync_from(root, &old, &old, &mut edits).unwrap();
+    assert!(edits.is_empty());
 }

@@ -4,7 +4,8 @@
 //! and YAML 1.2 core-schema readers both read it back as the same string: plain only when no
 //! reader could take it for a bool, null, number, date, merge key or indicator; single quotes
 //! otherwise; double quotes when a character needs an escape. Multi-line strings in block
-//! context become `|` literal blocks with the chomping indicator their trailing line breaks need.
+//! context become `|` (one trailing line break) or `|-` (none) literal blocks; strings ending in
+//! two or more line breaks are double-quoted, since `|+` would swallow blank lines after it.
 
 use super::Layout;
 use serde_json::{Map, Number, Value};
@@ -121,6 +122,9 @@ pub(crate) struct Renderer {
     /// the rendered text is not followed by a line break and a non-blank line (end of file, or
     /// blank lines that a `|+` block would swallow).
     pub trailing_breaks_ok: bool,
+    /// Whether literal blocks may be used at all (cleared when a line of only blanks follows,
+    /// which a literal block would read as content).
+    pub literals_ok: bool,
 }
 
 impl Renderer {
@@ -129,6 +133,7 @@ impl Renderer {
         Renderer {
             layout,
             trailing_breaks_ok: true,
+            literals_ok: true,
         }
     }
 
@@ -209,20 +214,22 @@ impl Renderer {
         }
     }
 
-    /// `s` as a `|` literal block (header, then content lines at `content_col`), or `None` when
-    /// a literal block cannot hold it exactly.
+    /// `s` as a `|` or `|-` literal block (header, then content lines at `content_col`), or
+    /// `None` when a literal block cannot hold it exactly (escapes needed, two or more trailing
+    /// line breaks, a final line break at the end of the text).
     pub fn literal(&self, s: &str, content_col: usize, parent_indent: usize) -> Option<String> {
-        if s.chars().any(|c| c != '\n' && needs_escape(c)) || s.trim_matches('\n').is_empty() {
+        if !self.literals_ok
+            || s.chars().any(|c| c != '\n' && needs_escape(c))
+            || s.trim_matches('\n').is_empty()
+        {
             return None;
         }
-        let trailing = s.len() - s.trim_end_matches('\n').len();
-        if trailing > 0 && !self.trailing_breaks_ok {
-            return None;
-        }
-        let chomp = match trailing {
+        let chomp = match s.len() - s.trim_end_matches('\n').len() {
             0 => "-",
-            1 => "",
-            _ => "+",
+            1 if self.trailing_breaks_ok => "",
+            // `|+` is never written: the blank lines ending its value would merge with blank
+            // lines that follow in the file, or that another edit brings next to it.
+            _ => return None,
         };
         let body = s.strip_suffix('\n').unwrap_or(s);
         let first = body.split('\n').find(|l| !l.is_empty()).unwrap_or("");
@@ -720,7 +727,7 @@ mod tests {
         let cases = [
             ("a\nb", "|-\n    a\n    b"),
             ("a\nb\n", "|\n    a\n    b"),
-            ("a\nb\n\n", "|+\n    a\n    b\n"),
+            ("a\nb\n\n", "\"a\\nb\\n\\n\""),
             ("a\n\nb", "|-\n    a\n\n    b"),
             ("  indented\nx\n", "|2\n      indented\n    x"),
             ("\n  lead\n", "|2\n\n      lead"),

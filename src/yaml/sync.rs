@@ -19,7 +19,19 @@ impl Document {
     /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
     pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
         let old = self.to_json(id)?;
-        if old == *new {
+        self.sync_from(id, &old, new, edits)
+    }
+
+    /// [`Document::sync`] for a caller that already holds the node's JSON view `old` (what
+    /// `to_json(id)` returned, e.g. an item's original value), saving a second conversion.
+    pub fn sync_from(
+        &self,
+        id: NodeId,
+        old: &Value,
+        new: &Value,
+        edits: &mut Edits,
+    ) -> Result<(), YamlError> {
+        if old == new {
             return Ok(());
         }
         let mut syncer = Syncer {
@@ -30,7 +42,7 @@ impl Document {
             path: Vec::new(),
             edits: Vec::new(),
         };
-        syncer.node(id, Slot::Unknown, &old, new)?;
+        syncer.node(id, Slot::Unknown, old, new)?;
         for (range, text) in syncer.edits {
             edits.replace(range, text);
         }
@@ -40,10 +52,11 @@ impl Document {
     /// Byte range to delete to remove block-sequence item `item` (its `- ` line(s), with its own
     /// comments), leaving neighbours intact.
     ///
-    /// The range runs from the first line of the item's head comment (comment lines directly
-    /// above its `-`, no deeper than the dash) to the line break after its last line, taking the
-    /// comment lines indented deeper than the dash that follow it. For an item whose `-` does
-    /// not start its line (`- - x`), the range covers the item's own text only.
+    /// The range runs from the line break before the item's head comment (comment lines
+    /// directly above its `-`, no deeper than the dash) to the end of its last line, taking the
+    /// comment lines indented deeper than the dash that follow it; so inserting at
+    /// [`Document::append_point`] in the same edits works even when the last item goes. For an
+    /// item whose `-` does not start its line (`- - x`), the range covers its own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
         let node = self.node(item);
@@ -63,11 +76,14 @@ impl Document {
         } else {
             self.after_point(item)
         };
-        start..t.lines_end(point, col)
+        t.removal(start, point, col)
     }
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted
     /// (the end of the line holding the last item's content), and the column of its `-`.
+    ///
+    /// Insert `"\n"`, the column's indentation and the item text there. When the last item
+    /// ends with a `|+` block, the offset is after the blank lines that belong to its value.
     pub fn append_point(&self, seq: NodeId) -> (usize, usize) {
         let t = Text::new(self.source());
         let node = self.node(seq);
@@ -82,17 +98,17 @@ impl Document {
         let dash = t
             .dash_before(self.node(last).span.start)
             .unwrap_or(self.node(last).span.start);
-        (
-            t.eol(t.content_end(self.node(last).span.clone())),
-            t.column(dash),
-        )
+        let end = if self.node(last).span.is_empty() {
+            t.eol(dash)
+        } else {
+            self.after_point(last).pos
+        };
+        (end, t.column(dash))
     }
 
-    /// Where text that follows `id` goes: after the line holding its last content (and that
-    /// line's comment), or, when the node ends with a block scalar that owns its trailing line
-    /// breaks, at the start of the line after them.
-    fn after_point(&self, id: NodeId) -> Point {
-        let t = Text::new(self.source());
+    /// The node whose text ends block collection `id` (its last entry's value or last item,
+    /// recursively), or `id` itself.
+    fn last_leaf(&self, id: NodeId) -> NodeId {
         let mut last = id;
         loop {
             match &self.node(last).kind {
@@ -103,10 +119,17 @@ impl Document {
                 NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
                     last = items[items.len() - 1]
                 }
-                _ => break,
+                _ => return last,
             }
         }
-        let leaf = self.node(last);
+    }
+
+    /// Where text that follows `id` goes: the end of the line holding its last content (after
+    /// that line's comment), or, when the node ends with a `|+` block, the end of the last
+    /// blank line that belongs to its value.
+    fn after_point(&self, id: NodeId) -> Point {
+        let t = Text::new(self.source());
+        let leaf = self.node(self.last_leaf(id));
         if let NodeKind::Scalar {
             style: ScalarStyle::Literal | ScalarStyle::Folded,
             ..
@@ -114,9 +137,10 @@ impl Document {
         {
             if t.keeps_breaks(leaf.span.start) {
                 // The blank lines after a `|+` block belong to its value: insert after them.
+                let next = t.next_content_line(leaf.span.end);
                 return Point {
-                    pos: t.next_content_line(leaf.span.end),
-                    line_start: true,
+                    pos: t.before_last_break(next).max(leaf.span.end),
+                    line_start: false,
                 };
             }
         }
@@ -167,16 +191,15 @@ enum Seg<'a> {
     Index(usize),
 }
 
-/// What lies after the text replaced for a value, which decides whether a literal block with
-/// trailing line breaks can end there.
+/// What lies after inserted or replaced text, which decides whether a literal block can end it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum After {
-    /// A line break, then a non-blank line (or the end of the text).
-    BreakThenContent,
-    /// A line break, then a blank line (a `|+` block would swallow it).
-    BreakThenBlank,
-    /// No line break (end of text): only `|-` blocks end correctly.
+    /// A line break, then empty lines, other content or the end of the text.
+    Break,
+    /// No line break (end of text): only a `|-` block ends correctly.
     NoBreak,
+    /// A line of only blanks follows: a literal block would read it as content.
+    SpacesLine,
 }
 
 struct Syncer<'a> {
@@ -201,7 +224,8 @@ impl<'a> Syncer<'a> {
     fn renderer(&mut self, after: After) -> Renderer {
         Renderer {
             layout: self.layout(),
-            trailing_breaks_ok: after == After::BreakThenContent,
+            trailing_breaks_ok: !matches!(after, After::NoBreak),
+            literals_ok: !matches!(after, After::SpacesLine),
         }
     }
 
@@ -230,6 +254,61 @@ impl<'a> Syncer<'a> {
             pos,
             format!("cannot change {}: {what}", self.path_text()),
         )
+    }
+
+    /// Where node `id`'s text starts, its anchor and tag on the same line included (a key's
+    /// column is that of its properties: `&a key: v` is a mapping at the `&`).
+    fn start_of(&self, id: NodeId) -> usize {
+        let node = self.doc.node(id);
+        if node.tag.is_none() && node.anchor.is_none() {
+            return node.span.start;
+        }
+        self.text().props_start(node.span.start)
+    }
+
+    /// Before text is added after node `id`: when `id` ends with a `|`/`>` block at the very end
+    /// of a text without a final line break, its value has no final line break either, so a
+    /// clip header gets `-` to keep it so once lines follow.
+    fn keep_eof_block_value(&mut self, id: NodeId) {
+        let doc = self.doc;
+        let t = self.text();
+        if self.src.ends_with(['\n', '\r']) {
+            return;
+        }
+        let leaf = doc.node(doc.last_leaf(id));
+        let block = matches!(
+            leaf.kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        );
+        if !block || t.eol(leaf.span.end) < self.src.len() {
+            return;
+        }
+        let header_end = t.header_end(leaf.span.start);
+        let header = &self.src[leaf.span.start..header_end];
+        let edited = self
+            .edits
+            .iter()
+            .any(|(r, _)| r.start <= leaf.span.start && leaf.span.start < r.end.max(r.start + 1));
+        if !header.contains(['+', '-']) && !edited {
+            self.edits.push((header_end..header_end, "-".to_string()));
+        }
+    }
+
+    /// True for a key written after `? ` (an explicit key).
+    fn is_explicit_key(&self, key: NodeId) -> bool {
+        let b = self.src.as_bytes();
+        let mut i = self.start_of(key);
+        // An empty key's span may sit after the line break that follows its `?`.
+        let empty = self.doc.node(key).span.is_empty();
+        while i > 0
+            && (matches!(b[i - 1], b' ' | b'\t') || (empty && matches!(b[i - 1], b'\n' | b'\r')))
+        {
+            i -= 1;
+        }
+        i > 0 && b[i - 1] == b'?' && (i == 1 || matches!(b[i - 2], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
     /// Make node `id` (currently reading as `old`) read as `new`.
@@ -266,9 +345,7 @@ impl<'a> Syncer<'a> {
             {
                 self.block_seq(id, items, old, new_items, slot)
             }
-            (NodeKind::Scalar { .. }, new)
-                if !new.is_object() && !new.is_array() && !matches!(slot, Slot::Flow) =>
-            {
+            (NodeKind::Scalar { .. }, new) if !new.is_object() && !new.is_array() => {
                 self.scalar(id, slot, new)
             }
             (NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }, new)
@@ -290,6 +367,12 @@ impl<'a> Syncer<'a> {
         let Some(anchor) = &node.anchor else {
             return Ok(());
         };
+        // Aliases come after their anchor: when no `*name` follows in the text, none reads it
+        // (a quick scan that spares the walk over the whole document).
+        let start = node.span.start.min(self.src.len());
+        if !self.src[start..].contains(&format!("*{anchor}")) {
+            return Ok(());
+        }
         if self.alias_targets.is_none() {
             self.alias_targets = Some(alias_targets(self.doc));
         }
@@ -348,6 +431,12 @@ impl<'a> Syncer<'a> {
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
+            if self.is_explicit_key(*k) {
+                return Err(self.error(
+                    doc.node(*k).span.start,
+                    "the mapping has an explicit `? key` entry; edit it by hand".into(),
+                ));
+            }
             if is_merge_key(doc, *k) {
                 merge_entry = Some(i);
                 kept.push(i);
@@ -381,7 +470,7 @@ impl<'a> Syncer<'a> {
         }
         // Changes and deletions of own keys.
         let first_key = entries[0].0;
-        let dash_line_key = !t.blank_before(doc.node(first_key).span.start);
+        let dash_line_key = !t.blank_before(self.start_of(first_key));
         let first_kept = kept[0];
         for (i, (k, v)) in entries.iter().enumerate() {
             if Some(i) == merge_entry {
@@ -405,11 +494,11 @@ impl<'a> Syncer<'a> {
                 None => {
                     self.check_subtree_not_shared(*k)?;
                     self.check_subtree_not_shared(*v)?;
-                    let key_start = doc.node(*k).span.start;
+                    let key_start = self.start_of(*k);
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
-                    let end = t.lines_end(doc.after_point(*v), col);
-                    self.edits.push((start..end, String::new()));
+                    let range = t.removal(start, doc.after_point(*v), col);
+                    self.edits.push((range, String::new()));
                 }
             }
         }
@@ -421,8 +510,9 @@ impl<'a> Syncer<'a> {
             .collect();
         if !added.is_empty() {
             let (last_key, last_value) = entries[*kept.last().unwrap_or(&0)];
-            let col = t.column(doc.node(last_key).span.start);
+            let col = t.column(self.start_of(last_key));
             let point = doc.after_point(last_value);
+            self.keep_eof_block_value(last_value);
             let after = t.after(point);
             let body = self.renderer(after).map_body(&added, col);
             self.edits.push((point.pos..point.pos, point.wrap(&body)));
@@ -435,8 +525,8 @@ impl<'a> Syncer<'a> {
     fn remove_leading_entries(&mut self, entries: &[(NodeId, NodeId)], first_kept: usize) {
         let doc = self.doc;
         let t = self.text();
-        let start = doc.node(entries[0].0).span.start;
-        let kept_key = doc.node(entries[first_kept].0).span.start;
+        let start = self.start_of(entries[0].0);
+        let kept_key = self.start_of(entries[first_kept].0);
         let col = t.column(kept_key);
         let kept_line = t.line_start(kept_key);
         let prev_end = t.lines_end(doc.after_point(entries[first_kept - 1].1), col);
@@ -484,29 +574,25 @@ impl<'a> Syncer<'a> {
         let old_ids: Vec<usize> = old_items.iter().map(&mut intern).collect();
         let new_ids: Vec<usize> = new.iter().map(&mut intern).collect();
         let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_ids, &new_ids);
+        // Positions from the ops' lengths: the indices `similar` reports after compaction do
+        // not always point where the change is.
+        let (mut o, mut n) = (0, 0);
         for op in ops {
-            let (old_range, new_range) = match op {
-                similar::DiffOp::Equal { .. } => continue,
-                similar::DiffOp::Delete {
-                    old_index,
-                    old_len,
-                    new_index,
-                } => (old_index..old_index + old_len, new_index..new_index),
-                similar::DiffOp::Insert {
-                    old_index,
-                    new_index,
-                    new_len,
-                } => (old_index..old_index, new_index..new_index + new_len),
+            let (old_len, new_len) = match op {
+                similar::DiffOp::Equal { len, .. } => {
+                    o += len;
+                    n += len;
+                    continue;
+                }
+                similar::DiffOp::Delete { old_len, .. } => (old_len, 0),
+                similar::DiffOp::Insert { new_len, .. } => (0, new_len),
                 similar::DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => (
-                    old_index..old_index + old_len,
-                    new_index..new_index + new_len,
-                ),
+                    old_len, new_len, ..
+                } => (old_len, new_len),
             };
+            let (old_range, new_range) = (o..o + old_len, n..n + new_len);
+            o += old_len;
+            n += new_len;
             let paired = old_range.len().min(new_range.len());
             for k in 0..paired {
                 let (o, n) = (old_range.start + k, new_range.start + k);
@@ -525,12 +611,14 @@ impl<'a> Syncer<'a> {
             }
             let next_old = old_range.end;
             let (point, after) = if next_old < items.len() {
-                let at = doc.item_removal_range(items[next_old]).start;
+                let dash = dashes[next_old].unwrap_or(0);
+                let head = t.head_start(t.line_start(dash), dash_col);
+                // At the end of the line before, where a removal of the next item would start.
                 let point = Point {
-                    pos: at,
-                    line_start: true,
+                    pos: t.before_last_break(head),
+                    line_start: head == 0,
                 };
-                (point, After::BreakThenContent)
+                (point, After::Break)
             } else {
                 let last_kept = if paired > 0 {
                     items[old_range.start + paired - 1]
@@ -540,6 +628,7 @@ impl<'a> Syncer<'a> {
                     return self.replace_value(id, slot, &Value::Array(new.to_vec()));
                 };
                 let point = doc.after_point(last_kept);
+                self.keep_eof_block_value(last_kept);
                 (point, t.after(point))
             };
             let r = self.renderer(after);
@@ -570,7 +659,6 @@ impl<'a> Syncer<'a> {
         if node.span.is_empty() {
             return self.replace_value(id, slot, new);
         }
-        let (parent_indent, content_col) = self.block_columns(id, slot);
         // A stale tag (`!!int abc`) goes with the old value.
         if node.tag.is_some() {
             if let Some(tag) = t.tag_before(node.span.start) {
@@ -582,7 +670,21 @@ impl<'a> Syncer<'a> {
             self.edits.push((node.span.clone(), text));
             return Ok(());
         };
+        if matches!(slot, Slot::Flow) {
+            let text = match style {
+                ScalarStyle::SingleQuoted => single_quoted(s).unwrap_or_else(|| double_quoted(s)),
+                ScalarStyle::DoubleQuoted => double_quoted(s),
+                _ => string_text(s, Context::Flow),
+            };
+            self.edits.push((node.span.clone(), text));
+            return Ok(());
+        }
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let (parent_indent, content_col) = if block || s.contains('\n') {
+            self.block_columns(id, slot)
+        } else {
+            (0, 0)
+        };
         if block {
             // Keep a block scalar a literal block, at its old content indentation.
             let end = if t.keeps_breaks(node.span.start) {
@@ -638,6 +740,10 @@ impl<'a> Syncer<'a> {
         let t = self.text();
         let line_end = t.eol(token.end);
         let rest = self.src[token.end..line_end].trim();
+        if !rest.is_empty() && !rest.starts_with('#') {
+            self.edits.push((token, text.to_string()));
+            return;
+        }
         let end = t.lines_end_deeper(line_end, parent_indent, false);
         let text = if rest.starts_with('#') {
             match text.find('\n') {
@@ -676,7 +782,7 @@ impl<'a> Syncer<'a> {
         };
         let (indicator_end, col) = match slot {
             Slot::Key(k) => match t.colon_after(doc.node(k).span.end) {
-                Some(colon) => (colon + 1, t.column(doc.node(k).span.start)),
+                Some(colon) => (colon + 1, t.column(self.start_of(k))),
                 None => {
                     return Err(self.error(
                         doc.node(k).span.start,
@@ -690,14 +796,35 @@ impl<'a> Syncer<'a> {
                     return Err(self.error(node.span.start, "the item has no `-`".into()));
                 }
             },
-            Slot::Root | Slot::Unknown | Slot::Flow => {
-                let text = self.root_text(new, t.column(node.span.start), old_end);
+            Slot::Flow => {
+                let text = super::render::flow_text(new);
+                self.edits.push((node.span.clone(), text));
+                return Ok(());
+            }
+            Slot::Root | Slot::Unknown => {
+                let start = self.start_of(id);
+                // A block collection cannot start on a `--- ` line: it goes below, at column 0.
+                let own_line = t.blank_before(start);
+                let below = !own_line && is_non_empty_collection(new);
+                let col = if own_line { t.column(start) } else { 0 };
                 let end = if node.span.is_empty() {
                     node.span.end
                 } else {
                     old_end
                 };
-                self.edits.push((node.span.start..end, text));
+                let mut text = self.root_text(new, col, end);
+                let mut start = start;
+                if below {
+                    text.insert(0, '\n');
+                    while start > 0 && matches!(t.b[start - 1], b' ' | b'\t') {
+                        start -= 1;
+                    }
+                }
+                if text.contains('\n') {
+                    self.place(start..end, &text, col);
+                } else {
+                    self.edits.push((start..end, text));
+                }
                 return Ok(());
             }
         };
@@ -742,12 +869,12 @@ impl<'a> Syncer<'a> {
 
     /// A new value for a whole document (or a node whose slot is unknown), at column `col`.
     fn root_text(&mut self, new: &Value, col: usize, old_end: usize) -> String {
-        let t = self.text();
-        let r = self.renderer(t.after_pos(old_end));
+        let r = self.renderer(self.multi_line_after(old_end, col));
         let text = match new {
             Value::Object(m) if !m.is_empty() => r.map_body(m, col),
             Value::Array(a) if !a.is_empty() => r.seq_body(a, col),
-            other => return r.block_scalar(other, col + 2, col),
+            // A root block scalar's indentation indicator counts from column 0.
+            other => return r.block_scalar(other, col + 2, 0),
         };
         text[col..].to_string()
     }
@@ -758,7 +885,7 @@ impl<'a> Syncer<'a> {
         let doc = self.doc;
         match slot {
             Slot::Key(k) => {
-                let c = t.column(doc.node(k).span.start);
+                let c = t.column(self.start_of(k));
                 (c, c + self.layout().indent)
             }
             Slot::Item => {
@@ -777,33 +904,20 @@ impl<'a> Syncer<'a> {
             return slot;
         }
         let doc = self.doc;
-        if doc.roots().contains(&id) {
+        let Some(parent) = doc.parent(id) else {
             return Slot::Root;
+        };
+        match &doc.node(parent).kind {
+            NodeKind::Mapping {
+                flow: false,
+                entries,
+            } => entries
+                .iter()
+                .find(|&&(_, v)| v == id)
+                .map_or(Slot::Flow, |&(k, _)| Slot::Key(k)),
+            NodeKind::Sequence { flow: false, .. } => Slot::Item,
+            _ => Slot::Flow,
         }
-        let mut stack: Vec<NodeId> = doc.roots().to_vec();
-        while let Some(n) = stack.pop() {
-            match &doc.node(n).kind {
-                NodeKind::Mapping { flow, entries } => {
-                    for &(k, v) in entries {
-                        if v == id {
-                            return if *flow { Slot::Flow } else { Slot::Key(k) };
-                        }
-                        stack.push(k);
-                        stack.push(v);
-                    }
-                }
-                NodeKind::Sequence { flow, items } => {
-                    for &it in items {
-                        if it == id {
-                            return if *flow { Slot::Flow } else { Slot::Item };
-                        }
-                        stack.push(it);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Slot::Root
     }
 }
 
@@ -862,27 +976,30 @@ impl<'a> Text<'a> {
         Text { s, b: s.as_bytes() }
     }
 
+    /// Start of the line holding `pos` (line breaks: `\n`, `\r\n`, and a lone `\r` as YAML
+    /// reads it).
     fn line_start(&self, pos: usize) -> usize {
         self.b[..pos]
             .iter()
-            .rposition(|&c| c == b'\n')
+            .rposition(|&c| c == b'\n' || c == b'\r')
             .map_or(0, |i| i + 1)
     }
 
-    /// Position of the line break ending the line holding `pos` (before a `\r`), or the end.
+    /// Position of the line break ending the line holding `pos`, or the end.
     fn eol(&self, pos: usize) -> usize {
-        match self.b[pos..].iter().position(|&c| c == b'\n') {
-            Some(i) if i > 0 && self.b[pos + i - 1] == b'\r' => pos + i - 1,
-            Some(i) => pos + i,
-            None => self.b.len(),
-        }
+        self.b[pos..]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .map_or(self.b.len(), |i| pos + i)
     }
 
     /// Start of the line after the one holding `pos` (the end of the text if none).
     fn next_line(&self, pos: usize) -> usize {
-        match self.b[pos..].iter().position(|&c| c == b'\n') {
-            Some(i) => pos + i + 1,
-            None => self.b.len(),
+        let e = self.eol(pos);
+        match self.b.get(e) {
+            Some(b'\r') if self.b.get(e + 1) == Some(&b'\n') => e + 2,
+            Some(_) => e + 1,
+            None => e,
         }
     }
 
@@ -922,7 +1039,7 @@ impl<'a> Text<'a> {
     fn head_start(&self, ls: usize, col: usize) -> usize {
         let mut start = ls;
         while start > 0 {
-            let prev = self.line_start(start - 1);
+            let prev = self.line_start(self.before_last_break(start));
             if self.line_text(prev).starts_with('#') && self.indent_of(prev) <= col {
                 start = prev;
             } else {
@@ -930,6 +1047,23 @@ impl<'a> Text<'a> {
             }
         }
         start
+    }
+
+    /// The range removing whole lines: from the line break before `head` (a line start) to
+    /// the end of the value ending at `point`, with the comment lines after it indented deeper
+    /// than `col`. Keeping the line break after the value lets text be inserted at the end of
+    /// the value's last line (the append point) in the same set of edits.
+    fn removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
+        let end = if point.line_start {
+            self.before_last_break(point.pos)
+        } else {
+            point.pos
+        };
+        let end = self.lines_end_deeper(end, col, false);
+        if head == 0 {
+            return 0..self.next_line(end).max(end);
+        }
+        self.before_last_break(head)..end
     }
 
     /// End of the lines removed with a value that ends at `point`: its line break, then the
@@ -948,28 +1082,26 @@ impl<'a> Text<'a> {
     /// and the result is the end of the last skipped line.
     fn lines_end_deeper(&self, pos: usize, col: usize, line_starts: bool) -> usize {
         let mut end = pos;
-        loop {
-            let ls = if line_starts {
-                end
-            } else {
-                if end >= self.b.len() {
-                    return end;
-                }
-                self.next_line(end)
-            };
-            if ls >= self.b.len() {
-                return end;
-            }
-            if self.line_text(ls).starts_with('#') && self.indent_of(ls) > col {
+        let mut ls = if line_starts || pos >= self.b.len() {
+            pos
+        } else {
+            self.next_line(pos)
+        };
+        // Blank lines are passed over, but only taken when a deeper comment follows them.
+        while ls < self.b.len() {
+            let text = self.line_text(ls);
+            if text.starts_with('#') && self.indent_of(ls) > col {
                 end = if line_starts {
                     self.next_line(ls)
                 } else {
                     self.eol(ls)
                 };
-            } else {
-                return end;
+            } else if !text.is_empty() {
+                break;
             }
+            ls = self.next_line(ls);
         }
+        end
     }
 
     /// What follows an insertion/replacement ending at line end `pos`.
@@ -977,25 +1109,28 @@ impl<'a> Text<'a> {
         if pos >= self.b.len() {
             return After::NoBreak;
         }
-        let next = self.next_line(pos);
-        if next >= self.b.len() || !self.line_text(next).is_empty() {
-            After::BreakThenContent
-        } else {
-            After::BreakThenBlank
-        }
+        self.blank_lines_from(self.next_line(pos))
     }
 
+    /// What follows text inserted at `point`.
     fn after(&self, point: Point) -> After {
         if point.line_start {
             // The inserted text brings its own line break.
-            if point.pos >= self.b.len() || !self.line_text(point.pos).is_empty() {
-                After::BreakThenContent
-            } else {
-                After::BreakThenBlank
-            }
+            self.blank_lines_from(point.pos)
         } else {
             self.after_pos(point.pos)
         }
+    }
+
+    /// [`After::SpacesLine`] when the blank lines from line start `ls` include one with spaces.
+    fn blank_lines_from(&self, mut ls: usize) -> After {
+        while ls < self.b.len() && self.line_text(ls).is_empty() {
+            if ls < self.eol(ls) {
+                return After::SpacesLine;
+            }
+            ls = self.next_line(ls);
+        }
+        After::Break
     }
 
     /// The `-` introducing the block-sequence item whose content starts at `start`, looking
@@ -1014,7 +1149,7 @@ impl<'a> Text<'a> {
             }
             // Skip back over one token (`&anchor`, `!tag`).
             let token_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
                 i -= 1;
             }
             if !matches!(self.b[i], b'&' | b'!') || i == token_end {
@@ -1022,6 +1157,26 @@ impl<'a> Text<'a> {
             }
         }
         None
+    }
+
+    /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.
+    fn props_start(&self, start: usize) -> usize {
+        let mut found = start;
+        let mut i = start;
+        for _ in 0..2 {
+            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t') {
+                i -= 1;
+            }
+            let token_end = i;
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
+                i -= 1;
+            }
+            if i == token_end || !matches!(self.b[i], b'!' | b'&') {
+                break;
+            }
+            found = i;
+        }
+        found
     }
 
     /// The `:` after a key ending at `key_end` (blanks between allowed).
@@ -1042,7 +1197,7 @@ impl<'a> Text<'a> {
                 i -= 1;
             }
             let blank_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n') {
+            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
                 i -= 1;
             }
             if i == blank_end {
@@ -1081,6 +1236,8 @@ impl<'a> Text<'a> {
             if e > 0 && self.b[e - 1] == b'\r' {
                 e -= 1;
             }
+        } else if e > 0 && self.b[e - 1] == b'\r' {
+            e -= 1;
         }
         e
     }
@@ -1120,6 +1277,8 @@ mod tests {
         Remove(&'static str),
         /// Insert into the array at the pointer's parent, before the index.
         Insert(&'static str, Value),
+        /// Replace the whole document's value.
+        Root(Value),
     }
     use Op::*;
 
@@ -1132,7 +1291,12 @@ mod tests {
     }
 
     fn change(v: &mut Value, op: &Op) {
+        if let Root(new) = op {
+            *v = new.clone();
+            return;
+        }
         let (ptr, val) = match op {
+            Root(_) => unreachable!("handled above"),
             Set(p, val) | Insert(p, val) => (*p, Some(val.clone())),
             Remove(p) => (*p, None),
         };
@@ -1312,10 +1476,10 @@ mod tests {
                 "a: |-\n  l1\n  l2\nb: y\n",
             ),
             (
-                "keep",
+                "two trailing breaks are double-quoted (|+ would join blank lines after it)",
                 "a: x\nb: y\n",
                 vec![Set("/a", json!("l1\n\n"))],
-                "a: |+\n  l1\n\nb: y\n",
+                "a: \"l1\\n\\n\"\nb: y\n",
             ),
             (
                 "line comment moves to the header",
@@ -1366,10 +1530,10 @@ mod tests {
                 "a: |\n  n1\n  n2\nb: 1\n",
             ),
             (
-                "keep block replaced",
+                "keep block replaced, its blank lines with it",
                 "a: |+\n  old\n\nb: 1\n",
                 vec![Set("/a", json!("new\n\n"))],
-                "a: |+\n  new\n\nb: 1\n",
+                "a: \"new\\n\\n\"\nb: 1\n",
             ),
             (
                 "keep block to strip",
@@ -1380,8 +1544,8 @@ mod tests {
             (
                 "keep block at the end",
                 "a: |+\n  old\n\n",
-                vec![Set("/a", json!("new\n\n\n"))],
-                "a: |+\n  new\n\n\n",
+                vec![Set("/a", json!("new\n"))],
+                "a: |\n  new\n",
             ),
             (
                 "block content indentation kept",
@@ -1755,6 +1919,80 @@ mod tests {
         ]);
     }
 
+    /// Cases the fuzz target found: properties before a root, blanks after a token, a block
+    /// scalar ending the text without a line break, lone `\r` line breaks, deeper comments.
+    #[test]
+    fn fuzz_found_cases() {
+        table(&[
+            (
+                "tagged root replaced",
+                "!t x\n",
+                vec![Root(json!(["a"]))],
+                "- a\n",
+            ),
+            (
+                "root on the --- line",
+                "--- x\n",
+                vec![Root(json!({"a": 1}))],
+                "---\na: 1\n",
+            ),
+            (
+                "root scalar on the --- line",
+                "--- x\n",
+                vec![Root(json!("z"))],
+                "--- z\n",
+            ),
+            (
+                "anchored empty root replaced",
+                "# c\n&tn\n",
+                vec![Root(json!("l1\nl2"))],
+                "# c\n|-\n  l1\n  l2\n",
+            ),
+            (
+                "tagged root mapping gets a key",
+                "!t a: 1\n",
+                vec![Set("/b", json!(2))],
+                "!t a: 1\nb: 2\n",
+            ),
+            (
+                "blanks after the token",
+                "a: x   \nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
+            ),
+            (
+                "a line of spaces after the token",
+                "a: x\n     \nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: \"l1\\nl2\"\n     \nb: 1\n",
+            ),
+            (
+                "clip block ending the text",
+                "a: |\n  x",
+                vec![Set("/b", json!(1))],
+                "a: |-\n  x\nb: 1",
+            ),
+            (
+                "lone CR line breaks: insert",
+                "a: 1\rb: 2\r",
+                vec![Set("/c", json!(3))],
+                "a: 1\rb: 2\nc: 3\r",
+            ),
+            (
+                "lone CR line breaks: delete",
+                "a: 1\rb: 2\r",
+                vec![Remove("/a")],
+                "b: 2\r",
+            ),
+            (
+                "deeper comment after a blank line",
+                "a: x\n\n  # deep\nb: 1\n",
+                vec![Set("/a", json!("l1\nl2"))],
+                "a: |-\n  l1\n  l2\nb: 1\n",
+            ),
+        ]);
+    }
+
     #[test]
     fn root_and_later_documents() {
         let src = "a: 1\n---\nb: 2 # c\n";
@@ -1797,6 +2035,21 @@ mod tests {
         // Replacing the alias as a whole (it is a key's value) is an ordinary change.
         let e = refused("a: &x [1]\nb: *x\n", &[Set("/b/0", json!(2))]);
         assert!(e.message.contains("alias *x"), "{e}");
+    }
+
+    #[test]
+    fn explicit_keys_are_refused() {
+        let e = refused("? a\n: 1\nb: 2\n", &[Set("/c", json!(3))]);
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 3: cannot change (root): the mapping has an explicit `? key` entry; edit it by hand"
+        );
+        refused("x: 1\n? \n", &[Set("/c", json!(3))]);
+        // A `?` ending a plain value is no explicit key.
+        assert_eq!(
+            synced("a: what?\nb: 1\n", &[Set("/b", json!(2))]).unwrap(),
+            "a: what?\nb: 2\n"
+        );
     }
 
     #[test]
