@@ -335,6 +335,16 @@ impl Scanner<'_, '_> {
 
     /// The key starting at `c`, `Some(None)` if the line holds no key there, `None` to give up.
     fn key_at(&self, c: usize, end: usize) -> Option<Option<Key>> {
+        let key = self.key_text_at(c, end)?;
+        match key {
+            // Implicit keys are limited to 1024 characters (granit's lookahead): give long ones
+            // to granit.
+            Some(k) if k.colon - c > 1000 => None,
+            key => Some(key),
+        }
+    }
+
+    fn key_text_at(&self, c: usize, end: usize) -> Option<Option<Key>> {
         let bytes = self.bytes;
         match bytes[c] {
             b'\'' | b'"' => {
