@@ -334,11 +334,38 @@ e: # on empty
 
 #[test]
 fn line_comments_in_crlf_files() {
-    let d = doc("a: 1 # one\r\nenv: # two\r\n  - x\r\nb: |  # three\r\n  t\r\n");
-    assert_eq!(d.line_comment(at(&d, "a")), Some("one"));
-    assert_eq!(d.line_comment(at(&d, "env")), Some("two"));
-    assert_eq!(d.line_comment(at(&d, "b")), Some("three"));
+    let d = doc(
+        "a: 1 # one\r\nenv: # two\r\n  - x\r\nb: |  # three\r\n  t\r\n\
+                 c: [1, 2] # four\r\nd: 'q' # five\r\ne: # six\r\n- |- # seven\r\n  s\r\n",
+    );
+    let cases = [
+        ("a", "one"),
+        ("env", "two"),
+        ("b", "three"),
+        ("c", "four"),
+        ("d", "five"),
+        ("e", "six"),
+        ("e/0", "seven"),
+    ];
+    for (path, want) in cases {
+        assert_eq!(d.line_comment(at(&d, path)), Some(want), "{path}");
+    }
     assert_eq!(d.to_json(at(&d, "b")).unwrap(), json!("t\n"));
+    assert_eq!(d.to_json(at(&d, "e")).unwrap(), json!(["s"]));
+}
+
+#[test]
+fn line_comments_for_compact_sequences_and_items() {
+    let d = doc("env: # on key\n- a # on a\n- |- # on block item\n  b\n- [c] # on flow item\n");
+    let cases = [
+        ("env", Some("on key")),
+        ("env/0", Some("on a")),
+        ("env/1", Some("on block item")),
+        ("env/2", Some("on flow item")),
+    ];
+    for (path, want) in cases {
+        assert_eq!(d.line_comment(at(&d, path)), want, "{path}");
+    }
 }
 
 #[test]
