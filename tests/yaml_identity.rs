@@ -239,3 +239,44 @@ fn fast_path_builds_the_same_tree_as_granit_on_reference_files() {
         files.len() * 2
     );
 }
+
+#[test]
+fn fast_path_reads_these_forms_like_granit() {
+    let cases = [
+        "a: 1\nb: two words # c\n",
+        "a:\n  b:\n  - x\n  - 'y'\n  - \"z\"\n",
+        "a:\n  - --flag=1\n  - -1\n",
+        "- # head comment\n  kind: X\n- b: 2\n",
+        "d: description that\n  goes on\n\n  and on\ne: 1\n",
+        "d: 'quoted that\n  goes on ''here''\n\n  and on'\ne: 1\n",
+        "d: \"esc \\t \\\" \\u00e9 \\x41 \\n\"\n",
+        "d: \"multi\n  line\"\n",
+        "s: |\n  line one\n\n  # not a comment\n  line three\nt: |-\n  x\nu: |+\n  y\n\nv: 1\n",
+        "e: {}\nf: []\ng:\n- []\n",
+        "a: 1\n---\nb: 2\n---\n",
+        "a:\r\n  - x # c\r\n  - |\r\n    y\r\n",
+        "k:\nl:\n  m:\n",
+        "url: http://x:80/a#b\n",
+        "é: ü\n",
+    ];
+    for src in cases {
+        let fast = Document::parse_fast_only(src)
+            .unwrap_or_else(|| panic!("fast path gave up on {src:?}"));
+        let slow = Document::parse_with_granit(src).unwrap();
+        assert!(fast.same_tree(&slow), "{src:?}");
+    }
+    // Forms left to granit (a key over 1024 characters is no implicit key: an error).
+    let long_key = format!("{}: v\n", "k".repeat(1030));
+    assert!(Document::parse_fast_only(long_key.as_str()).is_none());
+    assert!(Document::parse(long_key).is_err());
+    for src in [
+        "a: [1, 2]\n",
+        "a: &x 1\nb: *x\n",
+        "a: !t 1\n",
+        "a: >\n  f\n",
+        "a: \"x\\\n  y\"\n",
+    ] {
+        assert!(Document::parse_fast_only(src).is_none(), "{src:?}");
+        assert!(Document::parse(src).is_ok(), "{src:?}");
+    }
+}

@@ -16,11 +16,14 @@ struct Open {
     seq: bool,
 }
 
-/// A `key:` whose value starts on a later line (or is empty).
+/// A `key:` (or `-`) whose value starts on a later line (or is empty).
 #[derive(Clone, Copy)]
 struct Pending {
+    /// Column of the key (or dash).
     key_indent: usize,
     colon: usize,
+    /// A sequence item (`- # comment` with its content below).
+    item: bool,
 }
 
 /// A mapping key found on a line.
@@ -189,6 +192,9 @@ impl Scanner<'_, '_> {
     /// The value of a pending `key:` is empty: granit places it at the `:`.
     fn resolve_pending_empty(&mut self) -> Option<()> {
         if let Some(pd) = self.pending.take() {
+            if pd.item {
+                return None; // an empty item: left to granit
+            }
             let id = self
                 .b
                 .scalar(String::new(), Style::Plain, pd.colon..pd.colon, None);
@@ -259,8 +265,23 @@ impl Scanner<'_, '_> {
                 self.open_collection(c, col, true)?;
             }
             let c2 = self.skip_blanks(c + 1, end);
-            if c2 == end || self.bytes[c2] == b'#' || self.bytes[c2 - 1] == b'\t' {
+            if c2 < end && self.bytes[c2 - 1] == b'\t' {
                 return None;
+            }
+            if c2 == end || self.bytes[c2] == b'#' {
+                // The item's content starts on a later line (kpt writes `- # head comment`).
+                if c2 < end {
+                    if c2 == c + 1 {
+                        return None;
+                    }
+                    self.b.comments.push(c2..end);
+                }
+                self.pending = Some(Pending {
+                    key_indent: col,
+                    colon: c,
+                    item: true,
+                });
+                return Some(next);
             }
             return self.entry_or_scalar(line, c2, end, next, Some(col));
         }
@@ -305,6 +326,7 @@ impl Scanner<'_, '_> {
             self.pending = Some(Pending {
                 key_indent: col,
                 colon,
+                item: false,
             });
             return Some(next);
         }
@@ -313,10 +335,23 @@ impl Scanner<'_, '_> {
 
     /// The key starting at `c`, `Some(None)` if the line holds no key there, `None` to give up.
     fn key_at(&self, c: usize, end: usize) -> Option<Option<Key>> {
+        let key = self.key_text_at(c, end)?;
+        match key {
+            // Implicit keys are limited to 1024 characters (granit's lookahead): give long ones
+            // to granit.
+            Some(k) if k.colon - c > 1000 => None,
+            key => Some(key),
+        }
+    }
+
+    fn key_text_at(&self, c: usize, end: usize) -> Option<Option<Key>> {
         let bytes = self.bytes;
         match bytes[c] {
             b'\'' | b'"' => {
-                let (value, close) = self.quoted(c, end)?;
+                let mut value = String::new();
+                let Some(close) = self.segment(c + 1, end, bytes[c], &mut value)? else {
+                    return Some(None); // continues on the next line: not a key
+                };
                 if close < end
                     && bytes[close] == b':'
                     && (close + 1 == end || is_blank(bytes[close + 1]))
@@ -363,36 +398,155 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// A single-line quoted scalar at `c`: its value and the end of its closing quote.
-    fn quoted(&self, c: usize, end: usize) -> Option<(String, usize)> {
+    /// Append the quoted-scalar text from `start` up to its closing `quote` or the line end
+    /// to `out`; `Some(Some(end of closing quote))`, `Some(None)` when the line ends first,
+    /// `None` on an escape (left to granit).
+    fn segment(
+        &self,
+        start: usize,
+        end: usize,
+        quote: u8,
+        out: &mut String,
+    ) -> Option<Option<usize>> {
         let bytes = self.bytes;
-        let quote = bytes[c];
-        let mut value = String::new();
-        let mut seg = c + 1;
-        let mut i = c + 1;
-        loop {
-            if i >= end {
-                return None;
-            }
+        let mut seg = start;
+        let mut i = start;
+        while i < end {
             match bytes[i] {
-                b'\\' if quote == b'"' => return None,
+                b'\\' if quote == b'"' => {
+                    out.push_str(&self.src[seg..i]);
+                    i = self.escape(i, end, out)?;
+                    seg = i;
+                    continue;
+                }
                 b'\'' if quote == b'\'' => {
                     if i + 1 < end && bytes[i + 1] == b'\'' {
-                        value.push_str(&self.src[seg..=i]);
+                        out.push_str(&self.src[seg..=i]);
                         i += 2;
                         seg = i;
                         continue;
                     }
-                    value.push_str(&self.src[seg..i]);
-                    return Some((value, i + 1));
+                    out.push_str(&self.src[seg..i]);
+                    return Some(Some(i + 1));
                 }
                 b'"' if quote == b'"' => {
-                    value.push_str(&self.src[seg..i]);
-                    return Some((value, i + 1));
+                    out.push_str(&self.src[seg..i]);
+                    return Some(Some(i + 1));
                 }
                 _ => i += 1,
             }
         }
+        out.push_str(&self.src[seg..end]);
+        Some(None)
+    }
+
+    /// Decode the double-quoted escape at `i` into `out`; where the text goes on. `None` for an
+    /// escaped line break or anything unusual (left to granit).
+    fn escape(&self, i: usize, end: usize, out: &mut String) -> Option<usize> {
+        let bytes = self.bytes;
+        let c = *bytes.get(i + 1).filter(|_| i + 1 < end)?;
+        let simple = match c {
+            b'0' => '\0',
+            b'a' => '\u{7}',
+            b'b' => '\u{8}',
+            b't' | b'\t' => '\t',
+            b'n' => '\n',
+            b'v' => '\u{b}',
+            b'f' => '\u{c}',
+            b'r' => '\r',
+            b'e' => '\u{1b}',
+            b' ' => ' ',
+            b'"' => '"',
+            b'/' => '/',
+            b'\\' => '\\',
+            b'N' => '\u{85}',
+            b'_' => '\u{a0}',
+            b'L' => '\u{2028}',
+            b'P' => '\u{2029}',
+            b'x' | b'u' | b'U' => {
+                let n = match c {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = self
+                    .src
+                    .get(i + 2..i + 2 + n)
+                    .filter(|_| i + 2 + n <= end)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                let code = u32::from_str_radix(hex, 16).ok()?;
+                out.push(char::from_u32(code)?);
+                return Some(i + 2 + n);
+            }
+            _ => return None,
+        };
+        out.push(simple);
+        Some(i + 2)
+    }
+
+    /// Leading spaces of the line at `q` ending at `e`; `None` when a tab follows them.
+    fn indentation(&self, q: usize, e: usize) -> Option<usize> {
+        let mut k = 0;
+        while q + k < e && self.bytes[q + k] == b' ' {
+            k += 1;
+        }
+        if q + k < e && self.bytes[q + k] == b'\t' {
+            return None;
+        }
+        Some(k)
+    }
+
+    /// A quoted scalar continued on following lines (folded: one line break is a space, `n`
+    /// empty lines are `n` line feeds). Continuation lines must be indented past `parent`.
+    fn quoted_lines(&mut self, v: usize, end: usize, next: usize, parent: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let quote = bytes[v];
+        let mut value = String::new();
+        if self.segment(v + 1, end, quote, &mut value)?.is_some() {
+            return None;
+        }
+        trim_blanks_end(&mut value);
+        if value.is_empty() {
+            return None;
+        }
+        let mut q = next;
+        let mut empty = 0;
+        while q < bytes.len() {
+            let (e, nx) = self.line_end(q);
+            let k = self.indentation(q, e)?;
+            if q + k == e {
+                empty += 1;
+                q = nx;
+                continue;
+            }
+            if k <= parent {
+                return None;
+            }
+            fold(&mut value, empty);
+            empty = 0;
+            let before = value.len();
+            match self.segment(q + k, e, quote, &mut value)? {
+                Some(close) => {
+                    if value.len() == before {
+                        return None;
+                    }
+                    self.rest_of_line(close, e)?;
+                    let style = if quote == b'\'' {
+                        Style::SingleQuoted
+                    } else {
+                        Style::DoubleQuoted
+                    };
+                    let id = self.b.scalar(value, style, v..close, None);
+                    self.b.attach(id, 0).ok()?;
+                    return Some(nx);
+                }
+                None => trim_blanks_end(&mut value),
+            }
+            q = nx;
+        }
+        None
     }
 
     /// After a token ending at `at`: only blanks, or blanks then a comment.
@@ -412,7 +566,10 @@ impl Scanner<'_, '_> {
         let bytes = self.bytes;
         let (value, style, range) = match bytes[v] {
             b'\'' | b'"' => {
-                let (value, close) = self.quoted(v, end)?;
+                let mut value = String::new();
+                let Some(close) = self.segment(v + 1, end, bytes[v], &mut value)? else {
+                    return self.quoted_lines(v, end, next, parent);
+                };
                 self.rest_of_line(close, end)?;
                 let style = if bytes[v] == b'\'' {
                     Style::SingleQuoted
@@ -422,6 +579,9 @@ impl Scanner<'_, '_> {
                 (value, style, v..close)
             }
             b'|' => return self.literal(v, end, next, parent),
+            b'[' | b'{' if matches!(bytes.get(v..v + 2), Some(b"[]" | b"{}")) => {
+                return self.empty_flow(v, end, next)
+            }
             b'[' | b'{' | b'&' | b'*' | b'!' | b'>' | b'%' | b'@' | b'`' | b'?' | b',' | b']'
             | b'}' | b'#' => return None,
             b'-' | b':' if v + 1 == end || is_blank(bytes[v + 1]) => return None,
@@ -442,15 +602,90 @@ impl Scanner<'_, '_> {
                 while is_blank(bytes[token_end - 1]) {
                     token_end -= 1;
                 }
-                (
-                    self.src[v..token_end].to_string(),
-                    Style::Plain,
-                    v..token_end,
-                )
+                let mut value = self.src[v..token_end].to_string();
+                let mut resume = next;
+                if i == end {
+                    // Continuation lines, indented past the parent, fold into the scalar.
+                    let (last, after) = self.plain_lines(&mut value, next, parent)?;
+                    if let Some(last) = last {
+                        token_end = last;
+                        resume = after;
+                    }
+                }
+                let id = self.b.scalar(value, Style::Plain, v..token_end, None);
+                self.b.attach(id, 0).ok()?;
+                return Some(resume);
             }
         };
         let id = self.b.scalar(value, style, range, None);
         self.b.attach(id, 0).ok()?;
+        Some(next)
+    }
+
+    /// Continuation lines of a plain scalar from `q`: appended to `value` folded; the end of
+    /// the last one and where reading resumes (`None` when there are none).
+    fn plain_lines(
+        &mut self,
+        value: &mut String,
+        mut q: usize,
+        parent: usize,
+    ) -> Option<(Option<usize>, usize)> {
+        let bytes = self.bytes;
+        let mut empty = 0;
+        let mut last = None;
+        let mut resume = q;
+        while q < bytes.len() {
+            let (e, nx) = self.line_end(q);
+            let k = self.indentation(q, e)?;
+            if q + k == e {
+                empty += 1;
+                q = nx;
+                continue;
+            }
+            let c = q + k;
+            if k <= parent || bytes[c] == b'#' {
+                break;
+            }
+            if matches!(bytes[c], b'-' | b'?' | b':') {
+                return None;
+            }
+            for i in c..e {
+                match bytes[i] {
+                    b':' if i + 1 == e || is_blank(bytes[i + 1]) => return None,
+                    b'#' if is_blank(bytes[i - 1]) => return None,
+                    _ => {}
+                }
+            }
+            let mut t = e;
+            while is_blank(bytes[t - 1]) {
+                t -= 1;
+            }
+            fold(value, empty);
+            empty = 0;
+            value.push_str(&self.src[c..t]);
+            last = Some(t);
+            q = nx;
+            resume = nx;
+        }
+        Some((last, resume))
+    }
+
+    /// An empty flow collection, `[]` or `{}`.
+    fn empty_flow(&mut self, v: usize, end: usize, next: usize) -> Option<usize> {
+        let kind = if self.bytes[v] == b'[' {
+            NodeKind::Sequence {
+                flow: true,
+                items: Vec::new(),
+            }
+        } else {
+            NodeKind::Mapping {
+                flow: true,
+                entries: Vec::new(),
+            }
+        };
+        self.b.open(kind, v..v + 1, None, 0).ok()?;
+        self.b.close(v + 1..v + 2).ok()?;
+        self.rest_of_line(v + 2, end)?;
         Some(next)
     }
 
@@ -541,4 +776,20 @@ impl Scanner<'_, '_> {
         self.b.attach(id, 0).ok()?;
         Some(q)
     }
+}
+
+/// Fold a line break into `value`: a space, or one line feed per empty line between.
+fn fold(value: &mut String, empty_lines: usize) {
+    if empty_lines == 0 {
+        value.push(' ');
+    } else {
+        for _ in 0..empty_lines {
+            value.push('\n');
+        }
+    }
+}
+
+fn trim_blanks_end(value: &mut String) {
+    let trimmed = value.trim_end_matches([' ', '\t']).len();
+    value.truncate(trimmed);
 }

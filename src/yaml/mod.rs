@@ -1,8 +1,13 @@
 //! Lossless YAML: parse to a span tree with comments, a JSON view, byte-range edits, and
 //! syncing a changed JSON value back as minimal edits. Knows nothing of Kubernetes.
 //!
-//! CONTRACT STUB: the signatures below are the API the rest of the crate codes against.
-//! The yaml-layer work replaces every body; signatures change only by agreement.
+//! Reading: [`Document::parse`] builds an arena of [`Node`]s with byte spans, styles, tags and
+//! anchors, plus every comment's byte range, from `granit-parser` events — or, for the plain
+//! block style Kubernetes tools write, from a faster scanner that yields the identical tree
+//! (`fast.rs`; anything unusual falls back to granit). Input empty or holding only comments
+//! parses to no roots: callers that need content reject it. Limits: nesting [`MAX_DEPTH`],
+//! alias expansion [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; both are errors, not crashes.
+//! The signatures here are the API the rest of the crate codes against.
 
 mod comments;
 mod edits;
