@@ -25,6 +25,16 @@ impl Edits {
         self.edits.len()
     }
 
+    /// The edits in the order they were added.
+    pub(crate) fn entries(&self) -> &[(Range<usize>, String)] {
+        &self.edits
+    }
+
+    /// Drop the edits added after the first `len` (undoing a failed sync).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.edits.truncate(len);
+    }
+
     /// True when there is nothing to change.
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()

@@ -318,11 +318,21 @@ pub(crate) fn number_text(n: &Number) -> String {
 
 /// A string scalar in `ctx`: plain when safe, else single-quoted, else double-quoted.
 pub(crate) fn string_text(s: &str, ctx: Context) -> String {
-    if plain_ok(s, ctx) && reads_as_string(s) {
+    if simple_word(s) || (plain_ok(s, ctx) && reads_as_string(s)) {
         s.to_string()
     } else {
         single_quoted(s).unwrap_or_else(|| double_quoted(s))
     }
+}
+
+/// The common case, decided in one pass: a letter, then letters, digits and `-._/`, and not
+/// one of the YAML 1.1 words (`yes`, `on`, `null` …): plain in any context.
+fn simple_word(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/'))
+        && (b.len() > 5 || reads_as_string(s))
 }
 
 /// True when a reader (YAML 1.1 or 1.2 core) takes plain `s` for the string `s`: not null, a
@@ -563,6 +573,38 @@ mod tests {
             assert_eq!(libyaml(&format!("k: {text}")), json!({ "k": s }), "{s:?}");
         }
         assert_eq!(scalar_text(&json!("")), "''");
+    }
+
+    #[test]
+    fn simple_words_agree_with_the_full_rules() {
+        let words = [
+            "prod-0",
+            "us-central1",
+            "a.b/c_d",
+            "yes",
+            "Yes",
+            "on",
+            "null",
+            "Null",
+            "true",
+            "n",
+            "y",
+            "off",
+            "NO",
+            "x",
+            "v1.2",
+            "nullable",
+            "e3",
+            "E3",
+            "example.com/x",
+        ];
+        for w in words {
+            let full = plain_ok(w, Context::Flow) && reads_as_string(w);
+            assert_eq!(simple_word(w), full, "{w}");
+        }
+        assert!(
+            !simple_word("1abc") && !simple_word("-x") && !simple_word("a b") && !simple_word("")
+        );
     }
 
     #[test]

@@ -18,8 +18,35 @@ impl Document {
     /// Add to `edits` the minimal edits that make node `id` read as `new`. Untouched subtrees,
     /// comments and formatting stay byte-identical; refuses (with an error) to edit through an alias.
     pub fn sync(&self, id: NodeId, new: &Value, edits: &mut Edits) -> Result<(), YamlError> {
+        // Untagged scalars (the setters' and stages' common case) compare without a JSON view.
+        if let Some(same) = self.scalar_reads_as(id, new) {
+            if same {
+                return Ok(());
+            }
+            return Syncer::new(self, edits).run(id, &Value::Null, new);
+        }
         let old = self.to_json(id)?;
         self.sync_from(id, &old, new, edits)
+    }
+
+    /// Whether untagged scalar `id` reads as scalar `new` (as `to_json` would say); `None` for
+    /// other nodes and values.
+    fn scalar_reads_as(&self, id: NodeId, new: &Value) -> Option<bool> {
+        let node = self.node(id);
+        let NodeKind::Scalar { value, style } = &node.kind else {
+            return None;
+        };
+        if node.tag.is_some() || new.is_object() || new.is_array() {
+            return None;
+        }
+        Some(match (style, new) {
+            (ScalarStyle::Plain, Value::String(s)) => {
+                value == s && super::resolve_plain(value).is_string()
+            }
+            (ScalarStyle::Plain, other) => super::resolve_plain(value) == *other,
+            (_, Value::String(s)) => value == s,
+            _ => false,
+        })
     }
 
     /// [`Document::sync`] for a caller that already holds the node's JSON view `old` (what
@@ -34,19 +61,7 @@ impl Document {
         if old == new {
             return Ok(());
         }
-        let mut syncer = Syncer {
-            doc: self,
-            src: self.source(),
-            layout: None,
-            alias_targets: None,
-            path: Vec::new(),
-            edits: Vec::new(),
-        };
-        syncer.node(id, Slot::Unknown, old, new)?;
-        for (range, text) in syncer.edits {
-            edits.replace(range, text);
-        }
-        Ok(())
+        Syncer::new(self, edits).run(id, old, new)
     }
 
     /// Byte range to delete to remove block-sequence item `item` (its `- ` line(s), with its own
@@ -208,10 +223,39 @@ struct Syncer<'a> {
     layout: Option<Layout>,
     alias_targets: Option<HashMap<NodeId, usize>>,
     path: Vec<Seg<'a>>,
-    edits: Vec<(Range<usize>, String)>,
+    edits: EditSink<'a>,
+}
+
+/// The caller's edits, which this sync call adds to (and looks back over from `start`).
+struct EditSink<'a> {
+    all: &'a mut Edits,
+    start: usize,
+}
+
+impl EditSink<'_> {
+    fn push(&mut self, (range, text): (Range<usize>, String)) {
+        self.all.replace(range, text);
+    }
+
+    /// The edits this sync call has added.
+    fn iter(&self) -> impl Iterator<Item = &(Range<usize>, String)> {
+        self.all.entries()[self.start..].iter()
+    }
 }
 
 impl<'a> Syncer<'a> {
+    fn new(doc: &'a Document, edits: &'a mut Edits) -> Self {
+        let start = edits.len();
+        Syncer {
+            doc,
+            src: doc.source(),
+            layout: None,
+            alias_targets: None,
+            path: Vec::new(),
+            edits: EditSink { all: edits, start },
+        }
+    }
+
     fn text(&self) -> Text<'a> {
         Text::new(self.src)
     }
@@ -292,6 +336,7 @@ impl<'a> Syncer<'a> {
             .edits
             .iter()
             .any(|(r, _)| r.start <= leaf.span.start && leaf.span.start < r.end.max(r.start + 1));
+
         if !header.contains(['+', '-']) && !edited {
             self.edits.push((header_end..header_end, "-".to_string()));
         }
@@ -311,11 +356,31 @@ impl<'a> Syncer<'a> {
         i > 0 && b[i - 1] == b'?' && (i == 1 || matches!(b[i - 2], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
+    /// Sync the node a caller asked for; on error, none of this call's edits stay.
+    fn run(mut self, id: NodeId, old: &Value, new: &Value) -> Result<(), YamlError> {
+        let result = self.changed(id, Slot::Unknown, old, new);
+        if result.is_err() {
+            self.edits.all.truncate(self.edits.start);
+        }
+        result
+    }
+
     /// Make node `id` (currently reading as `old`) read as `new`.
     fn node(&mut self, id: NodeId, slot: Slot, old: &Value, new: &Value) -> Result<(), YamlError> {
         if old == new {
             return Ok(());
         }
+        self.changed(id, slot, old, new)
+    }
+
+    /// [`Self::node`] for a node known to change (`old` is only read for collections).
+    fn changed(
+        &mut self,
+        id: NodeId,
+        slot: Slot,
+        old: &Value,
+        new: &Value,
+    ) -> Result<(), YamlError> {
         let doc = self.doc;
         let node = doc.node(id);
         self.check_not_shared(id)?;
@@ -2050,6 +2115,18 @@ mod tests {
             synced("a: what?\nb: 1\n", &[Set("/b", json!(2))]).unwrap(),
             "a: what?\nb: 2\n"
         );
+    }
+
+    #[test]
+    fn a_refused_sync_leaves_no_edits() {
+        let src = "a: 1\nb: *x\n";
+        let src = format!("x: &x 1\n{src}");
+        let doc = Document::parse(src.as_str()).unwrap();
+        let mut edits = Edits::default();
+        edits.insert(0, "# kept\n");
+        let new = json!({"x": 1, "a": 2, "b": 3});
+        assert!(doc.sync(doc.roots()[0], &new, &mut edits).is_err());
+        assert_eq!(edits.len(), 1);
     }
 
     #[test]
