@@ -69,16 +69,27 @@ impl Document {
         {
             return None;
         }
+        // Only a node whose line holds no dash of its own can be the content of a `- # c` item.
+        let own_dash = b[line_start..start].contains(&b'-');
         let mut lines = Vec::new();
         while line_start > 0 {
             let prev_start = self.line_start(line_start - 1);
             let line = &self.src[prev_start..line_start];
             let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-            let hash = prev_start + indent;
+            let mut hash = prev_start + indent;
+            if lines.is_empty() && !own_dash && b.get(hash) == Some(&b'-') {
+                // `- # comment` with the item's content below it (as kpt writes items).
+                let after = line[indent + 1..].trim_start_matches([' ', '\t']);
+                if after.len() < line.len() - indent - 1 {
+                    hash = prev_start + line.len() - after.len();
+                }
+            }
             if b.get(hash) != Some(&b'#') || !self.comment_at(hash) {
                 break;
             }
-            lines.push(comment_text(line.trim_end_matches(['\n', '\r'])));
+            lines.push(comment_text(
+                self.src[hash..line_start].trim_end_matches(['\n', '\r']),
+            ));
             line_start = prev_start;
         }
         if lines.is_empty() {

@@ -405,6 +405,19 @@ d: 1
     assert_eq!(d.head_comment(key("b/3/k")).as_deref(), Some("on map item"));
     assert_eq!(d.head_comment(key("b/3/l")).as_deref(), Some("on l"));
     assert_eq!(d.head_comment(key("d")), None);
+    // kpt writes a resource's file head comment after its item's dash.
+    let d = doc("items:\n# above\n- # head comment of file\n  kind: X\n-   # no\n  - y\n");
+    let item = at(&d, "items/0");
+    assert_eq!(
+        d.head_comment(item).as_deref(),
+        Some("above\nhead comment of file")
+    );
+    let kind = d.entry(item, "kind").unwrap().0;
+    assert_eq!(
+        d.head_comment(kind).as_deref(),
+        Some("above\nhead comment of file")
+    );
+    assert_eq!(d.head_comment(at(&d, "items/1")).as_deref(), Some("no"));
     let crlf = doc("# h1\r\n# h2\r\na: 1\r\n");
     let a = crlf.entry(crlf.roots()[0], "a").unwrap().0;
     assert_eq!(crlf.head_comment(a).as_deref(), Some("h1\nh2"));
