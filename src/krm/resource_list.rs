@@ -1,10 +1,10 @@
 //! Reading a ResourceList (or plain Kubernetes YAML) into items, and writing it back with
 //! minimal edits: untouched text byte-identical, results in the spec v1 list form.
 
-use crate::krm::{Item, KrmResult};
+use crate::krm::{Item, KrmResult, Severity};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -467,7 +467,13 @@ impl ResourceList {
                 Some(node) => {
                     kept.insert(node);
                     if item.is_changed() {
-                        if let Err(e) = doc.sync(node, &item.value, &mut edits) {
+                        let synced = match &item.origin {
+                            Some(origin) => {
+                                doc.sync_from(node, &origin.original, &item.value, &mut edits)
+                            }
+                            None => doc.sync(node, &item.value, &mut edits),
+                        };
+                        if let Err(e) = synced {
                             results.push(
                                 KrmResult::error(format!(
                                     "cannot write the change back (line {}, column {}): {}",
@@ -525,32 +531,25 @@ impl ResourceList {
                     self.replace_with_block(root, "items", items_node, text, &mut edits);
                 }
                 if self.carries_results() && !results.is_empty() {
-                    let ours: Vec<Value> = results.iter().map(result_json).collect();
                     match doc.get(root, "results") {
                         Some(node) if !is_null(doc, node) => {
                             let mut all = match doc.to_json(node) {
                                 Ok(Value::Array(existing)) => existing,
                                 _ => Vec::new(),
                             };
-                            all.extend(ours);
+                            all.extend(results.iter().map(result_json));
                             doc.sync(node, &Value::Array(all), &mut edits)
                                 .map_err(|e| {
                                     InputError::at(&self.source, e.line, e.column, e.message)
                                 })?;
                         }
                         Some(node) => {
-                            let text: String = ours
-                                .iter()
-                                .map(|v| format!("{eol}{}", item_at(v, dash_column, layout)))
-                                .collect();
+                            let text = results_text(results, dash_column, layout);
                             self.replace_with_block(root, "results", node, text, &mut edits);
                         }
                         None => {
                             let mut block = format!("{}results:", " ".repeat(root_column));
-                            for v in &ours {
-                                block.push_str(eol);
-                                block.push_str(&item_at(v, dash_column, layout));
-                            }
+                            block.push_str(&results_text(results, dash_column, layout));
                             let src = doc.source();
                             let end = doc.node(root).span.end;
                             if src[..end].ends_with('\n') {
@@ -634,6 +633,168 @@ impl ResourceList {
 /// A result as the JSON object written under `results:`.
 pub fn result_json(result: &KrmResult) -> Value {
     serde_json::to_value(result).unwrap_or_else(|_| Value::String(result.message.clone()))
+}
+
+/// The results as block-sequence items at `dash_column`, each preceded by a line break: the
+/// same text as rendering each [`result_json`] with [`item_at`], written straight from the
+/// structs. Scalars are rendered once per distinct string; a result with a multi-line string or
+/// a collection value takes the general path.
+pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+    let eol = if layout.crlf { "\r\n" } else { "\n" };
+    let mut writer = ResultWriter {
+        out: String::with_capacity(results.len() * 320),
+        scalars: HashMap::new(),
+        layout,
+        eol,
+    };
+    for result in results {
+        writer.out.push_str(eol);
+        let mark = writer.out.len();
+        if writer.result(result, dash_column).is_none() {
+            writer.out.truncate(mark);
+            writer
+                .out
+                .push_str(&item_at(&result_json(result), dash_column, layout));
+        }
+    }
+    writer.out
+}
+
+/// Writes results as YAML, caching the rendering of each distinct string scalar.
+struct ResultWriter<'a> {
+    out: String,
+    scalars: HashMap<&'a str, String>,
+    layout: Layout,
+    eol: &'static str,
+}
+
+impl<'a> ResultWriter<'a> {
+    /// One result at `dash_column`; `None` (with partial text written) when it needs the
+    /// general renderer.
+    fn result(&mut self, r: &'a KrmResult, dash_column: usize) -> Option<()> {
+        let inner = dash_column + 2;
+        let nested = inner + self.layout.indent;
+        push_spaces(&mut self.out, dash_column);
+        self.out.push_str("- message: ");
+        self.string(&r.message)?;
+        self.line(inner, "severity");
+        self.out.push_str(match r.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        });
+        if let Some(rr) = &r.resource_ref {
+            self.key_line(inner, "resourceRef");
+            self.line(nested, "apiVersion");
+            self.string(&rr.api_version)?;
+            self.line(nested, "kind");
+            self.string(&rr.kind)?;
+            self.line(nested, "name");
+            self.string(&rr.name)?;
+            if let Some(ns) = &rr.namespace {
+                self.line(nested, "namespace");
+                self.string(ns)?;
+            }
+        }
+        if let Some(f) = &r.field {
+            self.key_line(inner, "field");
+            self.line(nested, "path");
+            self.string(&f.path)?;
+            if let Some(v) = &f.current_value {
+                self.line(nested, "currentValue");
+                self.value(v)?;
+            }
+            if let Some(v) = &f.proposed_value {
+                self.line(nested, "proposedValue");
+                self.value(v)?;
+            }
+        }
+        if let Some(file) = &r.file {
+            self.key_line(inner, "file");
+            self.line(nested, "path");
+            self.string(&file.path)?;
+            if let Some(index) = file.index {
+                self.line(nested, "index");
+                self.out.push_str(&index.to_string());
+            }
+        }
+        if !r.tags.is_empty() {
+            self.key_line(inner, "tags");
+            for (k, v) in &r.tags {
+                self.out.push_str(self.eol);
+                push_spaces(&mut self.out, nested);
+                self.string(k)?;
+                self.out.push_str(": ");
+                self.string(v)?;
+            }
+        }
+        Some(())
+    }
+
+    /// A line break, indentation and `key:` for a nested mapping.
+    fn key_line(&mut self, col: usize, key: &str) {
+        self.out.push_str(self.eol);
+        push_spaces(&mut self.out, col);
+        self.out.push_str(key);
+        self.out.push(':');
+    }
+
+    /// A line break, indentation and `key: ` (the caller writes the value).
+    fn line(&mut self, col: usize, key: &str) {
+        self.out.push_str(self.eol);
+        push_spaces(&mut self.out, col);
+        self.out.push_str(key);
+        self.out.push_str(": ");
+    }
+
+    /// A single-line string scalar as the renderer writes it in block context.
+    fn string(&mut self, s: &'a str) -> Option<()> {
+        if s.contains(['\n', '\r']) {
+            return None;
+        }
+        if is_simple_plain(s) {
+            self.out.push_str(s);
+            return Some(());
+        }
+        let layout = self.layout;
+        let text = self.scalars.entry(s).or_insert_with(|| {
+            let item = yaml::render_item(&Value::String(s.to_string()), 0, layout);
+            item.strip_prefix("- ").unwrap_or(&item).to_string()
+        });
+        self.out.push_str(text);
+        Some(())
+    }
+
+    /// A field value: strings and other scalars; collections take the general path.
+    fn value(&mut self, v: &'a Value) -> Option<()> {
+        match v {
+            Value::String(s) => self.string(s),
+            Value::Array(_) | Value::Object(_) => None,
+            other => {
+                let item = yaml::render_item(other, 0, self.layout);
+                self.out.push_str(item.strip_prefix("- ")?);
+                Some(())
+            }
+        }
+    }
+}
+
+/// True for strings every YAML reader takes for themselves written plain: a lowercase ASCII
+/// letter, then letters, digits, `-`, `_`, `.` and `/`, and not a YAML 1.1 bool or null word.
+fn is_simple_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && !matches!(
+            s,
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        )
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// A generated item as a sequence item at `dash_column`, indentation of its first line
