@@ -855,3 +855,102 @@ pub fn document_text(item: &Item, layout: Layout) -> String {
         None => yaml::render_document(&item.value, layout),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What the general path writes: each result's JSON rendered as a sequence item.
+    fn general(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+        let eol = if layout.crlf { "\r\n" } else { "\n" };
+        results
+            .iter()
+            .map(|r| format!("{eol}{}", item_at(&result_json(r), dash_column, layout)))
+            .collect()
+    }
+
+    #[test]
+    fn results_text_matches_rendering_each_result_json() {
+        let item = json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "yes", "namespace": "0123", "annotations": {
+                "config.kubernetes.io/path": "a b/it's.yaml",
+                "config.kubernetes.io/index": "3"}}
+        });
+        let strings = [
+            "plain-text",
+            "yes",
+            "no",
+            "on",
+            "y",
+            "null",
+            "true",
+            "~",
+            "",
+            "1.5",
+            "0x1F",
+            "1e3",
+            "2024-01-01",
+            "a: b",
+            "a #b",
+            "it's",
+            "tab\there",
+            "-x",
+            "- x",
+            "key:",
+            "@at",
+            "ünïcödé",
+            " lead",
+            "trail ",
+            "a,b",
+            "[x]",
+            "two\nlines",
+            "cr\rhere",
+            "<<",
+            "=",
+            "config.kubernetes.io/index",
+            "Upper",
+            "e",
+            ".inf",
+        ];
+        let mut results = Vec::new();
+        for s in strings {
+            results.push(
+                KrmResult::info(format!("set {s}"))
+                    .for_resource(&item)
+                    .at_field(s, Some(json!(s)), Some(json!(s))),
+            );
+            results.push(KrmResult::warning(s).tag(s, s).tag("check", "names"));
+        }
+        for v in [
+            json!(true),
+            json!(3),
+            json!(1.5),
+            json!(null),
+            json!([1]),
+            json!({"a": 1}),
+        ] {
+            results.push(
+                KrmResult::error("typed")
+                    .for_resource(&json!({"apiVersion": "v1", "kind": "K"}))
+                    .at_field("spec.x", Some(v.clone()), Some(v)),
+            );
+        }
+        results.push(KrmResult::info("only a message"));
+        let layouts = [
+            Layout::default(),
+            Layout {
+                indent: 4,
+                wide_sequences: true,
+                crlf: true,
+            },
+        ];
+        for layout in layouts {
+            for dash_column in [0, 2] {
+                let fast = results_text(&results, dash_column, layout);
+                assert_eq!(fast, general(&results, dash_column, layout));
+            }
+        }
+    }
+}
