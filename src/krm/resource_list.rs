@@ -496,7 +496,7 @@ impl ResourceList {
         let eol = if layout.crlf { "\r\n" } else { "\n" };
         match (self.root, self.items_node) {
             (Some(root), Some(items_node)) => {
-                let root_column = doc.position(doc.node(root).span.start).1 - 1;
+                let root_column = column_of(doc.source(), doc.node(root).span.start);
                 let block = matches!(
                     doc.node(items_node).kind,
                     NodeKind::Sequence { flow: false, .. }
@@ -695,7 +695,7 @@ fn scalar_changes<'v>(
                 if ok != nk || !plain_key || k.anchor.is_some() || k.tag.is_some() {
                     return false;
                 }
-                if ov != nv && !scalar_changes(doc, value, ov, nv, out) {
+                if !same_ordered(ov, nv) && !scalar_changes(doc, value, ov, nv, out) {
                     return false;
                 }
             }
@@ -832,12 +832,13 @@ impl<'a> ResultWriter<'a> {
 
     /// A single-line string scalar as the renderer writes it in block context.
     fn string(&mut self, s: &'a str) -> Option<()> {
-        if s.contains(['\n', '\r']) {
-            return None;
-        }
-        if is_simple_plain(s) {
-            self.out.push_str(s);
-            return Some(());
+        match classify(s) {
+            Text::Break => return None,
+            Text::SimplePlain => {
+                self.out.push_str(s);
+                return Some(());
+            }
+            Text::Other => {}
         }
         let layout = self.layout;
         let text = self.scalars.entry(s).or_insert_with(|| {
@@ -862,18 +863,60 @@ impl<'a> ResultWriter<'a> {
     }
 }
 
-/// True for strings every YAML reader takes for themselves written plain: a lowercase ASCII
-/// letter, then letters, digits, `-`, `_`, `.` and `/`, and not a YAML 1.1 bool or null word.
-fn is_simple_plain(s: &str) -> bool {
+/// What a string needs when written as a scalar.
+enum Text {
+    /// It holds a line break: the general renderer decides.
+    Break,
+    /// Every YAML reader takes it for itself written plain: a lowercase ASCII letter, then
+    /// letters, digits, `-`, `_`, `.` and `/`, and not a YAML 1.1 bool or null word.
+    SimplePlain,
+    /// Anything else (rendered once per distinct string).
+    Other,
+}
+
+/// Classify `s` in one pass over its bytes.
+fn classify(s: &str) -> Text {
     let bytes = s.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+    let mut simple = bytes.first().is_some_and(u8::is_ascii_lowercase);
+    for &b in bytes {
+        if b == b'\n' || b == b'\r' {
+            return Text::Break;
+        }
+        simple &= b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/');
+    }
+    if simple
         && !matches!(
             s,
             "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
         )
+    {
+        Text::SimplePlain
+    } else {
+        Text::Other
+    }
+}
+
+/// 0-based column, in characters, of byte `pos` of `src`.
+fn column_of(src: &str, pos: usize) -> usize {
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    src[line_start..pos].chars().count()
+}
+
+/// Equality that also requires mappings to list their keys in the same order (cheaper than
+/// `==`, which looks every key up; a reordered mapping counts as changed).
+fn same_ordered(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((xk, xv), (yk, yv))| xk == yk && same_ordered(xv, yv))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_ordered(x, y))
+        }
+        _ => a == b,
+    }
 }
 
 fn push_spaces(out: &mut String, n: usize) {
