@@ -548,17 +548,25 @@ impl ResourceList {
                             self.replace_with_block(root, "results", node, text, &mut edits);
                         }
                         None => {
-                            let mut block = format!("{}results:", " ".repeat(root_column));
-                            block.push_str(&results_text(results, dash_column, layout));
                             let src = doc.source();
                             let end = doc.node(root).span.end;
-                            if src[..end].ends_with('\n') {
-                                // The last value is a block scalar that owns its line breaks.
-                                edits.insert(end, format!("{block}{eol}"));
+                            // After a block scalar that owns its line breaks, the block starts
+                            // at the end; otherwise at the end of the root's last line.
+                            let owns_break = src[..end].ends_with('\n');
+                            let mut block = String::new();
+                            if !owns_break {
+                                block.push_str(eol);
+                            }
+                            block.push_str(&" ".repeat(root_column));
+                            block.push_str("results:");
+                            results_into(&mut block, results, dash_column, layout);
+                            if owns_break {
+                                block.push_str(eol);
+                                edits.insert(end, block);
                             } else {
                                 let line_end =
                                     src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
-                                edits.insert(line_end, format!("{eol}{block}"));
+                                edits.insert(line_end, block);
                             }
                         }
                     }
@@ -723,9 +731,18 @@ pub fn result_json(result: &KrmResult) -> Value {
 /// structs. Scalars are rendered once per distinct string; a result with a multi-line string or
 /// a collection value takes the general path.
 pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+    let mut out = String::new();
+    results_into(&mut out, results, dash_column, layout);
+    out
+}
+
+/// [`results_text`] appended to `out`.
+fn results_into(out: &mut String, results: &[KrmResult], dash_column: usize, layout: Layout) {
     let eol = if layout.crlf { "\r\n" } else { "\n" };
+    let mut buffer = std::mem::take(out);
+    buffer.reserve(results.len() * 320);
     let mut writer = ResultWriter {
-        out: String::with_capacity(results.len() * 320),
+        out: buffer,
         scalars: HashMap::new(),
         layout,
         eol,
@@ -740,7 +757,7 @@ pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -
                 .push_str(&item_at(&result_json(result), dash_column, layout));
         }
     }
-    writer.out
+    *out = writer.out;
 }
 
 /// Writes results as YAML, caching the rendering of each distinct string scalar.
@@ -874,16 +891,36 @@ enum Text {
     Other,
 }
 
+/// Per byte: 1 for the bytes of [`Text::SimplePlain`] strings, 2 for line breaks, else 0.
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/') {
+            table[b] = 1;
+        } else if c == b'\n' || c == b'\r' {
+            table[b] = 2;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Classify `s` in one pass over its bytes.
 fn classify(s: &str) -> Text {
     let bytes = s.as_bytes();
-    let mut simple = bytes.first().is_some_and(u8::is_ascii_lowercase);
+    let mut all = 1u8;
+    let mut any_break = 0u8;
     for &b in bytes {
-        if b == b'\n' || b == b'\r' {
-            return Text::Break;
-        }
-        simple &= b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/');
+        let class = BYTE_CLASS[b as usize];
+        all &= class;
+        any_break |= class;
     }
+    if any_break & 2 != 0 {
+        return Text::Break;
+    }
+    let simple = all == 1 && bytes.first().is_some_and(u8::is_ascii_lowercase);
     if simple
         && !matches!(
             s,
