@@ -4,7 +4,7 @@
 use crate::krm::{Item, KrmResult, Severity};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -460,13 +460,18 @@ impl ResourceList {
         let doc = &*self.doc;
         let layout = doc.layout();
         let mut edits = Edits::default();
-        let mut kept = HashSet::new();
+        let mut kept = vec![false; doc.len()];
         let mut generated = Vec::new();
         for item in items {
             match self.own_node(item) {
                 Some(node) => {
-                    kept.insert(node);
-                    if item.is_changed() {
+                    kept[node] = true;
+                    // Same as `is_changed`, without looking up every key when nothing changed.
+                    let changed = item
+                        .origin
+                        .as_ref()
+                        .is_none_or(|o| !same_ordered(&o.original, &item.value));
+                    if changed {
                         let synced = match &item.origin {
                             Some(origin) => {
                                 sync_item(doc, node, &origin.original, &item.value, &mut edits)
@@ -491,7 +496,7 @@ impl ResourceList {
             .item_nodes
             .iter()
             .copied()
-            .filter(|n| !kept.contains(n))
+            .filter(|&n| !kept.get(n).copied().unwrap_or(false))
             .collect();
         let eol = if layout.crlf { "\r\n" } else { "\n" };
         match (self.root, self.items_node) {
