@@ -106,7 +106,10 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
     }
     write_stdout(&output.stdout)?;
-    Ok(ExitCode::from(output.exit_code() as u8))
+    let code = ExitCode::from(output.exit_code() as u8);
+    // The process ends here: freeing every result one by one would only cost time.
+    std::mem::forget(output);
+    Ok(code)
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

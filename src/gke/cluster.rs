@@ -63,7 +63,8 @@ const UNSUPPORTED: [&str; 2] = ["useIpAliases", "createSubnetwork"];
 /// Reads the record of a patched cluster (`None` when the cluster carries none).
 pub fn record(value: &Value) -> Option<Map<String, Value>> {
     let text = value
-        .pointer("/metadata/annotations")?
+        .get("metadata")?
+        .get("annotations")?
         .get(OWNED)?
         .as_str()?;
     match serde_json::from_str(text) {

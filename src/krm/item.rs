@@ -67,7 +67,8 @@ impl Item {
     /// `metadata.name` ("" when absent).
     pub fn name(&self) -> &str {
         self.value
-            .pointer("/metadata/name")
+            .get("metadata")
+            .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -75,14 +76,16 @@ impl Item {
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&str> {
         self.value
-            .pointer("/metadata/namespace")
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
     }
 
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.value
-            .pointer("/metadata/annotations")
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
             .and_then(|a| a.get(key))
             .and_then(Value::as_str)
     }

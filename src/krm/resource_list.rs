@@ -1,10 +1,10 @@
 //! Reading a ResourceList (or plain Kubernetes YAML) into items, and writing it back with
 //! minimal edits: untouched text byte-identical, results in the spec v1 list form.
 
-use crate::krm::{Item, KrmResult};
+use crate::krm::{Item, KrmResult, Severity};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -482,14 +482,25 @@ impl ResourceList {
         let doc = &*self.doc;
         let layout = doc.layout();
         let mut edits = Edits::default();
-        let mut kept = HashSet::new();
+        let mut kept = vec![false; doc.len()];
         let mut generated = Vec::new();
         for item in items {
             match self.own_node(item) {
                 Some(node) => {
-                    kept.insert(node);
-                    if item.is_changed() {
-                        if let Err(e) = doc.sync(node, &item.value, &mut edits) {
+                    kept[node] = true;
+                    // Same as `is_changed`, without looking up every key when nothing changed.
+                    let changed = item
+                        .origin
+                        .as_ref()
+                        .is_none_or(|o| !same_ordered(&o.original, &item.value));
+                    if changed {
+                        let synced = match &item.origin {
+                            Some(origin) => {
+                                sync_item(doc, node, &origin.original, &item.value, &mut edits)
+                            }
+                            None => doc.sync(node, &item.value, &mut edits),
+                        };
+                        if let Err(e) = synced {
                             results.push(
                                 KrmResult::error(format!(
                                     "cannot write the change back (line {}, column {}): {}",
@@ -507,12 +518,12 @@ impl ResourceList {
             .item_nodes
             .iter()
             .copied()
-            .filter(|n| !kept.contains(n))
+            .filter(|&n| !kept.get(n).copied().unwrap_or(false))
             .collect();
         let eol = if layout.crlf { "\r\n" } else { "\n" };
         match (self.root, self.items_node) {
             (Some(root), Some(items_node)) => {
-                let root_column = doc.position(doc.node(root).span.start).1 - 1;
+                let root_column = column_of(doc.source(), doc.node(root).span.start);
                 let block = matches!(
                     doc.node(items_node).kind,
                     NodeKind::Sequence { flow: false, .. }
@@ -547,41 +558,42 @@ impl ResourceList {
                     self.replace_with_block(root, "items", items_node, text, &mut edits);
                 }
                 if self.carries_results() && !results.is_empty() {
-                    let ours: Vec<Value> = results.iter().map(result_json).collect();
                     match doc.get(root, "results") {
                         Some(node) if !is_null(doc, node) => {
                             let mut all = match doc.to_json(node) {
                                 Ok(Value::Array(existing)) => existing,
                                 _ => Vec::new(),
                             };
-                            all.extend(ours);
+                            all.extend(results.iter().map(result_json));
                             doc.sync(node, &Value::Array(all), &mut edits)
                                 .map_err(|e| {
                                     InputError::at(&self.source, e.line, e.column, e.message)
                                 })?;
                         }
                         Some(node) => {
-                            let text: String = ours
-                                .iter()
-                                .map(|v| format!("{eol}{}", item_at(v, dash_column, layout)))
-                                .collect();
+                            let text = results_text(results, dash_column, layout);
                             self.replace_with_block(root, "results", node, text, &mut edits);
                         }
                         None => {
-                            let mut block = format!("{}results:", " ".repeat(root_column));
-                            for v in &ours {
-                                block.push_str(eol);
-                                block.push_str(&item_at(v, dash_column, layout));
-                            }
                             let src = doc.source();
                             let end = doc.node(root).span.end;
-                            if src[..end].ends_with('\n') {
-                                // The last value is a block scalar that owns its line breaks.
-                                edits.insert(end, format!("{block}{eol}"));
+                            // After a block scalar that owns its line breaks, the block starts
+                            // at the end; otherwise at the end of the root's last line.
+                            let owns_break = src[..end].ends_with('\n');
+                            let mut block = String::new();
+                            if !owns_break {
+                                block.push_str(eol);
+                            }
+                            block.push_str(&" ".repeat(root_column));
+                            block.push_str("results:");
+                            results_into(&mut block, results, dash_column, layout);
+                            if owns_break {
+                                block.push_str(eol);
+                                edits.insert(end, block);
                             } else {
                                 let line_end =
                                     src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
-                                edits.insert(line_end, format!("{eol}{block}"));
+                                edits.insert(line_end, block);
                             }
                         }
                     }
@@ -653,9 +665,326 @@ impl ResourceList {
     }
 }
 
+/// Sync a read item's change back to its text: when every difference between `old` (its JSON
+/// view as read) and `new` is a scalar replacing a scalar, reached through block mappings that
+/// keep their keys (sequences are diffed item by item, so they are left to the general path),
+/// each changed scalar is synced on its own (what syncing
+/// the whole item does for such changes, without walking the item's mappings again);
+/// otherwise, or when a scalar cannot be synced, the whole item is, so that every other case
+/// and every error is exactly that of [`Document::sync_from`].
+fn sync_item(
+    doc: &Document,
+    node: NodeId,
+    old: &Value,
+    new: &Value,
+    edits: &mut Edits,
+) -> Result<(), yaml::YamlError> {
+    let mut leaves = Vec::new();
+    if scalar_changes(doc, node, old, new, &mut leaves) {
+        let mut trial = Edits::default();
+        if leaves
+            .iter()
+            .all(|&(id, o, n)| doc.sync_from(id, o, n, &mut trial).is_ok())
+        {
+            for (id, o, n) in leaves {
+                doc.sync_from(id, o, n, edits)?;
+            }
+            return Ok(());
+        }
+    }
+    doc.sync_from(node, old, new, edits)
+}
+
+/// Collect the changed scalars under `node` into `out`; false when some difference is not a
+/// plain scalar replacing a scalar inside block mappings that keep their keys.
+fn scalar_changes<'v>(
+    doc: &Document,
+    node: NodeId,
+    old: &'v Value,
+    new: &'v Value,
+    out: &mut Vec<(NodeId, &'v Value, &'v Value)>,
+) -> bool {
+    let n = doc.node(node);
+    if n.anchor.is_some() || n.tag.is_some() {
+        return false;
+    }
+    match (&n.kind, old, new) {
+        (
+            NodeKind::Mapping {
+                flow: false,
+                entries,
+            },
+            Value::Object(o),
+            Value::Object(nw),
+        ) => {
+            if o.len() != entries.len()
+                || nw.len() != entries.len()
+                || doc.source()[n.span.clone()].contains('?')
+            {
+                return false;
+            }
+            for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
+                let k = doc.node(key);
+                let plain_key = matches!(&k.kind, NodeKind::Scalar { value, .. }
+                    if value == ok && value != "<<");
+                if ok != nk || !plain_key || k.anchor.is_some() || k.tag.is_some() {
+                    return false;
+                }
+                if !same_ordered(ov, nv) && !scalar_changes(doc, value, ov, nv, out) {
+                    return false;
+                }
+            }
+            true
+        }
+        (NodeKind::Scalar { .. }, old, new)
+            if !n.span.is_empty()
+                && !matches!(old, Value::Object(_) | Value::Array(_))
+                && !matches!(new, Value::Object(_) | Value::Array(_)) =>
+        {
+            out.push((node, old, new));
+            true
+        }
+        _ => false,
+    }
+}
+
 /// A result as the JSON object written under `results:`.
 pub fn result_json(result: &KrmResult) -> Value {
     serde_json::to_value(result).unwrap_or_else(|_| Value::String(result.message.clone()))
+}
+
+/// The results as block-sequence items at `dash_column`, each preceded by a line break: the
+/// same text as rendering each [`result_json`] with [`item_at`], written straight from the
+/// structs. Scalars are rendered once per distinct string; a result with a multi-line string or
+/// a collection value takes the general path.
+pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+    let mut out = String::new();
+    results_into(&mut out, results, dash_column, layout);
+    out
+}
+
+/// [`results_text`] appended to `out`.
+fn results_into(out: &mut String, results: &[KrmResult], dash_column: usize, layout: Layout) {
+    let eol = if layout.crlf { "\r\n" } else { "\n" };
+    let mut buffer = std::mem::take(out);
+    buffer.reserve(results.len() * 320);
+    let mut writer = ResultWriter {
+        out: buffer,
+        scalars: HashMap::new(),
+        layout,
+        eol,
+    };
+    for result in results {
+        writer.out.push_str(eol);
+        let mark = writer.out.len();
+        if writer.result(result, dash_column).is_none() {
+            writer.out.truncate(mark);
+            writer
+                .out
+                .push_str(&item_at(&result_json(result), dash_column, layout));
+        }
+    }
+    *out = writer.out;
+}
+
+/// Writes results as YAML, caching the rendering of each distinct string scalar.
+struct ResultWriter<'a> {
+    out: String,
+    scalars: HashMap<&'a str, String>,
+    layout: Layout,
+    eol: &'static str,
+}
+
+impl<'a> ResultWriter<'a> {
+    /// One result at `dash_column`; `None` (with partial text written) when it needs the
+    /// general renderer.
+    fn result(&mut self, r: &'a KrmResult, dash_column: usize) -> Option<()> {
+        let inner = dash_column + 2;
+        let nested = inner + self.layout.indent;
+        push_spaces(&mut self.out, dash_column);
+        self.out.push_str("- message: ");
+        self.string(&r.message)?;
+        self.line(inner, "severity");
+        self.out.push_str(match r.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        });
+        if let Some(rr) = &r.resource_ref {
+            self.key_line(inner, "resourceRef");
+            self.line(nested, "apiVersion");
+            self.string(&rr.api_version)?;
+            self.line(nested, "kind");
+            self.string(&rr.kind)?;
+            self.line(nested, "name");
+            self.string(&rr.name)?;
+            if let Some(ns) = &rr.namespace {
+                self.line(nested, "namespace");
+                self.string(ns)?;
+            }
+        }
+        if let Some(f) = &r.field {
+            self.key_line(inner, "field");
+            self.line(nested, "path");
+            self.string(&f.path)?;
+            if let Some(v) = &f.current_value {
+                self.line(nested, "currentValue");
+                self.value(v)?;
+            }
+            if let Some(v) = &f.proposed_value {
+                self.line(nested, "proposedValue");
+                self.value(v)?;
+            }
+        }
+        if let Some(file) = &r.file {
+            self.key_line(inner, "file");
+            self.line(nested, "path");
+            self.string(&file.path)?;
+            if let Some(index) = file.index {
+                self.line(nested, "index");
+                self.out.push_str(&index.to_string());
+            }
+        }
+        if !r.tags.is_empty() {
+            self.key_line(inner, "tags");
+            for (k, v) in &r.tags {
+                self.out.push_str(self.eol);
+                push_spaces(&mut self.out, nested);
+                self.string(k)?;
+                self.out.push_str(": ");
+                self.string(v)?;
+            }
+        }
+        Some(())
+    }
+
+    /// A line break, indentation and `key:` for a nested mapping.
+    fn key_line(&mut self, col: usize, key: &str) {
+        self.out.push_str(self.eol);
+        push_spaces(&mut self.out, col);
+        self.out.push_str(key);
+        self.out.push(':');
+    }
+
+    /// A line break, indentation and `key: ` (the caller writes the value).
+    fn line(&mut self, col: usize, key: &str) {
+        self.out.push_str(self.eol);
+        push_spaces(&mut self.out, col);
+        self.out.push_str(key);
+        self.out.push_str(": ");
+    }
+
+    /// A single-line string scalar as the renderer writes it in block context.
+    fn string(&mut self, s: &'a str) -> Option<()> {
+        match classify(s) {
+            Text::Break => return None,
+            Text::SimplePlain => {
+                self.out.push_str(s);
+                return Some(());
+            }
+            Text::Other => {}
+        }
+        let layout = self.layout;
+        let text = self.scalars.entry(s).or_insert_with(|| {
+            let item = yaml::render_item(&Value::String(s.to_string()), 0, layout);
+            item.strip_prefix("- ").unwrap_or(&item).to_string()
+        });
+        self.out.push_str(text);
+        Some(())
+    }
+
+    /// A field value: strings and other scalars; collections take the general path.
+    fn value(&mut self, v: &'a Value) -> Option<()> {
+        match v {
+            Value::String(s) => self.string(s),
+            Value::Array(_) | Value::Object(_) => None,
+            other => {
+                let item = yaml::render_item(other, 0, self.layout);
+                self.out.push_str(item.strip_prefix("- ")?);
+                Some(())
+            }
+        }
+    }
+}
+
+/// What a string needs when written as a scalar.
+enum Text {
+    /// It holds a line break: the general renderer decides.
+    Break,
+    /// Every YAML reader takes it for itself written plain: a lowercase ASCII letter, then
+    /// letters, digits, `-`, `_`, `.` and `/`, and not a YAML 1.1 bool or null word.
+    SimplePlain,
+    /// Anything else (rendered once per distinct string).
+    Other,
+}
+
+/// Per byte: 1 for the bytes of [`Text::SimplePlain`] strings, 2 for line breaks, else 0.
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/') {
+            table[b] = 1;
+        } else if c == b'\n' || c == b'\r' {
+            table[b] = 2;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Classify `s` in one pass over its bytes.
+fn classify(s: &str) -> Text {
+    let bytes = s.as_bytes();
+    let mut all = 1u8;
+    let mut any_break = 0u8;
+    for &b in bytes {
+        let class = BYTE_CLASS[b as usize];
+        all &= class;
+        any_break |= class;
+    }
+    if any_break & 2 != 0 {
+        return Text::Break;
+    }
+    let simple = all == 1 && bytes.first().is_some_and(u8::is_ascii_lowercase);
+    if simple
+        && !matches!(
+            s,
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        )
+    {
+        Text::SimplePlain
+    } else {
+        Text::Other
+    }
+}
+
+/// 0-based column, in characters, of byte `pos` of `src`.
+fn column_of(src: &str, pos: usize) -> usize {
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    src[line_start..pos].chars().count()
+}
+
+/// Equality that also requires mappings to list their keys in the same order (cheaper than
+/// `==`, which looks every key up; a reordered mapping counts as changed).
+fn same_ordered(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((xk, xv), (yk, yv))| xk == yk && same_ordered(xv, yv))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_ordered(x, y))
+        }
+        _ => a == b,
+    }
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// A generated item as a sequence item at `dash_column`, indentation of its first line
@@ -714,5 +1043,227 @@ pub fn document_text(item: &Item, layout: Layout) -> String {
         Some(text) if text.ends_with('\n') => text.clone(),
         Some(text) => format!("{text}\n"),
         None => yaml::render_document(&item.value, layout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What the general path writes: each result's JSON rendered as a sequence item.
+    fn general(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+        let eol = if layout.crlf { "\r\n" } else { "\n" };
+        results
+            .iter()
+            .map(|r| format!("{eol}{}", item_at(&result_json(r), dash_column, layout)))
+            .collect()
+    }
+
+    /// Apply `change` to the JSON view of the first document of `src`, then sync it back both
+    /// ways: scalar by scalar where possible, and whole (the general path).
+    fn both_ways(src: &str, change: impl Fn(&mut Value)) -> (String, String, usize) {
+        let doc = Document::parse(src).unwrap();
+        let root = doc.roots()[0];
+        let old = doc.to_json(root).unwrap();
+        let mut new = old.clone();
+        change(&mut new);
+        let outcome = |edits: Result<Edits, yaml::YamlError>| match edits {
+            Ok(edits) => edits.apply(doc.source()).unwrap(),
+            Err(e) => format!("error at {}:{}: {}", e.line, e.column, e.message),
+        };
+        let mut fast = Edits::default();
+        let fast = sync_item(&doc, root, &old, &new, &mut fast).map(|()| fast);
+        let mut whole = Edits::default();
+        let whole = doc.sync_from(root, &old, &new, &mut whole).map(|()| whole);
+        let mut leaves = Vec::new();
+        let scalar_only = scalar_changes(&doc, root, &old, &new, &mut leaves);
+        (
+            outcome(fast),
+            outcome(whole),
+            if scalar_only { leaves.len() } else { 0 },
+        )
+    }
+
+    #[test]
+    fn syncing_scalar_by_scalar_writes_what_syncing_the_item_writes() {
+        let src = "kind: K\nmetadata:\n  name: a # kpt-set: ${name}\n  annotations:\n    \
+                   x: 'quoted' # c\n    n: \"1\"\nspec:\n  # head\n  list:\n  - a # c\n  \
+                   - b\n  flow: {a: 1, b: [x, y]}\n  text: |\n    two\n    lines\n  \
+                   anchored: &a v\n  alias: *a\n  tagged: !!str 5\n  empty:\n";
+        type Change = fn(&mut Value);
+        let cases: Vec<(&str, Change, usize)> = vec![
+            (
+                "plain scalar, comment kept",
+                |v| v["metadata"]["name"] = "b-1".into(),
+                1,
+            ),
+            (
+                "quoted scalars",
+                |v| {
+                    v["metadata"]["annotations"]["x"] = "it's".into();
+                    v["metadata"]["annotations"]["n"] = "2".into();
+                },
+                2,
+            ),
+            ("type change", |v| v["metadata"]["name"] = true.into(), 1),
+            ("to a multi-line string", |v| v["kind"] = "x\ny".into(), 1),
+            ("block scalar", |v| v["spec"]["text"] = "one\n".into(), 1),
+            (
+                "sequence item: general path",
+                |v| v["spec"]["list"][0] = "z".into(),
+                0,
+            ),
+            (
+                "swapped items: general path",
+                |v| {
+                    v["spec"]["list"] = serde_json::json!(["b", "a"]);
+                },
+                0,
+            ),
+            (
+                "flow mapping: general path",
+                |v| v["spec"]["flow"]["a"] = 2.into(),
+                0,
+            ),
+            (
+                "anchored: general path",
+                |v| v["spec"]["anchored"] = "w".into(),
+                0,
+            ),
+            (
+                "alias: general path",
+                |v| v["spec"]["alias"] = "w".into(),
+                0,
+            ),
+            (
+                "tagged: general path",
+                |v| v["spec"]["tagged"] = "6".into(),
+                0,
+            ),
+            (
+                "empty value: general path",
+                |v| v["spec"]["empty"] = "e".into(),
+                0,
+            ),
+            (
+                "key added: general path",
+                |v| v["metadata"]["labels"] = "l".into(),
+                0,
+            ),
+            (
+                "key removed: general path",
+                |v| {
+                    v["metadata"]
+                        .as_object_mut()
+                        .unwrap()
+                        .shift_remove("annotations");
+                },
+                0,
+            ),
+            (
+                "scalar to mapping: general path",
+                |v| {
+                    v["metadata"]["name"] = serde_json::json!({"a": 1});
+                },
+                0,
+            ),
+        ];
+        for (name, change, leaves) in cases {
+            let (fast, whole, n) = both_ways(src, change);
+            assert_eq!(fast, whole, "{name}");
+            assert_eq!(n, leaves, "{name}");
+        }
+        let merged = "base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n";
+        let (fast, whole, n) = both_ways(merged, |v| v["m"]["y"] = 3.into());
+        assert_eq!((fast, n), (whole, 0));
+        let explicit = "m:\n  ? k\n  : v\n  y: 2\n";
+        let (fast, whole, n) = both_ways(explicit, |v| v["m"]["y"] = 3.into());
+        assert_eq!((fast, n), (whole.clone(), 0));
+        assert!(whole.starts_with("error"), "{whole}");
+    }
+
+    #[test]
+    fn results_text_matches_rendering_each_result_json() {
+        let item = json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "yes", "namespace": "0123", "annotations": {
+                "config.kubernetes.io/path": "a b/it's.yaml",
+                "config.kubernetes.io/index": "3"}}
+        });
+        let strings = [
+            "plain-text",
+            "yes",
+            "no",
+            "on",
+            "y",
+            "null",
+            "true",
+            "~",
+            "",
+            "1.5",
+            "0x1F",
+            "1e3",
+            "2024-01-01",
+            "a: b",
+            "a #b",
+            "it's",
+            "tab\there",
+            "-x",
+            "- x",
+            "key:",
+            "@at",
+            "ünïcödé",
+            " lead",
+            "trail ",
+            "a,b",
+            "[x]",
+            "two\nlines",
+            "cr\rhere",
+            "<<",
+            "=",
+            "config.kubernetes.io/index",
+            "Upper",
+            "e",
+            ".inf",
+        ];
+        let mut results = Vec::new();
+        for s in strings {
+            results.push(
+                KrmResult::info(format!("set {s}"))
+                    .for_resource(&item)
+                    .at_field(s, Some(json!(s)), Some(json!(s))),
+            );
+            results.push(KrmResult::warning(s).tag(s, s).tag("check", "names"));
+        }
+        for v in [
+            json!(true),
+            json!(3),
+            json!(1.5),
+            json!(null),
+            json!([1]),
+            json!({"a": 1}),
+        ] {
+            results.push(
+                KrmResult::error("typed")
+                    .for_resource(&json!({"apiVersion": "v1", "kind": "K"}))
+                    .at_field("spec.x", Some(v.clone()), Some(v)),
+            );
+        }
+        results.push(KrmResult::info("only a message"));
+        let layouts = [
+            Layout::default(),
+            Layout {
+                indent: 4,
+                wide_sequences: true,
+                crlf: true,
+            },
+        ];
+        for layout in layouts {
+            for dash_column in [0, 2] {
+                let fast = results_text(&results, dash_column, layout);
+                assert_eq!(fast, general(&results, dash_column, layout));
+            }
+        }
     }
 }

@@ -166,12 +166,13 @@ impl KrmResult {
 /// The `resourceRef` of an item's JSON view.
 pub fn resource_ref(resource: &serde_json::Value) -> ResourceRef {
     let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let metadata = resource.get("metadata");
     ResourceRef {
         api_version: s(resource.get("apiVersion")),
         kind: s(resource.get("kind")),
-        name: s(resource.pointer("/metadata/name")),
-        namespace: resource
-            .pointer("/metadata/namespace")
+        name: s(metadata.and_then(|m| m.get("name"))),
+        namespace: metadata
+            .and_then(|m| m.get("namespace"))
             .and_then(|v| v.as_str())
             .map(str::to_string),
     }
@@ -179,7 +180,7 @@ pub fn resource_ref(resource: &serde_json::Value) -> ResourceRef {
 
 /// The file of an item from its path/index annotations (internal keys first, then legacy).
 pub fn file_ref(resource: &serde_json::Value) -> Option<FileRef> {
-    let ann = resource.pointer("/metadata/annotations")?;
+    let ann = resource.get("metadata")?.get("annotations")?;
     let get = |k: &str| ann.get(k).and_then(|v| v.as_str());
     let path =
         get("internal.config.kubernetes.io/path").or_else(|| get("config.kubernetes.io/path"))?;

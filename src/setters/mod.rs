@@ -23,7 +23,7 @@ use comment::{SetterComment, V0Ref, SETTER_PREFIX, SUBSTITUTION_PREFIX};
 use defs::{Definitions, StoredValue, SubstError, Target};
 use pattern::{list_names, DeriveError, Pattern};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use typing::{type_declared, type_for_field, type_list, DeclaredType, Typed};
 
 /// Keys the function itself understands (settings of other stages): given without a matching
@@ -67,7 +67,7 @@ fn key_text(doc: &Document, key: NodeId) -> &str {
 
 /// `spec.template.spec.containers[0].image`.
 fn path_string(doc: &Document, path: &[Seg]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for seg in path {
         match seg {
             Seg::Key(k) => {
@@ -806,6 +806,8 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let mut resources: BTreeSet<usize> = BTreeSet::new();
     // Results name each resource as it is after the stage (one template per resource).
     let mut template: Option<(usize, KrmResult)> = None;
+    // One message per distinct setter comment, cloned for each field it changed.
+    let mut messages: HashMap<String, String> = HashMap::new();
     for change in changes {
         resources.insert(change.item);
         let item = &items[change.item];
@@ -822,7 +824,14 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             Some(change.old),
             Some(change.new),
         );
-        info.message = format!("set by setter comment {}", change.comment);
+        info.message = match messages.get(&change.comment) {
+            Some(message) => message.clone(),
+            None => {
+                let message = format!("set by setter comment {}", change.comment);
+                messages.insert(change.comment, message.clone());
+                message
+            }
+        };
         infos.push(info);
     }
     let fields = infos.len();
