@@ -118,6 +118,18 @@ fn kpt_fn_render_allow_exec_makes_the_cluster_private_and_is_idempotent() {
     let cluster = fs::read_to_string(pkg.join("cluster.yaml")).unwrap();
     assert!(cluster.contains(PRIVATE_NODES), "{cluster}");
     assert_eq!(fs::read_to_string(pkg.join("Kptfile")).unwrap(), kptfile);
+    let generated: String = GENERATED
+        .iter()
+        .map(|f| fs::read_to_string(pkg.join(f)).unwrap())
+        .collect();
+    assert_eq!(
+        generated
+            .lines()
+            .filter(|l| l.starts_with("kind: "))
+            .count(),
+        23,
+        "the 23 private resources:\n{generated}"
+    );
     let mut expected = vec!["Kptfile".to_string(), "cluster.yaml".to_string()];
     expected.extend(GENERATED.iter().map(|s| s.to_string()));
     expected.sort();

@@ -67,8 +67,27 @@ fn a_kustomize_transformer_makes_the_cluster_private() {
         "{stdout}"
     );
     assert_eq!(cluster["spec"]["location"].as_str(), Some("us-east1"));
-    assert!(stdout.contains("\nkind: ComputeNetwork\n"), "{stdout}");
-    assert!(stdout.contains("\nkind: ComputeRouterNAT\n"), "{stdout}");
+    // The cluster and the 23 private resources, by kind.
+    let kinds: Vec<&str> = stdout
+        .split("\n---\n")
+        .filter_map(|doc| doc.lines().find_map(|l| l.strip_prefix("kind: ")))
+        .collect();
+    let count = |kind: &str| kinds.iter().filter(|k| **k == kind).count();
+    for (kind, n) in [
+        ("ContainerCluster", 1),
+        ("ComputeNetwork", 1),
+        ("ComputeSubnetwork", 1),
+        ("ComputeRoute", 2),
+        ("DNSManagedZone", 2),
+        ("DNSRecordSet", 4),
+        ("Service", 1),
+        ("ComputeRouter", 1),
+        ("ComputeRouterNAT", 1),
+        ("ComputeFirewall", 10),
+    ] {
+        assert_eq!(count(kind), n, "{kind} in {kinds:?}");
+    }
+    assert_eq!(kinds.len(), 24, "{kinds:?}");
 }
 
 #[test]
