@@ -6,88 +6,17 @@
 //!
 //! Run: `cargo bench --bench pipeline` (sizes: `-- 1000 10000 100000`; default 1000 10000).
 
+mod harness;
+
+use harness::{cpu_time, input, median, proc_status};
 use private_gke::{config_map, process, Options};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(pos) = args.iter().position(|a| a == "--child") {
-        child(args[pos + 1].parse().expect("size"));
-        return;
-    }
-    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() {
-        SIZES.to_vec()
-    } else {
-        sizes
-    };
-    let exe = std::env::current_exe().expect("bench executable");
-    for n in sizes {
-        let status = Command::new(&exe)
-            .arg("--child")
-            .arg(n.to_string())
-            .status()
-            .expect("run child");
-        assert!(status.success(), "child for {n} failed");
-    }
-}
-
-/// Generate (once) the shared benchmark input for `n` items under `target/bench-input/`.
-fn input(n: usize) -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-input");
-    std::fs::create_dir_all(&dir).expect("create target/bench-input");
-    let path = dir.join(format!("items-{n}.yaml"));
-    if !path.exists() {
-        let tool = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/tools/gen_bench_input.py"
-        );
-        let out = Command::new("python3")
-            .arg(tool)
-            .arg(n.to_string())
-            .output()
-            .expect("run gen_bench_input.py");
-        assert!(out.status.success(), "gen_bench_input.py failed");
-        std::fs::write(&path, &out.stdout).expect("write input");
-    }
-    std::fs::read_to_string(&path).expect("read input")
-}
-
-/// CPU time of this thread (`/proc/thread-self/schedstat`), so that other processes on the
-/// shared machine do not count.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
-
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
-/// Peak resident memory so far (`VmHWM`), in MB.
-fn peak_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Reset the peak-RSS counter (Linux ≥ 4.0).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    harness::run_sizes(&SIZES, child);
 }
 
 /// Median wall and CPU time of `runs` calls, interleaving the timed closures so that machine
@@ -132,16 +61,16 @@ fn child(n: usize) {
 
     // Correctness first: (a) keeps every input byte and only appends its results; (b) makes
     // exactly 2 × n edits, one info result each.
-    reset_peak();
+    harness::reset_peak();
     let a = process(src.as_bytes(), &baseline).expect("process (a)");
-    let peak_a = peak_mb();
+    let peak_a = proc_status("VmHWM:") as f64 / 1_048_576.0;
     assert!(a.stdout.starts_with(&src), "(a) changed the input text");
     assert!(a.stdout[src.len()..].starts_with("results:\n"));
     assert_eq!(a.exit_code(), 0);
     drop(a);
-    reset_peak();
+    harness::reset_peak();
     let b = process(src.as_bytes(), &setters).expect("process (b)");
-    let peak_b = peak_mb();
+    let peak_b = proc_status("VmHWM:") as f64 / 1_048_576.0;
     assert_eq!(b.exit_code(), 0);
     let changed = b
         .results

@@ -4,95 +4,17 @@
 //!
 //! Run: `cargo bench --bench yaml_roundtrip` (sizes: `-- 1000 10000`).
 
+mod harness;
+
+use harness::{cpu_time, input, median, proc_status, reset_peak};
 use private_gke::yaml::{Document, Edits, NodeId, NodeKind};
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(pos) = args.iter().position(|a| a == "--child") {
-        let n: usize = args[pos + 1].parse().expect("size");
-        child(n);
-        return;
-    }
-    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() {
-        SIZES.to_vec()
-    } else {
-        sizes
-    };
-    let exe = std::env::current_exe().expect("bench executable");
-    for n in sizes {
-        let status = Command::new(&exe)
-            .arg("--child")
-            .arg(n.to_string())
-            .status()
-            .expect("run child");
-        assert!(status.success(), "child for {n} failed");
-    }
-}
-
-/// Generate (once) the shared benchmark input for `n` items under `target/`.
-fn input(n: usize) -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-input");
-    std::fs::create_dir_all(&dir).expect("create target/bench-input");
-    let path = dir.join(format!("items-{n}.yaml"));
-    if !path.exists() {
-        let tool = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/tools/gen_bench_input.py"
-        );
-        let out = Command::new("python3")
-            .arg(tool)
-            .arg(n.to_string())
-            .output()
-            .expect("run gen_bench_input.py");
-        assert!(out.status.success(), "gen_bench_input.py failed");
-        std::fs::write(&path, &out.stdout).expect("write input");
-    }
-    std::fs::read_to_string(&path).expect("read input")
-}
-
-/// `VmRSS`/`VmHWM` of this process in bytes.
-fn proc_status(field: &str) -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<usize>()
-                .ok()
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// Reset the peak-RSS counter (Linux ≥ 4.0); false when not allowed.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// CPU time this process's main thread has run (`/proc/thread-self/schedstat`, ns): robust
-/// against other processes competing for the cores, unlike wall time.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
-
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
+    harness::run_sizes(&SIZES, child);
 }
 
 /// Median wall time and median CPU time of `runs` calls (after one warm-up call).

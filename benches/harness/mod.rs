@@ -1,0 +1,91 @@
+//! What the bench binaries share: one child process per size, the shared yardstick input,
+//! CPU time, medians and peak memory from `/proc`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// Run `child(n)` in a child process of this executable for each size given on the command line
+/// (or `default_sizes`), so that peak memory is per size.
+pub fn run_sizes(default_sizes: &[usize], child: fn(usize)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        child(args[pos + 1].parse().expect("size"));
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() {
+        default_sizes.to_vec()
+    } else {
+        sizes
+    };
+    let exe = std::env::current_exe().expect("bench executable");
+    for n in sizes {
+        let status = Command::new(&exe)
+            .arg("--child")
+            .arg(n.to_string())
+            .status()
+            .expect("run child");
+        assert!(status.success(), "child for {n} failed");
+    }
+}
+
+/// Generate (once) the shared benchmark input for `n` items under `target/bench-input/`.
+pub fn input(n: usize) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-input");
+    std::fs::create_dir_all(&dir).expect("create target/bench-input");
+    let path = dir.join(format!("items-{n}.yaml"));
+    if !path.exists() {
+        let tool = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/tools/gen_bench_input.py"
+        );
+        let out = Command::new("python3")
+            .arg(tool)
+            .arg(n.to_string())
+            .output()
+            .expect("run gen_bench_input.py");
+        assert!(out.status.success(), "gen_bench_input.py failed");
+        std::fs::write(&path, &out.stdout).expect("write input");
+    }
+    std::fs::read_to_string(&path).expect("read input")
+}
+
+/// CPU time of this thread (`/proc/thread-self/schedstat`), so that other processes on the
+/// shared machine do not count.
+pub fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = stat
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+/// The median of some timings.
+pub fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+/// A `/proc/self/status` field in kB (`VmHWM:`, `VmRSS:`), as bytes.
+pub fn proc_status(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<usize>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Reset the peak-RSS counter (Linux ≥ 4.0); false when not allowed.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
