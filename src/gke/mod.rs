@@ -626,7 +626,18 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         ip_allocation: settings.ip_allocation,
         networking_mode,
     };
+    let before = items[idx].value.clone();
     cluster::apply(&mut items[idx].value, &patch, results);
+    if items[idx].value != before {
+        results.push(
+            tagged(KrmResult::info(format!(
+                "made private: private nodes with the master range {}, VPC-native ranges `pods` \
+                 and `services`, network and subnetwork `{}`",
+                patch.master_cidr, patch.name
+            )))
+            .for_resource(&items[idx].value),
+        );
+    }
     apply_locations(&locs, idx, items, results);
     let params = Params {
         name,
