@@ -54,7 +54,7 @@ fn check_spans(doc: &Document, file: &str) {
     let src = doc.source();
     for id in 0..doc.len() {
         let node = doc.node(id);
-        let span = node.span.clone();
+        let span = node.span();
         assert!(
             span.start <= span.end && span.end <= src.len(),
             "{file}: node {id} span {span:?} outside source"
@@ -134,7 +134,7 @@ fn check_children(
     close: char,
     file: &str,
 ) {
-    let span = doc.node(id).span.clone();
+    let span = doc.node(id).span();
     let text = &doc.source()[span.clone()];
     if flow {
         assert!(
@@ -144,7 +144,7 @@ fn check_children(
     }
     let mut last_end = span.start;
     for &child in children {
-        let c = doc.node(child).span.clone();
+        let c = doc.node(child).span();
         assert!(
             c.start >= last_end && c.end <= span.end,
             "{file}: child {child} {c:?} of {id} {span:?} out of order or outside"
@@ -154,7 +154,7 @@ fn check_children(
     }
     if !flow {
         if let Some(&last) = children.last() {
-            assert_eq!(doc.node(last).span.end, span.end, "{file}: block end");
+            assert_eq!(doc.node(last).span().end, span.end, "{file}: block end");
         }
     }
 }

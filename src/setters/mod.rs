@@ -273,7 +273,7 @@ impl Stage {
         match &doc.node(node).kind {
             NodeKind::Mapping { entries, .. } => {
                 for &(key, value) in entries {
-                    let region = prev_end..line_end(doc, doc.node(value).span.end);
+                    let region = prev_end..line_end(doc, doc.node(value).span().end);
                     prev_end = region.end;
                     match &doc.node(key).kind {
                         NodeKind::Scalar { value, .. } if value != "<<" => {}
@@ -292,7 +292,7 @@ impl Stage {
             }
             NodeKind::Sequence { items, .. } => {
                 for (i, &child) in items.iter().enumerate() {
-                    let region = prev_end..line_end(doc, doc.node(child).span.end);
+                    let region = prev_end..line_end(doc, doc.node(child).span().end);
                     prev_end = region.end;
                     if !has_comment(doc, region.clone()) {
                         continue;
@@ -350,7 +350,7 @@ impl Stage {
             path,
             comment: &comment,
         };
-        if let Some(anchor) = &node.anchor {
+        if let Some(anchor) = node.anchor() {
             let message = format!(
                 "setter comment {}: the field has anchor &{anchor}, whose aliases would change too; not set",
                 field.comment

@@ -75,8 +75,8 @@ impl Document {
                     self.nodes[node].kind,
                     NodeKind::Alias { .. }
                 )
-                .then_some(self.nodes[node].span.start));
-                let at = via.unwrap_or(self.nodes[node].span.start);
+                .then_some(self.nodes[node].span().start));
+                let at = via.unwrap_or(self.nodes[node].span().start);
                 if produced > budget {
                     return Err(self.error_at(
                         at,
@@ -189,9 +189,9 @@ impl Document {
                     NodeKind::Scalar { value, style } => {
                         if *style == ScalarStyle::Plain
                             && value == "<<"
-                            && self.nodes[k].tag.is_none()
+                            && self.nodes[k].tag().is_none()
                         {
-                            *merge_at = self.nodes[k].span.start;
+                            *merge_at = self.nodes[k].span().start;
                             *next = Some((v, Role::Merge));
                         } else {
                             *key = Some(value.clone());
@@ -219,7 +219,7 @@ impl Document {
         let NodeKind::Scalar { value, style } = &node.kind else {
             return Ok(Value::Null);
         };
-        match node.tag.as_deref() {
+        match node.tag() {
             None if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
             None => Ok(Value::String(value.clone())),
             Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => Ok(Value::String(value.clone())),
@@ -241,7 +241,7 @@ impl Document {
                     })
                 } else {
                     Err(self.error_at(
-                        node.span.start,
+                        node.span().start,
                         format!("{value:?} is not a valid {}", &tag[2..]),
                     ))
                 }

@@ -107,6 +107,31 @@ pub enum NodeKind {
 pub struct Node {
     /// What it is.
     pub kind: NodeKind,
+    /// Start and end of [`Node::span`] (sources are limited to `u32::MAX` bytes).
+    start: u32,
+    end: u32,
+    /// Tag and anchor, for the rare nodes that have either.
+    props: Option<Box<NodeProps>>,
+}
+
+/// The rarely present properties of a node, kept out of line so that nodes stay small.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct NodeProps {
+    tag: Option<String>,
+    anchor: Option<String>,
+}
+
+impl Node {
+    /// A node of `kind` at `span`, without tag or anchor (the span fits in `u32`: checked at parse).
+    pub(crate) fn new(kind: NodeKind, span: Range<usize>) -> Node {
+        Node {
+            kind,
+            start: span.start as u32,
+            end: span.end as u32,
+            props: None,
+        }
+    }
+
     /// Byte range of the node's own text: a scalar's token (quotes, block header included);
     /// a flow collection from `[`/`{` to `]`/`}`; a block collection from its first child to the
     /// end of its last child's content (not trailing comments or blank lines).
@@ -117,11 +142,34 @@ pub struct Node {
     /// after the `:` (or where granit places it after `- `). A node's own anchor and tag are
     /// outside its span, but a block mapping starts at its first key's anchor or tag (or the
     /// `?` of an explicit first key), so its start column is the mapping's indentation.
-    pub span: Range<usize>,
+    pub fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     /// Explicit tag as written (`!!str`, `!foo`), if any.
-    pub tag: Option<String>,
+    pub fn tag(&self) -> Option<&str> {
+        self.props.as_ref()?.tag.as_deref()
+    }
+
     /// Anchor name (`&name`), if any.
-    pub anchor: Option<String>,
+    pub fn anchor(&self) -> Option<&str> {
+        self.props.as_ref()?.anchor.as_deref()
+    }
+
+    pub(crate) fn set_span(&mut self, span: Range<usize>) {
+        self.start = span.start as u32;
+        self.end = span.end as u32;
+    }
+
+    pub(crate) fn set_tag(&mut self, tag: Option<String>) {
+        if tag.is_some() {
+            self.props.get_or_insert_with(Box::default).tag = tag;
+        }
+    }
+
+    pub(crate) fn set_anchor(&mut self, anchor: String) {
+        self.props.get_or_insert_with(Box::default).anchor = Some(anchor);
+    }
 }
 
 /// Indentation and line-ending conventions detected in a text, used for generated text.

@@ -24,6 +24,7 @@ struct Frame {
 /// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
 /// (and always for errors, so messages and positions are granit's).
 pub(super) fn parse(src: String) -> Result<Document, YamlError> {
+    check_size(&src)?;
     let mut fast = Builder::new(&src);
     if super::fast::scan(&src, &mut fast) {
         let parts = fast.finish();
@@ -34,6 +35,7 @@ pub(super) fn parse(src: String) -> Result<Document, YamlError> {
 
 /// Parse `src` with the fast path only.
 pub(super) fn parse_fast_only(src: String) -> Option<Document> {
+    check_size(&src).ok()?;
     let mut fast = Builder::new(&src);
     if !super::fast::scan(&src, &mut fast) {
         return None;
@@ -44,10 +46,27 @@ pub(super) fn parse_fast_only(src: String) -> Option<Document> {
 
 /// Parse `src` with granit only.
 pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
+    check_size(&src)?;
     let mut b = Builder::new(&src);
     b.run()?;
     let parts = b.finish();
     Ok(assemble(src, parts))
+}
+
+/// Spans are stored as `u32`: longer input is an error.
+fn check_size(src: &str) -> Result<(), YamlError> {
+    if u32::try_from(src.len()).is_ok() {
+        return Ok(());
+    }
+    Err(YamlError {
+        message: format!(
+            "input is {} bytes, more than the {} supported",
+            src.len(),
+            u32::MAX
+        ),
+        line: 1,
+        column: 1,
+    })
 }
 
 /// What a finished builder hands over.
@@ -182,18 +201,13 @@ impl<'s> Builder<'s> {
                             ),
                         )
                     })?;
-                    let id = self.push_node(Node {
-                        kind: NodeKind::Alias { target },
-                        span: range,
-                        tag: None,
-                        anchor: None,
-                    });
+                    let id = self.push_node(Node::new(NodeKind::Alias { target }, range));
                     self.last_node = None;
                     self.attach(id, 0)?;
                 }
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
-                        self.nodes[id].anchor = Some(name.into_owned());
+                        self.nodes[id].set_anchor(name.into_owned());
                         self.note_properties(id, range.start);
                     }
                 }
@@ -266,12 +280,9 @@ impl<'s> Builder<'s> {
                 (value, style, range.start..end, true)
             }
         };
-        let id = self.push_node(Node {
-            kind: NodeKind::Scalar { value, style },
-            span,
-            tag,
-            anchor: None,
-        });
+        let mut node = Node::new(NodeKind::Scalar { value, style }, span);
+        node.set_tag(tag);
+        let id = self.push_node(node);
         if block {
             self.block_scalars.push(id);
         }
@@ -288,12 +299,9 @@ impl<'s> Builder<'s> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(depth_error(self, range.start));
         }
-        let id = self.push_node(Node {
-            kind,
-            span: range,
-            tag,
-            anchor: None,
-        });
+        let mut node = Node::new(kind, range);
+        node.set_tag(tag);
+        let id = self.push_node(node);
         self.last_node = Some(id);
         self.stack.push(Frame {
             id,
@@ -313,7 +321,7 @@ impl<'s> Builder<'s> {
         };
         let id = frame.id;
         let anchor = frame.anchor;
-        let start = self.nodes[id].span.start;
+        let start = self.nodes[id].span().start;
         let bytes = self.src.as_bytes();
         let (span, pending) = match &self.nodes[id].kind {
             NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
@@ -324,7 +332,7 @@ impl<'s> Builder<'s> {
                     (Some(&(k, _)), Some(&(_, v))) => {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
-                        let mut s = self.nodes[k].span.start;
+                        let mut s = self.nodes[k].span().start;
                         if let Some(&at) = self.properties.get(&k) {
                             s = s.min(at);
                         }
@@ -335,7 +343,7 @@ impl<'s> Builder<'s> {
                         if p > 0 && p < s && bytes[p - 1] == b'?' {
                             s = p - 1;
                         }
-                        s..self.nodes[v].span.end
+                        s..self.nodes[v].span().end
                     }
                     _ => start..start,
                 };
@@ -344,14 +352,14 @@ impl<'s> Builder<'s> {
             NodeKind::Sequence { items, .. } => {
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
-                        let first = self.nodes[f].span.start;
+                        let first = self.nodes[f].span().start;
                         // (An item may itself start with `-`, as in `- --flag`.)
                         let s = if start < first && bytes.get(start) == Some(&b'-') {
                             start
                         } else {
                             dash_before(bytes, first)
                         };
-                        s..self.nodes[l].span.end
+                        s..self.nodes[l].span().end
                     }
                     _ => start..start,
                 };
@@ -361,9 +369,9 @@ impl<'s> Builder<'s> {
         };
         if let Some(key) = pending {
             // A key without value cannot come from granit; be defensive.
-            return Err(self.error_at(self.nodes[key].span.start, "mapping key without a value"));
+            return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
-        self.nodes[id].span = span;
+        self.nodes[id].set_span(span);
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             self.check_duplicates(id)?;
         }
@@ -381,8 +389,8 @@ impl<'s> Builder<'s> {
         }
         let Some(frame) = self.stack.last_mut() else {
             let node = &self.nodes[id];
-            let empty_doc = node.span.is_empty()
-                && node.tag.is_none()
+            let empty_doc = node.span().is_empty()
+                && node.tag().is_none()
                 && anchor == 0
                 && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
             if !empty_doc {
@@ -394,12 +402,12 @@ impl<'s> Builder<'s> {
         if frame.pending_key.is_some() {
             // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
             let node = &mut self.nodes[id];
-            let at = node.span.start;
-            if node.span.is_empty()
+            let at = node.span().start;
+            if node.span().is_empty()
                 && self.src.as_bytes().get(at) == Some(&b':')
                 && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
             {
-                node.span = at + 1..at + 1;
+                node.set_span(at + 1..at + 1);
             }
         }
         match &mut self.nodes[frame.id].kind {
@@ -430,14 +438,15 @@ impl<'s> Builder<'s> {
             _ => None,
         };
         let report = |first: NodeId, second: NodeId| {
-            let (first, second) = if self.nodes[first].span.start <= self.nodes[second].span.start {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            let line = line_of(self.src, self.nodes[first].span.start);
+            let (first, second) =
+                if self.nodes[first].span().start <= self.nodes[second].span().start {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
+            let line = line_of(self.src, self.nodes[first].span().start);
             self.error_at(
-                self.nodes[second].span.start,
+                self.nodes[second].span().start,
                 format!(
                     "duplicate key \"{}\" (first defined on line {line})",
                     key_text(second).unwrap_or_default()
@@ -464,7 +473,7 @@ impl<'s> Builder<'s> {
             .windows(2)
             .filter(|w| w[0].0 == w[1].0)
             .map(|w| (w[0].1, w[1].1))
-            .min_by_key(|&(a, b)| self.nodes[a].span.start.max(self.nodes[b].span.start));
+            .min_by_key(|&(a, b)| self.nodes[a].span().start.max(self.nodes[b].span().start));
         match dup {
             Some((a, b)) => Err(report(a, b)),
             None => Ok(()),
@@ -579,7 +588,7 @@ fn fix_block_scalars(
 ) {
     let bytes = src.as_bytes();
     for &id in block_scalars {
-        let content = nodes[id].span.clone();
+        let content = nodes[id].span();
         let mut p = content.start;
         loop {
             while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
@@ -605,8 +614,8 @@ fn fix_block_scalars(
         } else {
             content.end
         };
-        let old_end = nodes[id].span.end;
-        nodes[id].span = start..end;
+        let old_end = nodes[id].span().end;
+        nodes[id].set_span(start..end);
         if end != old_end {
             // Block collections whose last child this is end where it ends.
             let mut child = id;
@@ -622,7 +631,7 @@ fn fix_block_scalars(
                 if last != Some(child) {
                     break;
                 }
-                nodes[parent].span.end = end;
+                nodes[parent].span().end = end;
                 child = parent;
             }
         }

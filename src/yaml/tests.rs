@@ -22,7 +22,7 @@ fn at(d: &Document, path: &str) -> NodeId {
 }
 
 fn text(d: &Document, id: NodeId) -> &str {
-    &d.source()[d.node(id).span.clone()]
+    &d.source()[d.node(id).span()]
 }
 
 #[test]
@@ -61,8 +61,8 @@ fn spans_slice_to_the_token_text() {
 #[test]
 fn empty_value_span_is_after_the_colon() {
     let d = doc("a:\nb: # c\n");
-    assert_eq!(d.node(at(&d, "a")).span, 2..2);
-    assert_eq!(d.node(at(&d, "b")).span, 5..5);
+    assert_eq!(d.node(at(&d, "a")).span(), 2..2);
+    assert_eq!(d.node(at(&d, "b")).span(), 5..5);
     assert_eq!(
         d.to_json(d.roots()[0]).unwrap(),
         json!({"a": null, "b": null})
@@ -82,9 +82,9 @@ fn styles_tags_and_anchors_are_kept() {
     assert_eq!(style("e"), ScalarStyle::Literal);
     assert_eq!(style("f"), ScalarStyle::Folded);
     let a = d.node(at(&d, "a"));
-    assert_eq!(a.tag.as_deref(), Some("!!str"));
-    assert_eq!(a.anchor.as_deref(), Some("x"));
-    assert_eq!(d.node(at(&d, "h")).tag.as_deref(), Some("!foo"));
+    assert_eq!(a.tag(), Some("!!str"));
+    assert_eq!(a.anchor(), Some("x"));
+    assert_eq!(d.node(at(&d, "h")).tag(), Some("!foo"));
     let alias = at(&d, "h/i");
     assert_eq!(
         d.node(alias).kind,
