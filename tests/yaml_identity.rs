@@ -65,7 +65,9 @@ fn check_spans(doc: &Document, file: &str) {
         );
         let text = &src[span.clone()];
         match &node.kind {
-            NodeKind::Scalar { value, style } => check_scalar(text, value, *style, file),
+            NodeKind::Scalar { style, .. } => {
+                check_scalar(text, doc.scalar(id).expect("scalar text"), *style, file)
+            }
             NodeKind::Alias { target } => {
                 assert!(text.starts_with('*'), "{file}: alias text {text:?}");
                 assert!(*target < id, "{file}: alias points forward");

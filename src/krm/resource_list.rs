@@ -198,10 +198,7 @@ pub fn documents_removal_ranges(
 
 /// The string value of a scalar node, following aliases; `None` for collections.
 fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
-    match &doc.node(resolve(doc, id)).kind {
-        NodeKind::Scalar { value, .. } => Some(value.as_str()),
-        _ => None,
-    }
+    doc.scalar(resolve(doc, id))
 }
 
 /// Follow aliases to the anchored node.
@@ -219,9 +216,11 @@ fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
 fn is_null(doc: &Document, id: NodeId) -> bool {
     matches!(
         &doc.node(id).kind,
-        NodeKind::Scalar { value, style: ScalarStyle::Plain }
-            if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
-    )
+        NodeKind::Scalar {
+            style: ScalarStyle::Plain,
+            ..
+        }
+    ) && matches!(doc.scalar(id), Some("" | "~" | "null" | "Null" | "NULL"))
 }
 
 /// Check that an object has string `apiVersion` and `kind`; `what` names it (`items[3]`).
@@ -725,8 +724,8 @@ fn scalar_changes<'v>(
             }
             for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
                 let k = doc.node(key);
-                let plain_key = matches!(&k.kind, NodeKind::Scalar { value, .. }
-                    if value == ok && value != "<<");
+                let plain_key = matches!(doc.scalar(key), Some(text)
+                    if text == ok && text != "<<");
                 if ok != nk || !plain_key || k.anchor().is_some() || k.tag().is_some() {
                     return false;
                 }

@@ -185,8 +185,9 @@ impl Document {
                     *next = None;
                     return;
                 };
-                match &self.nodes[self.resolve(k)].kind {
-                    NodeKind::Scalar { value, style } => {
+                let target = &self.nodes[self.resolve(k)];
+                match (&target.kind, self.scalar_of(target)) {
+                    (NodeKind::Scalar { style, .. }, Some(value)) => {
                         if *style == ScalarStyle::Plain
                             && value == "<<"
                             && self.nodes[k].tag().is_none()
@@ -194,7 +195,7 @@ impl Document {
                             *merge_at = self.nodes[k].span().start;
                             *next = Some((v, Role::Merge));
                         } else {
-                            *key = Some(value.clone());
+                            *key = Some(value.to_string());
                             *next = Some((v, Role::Value));
                         }
                     }
@@ -216,13 +217,16 @@ impl Document {
 
     fn scalar_json(&self, id: NodeId) -> Result<Value, YamlError> {
         let node = &self.nodes[id];
-        let NodeKind::Scalar { value, style } = &node.kind else {
+        let (NodeKind::Scalar { style, .. }, Some(value)) = (&node.kind, self.scalar_of(node))
+        else {
             return Ok(Value::Null);
         };
         match node.tag() {
             None if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
-            None => Ok(Value::String(value.clone())),
-            Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => Ok(Value::String(value.clone())),
+            None => Ok(Value::String(value.to_string())),
+            Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => {
+                Ok(Value::String(value.to_string()))
+            }
             Some(tag @ ("!!int" | "!!float" | "!!bool" | "!!null")) => {
                 let v = resolve_plain(value);
                 let ok = match tag {
@@ -247,7 +251,7 @@ impl Document {
                 }
             }
             Some(_) if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
-            Some(_) => Ok(Value::String(value.clone())),
+            Some(_) => Ok(Value::String(value.to_string())),
         }
     }
 }

@@ -74,10 +74,10 @@ pub enum ScalarStyle {
 /// What a node is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
-    /// A scalar with its decoded value.
+    /// A scalar; its decoded text is [`Document::scalar`].
     Scalar {
-        /// Decoded text (quotes and escapes resolved).
-        value: String,
+        /// Where the decoded text is kept (read it with [`Document::scalar`]).
+        value: ScalarText,
         /// How it was written.
         style: ScalarStyle,
     },
@@ -100,6 +100,48 @@ pub enum NodeKind {
         /// The anchored node.
         target: NodeId,
     },
+}
+
+/// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
+/// their token's own source text, so only the others store a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarText(Text);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Text {
+    /// The node's span in the source.
+    Token,
+    /// The node's span without its first and last byte (a quoted scalar without escapes).
+    InQuotes,
+    /// Decoded text that differs from the source.
+    Owned(Box<str>),
+}
+
+impl ScalarText {
+    /// How to keep `value`, the decoded text of the token `src[span]`.
+    pub(crate) fn new(value: String, src: &str, span: Range<usize>) -> ScalarText {
+        if src.get(span.clone()) == Some(value.as_str()) {
+            ScalarText(Text::Token)
+        } else if span.len() >= 2 && src.get(span.start + 1..span.end - 1) == Some(value.as_str()) {
+            ScalarText(Text::InQuotes)
+        } else {
+            ScalarText(Text::Owned(value.into_boxed_str()))
+        }
+    }
+
+    /// A copy of `value`.
+    pub(crate) fn owned(value: String) -> ScalarText {
+        ScalarText(Text::Owned(value.into_boxed_str()))
+    }
+
+    /// The text, given the source and the node's span.
+    fn get<'a>(&'a self, src: &'a str, span: Range<usize>) -> &'a str {
+        match &self.0 {
+            Text::Token => &src[span],
+            Text::InQuotes => &src[span.start + 1..span.end - 1],
+            Text::Owned(text) => text,
+        }
+    }
 }
 
 /// A node with its exact place in the source.
@@ -275,6 +317,19 @@ impl Document {
         &self.nodes[id]
     }
 
+    /// The decoded text of scalar `id` (quotes and escapes resolved); `None` for other nodes.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        self.scalar_of(self.nodes.get(id)?)
+    }
+
+    /// The decoded text of `node`, a node of this document, if it is a scalar.
+    pub fn scalar_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+        match &node.kind {
+            NodeKind::Scalar { value, .. } => Some(value.get(&self.src, node.span())),
+            _ => None,
+        }
+    }
+
     /// Number of nodes in the arena (ids are `0..len`).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -308,9 +363,10 @@ impl Document {
         let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
             return None;
         };
-        entries.iter().copied().find(
-            |&(k, _)| matches!(&self.nodes[k].kind, NodeKind::Scalar { value, .. } if value == key),
-        )
+        entries
+            .iter()
+            .copied()
+            .find(|&(k, _)| self.scalar(k) == Some(key))
     }
 
     /// JSON view of a node: YAML 1.2 core schema for plain scalars, quoted = string, aliases

@@ -1,7 +1,7 @@
 //! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
 //! comments, duplicate-key and depth checks.
 
-use super::{Document, Node, NodeId, NodeKind, ScalarStyle, YamlError};
+use super::{Document, Node, NodeId, NodeKind, ScalarStyle, ScalarText, YamlError};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
 use std::ops::Range;
 
@@ -280,6 +280,12 @@ impl<'s> Builder<'s> {
                 (value, style, range.start..end, true)
             }
         };
+        // A block scalar's span changes later (its header is found then): it keeps its text.
+        let value = if block {
+            ScalarText::owned(value)
+        } else {
+            ScalarText::new(value, self.src, span.clone())
+        };
         let mut node = Node::new(NodeKind::Scalar { value, style }, span);
         node.set_tag(tag);
         let id = self.push_node(node);
@@ -392,7 +398,7 @@ impl<'s> Builder<'s> {
             let empty_doc = node.span().is_empty()
                 && node.tag().is_none()
                 && anchor == 0
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span()).is_empty());
             if !empty_doc {
                 self.roots.push(id);
             }
@@ -405,7 +411,7 @@ impl<'s> Builder<'s> {
             let at = node.span().start;
             if node.span().is_empty()
                 && self.src.as_bytes().get(at) == Some(&b':')
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span()).is_empty())
             {
                 node.set_span(at + 1..at + 1);
             }
@@ -434,7 +440,7 @@ impl<'s> Builder<'s> {
             return Ok(());
         };
         let key_text = |k: NodeId| match &self.nodes[k].kind {
-            NodeKind::Scalar { value, .. } => Some(value.as_str()),
+            NodeKind::Scalar { value, .. } => Some(value.get(self.src, self.nodes[k].span())),
             _ => None,
         };
         let report = |first: NodeId, second: NodeId| {

@@ -33,7 +33,8 @@ impl Document {
     /// other nodes and values.
     fn scalar_reads_as(&self, id: NodeId, new: &Value) -> Option<bool> {
         let node = self.node(id);
-        let NodeKind::Scalar { value, style } = &node.kind else {
+        let (NodeKind::Scalar { style, .. }, Some(value)) = (&node.kind, self.scalar_of(node))
+        else {
             return None;
         };
         if node.tag().is_some() || new.is_object() || new.is_array() {
@@ -995,14 +996,17 @@ fn is_non_empty_collection(v: &Value) -> bool {
 
 /// The text of a scalar key, `None` for collection keys.
 fn key_name(doc: &Document, key: NodeId) -> Option<&str> {
-    match &doc.node(key).kind {
-        NodeKind::Scalar { value, .. } => Some(value),
-        _ => None,
-    }
+    doc.scalar(key)
 }
 
 fn is_merge_key(doc: &Document, key: NodeId) -> bool {
-    matches!(&doc.node(key).kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value == "<<")
+    matches!(
+        &doc.node(key).kind,
+        NodeKind::Scalar {
+            style: ScalarStyle::Plain,
+            ..
+        }
+    ) && doc.scalar(key) == Some("<<")
 }
 
 /// Every anchored node read through an alias, with the position of one such alias.
