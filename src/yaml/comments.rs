@@ -1,7 +1,6 @@
 //! Comment lookup (line and head comments as kpt attaches them), positions and layout
 //! detection.
 
-use super::parse::NO_PARENT;
 use super::{Document, Layout, NodeId, NodeKind, ScalarStyle};
 
 impl Document {
@@ -191,10 +190,7 @@ impl Document {
 
     /// The key node of the mapping entry whose value is `value`.
     pub fn key_of(&self, value: NodeId) -> Option<NodeId> {
-        let parent = *self.parents.get(value)?;
-        if parent == NO_PARENT {
-            return None;
-        }
+        let parent = self.parent(value)?;
         match &self.nodes[parent].kind {
             NodeKind::Mapping { entries, .. } => entries.iter().find(|e| e.1 == value).map(|e| e.0),
             _ => None,

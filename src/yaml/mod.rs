@@ -242,7 +242,7 @@ pub struct Document {
     /// Node arena, in source (pre-)order.
     nodes: Vec<Node>,
     /// Parent of each node (`parse::NO_PARENT` for roots).
-    parents: Vec<NodeId>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
     comments: Vec<Range<usize>>,
@@ -346,6 +346,7 @@ impl Document {
             .get(id)
             .copied()
             .filter(|&p| p != parse::NO_PARENT)
+            .map(|p| p as NodeId)
     }
 
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.

@@ -10,7 +10,7 @@ use std::ops::Range;
 pub const MAX_DEPTH: usize = 1000;
 
 /// Marks "no parent" in the parent table.
-pub(super) const NO_PARENT: NodeId = usize::MAX;
+pub(super) const NO_PARENT: u32 = u32::MAX;
 
 /// An open collection while its children are being read.
 struct Frame {
@@ -72,7 +72,7 @@ fn check_size(src: &str) -> Result<(), YamlError> {
 /// What a finished builder hands over.
 struct Parts {
     nodes: Vec<Node>,
-    parents: Vec<NodeId>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     comments: Vec<Range<usize>>,
     block_scalars: Vec<NodeId>,
@@ -105,7 +105,7 @@ fn assemble(src: String, parts: Parts) -> Document {
 pub(super) struct Builder<'s> {
     src: &'s str,
     nodes: Vec<Node>,
-    parents: Vec<NodeId>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
@@ -378,6 +378,12 @@ impl<'s> Builder<'s> {
             return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
         self.nodes[id].set_span(span);
+        // No spare capacity is kept for the rest of the document's life.
+        match &mut self.nodes[id].kind {
+            NodeKind::Mapping { entries, .. } => entries.shrink_to_fit(),
+            NodeKind::Sequence { items, .. } => items.shrink_to_fit(),
+            _ => {}
+        }
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             self.check_duplicates(id)?;
         }
@@ -404,7 +410,8 @@ impl<'s> Builder<'s> {
             }
             return Ok(());
         };
-        self.parents[id] = frame.id;
+        // Ids fit: a source of at most `u32::MAX` bytes has fewer nodes than that.
+        self.parents[id] = frame.id as u32;
         if frame.pending_key.is_some() {
             // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
             let node = &mut self.nodes[id];
@@ -589,7 +596,7 @@ fn fix_block_scalars(
     src: &str,
     comments: &[Range<usize>],
     nodes: &mut [Node],
-    parents: &[NodeId],
+    parents: &[u32],
     block_scalars: &[NodeId],
 ) {
     let bytes = src.as_bytes();
@@ -625,7 +632,11 @@ fn fix_block_scalars(
         if end != old_end {
             // Block collections whose last child this is end where it ends.
             let mut child = id;
-            while let Some(&parent) = parents.get(child).filter(|&&p| p != NO_PARENT) {
+            while let Some(parent) = parents
+                .get(child)
+                .filter(|&&p| p != NO_PARENT)
+                .map(|&p| p as NodeId)
+            {
                 let last = match &nodes[parent].kind {
                     NodeKind::Mapping {
                         flow: false,
