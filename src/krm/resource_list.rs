@@ -359,7 +359,7 @@ impl ResourceList {
                 .map_err(|e| InputError::at(source, e.line, e.column, e.message))
         };
         let item_nodes: Vec<NodeId> = match &doc.node(items_node).kind {
-            NodeKind::Sequence { items, .. } => items.clone(),
+            NodeKind::Sequence { items, .. } => items.to_vec(),
             _ if is_null(&doc, items_node) => Vec::new(),
             other => {
                 return Err(err_at(

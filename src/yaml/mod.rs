@@ -86,14 +86,14 @@ pub enum NodeKind {
         /// `{...}` rather than block style.
         flow: bool,
         /// Key/value node pairs.
-        entries: Vec<(NodeId, NodeId)>,
+        entries: Box<[(NodeId, NodeId)]>,
     },
     /// A sequence.
     Sequence {
         /// `[...]` rather than block style.
         flow: bool,
         /// Item nodes.
-        items: Vec<NodeId>,
+        items: Box<[NodeId]>,
     },
     /// `*name`, pointing at the anchored node.
     Alias {

@@ -19,6 +19,8 @@ struct Frame {
     anchor: usize,
     /// For mappings: the key read, waiting for its value.
     pending_key: Option<NodeId>,
+    /// Where this collection's children start in `open_entries` or `open_items`.
+    first_child: usize,
 }
 
 /// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
@@ -109,6 +111,10 @@ pub(super) struct Builder<'s> {
     roots: Vec<NodeId>,
     pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
+    /// Entries of the open mappings, innermost last (moved into the node on close).
+    open_entries: Vec<(NodeId, NodeId)>,
+    /// Items of the open sequences, innermost last (moved into the node on close).
+    open_items: Vec<NodeId>,
     /// granit anchor id → completed node (index = anchor id).
     anchors: Vec<Option<NodeId>>,
     /// Block scalars whose header start is found once all comments are known.
@@ -131,6 +137,8 @@ impl<'s> Builder<'s> {
             roots: Vec::new(),
             comments: Vec::new(),
             stack: Vec::new(),
+            open_entries: Vec::new(),
+            open_items: Vec::new(),
             anchors: Vec::new(),
             block_scalars: Vec::new(),
             last_node: None,
@@ -216,7 +224,7 @@ impl<'s> Builder<'s> {
                     let flow = style == StructureStyle::Flow;
                     let kind = NodeKind::Mapping {
                         flow,
-                        entries: Vec::new(),
+                        entries: Box::default(),
                     };
                     self.open(kind, range, tag, anchor)?;
                 }
@@ -225,7 +233,7 @@ impl<'s> Builder<'s> {
                     let flow = style == StructureStyle::Flow;
                     let kind = NodeKind::Sequence {
                         flow,
-                        items: Vec::new(),
+                        items: Box::default(),
                     };
                     self.open(kind, range, tag, anchor)?;
                 }
@@ -305,6 +313,10 @@ impl<'s> Builder<'s> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(depth_error(self, range.start));
         }
+        let first_child = match kind {
+            NodeKind::Mapping { .. } => self.open_entries.len(),
+            _ => self.open_items.len(),
+        };
         let mut node = Node::new(kind, range);
         node.set_tag(tag);
         let id = self.push_node(node);
@@ -313,6 +325,7 @@ impl<'s> Builder<'s> {
             id,
             anchor,
             pending_key: None,
+            first_child,
         });
         if anchor != 0 {
             // Registered on close: an alias inside the node itself must not resolve.
@@ -327,6 +340,16 @@ impl<'s> Builder<'s> {
         };
         let id = frame.id;
         let anchor = frame.anchor;
+        // The children, allocated once at their final size.
+        match &mut self.nodes[id].kind {
+            NodeKind::Mapping { entries, .. } => {
+                *entries = self.open_entries.drain(frame.first_child..).collect();
+            }
+            NodeKind::Sequence { items, .. } => {
+                *items = self.open_items.drain(frame.first_child..).collect();
+            }
+            _ => {}
+        }
         let start = self.nodes[id].span().start;
         let bytes = self.src.as_bytes();
         let (span, pending) = match &self.nodes[id].kind {
@@ -378,12 +401,6 @@ impl<'s> Builder<'s> {
             return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
         self.nodes[id].set_span(span);
-        // No spare capacity is kept for the rest of the document's life.
-        match &mut self.nodes[id].kind {
-            NodeKind::Mapping { entries, .. } => entries.shrink_to_fit(),
-            NodeKind::Sequence { items, .. } => items.shrink_to_fit(),
-            _ => {}
-        }
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             self.check_duplicates(id)?;
         }
@@ -423,12 +440,12 @@ impl<'s> Builder<'s> {
                 node.set_span(at + 1..at + 1);
             }
         }
-        match &mut self.nodes[frame.id].kind {
-            NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
-                Some(key) => entries.push((key, id)),
+        match &self.nodes[frame.id].kind {
+            NodeKind::Mapping { .. } => match frame.pending_key.take() {
+                Some(key) => self.open_entries.push((key, id)),
                 None => frame.pending_key = Some(id),
             },
-            NodeKind::Sequence { items, .. } => items.push(id),
+            NodeKind::Sequence { .. } => self.open_items.push(id),
             _ => {}
         }
         Ok(())
