@@ -103,43 +103,47 @@ pub enum NodeKind {
 }
 
 /// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
-/// their token's own source text, so only the others store a copy.
+/// their token's own source text (a plain token, or a quoted one without escapes between its
+/// quotes), so only the others store a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScalarText(Text);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Text {
-    /// The node's span in the source.
-    Token,
-    /// The node's span without its first and last byte (a quoted scalar without escapes).
-    InQuotes,
-    /// Decoded text that differs from the source.
-    Owned(Box<str>),
-}
+pub struct ScalarText(Option<Box<str>>);
 
 impl ScalarText {
-    /// How to keep `value`, the decoded text of the token `src[span]`.
-    pub(crate) fn new(value: String, src: &str, span: Range<usize>) -> ScalarText {
-        if src.get(span.clone()) == Some(value.as_str()) {
-            ScalarText(Text::Token)
-        } else if span.len() >= 2 && src.get(span.start + 1..span.end - 1) == Some(value.as_str()) {
-            ScalarText(Text::InQuotes)
+    /// How to keep `value`, the decoded text of the token `src[span]` written in `style`.
+    pub(crate) fn new(
+        value: String,
+        src: &str,
+        span: Range<usize>,
+        style: ScalarStyle,
+    ) -> ScalarText {
+        if Self::in_source(src, span, style) == Some(value.as_str()) {
+            ScalarText(None)
         } else {
-            ScalarText(Text::Owned(value.into_boxed_str()))
+            ScalarText::owned(value)
         }
     }
 
     /// A copy of `value`.
     pub(crate) fn owned(value: String) -> ScalarText {
-        ScalarText(Text::Owned(value.into_boxed_str()))
+        ScalarText(Some(value.into_boxed_str()))
     }
 
-    /// The text, given the source and the node's span.
-    fn get<'a>(&'a self, src: &'a str, span: Range<usize>) -> &'a str {
+    /// The text a scalar reads as when it is its source text.
+    fn in_source(src: &str, span: Range<usize>, style: ScalarStyle) -> Option<&str> {
+        match style {
+            ScalarStyle::Plain => src.get(span),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
+                src.get(span.start + 1..span.end - 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The text, given the source and the node's span and style.
+    fn get<'a>(&'a self, src: &'a str, span: Range<usize>, style: ScalarStyle) -> &'a str {
         match &self.0 {
-            Text::Token => &src[span],
-            Text::InQuotes => &src[span.start + 1..span.end - 1],
-            Text::Owned(text) => text,
+            Some(text) => text,
+            None => Self::in_source(src, span, style).unwrap_or_default(),
         }
     }
 }
@@ -325,7 +329,7 @@ impl Document {
     /// The decoded text of `node`, a node of this document, if it is a scalar.
     pub fn scalar_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         match &node.kind {
-            NodeKind::Scalar { value, .. } => Some(value.get(&self.src, node.span())),
+            NodeKind::Scalar { value, style } => Some(value.get(&self.src, node.span(), *style)),
             _ => None,
         }
     }

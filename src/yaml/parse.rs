@@ -292,7 +292,7 @@ impl<'s> Builder<'s> {
         let value = if block {
             ScalarText::owned(value)
         } else {
-            ScalarText::new(value, self.src, span.clone())
+            ScalarText::new(value, self.src, span.clone(), style)
         };
         let mut node = Node::new(NodeKind::Scalar { value, style }, span);
         node.set_tag(tag);
@@ -421,7 +421,7 @@ impl<'s> Builder<'s> {
             let empty_doc = node.span().is_empty()
                 && node.tag().is_none()
                 && anchor == 0
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span()).is_empty());
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
             if !empty_doc {
                 self.roots.push(id);
             }
@@ -435,7 +435,7 @@ impl<'s> Builder<'s> {
             let at = node.span().start;
             if node.span().is_empty()
                 && self.src.as_bytes().get(at) == Some(&b':')
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span()).is_empty())
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty())
             {
                 node.set_span(at + 1..at + 1);
             }
@@ -464,7 +464,9 @@ impl<'s> Builder<'s> {
             return Ok(());
         };
         let key_text = |k: NodeId| match &self.nodes[k].kind {
-            NodeKind::Scalar { value, .. } => Some(value.get(self.src, self.nodes[k].span())),
+            NodeKind::Scalar { value, style } => {
+                Some(value.get(self.src, self.nodes[k].span(), *style))
+            }
             _ => None,
         };
         let report = |first: NodeId, second: NodeId| {
