@@ -704,7 +704,7 @@ fn scalar_changes<'v>(
     out: &mut Vec<(NodeId, &'v Value, &'v Value)>,
 ) -> bool {
     let n = doc.node(node);
-    if n.anchor().is_some() || n.tag().is_some() {
+    if doc.anchor(node).is_some() || doc.tag(node).is_some() {
         return false;
     }
     match (&n.kind, old, new) {
@@ -723,10 +723,9 @@ fn scalar_changes<'v>(
                 return false;
             }
             for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
-                let k = doc.node(key);
                 let plain_key = matches!(doc.scalar(key), Some(text)
                     if text == ok && text != "<<");
-                if ok != nk || !plain_key || k.anchor().is_some() || k.tag().is_some() {
+                if ok != nk || !plain_key || doc.anchor(key).is_some() || doc.tag(key).is_some() {
                     return false;
                 }
                 if !same_ordered(ov, nv) && !scalar_changes(doc, value, ov, nv, out) {

@@ -347,7 +347,7 @@ impl Stage {
             path,
             comment: &comment,
         };
-        if let Some(anchor) = node.anchor() {
+        if let Some(anchor) = doc.anchor(value) {
             let message = format!(
                 "setter comment {}: the field has anchor &{anchor}, whose aliases would change too; not set",
                 field.comment

@@ -188,10 +188,7 @@ impl Document {
                 let target = &self.nodes[self.resolve(k)];
                 match (&target.kind, self.scalar_of(target)) {
                     (NodeKind::Scalar { style, .. }, Some(value)) => {
-                        if *style == ScalarStyle::Plain
-                            && value == "<<"
-                            && self.nodes[k].tag().is_none()
-                        {
+                        if *style == ScalarStyle::Plain && value == "<<" && self.tag(k).is_none() {
                             *merge_at = self.nodes[k].span().start;
                             *next = Some((v, Role::Merge));
                         } else {
@@ -221,7 +218,7 @@ impl Document {
         else {
             return Ok(Value::Null);
         };
-        match node.tag() {
+        match self.tag(id) {
             None if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
             None => Ok(Value::String(value.to_string())),
             Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => {

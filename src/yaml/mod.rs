@@ -148,33 +148,35 @@ impl ScalarText {
     }
 }
 
-/// A node with its exact place in the source.
+/// A node with its exact place in the source (its tag and anchor: [`Document::tag`],
+/// [`Document::anchor`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// What it is.
     pub kind: NodeKind,
-    /// Start and end of [`Node::span`] (sources are limited to `u32::MAX` bytes).
+    /// Start of [`Node::span`] (sources are limited to `i32::MAX` bytes).
     start: u32,
+    /// End of [`Node::span`], with [`HAS_PROPS`] set when the node has a tag or an anchor.
     end: u32,
-    /// Tag and anchor, for the rare nodes that have either.
-    props: Option<Box<NodeProps>>,
 }
+
+/// The bit of `Node::end` that says the node has an entry in `Document::props`.
+const HAS_PROPS: u32 = 1 << 31;
 
 /// The rarely present properties of a node, kept out of line so that nodes stay small.
 #[derive(Debug, Clone, PartialEq, Default)]
-struct NodeProps {
+pub(crate) struct NodeProps {
     tag: Option<String>,
     anchor: Option<String>,
 }
 
 impl Node {
-    /// A node of `kind` at `span`, without tag or anchor (the span fits in `u32`: checked at parse).
+    /// A node of `kind` at `span` (the span fits: checked at parse).
     pub(crate) fn new(kind: NodeKind, span: Range<usize>) -> Node {
         Node {
             kind,
             start: span.start as u32,
             end: span.end as u32,
-            props: None,
         }
     }
 
@@ -189,32 +191,21 @@ impl Node {
     /// outside its span, but a block mapping starts at its first key's anchor or tag (or the
     /// `?` of an explicit first key), so its start column is the mapping's indentation.
     pub fn span(&self) -> Range<usize> {
-        self.start as usize..self.end as usize
+        self.start as usize..(self.end & !HAS_PROPS) as usize
     }
 
-    /// Explicit tag as written (`!!str`, `!foo`), if any.
-    pub fn tag(&self) -> Option<&str> {
-        self.props.as_ref()?.tag.as_deref()
-    }
-
-    /// Anchor name (`&name`), if any.
-    pub fn anchor(&self) -> Option<&str> {
-        self.props.as_ref()?.anchor.as_deref()
+    /// Whether the node has a tag or an anchor.
+    fn has_props(&self) -> bool {
+        self.end & HAS_PROPS != 0
     }
 
     pub(crate) fn set_span(&mut self, span: Range<usize>) {
         self.start = span.start as u32;
-        self.end = span.end as u32;
+        self.end = span.end as u32 | (self.end & HAS_PROPS);
     }
 
-    pub(crate) fn set_tag(&mut self, tag: Option<String>) {
-        if tag.is_some() {
-            self.props.get_or_insert_with(Box::default).tag = tag;
-        }
-    }
-
-    pub(crate) fn set_anchor(&mut self, anchor: String) {
-        self.props.get_or_insert_with(Box::default).anchor = Some(anchor);
+    pub(crate) fn mark_props(&mut self) {
+        self.end |= HAS_PROPS;
     }
 }
 
@@ -245,6 +236,8 @@ pub struct Document {
     src: String,
     /// Node arena, in source (pre-)order.
     nodes: Vec<Node>,
+    /// Tag and anchor of the nodes that have either, by node id.
+    props: Vec<(NodeId, NodeProps)>,
     /// Parent of each node (`parse::NO_PARENT` for roots).
     parents: Vec<u32>,
     roots: Vec<NodeId>,
@@ -284,6 +277,7 @@ impl Document {
         self.src == other.src
             && self.nodes == other.nodes
             && self.parents == other.parents
+            && self.props == other.props
             && self.roots == other.roots
             && self.comments == other.comments
     }
@@ -332,6 +326,24 @@ impl Document {
             NodeKind::Scalar { value, style } => Some(value.get(&self.src, node.span(), *style)),
             _ => None,
         }
+    }
+
+    /// Explicit tag of node `id` as written (`!!str`, `!foo`), if any.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.props_of(id)?.tag.as_deref()
+    }
+
+    /// Anchor name (`&name`) of node `id`, if any.
+    pub fn anchor(&self, id: NodeId) -> Option<&str> {
+        self.props_of(id)?.anchor.as_deref()
+    }
+
+    fn props_of(&self, id: NodeId) -> Option<&NodeProps> {
+        if !self.nodes.get(id)?.has_props() {
+            return None;
+        }
+        let i = self.props.binary_search_by_key(&id, |p| p.0).ok()?;
+        Some(&self.props[i].1)
     }
 
     /// Number of nodes in the arena (ids are `0..len`).

@@ -1,7 +1,7 @@
 //! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
 //! comments, duplicate-key and depth checks.
 
-use super::{Document, Node, NodeId, NodeKind, ScalarStyle, ScalarText, YamlError};
+use super::{Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
 use std::ops::Range;
 
@@ -55,9 +55,9 @@ pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
     Ok(assemble(src, parts))
 }
 
-/// Spans are stored as `u32`: longer input is an error.
+/// Spans are stored in 31 bits: longer input is an error.
 fn check_size(src: &str) -> Result<(), YamlError> {
-    if u32::try_from(src.len()).is_ok() {
+    if i32::try_from(src.len()).is_ok() {
         return Ok(());
     }
     Err(YamlError {
@@ -74,6 +74,7 @@ fn check_size(src: &str) -> Result<(), YamlError> {
 /// What a finished builder hands over.
 struct Parts {
     nodes: Vec<Node>,
+    props: Vec<(NodeId, NodeProps)>,
     parents: Vec<u32>,
     roots: Vec<NodeId>,
     comments: Vec<Range<usize>>,
@@ -83,6 +84,7 @@ struct Parts {
 fn assemble(src: String, parts: Parts) -> Document {
     let Parts {
         mut nodes,
+        props,
         parents,
         roots,
         mut comments,
@@ -95,6 +97,7 @@ fn assemble(src: String, parts: Parts) -> Document {
     Document {
         src,
         nodes,
+        props,
         parents,
         roots,
         comments,
@@ -111,6 +114,8 @@ pub(super) struct Builder<'s> {
     roots: Vec<NodeId>,
     pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
+    /// Tag and anchor of the nodes that have either, by node id.
+    props: std::collections::BTreeMap<NodeId, NodeProps>,
     /// Entries of the open mappings, innermost last (moved into the node on close).
     open_entries: Vec<(NodeId, NodeId)>,
     /// Items of the open sequences, innermost last (moved into the node on close).
@@ -137,6 +142,7 @@ impl<'s> Builder<'s> {
             roots: Vec::new(),
             comments: Vec::new(),
             stack: Vec::new(),
+            props: Default::default(),
             open_entries: Vec::new(),
             open_items: Vec::new(),
             anchors: Vec::new(),
@@ -154,6 +160,7 @@ impl<'s> Builder<'s> {
     fn finish(self) -> Parts {
         Parts {
             nodes: self.nodes,
+            props: self.props.into_iter().collect(),
             parents: self.parents,
             roots: self.roots,
             comments: self.comments,
@@ -215,7 +222,7 @@ impl<'s> Builder<'s> {
                 }
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
-                        self.nodes[id].set_anchor(name.into_owned());
+                        self.set_anchor(id, name.into_owned());
                         self.note_properties(id, range.start);
                     }
                 }
@@ -245,6 +252,18 @@ impl<'s> Builder<'s> {
             }
         }
         Ok(())
+    }
+
+    fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
+        if tag.is_some() {
+            self.nodes[id].mark_props();
+            self.props.entry(id).or_default().tag = tag;
+        }
+    }
+
+    fn set_anchor(&mut self, id: NodeId, anchor: String) {
+        self.nodes[id].mark_props();
+        self.props.entry(id).or_default().anchor = Some(anchor);
     }
 
     fn push_node(&mut self, node: Node) -> NodeId {
@@ -294,9 +313,9 @@ impl<'s> Builder<'s> {
         } else {
             ScalarText::new(value, self.src, span.clone(), style)
         };
-        let mut node = Node::new(NodeKind::Scalar { value, style }, span);
-        node.set_tag(tag);
+        let node = Node::new(NodeKind::Scalar { value, style }, span);
         let id = self.push_node(node);
+        self.set_tag(id, tag);
         if block {
             self.block_scalars.push(id);
         }
@@ -317,9 +336,9 @@ impl<'s> Builder<'s> {
             NodeKind::Mapping { .. } => self.open_entries.len(),
             _ => self.open_items.len(),
         };
-        let mut node = Node::new(kind, range);
-        node.set_tag(tag);
+        let node = Node::new(kind, range);
         let id = self.push_node(node);
+        self.set_tag(id, tag);
         self.last_node = Some(id);
         self.stack.push(Frame {
             id,
@@ -419,7 +438,7 @@ impl<'s> Builder<'s> {
         let Some(frame) = self.stack.last_mut() else {
             let node = &self.nodes[id];
             let empty_doc = node.span().is_empty()
-                && node.tag().is_none()
+                && self.props.get(&id).is_none_or(|p| p.tag.is_none())
                 && anchor == 0
                 && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
             if !empty_doc {

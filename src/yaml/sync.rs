@@ -37,7 +37,7 @@ impl Document {
         else {
             return None;
         };
-        if node.tag().is_some() || new.is_object() || new.is_array() {
+        if self.tag(id).is_some() || new.is_object() || new.is_array() {
             return None;
         }
         Some(match (style, new) {
@@ -305,7 +305,7 @@ impl<'a> Syncer<'a> {
     /// column is that of its properties: `&a key: v` is a mapping at the `&`).
     fn start_of(&self, id: NodeId) -> usize {
         let node = self.doc.node(id);
-        if node.tag().is_none() && node.anchor().is_none() {
+        if self.doc.tag(id).is_none() && self.doc.anchor(id).is_none() {
             return node.span().start;
         }
         self.text().props_start(node.span().start)
@@ -429,7 +429,7 @@ impl<'a> Syncer<'a> {
     /// Refuse to change a node that an alias elsewhere also reads.
     fn check_not_shared(&mut self, id: NodeId) -> Result<(), YamlError> {
         let node = self.doc.node(id);
-        let Some(anchor) = node.anchor() else {
+        let Some(anchor) = self.doc.anchor(id) else {
             return Ok(());
         };
         // Aliases come after their anchor: when no `*name` follows in the text, none reads it
@@ -725,7 +725,7 @@ impl<'a> Syncer<'a> {
             return self.replace_value(id, slot, new);
         }
         // A stale tag (`!!int abc`) goes with the old value.
-        if node.tag().is_some() {
+        if doc.tag(id).is_some() {
             if let Some(tag) = t.tag_before(node.span().start) {
                 self.edits.push((tag, String::new()));
             }

@@ -81,10 +81,10 @@ fn styles_tags_and_anchors_are_kept() {
     assert_eq!(style("c"), ScalarStyle::DoubleQuoted);
     assert_eq!(style("e"), ScalarStyle::Literal);
     assert_eq!(style("f"), ScalarStyle::Folded);
-    let a = d.node(at(&d, "a"));
-    assert_eq!(a.tag(), Some("!!str"));
-    assert_eq!(a.anchor(), Some("x"));
-    assert_eq!(d.node(at(&d, "h")).tag(), Some("!foo"));
+    let a = at(&d, "a");
+    assert_eq!(d.tag(a), Some("!!str"));
+    assert_eq!(d.anchor(a), Some("x"));
+    assert_eq!(d.tag(at(&d, "h")), Some("!foo"));
     let alias = at(&d, "h/i");
     assert_eq!(
         d.node(alias).kind,
