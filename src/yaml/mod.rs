@@ -1,12 +1,14 @@
 //! Lossless YAML: parse to a span tree with comments, a JSON view, byte-range edits, and
 //! syncing a changed JSON value back as minimal edits. Knows nothing of Kubernetes.
 //!
-//! Reading: [`Document::parse`] builds an arena of [`Node`]s with byte spans, styles, tags and
-//! anchors, plus every comment's byte range, from `granit-parser` events — or, for the plain
-//! block style Kubernetes tools write, from a faster scanner that yields the identical tree
-//! (`fast.rs`; anything unusual falls back to granit). Input empty or holding only comments
-//! parses to no roots: callers that need content reject it. Limits: nesting [`MAX_DEPTH`],
-//! alias expansion [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; both are errors, not crashes.
+//! Reading: [`Document::parse`] builds an arena of 32-byte [`Node`]s with byte spans and
+//! styles (scalar text read from the source unless decoding changed it: [`Document::scalar`];
+//! tags and anchors in a side table: [`Document::tag`]), plus every comment's byte range, from
+//! `granit-parser` events — or, for the plain block style Kubernetes tools write, from a faster
+//! scanner that yields the identical tree (`fast.rs`; anything unusual falls back to granit).
+//! Input empty or holding only comments parses to no roots: callers that need content reject
+//! it. Limits: input size `i32::MAX` bytes, nesting [`MAX_DEPTH`], alias expansion
+//! [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; all are errors, not crashes.
 //! The signatures here are the API the rest of the crate codes against.
 
 mod comments;
