@@ -162,7 +162,7 @@ pub fn function_config_from_args(
         .to_json(root)
         .map_err(|e| InputError::at(&source, e.line, e.column, e.message))?;
     let Some(object) = value.as_object_mut() else {
-        let (line, column) = doc.position(doc.node(root).span.start);
+        let (line, column) = doc.position(doc.node(root).span().start);
         return Err(InputError::at(
             &source,
             line,

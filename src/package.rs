@@ -429,7 +429,7 @@ fn plan(
             }
         } else {
             let ranges = document_ranges(src);
-            let positions = removed.iter().map(|node| file.doc.node(*node).span.start);
+            let positions = removed.iter().map(|node| file.doc.node(*node).span().start);
             for range in documents_removal_ranges(src, &ranges, positions) {
                 edits[f].replace(range, "");
             }
@@ -619,7 +619,7 @@ fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
     let mut edits = Edits::default();
     doc.sync(node, value, &mut edits).ok()?;
     let applied = edits.apply(src).ok()?;
-    let span = doc.node(node).span.clone();
+    let span = doc.node(node).span();
     let end = (span.end + applied.len()).checked_sub(src.len())?;
     let text = applied.get(span.start..end)?;
     let column = doc.position(span.start).1 - 1;

@@ -20,7 +20,7 @@ fn load(text: &str) -> Vec<Item> {
     let root = doc.roots()[0];
     let seq = doc.get(root, "items").unwrap();
     let ids: Vec<usize> = match &doc.node(seq).kind {
-        private_gke::yaml::NodeKind::Sequence { items, .. } => items.clone(),
+        private_gke::yaml::NodeKind::Sequence { items, .. } => items.to_vec(),
         other => panic!("items is {other:?}"),
     };
     ids.into_iter()

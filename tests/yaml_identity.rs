@@ -54,7 +54,7 @@ fn check_spans(doc: &Document, file: &str) {
     let src = doc.source();
     for id in 0..doc.len() {
         let node = doc.node(id);
-        let span = node.span.clone();
+        let span = node.span();
         assert!(
             span.start <= span.end && span.end <= src.len(),
             "{file}: node {id} span {span:?} outside source"
@@ -65,7 +65,9 @@ fn check_spans(doc: &Document, file: &str) {
         );
         let text = &src[span.clone()];
         match &node.kind {
-            NodeKind::Scalar { value, style } => check_scalar(text, value, *style, file),
+            NodeKind::Scalar { style, .. } => {
+                check_scalar(text, doc.scalar(id).expect("scalar text"), *style, file)
+            }
             NodeKind::Alias { target } => {
                 assert!(text.starts_with('*'), "{file}: alias text {text:?}");
                 assert!(*target < id, "{file}: alias points forward");
@@ -134,7 +136,7 @@ fn check_children(
     close: char,
     file: &str,
 ) {
-    let span = doc.node(id).span.clone();
+    let span = doc.node(id).span();
     let text = &doc.source()[span.clone()];
     if flow {
         assert!(
@@ -144,7 +146,7 @@ fn check_children(
     }
     let mut last_end = span.start;
     for &child in children {
-        let c = doc.node(child).span.clone();
+        let c = doc.node(child).span();
         assert!(
             c.start >= last_end && c.end <= span.end,
             "{file}: child {child} {c:?} of {id} {span:?} out of order or outside"
@@ -154,7 +156,7 @@ fn check_children(
     }
     if !flow {
         if let Some(&last) = children.last() {
-            assert_eq!(doc.node(last).span.end, span.end, "{file}: block end");
+            assert_eq!(doc.node(last).span().end, span.end, "{file}: block end");
         }
     }
 }

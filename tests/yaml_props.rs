@@ -411,7 +411,7 @@ fn check_generated(value: &Value, styles: &[u8]) -> Result<(), TestCaseError> {
         );
     }
     for id in 0..doc.len() {
-        let span = doc.node(id).span.clone();
+        let span = doc.node(id).span();
         prop_assert!(span.start <= span.end && span.end <= g.text.len());
     }
     Ok(())
@@ -488,7 +488,7 @@ fn exercise(bytes: &[u8]) {
     };
     let _ = doc.layout();
     for id in 0..doc.len() {
-        let span = doc.node(id).span.clone();
+        let span = doc.node(id).span();
         assert!(span.start <= span.end && span.end <= doc.source().len());
         let _ = doc.line_comment(id);
         let _ = doc.head_comment(id);

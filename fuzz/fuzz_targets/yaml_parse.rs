@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = doc.layout();
     for id in 0..doc.len() {
-        let span = doc.node(id).span.clone();
+        let span = doc.node(id).span();
         assert!(span.start <= span.end && span.end <= doc.source().len());
         let _ = doc.line_comment(id);
         let _ = doc.head_comment(id);

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = doc.layout();
     for id in 0..doc.len() {
-        let span = doc.node(id).span.clone();
+        let span = doc.node(id).span();
         assert!(span.start <= span.end && span.end <= text.len());
         assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         let _ = doc.to_json(id);

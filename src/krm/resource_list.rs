@@ -198,10 +198,7 @@ pub fn documents_removal_ranges(
 
 /// The string value of a scalar node, following aliases; `None` for collections.
 fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
-    match &doc.node(resolve(doc, id)).kind {
-        NodeKind::Scalar { value, .. } => Some(value.as_str()),
-        _ => None,
-    }
+    doc.scalar(resolve(doc, id))
 }
 
 /// Follow aliases to the anchored node.
@@ -219,9 +216,11 @@ fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
 fn is_null(doc: &Document, id: NodeId) -> bool {
     matches!(
         &doc.node(id).kind,
-        NodeKind::Scalar { value, style: ScalarStyle::Plain }
-            if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
-    )
+        NodeKind::Scalar {
+            style: ScalarStyle::Plain,
+            ..
+        }
+    ) && matches!(doc.scalar(id), Some("" | "~" | "null" | "Null" | "NULL"))
 }
 
 /// Check that an object has string `apiVersion` and `kind`; `what` names it (`items[3]`).
@@ -263,7 +262,7 @@ impl ResourceList {
         let doc = Arc::new(doc);
         let roots = doc.roots().to_vec();
         let err_at = |id: NodeId, message: String| {
-            let (line, column) = doc.position(doc.node(id).span.start);
+            let (line, column) = doc.position(doc.node(id).span().start);
             InputError::at(source, line, column, message)
         };
         let json = |id: NodeId| {
@@ -352,7 +351,7 @@ impl ResourceList {
         items_node: NodeId,
     ) -> Result<ResourceList, InputError> {
         let err_at = |id: NodeId, message: String| {
-            let (line, column) = doc.position(doc.node(id).span.start);
+            let (line, column) = doc.position(doc.node(id).span().start);
             InputError::at(source, line, column, message)
         };
         let json = |id: NodeId| {
@@ -360,7 +359,7 @@ impl ResourceList {
                 .map_err(|e| InputError::at(source, e.line, e.column, e.message))
         };
         let item_nodes: Vec<NodeId> = match &doc.node(items_node).kind {
-            NodeKind::Sequence { items, .. } => items.clone(),
+            NodeKind::Sequence { items, .. } => items.to_vec(),
             _ if is_null(&doc, items_node) => Vec::new(),
             other => {
                 return Err(err_at(
@@ -523,7 +522,7 @@ impl ResourceList {
         let eol = if layout.crlf { "\r\n" } else { "\n" };
         match (self.root, self.items_node) {
             (Some(root), Some(items_node)) => {
-                let root_column = column_of(doc.source(), doc.node(root).span.start);
+                let root_column = column_of(doc.source(), doc.node(root).span().start);
                 let block = matches!(
                     doc.node(items_node).kind,
                     NodeKind::Sequence { flow: false, .. }
@@ -576,7 +575,7 @@ impl ResourceList {
                         }
                         None => {
                             let src = doc.source();
-                            let end = doc.node(root).span.end;
+                            let end = doc.node(root).span().end;
                             // After a block scalar that owns its line breaks, the block starts
                             // at the end; otherwise at the end of the root's last line.
                             let owns_break = src[..end].ends_with('\n');
@@ -601,7 +600,7 @@ impl ResourceList {
             }
             _ => {
                 let ranges = document_ranges(doc.source());
-                let positions = removed.iter().map(|node| doc.node(*node).span.start);
+                let positions = removed.iter().map(|node| doc.node(*node).span().start);
                 for range in documents_removal_ranges(doc.source(), &ranges, positions) {
                     edits.replace(range, "");
                 }
@@ -637,10 +636,10 @@ impl ResourceList {
     ) {
         let doc = &*self.doc;
         let src = doc.source();
-        let value_span = doc.node(value).span.clone();
+        let value_span = doc.node(value).span();
         let key_end = doc
             .entry(map, key)
-            .map(|(k, _)| doc.node(k).span.end)
+            .map(|(k, _)| doc.node(k).span().end)
             .unwrap_or(value_span.start);
         let colon = src[key_end..]
             .find(':')
@@ -705,7 +704,7 @@ fn scalar_changes<'v>(
     out: &mut Vec<(NodeId, &'v Value, &'v Value)>,
 ) -> bool {
     let n = doc.node(node);
-    if n.anchor.is_some() || n.tag.is_some() {
+    if doc.anchor(node).is_some() || doc.tag(node).is_some() {
         return false;
     }
     match (&n.kind, old, new) {
@@ -719,15 +718,14 @@ fn scalar_changes<'v>(
         ) => {
             if o.len() != entries.len()
                 || nw.len() != entries.len()
-                || doc.source()[n.span.clone()].contains('?')
+                || doc.source()[n.span()].contains('?')
             {
                 return false;
             }
             for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
-                let k = doc.node(key);
-                let plain_key = matches!(&k.kind, NodeKind::Scalar { value, .. }
-                    if value == ok && value != "<<");
-                if ok != nk || !plain_key || k.anchor.is_some() || k.tag.is_some() {
+                let plain_key = matches!(doc.scalar(key), Some(text)
+                    if text == ok && text != "<<");
+                if ok != nk || !plain_key || doc.anchor(key).is_some() || doc.tag(key).is_some() {
                     return false;
                 }
                 if !same_ordered(ov, nv) && !scalar_changes(doc, value, ov, nv, out) {
@@ -737,7 +735,7 @@ fn scalar_changes<'v>(
             true
         }
         (NodeKind::Scalar { .. }, old, new)
-            if !n.span.is_empty()
+            if !n.span().is_empty()
                 && !matches!(old, Value::Object(_) | Value::Array(_))
                 && !matches!(new, Value::Object(_) | Value::Array(_)) =>
         {
@@ -1013,7 +1011,7 @@ fn item_at(value: &Value, dash_column: usize, layout: Layout) -> String {
 /// earlier line that holds only the dash and maybe a comment (`- # head comment`).
 fn dash_column_of(doc: &Document, item: NodeId) -> usize {
     let src = doc.source();
-    let start = doc.node(item).span.start;
+    let start = doc.node(item).span().start;
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let prefix = &src[line_start..start];
     if let Some(i) = prefix.rfind('-') {

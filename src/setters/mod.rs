@@ -59,10 +59,7 @@ enum Seg {
 
 /// The text of a key node.
 fn key_text(doc: &Document, key: NodeId) -> &str {
-    match &doc.node(key).kind {
-        NodeKind::Scalar { value, .. } => value,
-        _ => "",
-    }
+    doc.scalar(key).unwrap_or("")
 }
 
 /// `spec.template.spec.containers[0].image`.
@@ -273,10 +270,10 @@ impl Stage {
         match &doc.node(node).kind {
             NodeKind::Mapping { entries, .. } => {
                 for &(key, value) in entries {
-                    let region = prev_end..line_end(doc, doc.node(value).span.end);
+                    let region = prev_end..line_end(doc, doc.node(value).span().end);
                     prev_end = region.end;
-                    match &doc.node(key).kind {
-                        NodeKind::Scalar { value, .. } if value != "<<" => {}
+                    match doc.scalar(key) {
+                        Some(text) if text != "<<" => {}
                         _ => continue,
                     }
                     if !has_comment(doc, region.clone()) {
@@ -292,7 +289,7 @@ impl Stage {
             }
             NodeKind::Sequence { items, .. } => {
                 for (i, &child) in items.iter().enumerate() {
-                    let region = prev_end..line_end(doc, doc.node(child).span.end);
+                    let region = prev_end..line_end(doc, doc.node(child).span().end);
                     prev_end = region.end;
                     if !has_comment(doc, region.clone()) {
                         continue;
@@ -350,7 +347,7 @@ impl Stage {
             path,
             comment: &comment,
         };
-        if let Some(anchor) = &node.anchor {
+        if let Some(anchor) = doc.anchor(value) {
             let message = format!(
                 "setter comment {}: the field has anchor &{anchor}, whose aliases would change too; not set",
                 field.comment
@@ -360,10 +357,7 @@ impl Stage {
         if is_sequence {
             self.sequence(&field, old, &comment);
         } else {
-            let text = match &node.kind {
-                NodeKind::Scalar { value, .. } => value.as_str(),
-                _ => "",
-            };
+            let text = doc.scalar_of(node).unwrap_or("");
             self.scalar(&field, old, text, &comment);
         }
     }

@@ -1,7 +1,6 @@
 //! Comment lookup (line and head comments as kpt attaches them), positions and layout
 //! detection.
 
-use super::parse::NO_PARENT;
 use super::{Document, Layout, NodeId, NodeKind, ScalarStyle};
 
 impl Document {
@@ -13,7 +12,7 @@ impl Document {
                 ..
             } => {
                 let b = self.src.as_bytes();
-                let mut p = node.span.start;
+                let mut p = node.span().start;
                 if matches!(b.get(p), Some(b'|' | b'>')) {
                     p += 1;
                     while matches!(b.get(p), Some(b'0'..=b'9' | b'+' | b'-')) {
@@ -24,8 +23,8 @@ impl Document {
             }
             NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. } => {
                 let key = self.key_of(value)?;
-                let c = self.next_comment(self.nodes[key].span.end)?;
-                let gap = &self.src[self.nodes[key].span.end..c.start];
+                let c = self.next_comment(self.nodes[key].span().end)?;
+                let gap = &self.src[self.nodes[key].span().end..c.start];
                 let rest = gap.trim_start_matches([' ', '\t']).strip_prefix(':')?;
                 let properties_only = rest
                     .split([' ', '\t'])
@@ -33,7 +32,7 @@ impl Document {
                     .all(|t| t.starts_with(['&', '!']));
                 properties_only.then(|| comment_text(&self.src[c]))
             }
-            _ => self.comment_after(node.span.end),
+            _ => self.comment_after(node.span().end),
         }
     }
 
@@ -60,7 +59,7 @@ impl Document {
     pub(super) fn head_comment_of(&self, id: NodeId) -> Option<String> {
         let node = self.nodes.get(id)?;
         let b = self.src.as_bytes();
-        let start = node.span.start;
+        let start = node.span().start;
         let mut line_start = self.line_start(start);
         // The node must be the first thing on its line (after indentation, `- ` or `? `).
         if !b[line_start..start]
@@ -149,25 +148,25 @@ impl Document {
                 continue;
             };
             for &(k, v) in entries {
-                let key_col = self.byte_column(self.nodes[k].span.start);
+                let key_col = self.byte_column(self.nodes[k].span().start);
                 match &self.nodes[v].kind {
                     NodeKind::Mapping {
                         flow: false,
                         entries: inner,
                     } if indent.is_none() => {
                         if let Some(&(ik, _)) = inner.first() {
-                            let col = self.byte_column(self.nodes[ik].span.start);
+                            let col = self.byte_column(self.nodes[ik].span().start);
                             if col > key_col
-                                && self.line_start(self.nodes[ik].span.start)
-                                    > self.nodes[k].span.start
+                                && self.line_start(self.nodes[ik].span().start)
+                                    > self.nodes[k].span().start
                             {
                                 indent = Some(col - key_col);
                             }
                         }
                     }
                     NodeKind::Sequence { flow: false, .. } if wide.is_none() => {
-                        let dash = self.nodes[v].span.start;
-                        if self.line_start(dash) > self.nodes[k].span.start {
+                        let dash = self.nodes[v].span().start;
+                        if self.line_start(dash) > self.nodes[k].span().start {
                             let col = self.byte_column(dash);
                             wide = Some(col > key_col);
                             if col > key_col {
@@ -191,10 +190,7 @@ impl Document {
 
     /// The key node of the mapping entry whose value is `value`.
     pub fn key_of(&self, value: NodeId) -> Option<NodeId> {
-        let parent = *self.parents.get(value)?;
-        if parent == NO_PARENT {
-            return None;
-        }
+        let parent = self.parent(value)?;
         match &self.nodes[parent].kind {
             NodeKind::Mapping { entries, .. } => entries.iter().find(|e| e.1 == value).map(|e| e.0),
             _ => None,

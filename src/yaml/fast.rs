@@ -221,12 +221,12 @@ impl Scanner<'_, '_> {
         let kind = if seq {
             NodeKind::Sequence {
                 flow: false,
-                items: Vec::new(),
+                items: Box::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: false,
-                entries: Vec::new(),
+                entries: Box::default(),
             }
         };
         self.b.open(kind, at..at, None, 0).ok()?;
@@ -675,12 +675,12 @@ impl Scanner<'_, '_> {
         let kind = if self.bytes[v] == b'[' {
             NodeKind::Sequence {
                 flow: true,
-                items: Vec::new(),
+                items: Box::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: true,
-                entries: Vec::new(),
+                entries: Box::default(),
             }
         };
         self.b.open(kind, v..v + 1, None, 0).ok()?;

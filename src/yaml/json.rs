@@ -75,8 +75,8 @@ impl Document {
                     self.nodes[node].kind,
                     NodeKind::Alias { .. }
                 )
-                .then_some(self.nodes[node].span.start));
-                let at = via.unwrap_or(self.nodes[node].span.start);
+                .then_some(self.nodes[node].span().start));
+                let at = via.unwrap_or(self.nodes[node].span().start);
                 if produced > budget {
                     return Err(self.error_at(
                         at,
@@ -185,16 +185,14 @@ impl Document {
                     *next = None;
                     return;
                 };
-                match &self.nodes[self.resolve(k)].kind {
-                    NodeKind::Scalar { value, style } => {
-                        if *style == ScalarStyle::Plain
-                            && value == "<<"
-                            && self.nodes[k].tag.is_none()
-                        {
-                            *merge_at = self.nodes[k].span.start;
+                let target = &self.nodes[self.resolve(k)];
+                match (&target.kind, self.scalar_of(target)) {
+                    (NodeKind::Scalar { style, .. }, Some(value)) => {
+                        if *style == ScalarStyle::Plain && value == "<<" && self.tag(k).is_none() {
+                            *merge_at = self.nodes[k].span().start;
                             *next = Some((v, Role::Merge));
                         } else {
-                            *key = Some(value.clone());
+                            *key = Some(value.to_string());
                             *next = Some((v, Role::Value));
                         }
                     }
@@ -216,13 +214,16 @@ impl Document {
 
     fn scalar_json(&self, id: NodeId) -> Result<Value, YamlError> {
         let node = &self.nodes[id];
-        let NodeKind::Scalar { value, style } = &node.kind else {
+        let (NodeKind::Scalar { style, .. }, Some(value)) = (&node.kind, self.scalar_of(node))
+        else {
             return Ok(Value::Null);
         };
-        match node.tag.as_deref() {
+        match self.tag(id) {
             None if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
-            None => Ok(Value::String(value.clone())),
-            Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => Ok(Value::String(value.clone())),
+            None => Ok(Value::String(value.to_string())),
+            Some("!!str" | "!" | "!<tag:yaml.org,2002:str>") => {
+                Ok(Value::String(value.to_string()))
+            }
             Some(tag @ ("!!int" | "!!float" | "!!bool" | "!!null")) => {
                 let v = resolve_plain(value);
                 let ok = match tag {
@@ -241,13 +242,13 @@ impl Document {
                     })
                 } else {
                     Err(self.error_at(
-                        node.span.start,
+                        node.span().start,
                         format!("{value:?} is not a valid {}", &tag[2..]),
                     ))
                 }
             }
             Some(_) if *style == ScalarStyle::Plain => Ok(resolve_plain(value)),
-            Some(_) => Ok(Value::String(value.clone())),
+            Some(_) => Ok(Value::String(value.to_string())),
         }
     }
 }

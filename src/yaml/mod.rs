@@ -1,12 +1,14 @@
 //! Lossless YAML: parse to a span tree with comments, a JSON view, byte-range edits, and
 //! syncing a changed JSON value back as minimal edits. Knows nothing of Kubernetes.
 //!
-//! Reading: [`Document::parse`] builds an arena of [`Node`]s with byte spans, styles, tags and
-//! anchors, plus every comment's byte range, from `granit-parser` events — or, for the plain
-//! block style Kubernetes tools write, from a faster scanner that yields the identical tree
-//! (`fast.rs`; anything unusual falls back to granit). Input empty or holding only comments
-//! parses to no roots: callers that need content reject it. Limits: nesting [`MAX_DEPTH`],
-//! alias expansion [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; both are errors, not crashes.
+//! Reading: [`Document::parse`] builds an arena of 32-byte [`Node`]s with byte spans and
+//! styles (scalar text read from the source unless decoding changed it: [`Document::scalar`];
+//! tags and anchors in a side table: [`Document::tag`]), plus every comment's byte range, from
+//! `granit-parser` events — or, for the plain block style Kubernetes tools write, from a faster
+//! scanner that yields the identical tree (`fast.rs`; anything unusual falls back to granit).
+//! Input empty or holding only comments parses to no roots: callers that need content reject
+//! it. Limits: input size `i32::MAX` bytes, nesting [`MAX_DEPTH`], alias expansion
+//! [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; all are errors, not crashes.
 //! The signatures here are the API the rest of the crate codes against.
 
 mod comments;
@@ -74,10 +76,10 @@ pub enum ScalarStyle {
 /// What a node is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
-    /// A scalar with its decoded value.
+    /// A scalar; its decoded text is [`Document::scalar`].
     Scalar {
-        /// Decoded text (quotes and escapes resolved).
-        value: String,
+        /// Where the decoded text is kept (read it with [`Document::scalar`]).
+        value: ScalarText,
         /// How it was written.
         style: ScalarStyle,
     },
@@ -86,14 +88,14 @@ pub enum NodeKind {
         /// `{...}` rather than block style.
         flow: bool,
         /// Key/value node pairs.
-        entries: Vec<(NodeId, NodeId)>,
+        entries: Box<[(NodeId, NodeId)]>,
     },
     /// A sequence.
     Sequence {
         /// `[...]` rather than block style.
         flow: bool,
         /// Item nodes.
-        items: Vec<NodeId>,
+        items: Box<[NodeId]>,
     },
     /// `*name`, pointing at the anchored node.
     Alias {
@@ -102,11 +104,84 @@ pub enum NodeKind {
     },
 }
 
-/// A node with its exact place in the source.
+/// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
+/// their token's own source text (a plain token, or a quoted one without escapes between its
+/// quotes), so only the others store a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarText(Option<Box<str>>);
+
+impl ScalarText {
+    /// How to keep `value`, the decoded text of the token `src[span]` written in `style`.
+    pub(crate) fn new(
+        value: String,
+        src: &str,
+        span: Range<usize>,
+        style: ScalarStyle,
+    ) -> ScalarText {
+        if Self::in_source(src, span, style) == Some(value.as_str()) {
+            ScalarText(None)
+        } else {
+            ScalarText::owned(value)
+        }
+    }
+
+    /// A copy of `value`.
+    pub(crate) fn owned(value: String) -> ScalarText {
+        ScalarText(Some(value.into_boxed_str()))
+    }
+
+    /// The text a scalar reads as when it is its source text.
+    fn in_source(src: &str, span: Range<usize>, style: ScalarStyle) -> Option<&str> {
+        match style {
+            ScalarStyle::Plain => src.get(span),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
+                src.get(span.start + 1..span.end - 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The text, given the source and the node's span and style.
+    fn get<'a>(&'a self, src: &'a str, span: Range<usize>, style: ScalarStyle) -> &'a str {
+        match &self.0 {
+            Some(text) => text,
+            None => Self::in_source(src, span, style).unwrap_or_default(),
+        }
+    }
+}
+
+/// A node with its exact place in the source (its tag and anchor: [`Document::tag`],
+/// [`Document::anchor`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// What it is.
     pub kind: NodeKind,
+    /// Start of [`Node::span`] (sources are limited to `i32::MAX` bytes).
+    start: u32,
+    /// End of [`Node::span`], with [`HAS_PROPS`] set when the node has a tag or an anchor.
+    end: u32,
+}
+
+/// The bit of `Node::end` that says the node has an entry in `Document::props`.
+const HAS_PROPS: u32 = 1 << 31;
+
+/// The rarely present properties of a node, kept out of line so that nodes stay small.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct NodeProps {
+    tag: Option<String>,
+    anchor: Option<String>,
+}
+
+impl Node {
+    /// A node of `kind` at `span` (the span fits: checked at parse).
+    pub(crate) fn new(kind: NodeKind, span: Range<usize>) -> Node {
+        Node {
+            kind,
+            start: span.start as u32,
+            end: span.end as u32,
+        }
+    }
+
     /// Byte range of the node's own text: a scalar's token (quotes, block header included);
     /// a flow collection from `[`/`{` to `]`/`}`; a block collection from its first child to the
     /// end of its last child's content (not trailing comments or blank lines).
@@ -117,11 +192,23 @@ pub struct Node {
     /// after the `:` (or where granit places it after `- `). A node's own anchor and tag are
     /// outside its span, but a block mapping starts at its first key's anchor or tag (or the
     /// `?` of an explicit first key), so its start column is the mapping's indentation.
-    pub span: Range<usize>,
-    /// Explicit tag as written (`!!str`, `!foo`), if any.
-    pub tag: Option<String>,
-    /// Anchor name (`&name`), if any.
-    pub anchor: Option<String>,
+    pub fn span(&self) -> Range<usize> {
+        self.start as usize..(self.end & !HAS_PROPS) as usize
+    }
+
+    /// Whether the node has a tag or an anchor.
+    fn has_props(&self) -> bool {
+        self.end & HAS_PROPS != 0
+    }
+
+    pub(crate) fn set_span(&mut self, span: Range<usize>) {
+        self.start = span.start as u32;
+        self.end = span.end as u32 | (self.end & HAS_PROPS);
+    }
+
+    pub(crate) fn mark_props(&mut self) {
+        self.end |= HAS_PROPS;
+    }
 }
 
 /// Indentation and line-ending conventions detected in a text, used for generated text.
@@ -151,8 +238,10 @@ pub struct Document {
     src: String,
     /// Node arena, in source (pre-)order.
     nodes: Vec<Node>,
+    /// Tag and anchor of the nodes that have either, by node id.
+    props: Vec<(NodeId, NodeProps)>,
     /// Parent of each node (`parse::NO_PARENT` for roots).
-    parents: Vec<NodeId>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
     comments: Vec<Range<usize>>,
@@ -190,6 +279,7 @@ impl Document {
         self.src == other.src
             && self.nodes == other.nodes
             && self.parents == other.parents
+            && self.props == other.props
             && self.roots == other.roots
             && self.comments == other.comments
     }
@@ -227,6 +317,37 @@ impl Document {
         &self.nodes[id]
     }
 
+    /// The decoded text of scalar `id` (quotes and escapes resolved); `None` for other nodes.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        self.scalar_of(self.nodes.get(id)?)
+    }
+
+    /// The decoded text of `node`, a node of this document, if it is a scalar.
+    pub fn scalar_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+        match &node.kind {
+            NodeKind::Scalar { value, style } => Some(value.get(&self.src, node.span(), *style)),
+            _ => None,
+        }
+    }
+
+    /// Explicit tag of node `id` as written (`!!str`, `!foo`), if any.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.props_of(id)?.tag.as_deref()
+    }
+
+    /// Anchor name (`&name`) of node `id`, if any.
+    pub fn anchor(&self, id: NodeId) -> Option<&str> {
+        self.props_of(id)?.anchor.as_deref()
+    }
+
+    fn props_of(&self, id: NodeId) -> Option<&NodeProps> {
+        if !self.nodes.get(id)?.has_props() {
+            return None;
+        }
+        let i = self.props.binary_search_by_key(&id, |p| p.0).ok()?;
+        Some(&self.props[i].1)
+    }
+
     /// Number of nodes in the arena (ids are `0..len`).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -243,6 +364,7 @@ impl Document {
             .get(id)
             .copied()
             .filter(|&p| p != parse::NO_PARENT)
+            .map(|p| p as NodeId)
     }
 
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
@@ -260,9 +382,10 @@ impl Document {
         let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
             return None;
         };
-        entries.iter().copied().find(
-            |&(k, _)| matches!(&self.nodes[k].kind, NodeKind::Scalar { value, .. } if value == key),
-        )
+        entries
+            .iter()
+            .copied()
+            .find(|&(k, _)| self.scalar(k) == Some(key))
     }
 
     /// JSON view of a node: YAML 1.2 core schema for plain scalars, quoted = string, aliases

@@ -1,7 +1,7 @@
 //! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
 //! comments, duplicate-key and depth checks.
 
-use super::{Document, Node, NodeId, NodeKind, ScalarStyle, YamlError};
+use super::{Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
 use std::ops::Range;
 
@@ -10,7 +10,7 @@ use std::ops::Range;
 pub const MAX_DEPTH: usize = 1000;
 
 /// Marks "no parent" in the parent table.
-pub(super) const NO_PARENT: NodeId = usize::MAX;
+pub(super) const NO_PARENT: u32 = u32::MAX;
 
 /// An open collection while its children are being read.
 struct Frame {
@@ -19,11 +19,14 @@ struct Frame {
     anchor: usize,
     /// For mappings: the key read, waiting for its value.
     pending_key: Option<NodeId>,
+    /// Where this collection's children start in `open_entries` or `open_items`.
+    first_child: usize,
 }
 
 /// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
 /// (and always for errors, so messages and positions are granit's).
 pub(super) fn parse(src: String) -> Result<Document, YamlError> {
+    check_size(&src)?;
     let mut fast = Builder::new(&src);
     if super::fast::scan(&src, &mut fast) {
         let parts = fast.finish();
@@ -34,6 +37,7 @@ pub(super) fn parse(src: String) -> Result<Document, YamlError> {
 
 /// Parse `src` with the fast path only.
 pub(super) fn parse_fast_only(src: String) -> Option<Document> {
+    check_size(&src).ok()?;
     let mut fast = Builder::new(&src);
     if !super::fast::scan(&src, &mut fast) {
         return None;
@@ -44,16 +48,34 @@ pub(super) fn parse_fast_only(src: String) -> Option<Document> {
 
 /// Parse `src` with granit only.
 pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
+    check_size(&src)?;
     let mut b = Builder::new(&src);
     b.run()?;
     let parts = b.finish();
     Ok(assemble(src, parts))
 }
 
+/// Spans are stored in 31 bits: longer input is an error.
+fn check_size(src: &str) -> Result<(), YamlError> {
+    if i32::try_from(src.len()).is_ok() {
+        return Ok(());
+    }
+    Err(YamlError {
+        message: format!(
+            "input is {} bytes, more than the {} supported",
+            src.len(),
+            u32::MAX
+        ),
+        line: 1,
+        column: 1,
+    })
+}
+
 /// What a finished builder hands over.
 struct Parts {
     nodes: Vec<Node>,
-    parents: Vec<NodeId>,
+    props: Vec<(NodeId, NodeProps)>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     comments: Vec<Range<usize>>,
     block_scalars: Vec<NodeId>,
@@ -62,6 +84,7 @@ struct Parts {
 fn assemble(src: String, parts: Parts) -> Document {
     let Parts {
         mut nodes,
+        props,
         parents,
         roots,
         mut comments,
@@ -74,6 +97,7 @@ fn assemble(src: String, parts: Parts) -> Document {
     Document {
         src,
         nodes,
+        props,
         parents,
         roots,
         comments,
@@ -86,10 +110,16 @@ fn assemble(src: String, parts: Parts) -> Document {
 pub(super) struct Builder<'s> {
     src: &'s str,
     nodes: Vec<Node>,
-    parents: Vec<NodeId>,
+    parents: Vec<u32>,
     roots: Vec<NodeId>,
     pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
+    /// Tag and anchor of the nodes that have either, by node id.
+    props: std::collections::BTreeMap<NodeId, NodeProps>,
+    /// Entries of the open mappings, innermost last (moved into the node on close).
+    open_entries: Vec<(NodeId, NodeId)>,
+    /// Items of the open sequences, innermost last (moved into the node on close).
+    open_items: Vec<NodeId>,
     /// granit anchor id → completed node (index = anchor id).
     anchors: Vec<Option<NodeId>>,
     /// Block scalars whose header start is found once all comments are known.
@@ -112,6 +142,9 @@ impl<'s> Builder<'s> {
             roots: Vec::new(),
             comments: Vec::new(),
             stack: Vec::new(),
+            props: Default::default(),
+            open_entries: Vec::new(),
+            open_items: Vec::new(),
             anchors: Vec::new(),
             block_scalars: Vec::new(),
             last_node: None,
@@ -127,6 +160,7 @@ impl<'s> Builder<'s> {
     fn finish(self) -> Parts {
         Parts {
             nodes: self.nodes,
+            props: self.props.into_iter().collect(),
             parents: self.parents,
             roots: self.roots,
             comments: self.comments,
@@ -182,18 +216,13 @@ impl<'s> Builder<'s> {
                             ),
                         )
                     })?;
-                    let id = self.push_node(Node {
-                        kind: NodeKind::Alias { target },
-                        span: range,
-                        tag: None,
-                        anchor: None,
-                    });
+                    let id = self.push_node(Node::new(NodeKind::Alias { target }, range));
                     self.last_node = None;
                     self.attach(id, 0)?;
                 }
                 Event::Anchor(_, name) => {
                     if let Some(id) = self.last_node.take() {
-                        self.nodes[id].anchor = Some(name.into_owned());
+                        self.set_anchor(id, name.into_owned());
                         self.note_properties(id, range.start);
                     }
                 }
@@ -202,7 +231,7 @@ impl<'s> Builder<'s> {
                     let flow = style == StructureStyle::Flow;
                     let kind = NodeKind::Mapping {
                         flow,
-                        entries: Vec::new(),
+                        entries: Box::default(),
                     };
                     self.open(kind, range, tag, anchor)?;
                 }
@@ -211,7 +240,7 @@ impl<'s> Builder<'s> {
                     let flow = style == StructureStyle::Flow;
                     let kind = NodeKind::Sequence {
                         flow,
-                        items: Vec::new(),
+                        items: Box::default(),
                     };
                     self.open(kind, range, tag, anchor)?;
                 }
@@ -223,6 +252,18 @@ impl<'s> Builder<'s> {
             }
         }
         Ok(())
+    }
+
+    fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
+        if tag.is_some() {
+            self.nodes[id].mark_props();
+            self.props.entry(id).or_default().tag = tag;
+        }
+    }
+
+    fn set_anchor(&mut self, id: NodeId, anchor: String) {
+        self.nodes[id].mark_props();
+        self.props.entry(id).or_default().anchor = Some(anchor);
     }
 
     fn push_node(&mut self, node: Node) -> NodeId {
@@ -266,12 +307,15 @@ impl<'s> Builder<'s> {
                 (value, style, range.start..end, true)
             }
         };
-        let id = self.push_node(Node {
-            kind: NodeKind::Scalar { value, style },
-            span,
-            tag,
-            anchor: None,
-        });
+        // A block scalar's span changes later (its header is found then): it keeps its text.
+        let value = if block {
+            ScalarText::owned(value)
+        } else {
+            ScalarText::new(value, self.src, span.clone(), style)
+        };
+        let node = Node::new(NodeKind::Scalar { value, style }, span);
+        let id = self.push_node(node);
+        self.set_tag(id, tag);
         if block {
             self.block_scalars.push(id);
         }
@@ -288,17 +332,19 @@ impl<'s> Builder<'s> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(depth_error(self, range.start));
         }
-        let id = self.push_node(Node {
-            kind,
-            span: range,
-            tag,
-            anchor: None,
-        });
+        let first_child = match kind {
+            NodeKind::Mapping { .. } => self.open_entries.len(),
+            _ => self.open_items.len(),
+        };
+        let node = Node::new(kind, range);
+        let id = self.push_node(node);
+        self.set_tag(id, tag);
         self.last_node = Some(id);
         self.stack.push(Frame {
             id,
             anchor,
             pending_key: None,
+            first_child,
         });
         if anchor != 0 {
             // Registered on close: an alias inside the node itself must not resolve.
@@ -313,7 +359,17 @@ impl<'s> Builder<'s> {
         };
         let id = frame.id;
         let anchor = frame.anchor;
-        let start = self.nodes[id].span.start;
+        // The children, allocated once at their final size.
+        match &mut self.nodes[id].kind {
+            NodeKind::Mapping { entries, .. } => {
+                *entries = self.open_entries.drain(frame.first_child..).collect();
+            }
+            NodeKind::Sequence { items, .. } => {
+                *items = self.open_items.drain(frame.first_child..).collect();
+            }
+            _ => {}
+        }
+        let start = self.nodes[id].span().start;
         let bytes = self.src.as_bytes();
         let (span, pending) = match &self.nodes[id].kind {
             NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
@@ -324,7 +380,7 @@ impl<'s> Builder<'s> {
                     (Some(&(k, _)), Some(&(_, v))) => {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
-                        let mut s = self.nodes[k].span.start;
+                        let mut s = self.nodes[k].span().start;
                         if let Some(&at) = self.properties.get(&k) {
                             s = s.min(at);
                         }
@@ -335,7 +391,7 @@ impl<'s> Builder<'s> {
                         if p > 0 && p < s && bytes[p - 1] == b'?' {
                             s = p - 1;
                         }
-                        s..self.nodes[v].span.end
+                        s..self.nodes[v].span().end
                     }
                     _ => start..start,
                 };
@@ -344,14 +400,14 @@ impl<'s> Builder<'s> {
             NodeKind::Sequence { items, .. } => {
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
-                        let first = self.nodes[f].span.start;
+                        let first = self.nodes[f].span().start;
                         // (An item may itself start with `-`, as in `- --flag`.)
                         let s = if start < first && bytes.get(start) == Some(&b'-') {
                             start
                         } else {
                             dash_before(bytes, first)
                         };
-                        s..self.nodes[l].span.end
+                        s..self.nodes[l].span().end
                     }
                     _ => start..start,
                 };
@@ -361,9 +417,9 @@ impl<'s> Builder<'s> {
         };
         if let Some(key) = pending {
             // A key without value cannot come from granit; be defensive.
-            return Err(self.error_at(self.nodes[key].span.start, "mapping key without a value"));
+            return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
-        self.nodes[id].span = span;
+        self.nodes[id].set_span(span);
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             self.check_duplicates(id)?;
         }
@@ -381,33 +437,34 @@ impl<'s> Builder<'s> {
         }
         let Some(frame) = self.stack.last_mut() else {
             let node = &self.nodes[id];
-            let empty_doc = node.span.is_empty()
-                && node.tag.is_none()
+            let empty_doc = node.span().is_empty()
+                && self.props.get(&id).is_none_or(|p| p.tag.is_none())
                 && anchor == 0
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
             if !empty_doc {
                 self.roots.push(id);
             }
             return Ok(());
         };
-        self.parents[id] = frame.id;
+        // Ids fit: a source of at most `u32::MAX` bytes has fewer nodes than that.
+        self.parents[id] = frame.id as u32;
         if frame.pending_key.is_some() {
             // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
             let node = &mut self.nodes[id];
-            let at = node.span.start;
-            if node.span.is_empty()
+            let at = node.span().start;
+            if node.span().is_empty()
                 && self.src.as_bytes().get(at) == Some(&b':')
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty())
             {
-                node.span = at + 1..at + 1;
+                node.set_span(at + 1..at + 1);
             }
         }
-        match &mut self.nodes[frame.id].kind {
-            NodeKind::Mapping { entries, .. } => match frame.pending_key.take() {
-                Some(key) => entries.push((key, id)),
+        match &self.nodes[frame.id].kind {
+            NodeKind::Mapping { .. } => match frame.pending_key.take() {
+                Some(key) => self.open_entries.push((key, id)),
                 None => frame.pending_key = Some(id),
             },
-            NodeKind::Sequence { items, .. } => items.push(id),
+            NodeKind::Sequence { .. } => self.open_items.push(id),
             _ => {}
         }
         Ok(())
@@ -426,18 +483,21 @@ impl<'s> Builder<'s> {
             return Ok(());
         };
         let key_text = |k: NodeId| match &self.nodes[k].kind {
-            NodeKind::Scalar { value, .. } => Some(value.as_str()),
+            NodeKind::Scalar { value, style } => {
+                Some(value.get(self.src, self.nodes[k].span(), *style))
+            }
             _ => None,
         };
         let report = |first: NodeId, second: NodeId| {
-            let (first, second) = if self.nodes[first].span.start <= self.nodes[second].span.start {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            let line = line_of(self.src, self.nodes[first].span.start);
+            let (first, second) =
+                if self.nodes[first].span().start <= self.nodes[second].span().start {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
+            let line = line_of(self.src, self.nodes[first].span().start);
             self.error_at(
-                self.nodes[second].span.start,
+                self.nodes[second].span().start,
                 format!(
                     "duplicate key \"{}\" (first defined on line {line})",
                     key_text(second).unwrap_or_default()
@@ -464,7 +524,7 @@ impl<'s> Builder<'s> {
             .windows(2)
             .filter(|w| w[0].0 == w[1].0)
             .map(|w| (w[0].1, w[1].1))
-            .min_by_key(|&(a, b)| self.nodes[a].span.start.max(self.nodes[b].span.start));
+            .min_by_key(|&(a, b)| self.nodes[a].span().start.max(self.nodes[b].span().start));
         match dup {
             Some((a, b)) => Err(report(a, b)),
             None => Ok(()),
@@ -574,12 +634,12 @@ fn fix_block_scalars(
     src: &str,
     comments: &[Range<usize>],
     nodes: &mut [Node],
-    parents: &[NodeId],
+    parents: &[u32],
     block_scalars: &[NodeId],
 ) {
     let bytes = src.as_bytes();
     for &id in block_scalars {
-        let content = nodes[id].span.clone();
+        let content = nodes[id].span();
         let mut p = content.start;
         loop {
             while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
@@ -605,12 +665,16 @@ fn fix_block_scalars(
         } else {
             content.end
         };
-        let old_end = nodes[id].span.end;
-        nodes[id].span = start..end;
+        let old_end = nodes[id].span().end;
+        nodes[id].set_span(start..end);
         if end != old_end {
             // Block collections whose last child this is end where it ends.
             let mut child = id;
-            while let Some(&parent) = parents.get(child).filter(|&&p| p != NO_PARENT) {
+            while let Some(parent) = parents
+                .get(child)
+                .filter(|&&p| p != NO_PARENT)
+                .map(|&p| p as NodeId)
+            {
                 let last = match &nodes[parent].kind {
                     NodeKind::Mapping {
                         flow: false,
@@ -622,7 +686,7 @@ fn fix_block_scalars(
                 if last != Some(child) {
                     break;
                 }
-                nodes[parent].span.end = end;
+                nodes[parent].span().end = end;
                 child = parent;
             }
         }

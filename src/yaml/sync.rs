@@ -33,10 +33,11 @@ impl Document {
     /// other nodes and values.
     fn scalar_reads_as(&self, id: NodeId, new: &Value) -> Option<bool> {
         let node = self.node(id);
-        let NodeKind::Scalar { value, style } = &node.kind else {
+        let (NodeKind::Scalar { style, .. }, Some(value)) = (&node.kind, self.scalar_of(node))
+        else {
             return None;
         };
-        if node.tag.is_some() || new.is_object() || new.is_array() {
+        if self.tag(id).is_some() || new.is_object() || new.is_array() {
             return None;
         }
         Some(match (style, new) {
@@ -75,15 +76,15 @@ impl Document {
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
         let node = self.node(item);
-        let Some(dash) = t.dash_before(node.span.start) else {
-            return node.span.clone();
+        let Some(dash) = t.dash_before(node.span().start) else {
+            return node.span();
         };
         if !t.blank_before(dash) {
-            return dash..t.content_end(node.span.clone());
+            return dash..t.content_end(node.span());
         }
         let col = t.indent_of(dash);
         let start = t.head_start(t.line_start(dash), col);
-        let point = if node.span.is_empty() {
+        let point = if node.span().is_empty() {
             Point {
                 pos: t.eol(dash),
                 line_start: false,
@@ -107,13 +108,13 @@ impl Document {
             _ => &[],
         };
         let Some(&last) = items.last() else {
-            let end = t.content_end(node.span.clone());
-            return (t.eol(end), t.column(node.span.start));
+            let end = t.content_end(node.span());
+            return (t.eol(end), t.column(node.span().start));
         };
         let dash = t
-            .dash_before(self.node(last).span.start)
-            .unwrap_or(self.node(last).span.start);
-        let end = if self.node(last).span.is_empty() {
+            .dash_before(self.node(last).span().start)
+            .unwrap_or(self.node(last).span().start);
+        let end = if self.node(last).span().is_empty() {
             t.eol(dash)
         } else {
             self.after_point(last).pos
@@ -150,17 +151,17 @@ impl Document {
             ..
         } = leaf.kind
         {
-            if t.keeps_breaks(leaf.span.start) {
+            if t.keeps_breaks(leaf.span().start) {
                 // The blank lines after a `|+` block belong to its value: insert after them.
-                let next = t.next_content_line(leaf.span.end);
+                let next = t.next_content_line(leaf.span().end);
                 return Point {
-                    pos: t.before_last_break(next).max(leaf.span.end),
+                    pos: t.before_last_break(next).max(leaf.span().end),
                     line_start: false,
                 };
             }
         }
         Point {
-            pos: t.eol(t.content_end(self.node(id).span.clone())),
+            pos: t.eol(t.content_end(self.node(id).span())),
             line_start: false,
         }
     }
@@ -304,10 +305,10 @@ impl<'a> Syncer<'a> {
     /// column is that of its properties: `&a key: v` is a mapping at the `&`).
     fn start_of(&self, id: NodeId) -> usize {
         let node = self.doc.node(id);
-        if node.tag.is_none() && node.anchor.is_none() {
-            return node.span.start;
+        if self.doc.tag(id).is_none() && self.doc.anchor(id).is_none() {
+            return node.span().start;
         }
-        self.text().props_start(node.span.start)
+        self.text().props_start(node.span().start)
     }
 
     /// Before text is added after node `id`: when `id` ends with a `|`/`>` block at the very end
@@ -327,15 +328,14 @@ impl<'a> Syncer<'a> {
                 ..
             }
         );
-        if !block || t.eol(leaf.span.end) < self.src.len() {
+        if !block || t.eol(leaf.span().end) < self.src.len() {
             return;
         }
-        let header_end = t.header_end(leaf.span.start);
-        let header = &self.src[leaf.span.start..header_end];
-        let edited = self
-            .edits
-            .iter()
-            .any(|(r, _)| r.start <= leaf.span.start && leaf.span.start < r.end.max(r.start + 1));
+        let header_end = t.header_end(leaf.span().start);
+        let header = &self.src[leaf.span().start..header_end];
+        let edited = self.edits.iter().any(|(r, _)| {
+            r.start <= leaf.span().start && leaf.span().start < r.end.max(r.start + 1)
+        });
 
         if !header.contains(['+', '-']) && !edited {
             self.edits.push((header_end..header_end, "-".to_string()));
@@ -347,7 +347,7 @@ impl<'a> Syncer<'a> {
         let b = self.src.as_bytes();
         let mut i = self.start_of(key);
         // An empty key's span may sit after the line break that follows its `?`.
-        let empty = self.doc.node(key).span.is_empty();
+        let empty = self.doc.node(key).span().is_empty();
         while i > 0
             && (matches!(b[i - 1], b' ' | b'\t') || (empty && matches!(b[i - 1], b'\n' | b'\r')))
         {
@@ -386,13 +386,13 @@ impl<'a> Syncer<'a> {
         self.check_not_shared(id)?;
         match (&node.kind, new) {
             (NodeKind::Alias { target }, _) => {
-                let (line, column) = line_column(self.src, doc.node(*target).span.start);
+                let (line, column) = line_column(self.src, doc.node(*target).span().start);
                 Err(self.error(
-                    node.span.start,
+                    node.span().start,
                     format!(
                         "the value is the alias {} of the node at line {line}, column {column}; \
                          edit the anchored node instead",
-                        &self.src[node.span.clone()]
+                        &self.src[node.span()]
                     ),
                 ))
             }
@@ -419,7 +419,7 @@ impl<'a> Syncer<'a> {
                 // Re-render the flow collection, flow style kept.
                 self.check_subtree_not_shared(id)?;
                 let text = super::render::flow_text(new);
-                self.edits.push((node.span.clone(), text));
+                self.edits.push((node.span(), text));
                 Ok(())
             }
             _ => self.replace_value(id, slot, new),
@@ -429,12 +429,12 @@ impl<'a> Syncer<'a> {
     /// Refuse to change a node that an alias elsewhere also reads.
     fn check_not_shared(&mut self, id: NodeId) -> Result<(), YamlError> {
         let node = self.doc.node(id);
-        let Some(anchor) = &node.anchor else {
+        let Some(anchor) = self.doc.anchor(id) else {
             return Ok(());
         };
         // Aliases come after their anchor: when no `*name` follows in the text, none reads it
         // (a quick scan that spares the walk over the whole document).
-        let start = node.span.start.min(self.src.len());
+        let start = node.span().start.min(self.src.len());
         if !self.src[start..].contains(&format!("*{anchor}")) {
             return Ok(());
         }
@@ -444,7 +444,7 @@ impl<'a> Syncer<'a> {
         if let Some(&alias_pos) = self.alias_targets.as_ref().and_then(|t| t.get(&id)) {
             let (line, column) = line_column(self.src, alias_pos);
             return Err(self.error(
-                node.span.start,
+                node.span().start,
                 format!(
                     "the node anchored &{anchor} is also read through the alias at line {line}, \
                      column {column}; changing it would change both"
@@ -492,13 +492,13 @@ impl<'a> Syncer<'a> {
         for (i, (k, _)) in entries.iter().enumerate() {
             let Some(name) = key_name(doc, *k) else {
                 return Err(self.error(
-                    doc.node(*k).span.start,
+                    doc.node(*k).span().start,
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
             if self.is_explicit_key(*k) {
                 return Err(self.error(
-                    doc.node(*k).span.start,
+                    doc.node(*k).span().start,
                     "the mapping has an explicit `? key` entry; edit it by hand".into(),
                 ));
             }
@@ -518,8 +518,8 @@ impl<'a> Syncer<'a> {
                 continue;
             }
             if new.get(name) != Some(value) {
-                let pos = merge_entry.map_or(doc.node(id).span.start, |i| {
-                    doc.node(entries[i].0).span.start
+                let pos = merge_entry.map_or(doc.node(id).span().start, |i| {
+                    doc.node(entries[i].0).span().start
                 });
                 return Err(self.error(
                     pos,
@@ -624,7 +624,7 @@ impl<'a> Syncer<'a> {
         let old_items = old.as_array().unwrap_or(&empty);
         let dashes: Vec<Option<usize>> = items
             .iter()
-            .map(|&it| t.dash_before(doc.node(it).span.start))
+            .map(|&it| t.dash_before(doc.node(it).span().start))
             .collect();
         if dashes.iter().any(|d| !d.is_some_and(|d| t.blank_before(d))) {
             // An item on a line with another `- ` (`- - x`): re-render the whole sequence.
@@ -721,18 +721,18 @@ impl<'a> Syncer<'a> {
             return self.replace_value(id, slot, new);
         };
         let slot = self.resolve_slot(id, slot);
-        if node.span.is_empty() {
+        if node.span().is_empty() {
             return self.replace_value(id, slot, new);
         }
         // A stale tag (`!!int abc`) goes with the old value.
-        if node.tag.is_some() {
-            if let Some(tag) = t.tag_before(node.span.start) {
+        if doc.tag(id).is_some() {
+            if let Some(tag) = t.tag_before(node.span().start) {
                 self.edits.push((tag, String::new()));
             }
         }
         let Value::String(s) = new else {
             let text = super::render::flow_text(new);
-            self.edits.push((node.span.clone(), text));
+            self.edits.push((node.span(), text));
             return Ok(());
         };
         if matches!(slot, Slot::Flow) {
@@ -741,7 +741,7 @@ impl<'a> Syncer<'a> {
                 ScalarStyle::DoubleQuoted => double_quoted(s),
                 _ => string_text(s, Context::Flow),
             };
-            self.edits.push((node.span.clone(), text));
+            self.edits.push((node.span(), text));
             return Ok(());
         }
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
@@ -752,16 +752,16 @@ impl<'a> Syncer<'a> {
         };
         if block {
             // Keep a block scalar a literal block, at its old content indentation.
-            let end = if t.keeps_breaks(node.span.start) {
-                let next = t.next_content_line(node.span.end);
-                t.before_last_break(next).max(node.span.end)
+            let end = if t.keeps_breaks(node.span().start) {
+                let next = t.next_content_line(node.span().end);
+                t.before_last_break(next).max(node.span().end)
             } else {
-                t.eol(t.content_end(node.span.clone()))
+                t.eol(t.content_end(node.span()))
             };
-            let header_end = t.header_end(node.span.start);
-            let comment = &self.src[header_end..t.eol(node.span.start)];
+            let header_end = t.header_end(node.span().start);
+            let comment = &self.src[header_end..t.eol(node.span().start)];
             let content_col = t
-                .first_content_indent(t.next_line(node.span.start), end)
+                .first_content_indent(t.next_line(node.span().start), end)
                 .filter(|&c| c > parent_indent)
                 .unwrap_or(content_col);
             let r = self.renderer(t.after_pos(end));
@@ -772,13 +772,13 @@ impl<'a> Syncer<'a> {
                 },
                 None => format!("{}{}", double_quoted(s), comment.trim_end()),
             };
-            self.edits.push((node.span.start..end, text));
+            self.edits.push((node.span().start..end, text));
             return Ok(());
         }
         if s.contains('\n') {
-            let r = self.renderer(self.multi_line_after(node.span.end, parent_indent));
+            let r = self.renderer(self.multi_line_after(node.span().end, parent_indent));
             if let Some(lit) = r.literal(s, content_col, parent_indent) {
-                self.place(node.span.start..node.span.end, &lit, parent_indent);
+                self.place(node.span().start..node.span().end, &lit, parent_indent);
                 return Ok(());
             }
         }
@@ -787,7 +787,7 @@ impl<'a> Syncer<'a> {
             ScalarStyle::DoubleQuoted => double_quoted(s),
             _ => string_text(s, Context::Block),
         };
-        self.edits.push((node.span.clone(), text));
+        self.edits.push((node.span(), text));
         Ok(())
     }
 
@@ -841,29 +841,29 @@ impl<'a> Syncer<'a> {
         );
         // End of the old value's own text (a block scalar's content lines included).
         let old_end = if is_block_scalar || block_collection {
-            t.eol(t.content_end(node.span.clone()))
+            t.eol(t.content_end(node.span()))
         } else {
-            node.span.end
+            node.span().end
         };
         let (indicator_end, col) = match slot {
-            Slot::Key(k) => match t.colon_after(doc.node(k).span.end) {
+            Slot::Key(k) => match t.colon_after(doc.node(k).span().end) {
                 Some(colon) => (colon + 1, t.column(self.start_of(k))),
                 None => {
                     return Err(self.error(
-                        doc.node(k).span.start,
+                        doc.node(k).span().start,
                         "the key is not followed by `:`".into(),
                     ))
                 }
             },
-            Slot::Item => match t.dash_before(node.span.start) {
+            Slot::Item => match t.dash_before(node.span().start) {
                 Some(dash) => (dash + 1, t.column(dash)),
                 None => {
-                    return Err(self.error(node.span.start, "the item has no `-`".into()));
+                    return Err(self.error(node.span().start, "the item has no `-`".into()));
                 }
             },
             Slot::Flow => {
                 let text = super::render::flow_text(new);
-                self.edits.push((node.span.clone(), text));
+                self.edits.push((node.span(), text));
                 return Ok(());
             }
             Slot::Root | Slot::Unknown => {
@@ -872,8 +872,8 @@ impl<'a> Syncer<'a> {
                 let own_line = t.blank_before(start);
                 let below = !own_line && is_non_empty_collection(new);
                 let col = if own_line { t.column(start) } else { 0 };
-                let end = if node.span.is_empty() {
-                    node.span.end
+                let end = if node.span().is_empty() {
+                    node.span().end
                 } else {
                     old_end
                 };
@@ -893,8 +893,8 @@ impl<'a> Syncer<'a> {
                 return Ok(());
             }
         };
-        let empty_scalar = node.span.is_empty() && !block_collection;
-        let on_indicator_line = !block_collection || t.eol(indicator_end) >= node.span.start;
+        let empty_scalar = node.span().is_empty() && !block_collection;
+        let on_indicator_line = !block_collection || t.eol(indicator_end) >= node.span().start;
         let multi_after = t.after_pos(t.lines_end_deeper(
             t.eol(if empty_scalar { indicator_end } else { old_end }),
             col,
@@ -955,7 +955,7 @@ impl<'a> Syncer<'a> {
             }
             Slot::Item => {
                 let d = t
-                    .dash_before(doc.node(id).span.start)
+                    .dash_before(doc.node(id).span().start)
                     .map_or(0, |d| t.column(d));
                 (d, d + 2)
             }
@@ -996,14 +996,17 @@ fn is_non_empty_collection(v: &Value) -> bool {
 
 /// The text of a scalar key, `None` for collection keys.
 fn key_name(doc: &Document, key: NodeId) -> Option<&str> {
-    match &doc.node(key).kind {
-        NodeKind::Scalar { value, .. } => Some(value),
-        _ => None,
-    }
+    doc.scalar(key)
 }
 
 fn is_merge_key(doc: &Document, key: NodeId) -> bool {
-    matches!(&doc.node(key).kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value == "<<")
+    matches!(
+        &doc.node(key).kind,
+        NodeKind::Scalar {
+            style: ScalarStyle::Plain,
+            ..
+        }
+    ) && doc.scalar(key) == Some("<<")
 }
 
 /// Every anchored node read through an alias, with the position of one such alias.
@@ -1014,7 +1017,7 @@ fn alias_targets(doc: &Document) -> HashMap<NodeId, usize> {
         let node = doc.node(n);
         match &node.kind {
             NodeKind::Alias { target } => {
-                out.entry(*target).or_insert(node.span.start);
+                out.entry(*target).or_insert(node.span().start);
             }
             NodeKind::Mapping { entries, .. } => {
                 for &(k, v) in entries {

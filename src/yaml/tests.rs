@@ -22,7 +22,7 @@ fn at(d: &Document, path: &str) -> NodeId {
 }
 
 fn text(d: &Document, id: NodeId) -> &str {
-    &d.source()[d.node(id).span.clone()]
+    &d.source()[d.node(id).span()]
 }
 
 #[test]
@@ -61,8 +61,8 @@ fn spans_slice_to_the_token_text() {
 #[test]
 fn empty_value_span_is_after_the_colon() {
     let d = doc("a:\nb: # c\n");
-    assert_eq!(d.node(at(&d, "a")).span, 2..2);
-    assert_eq!(d.node(at(&d, "b")).span, 5..5);
+    assert_eq!(d.node(at(&d, "a")).span(), 2..2);
+    assert_eq!(d.node(at(&d, "b")).span(), 5..5);
     assert_eq!(
         d.to_json(d.roots()[0]).unwrap(),
         json!({"a": null, "b": null})
@@ -81,10 +81,10 @@ fn styles_tags_and_anchors_are_kept() {
     assert_eq!(style("c"), ScalarStyle::DoubleQuoted);
     assert_eq!(style("e"), ScalarStyle::Literal);
     assert_eq!(style("f"), ScalarStyle::Folded);
-    let a = d.node(at(&d, "a"));
-    assert_eq!(a.tag.as_deref(), Some("!!str"));
-    assert_eq!(a.anchor.as_deref(), Some("x"));
-    assert_eq!(d.node(at(&d, "h")).tag.as_deref(), Some("!foo"));
+    let a = at(&d, "a");
+    assert_eq!(d.tag(a), Some("!!str"));
+    assert_eq!(d.anchor(a), Some("x"));
+    assert_eq!(d.tag(at(&d, "h")), Some("!foo"));
     let alias = at(&d, "h/i");
     assert_eq!(
         d.node(alias).kind,
@@ -466,4 +466,52 @@ fn layout_is_detected() {
     for (src, want) in cases {
         assert_eq!(doc(src).layout(), want, "{src:?}");
     }
+}
+
+#[test]
+fn scalar_text_reads_the_decoded_value_whether_kept_or_in_source() {
+    let src = "a: plain\nb: 'quoted'\nc: \"dq\"\nd: 'it''s'\ne: \"x\\ty\"\nf: two\n  lines\ng: |\n  lit\nh:\ni: ''\nj: \"\"\n";
+    let d = doc(src);
+    let cases: &[(&str, &str)] = &[
+        ("a", "plain"),
+        ("b", "quoted"),
+        ("c", "dq"),
+        ("d", "it's"),
+        ("e", "x\ty"),
+        ("f", "two lines"),
+        ("g", "lit\n"),
+        ("h", ""),
+        ("i", ""),
+        ("j", ""),
+    ];
+    for &(key, want) in cases {
+        assert_eq!(d.scalar(at(&d, key)), Some(want), "{key}");
+        assert_eq!(d.scalar_of(d.node(at(&d, key))), Some(want), "{key}");
+    }
+    assert_eq!(d.scalar(d.roots()[0]), None, "a mapping has no scalar text");
+    assert_eq!(d.scalar(d.len()), None, "no such node");
+    let granit = Document::parse_with_granit(src).expect("granit parses");
+    for &(key, want) in cases {
+        assert_eq!(granit.scalar(at(&granit, key)), Some(want), "granit {key}");
+    }
+}
+
+#[test]
+fn tags_and_anchors_of_collections_and_scalars() {
+    let d = doc("m: &m !t\n  k: &v !!str 1\ns: &s [a]\nn: 2\n");
+    let (m, k, s, n) = (at(&d, "m"), at(&d, "m/k"), at(&d, "s"), at(&d, "n"));
+    assert_eq!((d.tag(m), d.anchor(m)), (Some("!t"), Some("m")));
+    assert_eq!((d.tag(k), d.anchor(k)), (Some("!!str"), Some("v")));
+    assert_eq!((d.tag(s), d.anchor(s)), (None, Some("s")));
+    assert_eq!((d.tag(n), d.anchor(n)), (None, None));
+    assert_eq!(d.tag(d.len()), None);
+    // The flag bit that marks a node with properties is not part of its span.
+    assert_eq!(text(&d, k), "1");
+    assert_eq!(text(&d, s), "[a]");
+}
+
+#[test]
+fn nodes_stay_small() {
+    // The memory target (parsed document ≤ 4× its text) rests on this size.
+    assert_eq!(std::mem::size_of::<super::Node>(), 32);
 }
