@@ -1,45 +1,15 @@
 //! Identity on real files: every YAML/JSON file under `shared/reference/` parses, its spans are
 //! consistent with the source, and writing it back unchanged is byte-identical.
 
-use private_gke::yaml::{Document, Edits, NodeId, NodeKind, ScalarStyle};
-use std::path::{Path, PathBuf};
+mod support;
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
+use private_gke::yaml::{Document, Edits, NodeId, NodeKind, ScalarStyle};
+use std::path::Path;
+
+use support::REFERENCE;
 
 /// Files under `shared/reference/` that are not valid YAML on purpose, with the error expected.
 const INVALID: &[(&str, &str)] = &[];
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".yaml")
-                || name.ends_with(".yml")
-                || name.ends_with(".json")
-                || name == "Kptfile"
-            {
-                out.push(path);
-            }
-        }
-    }
-}
-
-fn reference_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    yaml_files(Path::new(REFERENCE), &mut files);
-    assert!(
-        files.len() > 100,
-        "reference files not found under {REFERENCE}"
-    );
-    files
-}
 
 fn relative(path: &Path) -> String {
     path.strip_prefix(REFERENCE)
@@ -164,7 +134,7 @@ fn check_children(
 #[test]
 fn every_reference_file_parses_with_consistent_spans_and_round_trips() {
     let mut parsed = 0;
-    for path in reference_files() {
+    for path in support::reference_yaml_files() {
         let file = relative(&path);
         let bytes = std::fs::read(&path).unwrap();
         let expected_error = INVALID.iter().find(|(f, _)| *f == file).map(|(_, e)| *e);
@@ -197,7 +167,7 @@ fn every_reference_file_parses_with_consistent_spans_and_round_trips() {
 
 #[test]
 fn crlf_copies_of_reference_files_parse_to_the_same_json() {
-    for path in reference_files().iter().take(60) {
+    for path in support::reference_yaml_files().iter().take(60) {
         let file = relative(path);
         let text = std::fs::read_to_string(path).unwrap();
         if text.contains('\r') {
@@ -220,7 +190,7 @@ fn crlf_copies_of_reference_files_parse_to_the_same_json() {
 #[test]
 fn fast_path_builds_the_same_tree_as_granit_on_reference_files() {
     let mut fast = 0;
-    let files = reference_files();
+    let files = support::reference_yaml_files();
     for path in &files {
         let file = relative(path);
         let text = std::fs::read_to_string(path).unwrap();

@@ -2,34 +2,11 @@
 //! YAML/JSON file under `shared/reference/` (each document of multi-document files), plus the
 //! deliberate differences, each with its reason.
 
+mod support;
+
 use private_gke::yaml::Document;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".yaml")
-                || name.ends_with(".yml")
-                || name.ends_with(".json")
-                || name == "Kptfile"
-            {
-                out.push(path);
-            }
-        }
-    }
-}
 
 /// Each document of `src` as `serde_norway` reads it into JSON (merge keys applied when the
 /// text has any: `serde_norway` applies them only on its own `Value`).
@@ -57,9 +34,7 @@ fn ours(src: &str) -> Vec<Value> {
 
 #[test]
 fn json_view_matches_serde_norway_on_every_reference_file() {
-    let mut files = Vec::new();
-    yaml_files(Path::new(REFERENCE), &mut files);
-    assert!(files.len() > 100);
+    let files = support::reference_yaml_files();
     let mut documents = 0;
     for path in files {
         let src = std::fs::read_to_string(&path).unwrap();

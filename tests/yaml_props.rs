@@ -4,6 +4,8 @@
 //! where written, and write back byte-identical; random bytes and random mutations of the
 //! reference files never make the parser panic.
 
+mod support;
+
 use private_gke::yaml::{resolve_plain, Document, Edits, NodeId, NodeKind};
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -457,7 +459,7 @@ proptest! {
         file in 0usize..1000,
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, "[-:#&*!|>'\"\\[\\]{},? \t\r\na]{0,3}"), 1..6),
     ) {
-        let files = reference_files();
+        let files = support::reference_yaml_files();
         let mut bytes = std::fs::read(&files[file % files.len()]).unwrap();
         for (at, op, text) in edits {
             let at = at.index(bytes.len() + 1);
@@ -502,30 +504,4 @@ fn exercise(bytes: &[u8]) {
             }
         }
     }
-}
-
-fn reference_files() -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-            {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference")),
-        &mut out,
-    );
-    out
 }

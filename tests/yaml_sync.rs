@@ -1,32 +1,13 @@
 //! Syncing changed JSON values back to YAML text: on every reference file, on generated
 //! documents, and the ResourceList item operations the shell uses.
 
+mod support;
+
 use private_gke::yaml::{
     indent_as_item, render_document, render_item, Document, Edits, Layout, NodeKind,
 };
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
-
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n == "Kptfile")
-        {
-            out.push(path);
-        }
-    }
-}
 
 /// Replacement strings that need care, cycled through by the mutation.
 const NEW_STRINGS: &[&str] = &[
@@ -103,13 +84,7 @@ fn libyaml_docs(text: &str) -> Option<Vec<Value>> {
 
 #[test]
 fn every_reference_document_survives_a_round_of_changes() {
-    let mut files = Vec::new();
-    yaml_files(Path::new(REFERENCE), &mut files);
-    files.sort();
-    assert!(
-        files.len() > 100,
-        "reference files not found under {REFERENCE}"
-    );
+    let files = support::reference_yaml_files();
     let (mut synced, mut refused, mut unparsed) = (0, 0, 0);
     for path in &files {
         let src = std::fs::read_to_string(path).unwrap();
