@@ -42,8 +42,6 @@ mod references;
 mod routes_dns;
 mod webhooks;
 
-pub use webhooks::WEBHOOK_FIREWALL_FILE;
-
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult, Severity};
 use ipnet::Ipv4Net;

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::gke::OWNED;
 /// File the generated webhook rules go to, in the directory of the private network's files.
-pub const WEBHOOK_FIREWALL_FILE: &str = "webhook-firewall.yaml";
+const WEBHOOK_FIREWALL_FILE: &str = "webhook-firewall.yaml";
 
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
@@ -304,7 +304,7 @@ fn generated_rule(ctx: &Ctx, ports: &BTreeSet<u16>, missing: &[Need]) -> Option<
         .count()
         .to_string();
     let mut annotations = json!({
-            OWNED: "true",
+            OWNED: crate::gke::OWNED_WEBHOOK_RULE,
             "config.kubernetes.io/path": path,
             "config.kubernetes.io/index": index,
             "internal.config.kubernetes.io/path": path,

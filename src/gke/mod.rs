@@ -45,22 +45,28 @@ fn tagged(r: KrmResult) -> KrmResult {
     r.tag("stage", "private-gke")
 }
 
-/// True when the item is one of ours (generated or adopted), not a patched cluster.
-fn is_owned_resource(value: &Value) -> bool {
+/// The `OWNED` value of a webhook firewall rule the checks stage wrote: ours, but not part of
+/// the private network this stage generates, so only reversal removes it.
+pub const OWNED_WEBHOOK_RULE: &str = "webhook-firewall";
+
+/// The item's `OWNED` annotation value, if any.
+fn owned_marker(value: &Value) -> Option<&str> {
     value
-        .pointer("/metadata/annotations")
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get(OWNED))
         .and_then(Value::as_str)
-        == Some("true")
 }
 
-/// True for a webhook firewall rule the checks stage wrote: owned, but not part of the
-/// private network this stage generates, so only reversal removes it.
-fn is_webhook_rule(item: &Item) -> bool {
-    item_path(item).is_some_and(|p| {
-        p.strip_suffix(crate::checks::WEBHOOK_FIREWALL_FILE)
-            .is_some_and(|dir| dir.is_empty() || dir.ends_with(&format!("{DIR}/")))
-    })
+/// True when the item is part of the private network (generated or adopted), not a patched
+/// cluster nor a webhook rule.
+fn is_owned_resource(value: &Value) -> bool {
+    owned_marker(value) == Some("true")
+}
+
+/// True for every resource the function wrote: the private network and webhook rules.
+fn is_generated(value: &Value) -> bool {
+    matches!(owned_marker(value), Some("true") | Some(OWNED_WEBHOOK_RULE))
 }
 
 /// The package-relative file an item came from (internal annotation first, then legacy).
@@ -435,7 +441,6 @@ fn upsert(
 ) {
     items.retain(|item| {
         let keep = !is_owned_resource(&item.value)
-            || is_webhook_rule(item)
             || desired.iter().any(|d| same_resource(&d.value, &item.value));
         if !keep {
             results.push(tagged(
@@ -490,7 +495,7 @@ fn upsert(
 fn log_firewalls(settings: &Settings, items: &mut [Item]) {
     let given = settings.given.contains_key("log-firewalls");
     for item in items.iter_mut().filter(|i| i.kind() == "ComputeFirewall") {
-        if given || is_owned_resource(&item.value) {
+        if given || is_generated(&item.value) {
             cluster::set(
                 &mut item.value,
                 "/spec/enableLogging",
@@ -534,7 +539,7 @@ fn apply_locations(
 /// `gke.private: false`: remove owned resources and undo the patch on recorded clusters.
 fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     let before = items.len();
-    items.retain(|i| !is_owned_resource(&i.value));
+    items.retain(|i| !is_generated(&i.value));
     let removed = before - items.len();
     let mut reverted = 0;
     for item in items.iter_mut().filter(|i| i.kind() == "ContainerCluster") {
