@@ -960,13 +960,18 @@ fn several_clusters_need_the_cluster_setting() {
     items.push(Item::generated(other, None));
     assert_eq!(issues(&mut items), vec![]);
     let results = run(&Settings::default(), &mut items);
-    assert_eq!(
-        results[0],
-        KrmResult::warning(
-            "2 ContainerClusters and no `cluster` setting: the private-cluster checks did not \
-             run. Fix: set `cluster` to the one to check"
-        )
-        .tag("check", "summary")
+    assert_eq!(results[0].severity, Severity::Warning);
+    assert!(
+        results[0].message.starts_with(
+            "the private-cluster checks did not run: 2 ContainerClusters among the items"
+        ),
+        "{}",
+        results[0].message
+    );
+    assert!(
+        results[0].message.contains("they differ in name"),
+        "{}",
+        results[0].message
     );
     let chosen = Settings {
         cluster: Some(CLUSTER.to_string()),

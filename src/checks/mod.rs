@@ -9,10 +9,9 @@
 //!   true`. The package decides, not the `gke.private` setting, so check-only runs judge what is
 //!   there.
 //!
-//! The cluster is the ContainerCluster named by the `cluster` setting, else the only one; when
-//! several exist, partial ones without `spec.location` (a `cluster-private-patch.yaml` among the
-//! items) are skipped; when that still leaves several, the private checks are skipped with a
-//! warning that asks for `cluster`.
+//! The cluster is the one the private-GKE stage picks (`gke::select`: the `private-gke.cluster`
+//! selector, else the only full ContainerCluster, else the one of the served API); when none is
+//! picked the private checks are skipped (in check mode with the selection's own result).
 //!
 //! Firewall rules are taken to apply to every node (target tags are not resolved), and the
 //! deny-all egress rule is any EGRESS deny rule whose destination is `0.0.0.0/0`.
@@ -329,48 +328,24 @@ impl<'a> Ctx<'a> {
     }
 
     fn select_cluster(&self, found: &mut Vec<KrmResult>) -> Option<Cluster<'a>> {
-        let clusters: Vec<&Item> = self.cnrm("ContainerCluster").collect();
-        let has_location = |c: &&Item| c.value["spec"]["location"].is_string();
-        let chosen = if let Some(name) = &self.settings.cluster {
-            let named: Vec<&Item> = self
-                .named_indexes("ContainerCluster", name)
-                .filter(|&i| self.meta[i].cnrm)
-                .map(|i| &self.items[i])
-                .collect();
-            let hit = named
-                .iter()
-                .copied()
-                .find(has_location)
-                .or(named.first().copied());
-            if hit.is_none() {
+        let mut picked = Vec::new();
+        let index = crate::gke::select::select_cluster(
+            self.settings.cluster.as_deref(),
+            self.items,
+            &mut picked,
+        );
+        if index.is_none() {
+            if let Some(why) = picked.iter().find(|r| r.severity != Severity::Info) {
                 found.push(
                     KrmResult::warning(format!(
-                        "setting `cluster: {name}` names no ContainerCluster among the items: \
-                         the private-cluster checks did not run. Fix: set `cluster` to one of: {}",
-                        list(clusters.iter().map(|c| c.name()))
+                        "the private-cluster checks did not run: {}",
+                        why.message
                     ))
                     .tag("check", "summary"),
                 );
             }
-            hit
-        } else if clusters.len() <= 1 {
-            clusters.first().copied()
-        } else {
-            let full: Vec<&Item> = clusters.iter().copied().filter(has_location).collect();
-            if full.len() == 1 {
-                Some(full[0])
-            } else {
-                found.push(
-                    KrmResult::warning(format!(
-                        "{} ContainerClusters and no `cluster` setting: the private-cluster \
-                         checks did not run. Fix: set `cluster` to the one to check",
-                        clusters.len()
-                    ))
-                    .tag("check", "summary"),
-                );
-                None
-            }
-        }?;
+        }
+        let chosen = &self.items[index?];
         let spec = &chosen.value["spec"];
         let pcc = &spec["privateClusterConfig"];
         let location = spec["location"].as_str().unwrap_or("");

@@ -6,6 +6,7 @@ pub mod crd;
 pub mod location;
 pub mod render;
 pub mod resources;
+pub mod select;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
 pub use crd::fix_crds;
@@ -281,81 +282,6 @@ pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
     }
 }
 
-/// Picks the cluster to make private: `cluster` by name, else the only one.
-fn select_cluster(
-    settings: &Settings,
-    items: &[Item],
-    results: &mut Vec<KrmResult>,
-) -> Option<usize> {
-    let full: Vec<usize> = (0..items.len())
-        .filter(|&i| is_full_cluster(&items[i].value))
-        .collect();
-    let names = |ids: &[usize]| {
-        const SHOWN: usize = 5;
-        let mut list = ids
-            .iter()
-            .take(SHOWN)
-            .map(|&i| items[i].name().to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        if ids.len() > SHOWN {
-            list.push_str(&format!(" and {} more", ids.len() - SHOWN));
-        }
-        list
-    };
-    if let Some(wanted) = &settings.cluster {
-        let found: Vec<usize> = full
-            .iter()
-            .copied()
-            .filter(|&i| items[i].name() == wanted)
-            .collect();
-        match found.len() {
-            1 => return Some(found[0]),
-            0 => {
-                results.push(tagged(
-                    KrmResult::error(format!(
-                    "cluster: no ContainerCluster named {wanted:?} among the items (clusters: {})",
-                    if full.is_empty() { "none".to_string() } else { names(&full) }
-                ))
-                    .at_field("cluster", Some(json!(wanted)), None),
-                ))
-            }
-            _ => results.push(tagged(
-                KrmResult::error(format!(
-                    "cluster: {} ContainerClusters are named {wanted:?} (in different namespaces); \
-                     make the names unique",
-                    found.len()
-                ))
-                .at_field("cluster", Some(json!(wanted)), None),
-            )),
-        }
-        return None;
-    }
-    match full.len() {
-        1 => Some(full[0]),
-        0 => {
-            let partial = items.iter().any(|i| is_partial_cluster(&i.value));
-            results.push(tagged(KrmResult::warning(if partial {
-                "no ContainerCluster among the items (only a partial one, a kustomize patch); \
-                 nothing made private"
-            } else {
-                "no ContainerCluster among the items; nothing made private"
-            })));
-            None
-        }
-        n => {
-            results.push(tagged(
-                KrmResult::error(format!(
-                    "{n} ContainerClusters among the items ({}); set cluster to the one to make private",
-                    names(&full)
-                ))
-                .at_field("cluster", None, None),
-            ));
-            None
-        }
-    }
-}
-
 /// Overlays `desired` onto `target`: maps merge key by key, everything else is replaced.
 fn overlay(target: &mut Value, desired: &Value) {
     match (target, desired) {
@@ -568,7 +494,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         reverse(items, results);
         return;
     }
-    let Some(idx) = select_cluster(settings, items, results) else {
+    let Some(idx) = select::select_cluster(settings.cluster.as_deref(), items, results) else {
         return;
     };
     let cluster_value = items[idx].value.clone();
