@@ -58,9 +58,11 @@ impl Selector {
                     "namespace" => s.namespace = value,
                     "path" => s.path = value,
                     "apiVersion" => s.api_version = value,
-                    other => return Err(format!(
+                    other => {
+                        return Err(format!(
                         "unknown key {other:?}: the keys are name, namespace, path and apiVersion"
-                    )),
+                    ))
+                    }
                 }
             }
             return Ok(s);
@@ -372,12 +374,12 @@ mod tests {
         for (selector, want) in [
             ("v2/management/cluster/cluster.yaml", 0),
             ("management/cluster/cluster.yaml#kf-test", 0),
-            ("cluster/cluster.yaml", 1),
             (
                 "name=kf-test,apiVersion=container.cnrm.cloud.google.com/v1alpha2",
                 0,
             ),
             ("path=v2/cnrm/cluster/cluster.yaml", 1),
+            ("cnrm/cluster/cluster.yaml", 1),
         ] {
             let (picked, results) = pick(Some(selector), &items);
             assert_eq!(picked, Some(want), "{selector}");
