@@ -75,6 +75,7 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
                 gke::fix_crds(items, &mut results);
             }
             checks::run(&settings, items, &mut results);
+            gke::finish(&settings, items, &mut results);
         }
     }
     results.extend(duplicates(items));

@@ -70,6 +70,8 @@ struct Added {
     keys: Vec<&'static str>,
     annotations: bool,
     metadata: bool,
+    /// How many annotations the text had: a map the stages emptied goes, a `{}` written so stays.
+    had_annotations: usize,
 }
 
 /// A file's new text (`None`: delete it) beside its old one (`None`: a new file).
@@ -258,6 +260,7 @@ fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
     else {
         return what;
     };
+    what.had_annotations = annotations.len();
     let index = index.to_string();
     for (key, val) in [
         (PATH, rel),
@@ -291,7 +294,7 @@ fn strip(value: &Value, added: Option<&Added>) -> Value {
         for key in keys {
             annotations.shift_remove(key);
         }
-        let created = added.is_none_or(|a| a.annotations);
+        let created = added.is_none_or(|a| a.annotations || a.had_annotations > 0);
         if annotations.is_empty() && created {
             metadata.shift_remove("annotations");
         }

@@ -37,8 +37,6 @@ pub fn is_full_cluster(value: &Value) -> bool {
 pub struct Patch {
     /// Base name: network and subnetwork refs.
     pub name: String,
-    /// `metadata.clusterName`, when it can be computed.
-    pub cluster_name: Option<String>,
     /// `privateClusterConfig.masterIpv4CidrBlock`.
     pub master_cidr: String,
     /// Which `ipAllocationPolicy` fields.
@@ -48,8 +46,7 @@ pub struct Patch {
 }
 
 /// The top-level fields the patch changes; the record keeps their values before the first patch.
-const PATCHED: [&str; 6] = [
-    "/metadata/clusterName",
+const PATCHED: [&str; 5] = [
     "/spec/privateClusterConfig",
     "/spec/ipAllocationPolicy",
     "/spec/networkingMode",
@@ -114,8 +111,6 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
     for pointer in PATCHED {
         if !rec.contains_key(pointer) {
             let touched = pointer != "/spec/networkingMode" || patch.networking_mode;
-            let touched =
-                touched && (pointer != "/metadata/clusterName" || patch.cluster_name.is_some());
             if touched {
                 rec.insert(
                     pointer.to_string(),
@@ -123,9 +118,6 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
                 );
             }
         }
-    }
-    if let Some(name) = &patch.cluster_name {
-        set(cluster, "/metadata/clusterName", json!(name));
     }
     set(
         cluster,
@@ -202,6 +194,9 @@ pub fn revert(cluster: &mut Value) -> bool {
         return false;
     };
     for (pointer, old) in rec {
+        if !pointer.starts_with('/') {
+            continue;
+        }
         if old.is_null() {
             remove(cluster, &pointer);
         } else {

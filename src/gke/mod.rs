@@ -1,12 +1,14 @@
 //! Private-GKE knowledge: the cluster patch, the generated network resources, firewall logging,
 //! region/zone/location, and the Config Connector CRD fix.
 
+pub mod adopt;
 pub mod cluster;
 pub mod crd;
 pub mod location;
 pub mod render;
 pub mod resources;
 pub mod select;
+pub mod wiring;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
 pub use crd::fix_crds;
@@ -62,12 +64,16 @@ fn owned_marker(value: &Value) -> Option<&str> {
 /// True when the item is part of the private network (generated or adopted), not a patched
 /// cluster nor a webhook rule.
 fn is_owned_resource(value: &Value) -> bool {
-    owned_marker(value) == Some("true")
+    owned_marker(value) == Some("true") || adopt::is_adopted(value)
 }
 
-/// True for every resource the function wrote: the private network and webhook rules.
+/// True for every resource the function wrote: the private network, webhook rules and its own
+/// kustomization (adopted resources are not: they are given back, not removed).
 fn is_generated(value: &Value) -> bool {
-    matches!(owned_marker(value), Some("true") | Some(OWNED_WEBHOOK_RULE))
+    matches!(
+        owned_marker(value),
+        Some("true") | Some(OWNED_WEBHOOK_RULE) | Some(wiring::OWNED_KUSTOMIZATION)
+    )
 }
 
 /// The package-relative file an item came from (internal annotation first, then legacy).
@@ -365,16 +371,24 @@ fn upsert(
     items: &mut Vec<Item>,
     results: &mut Vec<KrmResult>,
 ) {
-    items.retain(|item| {
-        let keep = !is_owned_resource(&item.value)
-            || desired.iter().any(|d| same_resource(&d.value, &item.value));
-        if !keep {
+    items.retain_mut(|item| {
+        if !is_owned_resource(&item.value)
+            || desired.iter().any(|d| same_resource(&d.value, &item.value))
+        {
+            return true;
+        }
+        if adopt::restore(&mut item.value) {
             results.push(tagged(
-                KrmResult::info("removed: no longer part of the private network (name changed)")
+                KrmResult::info("given back as it was: no longer part of the private network (name changed)")
                     .for_resource(&item.value),
             ));
+            return true;
         }
-        keep
+        results.push(tagged(
+            KrmResult::info("removed: no longer part of the private network (name changed)")
+                .for_resource(&item.value),
+        ));
+        false
     });
     let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
     let mut created = 0;
@@ -392,11 +406,7 @@ fn upsert(
                     meta.remove("name");
                 }
                 overlay(&mut item.value, &template);
-                cluster::set(
-                    &mut item.value,
-                    &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
-                    json!("true"),
-                );
+                adopt::mark(&before, &mut item.value);
                 if item.value != before {
                     updated += 1;
                 }
@@ -462,27 +472,77 @@ fn apply_locations(
     }
 }
 
-/// `gke.private: false`: remove owned resources and undo the patch on recorded clusters.
+/// Takes the private patch and its wiring back out of one cluster; returns whether it had any.
+fn take_back_cluster(idx: usize, items: &mut [Item], results: &mut Vec<KrmResult>) -> bool {
+    if cluster::record(&items[idx].value).is_none() {
+        return false;
+    }
+    let value = items[idx].value.clone();
+    wiring::unwire(&value, items, results);
+    cluster::revert(&mut items[idx].value);
+    true
+}
+
+/// `gke.private: false`: remove generated resources, give adopted ones back, undo the patch and
+/// the wiring on recorded clusters.
 fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
-    let before = items.len();
-    items.retain(|i| !is_generated(&i.value));
-    let removed = before - items.len();
-    let mut reverted = 0;
-    for item in items.iter_mut().filter(|i| i.kind() == "ContainerCluster") {
-        if cluster::revert(&mut item.value) {
-            reverted += 1;
+    for idx in 0..items.len() {
+        if items[idx].kind() == "ContainerCluster" && take_back_cluster(idx, items, results) {
             results.push(tagged(
                 KrmResult::info("private patch removed: the cluster is public again")
-                    .for_resource(&item.value),
+                    .for_resource(&items[idx].value),
             ));
         }
     }
-    if removed > 0 {
+    let before = items.len();
+    items.retain(|i| !is_generated(&i.value));
+    let removed = before - items.len();
+    let mut restored = 0;
+    for item in items.iter_mut() {
+        if adopt::restore(&mut item.value) {
+            restored += 1;
+        }
+    }
+    if removed + restored > 0 {
         results.push(tagged(KrmResult::info(format!(
-            "gke.private is false: removed {removed} private network resources"
+            "gke.private is false: removed {removed} resources the function generated, gave back \
+             {restored} adopted ones as they were"
         ))));
     }
-    let _ = reverted;
+}
+
+/// A switch of cluster: every other cluster the function patched is taken back.
+fn take_back_others(selected: usize, items: &mut [Item], results: &mut Vec<KrmResult>) {
+    for idx in 0..items.len() {
+        if idx != selected
+            && items[idx].kind() == "ContainerCluster"
+            && take_back_cluster(idx, items, results)
+        {
+            results.push(tagged(
+                KrmResult::info(
+                    "private patch removed: another cluster is the one made private now",
+                )
+                .for_resource(&items[idx].value),
+            ));
+        }
+    }
+}
+
+/// After the checks (which may write webhook rules): wire every owned resource into the builds
+/// of the selected cluster.
+pub fn finish(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
+    if settings.mode == Mode::Check || !settings.private {
+        return;
+    }
+    let mut quiet = Vec::new();
+    let Some(idx) = select::select_cluster(settings.cluster.as_deref(), items, &mut quiet) else {
+        return;
+    };
+    if cluster::record(&items[idx].value).is_none() {
+        return;
+    }
+    let place = placement(items, &items[idx]);
+    wiring::wire(idx, &place, items, results);
 }
 
 /// Stage 4: make the package a private GKE deployment (or take it back out).
@@ -497,6 +557,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     let Some(idx) = select::select_cluster(settings.cluster.as_deref(), items, results) else {
         return;
     };
+    take_back_others(idx, items, results);
     let cluster_value = items[idx].value.clone();
     let on_cluster = |r: KrmResult| r.for_resource(&cluster_value);
     let name = settings
@@ -529,30 +590,8 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     };
     let networking_mode = settings.ip_allocation == IpAllocation::Compat
         && target_has_networking_mode(settings, items);
-    let final_location = locs
-        .location
-        .clone()
-        .or_else(|| cluster_location.map(str::to_string));
-    let project = settings
-        .given
-        .get("gcloud.core.project")
-        .cloned()
-        .or_else(|| {
-            cluster_value
-                .pointer("/metadata/clusterName")
-                .and_then(Value::as_str)
-                .and_then(|c| {
-                    let parts: Vec<&str> = c.split('/').collect();
-                    (parts.len() == 3).then(|| parts[0].to_string())
-                })
-        });
-    let cluster_name = match (project, &final_location) {
-        (Some(p), Some(l)) if !p.is_empty() => Some(format!("{p}/{l}/{name}")),
-        _ => None,
-    };
     let patch = cluster::Patch {
         name: name.clone(),
-        cluster_name,
         master_cidr: settings.master_ipv4_cidr.clone(),
         ip_allocation: settings.ip_allocation,
         networking_mode,
