@@ -558,7 +558,22 @@ fn write_changes(dir: &Path, changes: &[Change]) -> Result<(), InputError> {
         fs::remove_file(&path)
             .map_err(|e| InputError::whole(&path.display().to_string(), e.to_string()))?;
     }
+    remove_emptied_dirs(dir, changes);
     Ok(())
+}
+
+/// Removes the directories that deleting files left empty (the generated `private-gke/` after
+/// `gke.private: false`), up to the package root; a directory with anything left stays.
+fn remove_emptied_dirs(dir: &Path, changes: &[Change]) {
+    for change in changes.iter().filter(|c| c.new.is_none()) {
+        let mut parent = Path::new(&change.rel).parent();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            if fs::remove_dir(dir.join(p)).is_err() {
+                break;
+            }
+            parent = p.parent();
+        }
+    }
 }
 
 /// Write `text` to a new temp file beside `path` (same permissions), and return its path.

@@ -105,3 +105,27 @@ fn a_failing_transformer_fails_the_build_with_its_stderr() {
         "{stderr}"
     );
 }
+
+#[test]
+fn generated_resources_carry_the_labels_kustomize_gave_the_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    kustomization(&dir, "  region: us-east1\n");
+    let path = dir.join("kustomization.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("{text}commonLabels:\n  kf-name: kf-demo\n")).unwrap();
+    let Some((ok, stdout, stderr)) = kustomize_build(&dir) else {
+        return;
+    };
+    assert!(ok, "{stderr}");
+    let docs: Vec<&str> = stdout.split("\n---\n").collect();
+    assert_eq!(docs.len(), 24, "{stdout}");
+    for doc in docs {
+        let value: serde_norway::Value = serde_norway::from_str(doc).unwrap();
+        assert_eq!(
+            value["metadata"]["labels"]["kf-name"].as_str(),
+            Some("kf-demo"),
+            "{doc}"
+        );
+    }
+}

@@ -334,7 +334,7 @@ impl<'a> Ctx<'a> {
             self.items,
             &mut picked,
         );
-        if index.is_none() {
+        if index.is_none() && self.items.iter().any(|i| i.kind() == "ContainerCluster") {
             if let Some(why) = picked.iter().find(|r| r.severity != Severity::Info) {
                 found.push(
                     KrmResult::warning(format!(

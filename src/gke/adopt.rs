@@ -77,7 +77,7 @@ pub fn restore(value: &mut Value) -> bool {
         return false;
     };
     let mut pointers: Vec<(String, Value)> = rec.into_iter().collect();
-    pointers.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    pointers.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
     for (pointer, old) in pointers {
         if !pointer.starts_with('/') {
             continue;
@@ -113,8 +113,8 @@ mod tests {
         let second = value.clone();
         mark(&second, &mut value);
         assert_eq!(value, second, "a second run changes nothing");
-        value["spec"]["direction"] = json!("EGRESS");
         let third = value.clone();
+        value["spec"]["direction"] = json!("EGRESS");
         mark(&third, &mut value);
         assert!(restore(&mut value));
         assert_eq!(value, original);
@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn generated_resources_are_not_adopted() {
-        let mut value = json!({"kind": "ComputeRoute", "metadata": {"annotations": {OWNED: "true"}}});
+        let mut value =
+            json!({"kind": "ComputeRoute", "metadata": {"annotations": {OWNED: "true"}}});
         let before = value.clone();
         mark(&before, &mut value);
         assert_eq!(value, before);

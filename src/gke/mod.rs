@@ -379,8 +379,10 @@ fn upsert(
         }
         if adopt::restore(&mut item.value) {
             results.push(tagged(
-                KrmResult::info("given back as it was: no longer part of the private network (name changed)")
-                    .for_resource(&item.value),
+                KrmResult::info(
+                    "given back as it was: no longer part of the private network (name changed)",
+                )
+                .for_resource(&item.value),
             ));
             return true;
         }

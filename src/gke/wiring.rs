@@ -275,10 +275,26 @@ pub fn wire(
         return;
     }
     let own_dir = place.dir.trim_end_matches('/').to_string();
-    own_kustomization(&own_dir, items, place);
     let Some(cluster_file) = item_path(&items[cluster_idx]).map(str::to_string) else {
         return;
     };
+    let built = {
+        let graph = Graph::build(items);
+        graph
+            .roots()
+            .iter()
+            .any(|r| graph.closure(r).contains(&cluster_file))
+    };
+    if !built {
+        // No kustomize build of the cluster here: nothing to wire, and no kustomization of ours.
+        if let Some(i) = items.iter().position(|i| {
+            is_kustomization(i) && super::owned_marker(&i.value) == Some(OWNED_KUSTOMIZATION)
+        }) {
+            items.remove(i);
+        }
+        return;
+    }
+    own_kustomization(&own_dir, items, place);
     let graph = Graph::build(items);
     let roots: Vec<(String, BTreeSet<String>)> = graph
         .roots()
@@ -339,7 +355,9 @@ pub fn wire(
     let Some(&lister_idx) = graph.by_dir.get(&lister) else {
         return;
     };
-    let kust_path = item_path(&items[lister_idx]).unwrap_or_default().to_string();
+    let kust_path = item_path(&items[lister_idx])
+        .unwrap_or_default()
+        .to_string();
     let list = items[lister_idx]
         .value
         .as_object_mut()
@@ -380,7 +398,11 @@ pub fn unwire(cluster: &Value, items: &mut [Item], results: &mut Vec<KrmResult>)
         else {
             continue;
         };
-        let Some(list) = item.value.get_mut("resources").and_then(Value::as_array_mut) else {
+        let Some(list) = item
+            .value
+            .get_mut("resources")
+            .and_then(Value::as_array_mut)
+        else {
             continue;
         };
         let before = list.len();
@@ -423,11 +445,17 @@ mod tests {
 
     #[test]
     fn paths_join_and_relate() {
-        assert_eq!(join("v2/cnrm", "../privateGKE").as_deref(), Some("v2/privateGKE"));
+        assert_eq!(
+            join("v2/cnrm", "../privateGKE").as_deref(),
+            Some("v2/privateGKE")
+        );
         assert_eq!(join("a", "./b/c.yaml").as_deref(), Some("a/b/c.yaml"));
         assert_eq!(join("", "../x"), None);
         assert_eq!(join("a", "https://github.com/x/y"), None);
-        assert_eq!(relative("v2/cnrm/cluster", "v2/privateGKE"), "../../privateGKE");
+        assert_eq!(
+            relative("v2/cnrm/cluster", "v2/privateGKE"),
+            "../../privateGKE"
+        );
         assert_eq!(relative("", "private-gke"), "private-gke");
         assert_eq!(relative("a/b", "a/b"), ".");
     }
