@@ -93,7 +93,7 @@ fn private_false_takes_everything_back_out() {
         assert_eq!(values(&back), input, "{ip}");
         assert!(results
             .iter()
-            .any(|r| r.message == "gke.private is false: removed 23 private network resources"));
+            .any(|r| r.message == "gke.private is false: removed 23 resources the function generated, gave back 0 adopted ones as they were"));
         assert!(results
             .iter()
             .any(|r| r.message == "private patch removed: the cluster is public again"));
@@ -153,7 +153,11 @@ fn the_cluster_patch_in_compat_mode() {
     let results = run(&config(&[("gcloud.core.project", "proj")]), &mut items);
     assert_eq!(errors(&results), Vec::<String>::new());
     let c = &items[0].value;
-    assert_eq!(c["metadata"]["clusterName"], "proj/us-east1-b/kf");
+    assert_eq!(
+        c["metadata"]["clusterName"],
+        serde_json::Value::Null,
+        "clusterName is not the patch's: the setters own it"
+    );
     assert_eq!(
         c["spec"],
         json!({
@@ -174,7 +178,7 @@ fn the_cluster_patch_in_compat_mode() {
     .unwrap();
     assert_eq!(
         record,
-        json!({"/metadata/clusterName": null, "/spec/privateClusterConfig": null, "/spec/ipAllocationPolicy": null,
+        json!({"/spec/privateClusterConfig": null, "/spec/ipAllocationPolicy": null,
             "/spec/networkingMode": null, "/spec/networkRef": null, "/spec/subnetworkRef": null})
     );
     // Region from the cluster's zone; CIDRs from the settings' defaults.
@@ -481,8 +485,8 @@ fn bad_inputs_are_clear_errors_and_change_nothing() {
     let one = vec![cluster("kf", "us-east1-b")];
     type Case<'a> = (Vec<Value>, Vec<(&'a str, &'a str)>, String);
     let cases: Vec<Case> = vec![
-        (two.clone(), vec![], "2 ContainerClusters among the items (a, b); set cluster to the one to make private".into()),
-        (two.clone(), vec![("cluster", "c")], "cluster: no ContainerCluster named \"c\" among the items (clusters: a, b)".into()),
+        (two.clone(), vec![], "2 ContainerClusters among the items: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1); they differ in name; set private-gke.cluster to the one to make private, e.g. private-gke.cluster=a".into()),
+        (two.clone(), vec![("cluster", "c")], "no ContainerCluster matches \"c\" (clusters: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1))".into()),
         (
             one.clone(),
             vec![("region", "us-east1"), ("zone", "us-west1-a")],
