@@ -6,6 +6,7 @@ pub mod crd;
 pub mod location;
 pub mod render;
 pub mod resources;
+pub mod version;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
 pub use crd::fix_crds;
@@ -140,7 +141,9 @@ pub struct Locations {
 }
 
 /// Resolves region/zone/location from the settings and the cluster's current location, and
-/// checks them unless `check-locations: false`.
+/// checks them unless `check-locations: false`. The cluster's location is written only when
+/// `location` is given (GKE cannot move a cluster); a given region or zone that contradicts it
+/// is an error.
 pub fn resolve_locations(
     settings: &Settings,
     cluster_location: Option<&str>,
@@ -168,14 +171,10 @@ pub fn resolve_locations(
                 .and_then(region_of_location)
                 .map(str::to_string)
         });
-    let location = settings
-        .location
-        .clone()
-        .or_else(|| settings.region.clone());
     let out = Locations {
         region: region.clone(),
         zone: settings.zone.clone(),
-        location,
+        location: settings.location.clone(),
     };
     if !settings.check_locations {
         return Ok(out);
@@ -211,13 +210,25 @@ pub fn resolve_locations(
             _ => {}
         }
     }
+    let mut errors: Vec<KrmResult> = errors
+        .into_iter()
+        .map(|m| tagged(KrmResult::error(m)))
+        .collect();
+    if let (None, Some(cl)) = (&settings.location, cluster_location) {
+        let given =
+            location::contradiction(settings.region.as_deref(), settings.zone.as_deref(), cl);
+        if let Some((_, message)) = given.filter(|_| errors.is_empty()) {
+            errors.push(tagged(KrmResult::error(message).at_field(
+                "spec.location",
+                Some(json!(cl)),
+                None,
+            )));
+        }
+    }
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(errors
-            .into_iter()
-            .map(|m| tagged(KrmResult::error(m)))
-            .collect())
+        Err(errors)
     }
 }
 
@@ -267,18 +278,6 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
         ));
     }
     true
-}
-
-/// Whether the target Config Connector has `spec.networkingMode`: from the ContainerCluster CRD
-/// among the items, else from `cnrm-version` (1.21.0 and later), else assume a current one.
-pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
-    if let Some(crd) = items.iter().find(|i| crd::is_cluster_crd(&i.value)) {
-        return crd::has_networking_mode(&crd.value);
-    }
-    match settings.cnrm_version_triple() {
-        Some(v) => v >= (1, 21, 0),
-        None => true,
-    }
 }
 
 /// Picks the cluster to make private: `cluster` by name, else the only one.
@@ -601,8 +600,11 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         )))));
         return;
     };
-    let networking_mode = settings.ip_allocation == IpAllocation::Compat
-        && target_has_networking_mode(settings, items);
+    let networking_mode = settings.ip_allocation == IpAllocation::Compat && {
+        let target = version::target(settings, items, results);
+        results.extend(version::report(&target, &cluster_value));
+        target.networking_mode
+    };
     let final_location = locs
         .location
         .clone()
