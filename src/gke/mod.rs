@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod crd;
+pub mod dialect;
 pub mod location;
 pub mod render;
 pub mod resources;
@@ -540,6 +541,7 @@ fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     let before = items.len();
     items.retain(|i| !is_generated(&i.value));
     let removed = before - items.len();
+    dialect::revert(items, results);
     let mut reverted = 0;
     for item in items.iter_mut().filter(|i| i.kind() == "ContainerCluster") {
         if cluster::revert(&mut item.value) {
@@ -655,11 +657,13 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         services_cidr: settings.services_cidr.clone(),
         log_firewalls: settings.log_firewalls,
     };
-    let desired = resources::desired(&params);
+    let mut desired = resources::desired(&params);
     let namespace = cluster_value
         .pointer("/metadata/namespace")
         .and_then(Value::as_str);
     let place = placement(items, &items[idx]);
+    let dialect = dialect::detect(items, &items[idx], &place);
+    dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
     log_firewalls(settings, items);
 }
