@@ -130,11 +130,8 @@ fn v0_comment(
     if let Some(found) = existing {
         return Some(json!({ "$kpt-set": found }).to_string());
     }
-    let Some(new) = new
-        .filter(|_| !defs.setters.contains_key(&name) && !defs.substitutions.contains_key(&name))
-    else {
-        return None;
-    };
+    let new = new
+        .filter(|_| !defs.setters.contains_key(&name) && !defs.substitutions.contains_key(&name))?;
     let values: Vec<Value> = setters
         .iter()
         .map(|s| json!({"marker": format!("${{{s}}}"), "ref": format!("#/definitions/{SETTER_PREFIX}{s}")}))
