@@ -310,6 +310,11 @@ fn networking_mode_converges_when_the_target_changes() {
             *expected,
             "{pairs:?}"
         );
+        let given_back = results
+            .iter()
+            .any(|r| r.message.starts_with("networkingMode given back"));
+        let before = state[0].value["spec"].get("networkingMode").is_some();
+        assert_eq!(given_back, before && !*expected, "{pairs:?}: {results:?}");
         if pairs
             .iter()
             .any(|(k, v)| *k == "ip-allocation" && *v == "upstream")

@@ -299,3 +299,39 @@ fn the_clusters_own_v0_comments_choose_v0_in_a_package_whose_kptfile_is_not_v0()
         "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: sub\n"
     );
 }
+
+#[test]
+fn kpt_fn_eval_exec_on_a_v0_package_writes_v0_comments() {
+    let kpt = std::path::PathBuf::from(std::env::var_os("KPT").unwrap_or("/usr/bin/kpt".into()));
+    if !kpt.is_file() {
+        eprintln!(
+            "skipped: kpt not found at {} (set KPT=/path/to/kpt)",
+            kpt.display()
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("min");
+    fs::create_dir_all(dir.join("cluster")).unwrap();
+    fs::write(dir.join("Kptfile"), MIN_KPTFILE).unwrap();
+    fs::write(dir.join("cluster/cluster.yaml"), CLUSTER).unwrap();
+    let out = std::process::Command::new(&kpt)
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", env!("CARGO_BIN_EXE_private-gke"), "--", "name=kf"])
+        .env("KRM_DISABLE_ATTRIBUTION", "1")
+        .output()
+        .expect("run kpt");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{log}");
+    assert_v0_comments(&generated(&dir));
+    let kptfile = fs::read_to_string(dir.join("Kptfile")).unwrap();
+    assert!(
+        kptfile.contains("    io.k8s.cli.substitutions.name-gcr:\n"),
+        "{kptfile}"
+    );
+}
