@@ -66,7 +66,8 @@ fn a_kustomize_transformer_makes_the_cluster_private() {
         serde_norway::Value::Bool(true),
         "{stdout}"
     );
-    assert_eq!(cluster["spec"]["location"].as_str(), Some("us-east1"));
+    // A region alone never moves the cluster (GKE cannot change a location in place).
+    assert_eq!(cluster["spec"]["location"].as_str(), Some("us-east1-d"));
     // The cluster and the 23 private resources, by kind.
     let kinds: Vec<&str> = stdout
         .split("\n---\n")

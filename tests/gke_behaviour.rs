@@ -132,7 +132,7 @@ fn reversal_restores_the_users_own_fields() {
     );
     let warning = results
         .iter()
-        .find(|r| r.severity == Severity::Warning)
+        .find(|r| r.severity == Severity::Warning && r.message.starts_with("removed "))
         .unwrap();
     assert_eq!(
         warning.message,
@@ -187,6 +187,167 @@ fn the_cluster_patch_in_compat_mode() {
     assert_eq!(items.len(), 24);
 }
 
+/// The `cnrm-system` Namespace of a Config Connector install bundle of `version`.
+fn cnrm_namespace(version: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "cnrm-system",
+        "annotations": {"cnrm.cloud.google.com/version": version},
+        "labels": {"cnrm.cloud.google.com/system": "true"}}})
+}
+
+/// Messages of results at `severity` that mention `text`.
+fn mentioning(
+    results: &[private_gke::krm::KrmResult],
+    severity: Severity,
+    text: &str,
+) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r.severity == severity && r.message.contains(text))
+        .map(|r| r.message.clone())
+        .collect()
+}
+
+#[test]
+fn the_config_connector_version_is_said_once_or_found() {
+    let assumed = "nothing in the package names the Config Connector version";
+    // Nothing says: one warning naming the assumed version and the setting.
+    let mut plain = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(&config(&[]), &mut plain);
+    let warned = mentioning(&results, Severity::Warning, assumed);
+    assert_eq!(warned.len(), 1, "{results:?}");
+    assert!(
+        warned[0].contains("Config Connector 1.21.0 or later"),
+        "{}",
+        warned[0]
+    );
+    assert!(
+        warned[0].contains("set cnrm-version to the version you run"),
+        "{}",
+        warned[0]
+    );
+    // Given, found in a CRD or an annotation, or irrelevant (upstream): no such warning.
+    let crd = docs(&reference(
+        "upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml",
+    ))
+    .remove(0);
+    let cases: Vec<(Vec<Value>, Pairs)> = vec![
+        (vec![], &[("cnrm-version", "1.15.1")]),
+        (vec![crd.clone()], &[]),
+        (vec![cnrm_namespace("1.7.1")], &[]),
+        (vec![], &[("ip-allocation", "upstream")]),
+    ];
+    for (extra, pairs) in cases {
+        let mut input = vec![cluster("kf", "us-east1-b")];
+        input.extend(extra);
+        let results = run(&config(pairs), &mut items(input));
+        assert_eq!(
+            mentioning(&results, Severity::Warning, assumed),
+            Vec::<String>::new(),
+            "{pairs:?}"
+        );
+    }
+    // The annotation's version is named with the file it came from.
+    let mut ns = cnrm_namespace("1.7.1");
+    ns["metadata"]["annotations"]["config.kubernetes.io/path"] =
+        json!("cnrm-install/0-cnrm-system.yaml");
+    let results = run(
+        &config(&[]),
+        &mut items(vec![cluster("kf", "us-east1-b"), ns]),
+    );
+    assert_eq!(
+        mentioning(&results, Severity::Info, "written for Config Connector"),
+        vec![
+            "written for Config Connector 1.7.1 (cnrm.cloud.google.com/version of \
+              cnrm-install/0-cnrm-system.yaml): spec.networkingMode left out (it needs 1.21.0 or \
+              later); cnrm-version overrides this"
+                .to_string()
+        ]
+    );
+    // A setting that contradicts the CRD among the items is followed, with a warning.
+    let results = run(
+        &config(&[("cnrm-version", "1.33.0")]),
+        &mut items(vec![cluster("kf", "us-east1-b"), crd]),
+    );
+    assert_eq!(
+        mentioning(
+            &results,
+            Severity::Warning,
+            "is given, but the ContainerCluster CRD"
+        )
+        .len(),
+        1,
+        "{results:?}"
+    );
+}
+
+#[test]
+fn networking_mode_converges_when_the_target_changes() {
+    let owned = |c: &Value| -> Value {
+        serde_json::from_str(
+            c["metadata"]["annotations"]["private-gke.dev/owned"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let steps: &[(Pairs, bool)] = &[
+        (&[], true),
+        (&[("cnrm-version", "1.15.1")], false),
+        (&[("cnrm-version", "1.21.0")], true),
+        (&[("ip-allocation", "upstream")], false),
+        (&[("ip-allocation", "compat")], true),
+        (&[("cnrm-version", "1.9.1")], false),
+    ];
+    let mut state = items(vec![cluster("kf", "us-east1-b")]);
+    for (pairs, expected) in steps {
+        let mut next = reread(&state);
+        let results = run(&config(pairs), &mut next);
+        assert_eq!(errors(&results), Vec::<String>::new(), "{pairs:?}");
+        let c = &next[0].value;
+        assert_eq!(
+            c["spec"].get("networkingMode").is_some(),
+            *expected,
+            "{pairs:?}"
+        );
+        assert_eq!(
+            owned(c).get("/spec/networkingMode").is_some(),
+            *expected,
+            "{pairs:?}"
+        );
+        let given_back = results
+            .iter()
+            .any(|r| r.message.starts_with("networkingMode given back"));
+        let before = state[0].value["spec"].get("networkingMode").is_some();
+        assert_eq!(given_back, before && !*expected, "{pairs:?}: {results:?}");
+        if pairs
+            .iter()
+            .any(|(k, v)| *k == "ip-allocation" && *v == "upstream")
+        {
+            assert_eq!(c["spec"]["ipAllocationPolicy"]["useIpAliases"], true);
+        } else {
+            assert!(
+                c["spec"]["ipAllocationPolicy"]
+                    .get("useIpAliases")
+                    .is_none(),
+                "{pairs:?}"
+            );
+        }
+        state = next;
+    }
+    // Taken back after all that: the cluster as it was.
+    let mut back = reread(&state);
+    run(&config(&[("gke.private", "false")]), &mut back);
+    assert_eq!(back[0].value, cluster("kf", "us-east1-b"));
+    // A networkingMode of the user's own stays when the target lacks it.
+    let mut mine = cluster("kf", "us-east1-b");
+    mine["spec"]["networkingMode"] = json!("VPC_NATIVE");
+    let mut state = items(vec![mine.clone()]);
+    run(&config(&[]), &mut state);
+    let mut next = reread(&state);
+    run(&config(&[("cnrm-version", "1.15.1")]), &mut next);
+    assert_eq!(next[0].value["spec"]["networkingMode"], "VPC_NATIVE");
+}
+
 #[test]
 fn networking_mode_follows_the_target_config_connector() {
     let crd = |rel: &str| docs(&reference(rel)).remove(0);
@@ -195,9 +356,24 @@ fn networking_mode_follows_the_target_config_connector() {
         (Some(crd("upstream/k8s-config-connector@1.21.0/crds/container_v1beta1_containercluster.yaml")), &[], true),
         (
             Some(crd("upstream/k8s-config-connector@HEAD/config/crds/resources/apiextensions.k8s.io_v1_customresourcedefinition_containerclusters.container.cnrm.cloud.google.com.yaml")),
-            &[("cnrm-version", "1.15.1")],
+            &[],
             true,
         ),
+        // The setting is an explicit choice: it wins over the CRD among the items.
+        (
+            Some(crd("upstream/k8s-config-connector@HEAD/config/crds/resources/apiextensions.k8s.io_v1_customresourcedefinition_containerclusters.container.cnrm.cloud.google.com.yaml")),
+            &[("cnrm-version", "1.15.1")],
+            false,
+        ),
+        (
+            Some(crd("upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml")),
+            &[("cnrm-version", "1.33.0")],
+            true,
+        ),
+        // Without a ContainerCluster CRD: the install manifests' version annotation.
+        (Some(cnrm_namespace("1.7.1")), &[], false),
+        (Some(cnrm_namespace("1.21.0")), &[], true),
+        (Some(cnrm_namespace("0.0.0-dev")), &[], true),
         (None, &[("cnrm-version", "1.15.1")], false),
         (None, &[("cnrm-version", "1.21.0")], true),
         (None, &[], true),
@@ -391,16 +567,32 @@ fn region_zone_location() {
     // (settings, cluster location, disk location, subnet region)
     let cases: &[(Pairs, &str, &str, &str)] = &[
         (
-            &[("region", "europe-west1")],
+            &[("region", "europe-west1"), ("location", "europe-west1")],
             "europe-west1",
             "us-east1-d",
             "europe-west1",
         ),
         (
-            &[("region", "europe-west1"), ("zone", "europe-west1-c")],
+            &[
+                ("region", "europe-west1"),
+                ("zone", "europe-west1-c"),
+                ("location", "europe-west1"),
+            ],
             "europe-west1",
             "europe-west1-c",
             "europe-west1",
+        ),
+        (
+            &[("region", "us-east1")],
+            "us-east1-d",
+            "us-east1-d",
+            "us-east1",
+        ),
+        (
+            &[("zone", "us-east1-b")],
+            "us-east1-d",
+            "us-east1-d",
+            "us-east1",
         ),
         (
             &[("location", "us-west1-a")],
@@ -449,9 +641,74 @@ fn region_zone_location() {
         cluster("kf", "us-east1-d"),
         disk("kf-disk", "us-east1-d"),
     ]);
-    let results = run(&config(&[("region", "europe-west1")]), &mut items);
+    let results = run(&config(&[("location", "europe-west1")]), &mut items);
     assert!(results.iter().any(|r| r.severity == Severity::Warning
         && r.message == "location \"europe-west1\" is a region and no zone is set: the disk's location is left as is; set zone"));
+}
+
+#[test]
+fn a_region_or_zone_never_moves_the_cluster() {
+    for (pairs, key) in [
+        (
+            &[("region", "europe-west1")][..],
+            "region: \"europe-west1\"",
+        ),
+        (
+            &[("region", "europe-west1"), ("zone", "europe-west1-b")][..],
+            "region: \"europe-west1\"",
+        ),
+        (
+            &[("zone", "europe-west1-b")][..],
+            "zone: \"europe-west1-b\"",
+        ),
+        (
+            &[("gcloud.compute.region", "us-west1")][..],
+            "region: \"us-west1\"",
+        ),
+    ] {
+        let input = vec![cluster("kf", "us-central1-c")];
+        let mut items = items(input.clone());
+        let results = run(&config(pairs), &mut items);
+        assert_eq!(values(&items), input, "{pairs:?}: nothing may change");
+        let errs: Vec<_> = results
+            .iter()
+            .filter(|r| r.severity == Severity::Error)
+            .collect();
+        assert_eq!(errs.len(), 1, "{pairs:?}: {results:?}");
+        let e = errs[0];
+        assert!(
+            e.message.starts_with(&format!(
+                "{key} contradicts the cluster's location \"us-central1-c\" (region \"us-central1\")"
+            )),
+            "{pairs:?}: {}",
+            e.message
+        );
+        assert!(e
+            .message
+            .contains("set location as well to move the cluster on purpose"));
+        assert_eq!(e.field.as_ref().unwrap().path, "spec.location");
+        assert_eq!(e.resource_ref.as_ref().unwrap().name, "kf");
+    }
+    // Given on purpose, the location moves.
+    let mut moved = items(vec![cluster("kf", "us-central1-c")]);
+    let results = run(
+        &config(&[("region", "europe-west1"), ("location", "europe-west1-b")]),
+        &mut moved,
+    );
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert_eq!(moved[0].value["spec"]["location"], "europe-west1-b");
+    // check-locations: false skips the comparison, and still leaves the location alone.
+    let mut kept = items(vec![cluster("kf", "us-central1-c")]);
+    let results = run(
+        &config(&[("region", "testRegion"), ("check-locations", "false")]),
+        &mut kept,
+    );
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert_eq!(kept[0].value["spec"]["location"], "us-central1-c");
+    assert_eq!(
+        find(&kept, "ComputeSubnetwork", "kf")["spec"]["region"],
+        "testRegion"
+    );
 }
 
 #[test]

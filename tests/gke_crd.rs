@@ -223,3 +223,49 @@ fn upstream_cluster_validates_only_against_the_fixed_crd() {
         assert!(ok, "{rel}:\n{stdout}");
     }
 }
+
+#[test]
+fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
+    let base = reference("upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp");
+    let mut state = items(
+        load_dir(&format!("{base}/v2/cnrm"), &base)
+            .into_iter()
+            .filter(|v| v["kind"] != "ContainerNodePool")
+            .collect(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // First for a current Config Connector, then for 1.15.1, then back: each output validates
+    // strictly against the CRDs of the version it was written for.
+    for (cnrm, crds) in [(None, "HEAD"), (Some("1.15.1"), "1.15.1"), (None, "HEAD")] {
+        let mut pairs = GOLDEN_PAIRS.to_vec();
+        pairs.extend(cnrm.map(|v| ("cnrm-version", v)));
+        let mut next: Vec<Item> = state
+            .iter()
+            .map(|i| Item::generated(i.value.clone(), None))
+            .collect();
+        let results = run(&config(&pairs), &mut next);
+        assert_eq!(errors(&results), Vec::<String>::new());
+        let values: Vec<Value> = next
+            .iter()
+            .filter(|i| {
+                i.kind() == "ContainerCluster"
+                    || i.annotation("private-gke.dev/owned") == Some("true")
+            })
+            .map(|i| i.value.clone())
+            .collect();
+        assert_eq!(values.len(), 24);
+        let file = write_docs(dir.path(), "out.yaml", &values);
+        let (ok, stdout) = validate(&crd_files(crds), &file);
+        assert!(ok, "{cnrm:?} against {crds}:\n{stdout}");
+        state = next;
+    }
+    // The HEAD output is not valid for 1.15.1: the check above has teeth.
+    let values: Vec<Value> = state
+        .iter()
+        .filter(|i| i.kind() == "ContainerCluster")
+        .map(|i| i.value.clone())
+        .collect();
+    let file = write_docs(dir.path(), "head.yaml", &values);
+    let (ok, stdout) = validate(&crd_files("1.15.1"), &file);
+    assert!(!ok && stdout.contains("networkingMode"), "{stdout}");
+}

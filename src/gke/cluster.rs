@@ -176,6 +176,21 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
     );
     if patch.networking_mode {
         set(cluster, "/spec/networkingMode", json!("VPC_NATIVE"));
+    } else if release(
+        cluster,
+        &mut rec,
+        "/spec/networkingMode",
+        &json!("VPC_NATIVE"),
+    ) {
+        results.push(
+            KrmResult::info(
+                "networkingMode given back: the target Config Connector lacks it, or \
+                 ip-allocation is upstream",
+            )
+            .for_resource(cluster)
+            .at_field("spec.networkingMode", None, None)
+            .tag("stage", "private-gke"),
+        );
     }
     for r in ["/spec/networkRef", "/spec/subnetworkRef"] {
         set(cluster, r, json!({ "name": patch.name }));
@@ -186,6 +201,29 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
         &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
         json!(text),
     );
+}
+
+/// Gives back a field the patch no longer writes: its value before the first patch when it still
+/// holds what the patch wrote (a later edit of the user's stays), and its entry out of the
+/// record. Returns whether the field changed.
+fn release(
+    cluster: &mut Value,
+    rec: &mut Map<String, Value>,
+    pointer: &str,
+    written: &Value,
+) -> bool {
+    let Some(old) = rec.shift_remove(pointer) else {
+        return false;
+    };
+    if cluster.pointer(pointer) != Some(written) || old == *written {
+        return false;
+    }
+    if old.is_null() {
+        remove(cluster, pointer);
+    } else {
+        set(cluster, pointer, old);
+    }
+    true
 }
 
 /// Undoes the patch on a cluster that carries a record; returns whether anything changed.

@@ -33,6 +33,33 @@ pub fn region_of_location(s: &str) -> Option<&str> {
     }
 }
 
+/// Why a given region or zone cannot stand beside the cluster's current location when
+/// `location` is not given: GKE cannot move a cluster, so the location stays and the two would
+/// disagree. `None` when they agree or the location names no region (a placeholder).
+pub fn contradiction(
+    region: Option<&str>,
+    zone: Option<&str>,
+    cluster_location: &str,
+) -> Option<(&'static str, String)> {
+    let cluster_region = region_of_location(cluster_location)?;
+    let (key, value, given_region) = match (region, zone) {
+        (Some(r), _) => ("region", r, r),
+        (None, Some(z)) => ("zone", z, region_of_zone(z)?),
+        (None, None) => return None,
+    };
+    (given_region != cluster_region).then(|| {
+        (
+            key,
+            format!(
+                "{key}: {value:?} contradicts the cluster's location {cluster_location:?} (region \
+                 {cluster_region:?}); the location is left as is because GKE cannot move a \
+                 cluster: set {key} to match it, or set location as well to move the cluster on \
+                 purpose (GKE then deletes and recreates it)"
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +85,30 @@ mod tests {
         assert_eq!(region_of_location("us-east1"), Some("us-east1"));
         assert_eq!(region_of_location("us-east1-c"), Some("us-east1"));
         assert_eq!(region_of_location("testLocation"), None);
+    }
+
+    #[test]
+    fn contradictions_between_settings_and_the_clusters_location() {
+        let key = |r, z, l| contradiction(r, z, l).map(|(k, _)| k);
+        assert_eq!(
+            key(Some("europe-west1"), None, "us-central1-c"),
+            Some("region")
+        );
+        assert_eq!(
+            key(Some("europe-west1"), None, "us-central1"),
+            Some("region")
+        );
+        assert_eq!(
+            key(None, Some("europe-west1-b"), "us-central1-c"),
+            Some("zone")
+        );
+        assert_eq!(key(Some("us-central1"), None, "us-central1-c"), None);
+        assert_eq!(key(None, Some("us-central1-a"), "us-central1-c"), None);
+        assert_eq!(key(Some("europe-west1"), None, "testLocation"), None);
+        assert_eq!(key(None, None, "us-central1-c"), None);
+        let (_, message) = contradiction(Some("europe-west1"), None, "us-central1-c").unwrap();
+        assert!(message.starts_with(
+            "region: \"europe-west1\" contradicts the cluster's location \"us-central1-c\" (region \"us-central1\")"
+        ), "{message}");
     }
 }

@@ -4,10 +4,12 @@
 pub mod adopt;
 pub mod cluster;
 pub mod crd;
+pub mod dialect;
 pub mod location;
 pub mod render;
 pub mod resources;
 pub mod select;
+pub mod version;
 pub mod wiring;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
@@ -147,7 +149,9 @@ pub struct Locations {
 }
 
 /// Resolves region/zone/location from the settings and the cluster's current location, and
-/// checks them unless `check-locations: false`.
+/// checks them unless `check-locations: false`. The cluster's location is written only when
+/// `location` is given (GKE cannot move a cluster); a given region or zone that contradicts it
+/// is an error.
 pub fn resolve_locations(
     settings: &Settings,
     cluster_location: Option<&str>,
@@ -175,14 +179,10 @@ pub fn resolve_locations(
                 .and_then(region_of_location)
                 .map(str::to_string)
         });
-    let location = settings
-        .location
-        .clone()
-        .or_else(|| settings.region.clone());
     let out = Locations {
         region: region.clone(),
         zone: settings.zone.clone(),
-        location,
+        location: settings.location.clone(),
     };
     if !settings.check_locations {
         return Ok(out);
@@ -218,13 +218,25 @@ pub fn resolve_locations(
             _ => {}
         }
     }
+    let mut errors: Vec<KrmResult> = errors
+        .into_iter()
+        .map(|m| tagged(KrmResult::error(m)))
+        .collect();
+    if let (None, Some(cl)) = (&settings.location, cluster_location) {
+        let given =
+            location::contradiction(settings.region.as_deref(), settings.zone.as_deref(), cl);
+        if let Some((_, message)) = given.filter(|_| errors.is_empty()) {
+            errors.push(tagged(KrmResult::error(message).at_field(
+                "spec.location",
+                Some(json!(cl)),
+                None,
+            )));
+        }
+    }
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(errors
-            .into_iter()
-            .map(|m| tagged(KrmResult::error(m)))
-            .collect())
+        Err(errors)
     }
 }
 
@@ -274,18 +286,6 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
         ));
     }
     true
-}
-
-/// Whether the target Config Connector has `spec.networkingMode`: from the ContainerCluster CRD
-/// among the items, else from `cnrm-version` (1.21.0 and later), else assume a current one.
-pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
-    if let Some(crd) = items.iter().find(|i| crd::is_cluster_crd(&i.value)) {
-        return crd::has_networking_mode(&crd.value);
-    }
-    match settings.cnrm_version_triple() {
-        Some(v) => v >= (1, 21, 0),
-        None => true,
-    }
 }
 
 /// Overlays `desired` onto `target`: maps merge key by key, everything else is replaced.
@@ -499,6 +499,7 @@ fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     let before = items.len();
     items.retain(|i| !is_generated(&i.value));
     let removed = before - items.len();
+    dialect::revert(items, results);
     let mut restored = 0;
     for item in items.iter_mut() {
         if adopt::restore(&mut item.value) {
@@ -590,8 +591,11 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         )))));
         return;
     };
-    let networking_mode = settings.ip_allocation == IpAllocation::Compat
-        && target_has_networking_mode(settings, items);
+    let networking_mode = settings.ip_allocation == IpAllocation::Compat && {
+        let target = version::target(settings, items, results);
+        results.extend(version::report(&target, &cluster_value));
+        target.networking_mode
+    };
     let patch = cluster::Patch {
         name: name.clone(),
         master_cidr: settings.master_ipv4_cidr.clone(),
@@ -620,11 +624,13 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         services_cidr: settings.services_cidr.clone(),
         log_firewalls: settings.log_firewalls,
     };
-    let desired = resources::desired(&params);
+    let mut desired = resources::desired(&params);
     let namespace = cluster_value
         .pointer("/metadata/namespace")
         .and_then(Value::as_str);
     let place = placement(items, &items[idx]);
+    let dialect = dialect::detect(items, &items[idx], &place);
+    dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
     log_firewalls(settings, items);
 }

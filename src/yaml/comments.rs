@@ -98,6 +98,22 @@ impl Document {
         Some(lines.join("\n"))
     }
 
+    /// The text of every comment from the start of `node` to the end of its last line (after
+    /// `#`, trimmed), in order: the comments a resource's own lines carry.
+    pub fn comments_within(&self, node: NodeId) -> Vec<&str> {
+        let span = self.node(node).span();
+        let end = self.src[span.end..]
+            .find('\n')
+            .map_or(self.src.len(), |i| span.end + i);
+        let comments = self.comments();
+        let first = comments.partition_point(|c| c.start < span.start);
+        comments[first..]
+            .iter()
+            .take_while(|c| c.start < end)
+            .map(|c| self.src[c.clone()].trim_start_matches('#').trim())
+            .collect()
+    }
+
     /// Byte offset of the start of the line containing `pos`.
     pub fn line_start(&self, pos: usize) -> usize {
         let pos = pos.min(self.src.len());

@@ -515,3 +515,12 @@ fn nodes_stay_small() {
     // The memory target (parsed document ≤ 4× its text) rests on this size.
     assert_eq!(std::mem::size_of::<super::Node>(), 32);
 }
+
+#[test]
+fn comments_within_a_node_include_its_last_line() {
+    let d = doc("# before\na:\n  b: 1 # one\n  c: 2 # two\nd: 3 # after\n");
+    let a = at(&d, "a");
+    assert_eq!(d.comments_within(a), vec!["one", "two"]);
+    let root = d.roots()[0];
+    assert_eq!(d.comments_within(root), vec!["one", "two", "after"]);
+}

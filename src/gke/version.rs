@@ -1,0 +1,162 @@
+//! Which Config Connector the output is written for: the `cnrm-version` setting, else the
+//! ContainerCluster CRD among the items, else a `cnrm.cloud.google.com/version` annotation, else
+//! an assumed current version (with one warning saying so).
+
+use super::crd;
+use crate::config::Settings;
+use crate::krm::{Item, KrmResult};
+use serde_json::Value;
+
+/// The annotation Config Connector puts on its CRDs and install manifests.
+pub const VERSION_ANNOTATION: &str = "cnrm.cloud.google.com/version";
+
+/// The setting that names the Config Connector version, as users write it.
+pub const SETTING: &str = "cnrm-version";
+
+/// The first Config Connector version whose ContainerCluster has `spec.networkingMode`.
+pub const NETWORKING_MODE_SINCE: (u64, u64, u64) = (1, 21, 0);
+
+/// Where the target version came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The `cnrm-version` setting.
+    Setting(String),
+    /// The ContainerCluster CRD among the items (its file, when known).
+    Crd(String),
+    /// A `cnrm.cloud.google.com/version` annotation: the version and the item that carries it.
+    Annotation(String, String),
+    /// Nothing in the package says.
+    Assumed,
+}
+
+/// The Config Connector the output targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// True when its ContainerCluster accepts `spec.networkingMode`.
+    pub networking_mode: bool,
+    /// Where that came from.
+    pub source: Source,
+}
+
+/// `1.15.1`, `v1.21.0`, `1.21` as (major, minor, patch); `None` for anything else, pre-releases
+/// such as `0.0.0-dev` included.
+pub fn parse(text: &str) -> Option<(u64, u64, u64)> {
+    let parts: Vec<&str> = text.trim().trim_start_matches('v').split('.').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    let mut nums = [0u64; 3];
+    for (i, p) in parts.iter().enumerate() {
+        nums[i] = p.parse().ok()?;
+    }
+    Some((nums[0], nums[1], nums[2]))
+}
+
+fn text(v: (u64, u64, u64)) -> String {
+    format!("{}.{}.{}", v.0, v.1, v.2)
+}
+
+/// The file of an item, else `Kind/name`, for messages.
+fn where_from(item: &Item) -> String {
+    super::item_path(item)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}/{}", item.kind(), item.name()))
+}
+
+/// The lowest parseable `cnrm.cloud.google.com/version` among the items, with its item.
+fn annotated(items: &[Item]) -> Option<((u64, u64, u64), &Item)> {
+    items
+        .iter()
+        .filter_map(|i| Some((parse(i.annotation(VERSION_ANNOTATION)?)?, i)))
+        .min_by_key(|(v, _)| *v)
+}
+
+/// Decides the target Config Connector. Pushes a warning when the setting contradicts the CRD
+/// among the items, and the one warning of an assumed version when nothing says.
+pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>) -> Target {
+    let cluster_crd = items.iter().find(|i| crd::is_cluster_crd(&i.value));
+    if let Some(v) = settings.cnrm_version_triple() {
+        let networking_mode = v >= NETWORKING_MODE_SINCE;
+        if let Some(c) =
+            cluster_crd.filter(|c| crd::has_networking_mode(&c.value) != networking_mode)
+        {
+            results.push(tagged(
+                KrmResult::warning(format!(
+                    "{SETTING} {} is given, but the ContainerCluster CRD among the items ({}) {} \
+                 spec.networkingMode; the output follows {SETTING}",
+                    text(v),
+                    where_from(c),
+                    if networking_mode { "lacks" } else { "declares" }
+                ))
+                .for_resource(&c.value),
+            ));
+        }
+        return Target {
+            networking_mode,
+            source: Source::Setting(text(v)),
+        };
+    }
+    if let Some(c) = cluster_crd {
+        return Target {
+            networking_mode: crd::has_networking_mode(&c.value),
+            source: Source::Crd(where_from(c)),
+        };
+    }
+    if let Some((v, item)) = annotated(items) {
+        return Target {
+            networking_mode: v >= NETWORKING_MODE_SINCE,
+            source: Source::Annotation(text(v), where_from(item)),
+        };
+    }
+    Target {
+        networking_mode: true,
+        source: Source::Assumed,
+    }
+}
+
+/// What the user should know about the target, on the cluster: the one warning of an assumed
+/// version, or where a version from an annotation came from.
+pub fn report(target: &Target, cluster: &Value) -> Option<KrmResult> {
+    let result = match &target.source {
+        Source::Assumed => KrmResult::warning(format!(
+            "nothing in the package names the Config Connector version (no ContainerCluster CRD, \
+             no {VERSION_ANNOTATION} annotation): the cluster is written for Config Connector \
+             {} or later (spec.networkingMode: VPC_NATIVE, which earlier versions reject as an \
+             unknown field); set {SETTING} to the version you run, e.g. {SETTING}=1.15.1",
+            text(NETWORKING_MODE_SINCE)
+        )),
+        Source::Annotation(version, from) => KrmResult::info(format!(
+            "written for Config Connector {version} ({VERSION_ANNOTATION} of {from}): \
+             spec.networkingMode {}; {SETTING} overrides this",
+            if target.networking_mode {
+                "set"
+            } else {
+                "left out (it needs 1.21.0 or later)"
+            }
+        )),
+        Source::Setting(_) | Source::Crd(_) => return None,
+    };
+    Some(tagged(result.for_resource(cluster).at_field(
+        "spec.networkingMode",
+        None,
+        None,
+    )))
+}
+
+fn tagged(r: KrmResult) -> KrmResult {
+    r.tag("stage", "private-gke")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse("1.15.1"), Some((1, 15, 1)));
+        assert_eq!(parse("v1.21"), Some((1, 21, 0)));
+        assert_eq!(parse("0.0.0-dev"), None);
+        assert_eq!(parse("latest"), None);
+        assert_eq!(parse("1.2.3.4"), None);
+    }
+}
