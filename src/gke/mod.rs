@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod crd;
 pub mod location;
+pub mod network;
 pub mod render;
 pub mod resources;
 
@@ -589,11 +590,15 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             Locations::default()
         }
     };
+    let net = network::plan(settings, &cluster_value, items).map_err(|e| errors.extend(e));
     if crate::krm::has_errors(&errors) {
         results.extend(errors.into_iter().map(on_cluster));
         return;
     }
     results.extend(errors);
+    let Ok(net) = net else {
+        return;
+    };
     let Some(region) = locs.region.clone() else {
         results.push(on_cluster(tagged(KrmResult::error(format!(
             "cannot tell the region of the subnet, router and NAT: set region (the cluster's location {} names none)",
@@ -627,31 +632,32 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     let patch = cluster::Patch {
         name: name.clone(),
         cluster_name,
-        master_cidr: settings.master_ipv4_cidr.clone(),
+        master_cidr: net.master_cidr.clone(),
         ip_allocation: settings.ip_allocation,
         networking_mode,
+        keep_network: net.existing.is_some(),
+        keep_master: net.user_master,
+        keep_ranges: net.user_ranges,
     };
     let before = items[idx].value.clone();
     cluster::apply(&mut items[idx].value, &patch, results);
     if items[idx].value != before {
         results.push(
-            tagged(KrmResult::info(format!(
-                "made private: private nodes with the master range {}, VPC-native ranges `pods` \
-                 and `services`, network and subnetwork `{}`",
-                patch.master_cidr, patch.name
-            )))
-            .for_resource(&items[idx].value),
+            tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(&items[idx].value),
         );
     }
+    results.extend(net.results.iter().cloned());
     apply_locations(&locs, idx, items, results);
     let params = Params {
         name,
         region,
-        master_cidr: settings.master_ipv4_cidr.clone(),
+        master_cidr: net.master_cidr.clone(),
         subnet_cidr: settings.subnet_cidr.clone(),
         pods_cidr: settings.pods_cidr.clone(),
         services_cidr: settings.services_cidr.clone(),
         log_firewalls: settings.log_firewalls,
+        network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
+        user_master: net.user_master,
     };
     let desired = resources::desired(&params);
     let namespace = cluster_value
