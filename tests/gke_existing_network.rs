@@ -436,3 +436,112 @@ fn a_network_managed_elsewhere_is_said_and_only_warned_about() {
     );
     assert!(kinds(&documents(&dir), "ComputeNetwork").is_empty());
 }
+
+#[test]
+fn take_back_leaves_the_users_network_refs_and_ranges() {
+    let (_tmp, dir) = package(&[("cluster.yaml", SHARED_VPC)]);
+    run(&dir, &config(json!({})));
+    let outcome = run(&dir, &config(json!({"private": false})));
+    assert_eq!(of(&outcome.results, Severity::Error), Vec::<&str>::new());
+    let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(only_added(SHARED_VPC, &after), "{after}");
+    assert!(!after.contains("enablePrivateNodes"), "{after}");
+}
+
+/// A cluster already private with a master range of its own, on no network yet.
+const OWN_MASTER: &str = "\
+apiVersion: container.cnrm.cloud.google.com/v1beta1
+kind: ContainerCluster
+metadata:
+  name: kf
+spec:
+  location: us-central1-c
+  initialNodeCount: 1
+  privateClusterConfig:
+    enablePrivateNodes: true
+    enablePrivateEndpoint: true # the team's choice
+    masterIpv4CidrBlock: 172.16.4.0/28
+";
+
+#[test]
+fn a_clusters_own_master_range_is_kept_on_a_generated_network() {
+    let (_tmp, dir) = package(&[("cluster.yaml", OWN_MASTER)]);
+    let outcome = run(&dir, &config(json!({})));
+    assert_eq!(
+        of(&outcome.results, Severity::Error),
+        Vec::<&str>::new(),
+        "{:#?}",
+        outcome.results
+    );
+    let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(only_added(OWN_MASTER, &after), "{after}");
+    assert!(after.contains("  networkRef:\n    name: kf\n"), "{after}");
+    let docs = documents(&dir);
+    assert_eq!(kinds(&docs, "ComputeNetwork").len(), 1);
+    let master_egress = kinds(&docs, "ComputeFirewall")
+        .into_iter()
+        .find(|v| v["metadata"]["name"] == "kf-master-egress")
+        .unwrap();
+    assert_eq!(
+        master_egress["spec"]["destinationRanges"],
+        json!(["172.16.4.0/28"])
+    );
+    assert!(of(&outcome.results, Severity::Info)
+        .contains(&"kept the cluster's own master range 172.16.4.0/28; the master firewall rules use it"));
+    let again = run(&dir, &config(json!({})));
+    assert_eq!(again.changed, Vec::<String>::new(), "{:#?}", again.results);
+}
+
+#[test]
+fn a_subnetwork_of_its_own_without_a_network_is_an_error() {
+    let cluster = "\
+apiVersion: container.cnrm.cloud.google.com/v1beta1
+kind: ContainerCluster
+metadata:
+  name: kf
+spec:
+  location: us-central1-c
+  initialNodeCount: 1
+  subnetworkRef:
+    external: projects/host/regions/us-central1/subnetworks/kf
+";
+    let (_tmp, dir) = package(&[("cluster.yaml", cluster)]);
+    let outcome = run(&dir, &config(json!({})));
+    let errors = of(&outcome.results, Severity::Error);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("spec.subnetworkRef external `projects/host/regions/us-central1/subnetworks/kf`")
+            && errors[0].contains("set spec.networkRef"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(outcome.changed, Vec::<String>::new());
+}
+
+#[test]
+fn a_users_network_without_range_names_gets_pods_and_services_with_a_warning() {
+    let cluster = NAMED_CLUSTER
+        .split("  ipAllocationPolicy:")
+        .next()
+        .unwrap()
+        .to_string();
+    let network = USER_NETWORK
+        .replace("corp-pods", "pods")
+        .replace("corp-services", "services");
+    let (_tmp, dir) = package(&[("cluster.yaml", &cluster), ("network.yaml", &network)]);
+    let outcome = run(&dir, &config(json!({})));
+    assert_eq!(
+        of(&outcome.results, Severity::Error),
+        Vec::<&str>::new(),
+        "{:#?}",
+        outcome.results
+    );
+    let warnings: Vec<&str> = of(&outcome.results, Severity::Warning)
+        .into_iter()
+        .filter(|m| m.contains("named no secondary ranges"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:#?}", outcome.results);
+    let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(after.contains("clusterSecondaryRangeName: pods"), "{after}");
+    assert!(after.contains("servicesSecondaryRangeName: services"), "{after}");
+}
