@@ -486,8 +486,9 @@ fn a_clusters_own_master_range_is_kept_on_a_generated_network() {
         master_egress["spec"]["destinationRanges"],
         json!(["172.16.4.0/28"])
     );
-    assert!(of(&outcome.results, Severity::Info)
-        .contains(&"kept the cluster's own master range 172.16.4.0/28; the master firewall rules use it"));
+    assert!(of(&outcome.results, Severity::Info).contains(
+        &"kept the cluster's own master range 172.16.4.0/28; the master firewall rules use it"
+    ));
     let again = run(&dir, &config(json!({})));
     assert_eq!(again.changed, Vec::<String>::new(), "{:#?}", again.results);
 }
@@ -510,8 +511,9 @@ spec:
     let errors = of(&outcome.results, Severity::Error);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
-        errors[0].contains("spec.subnetworkRef external `projects/host/regions/us-central1/subnetworks/kf`")
-            && errors[0].contains("set spec.networkRef"),
+        errors[0].contains(
+            "spec.subnetworkRef external `projects/host/regions/us-central1/subnetworks/kf`"
+        ) && errors[0].contains("set spec.networkRef"),
         "{}",
         errors[0]
     );
@@ -543,5 +545,8 @@ fn a_users_network_without_range_names_gets_pods_and_services_with_a_warning() {
     assert_eq!(warnings.len(), 1, "{:#?}", outcome.results);
     let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
     assert!(after.contains("clusterSecondaryRangeName: pods"), "{after}");
-    assert!(after.contains("servicesSecondaryRangeName: services"), "{after}");
+    assert!(
+        after.contains("servicesSecondaryRangeName: services"),
+        "{after}"
+    );
 }
