@@ -232,6 +232,18 @@ fn shared_vpc_cluster_keeps_its_network_and_gets_the_private_setup_on_it() {
     let firewall = fs::read_to_string(dir.join("private-gke/firewall.yaml")).unwrap();
     assert!(!firewall.contains("master-ipv4-cidr"), "{firewall}");
     assert!(!firewall.contains("networkRef:\n    name"), "{firewall}");
+    // The generated refs carry the cluster's setter comment: apply-setters keeps them together.
+    let with_comment = "external: projects/host/global/networks/shared # kpt-set: projects/${host-project}/global/networks/${network}\n";
+    assert_eq!(firewall.matches(with_comment).count(), 10, "{firewall}");
+    for file in [
+        "compute-network.yaml",
+        "nat.yaml",
+        "dns-gcr.yaml",
+        "dns-google-apis.yaml",
+    ] {
+        let text = fs::read_to_string(dir.join("private-gke").join(file)).unwrap();
+        assert!(text.contains(with_comment), "{file}:\n{text}");
+    }
 
     let kept: Vec<&str> = of(&outcome.results, Severity::Info)
         .into_iter()

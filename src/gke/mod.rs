@@ -590,7 +590,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             Locations::default()
         }
     };
-    let net = network::plan(settings, &cluster_value, items).map_err(|e| errors.extend(e));
+    let net = network::plan(settings, &items[idx], items).map_err(|e| errors.extend(e));
     if crate::krm::has_errors(&errors) {
         results.extend(errors.into_iter().map(on_cluster));
         return;
@@ -657,6 +657,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         services_cidr: settings.services_cidr.clone(),
         log_firewalls: settings.log_firewalls,
         network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
+        network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
         user_master: net.user_master,
     };
     let desired = resources::desired(&params);

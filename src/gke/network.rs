@@ -16,6 +16,9 @@ pub struct Existing {
     pub subnetwork_ref: Option<Value>,
     /// A `name` ref to a ComputeNetwork that is not among the items (managed elsewhere).
     pub elsewhere: bool,
+    /// The kpt v1 setter comment on the ref's `external` or `name` line, as (key, comment):
+    /// the generated refs carry it too, so a later apply-setters keeps them on the network.
+    pub setter_comment: Option<(String, String)>,
 }
 
 /// How the private stage treats the cluster's network, master range and secondary ranges.
@@ -88,6 +91,21 @@ fn users_ref(r: &Value, kind: &str, items: &[Item]) -> Option<bool> {
     }
 }
 
+/// The kpt v1 setter comment (`kpt-set: …`) on the `external` or `name` line of the cluster's
+/// `spec.<field>` in its text, as (key, comment).
+fn setter_comment(cluster: &Item, field: &str) -> Option<(String, String)> {
+    let origin = cluster.origin.as_ref()?;
+    let doc = &origin.doc;
+    let r = doc.get(doc.get(origin.node, "spec")?, field)?;
+    let (key, value) = ["external", "name"]
+        .iter()
+        .find_map(|k| doc.get(r, k).map(|v| (*k, v)))?;
+    let comment = doc.line_comment(value)?.trim();
+    comment
+        .starts_with("kpt-set:")
+        .then(|| (key.to_string(), comment.to_string()))
+}
+
 /// `external `x`` or `name `x`` of a ref, for messages.
 fn describe(r: &Value) -> String {
     for key in ["external", "name"] {
@@ -101,11 +119,8 @@ fn describe(r: &Value) -> String {
 /// Reads how the cluster's network is treated. Errors (one result each) when the cluster names a
 /// subnetwork of its own without a network, or when `master-ipv4-cidr` contradicts the cluster's
 /// own master range.
-pub fn plan(
-    settings: &Settings,
-    cluster_value: &Value,
-    items: &[Item],
-) -> Result<Plan, Vec<KrmResult>> {
+pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan, Vec<KrmResult>> {
+    let cluster_value = &cluster.value;
     let spec = &cluster_value["spec"];
     let tag = |r: KrmResult| r.for_resource(cluster_value).tag("stage", "private-gke");
     let mut results = Vec::new();
@@ -119,6 +134,7 @@ pub fn plan(
                 network_ref: r.clone(),
                 subnetwork_ref: subnetwork_ref.cloned(),
                 elsewhere,
+                setter_comment: setter_comment(cluster, "networkRef"),
             })
         }
         _ => None,

@@ -23,6 +23,8 @@ pub struct Params {
     /// The user's network ref (the cluster's `spec.networkRef`): the resources attach to it and
     /// no network or subnetwork is generated. `None`: the generated network `<name>`.
     pub network_ref: Option<Value>,
+    /// The setter comment of the user's network ref, as (key, comment), for the generated refs.
+    pub network_comment: Option<(String, String)>,
     /// The master range is the user's: no `${master-ipv4-cidr}` comments on the master rules.
     pub user_master: bool,
 }
@@ -139,10 +141,16 @@ impl Builder {
             .insert(pointer.to_string(), format!("kpt-set: {pattern}"));
     }
 
-    /// `${name}` on the network ref at `pointer` (a ref object), when the network is generated.
-    fn network(&mut self, pointer: &str, generated: bool) {
-        if generated {
-            self.set(&format!("{pointer}/name"), "${name}");
+    /// The setter comment of the network ref at `pointer` (a ref object): `${name}` on the
+    /// generated network, else the one on the user's ref, if any.
+    fn network(&mut self, pointer: &str, p: &Params) {
+        match (&p.network_ref, &p.network_comment) {
+            (None, _) => self.set(&format!("{pointer}/name"), "${name}"),
+            (Some(_), Some((key, comment))) => {
+                self.comments
+                    .insert(format!("{pointer}/{key}"), comment.clone());
+            }
+            (Some(_), None) => {}
         }
     }
 
@@ -172,7 +180,7 @@ fn setter_pattern(suffix: &str) -> String {
     }
 }
 
-/// The network ref of the generated resources, and whether it carries the `${name}` setter.
+/// The network ref of the generated resources, and whether the network is generated.
 fn network_ref(p: &Params) -> (Value, bool) {
     match &p.network_ref {
         Some(r) => (r.clone(), false),
@@ -227,7 +235,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     }
     let mut b = Builder::new(n);
     let name = b.named("google-apis");
-    b.network("/spec/networkRef", generated);
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRoute", "metadata": {"name": name},
             "spec": {"destRange": "199.36.153.4/30", "networkRef": net,
@@ -236,7 +244,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     ));
     let mut b = Builder::new(n);
     let name = b.named("internet");
-    b.network("/spec/networkRef", generated);
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRoute", "metadata": {"name": name},
             "spec": {"description": "internet-route for IAP JWKS", "destRange": "0.0.0.0/0",
@@ -281,10 +289,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     ] {
         let mut b = Builder::new(n);
         let name = b.named(zone);
-        b.network(
-            "/spec/privateVisibilityConfig/networks/0/networkRef",
-            generated,
-        );
+        b.network("/spec/privateVisibilityConfig/networks/0/networkRef", p);
         out.push(b.done(
             json!({"apiVersion": DNS, "kind": "DNSManagedZone", "metadata": {"name": name},
                 "spec": {"description": description, "dnsName": dns_name, "visibility": "private",
@@ -407,7 +412,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
             b.set(&format!("/spec/{field}/0"), "${master-ipv4-cidr}");
         }
         spec.insert("networkRef".into(), net.clone());
-        b.network("/spec/networkRef", generated);
+        b.network("/spec/networkRef", p);
         spec.insert("enableLogging".into(), json!(p.log_firewalls));
         b.set("/spec/enableLogging", "${log-firewalls}");
         out.push(b.done(
@@ -420,7 +425,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     let mut b = Builder::new(n);
     let name = b.named("");
     b.set("/spec/region", "${region}");
-    b.network("/spec/networkRef", generated);
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRouter", "metadata": {"name": name},
             "spec": {"description": "Router to allow outbound internet access", "region": p.region,
