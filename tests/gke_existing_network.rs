@@ -562,3 +562,45 @@ fn a_users_network_without_range_names_gets_pods_and_services_with_a_warning() {
         "{after}"
     );
 }
+
+#[test]
+fn a_network_the_user_sets_after_the_function_wrote_its_own_is_the_users() {
+    let cluster = OWN_MASTER.replace("    enablePrivateEndpoint: true # the team's choice\n", "");
+    let (_tmp, dir) = package(&[("cluster.yaml", &cluster)]);
+    run(&dir, &config(json!({})));
+    assert_eq!(kinds(&documents(&dir), "ComputeNetwork").len(), 1);
+    let generated = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    let edited = generated
+        .replace(
+            "  networkRef:\n    name: kf\n",
+            &format!("  networkRef:\n    external: {SHARED}\n"),
+        )
+        .replace(
+            "  subnetworkRef:\n    name: kf\n",
+            "  subnetworkRef:\n    external: projects/host/regions/us-central1/subnetworks/kf\n",
+        );
+    assert_ne!(edited, generated);
+    fs::write(dir.join("cluster.yaml"), &edited).unwrap();
+    let outcome = run(&dir, &config(json!({})));
+    assert_eq!(of(&outcome.results, Severity::Error), Vec::<&str>::new());
+    let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(after.contains(&format!("external: {SHARED}\n")), "{after}");
+    assert!(
+        !after.contains("/spec/networkRef"),
+        "the record lets go of the refs: {after}"
+    );
+    let docs = documents(&dir);
+    assert!(kinds(&docs, "ComputeNetwork").is_empty());
+    assert!(kinds(&docs, "ComputeSubnetwork").is_empty());
+    for v in kinds(&docs, "ComputeFirewall") {
+        assert_eq!(
+            v["spec"]["networkRef"],
+            json!({ "external": SHARED }),
+            "{v}"
+        );
+    }
+    // Take-back keeps the user's refs.
+    run(&dir, &config(json!({"private": false})));
+    let back = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(back.contains(&format!("external: {SHARED}\n")), "{back}");
+}

@@ -122,6 +122,10 @@ pub fn remove(root: &mut Value, pointer: &str) -> Option<Value> {
 /// Applies the private patch to a cluster, recording first values for reversal.
 pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
     let mut rec = record(cluster).unwrap_or_default();
+    if patch.keep_network {
+        // The refs are the user's now (even where the function once wrote them).
+        rec.retain(|pointer, _| !is_network_ref(pointer));
+    }
     for pointer in PATCHED {
         if !rec.contains_key(pointer) {
             let touched = pointer != "/spec/networkingMode" || patch.networking_mode;

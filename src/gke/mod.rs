@@ -357,12 +357,18 @@ fn select_cluster(
     }
 }
 
-/// Overlays `desired` onto `target`: maps merge key by key, everything else is replaced.
+/// Overlays `desired` onto `target`: maps merge key by key, except references (`*Ref`), which
+/// are replaced whole (`name` and `external` exclude each other); everything else is replaced.
 fn overlay(target: &mut Value, desired: &Value) {
     match (target, desired) {
         (Value::Object(t), Value::Object(d)) => {
             for (k, v) in d {
                 match t.get_mut(k) {
+                    Some(existing) if k.ends_with("Ref") => {
+                        if existing != v {
+                            *existing = v.clone();
+                        }
+                    }
                     Some(existing) => overlay(existing, v),
                     None => {
                         t.insert(k.clone(), v.clone());

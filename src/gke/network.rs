@@ -128,17 +128,20 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
     let network_ref = spec.get("networkRef").filter(|r| r.is_object());
     let subnetwork_ref = spec.get("subnetworkRef").filter(|r| r.is_object());
     let mine = |pointer: &str| written_by_function(cluster_value, pointer);
-    let existing = match network_ref {
-        Some(r) if !mine("/spec/networkRef") => {
-            users_ref(r, "ComputeNetwork", items).map(|elsewhere| Existing {
-                network_ref: r.clone(),
-                subnetwork_ref: subnetwork_ref.cloned(),
-                elsewhere,
-                setter_comment: setter_comment(cluster, "networkRef"),
-            })
+    // A ref the function wrote stays the function's unless the user has since pointed it at a
+    // network of their own (`external`, or one among the items the function does not own).
+    let existing = network_ref.and_then(|r| {
+        let elsewhere = users_ref(r, "ComputeNetwork", items)?;
+        if elsewhere && mine("/spec/networkRef") {
+            return None;
         }
-        _ => None,
-    };
+        Some(Existing {
+            network_ref: r.clone(),
+            subnetwork_ref: subnetwork_ref.cloned(),
+            elsewhere,
+            setter_comment: setter_comment(cluster, "networkRef"),
+        })
+    });
     if existing.is_none() && network_ref.is_none() && !mine("/spec/subnetworkRef") {
         if let Some(r) =
             subnetwork_ref.filter(|r| users_ref(r, "ComputeSubnetwork", items).is_some())
