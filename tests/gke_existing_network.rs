@@ -570,16 +570,33 @@ fn a_network_the_user_sets_after_the_function_wrote_its_own_is_the_users() {
     run(&dir, &config(json!({})));
     assert_eq!(kinds(&documents(&dir), "ComputeNetwork").len(), 1);
     let generated = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
-    let edited = generated
-        .replace(
-            "  networkRef:\n    name: kf\n",
-            &format!("  networkRef:\n    external: {SHARED}\n"),
-        )
-        .replace(
-            "  subnetworkRef:\n    name: kf\n",
-            "  subnetworkRef:\n    external: projects/host/regions/us-central1/subnetworks/kf\n",
-        );
-    assert_ne!(edited, generated);
+    let network_only = generated.replace(
+        "  networkRef:\n    name: kf\n",
+        &format!("  networkRef:\n    external: {SHARED}\n"),
+    );
+    assert_ne!(network_only, generated);
+    fs::write(dir.join("cluster.yaml"), &network_only).unwrap();
+    let outcome = run(&dir, &config(json!({})));
+    let errors: Vec<&str> = outcome
+        .results
+        .iter()
+        .filter(|r| r.severity == Severity::Error)
+        .filter(|r| r.tags.get("stage").map(String::as_str) == Some("private-gke"))
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(outcome.changed, Vec::<String>::new());
+    assert!(
+        errors[0]
+            .contains("spec.subnetworkRef name `kf` names the subnetwork the function generated"),
+        "{}",
+        errors[0]
+    );
+    let edited = network_only.replace(
+        "  subnetworkRef:\n    name: kf\n",
+        "  subnetworkRef:\n    external: projects/host/regions/us-central1/subnetworks/kf\n",
+    );
+    assert_ne!(edited, network_only);
     fs::write(dir.join("cluster.yaml"), &edited).unwrap();
     let outcome = run(&dir, &config(json!({})));
     assert_eq!(of(&outcome.results, Severity::Error), Vec::<&str>::new());

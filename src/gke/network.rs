@@ -117,8 +117,8 @@ fn describe(r: &Value) -> String {
 }
 
 /// Reads how the cluster's network is treated. Errors (one result each) when the cluster names a
-/// subnetwork of its own without a network, or when `master-ipv4-cidr` contradicts the cluster's
-/// own master range.
+/// subnetwork of its own without a network, the generated subnetwork on the user's network, or
+/// when `master-ipv4-cidr` contradicts the cluster's own master range.
 pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan, Vec<KrmResult>> {
     let cluster_value = &cluster.value;
     let spec = &cluster_value["spec"];
@@ -142,6 +142,18 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
             setter_comment: setter_comment(cluster, "networkRef"),
         })
     });
+    if let Some(r) = existing.as_ref().and(subnetwork_ref) {
+        if users_ref(r, "ComputeSubnetwork", items).is_none() {
+            return Err(vec![tag(KrmResult::error(format!(
+                "the cluster's network is the user's (spec.networkRef {}), but spec.subnetworkRef \
+                 {} names the subnetwork the function generated on its own network, which goes \
+                 away. Fix: set spec.subnetworkRef to a subnetwork of the cluster's network",
+                describe(&cluster_value["spec"]["networkRef"]),
+                describe(r)
+            ))
+            .at_field("spec.subnetworkRef", Some(r.clone()), None))]);
+        }
+    }
     if existing.is_none() && network_ref.is_none() && !mine("/spec/subnetworkRef") {
         if let Some(r) =
             subnetwork_ref.filter(|r| users_ref(r, "ComputeSubnetwork", items).is_some())
