@@ -621,3 +621,70 @@ fn a_network_the_user_sets_after_the_function_wrote_its_own_is_the_users() {
     let back = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
     assert!(back.contains(&format!("external: {SHARED}\n")), "{back}");
 }
+
+/// Every file under `dir` with its text, sorted by path.
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+                out.push((rel, fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn kpt_fn_eval_keeps_the_shared_vpc_refs_too() {
+    let kpt = Path::new("/usr/bin/kpt");
+    if !kpt.is_file() {
+        eprintln!("skipped: kpt not found at /usr/bin/kpt");
+        return;
+    }
+    let (tmp, dir) = package(&[("cluster.yaml", SHARED_VPC)]);
+    let fn_config = tmp.path().join("fn-config.yaml");
+    fs::write(&fn_config, config(json!({})).to_string()).unwrap();
+    let eval = || {
+        let out = Command::new(kpt)
+            .args([
+                "fn",
+                "eval",
+                "--exec",
+                env!("CARGO_BIN_EXE_private-gke"),
+                "--fn-config",
+            ])
+            .arg(&fn_config)
+            .arg(&dir)
+            .env("KRM_DISABLE_ATTRIBUTION", "1")
+            .output()
+            .expect("run kpt");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    eval();
+    let after = fs::read_to_string(dir.join("cluster.yaml")).unwrap();
+    assert!(only_added(SHARED_VPC, &after), "{after}");
+    assert!(after.contains("    enablePrivateNodes: true\n"), "{after}");
+    let docs = documents(&dir);
+    assert!(kinds(&docs, "ComputeNetwork").is_empty());
+    assert!(kinds(&docs, "ComputeSubnetwork").is_empty());
+    assert_eq!(kinds(&docs, "ComputeFirewall").len(), 10);
+    let first = snapshot(&dir);
+    eval();
+    assert_eq!(
+        snapshot(&dir),
+        first,
+        "the second kpt fn eval changes nothing"
+    );
+}
