@@ -602,7 +602,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         return;
     }
     results.extend(errors);
-    let Ok(net) = net else {
+    let Ok(mut net) = net else {
         return;
     };
     let Some(region) = locs.region.clone() else {
@@ -652,7 +652,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(&items[idx].value),
         );
     }
-    results.extend(net.results.iter().cloned());
+    results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);
     let params = Params {
         name,

@@ -67,9 +67,9 @@ fn owned(item: &Item) -> bool {
     item.annotation(OWNED).is_some()
 }
 
-/// Whether a ref the function did not write is the user's, and whether its target is elsewhere:
-/// `external`, a `name` of a resource among the items not owned by the function, or a `name`
-/// of one not among the items. `None` for a ref to a resource the function owns.
+/// `Some(elsewhere)` for a ref to the user's resource: `external` or a `name` among the items
+/// not owned by the function (`false`), or a `name` not among the items (`true`, managed
+/// elsewhere); `None` for a ref to a resource the function owns.
 fn users_ref(r: &Value, kind: &str, items: &[Item]) -> Option<bool> {
     if r.get("external").is_some() {
         return Some(false);
@@ -224,9 +224,10 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
         }
         if !user_ranges {
             results.push(tag(KrmResult::warning(
-                "the cluster named no secondary ranges: set clusterSecondaryRangeName `pods` and \
-                 servicesSecondaryRangeName `services`, which the user's subnetwork must have. \
-                 Fix: set them to the names of that subnetwork's ranges"
+                "the cluster named no secondary ranges: the function set \
+                 clusterSecondaryRangeName `pods` and servicesSecondaryRangeName `services`, \
+                 which the user's subnetwork must have. Fix: set them to the names of that \
+                 subnetwork's secondary ranges"
                     .to_string(),
             )
             .at_field("spec.ipAllocationPolicy", None, None)));
