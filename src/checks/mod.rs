@@ -139,6 +139,10 @@ pub(crate) struct Cluster<'a> {
     pub network: String,
     /// Its subnetwork's name, when set.
     pub subnetwork: Option<String>,
+    /// The private-GKE stage patched the cluster and kept its `networkRef` and `subnetworkRef`
+    /// as the user's (its record has no entry for them): they may name resources managed
+    /// elsewhere.
+    pub users_refs: bool,
     /// `privateClusterConfig.masterIpv4CidrBlock`, when it parses.
     pub master: Option<Ipv4Net>,
     /// `privateClusterConfig.enablePrivateNodes`.
@@ -353,6 +357,8 @@ impl<'a> Ctx<'a> {
             item: chosen,
             network: ref_name(&spec["networkRef"]).unwrap_or_else(|| "default".to_string()),
             subnetwork: ref_name(&spec["subnetworkRef"]),
+            users_refs: crate::gke::cluster::record(&chosen.value)
+                .is_some_and(|r| !r.contains_key("/spec/networkRef")),
             master: pcc["masterIpv4CidrBlock"].as_str().and_then(parse_net),
             private: truthy(&pcc["enablePrivateNodes"]),
             region: region_of(location).or_else(|| self.settings.region.clone()),

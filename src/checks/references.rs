@@ -5,7 +5,9 @@
 //!
 //! An unresolved reference is a warning (the resource may exist outside the package), except for
 //! what the private cluster itself needs — its network and subnetwork, and the references of the
-//! private setup's own resources — which is an error. One result per missing resource, at the
+//! private setup's own resources — which is an error; the network and subnetwork the private-GKE
+//! stage kept as the user's (its record on the cluster has no entry for the refs) may be managed
+//! elsewhere: a warning. One result per missing resource, at the
 //! cluster when it is among the referrers, else at the first referrer.
 
 use super::{array, network_of, ref_name, Ctx};
@@ -73,8 +75,12 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 continue;
             }
             let needed = private
-                && ((is_cluster && matches!(kind, "ComputeNetwork" | "ComputeSubnetwork"))
-                    || PRIVATE_SETUP_KINDS.contains(&meta.kind));
+                && if users_network(ctx, kind, name) {
+                    false
+                } else {
+                    (is_cluster && matches!(kind, "ComputeNetwork" | "ComputeSubnetwork"))
+                        || PRIVATE_SETUP_KINDS.contains(&meta.kind)
+                };
             missing.push(Found {
                 item: i,
                 path,
@@ -89,6 +95,20 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     if private {
         wrong_networks(ctx, out);
     }
+}
+
+/// True for a reference to the cluster's own network or subnetwork when the private-GKE stage
+/// kept the cluster's refs as the user's: it may be managed elsewhere, so a missing one is a
+/// warning, not an error.
+fn users_network(ctx: &Ctx, kind: &str, name: &str) -> bool {
+    ctx.cluster.as_ref().is_some_and(|c| {
+        c.users_refs
+            && match kind {
+                "ComputeNetwork" => c.network == name,
+                "ComputeSubnetwork" => c.subnetwork.as_deref() == Some(name),
+                _ => false,
+            }
+    })
 }
 
 /// True for a network reference that [`wrong_networks`] reports (so it is reported once).

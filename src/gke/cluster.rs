@@ -43,6 +43,17 @@ pub struct Patch {
     pub ip_allocation: IpAllocation,
     /// Write `networkingMode: VPC_NATIVE` (compat mode, target CNRM has it).
     pub networking_mode: bool,
+    /// The network is the user's: `networkRef` and `subnetworkRef` are kept, never recorded.
+    pub keep_network: bool,
+    /// The master range is the user's: `masterIpv4CidrBlock` is kept.
+    pub keep_master: bool,
+    /// The secondary range names are the user's: the `ipAllocationPolicy` names are kept.
+    pub keep_ranges: bool,
+}
+
+/// True for the refs a kept network leaves alone.
+fn is_network_ref(pointer: &str) -> bool {
+    matches!(pointer, "/spec/networkRef" | "/spec/subnetworkRef")
 }
 
 /// The top-level fields the patch changes; the record keeps their values before the first patch.
@@ -108,9 +119,14 @@ pub fn remove(root: &mut Value, pointer: &str) -> Option<Value> {
 /// Applies the private patch to a cluster, recording first values for reversal.
 pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
     let mut rec = record(cluster).unwrap_or_default();
+    if patch.keep_network {
+        // The refs are the user's now (even where the function once wrote them).
+        rec.retain(|pointer, _| !is_network_ref(pointer));
+    }
     for pointer in PATCHED {
         if !rec.contains_key(pointer) {
             let touched = pointer != "/spec/networkingMode" || patch.networking_mode;
+            let touched = touched && !(patch.keep_network && is_network_ref(pointer));
             if touched {
                 rec.insert(
                     pointer.to_string(),
@@ -124,16 +140,23 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
         "/spec/privateClusterConfig/enablePrivateNodes",
         json!(true),
     );
-    set(
-        cluster,
-        "/spec/privateClusterConfig/enablePrivateEndpoint",
-        json!(false),
-    );
-    set(
-        cluster,
-        "/spec/privateClusterConfig/masterIpv4CidrBlock",
-        json!(patch.master_cidr),
-    );
+    if cluster
+        .pointer("/spec/privateClusterConfig/enablePrivateEndpoint")
+        .is_none()
+    {
+        set(
+            cluster,
+            "/spec/privateClusterConfig/enablePrivateEndpoint",
+            json!(false),
+        );
+    }
+    if !patch.keep_master {
+        set(
+            cluster,
+            "/spec/privateClusterConfig/masterIpv4CidrBlock",
+            json!(patch.master_cidr),
+        );
+    }
     match patch.ip_allocation {
         IpAllocation::Upstream => {
             set(
@@ -164,16 +187,18 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
             }
         }
     }
-    set(
-        cluster,
-        "/spec/ipAllocationPolicy/clusterSecondaryRangeName",
-        json!("pods"),
-    );
-    set(
-        cluster,
-        "/spec/ipAllocationPolicy/servicesSecondaryRangeName",
-        json!("services"),
-    );
+    if !patch.keep_ranges {
+        set(
+            cluster,
+            "/spec/ipAllocationPolicy/clusterSecondaryRangeName",
+            json!("pods"),
+        );
+        set(
+            cluster,
+            "/spec/ipAllocationPolicy/servicesSecondaryRangeName",
+            json!("services"),
+        );
+    }
     if patch.networking_mode {
         set(cluster, "/spec/networkingMode", json!("VPC_NATIVE"));
     } else if release(
@@ -192,8 +217,10 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
             .tag("stage", "private-gke"),
         );
     }
-    for r in ["/spec/networkRef", "/spec/subnetworkRef"] {
-        set(cluster, r, json!({ "name": patch.name }));
+    if !patch.keep_network {
+        for r in ["/spec/networkRef", "/spec/subnetworkRef"] {
+            set(cluster, r, json!({ "name": patch.name }));
+        }
     }
     let text = Value::Object(rec).to_string();
     set(

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod crd;
 pub mod dialect;
 pub mod location;
+pub mod network;
 pub mod render;
 pub mod resources;
 pub mod select;
@@ -288,12 +289,18 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     true
 }
 
-/// Overlays `desired` onto `target`: maps merge key by key, everything else is replaced.
+/// Overlays `desired` onto `target`: maps merge key by key, except references (`*Ref`), which
+/// are replaced whole (`name` and `external` exclude each other); everything else is replaced.
 fn overlay(target: &mut Value, desired: &Value) {
     match (target, desired) {
         (Value::Object(t), Value::Object(d)) => {
             for (k, v) in d {
                 match t.get_mut(k) {
+                    Some(existing) if k.ends_with("Ref") => {
+                        if existing != v {
+                            *existing = v.clone();
+                        }
+                    }
                     Some(existing) => overlay(existing, v),
                     None => {
                         t.insert(k.clone(), v.clone());
@@ -579,11 +586,15 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             Locations::default()
         }
     };
+    let net = network::plan(settings, &items[idx], items).map_err(|e| errors.extend(e));
     if crate::krm::has_errors(&errors) {
         results.extend(errors.into_iter().map(on_cluster));
         return;
     }
     results.extend(errors);
+    let Ok(mut net) = net else {
+        return;
+    };
     let Some(region) = locs.region.clone() else {
         results.push(on_cluster(tagged(KrmResult::error(format!(
             "cannot tell the region of the subnet, router and NAT: set region (the cluster's location {} names none)",
@@ -598,31 +609,33 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     };
     let patch = cluster::Patch {
         name: name.clone(),
-        master_cidr: settings.master_ipv4_cidr.clone(),
+        master_cidr: net.master_cidr.clone(),
         ip_allocation: settings.ip_allocation,
         networking_mode,
+        keep_network: net.existing.is_some(),
+        keep_master: net.user_master,
+        keep_ranges: net.user_ranges,
     };
     let before = items[idx].value.clone();
     cluster::apply(&mut items[idx].value, &patch, results);
     if items[idx].value != before {
         results.push(
-            tagged(KrmResult::info(format!(
-                "made private: private nodes with the master range {}, VPC-native ranges `pods` \
-                 and `services`, network and subnetwork `{}`",
-                patch.master_cidr, patch.name
-            )))
-            .for_resource(&items[idx].value),
+            tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(&items[idx].value),
         );
     }
+    results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);
     let params = Params {
         name,
         region,
-        master_cidr: settings.master_ipv4_cidr.clone(),
+        master_cidr: net.master_cidr.clone(),
         subnet_cidr: settings.subnet_cidr.clone(),
         pods_cidr: settings.pods_cidr.clone(),
         services_cidr: settings.services_cidr.clone(),
         log_firewalls: settings.log_firewalls,
+        network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
+        network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
+        user_master: net.user_master,
     };
     let mut desired = resources::desired(&params);
     let namespace = cluster_value

@@ -20,6 +20,13 @@ pub struct Params {
     pub services_cidr: String,
     /// `log-firewalls`.
     pub log_firewalls: bool,
+    /// The user's network ref (the cluster's `spec.networkRef`): the resources attach to it and
+    /// no network or subnetwork is generated. `None`: the generated network `<name>`.
+    pub network_ref: Option<Value>,
+    /// The setter comment of the user's network ref, as (key, comment), for the generated refs.
+    pub network_comment: Option<(String, String)>,
+    /// The master range is the user's: no `${master-ipv4-cidr}` comments on the master rules.
+    pub user_master: bool,
 }
 
 /// One desired resource: its value (without annotations), the file it goes to, and the setter
@@ -134,6 +141,19 @@ impl Builder {
             .insert(pointer.to_string(), format!("kpt-set: {pattern}"));
     }
 
+    /// The setter comment of the network ref at `pointer` (a ref object): `${name}` on the
+    /// generated network, else the one on the user's ref, if any.
+    fn network(&mut self, pointer: &str, p: &Params) {
+        match (&p.network_ref, &p.network_comment) {
+            (None, _) => self.set(&format!("{pointer}/name"), "${name}"),
+            (Some(_), Some((key, comment))) => {
+                self.comments
+                    .insert(format!("{pointer}/{key}"), comment.clone());
+            }
+            (Some(_), None) => {}
+        }
+    }
+
     fn done(self, value: Value, file: &'static str) -> Desired {
         Desired {
             value,
@@ -160,12 +180,17 @@ fn setter_pattern(suffix: &str) -> String {
     }
 }
 
-/// The 23 resources, in upstream's file order.
-pub fn desired(p: &Params) -> Vec<Desired> {
-    let n = p.name.as_str();
-    let mut out = Vec::new();
+/// The network ref of the generated resources, and whether the network is generated.
+fn network_ref(p: &Params) -> (Value, bool) {
+    match &p.network_ref {
+        Some(r) => (r.clone(), false),
+        None => (json!({"name": p.name}), true),
+    }
+}
 
-    // compute-network.yaml
+/// The generated network and subnetwork `<name>`.
+fn generated_network(p: &Params, out: &mut Vec<Desired>) {
+    let n = p.name.as_str();
     let mut b = Builder::new(n);
     let name = b.named("");
     out.push(b.done(
@@ -196,22 +221,34 @@ pub fn desired(p: &Params) -> Vec<Desired> {
             }}),
         "compute-network.yaml",
     ));
+}
+
+/// The 23 resources in upstream's file order; on the user's network, without the network and
+/// subnetwork.
+pub fn desired(p: &Params) -> Vec<Desired> {
+    let n = p.name.as_str();
+    let (net, generated) = network_ref(p);
+    let mut out = Vec::new();
+    // compute-network.yaml
+    if generated {
+        generated_network(p, &mut out);
+    }
     let mut b = Builder::new(n);
     let name = b.named("google-apis");
-    b.set("/spec/networkRef/name", "${name}");
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRoute", "metadata": {"name": name},
-            "spec": {"destRange": "199.36.153.4/30", "networkRef": {"name": n},
+            "spec": {"destRange": "199.36.153.4/30", "networkRef": net,
                 "nextHopGateway": "default-internet-gateway", "priority": 1000}}),
         "compute-network.yaml",
     ));
     let mut b = Builder::new(n);
     let name = b.named("internet");
-    b.set("/spec/networkRef/name", "${name}");
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRoute", "metadata": {"name": name},
             "spec": {"description": "internet-route for IAP JWKS", "destRange": "0.0.0.0/0",
-                "networkRef": {"name": n}, "priority": 1100, "nextHopGateway": "default-internet-gateway"}}),
+                "networkRef": net, "priority": 1100, "nextHopGateway": "default-internet-gateway"}}),
         "compute-network.yaml",
     ));
 
@@ -252,14 +289,11 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     ] {
         let mut b = Builder::new(n);
         let name = b.named(zone);
-        b.set(
-            "/spec/privateVisibilityConfig/networks/0/networkRef/name",
-            "${name}",
-        );
+        b.network("/spec/privateVisibilityConfig/networks/0/networkRef", p);
         out.push(b.done(
             json!({"apiVersion": DNS, "kind": "DNSManagedZone", "metadata": {"name": name},
                 "spec": {"description": description, "dnsName": dns_name, "visibility": "private",
-                    "privateVisibilityConfig": {"networks": [{"networkRef": {"name": n}}]}}}),
+                    "privateVisibilityConfig": {"networks": [{"networkRef": net}]}}}),
             file,
         ));
         let zone_name = full_name(n, zone);
@@ -369,7 +403,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
         for (k, v) in traffic.as_object().into_iter().flatten() {
             spec.insert(k.clone(), v.clone());
         }
-        if matches!(suffix, "master-egress" | "istio" | "cm") {
+        if !p.user_master && matches!(suffix, "master-egress" | "istio" | "cm") {
             let field = if suffix == "master-egress" {
                 "destinationRanges"
             } else {
@@ -377,8 +411,8 @@ pub fn desired(p: &Params) -> Vec<Desired> {
             };
             b.set(&format!("/spec/{field}/0"), "${master-ipv4-cidr}");
         }
-        spec.insert("networkRef".into(), json!({"name": n}));
-        b.set("/spec/networkRef/name", "${name}");
+        spec.insert("networkRef".into(), net.clone());
+        b.network("/spec/networkRef", p);
         spec.insert("enableLogging".into(), json!(p.log_firewalls));
         b.set("/spec/enableLogging", "${log-firewalls}");
         out.push(b.done(
@@ -391,11 +425,11 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     let mut b = Builder::new(n);
     let name = b.named("");
     b.set("/spec/region", "${region}");
-    b.set("/spec/networkRef/name", "${name}");
+    b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRouter", "metadata": {"name": name},
             "spec": {"description": "Router to allow outbound internet access", "region": p.region,
-                "networkRef": {"name": n}}}),
+                "networkRef": net}}),
         "nat.yaml",
     ));
     let mut b = Builder::new(n);

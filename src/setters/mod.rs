@@ -9,10 +9,13 @@
 //! or a setter its substitution depends on, is given; the substitution's other setters take the
 //! Kptfile's stored values; a given v0 setter is stored back into the Kptfile (`value`,
 //! `isSet: true`). Without any Kptfile definition, a v0
-//! comment acts like `${name}`.
+//! comment acts like `${name}`. A kpt v1 Kptfile whose pipeline runs apply-setters gives its
+//! package's items that function's values, under the functionConfig's own
+//! ([`kptfile_pipeline`]).
 
 pub mod comment;
 pub mod defs;
+pub mod kptfile_pipeline;
 pub mod pattern;
 pub mod typing;
 
@@ -725,13 +728,31 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         stage.kptfile_error(item, path, message);
     }
     let stores = stage.v0_given();
+    let pipeline = kptfile_pipeline::PipelineValues::read(items);
+    for (item, path, message) in &pipeline.problems {
+        stage.warnings.push(Pending {
+            item: *item,
+            at: At::Text(path.clone()),
+            message: message.clone(),
+        });
+    }
+    let mut per_item = pipeline.per_item(items, &stage.values).into_iter();
+    let given = stage.values.clone();
     for (index, item) in items.iter_mut().enumerate() {
+        let values = per_item.next().flatten();
         let Item { value, origin, .. } = item;
         let Some(origin) = origin else {
             continue;
         };
+        let scoped = values.is_some();
+        if let Some(values) = values {
+            stage.values = values;
+        }
         let doc = origin.doc.clone();
         stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, value);
+        if scoped {
+            stage.values.clone_from(&given);
+        }
     }
     let Stage {
         values,
@@ -844,11 +865,13 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     }
     results.extend(infos);
     results.extend(warnings);
-    let names: Vec<&str> = values
+    let names: BTreeSet<&str> = values
         .keys()
-        .filter(|k| used.contains(*k))
         .map(String::as_str)
+        .chain(pipeline.names())
+        .filter(|k| used.contains(*k))
         .collect();
+    let names: Vec<&str> = names.into_iter().collect();
     results.push(KrmResult::info(format!(
         "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
         resources.len(),
