@@ -140,7 +140,7 @@ pub struct Locations {
 }
 
 /// Resolves region/zone/location from the settings and the cluster's current location, and
-/// checks them unless `check-locations: false`.
+/// checks them unless `private-gke.check-locations: false`.
 pub fn resolve_locations(
     settings: &Settings,
     cluster_location: Option<&str>,
@@ -180,7 +180,7 @@ pub fn resolve_locations(
     if !settings.check_locations {
         return Ok(out);
     }
-    let hint = "(check-locations: false skips this check for placeholder values)";
+    let hint = "(private-gke.check-locations: false skips this check for placeholder values)";
     let mut errors = Vec::new();
     if let Some(r) = &settings.region {
         if !is_region(r) {
@@ -239,7 +239,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if !(first_ok && chars_ok && last_ok) {
         results.push(tagged(
             KrmResult::error(format!(
-                "name: {name:?} is not an RFC 1035 label: it must start with a letter, end with a \
+                "{name:?} is not an RFC 1035 label: it must start with a letter, end with a \
                  letter or digit, and hold only letters, digits and '-'"
             ))
             .at_field("name", Some(json!(name)), None),
@@ -249,7 +249,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if longest.len() > 63 {
         results.push(tagged(
             KrmResult::error(format!(
-                "name: {name:?} makes the resource name {longest:?} {} characters long; GCP allows 63 \
+                "{name:?} makes the resource name {longest:?} {} characters long; GCP allows 63 \
                  (use a name of at most {} characters)",
                 longest.len(),
                 63 - (longest.len() - name.len())
@@ -261,7 +261,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if name.chars().any(|c| c.is_ascii_uppercase()) {
         results.push(tagged(
             KrmResult::warning(format!(
-                "name: {name:?} has upper-case letters; GCP and Kubernetes accept only lower-case names"
+                "{name:?} has upper-case letters; GCP and Kubernetes accept only lower-case names"
             ))
             .at_field("name", Some(json!(name)), None),
         ));
@@ -270,7 +270,8 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
 }
 
 /// Whether the target Config Connector has `spec.networkingMode`: from the ContainerCluster CRD
-/// among the items, else from `cnrm-version` (1.21.0 and later), else assume a current one.
+/// among the items, else from `private-gke.cnrm-version` (1.21.0 and later), else assume a
+/// current one.
 pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
     if let Some(crd) = items.iter().find(|i| crd::is_cluster_crd(&i.value)) {
         return crd::has_networking_mode(&crd.value);
@@ -281,7 +282,10 @@ pub fn target_has_networking_mode(settings: &Settings, items: &[Item]) -> bool {
     }
 }
 
-/// Picks the cluster to make private: `cluster` by name, else the only one.
+/// The option that picks the cluster, as results name it.
+const CLUSTER_OPTION: &str = "private-gke.cluster";
+
+/// Picks the cluster to make private: `private-gke.cluster` by name, else the only one.
 fn select_cluster(
     settings: &Settings,
     items: &[Item],
@@ -311,28 +315,34 @@ fn select_cluster(
             .collect();
         match found.len() {
             1 => return Some(found[0]),
-            0 => {
-                results.push(tagged(
-                    KrmResult::error(format!(
-                    "cluster: no ContainerCluster named {wanted:?} among the items (clusters: {})",
-                    if full.is_empty() { "none".to_string() } else { names(&full) }
+            0 => results.push(tagged(
+                KrmResult::error(format!(
+                    "no ContainerCluster named {wanted:?} among the items (clusters: {})",
+                    if full.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names(&full)
+                    }
                 ))
-                    .at_field("cluster", Some(json!(wanted)), None),
-                ))
-            }
+                .at_field(CLUSTER_OPTION, Some(json!(wanted)), None),
+            )),
             _ => results.push(tagged(
                 KrmResult::error(format!(
-                    "cluster: {} ContainerClusters are named {wanted:?} (in different namespaces); \
+                    "{} ContainerClusters are named {wanted:?} (in different namespaces); \
                      make the names unique",
                     found.len()
                 ))
-                .at_field("cluster", Some(json!(wanted)), None),
+                .at_field(CLUSTER_OPTION, Some(json!(wanted)), None),
             )),
         }
         return None;
     }
     match full.len() {
         1 => Some(full[0]),
+        // Only CRDs (`kubectl get crd … | private-gke`): the CRD fix is the job, nothing to say.
+        0 if !items.is_empty() && items.iter().all(|i| i.kind() == "CustomResourceDefinition") => {
+            None
+        }
         0 => {
             let partial = items.iter().any(|i| is_partial_cluster(&i.value));
             results.push(tagged(KrmResult::warning(if partial {
@@ -346,10 +356,10 @@ fn select_cluster(
         n => {
             results.push(tagged(
                 KrmResult::error(format!(
-                    "{n} ContainerClusters among the items ({}); set cluster to the one to make private",
+                    "{n} ContainerClusters among the items ({}); set {CLUSTER_OPTION} to the one to make private",
                     names(&full)
                 ))
-                .at_field("cluster", None, None),
+                .at_field(CLUSTER_OPTION, None, None),
             ));
             None
         }
@@ -621,7 +631,8 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
                 })
         });
     let cluster_name = match (project, &final_location) {
-        (Some(p), Some(l)) if !p.is_empty() => Some(format!("{p}/{l}/{name}")),
+        // The cluster's own name: without setter comments (kustomize) `name` does not rename it.
+        (Some(p), Some(l)) if !p.is_empty() => Some(format!("{p}/{l}/{}", items[idx].name())),
         _ => None,
     };
     let patch = cluster::Patch {
