@@ -617,19 +617,16 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         .location
         .clone()
         .or_else(|| cluster_location.map(str::to_string));
-    let project = settings
-        .given
-        .get("gcloud.core.project")
-        .cloned()
-        .or_else(|| {
-            cluster_value
-                .pointer("/metadata/clusterName")
-                .and_then(Value::as_str)
-                .and_then(|c| {
-                    let parts: Vec<&str> = c.split('/').collect();
-                    (parts.len() == 3).then(|| parts[0].to_string())
-                })
-        });
+    // The project the cluster's clusterName says (setter comments have updated it), else the
+    // given one: without comments (kustomize) the given project reaches no other field either.
+    let project = cluster_value
+        .pointer("/metadata/clusterName")
+        .and_then(Value::as_str)
+        .and_then(|c| {
+            let parts: Vec<&str> = c.split('/').collect();
+            (parts.len() == 3).then(|| parts[0].to_string())
+        })
+        .or_else(|| settings.given.get("gcloud.core.project").cloned());
     let cluster_name = match (project, &final_location) {
         // The cluster's own name: without setter comments (kustomize) `name` does not rename it.
         (Some(p), Some(l)) if !p.is_empty() => Some(format!("{p}/{l}/{}", items[idx].name())),
