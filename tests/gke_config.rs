@@ -335,9 +335,9 @@ fn options_take_the_prefix_and_bare_names_are_setter_values() {
     assert_eq!(
         s.given,
         given(&[
-            ("private-gke.mode", "strict"),
-            ("private-gke.cluster", "db"),
-            ("private-gke.ip-allocation", "whatever"),
+            ("mode", "strict"),
+            ("cluster", "db"),
+            ("ip-allocation", "whatever"),
             ("region", "us-east1"),
         ])
     );
@@ -364,8 +364,8 @@ fn typed_spec_setters_are_setter_values_only() {
     assert_eq!(
         s.given,
         given(&[
-            ("private-gke.mode", "strict"),
-            ("private-gke.cluster", "db"),
+            ("mode", "strict"),
+            ("cluster", "db"),
             ("region", "us-east1")
         ])
     );
@@ -441,7 +441,7 @@ fn set_adds_to_either_form_of_config() {
         ("private-gke.mode", "check"),
         ("name", "kf"),
         ("gcloud.core.project", "p1"),
-        ("private-gke.mode", "strict"),
+        ("mode", "strict"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
