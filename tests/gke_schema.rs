@@ -133,3 +133,40 @@ fn the_readme_reference_lists_every_key_of_the_table() {
     sorted_keys.sort();
     assert_eq!(sorted_listed, sorted_keys);
 }
+
+#[test]
+fn the_published_configs_give_the_settings_they_promise() {
+    use private_gke::config::Mode;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/functions/configs");
+    let load = |name: &str| -> Value {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        serde_norway::from_str(&text).unwrap()
+    };
+    for name in [
+        "kpt-configpath.yaml",
+        "kustomize-container.yaml",
+        "kustomize-exec.yaml",
+    ] {
+        let s = Settings::from_function_config(Some(&load(name)))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(s.private, "{name}");
+        assert_eq!(s.region.as_deref(), Some("us-central1"), "{name}");
+    }
+    // The Kptfile snippet: each entry's configMap is what kpt sends as a ConfigMap's data.
+    let kptfile = load("kptfile-configmap.yaml");
+    let as_config = |entry: &Value| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": entry["configMap"].clone()})
+    };
+    let mutator = Settings::from_function_config(Some(&as_config(
+        &kptfile["pipeline"]["mutators"][0],
+    )))
+    .unwrap();
+    assert_eq!(mutator.mode, Mode::Apply);
+    assert_eq!(mutator.zone.as_deref(), Some("us-central1-a"));
+    let validator = Settings::from_function_config(Some(&as_config(
+        &kptfile["pipeline"]["validators"][0],
+    )))
+    .unwrap();
+    assert_eq!(validator.mode, Mode::Check);
+    assert!(validator.given.is_empty(), "an option is no setter value");
+}
