@@ -154,19 +154,15 @@ fn the_published_configs_give_the_settings_they_promise() {
     }
     // The Kptfile snippet: each entry's configMap is what kpt sends as a ConfigMap's data.
     let kptfile = load("kptfile-configmap.yaml");
-    let as_config = |entry: &Value| {
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": entry["configMap"].clone()})
-    };
-    let mutator = Settings::from_function_config(Some(&as_config(
-        &kptfile["pipeline"]["mutators"][0],
-    )))
-    .unwrap();
+    let as_config = |entry: &Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": entry["configMap"].clone()});
+    let mutator =
+        Settings::from_function_config(Some(&as_config(&kptfile["pipeline"]["mutators"][0])))
+            .unwrap();
     assert_eq!(mutator.mode, Mode::Apply);
     assert_eq!(mutator.zone.as_deref(), Some("us-central1-a"));
-    let validator = Settings::from_function_config(Some(&as_config(
-        &kptfile["pipeline"]["validators"][0],
-    )))
-    .unwrap();
+    let validator =
+        Settings::from_function_config(Some(&as_config(&kptfile["pipeline"]["validators"][0])))
+            .unwrap();
     assert_eq!(validator.mode, Mode::Check);
     assert!(validator.given.is_empty(), "an option is no setter value");
 }
