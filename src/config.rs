@@ -2,8 +2,8 @@
 
 use crate::krm::KrmResult;
 use ipnet::Ipv4Net;
-use serde_json::Value;
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// API version of the typed config object.
 pub const API_VERSION: &str = "private-gke.dev/v1alpha1";
@@ -79,95 +79,105 @@ pub struct Settings {
     pub given: BTreeMap<String, String>,
 }
 
-/// True when `name` is one of the function's own settings (ConfigMap form, aliases included).
+/// Prefix of the function's own options in a ConfigMap (`private-gke.mode: check`); without it
+/// such a key is a plain setter value.
+pub const OPTION_PREFIX: &str = "private-gke.";
+
+/// True when `name` is a value key: a setting and a setter at once (aliases included), like
+/// `gke.private`, `region` or `subnet-cidr`.
 pub fn is_setting_key(name: &str) -> bool {
-    KEYS.iter().any(|k| k.data == name)
+    KEYS.iter().any(|k| k.role == Role::Value && k.name == name)
 }
 
-/// One known setting: its ConfigMap key, its typed-spec field, and how to read it.
+/// The ConfigMap key of the option `name` is the bare name of (`mode` -> `private-gke.mode`).
+pub fn option_key(name: &str) -> Option<String> {
+    KEYS.iter()
+        .find(|k| k.role == Role::Option && k.name == name)
+        .map(|k| k.data_key())
+}
+
+/// Every ConfigMap key the function reads, with its typed-spec field (`""` for an alias).
+pub fn keys() -> impl Iterator<Item = (String, &'static str)> {
+    KEYS.iter().map(|k| (k.data_key(), k.spec))
+}
+
+/// What a key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A value the resources carry: a setting and a setter of that name at once.
+    Value,
+    /// A switch of the function's behaviour: `private-gke.<name>` in a ConfigMap.
+    Option,
+}
+
+/// One known key: its name, its typed-spec field (empty for an alias) and its role.
 struct Key {
-    data: &'static str,
+    name: &'static str,
     spec: &'static str,
+    role: Role,
 }
 
-/// Every known key, ConfigMap name and typed-spec name (aliases are separate entries).
+impl Key {
+    const fn value(name: &'static str, spec: &'static str) -> Key {
+        Key {
+            name,
+            spec,
+            role: Role::Value,
+        }
+    }
+
+    const fn option(name: &'static str, spec: &'static str) -> Key {
+        Key {
+            name,
+            spec,
+            role: Role::Option,
+        }
+    }
+
+    /// The key in a ConfigMap's `data`.
+    fn data_key(&self) -> String {
+        match self.role {
+            Role::Value => self.name.to_string(),
+            Role::Option => format!("{OPTION_PREFIX}{}", self.name),
+        }
+    }
+}
+
+/// The one settings table: every key, its typed-spec field and its role.
 const KEYS: &[Key] = &[
-    Key {
-        data: "gke.private",
-        spec: "private",
-    },
-    Key {
-        data: "region",
-        spec: "region",
-    },
-    Key {
-        data: "gcloud.compute.region",
-        spec: "",
-    },
-    Key {
-        data: "zone",
-        spec: "zone",
-    },
-    Key {
-        data: "gcloud.compute.zone",
-        spec: "",
-    },
-    Key {
-        data: "location",
-        spec: "location",
-    },
-    Key {
-        data: "log-firewalls",
-        spec: "logFirewalls",
-    },
-    Key {
-        data: "name",
-        spec: "name",
-    },
-    Key {
-        data: "master-ipv4-cidr",
-        spec: "masterIpv4Cidr",
-    },
-    Key {
-        data: "subnet-cidr",
-        spec: "subnetCidr",
-    },
-    Key {
-        data: "pods-cidr",
-        spec: "podsCidr",
-    },
-    Key {
-        data: "services-cidr",
-        spec: "servicesCidr",
-    },
-    Key {
-        data: "cnrm-version",
-        spec: "cnrmVersion",
-    },
-    Key {
-        data: "ip-allocation",
-        spec: "ipAllocation",
-    },
-    Key {
-        data: "cluster",
-        spec: "cluster",
-    },
-    Key {
-        data: "check-locations",
-        spec: "checkLocations",
-    },
-    Key {
-        data: "mode",
-        spec: "mode",
-    },
-    Key {
-        data: "webhook-firewall",
-        spec: "webhookFirewall",
-    },
+    Key::value("gke.private", "private"),
+    Key::value("region", "region"),
+    Key::value("gcloud.compute.region", ""),
+    Key::value("zone", "zone"),
+    Key::value("gcloud.compute.zone", ""),
+    Key::value("location", "location"),
+    Key::value("log-firewalls", "logFirewalls"),
+    Key::value("name", "name"),
+    Key::value("master-ipv4-cidr", "masterIpv4Cidr"),
+    Key::value("subnet-cidr", "subnetCidr"),
+    Key::value("pods-cidr", "podsCidr"),
+    Key::value("services-cidr", "servicesCidr"),
+    Key::option("cnrm-version", "cnrmVersion"),
+    Key::option("ip-allocation", "ipAllocation"),
+    Key::option("cluster", "cluster"),
+    Key::option("check-locations", "checkLocations"),
+    Key::option("mode", "mode"),
+    Key::option("webhook-firewall", "webhookFirewall"),
 ];
 
-/// A value as given, with the field path it came from (for error results).
+/// The candidate closest to `word` by edit distance (ties: the first), for "did you mean".
+fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// A value as given: its key (ConfigMap form, options with their prefix), its text and the
+/// field path it came from (for error results).
 struct Given {
+    name: String,
     value: String,
     path: String,
 }
@@ -192,152 +202,235 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Collects the given keys of a function config (ConfigMap `data` or typed `spec`).
-fn collect(config: &Value, errors: &mut Vec<KrmResult>) -> Vec<(String, Given)> {
-    let err = |msg: String, path: &str| {
-        KrmResult::error(msg)
-            .for_resource(config)
-            .at_field(path.to_string(), None, None)
-            .tag("stage", "config")
+/// An error result about the functionConfig field at `path`.
+fn config_error(config: &Value, message: String, path: &str) -> KrmResult {
+    KrmResult::error(message)
+        .for_resource(config)
+        .at_field(path.to_string(), None, None)
+        .tag("stage", "config")
+}
+
+/// The error for `private-gke.<name>` when no option has that name, naming the closest one.
+fn unknown_option(key: &str) -> String {
+    let bare = key.strip_prefix(OPTION_PREFIX).unwrap_or(key);
+    let options = KEYS.iter().filter(|k| k.role == Role::Option);
+    let meant = closest(bare, options.map(|k| k.name)).unwrap_or("");
+    format!("unknown option {key}; did you mean {OPTION_PREFIX}{meant}?")
+}
+
+/// Collects the given keys of a ConfigMap's `data`.
+fn collect_data(config: &Value, errors: &mut Vec<KrmResult>) -> Vec<Given> {
+    let mut out = Vec::new();
+    let data = match config.get("data") {
+        None | Some(Value::Null) => return out,
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            let message = format!(
+                "functionConfig ConfigMap data must be a map, found {}",
+                type_name(other)
+            );
+            errors.push(config_error(config, message, "data"));
+            return out;
+        }
     };
+    for (k, v) in data {
+        let path = format!("data.{k}");
+        if k.starts_with(OPTION_PREFIX) && !KEYS.iter().any(|key| key.data_key() == *k) {
+            errors.push(config_error(config, unknown_option(k), &path));
+            continue;
+        }
+        match scalar_text(v) {
+            Some(value) => out.push(Given {
+                name: k.clone(),
+                value,
+                path,
+            }),
+            None => {
+                let message = format!("the value must be a string, found {}", type_name(v));
+                errors.push(config_error(config, message, &path));
+            }
+        }
+    }
+    out
+}
+
+/// Collects `spec.setters` of a typed config: setter values only, never options.
+fn collect_setters(config: &Value, setters: &Value, errors: &mut Vec<KrmResult>) -> Vec<Given> {
+    let mut out = Vec::new();
+    let setters = match setters {
+        Value::Null => return out,
+        Value::Object(m) => m,
+        other => {
+            let message = format!(
+                "spec.setters must be a map of setter names to values, found {}",
+                type_name(other)
+            );
+            errors.push(config_error(config, message, "spec.setters"));
+            return out;
+        }
+    };
+    for (sk, sv) in setters {
+        let path = format!("spec.setters.{sk}");
+        if sk.starts_with(OPTION_PREFIX) {
+            let message = match KEYS.iter().find(|key| key.data_key() == *sk) {
+                Some(key) => format!(
+                    "{sk} is an option, not a setter: in a {KIND} object it is spec.{}",
+                    key.spec
+                ),
+                None => unknown_option(sk),
+            };
+            errors.push(config_error(config, message, &path));
+            continue;
+        }
+        match scalar_text(sv) {
+            Some(value) => out.push(Given {
+                name: sk.clone(),
+                value,
+                path,
+            }),
+            None => {
+                let message = format!("the value must be a string, found {}", type_name(sv));
+                errors.push(config_error(config, message, &path));
+            }
+        }
+    }
+    out
+}
+
+/// Collects the given keys of a typed `PrivateGKE` object's `spec`.
+fn collect_spec(config: &Value, errors: &mut Vec<KrmResult>) -> Vec<Given> {
+    let mut out = Vec::new();
+    let spec = match config.get("spec") {
+        None | Some(Value::Null) => return out,
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            let message = format!("{KIND} spec must be a map, found {}", type_name(other));
+            errors.push(config_error(config, message, "spec"));
+            return out;
+        }
+    };
+    for (k, v) in spec {
+        let path = format!("spec.{k}");
+        if k == "setters" {
+            out.extend(collect_setters(config, v, errors));
+            continue;
+        }
+        let Some(key) = KEYS
+            .iter()
+            .find(|key| !key.spec.is_empty() && key.spec == k)
+        else {
+            let fields = KEYS
+                .iter()
+                .map(|k| k.spec)
+                .filter(|s| !s.is_empty())
+                .chain(["setters"]);
+            let meant = closest(k, fields.clone()).unwrap_or("setters");
+            let known: Vec<&str> = fields.collect();
+            let message = format!(
+                "unknown field spec.{k}; did you mean spec.{meant}? (known fields: {}; setter values go under spec.setters)",
+                known.join(", ")
+            );
+            errors.push(config_error(config, message, &path));
+            continue;
+        };
+        match scalar_text(v) {
+            Some(value) => out.push(Given {
+                name: key.data_key(),
+                value,
+                path,
+            }),
+            None => {
+                let message = format!("the value must be a scalar, found {}", type_name(v));
+                errors.push(config_error(config, message, &path));
+            }
+        }
+    }
+    out
+}
+
+/// Collects the given keys of a function config (ConfigMap `data` or typed `spec`).
+fn collect(config: &Value, errors: &mut Vec<KrmResult>) -> Vec<Given> {
     let kind = config.get("kind").and_then(Value::as_str).unwrap_or("");
     let api_version = config
         .get("apiVersion")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let mut out = Vec::new();
     if kind == "ConfigMap" {
-        let data = match config.get("data") {
-            None | Some(Value::Null) => return out,
-            Some(Value::Object(m)) => m,
-            Some(other) => {
-                errors.push(err(
-                    format!(
-                        "functionConfig ConfigMap data must be a map, found {}",
-                        type_name(other)
-                    ),
-                    "data",
-                ));
-                return out;
-            }
-        };
-        for (k, v) in data {
-            let path = format!("data.{k}");
-            match scalar_text(v) {
-                Some(value) => out.push((k.clone(), Given { value, path })),
-                None => errors.push(err(
-                    format!("{k}: the value must be a string, found {}", type_name(v)),
-                    &path,
-                )),
-            }
-        }
-        return out;
+        return collect_data(config, errors);
     }
     if kind == KIND && api_version.starts_with("private-gke.dev/") {
         if api_version != API_VERSION {
-            errors.push(err(
-                format!(
-                    "functionConfig apiVersion {api_version:?} is not supported; use {API_VERSION}"
-                ),
-                "apiVersion",
-            ));
-            return out;
+            let message = format!(
+                "functionConfig apiVersion {api_version:?} is not supported; use {API_VERSION}"
+            );
+            errors.push(config_error(config, message, "apiVersion"));
+            return Vec::new();
         }
-        let spec = match config.get("spec") {
-            None | Some(Value::Null) => return out,
-            Some(Value::Object(m)) => m,
-            Some(other) => {
-                errors.push(err(
-                    format!("{KIND} spec must be a map, found {}", type_name(other)),
-                    "spec",
-                ));
-                return out;
-            }
-        };
-        for (k, v) in spec {
-            let path = format!("spec.{k}");
-            if k == "setters" {
-                match v {
-                    Value::Null => {}
-                    Value::Object(setters) => {
-                        for (sk, sv) in setters {
-                            let path = format!("spec.setters.{sk}");
-                            match scalar_text(sv) {
-                                Some(value) => out.push((sk.clone(), Given { value, path })),
-                                None => errors.push(err(
-                                    format!(
-                                        "setter {sk}: the value must be a string, found {}",
-                                        type_name(sv)
-                                    ),
-                                    &path,
-                                )),
-                            }
-                        }
-                    }
-                    other => errors.push(err(
-                        format!(
-                            "spec.setters must be a map of setter names to values, found {}",
-                            type_name(other)
-                        ),
-                        &path,
-                    )),
-                }
-                continue;
-            }
-            let Some(key) = KEYS
-                .iter()
-                .find(|key| !key.spec.is_empty() && key.spec == k)
-            else {
-                let known: Vec<&str> = KEYS
-                    .iter()
-                    .map(|k| k.spec)
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                errors.push(err(
-                    format!(
-                        "unknown field spec.{k}; known fields: {}, setters",
-                        known.join(", ")
-                    ),
-                    &path,
-                ));
-                continue;
-            };
-            match scalar_text(v) {
-                Some(value) => out.push((key.data.to_string(), Given { value, path })),
-                None => errors.push(err(
-                    format!(
-                        "spec.{k}: the value must be a scalar, found {}",
-                        type_name(v)
-                    ),
-                    &path,
-                )),
-            }
-        }
-        return out;
+        return collect_spec(config, errors);
     }
-    errors.push(err(
-        format!(
-            "functionConfig {api_version}/{kind} is not supported; use a ConfigMap or {API_VERSION} {KIND}"
-        ),
-        "kind",
-    ));
-    out
+    let message = format!(
+        "functionConfig {api_version}/{kind} is not supported; use a ConfigMap or {API_VERSION} {KIND}"
+    );
+    errors.push(config_error(config, message, "kind"));
+    Vec::new()
+}
+
+/// Adds `--set KEY=VALUE` pairs (ConfigMap keys) to a functionConfig object: into a ConfigMap's
+/// `data`, or into a typed object's `spec` field of that key (`spec.setters` for plain setters
+/// and aliases). An unknown `private-gke.` key goes where the parser reports it.
+pub fn add_pairs(object: &mut Map<String, Value>, pairs: &[(String, String)]) {
+    let typed = object.get("kind").and_then(Value::as_str) == Some(KIND);
+    let section = if typed { "spec" } else { "data" };
+    let target = object
+        .entry(section)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Some(target) = target.as_object_mut() else {
+        return;
+    };
+    for (k, v) in pairs {
+        let value = Value::String(v.clone());
+        let field = KEYS
+            .iter()
+            .find(|key| typed && !key.spec.is_empty() && key.data_key() == *k);
+        match field {
+            Some(key) => {
+                if let Some(setters) = target.get_mut("setters").and_then(Value::as_object_mut) {
+                    setters.remove(k);
+                }
+                target.insert(key.spec.to_string(), value);
+            }
+            None if typed => {
+                let setters = target
+                    .entry("setters")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !setters.is_object() {
+                    *setters = Value::Object(Map::new());
+                }
+                if let Some(setters) = setters.as_object_mut() {
+                    setters.insert(k.clone(), value);
+                }
+            }
+            None => {
+                target.insert(k.clone(), value);
+            }
+        }
+    }
 }
 
 /// Parses `true`/`false` (any case).
-fn parse_bool(key: &str, g: &Given) -> Result<bool, String> {
+fn parse_bool(g: &Given) -> Result<bool, String> {
     match g.value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(format!(
-            "{key}: {:?} is not a boolean; use true or false",
-            g.value
-        )),
+        _ => Err(format!("{:?} is not a boolean; use true or false", g.value)),
     }
 }
 
 /// Parses one of a fixed set of words.
-fn parse_choice<T: Copy>(key: &str, g: &Given, choices: &[(&str, T)]) -> Result<T, String> {
+fn parse_choice<T: Copy>(g: &Given, choices: &[(&str, T)]) -> Result<T, String> {
     let word = g.value.trim();
     choices
         .iter()
@@ -345,21 +438,21 @@ fn parse_choice<T: Copy>(key: &str, g: &Given, choices: &[(&str, T)]) -> Result<
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            format!("{key}: {:?} is not one of {}", g.value, names.join(", "))
+            format!("{:?} is not one of {}", g.value, names.join(", "))
         })
 }
 
 /// Parses an IPv4 CIDR without host bits, normalised.
-fn parse_cidr(key: &str, g: &Given) -> Result<String, String> {
+fn parse_cidr(g: &Given) -> Result<String, String> {
     let net: Ipv4Net = g.value.trim().parse().map_err(|_| {
         format!(
-            "{key}: {:?} is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+            "{:?} is not a valid IPv4 CIDR (like 10.10.10.0/24)",
             g.value
         )
     })?;
     if net.trunc() != net {
         return Err(format!(
-            "{key}: {:?} has host bits set; did you mean {}?",
+            "{:?} has host bits set; did you mean {}?",
             g.value,
             net.trunc()
         ));
@@ -368,9 +461,9 @@ fn parse_cidr(key: &str, g: &Given) -> Result<String, String> {
 }
 
 /// Parses a Config Connector version (`1.15.1`, `v1.21.0`, `1.21`).
-fn parse_version(key: &str, g: &Given) -> Result<(u64, u64, u64), String> {
-    let bad = || format!("{key}: {:?} is not a version like 1.15.1", g.value);
-    let text = g.value.trim().trim_start_matches('v');
+fn parse_version(value: &str) -> Result<(u64, u64, u64), String> {
+    let bad = || format!("{value:?} is not a version like 1.15.1");
+    let text = value.trim().trim_start_matches('v');
     let parts: Vec<&str> = text.split('.').collect();
     if parts.is_empty() || parts.len() > 3 {
         return Err(bad());
@@ -382,12 +475,78 @@ fn parse_version(key: &str, g: &Given) -> Result<(u64, u64, u64), String> {
     Ok((nums[0], nums[1], nums[2]))
 }
 
+/// Sets the option `name` (without its prefix) from `g`.
+fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), String> {
+    let value = g.value.trim().to_string();
+    match name {
+        "cluster" => settings.cluster = Some(value),
+        "check-locations" => settings.check_locations = parse_bool(g)?,
+        "cnrm-version" => {
+            parse_version(&value)?;
+            settings.cnrm_version = Some(value);
+        }
+        "ip-allocation" => {
+            settings.ip_allocation = parse_choice(
+                g,
+                &[
+                    ("compat", IpAllocation::Compat),
+                    ("upstream", IpAllocation::Upstream),
+                ],
+            )?
+        }
+        "mode" => {
+            settings.mode = parse_choice(g, &[("apply", Mode::Apply), ("check", Mode::Check)])?
+        }
+        "webhook-firewall" => {
+            settings.webhook_firewall = parse_choice(
+                g,
+                &[
+                    ("check", WebhookFirewall::Check),
+                    ("generate", WebhookFirewall::Generate),
+                ],
+            )?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Sets the value key `name` from `g` (region and zone aliases are resolved by the caller).
+fn set_value(settings: &mut Settings, name: &str, g: &Given) -> Result<(), String> {
+    let value = g.value.trim().to_string();
+    match name {
+        "gke.private" => settings.private = parse_bool(g)?,
+        "log-firewalls" => settings.log_firewalls = parse_bool(g)?,
+        "region" | "gcloud.compute.region" => settings.region = Some(value),
+        "zone" | "gcloud.compute.zone" => settings.zone = Some(value),
+        "location" => settings.location = Some(value),
+        "name" => settings.name = Some(value),
+        "master-ipv4-cidr" => settings.master_ipv4_cidr = parse_cidr(g)?,
+        "subnet-cidr" => settings.subnet_cidr = parse_cidr(g)?,
+        "pods-cidr" => settings.pods_cidr = parse_cidr(g)?,
+        "services-cidr" => settings.services_cidr = parse_cidr(g)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The setting two keys given for it share (`region` for `gcloud.compute.region`).
+fn canonical(name: &str) -> &str {
+    match name {
+        "gcloud.compute.region" => "region",
+        "gcloud.compute.zone" => "zone",
+        other => other,
+    }
+}
+
 impl Settings {
     /// Settings from the ResourceList's functionConfig (`None` when absent). Errors name the key.
     ///
     /// Accepts a ConfigMap's `data` (strings, or plain scalars from a `configPath` file) and a
     /// typed `private-gke.dev/v1alpha1` `PrivateGKE` object (`spec` in camelCase, plus
-    /// `spec.setters`). An empty value means the default. Every key given is kept in `given`
+    /// `spec.setters`). Value keys are settings and setters at once; options take the
+    /// `private-gke.` prefix in a ConfigMap and are never setter values; any other key is a
+    /// setter value. An empty value means the default. Every setter value is kept in `given`
     /// under its ConfigMap name, for the setters stage.
     pub fn from_function_config(
         function_config: Option<&Value>,
@@ -405,80 +564,31 @@ impl Settings {
             .tag("stage", "config")]);
         }
         let given = collect(config, &mut errors);
-        let mut region: Option<&Given> = None;
-        let mut zone: Option<&Given> = None;
-        for (key, g) in &given {
-            settings.given.insert(key.clone(), g.value.clone());
-            if g.value.trim().is_empty() {
-                continue;
-            }
-            let value = g.value.trim().to_string();
-            let result: Result<(), String> = match key.as_str() {
-                "gke.private" => parse_bool(key, g).map(|b| settings.private = b),
-                "log-firewalls" => parse_bool(key, g).map(|b| settings.log_firewalls = b),
-                "check-locations" => parse_bool(key, g).map(|b| settings.check_locations = b),
-                "region" | "gcloud.compute.region" => match region {
-                    Some(prev) if prev.value.trim() != value => Err(format!(
-                        "{key}: {:?} conflicts with {} {:?}; give one region",
+        let mut first: BTreeMap<&str, &Given> = BTreeMap::new();
+        for g in &given {
+            let result = if let Some(option) = g.name.strip_prefix(OPTION_PREFIX) {
+                if g.value.trim().is_empty() {
+                    Ok(())
+                } else {
+                    set_option(&mut settings, option, g)
+                }
+            } else {
+                settings.given.insert(g.name.clone(), g.value.clone());
+                let same = canonical(&g.name);
+                match first.get(same) {
+                    Some(prev) if prev.value.trim() != g.value.trim() => Err(format!(
+                        "{:?} conflicts with {} {:?}; give one {same}",
                         g.value, prev.path, prev.value
                     )),
                     _ => {
-                        region = Some(g);
-                        settings.region = Some(value);
-                        Ok(())
+                        first.entry(same).or_insert(g);
+                        if g.value.trim().is_empty() {
+                            Ok(())
+                        } else {
+                            set_value(&mut settings, &g.name, g)
+                        }
                     }
-                },
-                "zone" | "gcloud.compute.zone" => match zone {
-                    Some(prev) if prev.value.trim() != value => Err(format!(
-                        "{key}: {:?} conflicts with {} {:?}; give one zone",
-                        g.value, prev.path, prev.value
-                    )),
-                    _ => {
-                        zone = Some(g);
-                        settings.zone = Some(value);
-                        Ok(())
-                    }
-                },
-                "location" => {
-                    settings.location = Some(value);
-                    Ok(())
                 }
-                "name" => {
-                    settings.name = Some(value);
-                    Ok(())
-                }
-                "cluster" => {
-                    settings.cluster = Some(value);
-                    Ok(())
-                }
-                "master-ipv4-cidr" => parse_cidr(key, g).map(|c| settings.master_ipv4_cidr = c),
-                "subnet-cidr" => parse_cidr(key, g).map(|c| settings.subnet_cidr = c),
-                "pods-cidr" => parse_cidr(key, g).map(|c| settings.pods_cidr = c),
-                "services-cidr" => parse_cidr(key, g).map(|c| settings.services_cidr = c),
-                "cnrm-version" => {
-                    parse_version(key, g).map(|_| settings.cnrm_version = Some(value))
-                }
-                "ip-allocation" => parse_choice(
-                    key,
-                    g,
-                    &[
-                        ("compat", IpAllocation::Compat),
-                        ("upstream", IpAllocation::Upstream),
-                    ],
-                )
-                .map(|v| settings.ip_allocation = v),
-                "mode" => parse_choice(key, g, &[("apply", Mode::Apply), ("check", Mode::Check)])
-                    .map(|v| settings.mode = v),
-                "webhook-firewall" => parse_choice(
-                    key,
-                    g,
-                    &[
-                        ("check", WebhookFirewall::Check),
-                        ("generate", WebhookFirewall::Generate),
-                    ],
-                )
-                .map(|v| settings.webhook_firewall = v),
-                _ => Ok(()),
             };
             if let Err(message) = result {
                 errors.push(
@@ -502,6 +612,56 @@ impl Settings {
         } else {
             Err(errors)
         }
+    }
+
+    /// Errors for setter values that are one typo away from a value key (`gke.privat`) when no
+    /// setter comment or Kptfile definition uses them; `in_use` gives those names and is only
+    /// called when some key is a candidate.
+    pub fn typo_errors(
+        &self,
+        function_config: Option<&Value>,
+        in_use: impl FnOnce() -> BTreeSet<String>,
+    ) -> Vec<KrmResult> {
+        let meant = |name: &str| {
+            KEYS.iter()
+                .filter(|k| k.role == Role::Value)
+                .find(|k| strsim::damerau_levenshtein(name, k.name) == 1)
+                .map(|k| k.name)
+        };
+        let candidates: Vec<(&String, &str)> = self
+            .given
+            .keys()
+            .filter(|k| !is_setting_key(k))
+            .filter_map(|k| meant(k).map(|m| (k, m)))
+            .collect();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let used = in_use();
+        let mut ignored = Vec::new();
+        let paths: BTreeMap<String, String> = function_config
+            .map(|c| collect(c, &mut ignored))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| (g.name, g.path))
+            .collect();
+        candidates
+            .into_iter()
+            .filter(|(name, _)| !used.contains(*name))
+            .map(|(name, meant)| {
+                let message = format!(
+                    "no setter comment or Kptfile definition uses {name:?}, one typo away from \
+                     {meant}: did you mean {meant}?"
+                );
+                let mut result = KrmResult::error(message).tag("stage", "config");
+                if let Some(config) = function_config {
+                    result = result.for_resource(config);
+                }
+                let path = paths.get(name).cloned().unwrap_or_else(|| name.clone());
+                let value = self.given.get(name).cloned().map(Value::String);
+                result.at_field(path, value, None)
+            })
+            .collect()
     }
 
     /// The CIDR rules between settings: the master range is a /28 and no two ranges overlap.
@@ -551,11 +711,7 @@ impl Settings {
     /// The `cnrm-version` setting as (major, minor, patch), when given and valid.
     pub fn cnrm_version_triple(&self) -> Option<(u64, u64, u64)> {
         let v = self.cnrm_version.as_deref()?;
-        let g = Given {
-            value: v.to_string(),
-            path: String::new(),
-        };
-        parse_version("cnrm-version", &g).ok()
+        parse_version(v).ok()
     }
 
     /// Setter values for `# kpt-set` / kpt v0 comments: every given key, plus the aliases of

@@ -34,6 +34,9 @@ pub struct Output {
     /// True when the results are part of `stdout` (a ResourceList); otherwise they belong on
     /// stderr only.
     pub results_in_stdout: bool,
+    /// True when kustomize sent the input: it shows none of the results unless the function
+    /// fails, so warnings belong on stderr too.
+    pub under_kustomize: bool,
 }
 
 impl Output {
@@ -52,23 +55,32 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
         .clone()
         .or_else(|| list.function_config.clone());
     let mut items = std::mem::take(&mut list.items);
+    let under_kustomize = from_kustomize(&items);
     let mut results = run_stages(&mut items, function_config.as_ref());
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {
         stdout,
         results,
         results_in_stdout: list.carries_results(),
+        under_kustomize,
     })
 }
 
 /// The stages of the design, in order, over `items`: settings from the functionConfig (config
-/// errors are results and stop the changes), then unless in check mode setters, the private-GKE
+/// errors and setter values one typo away from a value key are results and stop the changes),
+/// then unless in check mode setters, the private-GKE
 /// stage and the CRD fix; then the checks and the duplicate-identity check.
 pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec<KrmResult> {
     let mut results = Vec::new();
     match Settings::from_function_config(function_config) {
         Err(errors) => results.extend(errors),
         Ok(settings) => {
+            let typos = settings.typo_errors(function_config, || setters::names_in_use(items));
+            if !typos.is_empty() {
+                results.extend(typos);
+                results.extend(duplicates(items));
+                return results;
+            }
             if settings.mode != Mode::Check {
                 setters::run(&settings, items, &mut results);
                 gke::run(&settings, items, &mut results);
@@ -80,6 +92,14 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
     }
     results.extend(duplicates(items));
     results
+}
+
+/// kustomize's annotation on every item it hands a transformer.
+const KUSTOMIZE_ID: &str = "kustomize.config.k8s.io/id";
+
+/// True when kustomize sent the items (as a transformer): they come without comments.
+pub fn from_kustomize(items: &[Item]) -> bool {
+    items.iter().any(|i| i.annotation(KUSTOMIZE_ID).is_some())
 }
 
 /// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one
@@ -133,8 +153,9 @@ pub fn config_map(pairs: &[(String, String)]) -> Value {
     })
 }
 
-/// The functionConfig from `--config FILE` and `--set KEY=VALUE`…: the file's object, with the
-/// `--set` values added to its `data` when it is a ConfigMap; or a `function-input` ConfigMap.
+/// The functionConfig from `--config FILE` and `--set KEY=VALUE`…: the file's object with the
+/// `--set` values added (a ConfigMap's `data`, or a typed object's `spec` fields and
+/// `spec.setters`); or a `function-input` ConfigMap.
 pub fn function_config_from_args(
     config: Option<&Path>,
     set: &[(String, String)],
@@ -172,23 +193,7 @@ pub fn function_config_from_args(
         ));
     };
     if !set.is_empty() {
-        if object.get("kind").and_then(Value::as_str) != Some("ConfigMap") {
-            return Err(InputError::whole(
-                &source,
-                "--set can only add to a ConfigMap functionConfig",
-            ));
-        }
-        let data = object
-            .entry("data")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !data.is_object() {
-            *data = Value::Object(Map::new());
-        }
-        if let Some(data) = data.as_object_mut() {
-            for (k, v) in set {
-                data.insert(k.clone(), Value::String(v.clone()));
-            }
-        }
+        config::add_pairs(object, set);
     }
     Ok(Some(value))
 }

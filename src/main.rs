@@ -11,7 +11,7 @@ use std::process::ExitCode;
 const EXAMPLES: &str = "\
 Modes:
   KRM function (no DIR): a ResourceList on stdin, the ResourceList on stdout.
-    kpt fn eval PKG --exec ./private-gke -- gke.private=true region=us-central1
+    kpt fn eval PKG --exec ./private-gke -- gke.private=true region=us-central1 private-gke.mode=check
     kpt fn render --allow-exec PKG        (Kptfile: pipeline.mutators: - exec: ./private-gke)
     kustomize build --enable-alpha-plugins --enable-exec DIR   (transformers: [private-gke.yaml])
     cat rl.yaml | private-gke --set gke.private=true > out.yaml
@@ -19,9 +19,15 @@ Modes:
 
   Package mode (DIR): read DIR like kpt does, write changed files back in place.
     private-gke --set region=us-central1 --set zone=us-central1-c examples/blueprint
+    private-gke --set private-gke.cluster=kf --set name=kf examples/blueprint
     private-gke --dry-run examples/blueprint            (print a diff, write nothing)
     private-gke --output stdout examples/blueprint      (print the ResourceList, write nothing)
     private-gke --config private-gke.yaml examples/blueprint
+
+Keys: values the resources carry (gke.private, name, region, zone, location, log-firewalls, the
+CIDRs) are settings and setters at once; the function's options take the prefix private-gke.
+(private-gke.cluster, private-gke.mode, private-gke.cnrm-version, private-gke.ip-allocation,
+private-gke.webhook-firewall, private-gke.check-locations); every other key is a setter value.
 
 Exit status: 0 on success, 1 when the input cannot be read or any result is an error.";
 
@@ -34,8 +40,9 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// A setting, like `kpt fn eval -- KEY=VALUE` (a ConfigMap `function-input`, all values
-    /// strings); repeatable.
+    /// A setting, option (`private-gke.KEY`) or setter value, like `kpt fn eval -- KEY=VALUE`
+    /// (added to `--config`'s ConfigMap or PrivateGKE object, else a ConfigMap
+    /// `function-input`); repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     set: Vec<(String, String)>,
 
@@ -100,8 +107,14 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         .read_to_end(&mut input)
         .map_err(|e| format!("stdin: {e}"))?;
     let output = process(&input, &Options { function_config }).map_err(|e| e.to_string())?;
+    // kustomize shows none of the results unless the function fails: warnings go to stderr too.
+    let shown = if output.under_kustomize {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     for result in &output.results {
-        if !output.results_in_stdout || result.severity == Severity::Error {
+        if !output.results_in_stdout || result.severity <= shown {
             eprintln!("{}", result.to_line());
         }
     }

@@ -300,7 +300,7 @@ fn webhook_served_on_8443_without_a_rule() {
     items.extend(load(WEBHOOKS));
     let expected = vec![webhook_error(
         &items,
-        ", or set `webhook-firewall: generate`",
+        ", or set `private-gke.webhook-firewall: generate`",
     )];
     assert_eq!(issues(&mut items), expected);
     assert_eq!(items.len(), 83 + 6);
@@ -361,7 +361,7 @@ fn check_mode_changes_no_value_and_reports_instead_of_generating() {
         found[1],
         webhook_error(
             &items,
-            " (`webhook-firewall: generate` writes nothing in `mode: check`)"
+            " (`private-gke.webhook-firewall: generate` writes nothing in `private-gke.mode: check`)"
         )
     );
 }

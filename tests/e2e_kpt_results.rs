@@ -1,5 +1,5 @@
 //! The checks' results as kpt shows them: `kpt fn render --results-dir` records them for a
-//! mutator, and a `validators:` entry with `mode: check` (kpt gives validators no
+//! mutator, and a `validators:` entry with `private-gke.mode: check` (kpt gives validators no
 //! functionConfig of their own) fails the render on a broken package and changes no byte.
 //! Skipped, with the reason printed, where kpt is missing.
 
@@ -109,7 +109,7 @@ fn a_check_only_validator_fails_the_render_and_changes_no_byte() {
     fs::write(
         pkg.join("Kptfile"),
         kptfile(&format!(
-            "  validators:\n    - exec: {BIN}\n      configMap:\n        mode: check\n"
+            "  validators:\n    - exec: {BIN}\n      configMap:\n        private-gke.mode: check\n"
         )),
     )
     .unwrap();

@@ -12,6 +12,7 @@ const BLUEPRINT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blueprint
 fn kustomize_build(dir: &Path) -> Option<(bool, String, String)> {
     let out = match Command::new("kustomize")
         .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+        .args(["--load-restrictor", "LoadRestrictionsNone"])
         .arg(dir)
         .output()
     {
@@ -103,6 +104,123 @@ fn a_failing_transformer_fails_the_build_with_its_stderr() {
     assert!(stderr.contains("couldn't execute function"), "{stderr}");
     assert!(
         stderr.contains("[error] PrivateGKE/private-gke spec.private: "),
+        "{stderr}"
+    );
+}
+
+/// The documents of a build whose `kind` is `kind`.
+fn docs_of(stdout: &str, kind: &str) -> Vec<serde_norway::Value> {
+    stdout
+        .split("\n---\n")
+        .filter(|doc| doc.contains(&format!("\nkind: {kind}\n")))
+        .map(|doc| serde_norway::from_str(doc).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_readme_example_builds_a_consistent_private_cluster() {
+    // examples/kustomize as the README runs it, with the exec path pointing at the test binary.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let examples = tmp.path().join("examples");
+    for file in ["cluster/cluster.yaml", "cluster/kf-vm-sa.yaml"] {
+        let to = examples.join("blueprint").join(file);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(root.join("examples/blueprint").join(file), to).unwrap();
+    }
+    let kdir = examples.join("kustomize");
+    fs::create_dir_all(&kdir).unwrap();
+    fs::copy(
+        root.join("examples/kustomize/kustomization.yaml"),
+        kdir.join("kustomization.yaml"),
+    )
+    .unwrap();
+    let config = fs::read_to_string(root.join("examples/kustomize/private-gke.yaml")).unwrap();
+    assert!(config.contains("path: ../../target/release/private-gke"));
+    fs::write(
+        kdir.join("private-gke.yaml"),
+        config.replace("../../target/release/private-gke", BIN),
+    )
+    .unwrap();
+    let Some((ok, stdout, stderr)) = kustomize_build(&kdir) else {
+        return;
+    };
+    assert!(ok, "{stderr}");
+    assert_eq!(stderr, "", "nothing a kustomize user must be told");
+    let cluster = &docs_of(&stdout, "ContainerCluster")[0];
+    let name = cluster["metadata"]["name"].as_str().unwrap();
+    let location = cluster["spec"]["location"].as_str().unwrap();
+    // One name and one location throughout: the cluster, its refs, clusterName, mesh_id.
+    assert_eq!(cluster["spec"]["networkRef"]["name"].as_str(), Some(name));
+    assert_eq!(
+        cluster["spec"]["subnetworkRef"]["name"].as_str(),
+        Some(name)
+    );
+    let cluster_name = cluster["metadata"]["clusterName"].as_str().unwrap();
+    assert!(
+        cluster_name.ends_with(&format!("/{location}/{name}")),
+        "{cluster_name}"
+    );
+    let mesh_id = cluster["metadata"]["labels"]["mesh_id"].as_str().unwrap();
+    assert!(
+        mesh_id.ends_with(&format!("_{location}_{name}")),
+        "{mesh_id}"
+    );
+    let network = &docs_of(&stdout, "ComputeNetwork")[0];
+    assert_eq!(network["metadata"]["name"].as_str(), Some(name));
+    let account = &docs_of(&stdout, "IAMServiceAccount")[0];
+    assert_eq!(
+        cluster["spec"]["nodeConfig"]["serviceAccountRef"]["name"],
+        account["metadata"]["name"]
+    );
+    let subnet = &docs_of(&stdout, "ComputeSubnetwork")[0];
+    assert!(location.starts_with(subnet["spec"]["region"].as_str().unwrap()));
+}
+
+#[test]
+fn setter_values_kustomize_cannot_apply_are_said_once_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    kustomization(
+        &dir,
+        "  name: kf-demo\n  setters:\n    gcloud.core.project: kf-demo-project\n",
+    );
+    let Some((ok, stdout, stderr)) = kustomize_build(&dir) else {
+        return;
+    };
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("kustomize hands transformers items without comments"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("[warning] ")
+            && lines[0].contains("gcloud.core.project set nothing")
+            && lines[0].contains("name applies only to the fields private-gke writes itself")
+            && lines[0].contains("private-gke --set KEY=VALUE DIR"),
+        "{stderr}"
+    );
+    // The cluster keeps its name, and clusterName says that name, not the one given.
+    let cluster = &docs_of(&stdout, "ContainerCluster")[0];
+    assert_eq!(cluster["metadata"]["name"].as_str(), Some("name"));
+    assert_eq!(
+        cluster["metadata"]["clusterName"].as_str(),
+        Some("project-id/us-east1-d/name")
+    );
+}
+
+#[test]
+fn a_setter_one_typo_from_a_guide_setter_fails_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    kustomization(&dir, "  setters:\n    gke.privat: \"true\"\n");
+    let Some((ok, stdout, stderr)) = kustomize_build(&dir) else {
+        return;
+    };
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("[error] PrivateGKE/private-gke spec.setters.gke.privat: no setter comment or Kptfile definition uses \"gke.privat\", one typo away from gke.private: did you mean gke.private?"),
         "{stderr}"
     );
 }

@@ -22,8 +22,8 @@ fn golden_input() -> Vec<Value> {
 
 fn golden_pairs(ip: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![
-        ("ip-allocation", ip),
-        ("check-locations", "false"),
+        ("private-gke.ip-allocation", ip),
+        ("private-gke.check-locations", "false"),
         ("name", "testKptName"),
         ("region", "testRegion"),
         ("zone", "testZone"),
@@ -136,7 +136,7 @@ fn reversal_restores_the_users_own_fields() {
         .unwrap();
     assert_eq!(
         warning.message,
-        "removed useIpAliases: no Config Connector version accepts it (gcp-blueprints issue 32); ip-allocation: upstream keeps it"
+        "removed useIpAliases: no Config Connector version accepts it (gcp-blueprints issue 32); private-gke.ip-allocation: upstream keeps it"
     );
     assert_eq!(
         warning.field.as_ref().unwrap().path,
@@ -221,7 +221,7 @@ fn the_config_connector_version_is_said_once_or_found() {
         warned[0]
     );
     assert!(
-        warned[0].contains("set cnrm-version to the version you run"),
+        warned[0].contains("set private-gke.cnrm-version to the version you run"),
         "{}",
         warned[0]
     );
@@ -231,10 +231,10 @@ fn the_config_connector_version_is_said_once_or_found() {
     ))
     .remove(0);
     let cases: Vec<(Vec<Value>, Pairs)> = vec![
-        (vec![], &[("cnrm-version", "1.15.1")]),
+        (vec![], &[("private-gke.cnrm-version", "1.15.1")]),
         (vec![crd.clone()], &[]),
         (vec![cnrm_namespace("1.7.1")], &[]),
-        (vec![], &[("ip-allocation", "upstream")]),
+        (vec![], &[("private-gke.ip-allocation", "upstream")]),
     ];
     for (extra, pairs) in cases {
         let mut input = vec![cluster("kf", "us-east1-b")];
@@ -259,13 +259,13 @@ fn the_config_connector_version_is_said_once_or_found() {
         vec![
             "written for Config Connector 1.7.1 (cnrm.cloud.google.com/version of \
               cnrm-install/0-cnrm-system.yaml): spec.networkingMode left out (it needs 1.21.0 or \
-              later); cnrm-version overrides this"
+              later); private-gke.cnrm-version overrides this"
                 .to_string()
         ]
     );
     // A setting that contradicts the CRD among the items is followed, with a warning.
     let results = run(
-        &config(&[("cnrm-version", "1.33.0")]),
+        &config(&[("private-gke.cnrm-version", "1.33.0")]),
         &mut items(vec![cluster("kf", "us-east1-b"), crd]),
     );
     assert_eq!(
@@ -292,11 +292,11 @@ fn networking_mode_converges_when_the_target_changes() {
     };
     let steps: &[(Pairs, bool)] = &[
         (&[], true),
-        (&[("cnrm-version", "1.15.1")], false),
-        (&[("cnrm-version", "1.21.0")], true),
-        (&[("ip-allocation", "upstream")], false),
-        (&[("ip-allocation", "compat")], true),
-        (&[("cnrm-version", "1.9.1")], false),
+        (&[("private-gke.cnrm-version", "1.15.1")], false),
+        (&[("private-gke.cnrm-version", "1.21.0")], true),
+        (&[("private-gke.ip-allocation", "upstream")], false),
+        (&[("private-gke.ip-allocation", "compat")], true),
+        (&[("private-gke.cnrm-version", "1.9.1")], false),
     ];
     let mut state = items(vec![cluster("kf", "us-east1-b")]);
     for (pairs, expected) in steps {
@@ -321,7 +321,7 @@ fn networking_mode_converges_when_the_target_changes() {
         assert_eq!(given_back, before && !*expected, "{pairs:?}: {results:?}");
         if pairs
             .iter()
-            .any(|(k, v)| *k == "ip-allocation" && *v == "upstream")
+            .any(|(k, v)| *k == "private-gke.ip-allocation" && *v == "upstream")
         {
             assert_eq!(c["spec"]["ipAllocationPolicy"]["useIpAliases"], true);
         } else {
@@ -344,7 +344,10 @@ fn networking_mode_converges_when_the_target_changes() {
     let mut state = items(vec![mine.clone()]);
     run(&config(&[]), &mut state);
     let mut next = reread(&state);
-    run(&config(&[("cnrm-version", "1.15.1")]), &mut next);
+    run(
+        &config(&[("private-gke.cnrm-version", "1.15.1")]),
+        &mut next,
+    );
     assert_eq!(next[0].value["spec"]["networkingMode"], "VPC_NATIVE");
 }
 
@@ -362,22 +365,22 @@ fn networking_mode_follows_the_target_config_connector() {
         // The setting is an explicit choice: it wins over the CRD among the items.
         (
             Some(crd("upstream/k8s-config-connector@HEAD/config/crds/resources/apiextensions.k8s.io_v1_customresourcedefinition_containerclusters.container.cnrm.cloud.google.com.yaml")),
-            &[("cnrm-version", "1.15.1")],
+            &[("private-gke.cnrm-version", "1.15.1")],
             false,
         ),
         (
             Some(crd("upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml")),
-            &[("cnrm-version", "1.33.0")],
+            &[("private-gke.cnrm-version", "1.33.0")],
             true,
         ),
         // Without a ContainerCluster CRD: the install manifests' version annotation.
         (Some(cnrm_namespace("1.7.1")), &[], false),
         (Some(cnrm_namespace("1.21.0")), &[], true),
         (Some(cnrm_namespace("0.0.0-dev")), &[], true),
-        (None, &[("cnrm-version", "1.15.1")], false),
-        (None, &[("cnrm-version", "1.21.0")], true),
+        (None, &[("private-gke.cnrm-version", "1.15.1")], false),
+        (None, &[("private-gke.cnrm-version", "1.21.0")], true),
         (None, &[], true),
-        (None, &[("ip-allocation", "upstream")], false),
+        (None, &[("private-gke.ip-allocation", "upstream")], false),
     ];
     for (crd, pairs, expected) in cases {
         let mut input = vec![cluster("kf", "us-east1-b")];
@@ -700,7 +703,10 @@ fn a_region_or_zone_never_moves_the_cluster() {
     // check-locations: false skips the comparison, and still leaves the location alone.
     let mut kept = items(vec![cluster("kf", "us-central1-c")]);
     let results = run(
-        &config(&[("region", "testRegion"), ("check-locations", "false")]),
+        &config(&[
+            ("region", "testRegion"),
+            ("private-gke.check-locations", "false"),
+        ]),
         &mut kept,
     );
     assert_eq!(errors(&results), Vec::<String>::new());
@@ -743,50 +749,50 @@ fn bad_inputs_are_clear_errors_and_change_nothing() {
     type Case<'a> = (Vec<Value>, Vec<(&'a str, &'a str)>, String);
     let cases: Vec<Case> = vec![
         (two.clone(), vec![], "2 ContainerClusters among the items: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1); they differ in name; set private-gke.cluster to the one to make private, e.g. private-gke.cluster=a".into()),
-        (two.clone(), vec![("cluster", "c")], "no ContainerCluster matches \"c\" (clusters: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1))".into()),
+        (two.clone(), vec![("private-gke.cluster", "c")], "no ContainerCluster matches \"c\" (clusters: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1))".into()),
         (
             one.clone(),
             vec![("region", "us-east1"), ("zone", "us-west1-a")],
-            "zone: \"us-west1-a\" is not in region \"us-east1\" (check-locations: false skips this check for placeholder values)".into(),
+            "zone: \"us-west1-a\" is not in region \"us-east1\" (private-gke.check-locations: false skips this check for placeholder values)".into(),
         ),
         (
             one.clone(),
             vec![("region", "us-east1"), ("location", "us-west1-a")],
-            "location: \"us-west1-a\" is neither region \"us-east1\" nor one of its zones (check-locations: false skips this check for placeholder values)".into(),
+            "location: \"us-west1-a\" is neither region \"us-east1\" nor one of its zones (private-gke.check-locations: false skips this check for placeholder values)".into(),
         ),
         (
             one.clone(),
             vec![("region", "testRegion")],
-            "region: \"testRegion\" is not a GCP region name like us-central1 (check-locations: false skips this check for placeholder values)".into(),
+            "region: \"testRegion\" is not a GCP region name like us-central1 (private-gke.check-locations: false skips this check for placeholder values)".into(),
         ),
         (
             one.clone(),
             vec![("location", "LOCATION")],
-            "location: \"LOCATION\" is neither a GCP region nor a zone (check-locations: false skips this check for placeholder values)".into(),
+            "location: \"LOCATION\" is neither a GCP region nor a zone (private-gke.check-locations: false skips this check for placeholder values)".into(),
         ),
         (
             one.clone(),
             vec![("zone", "testZone")],
-            "zone: \"testZone\" is not a GCP zone name like us-central1-a (check-locations: false skips this check for placeholder values)".into(),
+            "zone: \"testZone\" is not a GCP zone name like us-central1-a (private-gke.check-locations: false skips this check for placeholder values)".into(),
         ),
         (
             one.clone(),
             vec![("name", long.as_str())],
-            format!("name: \"{long}\" makes the resource name \"{long}-health-ingress\" 64 characters long; GCP allows 63 (use a name of at most 48 characters)"),
+            format!("\"{long}\" makes the resource name \"{long}-health-ingress\" 64 characters long; GCP allows 63 (use a name of at most 48 characters)"),
         ),
         (
             one.clone(),
             vec![("name", "kf_net")],
-            "name: \"kf_net\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
+            "\"kf_net\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
         ),
         (
             one.clone(),
             vec![("name", "1kf")],
-            "name: \"1kf\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
+            "\"1kf\" is not an RFC 1035 label: it must start with a letter, end with a letter or digit, and hold only letters, digits and '-'".into(),
         ),
         (
             vec![cluster("kf", "LOCATION")],
-            vec![("check-locations", "false")],
+            vec![("private-gke.check-locations", "false")],
             "cannot tell the region of the subnet, router and NAT: set region (the cluster's location \"LOCATION\" names none)".into(),
         ),
     ];
@@ -796,12 +802,24 @@ fn bad_inputs_are_clear_errors_and_change_nothing() {
         assert_eq!(errors(&results), vec![message.clone()], "{pairs:?}");
         assert_eq!(values(&items), input, "{pairs:?}");
     }
+    // The option's results name it as the field, once: not in the message too.
+    let mut picked = self::items(two.clone());
+    let results = run(&config(&[("private-gke.cluster", "c")]), &mut picked);
+    let error = results
+        .iter()
+        .find(|r| r.severity == Severity::Error)
+        .unwrap();
+    assert_eq!(error.field.as_ref().unwrap().path, "private-gke.cluster");
+    assert_eq!(
+        error.to_line(),
+        "[error] private-gke.cluster: no ContainerCluster matches \"c\" (clusters: \"a\" (container.cnrm.cloud.google.com/v1beta1), \"b\" (container.cnrm.cloud.google.com/v1beta1))"
+    );
     // The cluster's location placeholder with nothing given: the region cannot be told either.
     let mut items = items(vec![cluster("kf", "LOCATION")]);
     assert_eq!(errors(&run(&config(&[]), &mut items)).len(), 1);
     // Two clusters and `cluster` set: only that one is patched.
     let mut items = self::items(two);
-    let results = run(&config(&[("cluster", "b")]), &mut items);
+    let results = run(&config(&[("private-gke.cluster", "b")]), &mut items);
     assert_eq!(errors(&results), Vec::<String>::new());
     assert!(items[0].value["spec"].get("privateClusterConfig").is_none());
     assert_eq!(
@@ -818,7 +836,7 @@ fn bad_cidrs_are_config_errors() {
         ("master-ipv4-cidr", "10.10.10.32/28", "master-ipv4-cidr 10.10.10.32/28 overlaps subnet-cidr 10.10.10.0/24; the ranges must be disjoint"),
         ("master-ipv4-cidr", "10.1.5.0/28", "master-ipv4-cidr 10.1.5.0/28 overlaps pods-cidr 10.1.0.0/16; the ranges must be disjoint"),
         ("master-ipv4-cidr", "10.10.11.16/28", "master-ipv4-cidr 10.10.11.16/28 overlaps services-cidr 10.10.11.0/24; the ranges must be disjoint"),
-        ("subnet-cidr", "10.10.10.0/24x", "subnet-cidr: \"10.10.10.0/24x\" is not a valid IPv4 CIDR (like 10.10.10.0/24)"),
+        ("subnet-cidr", "10.10.10.0/24x", "\"10.10.10.0/24x\" is not a valid IPv4 CIDR (like 10.10.10.0/24)"),
     ];
     for (k, v, message) in cases {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": {*k: v}});
@@ -836,7 +854,8 @@ fn upper_case_name_is_a_warning() {
     let results = run(&config(&[("name", "testKptName")]), &mut items);
     assert_eq!(errors(&results), Vec::<String>::new());
     assert!(results.iter().any(|r| r.severity == Severity::Warning
-        && r.message == "name: \"testKptName\" has upper-case letters; GCP and Kubernetes accept only lower-case names"));
+        && r.field.as_ref().is_some_and(|f| f.path == "name")
+        && r.message == "\"testKptName\" has upper-case letters; GCP and Kubernetes accept only lower-case names"));
 }
 
 #[test]
@@ -852,7 +871,7 @@ fn generated_resources_take_the_clusters_namespace() {
 fn check_mode_changes_nothing() {
     let input = vec![cluster("kf", "us-east1-b")];
     let mut items = items(input.clone());
-    run(&config(&[("mode", "check")]), &mut items);
+    run(&config(&[("private-gke.mode", "check")]), &mut items);
     assert_eq!(values(&items), input);
 }
 

@@ -96,7 +96,7 @@ fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect
     assert_eq!(second.changed, Vec::<String>::new());
 
     // The cluster and the 23 resources validate strictly against Config Connector 1.15.1.
-    let listed = run(&dir, &[("mode", "check")], true);
+    let listed = run(&dir, &[("private-gke.mode", "check")], true);
     let list = ResourceList::read(listed.stdout.as_bytes(), "package").unwrap();
     let ours: Vec<String> = list
         .items

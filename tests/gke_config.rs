@@ -3,7 +3,7 @@
 use private_gke::config::{IpAllocation, Mode, Settings, WebhookFirewall};
 use private_gke::krm::Severity;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn load(path: &str) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -140,12 +140,6 @@ fn typed_kustomize_transformer_object() {
             ("subnet-cidr", "10.20.0.0/24"),
             ("pods-cidr", "10.2.0.0/16"),
             ("services-cidr", "10.20.1.0/24"),
-            ("cnrm-version", "1.15.1"),
-            ("ip-allocation", "upstream"),
-            ("cluster", "kf-test"),
-            ("check-locations", "false"),
-            ("mode", "check"),
-            ("webhook-firewall", "generate"),
             ("gcloud.core.project", "my-project"),
             ("replicas", "3"),
         ]),
@@ -182,7 +176,7 @@ fn configpath_scalars_and_aliases() {
         "log-firewalls": true,
         "gcloud.compute.region": "europe-west1",
         "gcloud.compute.zone": "europe-west1-b",
-        "cnrm-version": "v1.21.0",
+        "private-gke.cnrm-version": "v1.21.0",
         "replicas": 3
     }))))
     .unwrap();
@@ -198,44 +192,93 @@ fn configpath_scalars_and_aliases() {
 
 #[test]
 fn bad_values_name_key_and_value() {
-    let cases: &[(Value, &str)] = &[
+    // (data, message, field path): the path names the key, the message does not repeat it.
+    let cases: &[(Value, &str, &str)] = &[
         (
             json!({"gke.private": "maybe"}),
-            "gke.private: \"maybe\" is not a boolean; use true or false",
+            "\"maybe\" is not a boolean; use true or false",
+            "data.gke.private",
         ),
         (
             json!({"log-firewalls": "yes please"}),
-            "log-firewalls: \"yes please\" is not a boolean; use true or false",
+            "\"yes please\" is not a boolean; use true or false",
+            "data.log-firewalls",
         ),
         (
             json!({"subnet-cidr": "10.10.10.0/33"}),
-            "subnet-cidr: \"10.10.10.0/33\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+            "\"10.10.10.0/33\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+            "data.subnet-cidr",
         ),
         (
             json!({"pods-cidr": "banana"}),
-            "pods-cidr: \"banana\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+            "\"banana\" is not a valid IPv4 CIDR (like 10.10.10.0/24)",
+            "data.pods-cidr",
         ),
         (
             json!({"services-cidr": "10.10.11.5/24"}),
-            "services-cidr: \"10.10.11.5/24\" has host bits set; did you mean 10.10.11.0/24?",
+            "\"10.10.11.5/24\" has host bits set; did you mean 10.10.11.0/24?",
+            "data.services-cidr",
         ),
         (
-            json!({"ip-allocation": "legacy"}),
-            "ip-allocation: \"legacy\" is not one of compat, upstream",
-        ),
-        (json!({"mode": "dry"}), "mode: \"dry\" is not one of apply, check"),
-        (
-            json!({"webhook-firewall": "open"}),
-            "webhook-firewall: \"open\" is not one of check, generate",
+            json!({"private-gke.ip-allocation": "legacy"}),
+            "\"legacy\" is not one of compat, upstream",
+            "data.private-gke.ip-allocation",
         ),
         (
-            json!({"cnrm-version": "latest"}),
-            "cnrm-version: \"latest\" is not a version like 1.15.1",
+            json!({"private-gke.mode": "dry"}),
+            "\"dry\" is not one of apply, check",
+            "data.private-gke.mode",
+        ),
+        (
+            json!({"private-gke.webhook-firewall": "open"}),
+            "\"open\" is not one of check, generate",
+            "data.private-gke.webhook-firewall",
+        ),
+        (
+            json!({"private-gke.cnrm-version": "latest"}),
+            "\"latest\" is not a version like 1.15.1",
+            "data.private-gke.cnrm-version",
+        ),
+        (
+            json!({"private-gke.check-locations": "no"}),
+            "\"no\" is not a boolean; use true or false",
+            "data.private-gke.check-locations",
+        ),
+        (
+            json!({"private-gke.mdoe": "check"}),
+            "unknown option private-gke.mdoe; did you mean private-gke.mode?",
+            "data.private-gke.mdoe",
+        ),
+        (
+            json!({"private-gke.clusters": "kf"}),
+            "unknown option private-gke.clusters; did you mean private-gke.cluster?",
+            "data.private-gke.clusters",
         ),
         (
             json!({"region": "us-east1", "gcloud.compute.region": "us-west1"}),
-            "gcloud.compute.region: \"us-west1\" conflicts with data.region \"us-east1\"; give one region",
+            "\"us-west1\" conflicts with data.region \"us-east1\"; give one region",
+            "data.gcloud.compute.region",
         ),
+        (
+            json!({"replicas": {"a": 1}}),
+            "the value must be a string, found a map",
+            "data.replicas",
+        ),
+    ];
+    for (data, message, path) in cases {
+        let errors = Settings::from_function_config(Some(&configmap(data.clone())))
+            .expect_err(&data.to_string());
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, vec![*message], "{data}");
+        assert!(errors.iter().all(|e| e.severity == Severity::Error));
+        assert_eq!(errors[0].field.as_ref().unwrap().path, *path, "{data}");
+        assert_eq!(
+            errors[0].resource_ref.as_ref().unwrap().name,
+            "function-input"
+        );
+    }
+    // Rules between the ranges have no single field: the message names the keys.
+    let range_cases: &[(Value, &str)] = &[
         (
             json!({"master-ipv4-cidr": "172.16.0.0/24"}),
             "master-ipv4-cidr: 172.16.0.0/24 must be a /28 (GKE requires a /28 for the control plane)",
@@ -256,22 +299,182 @@ fn bad_values_name_key_and_value() {
             json!({"pods-cidr": "10.10.10.128/25"}),
             "subnet-cidr 10.10.10.0/24 overlaps pods-cidr 10.10.10.128/25; the ranges must be disjoint",
         ),
-        (
-            json!({"replicas": {"a": 1}}),
-            "replicas: the value must be a string, found a map",
-        ),
     ];
-    for (data, message) in cases {
+    for (data, message) in range_cases {
         let errors = Settings::from_function_config(Some(&configmap(data.clone())))
             .expect_err(&data.to_string());
         let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(messages, vec![*message], "{data}");
-        assert!(errors.iter().all(|e| e.severity == Severity::Error));
-        assert_eq!(
-            errors[0].resource_ref.as_ref().unwrap().name,
-            "function-input"
-        );
     }
+}
+
+#[test]
+fn options_take_the_prefix_and_bare_names_are_setter_values() {
+    // A user setter `mode: strict` (and `cluster`, …) is a setter value like any other.
+    let s = Settings::from_function_config(Some(&configmap(json!({
+        "mode": "strict",
+        "cluster": "db",
+        "ip-allocation": "whatever",
+        "private-gke.mode": "check",
+        "private-gke.cluster": "kf",
+        "private-gke.webhook-firewall": "generate",
+        "private-gke.check-locations": "false",
+        "private-gke.ip-allocation": "upstream",
+        "private-gke.cnrm-version": "1.15.1",
+        "region": "us-east1"
+    }))))
+    .unwrap();
+    assert_eq!(s.mode, Mode::Check);
+    assert_eq!(s.cluster.as_deref(), Some("kf"));
+    assert_eq!(s.webhook_firewall, WebhookFirewall::Generate);
+    assert!(!s.check_locations);
+    assert_eq!(s.ip_allocation, IpAllocation::Upstream);
+    assert_eq!(s.cnrm_version.as_deref(), Some("1.15.1"));
+    assert_eq!(s.region.as_deref(), Some("us-east1"));
+    // Options are never setter values; value keys and plain setters are.
+    assert_eq!(
+        s.given,
+        given(&[
+            ("mode", "strict"),
+            ("cluster", "db"),
+            ("ip-allocation", "whatever"),
+            ("region", "us-east1"),
+        ])
+    );
+    // Unprefixed, an option's name switches nothing.
+    let bare =
+        Settings::from_function_config(Some(&configmap(json!({"mode": "check", "cluster": "kf"}))))
+            .unwrap();
+    assert_eq!(bare.mode, Mode::Apply);
+    assert_eq!(bare.cluster, None);
+}
+
+#[test]
+fn typed_spec_setters_are_setter_values_only() {
+    let typed = |spec: Value| json!({"apiVersion": "private-gke.dev/v1alpha1", "kind": "PrivateGKE", "metadata": {"name": "p"}, "spec": spec});
+    let s = Settings::from_function_config(Some(&typed(json!({
+        "mode": "check",
+        "setters": {"mode": "strict", "cluster": "db", "region": "us-east1"}
+    }))))
+    .unwrap();
+    assert_eq!(s.mode, Mode::Check);
+    assert_eq!(s.cluster, None);
+    // A value key under spec.setters is still the setting.
+    assert_eq!(s.region.as_deref(), Some("us-east1"));
+    assert_eq!(
+        s.given,
+        given(&[
+            ("mode", "strict"),
+            ("cluster", "db"),
+            ("region", "us-east1")
+        ])
+    );
+    let cases: &[(Value, &str, &str)] = &[
+        (
+            json!({"setters": {"private-gke.mode": "check"}}),
+            "private-gke.mode is an option, not a setter: in a PrivateGKE object it is spec.mode",
+            "spec.setters.private-gke.mode",
+        ),
+        (
+            json!({"setters": {"private-gke.mod": "check"}}),
+            "unknown option private-gke.mod; did you mean private-gke.mode?",
+            "spec.setters.private-gke.mod",
+        ),
+        (
+            json!({"region": "us-east1", "setters": {"region": "us-west1"}}),
+            "\"us-west1\" conflicts with spec.region \"us-east1\"; give one region",
+            "spec.setters.region",
+        ),
+    ];
+    for (spec, message, path) in cases {
+        let errors = Settings::from_function_config(Some(&typed(spec.clone()))).unwrap_err();
+        assert_eq!(errors.len(), 1, "{spec}");
+        assert_eq!(errors[0].message, *message);
+        assert_eq!(errors[0].field.as_ref().unwrap().path, *path);
+    }
+}
+
+#[test]
+fn a_setter_one_typo_from_a_value_key_is_an_error_unless_the_package_uses_it() {
+    let config = configmap(json!({"gke.privat": "true", "replicas": "3", "nme": "kf"}));
+    let s = Settings::from_function_config(Some(&config)).unwrap();
+    let errors = s.typo_errors(Some(&config), BTreeSet::new);
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.message.as_str(), e.field.as_ref().unwrap().path.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "no setter comment or Kptfile definition uses \"gke.privat\", one typo away from gke.private: did you mean gke.private?",
+                "data.gke.privat"
+            ),
+            (
+                "no setter comment or Kptfile definition uses \"nme\", one typo away from name: did you mean name?",
+                "data.nme"
+            ),
+        ]
+    );
+    assert!(errors.iter().all(|e| e.severity == Severity::Error));
+    // A package whose comments use the name: a setter of its own, no error.
+    let used = || BTreeSet::from(["gke.privat".to_string(), "nme".to_string()]);
+    assert!(s.typo_errors(Some(&config), used).is_empty());
+    // Nothing near a value key: the package is not even looked at.
+    let plain = configmap(json!({"replicas": "3", "gke.private": "true"}));
+    let s = Settings::from_function_config(Some(&plain)).unwrap();
+    assert!(s
+        .typo_errors(Some(&plain), || panic!("no candidate, no scan"))
+        .is_empty());
+}
+
+#[test]
+fn set_adds_to_either_form_of_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let typed = dir.path().join("typed.yaml");
+    std::fs::write(
+        &typed,
+        "apiVersion: private-gke.dev/v1alpha1\nkind: PrivateGKE\nmetadata:\n  name: p\nspec:\n  region: us-east1\n  setters:\n    name: old\n",
+    )
+    .unwrap();
+    let pairs: Vec<(String, String)> = [
+        ("private-gke.mode", "check"),
+        ("name", "kf"),
+        ("gcloud.core.project", "p1"),
+        ("mode", "strict"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let config = private_gke::function_config_from_args(Some(&typed), &pairs)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        config["spec"],
+        json!({"region": "us-east1", "setters": {"gcloud.core.project": "p1", "mode": "strict"}, "mode": "check", "name": "kf"})
+    );
+    let s = Settings::from_function_config(Some(&config)).unwrap();
+    assert_eq!(s.mode, Mode::Check);
+    assert_eq!(s.name.as_deref(), Some("kf"));
+    assert_eq!(s.given["mode"], "strict");
+
+    let cm = dir.path().join("cm.yaml");
+    std::fs::write(
+        &cm,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  region: us-east1\n",
+    )
+    .unwrap();
+    let config = private_gke::function_config_from_args(Some(&cm), &pairs)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        config["data"],
+        json!({"region": "us-east1", "private-gke.mode": "check", "name": "kf", "gcloud.core.project": "p1", "mode": "strict"})
+    );
+    assert_eq!(
+        Settings::from_function_config(Some(&config)).unwrap().mode,
+        Mode::Check
+    );
 }
 
 #[test]
@@ -289,17 +492,17 @@ fn typed_bad_values() {
     let cases: &[(Value, &str, &str)] = &[
         (
             json!({"private": "maybe"}),
-            "gke.private: \"maybe\" is not a boolean; use true or false",
+            "\"maybe\" is not a boolean; use true or false",
             "spec.private",
         ),
         (
             json!({"ipAllocation": "legacy"}),
-            "ip-allocation: \"legacy\" is not one of compat, upstream",
+            "\"legacy\" is not one of compat, upstream",
             "spec.ipAllocation",
         ),
         (
             json!({"regoin": "us-east1"}),
-            "unknown field spec.regoin; known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, setters",
+            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, setters; setter values go under spec.setters)",
             "spec.regoin",
         ),
         (

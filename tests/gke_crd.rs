@@ -167,7 +167,7 @@ fn private_output(pairs: &[(&str, &str)]) -> Vec<Value> {
 }
 
 const GOLDEN_PAIRS: [(&str, &str); 5] = [
-    ("check-locations", "false"),
+    ("private-gke.check-locations", "false"),
     ("region", "testRegion"),
     ("location", "testLocation"),
     ("name", "testKptName"),
@@ -178,7 +178,7 @@ const GOLDEN_PAIRS: [(&str, &str); 5] = [
 fn compat_output_validates_strictly_against_cnrm_crds() {
     for (version, cnrm) in [("1.15.1", "1.15.1"), ("HEAD", "1.128.0")] {
         let mut pairs = GOLDEN_PAIRS.to_vec();
-        pairs.push(("cnrm-version", cnrm));
+        pairs.push(("private-gke.cnrm-version", cnrm));
         let values = private_output(&pairs);
         assert_eq!(values.len(), 24);
         let dir = tempfile::tempdir().unwrap();
@@ -196,7 +196,7 @@ fn compat_output_validates_strictly_against_cnrm_crds() {
 #[test]
 fn upstream_cluster_validates_only_against_the_fixed_crd() {
     let mut pairs = GOLDEN_PAIRS.to_vec();
-    pairs.push(("ip-allocation", "upstream"));
+    pairs.push(("private-gke.ip-allocation", "upstream"));
     let cluster: Vec<Value> = private_output(&pairs)
         .into_iter()
         .filter(|v| v["kind"] == "ContainerCluster")
@@ -238,7 +238,7 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
     // strictly against the CRDs of the version it was written for.
     for (cnrm, crds) in [(None, "HEAD"), (Some("1.15.1"), "1.15.1"), (None, "HEAD")] {
         let mut pairs = GOLDEN_PAIRS.to_vec();
-        pairs.extend(cnrm.map(|v| ("cnrm-version", v)));
+        pairs.extend(cnrm.map(|v| ("private-gke.cnrm-version", v)));
         let mut next: Vec<Item> = state
             .iter()
             .map(|i| Item::generated(i.value.clone(), None))

@@ -93,7 +93,7 @@ fn generated(dir: &Path) -> Vec<(String, String)> {
 /// `kpt cfg set <dir> name <value>` as the project's v0 setter engine does it: the setters
 /// stage alone over the package's items; returns the items' values afterwards.
 fn cfg_set_name(dir: &Path, value: &str) -> Vec<Value> {
-    let listed = run_package(dir, &[("mode", "check")], true);
+    let listed = run_package(dir, &[("private-gke.mode", "check")], true);
     let list = ResourceList::read(listed.stdout.as_bytes(), "package").unwrap();
     let mut items = list.items.clone();
     let settings = Settings::from_function_config(Some(&config_map(&[("name", value)]))).unwrap();

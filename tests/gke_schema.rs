@@ -90,3 +90,79 @@ for path in sys.argv[2:]:
         .collect();
     assert_eq!(counts, vec!["0", "2"], "{stdout}");
 }
+
+#[test]
+fn every_schema_field_names_its_configmap_key() {
+    // `(key)` opens each description: the key of the settings table, options with their prefix.
+    let props = schema()["openAPIV3Schema"]["properties"]["spec"]["properties"].clone();
+    for (key, spec) in private_gke::config::keys().filter(|(_, spec)| !spec.is_empty()) {
+        let description = props[spec]["description"].as_str().unwrap_or("");
+        assert!(
+            description.starts_with(&format!("({key})"))
+                || description.starts_with(&format!("({key}, alias")),
+            "{spec}: {description}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_reference_lists_every_key_of_the_table() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("| key (spec field) | default | what it touches |")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap();
+    // `| `key` (`spec`), alias `other` | …`: the first cell's keys.
+    let mut listed = Vec::new();
+    for row in table.lines().filter(|l| l.starts_with("| `")) {
+        let cell = row.split(" | ").next().unwrap();
+        let names: Vec<&str> = cell.split('`').skip(1).step_by(2).collect();
+        listed.push((names[0].to_string(), names[1]));
+        if let Some(alias) = names.get(2) {
+            listed.push((alias.to_string(), ""));
+        }
+    }
+    let keys: Vec<(String, &str)> = private_gke::config::keys().collect();
+    let mut sorted_listed = listed.clone();
+    sorted_listed.sort();
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort();
+    assert_eq!(sorted_listed, sorted_keys);
+}
+
+#[test]
+fn the_published_configs_give_the_settings_they_promise() {
+    use private_gke::config::Mode;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/functions/configs");
+    let load = |name: &str| -> Value {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        serde_norway::from_str(&text).unwrap()
+    };
+    for name in [
+        "kpt-configpath.yaml",
+        "kustomize-container.yaml",
+        "kustomize-exec.yaml",
+    ] {
+        let s = Settings::from_function_config(Some(&load(name)))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(s.private, "{name}");
+        assert_eq!(s.region.as_deref(), Some("us-central1"), "{name}");
+    }
+    // The Kptfile snippet: each entry's configMap is what kpt sends as a ConfigMap's data.
+    let kptfile = load("kptfile-configmap.yaml");
+    let as_config = |entry: &Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": entry["configMap"].clone()});
+    let mutator =
+        Settings::from_function_config(Some(&as_config(&kptfile["pipeline"]["mutators"][0])))
+            .unwrap();
+    assert_eq!(mutator.mode, Mode::Apply);
+    assert_eq!(mutator.zone.as_deref(), Some("us-central1-a"));
+    let validator =
+        Settings::from_function_config(Some(&as_config(&kptfile["pipeline"]["validators"][0])))
+            .unwrap();
+    assert_eq!(validator.mode, Mode::Check);
+    assert!(validator.given.is_empty(), "an option is no setter value");
+}

@@ -57,8 +57,8 @@ fn cluster_comments_survive_and_adopted_files_stay_byte_identical() {
         "privateGKE/compute-network.yaml",
     ];
     let settings = config(&[
-        ("ip-allocation", "upstream"),
-        ("check-locations", "false"),
+        ("private-gke.ip-allocation", "upstream"),
+        ("private-gke.check-locations", "false"),
         ("region", "testRegion"),
         ("location", "testLocation"),
         ("log-firewalls", "true"),

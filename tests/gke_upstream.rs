@@ -11,8 +11,8 @@ const GOLDEN: &str = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp";
 /// The golden setter values of upstream's kpt test, plus what the placeholders need.
 fn golden_settings(ip_allocation: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("ip-allocation", ip_allocation.to_string()),
-        ("check-locations", "false".into()),
+        ("private-gke.ip-allocation", ip_allocation.to_string()),
+        ("private-gke.check-locations", "false".into()),
         ("name", "testKptName".into()),
         ("gcloud.compute.region", "testRegion".into()),
         ("gcloud.compute.zone", "testZone".into()),
@@ -164,7 +164,7 @@ fn compat_mode_differs_only_as_documented() {
     ] {
         let mut pairs = golden_settings("compat");
         if let Some(v) = extra {
-            pairs.push(("cnrm-version", v.to_string()));
+            pairs.push(("private-gke.cnrm-version", v.to_string()));
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let mut items = input(false);

@@ -222,7 +222,7 @@ fn switching_cluster_takes_the_old_one_back() {
     let original = snapshot(&dir);
     let (code, stderr) = run(&dir, &[]);
     assert_eq!(code, 0, "{stderr}");
-    let (code, stderr) = run(&dir, &["--set", "cluster=mgmt/cluster.yaml"]);
+    let (code, stderr) = run(&dir, &["--set", "private-gke.cluster=mgmt/cluster.yaml"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("private patch removed: another cluster is the one made private now"),

@@ -70,8 +70,8 @@ fn every_capture_goes_through_with_items_byte_identical() {
     assert!(names.len() >= 15, "captures found: {names:?}");
     for name in names {
         let input = std::fs::read(Path::new(CAPTURES).join(&name)).expect("read capture");
-        // `mode=check` is the config that changes nothing: only the checks run.
-        let out = run(&["--set", "mode=check"], &input);
+        // `private-gke.mode=check` is the config that changes nothing: only the checks run.
+        let out = run(&["--set", "private-gke.mode=check"], &input);
         let stdout = text(&out.stdout);
         let input = text(&input);
         assert!(
@@ -148,7 +148,7 @@ fn config_errors_are_error_results_with_the_whole_list_and_exit_1() {
 #[test]
 fn duplicate_items_give_a_warning_result() {
     let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n    namespace: ns\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: other\n    namespace: ns\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n    namespace: ns\n";
-    let out = run(&["--set", "mode=check"], input.as_bytes());
+    let out = run(&["--set", "private-gke.mode=check"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let (list, results) = split_results(&stdout);
@@ -172,7 +172,7 @@ fn duplicate_items_give_a_warning_result() {
 #[test]
 fn plain_kubernetes_yaml_comes_out_in_the_same_shape() {
     let input = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a # comment\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n";
-    let out = run(&["--set", "mode=check"], input.as_bytes());
+    let out = run(&["--set", "private-gke.mode=check"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), input);
 }
@@ -243,7 +243,7 @@ fn config_and_set_replace_the_input_function_config() {
         Some(1),
         "the input's functionConfig is used"
     );
-    let set = run(&["--set", "mode=check"], input.as_bytes());
+    let set = run(&["--set", "private-gke.mode=check"], input.as_bytes());
     assert_eq!(set.status.code(), Some(0), "{}", text(&set.stderr));
     assert_eq!(split_results(&text(&set.stdout)).0, input);
 
@@ -269,7 +269,7 @@ fn config_and_set_replace_the_input_function_config() {
             "--set",
             "gke.private=false",
             "--set",
-            "mode=check",
+            "private-gke.mode=check",
         ],
         input.as_bytes(),
     );
@@ -308,7 +308,7 @@ fn a_bad_config_file_is_one_line_and_exit_1() {
 #[test]
 fn json_in_json_out() {
     let input = r#"{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":[{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}},{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}]}"#;
-    let out = run(&["--set", "mode=check"], input.as_bytes());
+    let out = run(&["--set", "private-gke.mode=check"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(value["apiVersion"], "config.kubernetes.io/v1");
@@ -336,7 +336,7 @@ fn json_in_json_out() {
 #[test]
 fn a_kubectl_list_gets_its_results_on_stderr_only() {
     let input = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
-    let out = run(&["--set", "mode=check"], input.as_bytes());
+    let out = run(&["--set", "private-gke.mode=check"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), input);
     let stderr = text(&out.stderr);

@@ -16,9 +16,9 @@
 //! Firewall rules are taken to apply to every node (target tags are not resolved), and the
 //! deny-all egress rule is any EGRESS deny rule whose destination is `0.0.0.0/0`.
 //!
-//! Check-only mode: `mode: check` in the configuration (a ConfigMap `data` key or the typed
+//! Check-only mode: `private-gke.mode: check` in the configuration (a ConfigMap `data` key or the typed
 //! object's field). The engine then skips every mutating stage and still calls [`run`], and `run`
-//! adds and changes nothing: `webhook-firewall: generate` reports the missing rule instead of
+//! adds and changes nothing: `private-gke.webhook-firewall: generate` reports the missing rule instead of
 //! writing it. kpt runs a Kptfile `validators:` entry without a functionConfig key unless the
 //! entry names one, so a validator entry says so itself:
 //!
@@ -26,7 +26,7 @@
 //! pipeline:
 //!   validators:
 //!   - image: <registry>/private-gke:v0.1.0
-//!     configMap: {mode: check}          # or configPath: a file with `mode: check`
+//!     configMap: {private-gke.mode: check}   # or configPath: a file with `private-gke.mode: check`
 //! ```
 //!
 //! Every result carries the tag `check: <family>`; one summary result closes the stage.
@@ -57,7 +57,8 @@ pub(crate) const DEFAULT_PRIORITY: i64 = 1000;
 /// Ports on which GKE lets the master reach the nodes without any extra rule.
 pub(crate) const MASTER_DEFAULT_PORTS: [u16; 2] = [443, 10250];
 
-/// Stage 6: check every item; with `webhook-firewall: generate` (and not `mode: check`) may add
+/// Stage 6: check every item; with `private-gke.webhook-firewall: generate` (and not
+/// `private-gke.mode: check`) may add
 /// the missing webhook firewall rule as an owned generated item.
 pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     let mut found = Vec::new();
@@ -100,10 +101,20 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     } else {
         ""
     };
+    // Errors of the earlier stages are above: the summary counts the checks' own, and says so.
+    let earlier = results
+        .iter()
+        .filter(|r| r.severity == Severity::Error)
+        .count();
+    let own = if earlier > 0 {
+        format!(" of their own (the run fails on the {earlier} error(s) of earlier stages above)")
+    } else {
+        String::new()
+    };
     results.append(&mut found);
     results.push(
         KrmResult::info(format!(
-            "checks: {errors} error(s), {warnings} warning(s); ran {}{scope}",
+            "checks: {errors} error(s), {warnings} warning(s){own}; ran {}{scope}",
             ran.join(", ")
         ))
         .tag("check", "summary"),

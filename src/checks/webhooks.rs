@@ -2,7 +2,7 @@
 //! (the Service's `targetPort`, by name through the selected workload's container ports where
 //! needed). GKE lets the master reach nodes only on 443 and 10250, so any other port needs an
 //! INGRESS allow rule from the master range — else the API server fails with "failed calling
-//! webhook". With `webhook-firewall: generate` (and not `mode: check`) the missing rule is
+//! webhook". With `private-gke.webhook-firewall: generate` (and not `private-gke.mode: check`) the missing rule is
 //! written as one owned ComputeFirewall for the set of missing ports; a second run finds the
 //! ports allowed and adds nothing. A port set that appears later gets a rule of its own (named
 //! `<cluster>-webhooks-<ports>`, next index in the same file); rules no longer needed are left in
@@ -80,13 +80,13 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) -> Vec<Item> {
     }
     let note = match (ctx.settings.webhook_firewall, ctx.settings.mode) {
         (WebhookFirewall::Generate, Mode::Check) => {
-            " (`webhook-firewall: generate` writes nothing in `mode: check`)"
+            " (`private-gke.webhook-firewall: generate` writes nothing in `private-gke.mode: check`)"
         }
         (WebhookFirewall::Generate, Mode::Apply) => {
-            " (`webhook-firewall: generate` cannot write it: the rule it would write exists, or \
+            " (`private-gke.webhook-firewall: generate` cannot write it: the rule it would write exists, or \
              the master range is unknown)"
         }
-        _ => ", or set `webhook-firewall: generate`",
+        _ => ", or set `private-gke.webhook-firewall: generate`",
     };
     let master = cluster
         .master

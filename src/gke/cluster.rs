@@ -177,7 +177,7 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
                     results.push(
                         KrmResult::warning(format!(
                             "removed {field}: no Config Connector version accepts it (gcp-blueprints issue 32); \
-                             ip-allocation: upstream keeps it"
+                             private-gke.ip-allocation: upstream keeps it"
                         ))
                         .for_resource(cluster)
                         .at_field(field_path(&pointer), Some(old), None)

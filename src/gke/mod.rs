@@ -150,9 +150,9 @@ pub struct Locations {
 }
 
 /// Resolves region/zone/location from the settings and the cluster's current location, and
-/// checks them unless `check-locations: false`. The cluster's location is written only when
-/// `location` is given (GKE cannot move a cluster); a given region or zone that contradicts it
-/// is an error.
+/// checks them unless `private-gke.check-locations: false`. The cluster's location is written
+/// only when `location` is given (GKE cannot move a cluster); a given region or zone that
+/// contradicts it is an error.
 pub fn resolve_locations(
     settings: &Settings,
     cluster_location: Option<&str>,
@@ -188,7 +188,7 @@ pub fn resolve_locations(
     if !settings.check_locations {
         return Ok(out);
     }
-    let hint = "(check-locations: false skips this check for placeholder values)";
+    let hint = "(private-gke.check-locations: false skips this check for placeholder values)";
     let mut errors = Vec::new();
     if let Some(r) = &settings.region {
         if !is_region(r) {
@@ -259,7 +259,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if !(first_ok && chars_ok && last_ok) {
         results.push(tagged(
             KrmResult::error(format!(
-                "name: {name:?} is not an RFC 1035 label: it must start with a letter, end with a \
+                "{name:?} is not an RFC 1035 label: it must start with a letter, end with a \
                  letter or digit, and hold only letters, digits and '-'"
             ))
             .at_field("name", Some(json!(name)), None),
@@ -269,7 +269,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if longest.len() > 63 {
         results.push(tagged(
             KrmResult::error(format!(
-                "name: {name:?} makes the resource name {longest:?} {} characters long; GCP allows 63 \
+                "{name:?} makes the resource name {longest:?} {} characters long; GCP allows 63 \
                  (use a name of at most {} characters)",
                 longest.len(),
                 63 - (longest.len() - name.len())
@@ -281,7 +281,7 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     if name.chars().any(|c| c.is_ascii_uppercase()) {
         results.push(tagged(
             KrmResult::warning(format!(
-                "name: {name:?} has upper-case letters; GCP and Kubernetes accept only lower-case names"
+                "{name:?} has upper-case letters; GCP and Kubernetes accept only lower-case names"
             ))
             .at_field("name", Some(json!(name)), None),
         ));

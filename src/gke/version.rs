@@ -11,7 +11,7 @@ use serde_json::Value;
 pub const VERSION_ANNOTATION: &str = "cnrm.cloud.google.com/version";
 
 /// The setting that names the Config Connector version, as users write it.
-pub const SETTING: &str = "cnrm-version";
+pub const SETTING: &str = "private-gke.cnrm-version";
 
 /// The first Config Connector version whose ContainerCluster has `spec.networkingMode`.
 pub const NETWORKING_MODE_SINCE: (u64, u64, u64) = (1, 21, 0);

@@ -16,41 +16,21 @@
 pub mod comment;
 pub mod defs;
 pub mod kptfile_pipeline;
+pub mod names;
 pub mod pattern;
 pub mod typing;
 
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult};
 use crate::yaml::{Document, NodeId, NodeKind};
+pub use names::names_in_use;
+
 use comment::{SetterComment, V0Ref, SETTER_PREFIX, SUBSTITUTION_PREFIX};
 use defs::{Definitions, StoredValue, SubstError, Target};
 use pattern::{list_names, DeriveError, Pattern};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use typing::{type_declared, type_for_field, type_list, DeclaredType, Typed};
-
-/// Keys the function itself understands (settings of other stages): given without a matching
-/// setter comment is normal for them, so no warning.
-const SETTING_KEYS: &[&str] = &[
-    "gke.private",
-    "region",
-    "gcloud.compute.region",
-    "zone",
-    "gcloud.compute.zone",
-    "location",
-    "log-firewalls",
-    "name",
-    "master-ipv4-cidr",
-    "subnet-cidr",
-    "pods-cidr",
-    "services-cidr",
-    "cnrm-version",
-    "ip-allocation",
-    "cluster",
-    "check-locations",
-    "mode",
-    "webhook-firewall",
-];
 
 /// One step of a path into an item's JSON: a mapping key (by its key node in the item's
 /// document, so walking allocates nothing) or a sequence index.
@@ -703,6 +683,42 @@ fn article(type_name: &str) -> &'static str {
     }
 }
 
+/// Under kustomize (items without comments): one warning naming the given setter values no
+/// setter comment can take, or `None` when every given value is one private-gke applies itself.
+fn kustomize_warning(settings: &Settings, unmatched: &[&String]) -> Option<KrmResult> {
+    let partial: Vec<&str> = ["name", "location"]
+        .into_iter()
+        .filter(|k| settings.given.get(*k).is_some_and(|v| !v.trim().is_empty()))
+        .collect();
+    if unmatched.is_empty() && partial.is_empty() {
+        return None;
+    }
+    let mut what = Vec::new();
+    if !unmatched.is_empty() {
+        let names: Vec<&str> = unmatched.iter().map(|n| n.as_str()).collect();
+        what.push(format!("{} set nothing", names.join(", ")));
+    }
+    if !partial.is_empty() {
+        let verb = if partial.len() == 1 {
+            "applies"
+        } else {
+            "apply"
+        };
+        what.push(format!(
+            "{} {verb} only to the fields private-gke writes itself (the generated resources, \
+             the cluster's network refs and location), not to the cluster's name nor other \
+             fields with setter comments",
+            partial.join(" and ")
+        ));
+    }
+    Some(KrmResult::warning(format!(
+        "kustomize hands transformers items without comments, so no setter comment applies: {}. \
+         Set setter values in the files before the build (private-gke --set KEY=VALUE DIR, \
+         kpt fn eval or kpt fn render)",
+        what.join("; ")
+    )))
+}
+
 /// Stage 3: apply every setter comment in every item's text to the item's JSON view.
 pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>) {
     let values = settings.setter_values();
@@ -794,13 +810,22 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let mut unmatched: Vec<&String> = settings
         .given
         .keys()
-        .filter(|k| !SETTING_KEYS.contains(&k.as_str()) && !used.contains(*k))
+        .filter(|k| !crate::config::is_setting_key(k) && !used.contains(*k))
         .collect();
     unmatched.sort();
-    for name in unmatched {
-        warnings.push(KrmResult::warning(format!(
-            "setter {name:?} was given but no setter comment or Kptfile definition uses it"
-        )));
+    if crate::from_kustomize(items) {
+        if let Some(warning) = kustomize_warning(settings, &unmatched) {
+            warnings.push(warning);
+        }
+    } else {
+        for name in unmatched {
+            let option = crate::config::option_key(name)
+                .map(|o| format!(" (the function's option is {o})"))
+                .unwrap_or_default();
+            warnings.push(KrmResult::warning(format!(
+                "setter {name:?} was given but no setter comment or Kptfile definition uses it{option}"
+            )));
+        }
     }
 
     if !errors.is_empty() {
