@@ -6,9 +6,9 @@
 //! engine, and writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity, decode_utf8, document_ranges, documents_removal_ranges, result_json,
+    check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, result_json,
 };
-use crate::krm::{has_errors, InputError, Item, KrmResult};
+use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::{Map, Value};
@@ -87,8 +87,11 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         Ok(_) => return Err(InputError::whole(&shown, "not a directory")),
         Err(_) => return Err(InputError::whole(&shown, "no such directory")),
     }
-    let (files, mut items, added) = read_package(dir)?;
-    let mut results = crate::run_stages(&mut items, options.function_config.as_ref());
+    let (files, mut items, added, mut results) = read_package(dir)?;
+    results.extend(crate::run_stages(
+        &mut items,
+        options.function_config.as_ref(),
+    ));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
         results,
@@ -111,12 +114,28 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     Ok(outcome)
 }
 
-/// Every KRM file of the package, in kpt's (lexical) walk order.
-fn package_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
+/// Every KRM file of the package, in kpt's (lexical) walk order; a warning for each file with
+/// a KRM name that is not a regular file (a FIFO would block the read), which is skipped.
+fn package_files(dir: &Path) -> Result<(Vec<(PathBuf, String)>, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut ignores: Vec<Gitignore> = Vec::new();
-    walk(dir, "", &mut ignores, &mut files)?;
-    Ok(files)
+    let mut warnings = Vec::new();
+    walk(dir, "", &mut ignores, &mut files, &mut warnings)?;
+    Ok((files, warnings))
+}
+
+/// What a file that is neither a regular file, a directory nor a symlink is, for messages.
+fn special_kind(file_type: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }
 
 fn walk(
@@ -124,6 +143,7 @@ fn walk(
     rel: &str,
     ignores: &mut Vec<Gitignore>,
     files: &mut Vec<(PathBuf, String)>,
+    warnings: &mut Vec<KrmResult>,
 ) -> Result<(), InputError> {
     let shown = |p: &Path| p.display().to_string();
     let krmignore = dir.join(".krmignore");
@@ -171,14 +191,21 @@ fn walk(
         };
         if is_dir {
             if !name.starts_with('.') {
-                walk(&path, &child_rel, ignores, files)?;
+                walk(&path, &child_rel, ignores, files, warnings)?;
             }
         } else if name == "Kptfile"
             || [".yaml", ".yml", ".json"]
                 .iter()
                 .any(|ext| name.ends_with(ext))
         {
-            files.push((path, child_rel));
+            if file_type.is_file() {
+                files.push((path, child_rel));
+            } else {
+                warnings.push(KrmResult::warning(format!(
+                    "{child_rel}: {}, not a regular file: skipped",
+                    special_kind(&file_type)
+                )));
+            }
         }
     }
     if pushed {
@@ -187,17 +214,25 @@ fn walk(
     Ok(())
 }
 
-type ReadPackage = (Vec<SourceFile>, Vec<Item>, HashMap<(usize, NodeId), Added>);
+type ReadPackage = (
+    Vec<SourceFile>,
+    Vec<Item>,
+    HashMap<(usize, NodeId), Added>,
+    Vec<KrmResult>,
+);
 
-/// Parse every KRM file; each KRM document becomes an item with kpt's annotations.
+/// Parse every KRM file; each mapping document becomes an item with kpt's annotations (those
+/// without `apiVersion`/`kind` too, as kustomizations and settings files: setters run on them);
+/// the warnings say what was skipped or is odd.
 fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
     let mut files = Vec::new();
     let mut items = Vec::new();
     let mut added = HashMap::new();
-    for (path, rel) in package_files(dir)? {
+    let (paths, mut warnings) = package_files(dir)?;
+    for (path, rel) in paths {
         let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
         let text = decode_utf8(&bytes, &rel)?;
-        let doc = Document::parse(text).map_err(|e| {
+        let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
             InputError::at(
                 &rel,
                 e.line,
@@ -215,7 +250,7 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             let mut value = doc
                 .to_json(root)
                 .map_err(|e| InputError::at(&rel, e.line, e.column, e.message))?;
-            if check_identity(&value, "document").is_err() {
+            if check_identity_types(&value, "document").is_err() {
                 continue;
             }
             let what = annotate(&mut value, &rel, index);
@@ -223,6 +258,13 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             item_nodes.push(root);
             items.push(Item::read(doc.clone(), root, value));
         }
+        let first = items.len() - item_nodes.len();
+        let pairs: Vec<(NodeId, &Value)> = item_nodes
+            .iter()
+            .copied()
+            .zip(items[first..].iter().map(|i| &i.value))
+            .collect();
+        warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
         if !item_nodes.is_empty() {
             files.push(SourceFile {
                 json: text.trim_start().starts_with('{'),
@@ -232,7 +274,7 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             });
         }
     }
-    Ok((files, items, added))
+    Ok((files, items, added, warnings))
 }
 
 /// Set kpt's path/index annotations (internal and legacy) where absent; say what was added.

@@ -13,12 +13,14 @@ pub const PARSE: ParseOptions = ParseOptions {
 };
 
 /// One warning per repeated key inside `items` (node and JSON view of each item read from
-/// `doc`); a repeated key outside every item (the ResourceList's own keys, the functionConfig)
-/// makes the input unreadable, as before. `source` names the text (`stdin`, a package file).
+/// `doc`). A repeated key outside every item is skipped (a package file's document that is no
+/// item), or with `refuse_outside` (the ResourceList's own keys, its functionConfig) makes the
+/// input unreadable, as before. `source` names the text (`stdin`, a package file).
 pub fn duplicate_key_warnings(
     doc: &Document,
     source: &str,
     items: &[(NodeId, &Value)],
+    refuse_outside: bool,
 ) -> Result<Vec<KrmResult>, InputError> {
     if doc.duplicate_keys().is_empty() {
         return Ok(Vec::new());
@@ -30,6 +32,9 @@ pub fn duplicate_key_warnings(
         let (first_line, _) = doc.position(doc.node(earlier).span().start);
         let key = doc.scalar(later).unwrap_or_default();
         let Some((item, path)) = item_path(doc, later, &by_node) else {
+            if !refuse_outside {
+                continue;
+            }
             return Err(InputError::at(
                 source,
                 line,

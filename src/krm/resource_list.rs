@@ -215,7 +215,7 @@ fn read_warnings(
         .map(|&n| resolve(doc, n))
         .zip(items.iter().map(|i| &i.value))
         .collect();
-    oddities::duplicate_key_warnings(doc, source, &pairs)
+    oddities::duplicate_key_warnings(doc, source, &pairs, true)
 }
 
 /// Follow aliases to the anchored node.
