@@ -1,9 +1,10 @@
 //! Package mode: a directory of KRM files <-> items, written back atomically.
 //!
 //! Reads a package the way kpt does (Kptfile, `*.yaml`, `*.yml`, `*.json`, recursively,
-//! `.krmignore`, multi-document files, hidden directories skipped, files without KRM objects
-//! left alone), gives each item kpt's path/index annotations in its JSON view only, runs the
-//! engine, and writes back only the files whose text changed.
+//! `.krmignore`, multi-document files, hidden directories skipped; every mapping document is an
+//! item, with or without `apiVersion`/`kind`; other documents and special files left alone),
+//! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
+//! writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
     check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, result_json,
@@ -87,7 +88,7 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         Ok(_) => return Err(InputError::whole(&shown, "not a directory")),
         Err(_) => return Err(InputError::whole(&shown, "no such directory")),
     }
-    let (files, mut items, added, mut results) = read_package(dir)?;
+    let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
     results.extend(crate::run_stages(
         &mut items,
         options.function_config.as_ref(),
@@ -214,17 +215,18 @@ fn walk(
     Ok(())
 }
 
-type ReadPackage = (
-    Vec<SourceFile>,
-    Vec<Item>,
-    HashMap<(usize, NodeId), Added>,
-    Vec<KrmResult>,
-);
+type ReadPackage = (Vec<SourceFile>, Vec<Item>, HashMap<(usize, NodeId), Added>);
+
+/// [`read_package_and_warnings`] without the warnings.
+#[cfg(test)]
+fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
+    read_package_and_warnings(dir).map(|(read, _)| read)
+}
 
 /// Parse every KRM file; each mapping document becomes an item with kpt's annotations (those
 /// without `apiVersion`/`kind` too, as kustomizations and settings files: setters run on them);
 /// the warnings say what was skipped or is odd.
-fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
+fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut items = Vec::new();
     let mut added = HashMap::new();
@@ -274,7 +276,7 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             });
         }
     }
-    Ok((files, items, added, warnings))
+    Ok(((files, items, added), warnings))
 }
 
 /// Set kpt's path/index annotations (internal and legacy) where absent; say what was added.
@@ -735,13 +737,15 @@ mod tests {
             ("b", "b.yml", "0"),
             ("c", "c.json", "0"),
             ("d", "sub/d.yaml", "0"),
+            // No KRM object, but a mapping: kpt sends it, setters may set it.
+            ("", "values.yaml", "0"),
         ];
         let expected: Vec<(String, String, String)> = expected
             .iter()
             .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
             .collect();
         assert_eq!(locations(&items), expected);
-        assert_eq!(files.len(), 5);
+        assert_eq!(files.len(), 6);
         assert_eq!(
             items[5].value["metadata"]["annotations"],
             json!({"x": "y", PATH: "sub/d.yaml", INDEX: "0", LEGACY_PATH: "sub/d.yaml", LEGACY_INDEX: "0"})

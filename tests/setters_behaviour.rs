@@ -494,6 +494,6 @@ fn a_settings_file_without_api_version_is_set_and_a_ref_to_no_definition_is_left
     );
     assert_eq!(
         run.lines(Severity::Error),
-        ["[error] / gkePrivate: setter comment {\"$kpt-set\":\"private\"}: no setter or substitution private in the Kptfile"]
+        ["[error] gkePrivate: setter comment {\"$kpt-set\":\"private\"}: no setter or substitution private in the Kptfile"]
     );
 }
