@@ -115,9 +115,12 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     Ok(outcome)
 }
 
+/// A file to read: its path, and its path relative to the package.
+type FileToRead = (PathBuf, String);
+
 /// Every KRM file of the package, in kpt's (lexical) walk order; a warning for each file with
 /// a KRM name that is not a regular file (a FIFO would block the read), which is skipped.
-fn package_files(dir: &Path) -> Result<(Vec<(PathBuf, String)>, Vec<KrmResult>), InputError> {
+fn package_files(dir: &Path) -> Result<(Vec<FileToRead>, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut ignores: Vec<Gitignore> = Vec::new();
     let mut warnings = Vec::new();
@@ -242,6 +245,10 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
                 format!("not valid YAML: {}", e.message),
             )
         })?;
+        let json = text.trim_start().starts_with('{');
+        if json {
+            oddities::refuse_duplicates_in_json(&doc, &rel)?;
+        }
         let doc = Arc::new(doc);
         let file_index = files.len();
         let mut item_nodes = Vec::new();
@@ -269,7 +276,7 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
         warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
         if !item_nodes.is_empty() {
             files.push(SourceFile {
-                json: text.trim_start().starts_with('{'),
+                json,
                 rel,
                 doc,
                 item_nodes,

@@ -529,3 +529,21 @@ fn only_a_change_to_a_repeated_key_is_refused_and_only_for_its_item() {
         ]
     );
 }
+
+#[test]
+fn json_that_repeats_a_key_stays_unreadable_and_yaml_documents_without_identity_pass() {
+    // JSON is written back whole, which would drop the repeated key.
+    let err = ResourceList::read(
+        b"{\"apiVersion\": \"v1\", \"kind\": \"A\", \"a\": 1, \"a\": 2}\n",
+        "stdin",
+    )
+    .expect_err("a repeated key in JSON");
+    assert_eq!(
+        err.to_string(),
+        "stdin:1:43: not valid YAML: duplicate key \"a\" (first defined on line 1)"
+    );
+    let text = "apiVersion: v1\nkind: A\n---\n# settings\nname: x\n";
+    let list = read(text);
+    assert_eq!(list.items.len(), 2);
+    assert_eq!(write(&list, &list.items, &mut Vec::new()), text);
+}

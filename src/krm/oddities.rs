@@ -35,14 +35,7 @@ pub fn duplicate_key_warnings(
             if !refuse_outside {
                 continue;
             }
-            return Err(InputError::at(
-                source,
-                line,
-                column,
-                format!(
-                    "not valid YAML: duplicate key \"{key}\" (first defined on line {first_line})"
-                ),
-            ));
+            return Err(duplicate_error(doc, source, earlier, later));
         };
         warnings.push(
             KrmResult::warning(format!(
@@ -55,6 +48,28 @@ pub fn duplicate_key_warnings(
         );
     }
     Ok(warnings)
+}
+
+/// JSON text is written back whole (serde_json), which would drop a repeated key: there it
+/// stays unreadable, as before.
+pub fn refuse_duplicates_in_json(doc: &Document, source: &str) -> Result<(), InputError> {
+    match doc.duplicate_keys().first() {
+        Some(&(earlier, later)) => Err(duplicate_error(doc, source, earlier, later)),
+        None => Ok(()),
+    }
+}
+
+/// The error strict parsing gives for key node `later` repeating `earlier`.
+fn duplicate_error(doc: &Document, source: &str, earlier: NodeId, later: NodeId) -> InputError {
+    let (line, column) = doc.position(doc.node(later).span().start);
+    let (first_line, _) = doc.position(doc.node(earlier).span().start);
+    let key = doc.scalar(later).unwrap_or_default();
+    InputError::at(
+        source,
+        line,
+        column,
+        format!("not valid YAML: duplicate key \"{key}\" (first defined on line {first_line})"),
+    )
 }
 
 /// The item holding node `id` and the field path of `id` in it (`spec.list[2].key`).

@@ -289,6 +289,9 @@ impl ResourceList {
                 format!("not valid YAML: {}", e.message),
             )
         })?;
+        if format == Format::Json {
+            oddities::refuse_duplicates_in_json(&doc, source)?;
+        }
         let doc = Arc::new(doc);
         let roots = doc.roots().to_vec();
         let err_at = |id: NodeId, message: String| {
