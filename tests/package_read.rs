@@ -431,3 +431,50 @@ fn kpt_fn_eval_passes_a_kustomization_without_api_version_through() {
         assert_eq!(changed.is_empty(), args.len() == 1, "{args:?}: {changed:?}");
     }
 }
+
+#[test]
+fn a_setter_on_a_repeated_key_is_an_error_result_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("pkg");
+    let repeated = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: a\nnamespace: b # kpt-set: ${ns}\n";
+    let settings = "name: x # kpt-set: ${ns}\n";
+    write_files(
+        &dir,
+        &[
+            ("kustomization.yaml", repeated),
+            ("settings.yaml", settings),
+        ],
+    );
+    let out = run(
+        &[
+            "--set",
+            "ns=c",
+            "--set",
+            "gke.private=false",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("[error]"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "[error] Kustomization/: cannot write the change back to kustomization.yaml (line 4, \
+          column 1): cannot change (root): key `namespace` is written twice in this mapping \
+          (lines 3 and 4); edit it by hand (file kustomization.yaml)"
+        ]
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("kustomization.yaml")).unwrap(),
+        repeated
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("settings.yaml")).unwrap(),
+        settings
+    );
+}
