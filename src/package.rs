@@ -7,7 +7,8 @@
 //! writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, result_json,
+    check_identity_types, decode_utf8, document_range_at, document_ranges,
+    documents_removal_ranges, result_json,
 };
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
@@ -664,15 +665,17 @@ fn resource_list_text(files: &[SourceFile], items: &[Item], results: &[KrmResult
     out
 }
 
-/// The text of node `node` synced to `value`, dedented to column 0.
+/// The text of node `node` (a document's root) synced to `value`, dedented to column 0: up to
+/// the end of its document, as keys added after a last line's comment land past the node's span.
 fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
     let src = doc.source();
     let mut edits = Edits::default();
     doc.sync(node, value, &mut edits).ok()?;
     let applied = edits.apply(src).ok()?;
     let span = doc.node(node).span();
-    let end = (span.end + applied.len()).checked_sub(src.len())?;
-    let text = applied.get(span.start..end)?;
+    let document_end = document_range_at(&document_ranges(src), span.start).end;
+    let end = applied.len().checked_sub(src.len() - document_end)?;
+    let text = applied.get(span.start..end)?.trim_end();
     let column = doc.position(span.start).1 - 1;
     let prefix = " ".repeat(column);
     let lines: Vec<&str> = text

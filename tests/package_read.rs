@@ -478,3 +478,41 @@ fn a_setter_on_a_repeated_key_is_an_error_result_and_nothing_is_written() {
         settings
     );
 }
+
+#[test]
+fn output_stdout_keeps_keys_added_after_a_last_line_comment() {
+    // The settings file's last line ends with a setter comment; the location annotations
+    // added after it were cut short.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("pkg");
+    write_files(&dir, &[("settings.yaml", SETTINGS), ("b.yaml", SETTINGS)]);
+    let out = run(
+        &[
+            "--set",
+            "name=kf-test",
+            "--set",
+            "gke.private=false",
+            "--output",
+            "stdout",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let list = private_gke::krm::ResourceList::read(stdout.as_bytes(), "stdout").unwrap();
+    assert_eq!(list.items.len(), 2);
+    for (item, file) in list.items.iter().zip(["b.yaml", "settings.yaml"]) {
+        assert_eq!(item.value["name"], "kf-test");
+        assert_eq!(item.value["gkePrivate"], false);
+        assert_eq!(
+            item.value["metadata"]["annotations"],
+            serde_json::json!({
+                "internal.config.kubernetes.io/path": file,
+                "internal.config.kubernetes.io/index": "0",
+                "config.kubernetes.io/path": file,
+                "config.kubernetes.io/index": "0",
+            })
+        );
+    }
+}
