@@ -56,7 +56,8 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
         .or_else(|| list.function_config.clone());
     let mut items = std::mem::take(&mut list.items);
     let under_kustomize = from_kustomize(&items);
-    let mut results = run_stages(&mut items, function_config.as_ref());
+    let mut results = std::mem::take(&mut list.warnings);
+    results.extend(run_stages(&mut items, function_config.as_ref()));
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {
         stdout,

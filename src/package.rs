@@ -1,14 +1,16 @@
 //! Package mode: a directory of KRM files <-> items, written back atomically.
 //!
 //! Reads a package the way kpt does (Kptfile, `*.yaml`, `*.yml`, `*.json`, recursively,
-//! `.krmignore`, multi-document files, hidden directories skipped, files without KRM objects
-//! left alone), gives each item kpt's path/index annotations in its JSON view only, runs the
-//! engine, and writes back only the files whose text changed.
+//! `.krmignore`, multi-document files, hidden directories skipped; every mapping document is an
+//! item, with or without `apiVersion`/`kind`; other documents and special files left alone),
+//! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
+//! writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity, decode_utf8, document_ranges, documents_removal_ranges, result_json,
+    check_identity_types, decode_utf8, document_range_at, document_ranges,
+    documents_removal_ranges, result_json,
 };
-use crate::krm::{has_errors, InputError, Item, KrmResult};
+use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::{Map, Value};
@@ -89,8 +91,11 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         Ok(_) => return Err(InputError::whole(&shown, "not a directory")),
         Err(_) => return Err(InputError::whole(&shown, "no such directory")),
     }
-    let (files, mut items, added) = read_package(dir)?;
-    let mut results = crate::run_stages(&mut items, options.function_config.as_ref());
+    let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
+    results.extend(crate::run_stages(
+        &mut items,
+        options.function_config.as_ref(),
+    ));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
         results,
@@ -113,12 +118,31 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     Ok(outcome)
 }
 
-/// Every KRM file of the package, in kpt's (lexical) walk order.
-fn package_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
+/// A file to read: its path, and its path relative to the package.
+type FileToRead = (PathBuf, String);
+
+/// Every KRM file of the package, in kpt's (lexical) walk order; a warning for each file with
+/// a KRM name that is not a regular file (a FIFO would block the read), which is skipped.
+fn package_files(dir: &Path) -> Result<(Vec<FileToRead>, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut ignores: Vec<Gitignore> = Vec::new();
-    walk(dir, "", &mut ignores, &mut files)?;
-    Ok(files)
+    let mut warnings = Vec::new();
+    walk(dir, "", &mut ignores, &mut files, &mut warnings)?;
+    Ok((files, warnings))
+}
+
+/// What a file that is neither a regular file, a directory nor a symlink is, for messages.
+fn special_kind(file_type: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }
 
 fn walk(
@@ -126,6 +150,7 @@ fn walk(
     rel: &str,
     ignores: &mut Vec<Gitignore>,
     files: &mut Vec<(PathBuf, String)>,
+    warnings: &mut Vec<KrmResult>,
 ) -> Result<(), InputError> {
     let shown = |p: &Path| p.display().to_string();
     let krmignore = dir.join(".krmignore");
@@ -173,14 +198,21 @@ fn walk(
         };
         if is_dir {
             if !name.starts_with('.') {
-                walk(&path, &child_rel, ignores, files)?;
+                walk(&path, &child_rel, ignores, files, warnings)?;
             }
         } else if name == "Kptfile"
             || [".yaml", ".yml", ".json"]
                 .iter()
                 .any(|ext| name.ends_with(ext))
         {
-            files.push((path, child_rel));
+            if file_type.is_file() {
+                files.push((path, child_rel));
+            } else {
+                warnings.push(KrmResult::warning(format!(
+                    "{child_rel}: {}, not a regular file: skipped",
+                    special_kind(&file_type)
+                )));
+            }
         }
     }
     if pushed {
@@ -191,15 +223,24 @@ fn walk(
 
 type ReadPackage = (Vec<SourceFile>, Vec<Item>, HashMap<(usize, NodeId), Added>);
 
-/// Parse every KRM file; each KRM document becomes an item with kpt's annotations.
+/// [`read_package_and_warnings`] without the warnings.
+#[cfg(test)]
 fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
+    read_package_and_warnings(dir).map(|(read, _)| read)
+}
+
+/// Parse every KRM file; each mapping document becomes an item with kpt's annotations (those
+/// without `apiVersion`/`kind` too, as kustomizations and settings files: setters run on them);
+/// the warnings say what was skipped or is odd.
+fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut items = Vec::new();
     let mut added = HashMap::new();
-    for (path, rel) in package_files(dir)? {
+    let (paths, mut warnings) = package_files(dir)?;
+    for (path, rel) in paths {
         let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
         let text = decode_utf8(&bytes, &rel)?;
-        let doc = Document::parse(text).map_err(|e| {
+        let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
             InputError::at(
                 &rel,
                 e.line,
@@ -207,6 +248,10 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
                 format!("not valid YAML: {}", e.message),
             )
         })?;
+        let json = text.trim_start().starts_with('{');
+        if json {
+            oddities::refuse_duplicates_in_json(&doc, &rel)?;
+        }
         let doc = Arc::new(doc);
         let file_index = files.len();
         let mut item_nodes = Vec::new();
@@ -217,7 +262,7 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             let mut value = doc
                 .to_json(root)
                 .map_err(|e| InputError::at(&rel, e.line, e.column, e.message))?;
-            if check_identity(&value, "document").is_err() {
+            if check_identity_types(&value, "document").is_err() {
                 continue;
             }
             let what = annotate(&mut value, &rel, index);
@@ -225,16 +270,23 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
             item_nodes.push(root);
             items.push(Item::read(doc.clone(), root, value));
         }
+        let first = items.len() - item_nodes.len();
+        let pairs: Vec<(NodeId, &Value)> = item_nodes
+            .iter()
+            .copied()
+            .zip(items[first..].iter().map(|i| &i.value))
+            .collect();
+        warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
         if !item_nodes.is_empty() {
             files.push(SourceFile {
-                json: text.trim_start().starts_with('{'),
+                json,
                 rel,
                 doc,
                 item_nodes,
             });
         }
     }
-    Ok((files, items, added))
+    Ok(((files, items, added), warnings))
 }
 
 /// Set kpt's path/index annotations (internal and legacy) where absent; say what was added.
@@ -631,15 +683,17 @@ fn resource_list_text(files: &[SourceFile], items: &[Item], results: &[KrmResult
     out
 }
 
-/// The text of node `node` synced to `value`, dedented to column 0.
+/// The text of node `node` (a document's root) synced to `value`, dedented to column 0: up to
+/// the end of its document, as keys added after a last line's comment land past the node's span.
 fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
     let src = doc.source();
     let mut edits = Edits::default();
     doc.sync(node, value, &mut edits).ok()?;
     let applied = edits.apply(src).ok()?;
     let span = doc.node(node).span();
-    let end = (span.end + applied.len()).checked_sub(src.len())?;
-    let text = applied.get(span.start..end)?;
+    let document_end = document_range_at(&document_ranges(src), span.start).end;
+    let end = applied.len().checked_sub(src.len() - document_end)?;
+    let text = applied.get(span.start..end)?.trim_end();
     let column = doc.position(span.start).1 - 1;
     let prefix = " ".repeat(column);
     let lines: Vec<&str> = text
@@ -711,13 +765,15 @@ mod tests {
             ("b", "b.yml", "0"),
             ("c", "c.json", "0"),
             ("d", "sub/d.yaml", "0"),
+            // No KRM object, but a mapping: kpt sends it, setters may set it.
+            ("", "values.yaml", "0"),
         ];
         let expected: Vec<(String, String, String)> = expected
             .iter()
             .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
             .collect();
         assert_eq!(locations(&items), expected);
-        assert_eq!(files.len(), 5);
+        assert_eq!(files.len(), 6);
         assert_eq!(
             items[5].value["metadata"]["annotations"],
             json!({"x": "y", PATH: "sub/d.yaml", INDEX: "0", LEGACY_PATH: "sub/d.yaml", LEGACY_INDEX: "0"})

@@ -475,3 +475,25 @@ fn resource_list_from_kpt_render() {
         ]
     );
 }
+
+#[test]
+fn a_settings_file_without_api_version_is_set_and_a_ref_to_no_definition_is_left_alone() {
+    // The blueprint's `instance/settings.yaml`: no apiVersion or kind, a `private` setter that no
+    // Kptfile defines. `kpt cfg set` sets `name` and never looks at `private`.
+    let settings_file = "# Name of kubeconfig contexts\nname: KUBEFLOW-NAME # {\"$kpt-set\":\"name\"}\ngkePrivate: false # {\"$kpt-set\":\"private\"}\n";
+    let run = run_texts(&[KPTFILE, settings_file], &settings(&[("name", "kf-test")]));
+    assert!(run.lines(Severity::Error).is_empty(), "{:?}", run.results);
+    assert_eq!(
+        run.outputs[1],
+        settings_file.replace("name: KUBEFLOW-NAME", "name: kf-test")
+    );
+    // Given, the missing definition is an error as before.
+    let run = run_texts(
+        &[KPTFILE, settings_file],
+        &settings(&[("name", "kf-test"), ("private", "true")]),
+    );
+    assert_eq!(
+        run.lines(Severity::Error),
+        ["[error] gkePrivate: setter comment {\"$kpt-set\":\"private\"}: no setter or substitution private in the Kptfile"]
+    );
+}

@@ -101,8 +101,8 @@ fn unreadable_input_prints_one_line_and_nothing_on_stdout() {
         (rl.as_bytes().to_vec(), "private-gke: stdin:1:1: ResourceList has no `items`\n"),
         (format!("{rl}items: {{a: b}}\n").into_bytes(), "private-gke: stdin:3:8: `items` must be a list, found a mapping\n"),
         (format!("{rl}items:\n- 3\n").into_bytes(), "private-gke: stdin:4:3: items[0] must be a mapping, found a scalar\n"),
-        (format!("{rl}items:\n- kind: A\n").into_bytes(), "private-gke: stdin:4:3: items[0] has no `apiVersion`\n"),
-        (format!("{rl}items:\n- apiVersion: v1\n").into_bytes(), "private-gke: stdin:4:3: items[0] has no `kind`\n"),
+        (format!("{rl}items:\n- apiVersion: v1\n  kind: [A]\n").into_bytes(), "private-gke: stdin:4:3: items[0]: `kind` must be a non-empty string\n"),
+        (format!("{rl}items: []\nitems: []\n").into_bytes(), "private-gke: stdin:4:1: not valid YAML: duplicate key \"items\" (first defined on line 3)\n"),
         (format!("{rl}items: []\nfunctionConfig: [a]\n").into_bytes(), "private-gke: stdin:4:17: `functionConfig` must be a mapping, found a sequence\n"),
         (b"apiVersion: v1\nkind: \xff\n".to_vec(), "private-gke: stdin:2:7: not valid UTF-8 (byte 21)\n"),
     ];

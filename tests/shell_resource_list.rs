@@ -309,12 +309,12 @@ fn unreadable_input_names_what_and_where() {
             "stdin:4:3: items[0] must be a mapping, found a scalar".into(),
         ),
         (
-            format!("{rl}items:\n- apiVersion: v1\n  kind: A\n- apiVersion: v1\n  metadata: {{name: x}}\n").into_bytes(),
-            "stdin:6:3: items[1] has no `kind`".into(),
+            format!("{rl}items:\n- apiVersion: v1\n  kind: A\n- apiVersion: 3\n  metadata: {{name: x}}\n").into_bytes(),
+            "stdin:6:3: items[1]: `apiVersion` must be a non-empty string".into(),
         ),
         (
-            format!("{rl}items:\n- kind: A\n").into_bytes(),
-            "stdin:4:3: items[0] has no `apiVersion`".into(),
+            format!("{rl}items: []\nfunctionConfig:\n  data: {{a: 1, a: 2}}\n").into_bytes(),
+            "stdin:5:16: not valid YAML: duplicate key \"a\" (first defined on line 5)".into(),
         ),
         (
             format!("{rl}items:\n- apiVersion: v1\n  kind: [A]\n").into_bytes(),
@@ -337,8 +337,8 @@ fn unreadable_input_names_what_and_where() {
             "stdin:4:1: document 2 must be a mapping (a Kubernetes object), found a sequence".into(),
         ),
         (
-            b"apiVersion: v1\nkind: A\n---\nkind: B\n".to_vec(),
-            "stdin:4:1: document 2 has no `apiVersion`".into(),
+            b"apiVersion: v1\nkind: A\n---\nkind: ''\n".to_vec(),
+            "stdin:4:1: document 2: `kind` must be a non-empty string".into(),
         ),
     ];
     for (input, expected) in cases {
@@ -425,4 +425,125 @@ fn results_go_after_the_last_line_whatever_ends_it() {
         let out = write(&list, &list.items, &mut vec![KrmResult::info("hi")]);
         assert_eq!(out, expected);
     }
+}
+
+/// What `kpt fn eval` sends for files kpt and kustomize accept although they are no Kubernetes
+/// objects or repeat a key: a kustomization without `apiVersion`/`kind` (upstream's
+/// `gcp/v2/cnrm/kustomization.yaml`), one that says `namespace` twice (`centraldashboard`'s),
+/// and a settings file with setter comments (the blueprint's `instance/settings.yaml`).
+const ODD: &str = "\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- # This kustomize package defines CNRM resources
+  resources:
+  - cluster
+  - gcp-services.yaml
+  metadata:
+    annotations:
+      config.kubernetes.io/path: 'v2/cnrm/kustomization.yaml'
+- apiVersion: kustomize.config.k8s.io/v1beta1
+  kind: Kustomization
+  namespace: kubeflow
+  resources:
+  - deployment.yaml
+  namespace: kubeflow-too
+  metadata:
+    annotations:
+      config.kubernetes.io/path: 'centraldashboard/kustomization.yaml'
+- project: PROJECT # {\"$kpt-set\":\"project\"}
+  name: KUBEFLOW-NAME # {\"$kpt-set\":\"name\"}
+  metadata:
+    annotations:
+      config.kubernetes.io/path: 'instance/settings.yaml'
+";
+
+#[test]
+fn items_without_identity_or_with_a_repeated_key_pass_through() {
+    let list = read(ODD);
+    assert_eq!(list.items.len(), 3);
+    let kustomizations: Vec<bool> = list.items.iter().map(Item::is_kustomization).collect();
+    assert_eq!(kustomizations, [true, true, false]);
+    let objects: Vec<bool> = list.items.iter().map(Item::is_krm_object).collect();
+    assert_eq!(objects, [false, true, false]);
+    // Read as kustomize reads it: the last value.
+    assert_eq!(list.items[1].value["namespace"], "kubeflow-too");
+    let warnings: Vec<String> = list.warnings.iter().map(KrmResult::to_line).collect();
+    assert_eq!(
+        warnings,
+        ["[warning] Kustomization/ namespace: stdin:16:3: duplicate key \"namespace\" (first on \
+          line 13): read as its last value, as kustomize reads it; passed through unchanged, and \
+          a change to this key is an error (file centraldashboard/kustomization.yaml)"]
+    );
+    let mut results = Vec::new();
+    assert_eq!(write(&list, &list.items, &mut results), ODD);
+    assert!(results.is_empty());
+}
+
+#[test]
+fn only_a_change_to_a_repeated_key_is_refused_and_only_for_its_item() {
+    let list = read(ODD);
+    let mut items = list.items.clone();
+    items[0].value["resources"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("private-gke"));
+    items[1].value["resources"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("extra.yaml"));
+    let mut results = Vec::new();
+    let out = write(&list, &items, &mut results);
+    assert!(results.is_empty(), "{results:?}");
+    let expected = ODD
+        .replace(
+            "  - gcp-services.yaml\n",
+            "  - gcp-services.yaml\n  - private-gke\n",
+        )
+        .replace(
+            "  - deployment.yaml\n",
+            "  - deployment.yaml\n  - extra.yaml\n",
+        );
+    assert_eq!(out, expected);
+
+    items[1].value["namespace"] = json!("other");
+    let mut results = Vec::new();
+    let out = write(&list, &items, &mut results);
+    let (items_text, results_text) = out.split_at(out.find("results:\n").unwrap());
+    assert_eq!(
+        items_text,
+        ODD.replace(
+            "  - gcp-services.yaml\n",
+            "  - gcp-services.yaml\n  - private-gke\n"
+        ),
+        "the refused item keeps its text; the others are written"
+    );
+    assert!(results_text.contains("severity: error"), "{results_text}");
+    let lines: Vec<String> = results.iter().map(KrmResult::to_line).collect();
+    assert_eq!(
+        lines,
+        [
+            "[error] Kustomization/: cannot write the change back (line 16, column 3): cannot \
+          change (root): key `namespace` is written twice in this mapping (lines 13 and 16); \
+          edit it by hand (file centraldashboard/kustomization.yaml)"
+        ]
+    );
+}
+
+#[test]
+fn json_that_repeats_a_key_stays_unreadable_and_yaml_documents_without_identity_pass() {
+    // JSON is written back whole, which would drop the repeated key.
+    let err = ResourceList::read(
+        b"{\"apiVersion\": \"v1\", \"kind\": \"A\", \"a\": 1, \"a\": 2}\n",
+        "stdin",
+    )
+    .expect_err("a repeated key in JSON");
+    assert_eq!(
+        err.to_string(),
+        "stdin:1:43: not valid YAML: duplicate key \"a\" (first defined on line 1)"
+    );
+    let text = "apiVersion: v1\nkind: A\n---\n# settings\nname: x\n";
+    let list = read(text);
+    assert_eq!(list.items.len(), 2);
+    assert_eq!(write(&list, &list.items, &mut Vec::new()), text);
 }

@@ -27,7 +27,6 @@ pub const OWNED_KUSTOMIZATION: &str = "kustomization";
 /// Key of the cluster record that lists the entries wiring added, per kustomization file.
 pub const RECORD_KEY: &str = "kustomizations";
 
-const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const ENTRY_KEYS: [&str; 3] = ["resources", "bases", "components"];
 
 fn base_name(path: &str) -> &str {
@@ -39,12 +38,8 @@ fn dir_of(path: &str) -> &str {
 }
 
 /// True for a kustomization among the items.
-pub fn is_kustomization(item: &Item) -> bool {
-    match item.kind() {
-        "Kustomization" | "Component" => true,
-        "" => item_path(item).is_some_and(|p| FILE_NAMES.contains(&base_name(p))),
-        _ => false,
-    }
+fn is_kustomization(item: &Item) -> bool {
+    item.is_kustomization()
 }
 
 /// `dir` joined with a relative `entry`, `.` and `..` resolved; `None` for a remote or absolute

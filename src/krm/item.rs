@@ -90,6 +90,30 @@ impl Item {
             .and_then(Value::as_str)
     }
 
+    /// True when the item has a string `apiVersion` and `kind`, as a Kubernetes object has
+    /// (kpt and kustomize also pass on files without them: kustomizations, settings files).
+    pub fn is_krm_object(&self) -> bool {
+        !self.api_version().is_empty() && !self.kind().is_empty()
+    }
+
+    /// True for a kustomization: `kind: Kustomization` (or `Component`), or (kustomize's own
+    /// default) a file named `kustomization.yaml`, `kustomization.yml` or `Kustomization`
+    /// without a `kind`.
+    pub fn is_kustomization(&self) -> bool {
+        match self.value.get("kind") {
+            Some(Value::String(kind)) => kind == "Kustomization" || kind == "Component",
+            None | Some(Value::Null) => {
+                let api_version = self.api_version();
+                (api_version.is_empty() || api_version.starts_with("kustomize.config.k8s.io/"))
+                    && self
+                        .annotation("internal.config.kubernetes.io/path")
+                        .or_else(|| self.annotation("config.kubernetes.io/path"))
+                        .is_some_and(crate::krm::oddities::is_kustomization_file)
+            }
+            Some(_) => false,
+        }
+    }
+
     /// True when the item was changed since it was read (always true for generated items).
     pub fn is_changed(&self) -> bool {
         match &self.origin {

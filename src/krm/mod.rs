@@ -1,6 +1,7 @@
 //! The KRM wire format: ResourceList in and out, items, results.
 
 pub mod item;
+pub mod oddities;
 pub mod resource_list;
 pub mod results;
 

@@ -1,7 +1,7 @@
 //! Reading a ResourceList (or plain Kubernetes YAML) into items, and writing it back with
 //! minimal edits: untouched text byte-identical, results in the spec v1 list form.
 
-use crate::krm::{Item, KrmResult, Severity};
+use crate::krm::{oddities, Item, KrmResult, Severity};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -86,6 +86,8 @@ pub struct ResourceList {
     pub items: Vec<Item>,
     /// The functionConfig, when present and not null.
     pub function_config: Option<Value>,
+    /// What reading found odd but passed through (repeated keys in items): warnings.
+    pub warnings: Vec<KrmResult>,
     root: Option<NodeId>,
     items_node: Option<NodeId>,
     item_nodes: Vec<NodeId>,
@@ -201,6 +203,21 @@ fn scalar_str(doc: &Document, id: NodeId) -> Option<&str> {
     doc.scalar(resolve(doc, id))
 }
 
+/// The warnings about repeated keys in `items` (read from `nodes`); an error for one elsewhere.
+fn read_warnings(
+    doc: &Document,
+    source: &str,
+    nodes: &[NodeId],
+    items: &[Item],
+) -> Result<Vec<KrmResult>, InputError> {
+    let pairs: Vec<(NodeId, &Value)> = nodes
+        .iter()
+        .map(|&n| resolve(doc, n))
+        .zip(items.iter().map(|i| &i.value))
+        .collect();
+    oddities::duplicate_key_warnings(doc, source, &pairs, true)
+}
+
 /// Follow aliases to the anchored node.
 fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
     for _ in 0..64 {
@@ -221,6 +238,19 @@ fn is_null(doc: &Document, id: NodeId) -> bool {
             ..
         }
     ) && matches!(doc.scalar(id), Some("" | "~" | "null" | "Null" | "NULL"))
+}
+
+/// Check that an `apiVersion` or `kind` the object has is a non-empty string (kyaml cannot read
+/// the object otherwise); missing ones are fine, as kpt and kustomize pass such files on.
+pub fn check_identity_types(value: &Value, what: &str) -> Result<(), String> {
+    for key in ["apiVersion", "kind"] {
+        match value.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err(format!("{what}: `{key}` must be a non-empty string")),
+        }
+    }
+    Ok(())
 }
 
 /// Check that an object has string `apiVersion` and `kind`; `what` names it (`items[3]`).
@@ -251,7 +281,7 @@ impl ResourceList {
         } else {
             Format::Yaml
         };
-        let doc = Document::parse(text).map_err(|e| {
+        let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
             InputError::at(
                 source,
                 e.line,
@@ -259,6 +289,9 @@ impl ResourceList {
                 format!("not valid YAML: {}", e.message),
             )
         })?;
+        if format == Format::Json {
+            oddities::refuse_duplicates_in_json(&doc, source)?;
+        }
         let doc = Arc::new(doc);
         let roots = doc.roots().to_vec();
         let err_at = |id: NodeId, message: String| {
@@ -326,9 +359,10 @@ impl ResourceList {
                 ));
             }
             let value = json(root)?;
-            check_identity(&value, &what).map_err(|m| err_at(root, m))?;
+            check_identity_types(&value, &what).map_err(|m| err_at(root, m))?;
             items.push(Item::read(doc.clone(), root, value));
         }
+        let warnings = read_warnings(&doc, source, &roots, &items)?;
         Ok(ResourceList {
             doc,
             source: source.to_string(),
@@ -336,6 +370,7 @@ impl ResourceList {
             shape: Shape::Documents,
             items,
             function_config: None,
+            warnings,
             root: None,
             items_node: None,
             item_nodes: roots,
@@ -379,9 +414,10 @@ impl ResourceList {
                 ));
             }
             let value = json(node)?;
-            check_identity(&value, &what).map_err(|m| err_at(node, m))?;
+            check_identity_types(&value, &what).map_err(|m| err_at(node, m))?;
             items.push(Item::read(doc.clone(), node, value));
         }
+        let warnings = read_warnings(&doc, source, &item_nodes, &items)?;
         let function_config = match doc.get(root, "functionConfig") {
             None => None,
             Some(fc) if is_null(&doc, fc) => None,
@@ -406,6 +442,7 @@ impl ResourceList {
             shape,
             items,
             function_config,
+            warnings,
             root: Some(root),
             items_node: Some(items_node),
             item_nodes,

@@ -104,9 +104,13 @@ impl KrmResult {
         Self::new(Severity::Info, message)
     }
 
-    /// Attach the resource (and its file, from the path/index annotations) of an item's JSON view.
+    /// Attach the resource (and its file, from the path/index annotations) of an item's JSON view;
+    /// an item without `apiVersion` and `kind` (a settings file, a kustomization) has no
+    /// resource to name, only its file.
     pub fn for_resource(mut self, resource: &serde_json::Value) -> Self {
-        self.resource_ref = Some(resource_ref(resource));
+        let reference = resource_ref(resource);
+        self.resource_ref =
+            (!reference.api_version.is_empty() || !reference.kind.is_empty()).then_some(reference);
         self.file = file_ref(resource);
         self
     }

@@ -409,7 +409,16 @@ impl Stage {
         self.set_scalar(field, old, &new_text, None);
     }
 
+    /// A reference to a definition no Kptfile has: an error when its setter is given; otherwise
+    /// the field is left alone in silence, as `kpt cfg set` only reads the setters it sets (the
+    /// blueprint's `instance/settings.yaml` refers to a `private` setter no Kptfile defines).
     fn missing_definition(&mut self, field: &Field, reference: &V0Ref) {
+        let name = match reference {
+            V0Ref::Setter(n) | V0Ref::Substitution(n) | V0Ref::Short(n) => n,
+        };
+        if !self.values.contains_key(name.as_str()) {
+            return;
+        }
         let what = match reference {
             V0Ref::Setter(n) => format!("no definition {SETTER_PREFIX}{n}"),
             V0Ref::Substitution(n) => format!("no definition {SUBSTITUTION_PREFIX}{n}"),

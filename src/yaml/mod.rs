@@ -232,6 +232,15 @@ impl Default for Layout {
     }
 }
 
+/// How [`Document::parse_with`] reads a text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Accept a mapping that repeats a scalar key (as go-yaml's node API, and so kpt and
+    /// kustomize, do): the JSON view takes the last value; [`Document::duplicate_keys`] lists
+    /// the repeats, and syncing refuses to change or remove a repeated key.
+    pub allow_duplicate_keys: bool,
+}
+
 /// A parsed YAML stream (one or more documents) that keeps its source text.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -245,6 +254,8 @@ pub struct Document {
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
     comments: Vec<Range<usize>>,
+    /// (earlier key, later key with the same text) of mappings that repeat a key, by later key.
+    duplicate_keys: Vec<(NodeId, NodeId)>,
     /// Byte offset of each line start, built on first use of `position`.
     line_starts: OnceLock<Vec<usize>>,
     /// Detected on first use of `layout`.
@@ -258,7 +269,21 @@ impl Document {
     /// content reject that themselves. Duplicate scalar keys in one mapping, nesting deeper than
     /// [`MAX_DEPTH`], tabs as indentation and every YAML syntax error are errors.
     pub fn parse(src: impl Into<String>) -> Result<Document, YamlError> {
-        parse::parse(src.into())
+        parse::parse(src.into(), ParseOptions::default())
+    }
+
+    /// Parse a YAML stream as [`Document::parse`] does, with `options`.
+    pub fn parse_with(
+        src: impl Into<String>,
+        options: ParseOptions,
+    ) -> Result<Document, YamlError> {
+        parse::parse(src.into(), options)
+    }
+
+    /// Keys that repeat an earlier key of their mapping, as (earlier key, later key) node pairs
+    /// in source order of the later key; empty unless parsed with `allow_duplicate_keys`.
+    pub fn duplicate_keys(&self) -> &[(NodeId, NodeId)] {
+        &self.duplicate_keys
     }
 
     /// Parse with granit only, bypassing the fast path (for tests comparing the two).
@@ -282,6 +307,7 @@ impl Document {
             && self.props == other.props
             && self.roots == other.roots
             && self.comments == other.comments
+            && self.duplicate_keys == other.duplicate_keys
     }
 
     /// Parse bytes that should be UTF-8; invalid UTF-8 is an error at the first bad byte.

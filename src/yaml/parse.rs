@@ -1,7 +1,9 @@
 //! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
 //! comments, duplicate-key and depth checks.
 
-use super::{Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError};
+use super::{
+    Document, Node, NodeId, NodeKind, NodeProps, ParseOptions, ScalarStyle, ScalarText, YamlError,
+};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
 use std::ops::Range;
 
@@ -25,14 +27,19 @@ struct Frame {
 
 /// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
 /// (and always for errors, so messages and positions are granit's).
-pub(super) fn parse(src: String) -> Result<Document, YamlError> {
+pub(super) fn parse(src: String, options: ParseOptions) -> Result<Document, YamlError> {
     check_size(&src)?;
     let mut fast = Builder::new(&src);
+    fast.allow_duplicate_keys = options.allow_duplicate_keys;
     if super::fast::scan(&src, &mut fast) {
         let parts = fast.finish();
         return Ok(assemble(src, parts));
     }
-    parse_with_granit(src)
+    let mut b = Builder::new(&src);
+    b.allow_duplicate_keys = options.allow_duplicate_keys;
+    b.run()?;
+    let parts = b.finish();
+    Ok(assemble(src, parts))
 }
 
 /// Parse `src` with the fast path only.
@@ -79,6 +86,7 @@ struct Parts {
     roots: Vec<NodeId>,
     comments: Vec<Range<usize>>,
     block_scalars: Vec<NodeId>,
+    duplicate_keys: Vec<(NodeId, NodeId)>,
 }
 
 fn assemble(src: String, parts: Parts) -> Document {
@@ -89,7 +97,9 @@ fn assemble(src: String, parts: Parts) -> Document {
         roots,
         mut comments,
         block_scalars,
+        mut duplicate_keys,
     } = parts;
+    duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
     if !comments.is_sorted_by_key(|c| c.start) {
         comments.sort_by_key(|c| c.start);
     }
@@ -101,6 +111,7 @@ fn assemble(src: String, parts: Parts) -> Document {
         parents,
         roots,
         comments,
+        duplicate_keys,
         line_starts: Default::default(),
         layout: Default::default(),
     }
@@ -128,6 +139,10 @@ pub(super) struct Builder<'s> {
     last_node: Option<NodeId>,
     /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
     properties: std::collections::HashMap<NodeId, usize>,
+    /// Record duplicate keys in `duplicate_keys` instead of failing.
+    allow_duplicate_keys: bool,
+    /// (earlier key, later key with the same text), when duplicates are allowed.
+    duplicate_keys: Vec<(NodeId, NodeId)>,
 }
 
 impl<'s> Builder<'s> {
@@ -149,6 +164,8 @@ impl<'s> Builder<'s> {
             block_scalars: Vec::new(),
             last_node: None,
             properties: Default::default(),
+            allow_duplicate_keys: false,
+            duplicate_keys: Vec::new(),
         }
     }
 
@@ -165,6 +182,7 @@ impl<'s> Builder<'s> {
             roots: self.roots,
             comments: self.comments,
             block_scalars: self.block_scalars,
+            duplicate_keys: self.duplicate_keys,
         }
     }
 
@@ -421,7 +439,12 @@ impl<'s> Builder<'s> {
         }
         self.nodes[id].set_span(span);
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
-            self.check_duplicates(id)?;
+            if let Err(e) = self.check_duplicates(id) {
+                if !self.allow_duplicate_keys {
+                    return Err(e);
+                }
+                self.record_duplicates(id);
+            }
         }
         self.last_node = None;
         self.attach(id, anchor)
@@ -475,6 +498,27 @@ impl<'s> Builder<'s> {
             self.anchors.resize(anchor + 1, None);
         }
         self.anchors[anchor] = id;
+    }
+
+    /// Record every later occurrence of a scalar key of mapping `id` with its first occurrence.
+    fn record_duplicates(&mut self, id: NodeId) {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+            return;
+        };
+        let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
+        for &(k, _) in entries.iter() {
+            let node = &self.nodes[k];
+            let NodeKind::Scalar { value, style } = &node.kind else {
+                continue;
+            };
+            let text = value.get(self.src, node.span(), *style);
+            match first.get(text) {
+                Some(&earlier) => self.duplicate_keys.push((earlier, k)),
+                None => {
+                    first.insert(text, k);
+                }
+            }
+        }
     }
 
     /// Error on the second occurrence of a scalar key in mapping `id`.

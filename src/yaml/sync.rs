@@ -512,6 +512,24 @@ impl<'a> Syncer<'a> {
                 kept.push(i);
             }
         }
+        // A repeated key reads as its last value; which one to edit is not for us to guess.
+        for &(earlier, later) in doc.duplicate_keys() {
+            if doc.parent(later) != Some(id) {
+                continue;
+            }
+            let name = key_name(doc, later).unwrap_or_default();
+            if new.get(name) != old_map.get(name) {
+                let (first_line, _) = line_column(self.src, doc.node(earlier).span().start);
+                let (line, _) = line_column(self.src, doc.node(later).span().start);
+                return Err(self.error(
+                    doc.node(later).span().start,
+                    format!(
+                        "key `{name}` is written twice in this mapping (lines {first_line} and \
+                         {line}); edit it by hand"
+                    ),
+                ));
+            }
+        }
         // Keys merged in with `<<` cannot change here.
         for (name, value) in old_map {
             if own.contains(name.as_str()) {

@@ -524,3 +524,73 @@ fn comments_within_a_node_include_its_last_line() {
     let root = d.roots()[0];
     assert_eq!(d.comments_within(root), vec!["one", "two", "after"]);
 }
+
+/// Parse with duplicate keys allowed.
+fn lenient(src: &str) -> Document {
+    let options = super::ParseOptions {
+        allow_duplicate_keys: true,
+    };
+    Document::parse_with(src, options).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+}
+
+#[test]
+fn duplicate_keys_can_be_allowed_and_are_listed_with_the_last_value_read() {
+    // Block text (the fast path) and flow text (granit) alike.
+    for src in [
+        "namespace: a\nresources:\n- x\nnamespace: b\nlabels:\n  k: 1\n  k: 2\n  k: 3\n",
+        "{namespace: a, resources: [x], namespace: b, labels: {k: 1, k: 2, k: 3}}\n",
+    ] {
+        assert!(Document::parse(src).is_err(), "{src:?}");
+        let d = lenient(src);
+        assert_eq!(
+            d.to_json(d.roots()[0]).unwrap(),
+            json!({"namespace": "b", "resources": ["x"], "labels": {"k": 3}}),
+            "{src:?}"
+        );
+        let pairs: Vec<(&str, &str)> = d
+            .duplicate_keys()
+            .iter()
+            .map(|&(a, b)| (text(&d, a), text(&d, b)))
+            .collect();
+        assert_eq!(pairs, [("namespace", "namespace"), ("k", "k"), ("k", "k")]);
+        let starts: Vec<usize> = d
+            .duplicate_keys()
+            .iter()
+            .map(|&(_, b)| d.node(b).span().start)
+            .collect();
+        assert!(starts.is_sorted(), "{src:?}");
+    }
+    assert!(doc("a: 1\nb: 2\n").duplicate_keys().is_empty());
+    assert!(lenient("a: 1\nb: 2\n").duplicate_keys().is_empty());
+}
+
+#[test]
+fn syncing_refuses_to_change_a_repeated_key_and_edits_the_rest() {
+    let src = "namespace: a # first\nresources:\n- x\nnamespace: b\n";
+    let d = lenient(src);
+    let root = d.roots()[0];
+    let old = d.to_json(root).unwrap();
+    let sync = |new: serde_json::Value| {
+        let mut edits = super::Edits::default();
+        d.sync_from(root, &old, &new, &mut edits)
+            .map(|()| edits.apply(d.source()).unwrap())
+    };
+    assert_eq!(
+        sync(json!({"namespace": "b", "resources": ["x", "z"]})).unwrap(),
+        "namespace: a # first\nresources:\n- x\n- z\nnamespace: b\n"
+    );
+    assert_eq!(
+        sync(json!({"namespace": "b", "resources": ["x"], "new": 1})).unwrap(),
+        format!("{src}new: 1\n")
+    );
+    let refused = "cannot change (root): key `namespace` is written twice in this mapping \
+                   (lines 1 and 4); edit it by hand";
+    for new in [
+        json!({"namespace": "c", "resources": ["x"]}),
+        json!({"resources": ["x"]}),
+        json!({"other": 1}),
+    ] {
+        let e = sync(new.clone()).expect_err(&new.to_string());
+        assert_eq!((e.message.as_str(), e.line, e.column), (refused, 4, 1));
+    }
+}

@@ -1,0 +1,116 @@
+//! Items that kpt and kustomize accept although they are odd: mappings that repeat a key,
+//! objects without `apiVersion` or `kind`. Reading passes them through and says what is odd.
+
+use crate::krm::{InputError, KrmResult};
+use crate::yaml::{Document, NodeId, NodeKind, ParseOptions};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// How items are parsed: repeated keys are read (last value wins, as kustomize reads them),
+/// not refused.
+pub const PARSE: ParseOptions = ParseOptions {
+    allow_duplicate_keys: true,
+};
+
+/// One warning per repeated key inside `items` (node and JSON view of each item read from
+/// `doc`). A repeated key outside every item is skipped (a package file's document that is no
+/// item), or with `refuse_outside` (the ResourceList's own keys, its functionConfig) makes the
+/// input unreadable, as before. `source` names the text (`stdin`, a package file).
+pub fn duplicate_key_warnings(
+    doc: &Document,
+    source: &str,
+    items: &[(NodeId, &Value)],
+    refuse_outside: bool,
+) -> Result<Vec<KrmResult>, InputError> {
+    if doc.duplicate_keys().is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_node: HashMap<NodeId, &Value> = items.iter().copied().collect();
+    let mut warnings = Vec::new();
+    for &(earlier, later) in doc.duplicate_keys() {
+        let (line, column) = doc.position(doc.node(later).span().start);
+        let (first_line, _) = doc.position(doc.node(earlier).span().start);
+        let key = doc.scalar(later).unwrap_or_default();
+        let Some((item, path)) = item_path(doc, later, &by_node) else {
+            if !refuse_outside {
+                continue;
+            }
+            return Err(duplicate_error(doc, source, earlier, later));
+        };
+        warnings.push(
+            KrmResult::warning(format!(
+                "{source}:{line}:{column}: duplicate key \"{key}\" (first on line {first_line}): \
+                 read as its last value, as kustomize reads it; passed through unchanged, and a \
+                 change to this key is an error"
+            ))
+            .for_resource(item)
+            .at_field(path, None, None),
+        );
+    }
+    Ok(warnings)
+}
+
+/// JSON text is written back whole (serde_json), which would drop a repeated key: there it
+/// stays unreadable, as before.
+pub fn refuse_duplicates_in_json(doc: &Document, source: &str) -> Result<(), InputError> {
+    match doc.duplicate_keys().first() {
+        Some(&(earlier, later)) => Err(duplicate_error(doc, source, earlier, later)),
+        None => Ok(()),
+    }
+}
+
+/// The error strict parsing gives for key node `later` repeating `earlier`.
+fn duplicate_error(doc: &Document, source: &str, earlier: NodeId, later: NodeId) -> InputError {
+    let (line, column) = doc.position(doc.node(later).span().start);
+    let (first_line, _) = doc.position(doc.node(earlier).span().start);
+    let key = doc.scalar(later).unwrap_or_default();
+    InputError::at(
+        source,
+        line,
+        column,
+        format!("not valid YAML: duplicate key \"{key}\" (first defined on line {first_line})"),
+    )
+}
+
+/// The item holding node `id` and the field path of `id` in it (`spec.list[2].key`).
+fn item_path<'v>(
+    doc: &Document,
+    id: NodeId,
+    items: &HashMap<NodeId, &'v Value>,
+) -> Option<(&'v Value, String)> {
+    let mut segments: Vec<String> = Vec::new();
+    let mut node = id;
+    loop {
+        if let Some(item) = items.get(&node) {
+            segments.reverse();
+            let path = segments.concat();
+            return Some((item, path.trim_start_matches('.').to_string()));
+        }
+        let parent = doc.parent(node)?;
+        match &doc.node(parent).kind {
+            NodeKind::Mapping { entries, .. } => {
+                let key = entries
+                    .iter()
+                    .find(|&&(k, v)| k == node || v == node)
+                    .and_then(|&(k, _)| doc.scalar(k))
+                    .unwrap_or_default();
+                segments.push(format!(".{key}"));
+            }
+            NodeKind::Sequence { items, .. } => {
+                let index = items.iter().position(|&i| i == node).unwrap_or_default();
+                segments.push(format!("[{index}]"));
+            }
+            _ => {}
+        }
+        node = parent;
+    }
+}
+
+/// True for a name kustomize reads as a kustomization file.
+pub fn is_kustomization_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
