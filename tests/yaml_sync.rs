@@ -84,7 +84,9 @@ fn libyaml_docs(text: &str) -> Option<Vec<Value>> {
 
 #[test]
 fn every_reference_document_survives_a_round_of_changes() {
-    let files = support::reference_yaml_files();
+    let Some((_, files)) = support::reference_yaml_files() else {
+        return;
+    };
     let (mut synced, mut refused, mut unparsed) = (0, 0, 0);
     for path in &files {
         let src = std::fs::read_to_string(path).unwrap();
