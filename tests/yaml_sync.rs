@@ -37,13 +37,13 @@ fn mutate(v: &mut Value, n: &mut usize) {
         Value::Object(m) => {
             let keys: Vec<String> = m.keys().cloned().collect();
             for (i, k) in keys.iter().enumerate() {
-                if (tick + i) % 7 == 0 {
+                if (tick + i).is_multiple_of(7) {
                     m.shift_remove(k);
                 } else if let Some(child) = m.get_mut(k) {
                     mutate(child, n);
                 }
             }
-            if tick % 4 == 0 {
+            if tick.is_multiple_of(4) {
                 m.insert(
                     format!("added-{tick}"),
                     json!({"k": NEW_STRINGS[tick % NEW_STRINGS.len()], "l": [1, "no"]}),
@@ -54,14 +54,14 @@ fn mutate(v: &mut Value, n: &mut usize) {
             for child in a.iter_mut() {
                 mutate(child, n);
             }
-            if tick % 5 == 0 && a.len() >= 2 {
+            if tick.is_multiple_of(5) && a.len() >= 2 {
                 a.remove(0);
             }
-            if tick % 3 == 0 {
+            if tick.is_multiple_of(3) {
                 a.push(json!({"new": NEW_STRINGS[tick % NEW_STRINGS.len()]}));
             }
         }
-        _ if tick % 3 == 0 => {
+        _ if tick.is_multiple_of(3) => {
             *v = match v {
                 Value::String(_) => json!(NEW_STRINGS[tick % NEW_STRINGS.len()]),
                 Value::Number(x) => json!(x.as_f64().unwrap_or(0.0) as i64 + 1),
