@@ -185,6 +185,56 @@ fn resource_list_items_are_removed_and_appended_by_lines() {
     );
 }
 
+/// An item whose first lines are comments after its `-` (`- # note`, as kpt sends a file's head
+/// comment) is removed whole: no null item is left.
+#[test]
+fn an_item_that_starts_with_a_comment_is_removed_whole() {
+    let cases = [
+        (
+            "items:\n- # head\n  kind: A\n- kind: B\n",
+            0,
+            "items:\n- kind: B\n",
+        ),
+        (
+            "items:\n- kind: A\n- # c1\n  # c2\n  kind: B\n  x: 1\n- kind: C\n",
+            1,
+            "items:\n- kind: A\n- kind: C\n",
+        ),
+        (
+            "items:\n  - kind: A\n  - # last\n    kind: B\n",
+            1,
+            "items:\n  - kind: A\n",
+        ),
+        (
+            "items:\n- # note\n  &a kind: A\n- kind: B\n",
+            0,
+            "items:\n- kind: B\n",
+        ),
+    ];
+    for (src, index, expected) in cases {
+        let doc = Document::parse(src).unwrap();
+        let items = doc.get(doc.roots()[0], "items").unwrap();
+        let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+            panic!("items is not a sequence")
+        };
+        let mut edits = Edits::default();
+        edits.replace(doc.item_removal_range(ids[index]), "");
+        let out = edits.apply(src).unwrap();
+        assert_eq!(out, expected, "{src:?}");
+        let re = Document::parse(out.as_str()).unwrap();
+        let json = re.to_json(re.get(re.roots()[0], "items").unwrap()).unwrap();
+        assert!(
+            json.as_array().unwrap().iter().all(|v| !v.is_null()),
+            "{out:?}"
+        );
+    }
+    // Appending after such an item goes at the item's column.
+    let src = "items:\n  - # head\n    kind: A\n";
+    let doc = Document::parse(src).unwrap();
+    let (_, col) = doc.append_point(doc.get(doc.roots()[0], "items").unwrap());
+    assert_eq!(col, 2);
+}
+
 #[test]
 fn wide_crlf_resource_list() {
     let src = "items:\r\n  - kind: A # a\r\n  - kind: B\r\n";

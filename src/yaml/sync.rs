@@ -855,7 +855,8 @@ impl<'a> Syncer<'a> {
                     ))
                 }
             },
-            Slot::Item => match t.dash_before(node.span().start) {
+            // Not over comments: replacing from the `-` would drop a `- # note` comment.
+            Slot::Item => match t.dash_before_over(node.span().start, false) {
                 Some(dash) => (dash + 1, t.column(dash)),
                 None => {
                     return Err(self.error(node.span().start, "the item has no `-`".into()));
@@ -1202,12 +1203,25 @@ impl<'a> Text<'a> {
     }
 
     /// The `-` introducing the block-sequence item whose content starts at `start`, looking
-    /// back over blanks, line breaks, an anchor and a tag.
+    /// back over blanks, line breaks, comments (`- # note` above the content), an anchor and a
+    /// tag.
     fn dash_before(&self, start: usize) -> Option<usize> {
+        self.dash_before_over(start, true)
+    }
+
+    /// `dash_before`, looking back over comments only when `comments` is set.
+    fn dash_before_over(&self, start: usize, comments: bool) -> Option<usize> {
         let mut i = start;
         for _ in 0..3 {
-            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
-                i -= 1;
+            loop {
+                while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                    i -= 1;
+                }
+                // On an earlier line, what follows ` #` is a comment: look before it.
+                match self.comment_start(self.line_start(i), i) {
+                    Some(hash) if comments && i < self.line_start(start) + 1 => i = hash,
+                    _ => break,
+                }
             }
             if i == 0 {
                 return None;
@@ -1225,6 +1239,12 @@ impl<'a> Text<'a> {
             }
         }
         None
+    }
+
+    /// The first `#` in `ls..end` (a line's text) that starts a comment: at the line start or
+    /// after a blank.
+    fn comment_start(&self, ls: usize, end: usize) -> Option<usize> {
+        (ls..end).find(|&p| self.b[p] == b'#' && (p == ls || matches!(self.b[p - 1], b' ' | b'\t')))
     }
 
     /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.
