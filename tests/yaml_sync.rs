@@ -235,6 +235,57 @@ fn an_item_that_starts_with_a_comment_is_removed_whole() {
     assert_eq!(col, 2);
 }
 
+/// Syncs `src` to what `change` makes of its JSON view; the text written and its re-read view.
+fn sync_to(src: &str, change: impl Fn(&mut Value)) -> (String, Value, Value) {
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    let mut want = doc.to_json(root).unwrap();
+    change(&mut want);
+    let mut edits = Edits::default();
+    doc.sync(root, &want, &mut edits).unwrap();
+    let out = edits.apply(src).unwrap();
+    let re = Document::parse(out.as_str()).unwrap();
+    let got = re.to_json(re.roots()[0]).unwrap();
+    (out, got, want)
+}
+
+/// Text added or removed next to a block scalar leaves its value as it was: a last line of
+/// spaces stays its content, and at the end of a text without a final line break a `|+`/`|`
+/// header gets `-` (lines follow now) or the break before removed lines stays.
+#[test]
+fn block_scalars_keep_their_value_next_to_inserts_and_removals() {
+    let add = |v: &mut Value| v["spec"]["enableLogging"] = json!(true);
+    let pop = |v: &mut Value| {
+        v["l"].as_array_mut().unwrap().pop();
+    };
+    type Change<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Change, &str); 6] = [
+        (
+            "spec:\n  description: |\n    allow ssh\n     \n",
+            &add,
+            "spec:\n  description: |\n    allow ssh\n     \n  enableLogging: true\n",
+        ),
+        (
+            "spec:\n  description: |\n    allow ssh\n     \nnext: 1\n",
+            &add,
+            "spec:\n  description: |\n    allow ssh\n     \n  enableLogging: true\nnext: 1\n",
+        ),
+        (
+            "spec:\n  d: |+\n    x",
+            &add,
+            "spec:\n  d: |-\n    x\n  enableLogging: true",
+        ),
+        ("l:\n- |\n  x\n- b", &pop, "l:\n- |\n  x\n"),
+        ("l:\n- a: |\n    x\n- b", &pop, "l:\n- a: |\n    x\n"),
+        ("l:\n- |+\n  x\n\n- b", &pop, "l:\n- |+\n  x\n\n"),
+    ];
+    for (src, change, expected) in cases {
+        let (out, got, want) = sync_to(src, change);
+        assert_eq!(out, expected, "{src:?}");
+        assert_eq!(got, want, "{src:?} re-reads as another value");
+    }
+}
+
 #[test]
 fn wide_crlf_resource_list() {
     let src = "items:\r\n  - kind: A # a\r\n  - kind: B\r\n";

@@ -159,6 +159,11 @@ impl Document {
                     line_start: false,
                 };
             }
+            // The block's span ends its last content line, a line of spaces included.
+            return Point {
+                pos: t.eol(leaf.span().end),
+                line_start: false,
+            };
         }
         Point {
             pos: t.eol(t.content_end(self.node(id).span())),
@@ -313,7 +318,7 @@ impl<'a> Syncer<'a> {
 
     /// Before text is added after node `id`: when `id` ends with a `|`/`>` block at the very end
     /// of a text without a final line break, its value has no final line break either, so a
-    /// clip header gets `-` to keep it so once lines follow.
+    /// clip or keep (`+`) header gets `-` to keep it so once lines follow.
     fn keep_eof_block_value(&mut self, id: NodeId) {
         let doc = self.doc;
         let t = self.text();
@@ -337,8 +342,15 @@ impl<'a> Syncer<'a> {
             r.start <= leaf.span().start && leaf.span().start < r.end.max(r.start + 1)
         });
 
-        if !header.contains(['+', '-']) && !edited {
-            self.edits.push((header_end..header_end, "-".to_string()));
+        if edited || header.contains('-') {
+            return;
+        }
+        match header.find('+') {
+            Some(plus) => {
+                let at = leaf.span().start + plus;
+                self.edits.push((at..at + 1, "-".to_string()));
+            }
+            None => self.edits.push((header_end..header_end, "-".to_string())),
         }
     }
 
@@ -1118,9 +1130,9 @@ impl<'a> Text<'a> {
         start
     }
 
-    /// The range removing whole lines: from the line break before `head` (a line start) to
-    /// the end of the value ending at `point`, with the comment lines after it indented deeper
-    /// than `col`. Keeping the line break after the value lets text be inserted at the end of
+    /// The range removing whole lines: from the line break before `head` (a line start; from
+    /// `head` itself when the lines end the text without a final break) to the end of the value
+    /// ending at `point`, with the comment lines after it indented deeper than `col`. Keeping the line break after the value lets text be inserted at the end of
     /// the value's last line (the append point) in the same set of edits.
     fn removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
         let end = if point.line_start {
@@ -1131,6 +1143,11 @@ impl<'a> Text<'a> {
         let end = self.lines_end_deeper(end, col, false);
         if head == 0 {
             return 0..self.next_line(end).max(end);
+        }
+        if end == self.b.len() && !self.s.ends_with(['\n', '\r']) {
+            // The last lines of a text without a final line break: the break before them stays,
+            // or a block scalar ending there would lose its final line break.
+            return head..end;
         }
         self.before_last_break(head)..end
     }
