@@ -481,3 +481,16 @@ fn resource_list_from_kpt_render() {
         ]
     );
 }
+
+/// A setter on an empty value with a tag (`owner: !!str # kpt-set: ${name}`): the tag goes with
+/// the empty value, so the field reads as the value set (not `kf-demo !!str`).
+#[test]
+fn setter_on_an_empty_tagged_value() {
+    let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  owner: !!str # kpt-set: ${name}\n";
+    let (out, run) = run_text(input, &[("name", "kf-demo")]);
+    assert!(run.of(Severity::Error).is_empty());
+    assert_eq!(
+        out,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  owner: kf-demo # kpt-set: ${name}\n"
+    );
+}

@@ -286,6 +286,36 @@ fn block_scalars_keep_their_value_next_to_inserts_and_removals() {
     }
 }
 
+/// A new value for an empty node with a tag or an anchor (`key: !!str`, `- &a`, an anchor on
+/// the line below) goes after the anchor, and the tag goes: nothing is glued into the value.
+#[test]
+fn empty_values_with_a_tag_or_an_anchor_take_the_new_value_after_them() {
+    let owner = |v: &mut Value| v["owner"] = json!("kf-demo");
+    let first = |v: &mut Value| v[0] = json!("x");
+    let second = |v: &mut Value| v[1] = json!("x");
+    let map = |v: &mut Value| v["owner"] = json!({"a": 1});
+    type Change<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Change, &str); 8] = [
+        (
+            "owner: !!str # kpt-set: ${name}\n",
+            &owner,
+            "owner: kf-demo # kpt-set: ${name}\n",
+        ),
+        ("owner: !!str\nx: 1\n", &owner, "owner: kf-demo\nx: 1\n"),
+        ("owner: &x\n", &owner, "owner: &x kf-demo\n"),
+        ("owner: &x !!str\n", &owner, "owner: &x kf-demo\n"),
+        ("owner: !!str &x\n", &owner, "owner: &x kf-demo\n"),
+        ("owner: &x # c\n", &map, "owner: &x # c\n  a: 1\n"),
+        ("- &a\n-\n", &first, "- &a x\n-\n"),
+        ("- &a\n-\n &b\n", &second, "- &a\n-\n &b x\n"),
+    ];
+    for (src, change, expected) in cases {
+        let (out, got, want) = sync_to(src, change);
+        assert_eq!(out, expected, "{src:?}");
+        assert_eq!(got, want, "{src:?} re-reads as another value");
+    }
+}
+
 #[test]
 fn wide_crlf_resource_list() {
     let src = "items:\r\n  - kind: A # a\r\n  - kind: B\r\n";

@@ -920,7 +920,19 @@ impl<'a> Syncer<'a> {
         };
         let multi_line = rendered.contains('\n');
         if empty_scalar {
-            self.place(indicator_end..indicator_end, &rendered, col);
+            // `key: !!str` / `- &a`: the value goes after an anchor; a tag goes with the empty
+            // value it typed (text after it would read as part of the new value).
+            let props = t.props_after(indicator_end, col);
+            let mut at = indicator_end..indicator_end;
+            for (i, (range, tag)) in props.iter().enumerate() {
+                let last = i + 1 == props.len();
+                match (tag, last) {
+                    (true, true) => at = range.clone(),
+                    (true, false) => self.edits.push((range.clone(), String::new())),
+                    (false, _) => at = range.end..range.end,
+                }
+            }
+            self.place(at, &rendered, col);
         } else if block_collection && !on_indicator_line {
             // Value on the lines below the key: the key line's rest (comment, anchor) stays
             // when the new value also starts on a new line.
@@ -1262,6 +1274,40 @@ impl<'a> Text<'a> {
     /// after a blank.
     fn comment_start(&self, ls: usize, end: usize) -> Option<usize> {
         (ls..end).find(|&p| self.b[p] == b'#' && (p == ls || matches!(self.b[p - 1], b' ' | b'\t')))
+    }
+
+    /// The anchor and tag tokens after `from` (each with the blanks before it), and whether
+    /// each is a tag: on its line, or on lines below indented deeper than `col`; they end at
+    /// the first other text.
+    fn props_after(&self, from: usize, col: usize) -> Vec<(Range<usize>, bool)> {
+        let mut out = Vec::new();
+        let mut i = from;
+        loop {
+            let start = i;
+            loop {
+                while i < self.b.len() && matches!(self.b[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if i >= self.b.len() || !matches!(self.b[i], b'\n' | b'\r') {
+                    break;
+                }
+                let next = self.next_line(i);
+                let text = self.line_text(next);
+                if self.indent_of(next) <= col || !text.starts_with(['&', '!']) {
+                    return out;
+                }
+                i = next;
+            }
+            let separated = i > start || start == from;
+            if i >= self.b.len() || !matches!(self.b[i], b'!' | b'&') || !separated {
+                return out;
+            }
+            let tag = self.b[i] == b'!';
+            while i < self.b.len() && !matches!(self.b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            out.push((start..i, tag));
+        }
     }
 
     /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.
