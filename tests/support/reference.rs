@@ -2,11 +2,14 @@
 //!
 //! The data is found at `PRIVATE_GKE_REFERENCE` (default `../shared/reference` beside the
 //! repository); the team's tools at `PRIVATE_GKE_TOOLS` (default `tools/` beside that directory).
-//! When the data is absent a test prints `skipped: …` and passes, unless
-//! `PRIVATE_GKE_REQUIRE_REFERENCE=1` (set by `.ci/run`), where absence fails the test.
+//! When the data is absent a test prints `skipped: …` (past the harness's output capture) and
+//! passes, unless `PRIVATE_GKE_REQUIRE_REFERENCE=1` (set by `.ci/run`): then absence fails it.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The reference data directory, whether or not it is there.
 pub fn dir() -> PathBuf {
@@ -43,7 +46,16 @@ fn existing(path: PathBuf, what: &str) -> Option<PathBuf> {
         path.display()
     );
     assert!(!required(), "PRIVATE_GKE_REQUIRE_REFERENCE=1: {why}");
-    eprintln!("skipped: {why}");
+    // Straight to stderr, past the test harness's capture, so that a plain `cargo test` shows
+    // it; once per message (a property test asks many times).
+    static SHOWN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    if SHOWN
+        .lock()
+        .map(|mut s| s.insert(why.clone()))
+        .unwrap_or(true)
+    {
+        let _ = writeln!(std::io::stderr(), "skipped: {why}");
+    }
     None
 }
 
