@@ -58,6 +58,7 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
     let under_kustomize = from_kustomize(&items);
     let mut results = std::mem::take(&mut list.warnings);
     results.extend(run_stages(&mut items, function_config.as_ref()));
+    confine_generated(&mut items, &mut results);
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {
         stdout,
@@ -65,6 +66,30 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
         results_in_stdout: list.carries_results(),
         under_kustomize,
     })
+}
+
+/// Take out every generated item whose path annotation (derived from the input's annotations)
+/// leaves the package (`../…`, `/…`): an error result each, so no such path is ever emitted.
+fn confine_generated(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
+    items.retain(|item| {
+        if item.origin.is_some() {
+            return true;
+        }
+        let outside = [package::PATH, package::LEGACY_PATH]
+            .into_iter()
+            .filter_map(|key| item.annotation(key).map(|path| (key, path)))
+            .find(|(_, path)| !package::is_package_relative(path));
+        let Some((key, path)) = outside else {
+            return true;
+        };
+        let mut result = KrmResult::error(format!(
+            "generated resource left out: its `{key}` `{path}` is outside the package (it comes from the input's path annotations)"
+        ))
+        .for_resource(&item.value);
+        result.file = None;
+        results.push(result);
+        false
+    });
 }
 
 /// The stages of the design, in order, over `items`: settings from the functionConfig (config

@@ -19,6 +19,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod write;
+use write::write_changes;
+pub use write::{is_package_relative, JOURNAL, LOCK};
+
 /// kpt's path annotation.
 pub const PATH: &str = "internal.config.kubernetes.io/path";
 /// kpt's index annotation.
@@ -91,11 +95,23 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         Ok(_) => return Err(InputError::whole(&shown, "not a directory")),
         Err(_) => return Err(InputError::whole(&shown, "no such directory")),
     }
+    // A writing run holds the lock from reading to writing and first repairs what an
+    // interrupted run left; dry runs only refuse a half-written package.
+    let mut recovered = None;
+    let _lock = if options.dry_run || options.output_stdout {
+        write::check_no_journal(dir)?;
+        None
+    } else {
+        let lock = write::lock(dir)?;
+        recovered = write::recover(dir)?;
+        lock
+    };
     let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
     results.extend(crate::run_stages(
         &mut items,
         options.function_config.as_ref(),
     ));
+    results.extend(recovered.map(KrmResult::warning));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
         results,
@@ -366,10 +382,7 @@ fn destination(item: &Item) -> Result<String, String> {
         .or_else(|| item.annotation(LEGACY_PATH))
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}_{}.yaml", item.kind().to_lowercase(), item.name()));
-    let clean = Path::new(&path).components().all(|c| {
-        matches!(c, std::path::Component::Normal(_)) || matches!(c, std::path::Component::CurDir)
-    });
-    if path.is_empty() || !clean {
+    if !write::is_package_relative(&path) {
         return Err(format!(
             "path annotation `{path}` is not a relative path inside the package"
         ));
@@ -533,6 +546,11 @@ fn plan(
             new: Some(documents.join("---\n")),
         });
     }
+    for change in &changes {
+        if let Err(message) = write::check_inside(dir, &change.rel) {
+            results.push(KrmResult::error(message));
+        }
+    }
     changes
 }
 
@@ -564,96 +582,6 @@ fn diff(changes: &[Change]) -> String {
         out.push_str(&text);
     }
     out
-}
-
-/// Write every change atomically: check every file is writable, write all temp files in the
-/// target directories, then rename them over the targets and delete emptied files. Nothing is
-/// written when any check or temp file fails.
-fn write_changes(dir: &Path, changes: &[Change]) -> Result<(), InputError> {
-    for change in changes {
-        let path = dir.join(&change.rel);
-        if let Ok(meta) = fs::metadata(&path) {
-            if meta.permissions().readonly() {
-                return Err(InputError::whole(
-                    &path.display().to_string(),
-                    "file is read-only; nothing was written",
-                ));
-            }
-        }
-    }
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
-        for (temp, _) in temps {
-            let _ = fs::remove_file(temp);
-        }
-    };
-    for change in changes {
-        let Some(text) = &change.new else { continue };
-        let path = dir.join(&change.rel);
-        match write_temp(&path, text) {
-            Ok(temp) => temps.push((temp, path)),
-            Err(e) => {
-                cleanup(&temps);
-                return Err(InputError::whole(
-                    &path.display().to_string(),
-                    format!("{e}; nothing was written"),
-                ));
-            }
-        }
-    }
-    for (temp, path) in &temps {
-        fs::rename(temp, path)
-            .map_err(|e| InputError::whole(&path.display().to_string(), e.to_string()))?;
-    }
-    for change in changes.iter().filter(|c| c.new.is_none()) {
-        let path = dir.join(&change.rel);
-        fs::remove_file(&path)
-            .map_err(|e| InputError::whole(&path.display().to_string(), e.to_string()))?;
-    }
-    remove_emptied_dirs(dir, changes);
-    Ok(())
-}
-
-/// Removes the directories that deleting files left empty (the generated `private-gke/` after
-/// `gke.private: false`), up to the package root; a directory with anything left stays.
-fn remove_emptied_dirs(dir: &Path, changes: &[Change]) {
-    for change in changes.iter().filter(|c| c.new.is_none()) {
-        let mut parent = Path::new(&change.rel).parent();
-        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
-            if fs::remove_dir(dir.join(p)).is_err() {
-                break;
-            }
-            parent = p.parent();
-        }
-    }
-}
-
-/// Write `text` to a new temp file beside `path` (same permissions), and return its path.
-fn write_temp(path: &Path, text: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write;
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = parent.join(format!(".{name}.private-gke-{}.tmp", std::process::id()));
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)?;
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| match fs::metadata(path) {
-            Ok(meta) => fs::set_permissions(&temp, meta.permissions()),
-            Err(_) => Ok(()),
-        });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    Ok(temp)
 }
 
 /// The items as a ResourceList (with their path/index annotations, as `kpt fn source` prints).

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 const GEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/tools/gen_bench_input.py"
+    "/testdata/tools/gen_bench_input.py"
 );
 
 /// Parse the ResourceList and read every item's JSON view, as the engine does.

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 const HYDRATED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/derived/hydrated-private.yaml"
+    "/testdata/upstream/hydrated-private.yaml"
 );
 const WEBHOOKS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -2,6 +2,8 @@
 //! `nobody` with no network. Slow (a static release build and an image build), so it is ignored
 //! by a plain `cargo test` and run by `.ci/run` with `--ignored`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -75,7 +77,7 @@ fn podman() -> Command {
     let mut cmd = Command::new("podman");
     cmd.env(
         "CONTAINERS_CONF",
-        repo().join("../shared/tools/podman-containers.conf"),
+        support::reference::tools_dir().join("podman-containers.conf"),
     );
     cmd
 }
@@ -90,7 +92,7 @@ fn kpt() -> Command {
 fn with_podman_runtime(cmd: &mut Command) -> &mut Command {
     cmd.env("KPT_FN_RUNTIME", "podman").env(
         "CONTAINERS_CONF",
-        repo().join("../shared/tools/podman-containers.conf"),
+        support::reference::tools_dir().join("podman-containers.conf"),
     )
 }
 
@@ -105,9 +107,8 @@ fn package(dir: &Path, pipeline: &str) {
     )
     .unwrap();
     std::fs::copy(
-        repo().join(
-            "../shared/reference/upstream/kubeflow-manifests/gcp/v2/cnrm/cluster/cluster.yaml",
-        ),
+        support::reference::dir()
+            .join("upstream/kubeflow-manifests/gcp/v2/cnrm/cluster/cluster.yaml"),
         dir.join("cluster.yaml"),
     )
     .unwrap();

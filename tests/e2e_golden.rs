@@ -2,9 +2,11 @@
 //! directory is the input package (or `.expected/config.yaml` names a `source` package to copy),
 //! with `.expected/diff.patch` (what the run changes, as `--dry-run` prints it) and
 //! `.expected/results.yaml` (the results of the run). `.expected/config.yaml` may set `args`
-//! (passed before the package dir; paths are relative to the case dir), `exitCode` (default 0)
-//! and `source` (relative to the repository). Every case runs twice: the second run must change
-//! nothing. `UPDATE_GOLDEN=1 cargo test --test e2e_golden` rewrites the expected files.
+//! (passed before the package dir; paths are relative to the case dir), `exitCode` (default 0),
+//! and `source` (relative to the repository) or `reference` (relative to the reference data: a
+//! reference-tier case, skipped with a printed reason where the data is absent, see
+//! `support/reference.rs`). Every case runs twice: the second run must change nothing.
+//! `UPDATE_GOLDEN=1 cargo test --test e2e_golden` rewrites the expected files.
 
 mod support;
 
@@ -20,7 +22,8 @@ struct Case {
     dir: PathBuf,
     args: Vec<String>,
     exit_code: i32,
-    source: PathBuf,
+    /// `None`: a reference-tier case whose reference data is absent (skipped).
+    source: Option<PathBuf>,
 }
 
 fn read_case(dir: &Path) -> Case {
@@ -43,9 +46,10 @@ fn read_case(dir: &Path) -> Case {
                 .collect()
         })
         .unwrap_or_default();
-    let source = match config["source"].as_str() {
-        Some(s) => Path::new(ROOT).join(s),
-        None => dir.to_path_buf(),
+    let source = match (config["source"].as_str(), config["reference"].as_str()) {
+        (Some(s), _) => Some(Path::new(ROOT).join(s)),
+        (None, Some(r)) => support::reference::path(r),
+        (None, None) => Some(dir.to_path_buf()),
     };
     Case {
         dir: dir.to_path_buf(),
@@ -95,9 +99,12 @@ fn check_golden(path: &Path, actual: &str, failures: &mut Vec<String>) {
 }
 
 fn run_case(case: &Case, failures: &mut Vec<String>) {
+    let Some(source) = &case.source else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path().join("pkg");
-    support::copy_tree(&case.source, &pkg, &[".expected"]);
+    support::copy_tree(source, &pkg, &[".expected"]);
     let name = case.dir.file_name().unwrap().to_string_lossy().into_owned();
 
     let dry = run(case, &["--dry-run"], &pkg);

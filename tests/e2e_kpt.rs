@@ -169,3 +169,41 @@ fn kpt_shows_error_results_and_writes_nothing() {
     );
     assert_eq!(files(&pkg), ["cluster.yaml"]);
 }
+
+/// `gke.private=false` under kpt removes owned resources whose file starts with a comment (kpt
+/// sends them as `- # comment` items, like upstream's `privateGKE/*.yaml`): the output has no
+/// null item for kpt to reject, and the emptied file is deleted.
+#[test]
+fn kpt_fn_eval_removes_owned_resources_that_start_with_a_comment() {
+    let Some(kpt) = kpt() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = tmp.path().join("pkg");
+    fs::create_dir_all(pkg.join("private-gke")).unwrap();
+    fs::write(
+        pkg.join("Kptfile"),
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n",
+    )
+    .unwrap();
+    let keep = "# kept\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n";
+    fs::write(pkg.join("keep.yaml"), keep).unwrap();
+    fs::write(
+        pkg.join("private-gke/owned.yaml"),
+        "# Copyright 2020 Google LLC\n#\n# head comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n  annotations:\n    private-gke.dev/owned: \"true\"\n",
+    )
+    .unwrap();
+    let (ok, log) = kpt_run(
+        &kpt,
+        &[
+            "fn",
+            "eval",
+            pkg.to_str().unwrap(),
+            "--exec",
+            BIN,
+            "--",
+            "gke.private=false",
+        ],
+    );
+    assert!(ok, "kpt fn eval failed:\n{log}");
+    assert_eq!(files(&pkg), ["Kptfile", "keep.yaml"], "{log}");
+    assert_eq!(fs::read_to_string(pkg.join("keep.yaml")).unwrap(), keep);
+}

@@ -18,7 +18,7 @@ fn kustomize_build(dir: &Path) -> Option<(bool, String, String)> {
     {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("skipped: kustomize not runnable ({e}); install it with ../shared/tools/install-kustomize.sh");
+            eprintln!("skipped: kustomize not runnable ({e}); install it (`.ci/run` does)");
             return None;
         }
     };

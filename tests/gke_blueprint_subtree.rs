@@ -49,7 +49,9 @@ const VALUES: [(&str, &str); 5] = [
 #[test]
 fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect() {
     let tmp = tempfile::tempdir().unwrap();
-    let tgz = Path::new(support::REFERENCE).join("upstream/kubeflow-blueprint-v1.1.0.tgz");
+    let Some(tgz) = support::reference::path("upstream/kubeflow-blueprint-v1.1.0.tgz") else {
+        return;
+    };
     let status = Command::new("tar")
         .arg("xzf")
         .arg(&tgz)
@@ -115,13 +117,14 @@ fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect
     assert_eq!(ours.len(), 24);
     let file = tmp.path().join("ours.yaml");
     std::fs::write(&file, ours.join("\n---\n")).unwrap();
-    let crds = Path::new(support::REFERENCE).join("upstream/k8s-config-connector@1.15.1/crds");
+    let (Some(crds), Some(validate)) = (
+        support::reference::path("upstream/k8s-config-connector@1.15.1/crds"),
+        support::reference::tool("validate_crd.py"),
+    ) else {
+        return;
+    };
     let mut cmd = Command::new("python3");
-    cmd.arg(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/tools/validate_crd.py"
-    ))
-    .arg("--strict");
+    cmd.arg(validate).arg("--strict");
     for e in std::fs::read_dir(&crds).unwrap() {
         cmd.arg("--crd").arg(e.unwrap().path());
     }

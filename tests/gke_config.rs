@@ -12,7 +12,7 @@ fn load(path: &str) -> Value {
 
 fn capture_config(name: &str) -> Option<Value> {
     let rl = load(&format!(
-        "{}/../shared/reference/captures/{name}",
+        "{}/testdata/upstream/captures/{name}",
         env!("CARGO_MANIFEST_DIR")
     ));
     rl.get("functionConfig").cloned()
@@ -154,7 +154,7 @@ fn typed_kustomize_transformer_object() {
 fn foreign_typed_config_is_an_error() {
     let config = load(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/captures/kustomize-build-transformer.1.stdin.yaml"
+        "/testdata/upstream/captures/kustomize-build-transformer.1.stdin.yaml"
     ));
     let errors = Settings::from_function_config(config.get("functionConfig")).unwrap_err();
     assert_eq!(errors.len(), 1);

@@ -6,7 +6,7 @@ use private_gke::krm::Item;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const GOLDEN: &str = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp";
+const GOLDEN: &str = "kubeflow-1.1-gcp";
 
 /// The golden setter values of upstream's kpt test, plus what the placeholders need.
 fn golden_settings(ip_allocation: &str) -> Vec<(&'static str, String)> {
@@ -25,7 +25,7 @@ fn golden_settings(ip_allocation: &str) -> Vec<(&'static str, String)> {
 /// The cnrm tree (cluster, iam, ingress, pipelines, services); with `private_gke_files`, also
 /// upstream's privateGKE files (the resources and the partial cluster patch).
 fn input(private_gke_files: bool) -> Vec<Item> {
-    let base = reference(GOLDEN);
+    let base = copy(GOLDEN);
     // nodepool.yaml is not listed in cnrm/cluster/kustomization.yaml: the hydrated build has none.
     let mut values: Vec<Value> = load_dir(&format!("{base}/v2/cnrm"), &base)
         .into_iter()
@@ -45,7 +45,7 @@ fn by_key(values: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
 }
 
 fn expected() -> BTreeMap<String, Value> {
-    by_key(docs(&reference("derived/hydrated-private.yaml")))
+    by_key(docs(&copy("hydrated-private.yaml")))
 }
 
 fn output(items: &[Item]) -> BTreeMap<String, Value> {

@@ -12,7 +12,7 @@ const CLUSTER: &str = concat!(
 );
 const CRD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml"
+    "/testdata/upstream/crds/containercluster-1.15.1.yaml"
 );
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {

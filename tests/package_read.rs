@@ -3,6 +3,8 @@
 //! named `*.yaml`; and the whole Kubeflow 1.1 blueprint (reference tier) in package mode,
 //! through `kpt fn source | private-gke` and through `kpt fn eval --exec`.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,10 +12,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
-const BLUEPRINT_TGZ: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/upstream/kubeflow-blueprint-v1.1.0.tgz"
-);
 
 /// Run the binary with `args`; a run that takes more than two minutes is killed and fails the
 /// test. Output goes through files, so a large one cannot block the child.
@@ -194,17 +192,16 @@ fn a_fifo_named_yaml_is_skipped_with_a_warning() {
 /// The unpacked blueprint (`kubeflow/` in a temporary directory), or `None` with the reason
 /// printed when the reference data is absent.
 fn blueprint() -> Option<(tempfile::TempDir, PathBuf)> {
-    if !Path::new(BLUEPRINT_TGZ).exists() {
-        eprintln!("skipped: {BLUEPRINT_TGZ} is absent (reference tier)");
-        return None;
-    }
+    let tgz = support::reference::path("upstream/kubeflow-blueprint-v1.1.0.tgz")?;
     let tmp = tempfile::tempdir().unwrap();
     let status = Command::new("tar")
-        .args(["xzf", BLUEPRINT_TGZ, "-C"])
+        .arg("xzf")
+        .arg(&tgz)
+        .arg("-C")
         .arg(tmp.path())
         .status()
         .unwrap();
-    assert!(status.success(), "tar xzf {BLUEPRINT_TGZ}");
+    assert!(status.success(), "tar xzf {}", tgz.display());
     let dir = tmp.path().join("kubeflow");
     Some((tmp, dir))
 }

@@ -98,9 +98,7 @@ fn sandbox() -> (tempfile::TempDir, PathBuf, PathBuf) {
     fs::copy(BIN, repo.join("target/release/private-gke")).unwrap();
     let bin = tmp.path().join("bin");
     fs::create_dir_all(&bin).unwrap();
-    let crd = Path::new(ROOT).join(
-        "../shared/reference/upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml",
-    );
+    let crd = Path::new(ROOT).join("testdata/upstream/crds/containercluster-1.15.1.yaml");
     let kubectl = bin.join("kubectl");
     fs::write(
         &kubectl,

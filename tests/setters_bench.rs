@@ -40,7 +40,7 @@ impl Timer {
 fn input(n: usize) -> String {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/tools/gen_bench_input.py"
+        "/testdata/tools/gen_bench_input.py"
     );
     let out = std::process::Command::new("python3")
         .arg(script)

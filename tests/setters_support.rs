@@ -89,14 +89,23 @@ pub fn run_text(text: &str, pairs: &[(&str, &str)]) -> (String, Run) {
     (run.outputs[0].clone(), run)
 }
 
-/// Path of a shared reference file.
+#[path = "support/reference.rs"]
+pub mod reference_data;
+
+/// Path of a reference file (reference tier: guard the test with `reference_data::present()`).
 pub fn reference(rel: &str) -> String {
-    format!("{}/../shared/reference/{rel}", env!("CARGO_MANIFEST_DIR"))
+    reference_data::dir().join(rel).display().to_string()
 }
 
-/// Read a shared reference file.
+/// Read a reference file (reference tier: guard the test with `reference_data::present()`).
 pub fn read_reference(rel: &str) -> String {
     std::fs::read_to_string(reference(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+}
+
+/// Read the project's copy of an upstream file, `testdata/upstream/<rel>`.
+pub fn read_copy(rel: &str) -> String {
+    let path = format!("{}/testdata/upstream/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
 /// One case of a markdown case file: its title and its named parts (fenced blocks and

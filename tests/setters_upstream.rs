@@ -72,6 +72,9 @@ fn read_package() -> Package {
 
 #[test]
 fn kubeflow_gcp_matches_upstream_golden_output() {
+    if !reference_data::present() {
+        return;
+    }
     let package = read_package();
     let texts: Vec<&str> = package.texts.iter().map(String::as_str).collect();
     let run = run_texts(&texts, &settings(VALUES));
@@ -116,6 +119,9 @@ fn kubeflow_gcp_matches_upstream_golden_output() {
 
 #[test]
 fn kubeflow_gcp_second_run_changes_nothing() {
+    if !reference_data::present() {
+        return;
+    }
     let package = read_package();
     let texts: Vec<&str> = package.texts.iter().map(String::as_str).collect();
     let first = run_texts(&texts, &settings(VALUES));

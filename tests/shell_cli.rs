@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
-const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/captures");
+const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/upstream/captures");
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(BIN)
@@ -352,7 +352,7 @@ fn kubectl_get_output_is_fixed_in_its_own_shape() {
     // one plain document, or a `kind: List` when several objects were asked for.
     let crd = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/upstream/k8s-config-connector@1.9.1/crds/container_v1beta1_containercluster.yaml"
+        "/testdata/upstream/crds/containercluster-1.9.1.yaml"
     ))
     .unwrap();
     let body = &crd[crd.find("apiVersion:").unwrap()..];

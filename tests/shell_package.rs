@@ -11,7 +11,7 @@ use std::time::SystemTime;
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
 const GCP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/upstream/kubeflow-manifests/gcp"
+    "/testdata/upstream/kubeflow-1.1-gcp"
 );
 const BLUEPRINT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blueprint");
 
@@ -70,7 +70,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_run_that_changes_nothing_writes_nothing() {
-    // The upstream Kubeflow 1.1 GCP package with `gke.private=false`: nothing to change. The
+    // The upstream Kubeflow 1.1 GCP package (upstream's golden setter values) with `gke.private=false`: nothing to change. The
     // checks may still report problems of the upstream package (exit 1, one line each); either
     // way no file is written and the dry run shows no diff. The exit-0 path of the same promise
     // is the second run in `a_real_run_writes_the_change_and_a_second_run_writes_nothing`.

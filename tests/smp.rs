@@ -196,7 +196,7 @@ fn custom_strategy() {
 /// ContainerCluster of the real kustomize build, up to kustomize's namespace and label.
 #[test]
 fn upstream_private_patch_gives_the_hydrated_cluster() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/upstream");
     let read = |rel: &str| -> Vec<Value> {
         let text = std::fs::read_to_string(format!("{root}/{rel}")).unwrap();
         serde_norway::Deserializer::from_str(&text)
@@ -204,10 +204,10 @@ fn upstream_private_patch_gives_the_hydrated_cluster() {
             .filter(|v| !v.is_null())
             .collect()
     };
-    let golden = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp/v2";
+    let golden = "kubeflow-1.1-gcp/v2";
     let cluster = &read(&format!("{golden}/cnrm/cluster/cluster.yaml"))[0];
     let patch = &read(&format!("{golden}/privateGKE/cluster-private-patch.yaml"))[0];
-    let mut want = read("derived/hydrated-private.yaml")
+    let mut want = read("hydrated-private.yaml")
         .into_iter()
         .find(|v| v["kind"] == "ContainerCluster")
         .unwrap();

@@ -34,7 +34,9 @@ fn ours(src: &str) -> Vec<Value> {
 
 #[test]
 fn json_view_matches_serde_norway_on_every_reference_file() {
-    let files = support::reference_yaml_files();
+    let Some((_, files)) = support::reference_yaml_files() else {
+        return;
+    };
     let mut documents = 0;
     for path in files {
         let src = std::fs::read_to_string(&path).unwrap();

@@ -459,7 +459,9 @@ proptest! {
         file in 0usize..1000,
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, "[-:#&*!|>'\"\\[\\]{},? \t\r\na]{0,3}"), 1..6),
     ) {
-        let files = support::reference_yaml_files();
+        let Some((_, files)) = support::reference_yaml_files() else {
+            return Ok(());
+        };
         let mut bytes = std::fs::read(&files[file % files.len()]).unwrap();
         for (at, op, text) in edits {
             let at = at.index(bytes.len() + 1);

@@ -38,7 +38,7 @@ pub fn input(n: usize) -> String {
     if !path.exists() {
         let tool = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/tools/gen_bench_input.py"
+            "/testdata/tools/gen_bench_input.py"
         );
         let out = Command::new("python3")
             .arg(tool)

@@ -656,20 +656,38 @@ fn dash_before(bytes: &[u8], item: usize) -> usize {
 }
 
 /// End of a block scalar's last content line (line break excluded); `range.start` if it has no
-/// content.
+/// content. A line of spaces longer than the block's indentation is content (` ` in
+/// `allow ssh\n \n`), though it looks blank.
 fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
-    let mut p = range.end;
-    while p > range.start && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
-        p -= 1;
+    let mut ls = bytes[..range.start]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1);
+    let mut indent = None;
+    let mut end = range.start;
+    while ls < range.end {
+        let mut e = ls;
+        while e < range.end && bytes[e] != b'\n' && bytes[e] != b'\r' {
+            e += 1;
+        }
+        let spaces = bytes[ls..e].iter().take_while(|&&c| c == b' ').count();
+        let blank = bytes[ls..e].iter().all(|&c| c == b' ' || c == b'\t');
+        if !blank && indent.is_none() {
+            indent = Some(spaces);
+        }
+        if !blank || indent.is_some_and(|i| e - ls > i) {
+            end = e;
+        }
+        ls = if e < bytes.len() && bytes[e] == b'\r' && bytes.get(e + 1) == Some(&b'\n') {
+            e + 2
+        } else {
+            e + 1
+        };
     }
-    if p == range.start {
+    if indent.is_none() {
         return range.start;
     }
-    let mut e = p;
-    while e < range.end && bytes[e] != b'\n' && bytes[e] != b'\r' {
-        e += 1;
-    }
-    e
+    end
 }
 
 /// Move each block scalar's span start back to its `|`/`>` header, and fix the ends of empty

@@ -159,6 +159,11 @@ impl Document {
                     line_start: false,
                 };
             }
+            // The block's span ends its last content line, a line of spaces included.
+            return Point {
+                pos: t.eol(leaf.span().end),
+                line_start: false,
+            };
         }
         Point {
             pos: t.eol(t.content_end(self.node(id).span())),
@@ -313,7 +318,7 @@ impl<'a> Syncer<'a> {
 
     /// Before text is added after node `id`: when `id` ends with a `|`/`>` block at the very end
     /// of a text without a final line break, its value has no final line break either, so a
-    /// clip header gets `-` to keep it so once lines follow.
+    /// clip or keep (`+`) header gets `-` to keep it so once lines follow.
     fn keep_eof_block_value(&mut self, id: NodeId) {
         let doc = self.doc;
         let t = self.text();
@@ -337,8 +342,15 @@ impl<'a> Syncer<'a> {
             r.start <= leaf.span().start && leaf.span().start < r.end.max(r.start + 1)
         });
 
-        if !header.contains(['+', '-']) && !edited {
-            self.edits.push((header_end..header_end, "-".to_string()));
+        if edited || header.contains('-') {
+            return;
+        }
+        match header.find('+') {
+            Some(plus) => {
+                let at = leaf.span().start + plus;
+                self.edits.push((at..at + 1, "-".to_string()));
+            }
+            None => self.edits.push((header_end..header_end, "-".to_string())),
         }
     }
 
@@ -873,7 +885,8 @@ impl<'a> Syncer<'a> {
                     ))
                 }
             },
-            Slot::Item => match t.dash_before(node.span().start) {
+            // Not over comments: replacing from the `-` would drop a `- # note` comment.
+            Slot::Item => match t.dash_before_over(node.span().start, false) {
                 Some(dash) => (dash + 1, t.column(dash)),
                 None => {
                     return Err(self.error(node.span().start, "the item has no `-`".into()));
@@ -925,7 +938,19 @@ impl<'a> Syncer<'a> {
         };
         let multi_line = rendered.contains('\n');
         if empty_scalar {
-            self.place(indicator_end..indicator_end, &rendered, col);
+            // `key: !!str` / `- &a`: the value goes after an anchor; a tag goes with the empty
+            // value it typed (text after it would read as part of the new value).
+            let props = t.props_after(indicator_end, col);
+            let mut at = indicator_end..indicator_end;
+            for (i, (range, tag)) in props.iter().enumerate() {
+                let last = i + 1 == props.len();
+                match (tag, last) {
+                    (true, true) => at = range.clone(),
+                    (true, false) => self.edits.push((range.clone(), String::new())),
+                    (false, _) => at = range.end..range.end,
+                }
+            }
+            self.place(at, &rendered, col);
         } else if block_collection && !on_indicator_line {
             // Value on the lines below the key: the key line's rest (comment, anchor) stays
             // when the new value also starts on a new line.
@@ -1135,9 +1160,9 @@ impl<'a> Text<'a> {
         start
     }
 
-    /// The range removing whole lines: from the line break before `head` (a line start) to
-    /// the end of the value ending at `point`, with the comment lines after it indented deeper
-    /// than `col`. Keeping the line break after the value lets text be inserted at the end of
+    /// The range removing whole lines: from the line break before `head` (a line start; from
+    /// `head` itself when the lines end the text without a final break) to the end of the value
+    /// ending at `point`, with the comment lines after it indented deeper than `col`. Keeping the line break after the value lets text be inserted at the end of
     /// the value's last line (the append point) in the same set of edits.
     fn removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
         let end = if point.line_start {
@@ -1148,6 +1173,11 @@ impl<'a> Text<'a> {
         let end = self.lines_end_deeper(end, col, false);
         if head == 0 {
             return 0..self.next_line(end).max(end);
+        }
+        if end == self.b.len() && !self.s.ends_with(['\n', '\r']) {
+            // The last lines of a text without a final line break: the break before them stays,
+            // or a block scalar ending there would lose its final line break.
+            return head..end;
         }
         self.before_last_break(head)..end
     }
@@ -1220,12 +1250,25 @@ impl<'a> Text<'a> {
     }
 
     /// The `-` introducing the block-sequence item whose content starts at `start`, looking
-    /// back over blanks, line breaks, an anchor and a tag.
+    /// back over blanks, line breaks, comments (`- # note` above the content), an anchor and a
+    /// tag.
     fn dash_before(&self, start: usize) -> Option<usize> {
+        self.dash_before_over(start, true)
+    }
+
+    /// `dash_before`, looking back over comments only when `comments` is set.
+    fn dash_before_over(&self, start: usize, comments: bool) -> Option<usize> {
         let mut i = start;
         for _ in 0..3 {
-            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
-                i -= 1;
+            loop {
+                while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                    i -= 1;
+                }
+                // On an earlier line, what follows ` #` is a comment: look before it.
+                match self.comment_start(self.line_start(i), i) {
+                    Some(hash) if comments && i < self.line_start(start) + 1 => i = hash,
+                    _ => break,
+                }
             }
             if i == 0 {
                 return None;
@@ -1243,6 +1286,46 @@ impl<'a> Text<'a> {
             }
         }
         None
+    }
+
+    /// The first `#` in `ls..end` (a line's text) that starts a comment: at the line start or
+    /// after a blank.
+    fn comment_start(&self, ls: usize, end: usize) -> Option<usize> {
+        (ls..end).find(|&p| self.b[p] == b'#' && (p == ls || matches!(self.b[p - 1], b' ' | b'\t')))
+    }
+
+    /// The anchor and tag tokens after `from` (each with the blanks before it), and whether
+    /// each is a tag: on its line, or on lines below indented deeper than `col`; they end at
+    /// the first other text.
+    fn props_after(&self, from: usize, col: usize) -> Vec<(Range<usize>, bool)> {
+        let mut out = Vec::new();
+        let mut i = from;
+        loop {
+            let start = i;
+            loop {
+                while i < self.b.len() && matches!(self.b[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if i >= self.b.len() || !matches!(self.b[i], b'\n' | b'\r') {
+                    break;
+                }
+                let next = self.next_line(i);
+                let text = self.line_text(next);
+                if self.indent_of(next) <= col || !text.starts_with(['&', '!']) {
+                    return out;
+                }
+                i = next;
+            }
+            let separated = i > start || start == from;
+            if i >= self.b.len() || !matches!(self.b[i], b'!' | b'&') || !separated {
+                return out;
+            }
+            let tag = self.b[i] == b'!';
+            while i < self.b.len() && !matches!(self.b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            out.push((start..i, tag));
+        }
     }
 
     /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.

@@ -7,9 +7,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// `../shared/reference/<rel>`.
+#[path = "../support/reference.rs"]
+pub mod reference_data;
+
+/// `<reference data>/<rel>`, for the reference tier (guard the test with `reference_data::present()`).
 pub fn reference(rel: &str) -> String {
-    format!("{}/../shared/reference/{rel}", env!("CARGO_MANIFEST_DIR"))
+    reference_data::dir().join(rel).display().to_string()
+}
+
+/// `testdata/upstream/<rel>`: the project's own copies of upstream files.
+pub fn copy(rel: &str) -> String {
+    format!("{}/testdata/upstream/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Every document of a YAML file (null documents skipped).

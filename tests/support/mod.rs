@@ -26,14 +26,21 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     }
 }
 
-/// `shared/reference/`, beside the repository.
-#[allow(dead_code)]
-pub const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
+pub mod reference;
 
-/// Every YAML/JSON file (and Kptfile) under `shared/reference/`, sorted; asserts they are there.
-/// The yaml-test-suite is left out: it holds deliberate error cases and has a tier of its own.
+/// `testdata/upstream/<rel>`: the project's own copies of upstream files (`SOURCES.md` there).
 #[allow(dead_code)]
-pub fn reference_yaml_files() -> Vec<std::path::PathBuf> {
+pub fn upstream_copy(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/upstream")
+        .join(rel)
+}
+
+/// Every YAML/JSON file (and Kptfile) of the reference data, sorted, with its root; `None` (after
+/// a printed skip) when the data is absent. `yaml-test-suite/` is left out: its cases (error cases
+/// among them) are not the real files these tests are about.
+#[allow(dead_code)]
+pub fn reference_yaml_files() -> Option<(std::path::PathBuf, Vec<std::path::PathBuf>)> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;
@@ -42,10 +49,9 @@ pub fn reference_yaml_files() -> Vec<std::path::PathBuf> {
         entries.sort();
         for path in entries {
             if path.is_dir() {
-                if path.file_name().is_some_and(|n| n == "yaml-test-suite") {
-                    continue;
+                if !path.ends_with("yaml-test-suite") {
+                    walk(&path, out);
                 }
-                walk(&path, out);
             } else {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 if name.ends_with(".yaml")
@@ -58,11 +64,13 @@ pub fn reference_yaml_files() -> Vec<std::path::PathBuf> {
             }
         }
     }
+    let root = reference::path("")?;
     let mut files = Vec::new();
-    walk(Path::new(REFERENCE), &mut files);
+    walk(&root, &mut files);
     assert!(
         files.len() > 100,
-        "reference files not found under {REFERENCE}"
+        "reference files not found under {}",
+        root.display()
     );
-    files
+    Some((root, files))
 }
