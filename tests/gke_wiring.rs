@@ -236,3 +236,32 @@ fn switching_cluster_takes_the_old_one_back() {
     assert!(!now["base/cluster.yaml"].contains("privateClusterConfig"));
     assert!(now["mgmt/cluster.yaml"].contains("enablePrivateNodes: true"));
 }
+
+#[test]
+fn a_rename_then_take_back_leaves_what_the_setters_make_of_the_new_name() {
+    let (_tmp, dir) = package();
+    let (_tmp2, setters_only) = package();
+    let renamed = ["--set", "name=kf-renamed"];
+    let (code, stderr) = run(&dir, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(&dir, &renamed);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(
+        &dir,
+        &[renamed[0], renamed[1], "--set", "gke.private=false"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(
+        &setters_only,
+        &[renamed[0], renamed[1], "--set", "gke.private=false"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let now = snapshot(&dir);
+    assert!(
+        now["base/cluster.yaml"]
+            .contains("clusterName: \"kf-demo-project/us-central1-c/kf-renamed\""),
+        "{}",
+        now["base/cluster.yaml"]
+    );
+    assert_eq!(now, snapshot(&setters_only));
+}
