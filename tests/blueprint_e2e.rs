@@ -314,3 +314,62 @@ fn kpt_fn_eval_on_the_cluster_subtree_gives_the_same_deployable_build() {
         "a second kpt fn eval changes nothing kpt itself does not"
     );
 }
+
+/// The placeholders Kubeflow 1.2.0 put in the same files (`REGION` in `privateGKE/`, `location`
+/// in the cluster), applied to the 1.1 tree as kubeflow/manifests v1.2.0 changed them.
+fn as_in_1_2_0(dir: &Path) {
+    let gcp = dir.join("upstream/manifests/gcp/v2");
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = gcp.join(rel);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel}: {from}");
+        fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    let region = "region: us-central1 # {\"$kpt-set\":\"gcloud.compute.region\"}";
+    let placeholder = "region: REGION # {\"$kpt-set\":\"gcloud.compute.region\"}";
+    edit("privateGKE/compute-network.yaml", region, placeholder);
+    edit("privateGKE/nat.yaml", region, placeholder);
+    edit(
+        "cnrm/cluster/cluster.yaml",
+        "location: us-east1-d # {\"$kpt-set\":\"location\"}",
+        "location: location # {\"$kpt-set\":\"location\"}",
+    );
+    edit(
+        "cnrm/cluster/cluster.yaml",
+        "clusterName: \"project-id/us-east1-d/name\"",
+        "clusterName: \"project-id/location/name\"",
+    );
+}
+
+#[test]
+fn the_same_flow_works_on_the_placeholders_of_kubeflow_1_2() {
+    let Some((_tmp, dir)) = blueprint() else {
+        return;
+    };
+    if !have("kustomize") {
+        return;
+    }
+    as_in_1_2_0(&dir);
+    // No region given: the subnet, router and NAT take the region of the location.
+    let mut cmd = Command::new(BIN);
+    for v in VALUES.iter().filter(|v| !v.starts_with("region=")) {
+        cmd.arg("--set").arg(v);
+    }
+    let out = cmd
+        .args(["--set", "private-gke.webhook-firewall=generate"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = hydrate_gcp(&dir);
+    assert_private_build(&docs, "kf-test", 11, &["8443"]);
+    assert_valid_on_1_15_1(&docs);
+    for kind in ["ComputeSubnetwork", "ComputeRouter", "ComputeRouterNAT"] {
+        let d = docs.iter().find(|d| d["kind"] == kind).unwrap();
+        assert_eq!(d["spec"]["region"].as_str(), Some("us-central1"), "{kind}");
+    }
+}
