@@ -556,7 +556,10 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
         "private-endpoint-subnetwork" => settings.private_endpoint_subnetwork = Some(value),
         "webhook-ports" => {
             let names: Vec<String> = list_items(&value).map(str::to_string).collect();
-            if let Some(bad) = names.iter().find(|n| !WEBHOOK_COMPONENTS.contains(&n.as_str())) {
+            if let Some(bad) = names
+                .iter()
+                .find(|n| !WEBHOOK_COMPONENTS.contains(&n.as_str()))
+            {
                 let meant = closest(bad, WEBHOOK_COMPONENTS.iter().copied()).unwrap_or("");
                 return Err(format!(
                     "{bad:?} is not a component of the webhook port catalogue ({}); did you mean {meant}?",
@@ -673,9 +676,12 @@ impl Settings {
             }
         }
         if errors.is_empty() {
-            errors.extend(settings.access_errors().into_iter().map(|r| {
-                r.for_resource(config)
-            }));
+            errors.extend(
+                settings
+                    .access_errors()
+                    .into_iter()
+                    .map(|r| r.for_resource(config)),
+            );
             errors.extend(
                 settings
                     .network_errors()
@@ -817,7 +823,8 @@ impl Settings {
                 option("control-plane")
             ));
         }
-        let private_endpoint = matches!(mode, Some(ControlPlane::Private) | Some(ControlPlane::Dns));
+        let private_endpoint =
+            matches!(mode, Some(ControlPlane::Private) | Some(ControlPlane::Dns));
         if self.private_endpoint_subnetwork.is_some() && !private_endpoint {
             errors.push(format!(
                 "{} is given but {} is {word}: the subnetwork holds the private endpoint, so set \

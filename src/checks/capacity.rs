@@ -29,8 +29,12 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     };
     let spec = &cluster.item.value["spec"];
     let policy = &spec["ipAllocationPolicy"];
-    if let Some((net, from)) = range(ctx, policy, "clusterSecondaryRangeName", "clusterIpv4CidrBlock")
-    {
+    if let Some((net, from)) = range(
+        ctx,
+        policy,
+        "clusterSecondaryRangeName",
+        "clusterIpv4CidrBlock",
+    ) {
         pods(ctx, cluster.item, net, &from, out);
     }
     if let Some((net, from)) = range(
@@ -65,7 +69,8 @@ fn range(ctx: &Ctx, policy: &Value, name_key: &str, cidr_key: &str) -> Option<(I
 
 /// A number field, as an integer or a string of digits (setter values arrive as strings).
 fn number(v: &Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// The prefix length of the range GKE gives a node with at most `max_pods` pods: the smallest
@@ -104,8 +109,8 @@ fn pools(ctx: &Ctx, cluster: &Item) -> Vec<Pool> {
     let spec = &cluster.value["spec"];
     let default_pods = number(&spec["defaultMaxPodsPerNode"]).unwrap_or(DEFAULT_MAX_PODS);
     let mut out = Vec::new();
-    let removed = cluster.annotation("cnrm.cloud.google.com/remove-default-node-pool")
-        == Some("true");
+    let removed =
+        cluster.annotation("cnrm.cloud.google.com/remove-default-node-pool") == Some("true");
     if let Some(count) = number(&spec["initialNodeCount"]).filter(|_| !removed) {
         let zones = zones(&Value::Null, spec);
         out.push(Pool {
@@ -174,7 +179,11 @@ fn pods(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmRe
             )
         })
         .collect();
-    let largest = pools.iter().map(|p| p.max_pods).max().unwrap_or(DEFAULT_MAX_PODS);
+    let largest = pools
+        .iter()
+        .map(|p| p.max_pods)
+        .max()
+        .unwrap_or(DEFAULT_MAX_PODS);
     let fits = available >> (32 - u32::from(node_prefix(largest)));
     out.push(
         KrmResult::error(format!(
@@ -200,7 +209,10 @@ fn takes_cluster_ip(item: &Item) -> bool {
 }
 
 fn services(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmResult>) {
-    let count = ctx.of_kind("Service").filter(|s| takes_cluster_ip(s)).count() as u64;
+    let count = ctx
+        .of_kind("Service")
+        .filter(|s| takes_cluster_ip(s))
+        .count() as u64;
     let addresses = 1u64 << (32 - u32::from(net.prefix_len()));
     let usable = addresses.saturating_sub(2);
     let needed = count + 1;
@@ -227,7 +239,15 @@ mod tests {
 
     #[test]
     fn node_ranges_follow_gke_table() {
-        for (pods, prefix) in [(8, 28), (16, 27), (32, 26), (64, 25), (110, 24), (111, 23)] {
+        for (pods, prefix) in [
+            (8, 28),
+            (16, 27),
+            (32, 26),
+            (64, 25),
+            (110, 24),
+            (128, 24),
+            (129, 23),
+        ] {
             assert_eq!(node_prefix(pods), prefix, "{pods}");
         }
     }

@@ -13,8 +13,8 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     };
     let spec = &cluster.item.value["spec"];
     let private_endpoint = truthy(&spec["privateClusterConfig"]["enablePrivateEndpoint"]);
-    let ip_off = spec["controlPlaneEndpointsConfig"]["ipEndpointsConfig"]["enabled"]
-        == Value::Bool(false);
+    let ip_off =
+        spec["controlPlaneEndpointsConfig"]["ipEndpointsConfig"]["enabled"] == Value::Bool(false);
     let authorized = &spec["masterAuthorizedNetworksConfig"];
     let everyone = array(&authorized["cidrBlocks"])
         .iter()

@@ -47,14 +47,14 @@ fn result(
 ) -> KrmResult {
     let message = if target.has(field) {
         KrmResult::warning(format!(
-            "{path} is deprecated in {} and will be removed: {replace}",
+            "deprecated in {} and to be removed: {replace}",
             target.describe()
         ))
     } else {
         KrmResult::info(format!(
-            "{path} is the only form {} has; from {} it is deprecated: when you upgrade, {replace}",
+            "the only form {} has, deprecated from {} on: when you upgrade, {replace}",
             target.describe(),
-            field.needs()
+            field.needs().trim_end_matches(" or later")
         ))
     };
     message

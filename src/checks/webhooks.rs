@@ -28,9 +28,17 @@ const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "Replica
 /// Webhook ports of components whose webhooks need not be among the items, by the name
 /// `private-gke.webhook-ports` takes (`config::WEBHOOK_COMPONENTS`), with what serves them.
 const CATALOGUE: [(&str, u16, &str); 5] = [
-    ("gatekeeper", 8443, "Gatekeeper's gatekeeper-webhook-service"),
+    (
+        "gatekeeper",
+        8443,
+        "Gatekeeper's gatekeeper-webhook-service",
+    ),
     ("knative", 8443, "Knative Serving's webhook"),
-    ("config-connector", 9443, "Config Connector's cnrm-validating-webhook (from 1.38)"),
+    (
+        "config-connector",
+        9443,
+        "Config Connector's cnrm-validating-webhook (from 1.38)",
+    ),
     (
         "controller-runtime",
         9443,

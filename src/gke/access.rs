@@ -20,7 +20,11 @@ const ENDPOINTS: &str = "/spec/controlPlaneEndpointsConfig";
 
 fn tagged(r: KrmResult, cluster: &Value, pointer: &str) -> KrmResult {
     r.for_resource(cluster)
-        .at_field(super::field_path(pointer), cluster.pointer(pointer).cloned(), None)
+        .at_field(
+            super::field_path(pointer),
+            cluster.pointer(pointer).cloned(),
+            None,
+        )
         .tag("stage", "private-gke")
 }
 

@@ -259,7 +259,8 @@ pub fn release_field(cluster: &mut Value, pointer: &str) -> bool {
     let Some(old) = rec.shift_remove(pointer) else {
         return false;
     };
-    let changed = cluster.pointer(pointer) != Some(&old) && !(old.is_null() && cluster.pointer(pointer).is_none());
+    let changed = cluster.pointer(pointer) != Some(&old)
+        && !(old.is_null() && cluster.pointer(pointer).is_none());
     if old.is_null() {
         remove(cluster, pointer);
     } else {

@@ -60,7 +60,10 @@ pub fn has_networking_mode(crd: &Value) -> bool {
 /// True when some schema of the CRD declares the dotted path under `spec` (`a.b` is
 /// `properties.a.properties.b`).
 pub fn declares(crd: &Value, path: &str) -> bool {
-    let under: String = path.split('.').map(|t| format!("/properties/{t}")).collect();
+    let under: String = path
+        .split('.')
+        .map(|t| format!("/properties/{t}"))
+        .collect();
     schema_pointers(crd).iter().any(|(p, _)| {
         crd.pointer(&format!("{p}/properties/spec{under}"))
             .is_some()

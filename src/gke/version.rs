@@ -49,7 +49,9 @@ impl Field {
     pub fn path(self) -> &'static str {
         match self {
             Field::MasterGlobalAccess => "privateClusterConfig.masterGlobalAccessConfig",
-            Field::PrivateEndpointSubnetworkRef => "privateClusterConfig.privateEndpointSubnetworkRef",
+            Field::PrivateEndpointSubnetworkRef => {
+                "privateClusterConfig.privateEndpointSubnetworkRef"
+            }
             Field::ControlPlaneEndpoints => "controlPlaneEndpointsConfig",
             Field::WorkloadPool => "workloadIdentityConfig.workloadPool",
             Field::WorkloadMetadataMode => "nodeConfig.workloadMetadataConfig.mode",
