@@ -545,9 +545,14 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
         "authorized-networks" => {
             settings.authorized_networks = list_items(&value)
                 .map(|item| {
+                    let cidr = if item.contains('/') {
+                        item.to_string()
+                    } else {
+                        format!("{item}/32")
+                    };
                     parse_cidr(&Given {
                         name: g.name.clone(),
-                        value: item.to_string(),
+                        value: cidr,
                         path: g.path.clone(),
                     })
                 })
