@@ -682,8 +682,7 @@ impl Settings {
         }
         if errors.is_empty() {
             errors.extend(
-                settings
-                    .access_errors()
+                crate::gke::access::setting_errors(&settings)
                     .into_iter()
                     .map(|r| r.for_resource(config)),
             );
@@ -793,56 +792,6 @@ impl Settings {
             }
         }
         errors
-    }
-
-    /// The rules between the control-plane settings: `authorized` needs `authorized-networks`,
-    /// which only `authorized` and `private` use; `private-endpoint-subnetwork` needs a private
-    /// endpoint (`private` or `dns`).
-    pub fn access_errors(&self) -> Vec<KrmResult> {
-        let option = |k: &str| format!("{OPTION_PREFIX}{k}");
-        let mut errors = Vec::new();
-        let mode = self.control_plane;
-        let word = match mode {
-            None => "not given (public)",
-            Some(ControlPlane::Public) => "public",
-            Some(ControlPlane::Authorized) => "authorized",
-            Some(ControlPlane::Private) => "private",
-            Some(ControlPlane::Dns) => "dns",
-        };
-        if mode == Some(ControlPlane::Authorized) && self.authorized_networks.is_empty() {
-            errors.push(format!(
-                "{} authorized needs {}: the CIDRs that may reach the control plane",
-                option("control-plane"),
-                option("authorized-networks")
-            ));
-        }
-        let uses_networks = matches!(
-            mode,
-            Some(ControlPlane::Authorized) | Some(ControlPlane::Private)
-        );
-        if !self.authorized_networks.is_empty() && !uses_networks {
-            errors.push(format!(
-                "{} is given but {} is {word}: set {} to authorized or private",
-                option("authorized-networks"),
-                option("control-plane"),
-                option("control-plane")
-            ));
-        }
-        let private_endpoint =
-            matches!(mode, Some(ControlPlane::Private) | Some(ControlPlane::Dns));
-        if self.private_endpoint_subnetwork.is_some() && !private_endpoint {
-            errors.push(format!(
-                "{} is given but {} is {word}: the subnetwork holds the private endpoint, so set \
-                 {} to private or dns",
-                option("private-endpoint-subnetwork"),
-                option("control-plane"),
-                option("control-plane")
-            ));
-        }
-        errors
-            .into_iter()
-            .map(|m| KrmResult::error(m).tag("stage", "config"))
-            .collect()
     }
 
     /// The `cnrm-version` setting as (major, minor, patch), when given and valid.

@@ -287,7 +287,8 @@ fn control_plane_forms_validate_strictly_against_cnrm_crds() {
         ("private-gke.control-plane", "dns"),
         ("private-gke.private-endpoint-subnetwork", "testKptName"),
     ];
-    let cases: [(&str, &str, &[(&str, &str)]); 5] = [
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, &str, Form); 5] = [
         ("1.15.1", "1.15.1", &authorized),
         ("1.15.1", "1.15.1", &private),
         ("HEAD", "1.128.0", &authorized),

@@ -41,6 +41,55 @@ fn take_back(cluster: &mut Value, pointer: &str, name: &str) -> bool {
     written(cluster, name) && remove(cluster, pointer).is_some()
 }
 
+/// The rules between the control-plane settings: `authorized` needs `authorized-networks`,
+/// which only `authorized` and `private` use; `private-endpoint-subnetwork` needs a private
+/// endpoint (`private` or `dns`).
+pub fn setting_errors(settings: &Settings) -> Vec<KrmResult> {
+    let option = |k: &str| format!("{}{k}", crate::config::OPTION_PREFIX);
+    let mut errors = Vec::new();
+    let mode = settings.control_plane;
+    let word = match mode {
+        None => "not given (public)",
+        Some(ControlPlane::Public) => "public",
+        Some(ControlPlane::Authorized) => "authorized",
+        Some(ControlPlane::Private) => "private",
+        Some(ControlPlane::Dns) => "dns",
+    };
+    if mode == Some(ControlPlane::Authorized) && settings.authorized_networks.is_empty() {
+        errors.push(format!(
+            "{} authorized needs {}: the CIDRs that may reach the control plane",
+            option("control-plane"),
+            option("authorized-networks")
+        ));
+    }
+    let uses_networks = matches!(
+        mode,
+        Some(ControlPlane::Authorized) | Some(ControlPlane::Private)
+    );
+    if !settings.authorized_networks.is_empty() && !uses_networks {
+        errors.push(format!(
+            "{} is given but {} is {word}: set {} to authorized or private",
+            option("authorized-networks"),
+            option("control-plane"),
+            option("control-plane")
+        ));
+    }
+    let private_endpoint = matches!(mode, Some(ControlPlane::Private) | Some(ControlPlane::Dns));
+    if settings.private_endpoint_subnetwork.is_some() && !private_endpoint {
+        errors.push(format!(
+            "{} is given but {} is {word}: the subnetwork holds the private endpoint, so set \
+             {} to private or dns",
+            option("private-endpoint-subnetwork"),
+            option("control-plane"),
+            option("control-plane")
+        ));
+    }
+    errors
+        .into_iter()
+        .map(|m| KrmResult::error(m).tag("stage", "config"))
+        .collect()
+}
+
 /// Applies the control-plane settings to a patched cluster (it carries the record).
 pub fn apply(
     settings: &Settings,
