@@ -388,3 +388,35 @@ fn the_rules_between_the_settings_are_errors() {
         ]
     );
 }
+
+#[test]
+fn an_assumed_version_says_what_the_current_fields_need() {
+    let start = items(golden_input());
+    let (out, results) = step(
+        &start,
+        &[
+            ("private-gke.control-plane", "dns"),
+            ("private-gke.private-endpoint-subnetwork", "endpoints"),
+        ],
+    );
+    assert!(spec(&out, "/controlPlaneEndpointsConfig").is_some());
+    assert!(messages(&results, Severity::Warning).contains(
+        &"nothing in the package names the Config Connector version: \
+          spec.controlPlaneEndpointsConfig and \
+          spec.privateClusterConfig.privateEndpointSubnetworkRef written for Config Connector \
+          1.128.0 or later, which earlier versions reject as unknown fields; set \
+          private-gke.cnrm-version to the version you run"
+            .to_string()
+    ));
+    // Named, no such warning.
+    let (_, results) = step(
+        &start,
+        &[
+            ("private-gke.control-plane", "dns"),
+            ("private-gke.cnrm-version", "1.128.0"),
+        ],
+    );
+    assert!(!messages(&results, Severity::Warning)
+        .iter()
+        .any(|m| m.starts_with("nothing in the package names")));
+}

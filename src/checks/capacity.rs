@@ -153,6 +153,7 @@ fn pools(ctx: &Ctx, cluster: &Item) -> Vec<Pool> {
     out
 }
 
+/// The pods range against the nodes of every pool.
 fn pods(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmResult>) {
     let pools = pools(ctx, cluster);
     if pools.is_empty() {
@@ -208,6 +209,7 @@ fn takes_cluster_ip(item: &Item) -> bool {
         && spec["clusterIP"].as_str() != Some("None")
 }
 
+/// The services range against the Services with a cluster IP.
 fn services(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmResult>) {
     let count = ctx
         .of_kind("Service")

@@ -63,6 +63,7 @@ fn result(
         .tag("check", "deprecated")
 }
 
+/// `workloadIdentityConfig.identityNamespace` of a cluster.
 fn identity_namespace(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
     let config = &item.value["spec"]["workloadIdentityConfig"];
     let Some(current) = config.get("identityNamespace") else {
@@ -82,6 +83,7 @@ fn identity_namespace(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
     ));
 }
 
+/// `nodeConfig.workloadMetadataConfig.nodeMetadata` of a cluster or node pool.
 fn node_metadata(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
     let config = &item.value["spec"]["nodeConfig"]["workloadMetadataConfig"];
     let Some(current) = config.get("nodeMetadata") else {

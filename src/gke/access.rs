@@ -6,7 +6,7 @@
 //! what an earlier setting wrote is given back.
 
 use super::cluster::{self, record, release_field, remove, set};
-use super::version::{Field, Target};
+use super::version::{Field, Source, Target};
 use crate::config::{ControlPlane, Settings};
 use crate::krm::KrmResult;
 use serde_json::{json, Value};
@@ -176,6 +176,45 @@ pub fn apply(
     }
 
     endpoint_subnetwork(settings, target, cluster, results);
+    assumed_current(settings, target, cluster, results);
+}
+
+/// With no version named, the fields of current Config Connector are written: one warning
+/// says which, and what they need (the assumed-version warning speaks of networkingMode only).
+fn assumed_current(
+    settings: &Settings,
+    target: &Target,
+    cluster: &Value,
+    results: &mut Vec<KrmResult>,
+) {
+    if target.source != Source::Assumed {
+        return;
+    }
+    let mut written = Vec::new();
+    if settings.control_plane == Some(ControlPlane::Dns) {
+        written.push(Field::ControlPlaneEndpoints);
+    }
+    if settings.private_endpoint_subnetwork.is_some() {
+        written.push(Field::PrivateEndpointSubnetworkRef);
+    }
+    let Some(last) = written.last() else {
+        return;
+    };
+    let paths: Vec<String> = written
+        .iter()
+        .map(|f| format!("spec.{}", f.path()))
+        .collect();
+    results.push(tagged(
+        KrmResult::warning(format!(
+            "nothing in the package names the Config Connector version: {} written for {}, \
+             which earlier versions reject as unknown fields; set private-gke.cnrm-version to \
+             the version you run",
+            paths.join(" and "),
+            last.needs()
+        )),
+        cluster,
+        PCC,
+    ));
 }
 
 /// `privateEndpointSubnetworkRef` from `private-gke.private-endpoint-subnetwork` (immutable: a
