@@ -318,3 +318,30 @@ fn control_plane_forms_validate_strictly_against_cnrm_crds() {
         assert!(ok, "{version} {form:?}:\n{stdout}");
     }
 }
+
+#[test]
+fn the_field_thresholds_agree_with_every_reference_crd() {
+    use private_gke::gke::version;
+    // What the version table says for a version equals what that version's CRD declares.
+    for (version, cnrm) in [
+        ("1.9.1", "1.9.1"),
+        ("1.15.1", "1.15.1"),
+        ("1.21.0", "1.21.0"),
+        ("1.33.0", "1.33.0"),
+        ("HEAD", "1.128.0"),
+    ] {
+        let rel = if version == "HEAD" {
+            HEAD_CLUSTER_CRD.to_string()
+        } else {
+            format!("{CNRM}@{version}/crds/container_v1beta1_containercluster.yaml")
+        };
+        let with_crd = vec![Item::generated(crd(&rel), None)];
+        let from_crd = version::target(&config(&[]), &with_crd, &mut Vec::new());
+        let from_setting = version::target(
+            &config(&[("private-gke.cnrm-version", cnrm)]),
+            &[],
+            &mut Vec::new(),
+        );
+        assert_eq!(from_crd.fields, from_setting.fields, "{version}");
+    }
+}
