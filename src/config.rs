@@ -40,6 +40,19 @@ pub enum WebhookFirewall {
     Generate,
 }
 
+/// How the control plane is reached (`private-gke.control-plane`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlPlane {
+    /// A public endpoint open to every address (the Kubeflow 1.1 patch).
+    Public,
+    /// A public endpoint open only to `authorized-networks`.
+    Authorized,
+    /// Only the private endpoint, reachable from every region (master global access).
+    Private,
+    /// The private endpoint plus Config Connector's DNS endpoint (IAM-checked, from anywhere).
+    Dns,
+}
+
 /// Every setting, after defaults (those that depend on the items are `None` until resolved).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -75,6 +88,14 @@ pub struct Settings {
     pub mode: Mode,
     /// `webhook-firewall`.
     pub webhook_firewall: WebhookFirewall,
+    /// `control-plane`; `None` when not given (public, the user's access fields kept).
+    pub control_plane: Option<ControlPlane>,
+    /// `authorized-networks`: CIDRs allowed to reach the control plane, normalised.
+    pub authorized_networks: Vec<String>,
+    /// `private-endpoint-subnetwork`: the ComputeSubnetwork of the private endpoint.
+    pub private_endpoint_subnetwork: Option<String>,
+    /// `webhook-ports`: catalogue components whose webhook ports count as found webhooks.
+    pub webhook_ports: Vec<String>,
     /// Every key given, under the name it was given with, as setter values (all strings).
     pub given: BTreeMap<String, String>,
 }
@@ -163,6 +184,10 @@ const KEYS: &[Key] = &[
     Key::option("check-locations", "checkLocations"),
     Key::option("mode", "mode"),
     Key::option("webhook-firewall", "webhookFirewall"),
+    Key::option("control-plane", "controlPlane"),
+    Key::option("authorized-networks", "authorizedNetworks"),
+    Key::option("private-endpoint-subnetwork", "privateEndpointSubnetwork"),
+    Key::option("webhook-ports", "webhookPorts"),
 ];
 
 /// The candidate closest to `word` by edit distance (ties: the first), for "did you mean".
@@ -506,9 +531,65 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
                 ],
             )?
         }
+        "control-plane" => {
+            settings.control_plane = Some(parse_choice(
+                g,
+                &[
+                    ("public", ControlPlane::Public),
+                    ("authorized", ControlPlane::Authorized),
+                    ("private", ControlPlane::Private),
+                    ("dns", ControlPlane::Dns),
+                ],
+            )?)
+        }
+        "authorized-networks" => {
+            settings.authorized_networks = list_items(&value)
+                .map(|item| {
+                    let cidr = if item.contains('/') {
+                        item.to_string()
+                    } else {
+                        format!("{item}/32")
+                    };
+                    parse_cidr(&Given {
+                        name: g.name.clone(),
+                        value: cidr,
+                        path: g.path.clone(),
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        }
+        "private-endpoint-subnetwork" => settings.private_endpoint_subnetwork = Some(value),
+        "webhook-ports" => {
+            let names: Vec<String> = list_items(&value).map(str::to_string).collect();
+            if let Some(bad) = names
+                .iter()
+                .find(|n| !WEBHOOK_COMPONENTS.contains(&n.as_str()))
+            {
+                let meant = closest(bad, WEBHOOK_COMPONENTS.iter().copied()).unwrap_or("");
+                return Err(format!(
+                    "{bad:?} is not a component of the webhook port catalogue ({}); did you mean {meant}?",
+                    WEBHOOK_COMPONENTS.join(", ")
+                ));
+            }
+            settings.webhook_ports = names;
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// The components `private-gke.webhook-ports` may name (their ports: `checks::webhooks`).
+pub const WEBHOOK_COMPONENTS: [&str; 5] = [
+    "gatekeeper",
+    "knative",
+    "config-connector",
+    "controller-runtime",
+    "istio",
+];
+
+/// The items of a comma-separated list setting, trimmed, empty ones skipped.
+fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Sets the value key `name` from `g` (region and zone aliases are resolved by the caller).
@@ -600,6 +681,11 @@ impl Settings {
             }
         }
         if errors.is_empty() {
+            errors.extend(
+                crate::gke::access::setting_errors(&settings)
+                    .into_iter()
+                    .map(|r| r.for_resource(config)),
+            );
             errors.extend(
                 settings
                     .network_errors()
@@ -753,6 +839,10 @@ impl Default for Settings {
             check_locations: true,
             mode: Mode::Apply,
             webhook_firewall: WebhookFirewall::Check,
+            control_plane: None,
+            authorized_networks: Vec::new(),
+            private_endpoint_subnetwork: None,
+            webhook_ports: Vec::new(),
             given: BTreeMap::new(),
         }
     }

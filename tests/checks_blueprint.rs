@@ -20,7 +20,7 @@ const WEBHOOK_RULE: &str = concat!(
     "/testdata/checks/webhook-8443-rule.yaml"
 );
 const ALL_CHECKS: &str =
-    "names, references, cidrs, firewall, webhooks, routes-dns, nat, iap, endpoints";
+    "names, references, deprecated, cidrs, capacity, control-plane, firewall, webhooks, routes-dns, nat, iap, endpoints";
 
 fn load(path: &str) -> Vec<Item> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -41,8 +41,9 @@ fn run(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
     results
 }
 
-/// The results of a default run, without the summary and the upper-case name warnings every
-/// run over the hydrated blueprint gets (asserted once, in `hydrated_private_passes`).
+/// The results of a default run, without the summary, the upper-case name warnings, the
+/// deprecated-field and the open-control-plane warnings every run over the hydrated blueprint
+/// gets (asserted once, in `hydrated_private_passes`).
 fn issues(items: &mut Vec<Item>) -> Vec<KrmResult> {
     issues_with(&Settings::default(), items)
 }
@@ -50,7 +51,10 @@ fn issues(items: &mut Vec<Item>) -> Vec<KrmResult> {
 fn issues_with(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
     run(settings, items)
         .into_iter()
-        .filter(|r| r.tags["check"] != "summary" && !r.message.contains("upper-case letters"))
+        .filter(|r| {
+            !["summary", "deprecated", "control-plane"].contains(&r.tags["check"].as_str())
+                && !r.message.contains("upper-case letters")
+        })
         .collect()
 }
 
@@ -150,9 +154,67 @@ fn hydrated_private_passes() {
             .at_field("metadata.name", Some(name.into()), None)
         })
         .collect();
+    // Its cluster uses both deprecated fields, and its public endpoint is open to everyone;
+    // nothing names a Config Connector version, so the current one is assumed.
+    let assumed = "current Config Connector (assumed: nothing in the package names a version)";
+    expected.push(
+        at(
+            Severity::Warning,
+            &format!(
+                "deprecated in {assumed} and to be removed: use \
+                 spec.workloadIdentityConfig.workloadPool: \"customerProject.svc.id.goog\" instead"
+            ),
+            &items,
+            "ContainerCluster",
+            CLUSTER,
+            "deprecated",
+        )
+        .at_field(
+            "spec.workloadIdentityConfig.identityNamespace",
+            Some("customerProject.svc.id.goog".into()),
+            None,
+        ),
+    );
+    expected.push(
+        at(
+            Severity::Warning,
+            &format!(
+                "deprecated in {assumed} and to be removed: use \
+                 spec.nodeConfig.workloadMetadataConfig.mode: GKE_METADATA instead; the block is \
+                 immutable, so make the change when the nodes are replaced"
+            ),
+            &items,
+            "ContainerCluster",
+            CLUSTER,
+            "deprecated",
+        )
+        .at_field(
+            "spec.nodeConfig.workloadMetadataConfig.nodeMetadata",
+            Some("GKE_METADATA_SERVER".into()),
+            None,
+        ),
+    );
+    expected.push(
+        at(
+            Severity::Warning,
+            "the control plane's public endpoint is open to every address (no \
+             masterAuthorizedNetworksConfig and no private endpoint; CIS GKE benchmark 5.4.2). \
+             Fix: private-gke.control-plane: authorized with private-gke.authorized-networks \
+             (the CIDRs that run kubectl), or private",
+            &items,
+            "ContainerCluster",
+            CLUSTER,
+            "control-plane",
+        )
+        .at_field(
+            "spec.privateClusterConfig.enablePrivateEndpoint",
+            None,
+            None,
+        ),
+    );
     expected.push(
         KrmResult::info(format!(
-            "checks: 0 error(s), 25 warning(s); ran {ALL_CHECKS}"
+            "checks: 0 error(s), 28 warning(s); ran {ALL_CHECKS}"
         ))
         .tag("check", "summary"),
     );
@@ -940,8 +1002,8 @@ fn public_package_gets_names_and_references_only() {
     assert!(results.iter().all(|r| r.severity != Severity::Error));
     assert_eq!(
         summary(&results),
-        "checks: 0 error(s), 25 warning(s); ran names, references (the other checks apply to \
-         private clusters only)"
+        "checks: 0 error(s), 27 warning(s); ran names, references, deprecated (the other checks \
+         apply to private clusters only)"
     );
 }
 

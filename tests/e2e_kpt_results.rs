@@ -77,7 +77,9 @@ fn render_records_the_checks_results() {
     for expected in [
         "CloudEndpoint kubeflow is never created from a private cluster",
         "severity: warning",
-        "checks: 0 error(s), 1 warning(s); ran names, references, cidrs, firewall, webhooks, routes-dns, nat, iap, endpoints",
+        "deprecated in current Config Connector (assumed: nothing in the package names a version)",
+        "the control plane''s public endpoint is open to every address",
+        "checks: 0 error(s), 4 warning(s); ran names, references, deprecated, cidrs, capacity, control-plane, firewall, webhooks, routes-dns, nat, iap, endpoints",
     ] {
         assert!(recorded.contains(expected), "results lack {expected:?}:\n{recorded}");
     }

@@ -129,6 +129,10 @@ fn typed_kustomize_transformer_object() {
         check_locations: false,
         mode: Mode::Check,
         webhook_firewall: WebhookFirewall::Generate,
+        control_plane: None,
+        authorized_networks: Vec::new(),
+        private_endpoint_subnetwork: None,
+        webhook_ports: Vec::new(),
         given: given(&[
             ("gke.private", "true"),
             ("region", "us-east1"),
@@ -502,7 +506,7 @@ fn typed_bad_values() {
         ),
         (
             json!({"regoin": "us-east1"}),
-            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, setters; setter values go under spec.setters)",
+            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, controlPlane, authorizedNetworks, privateEndpointSubnetwork, webhookPorts, setters; setter values go under spec.setters)",
             "spec.regoin",
         ),
         (

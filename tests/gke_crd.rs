@@ -285,3 +285,79 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
     let (ok, stdout) = validate(&crd_files("1.15.1"), &file);
     assert!(!ok && stdout.contains("networkingMode"), "{stdout}");
 }
+
+#[test]
+fn control_plane_forms_validate_strictly_against_cnrm_crds() {
+    let authorized = [
+        ("private-gke.control-plane", "authorized"),
+        (
+            "private-gke.authorized-networks",
+            "203.0.113.0/24,198.51.100.7",
+        ),
+    ];
+    let private = [
+        ("private-gke.control-plane", "private"),
+        ("private-gke.authorized-networks", "10.0.0.0/8"),
+    ];
+    let dns = [
+        ("private-gke.control-plane", "dns"),
+        ("private-gke.private-endpoint-subnetwork", "testKptName"),
+    ];
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, &str, Form); 5] = [
+        ("1.15.1", "1.15.1", &authorized),
+        ("1.15.1", "1.15.1", &private),
+        ("HEAD", "1.128.0", &authorized),
+        ("HEAD", "1.128.0", &private),
+        ("HEAD", "1.128.0", &dns),
+    ];
+    for (version, cnrm, form) in cases {
+        let mut pairs = GOLDEN_PAIRS.to_vec();
+        pairs.push(("private-gke.cnrm-version", cnrm));
+        pairs.extend_from_slice(form);
+        let values = private_output(&pairs);
+        let cluster = values
+            .iter()
+            .find(|v| v["kind"] == "ContainerCluster")
+            .unwrap();
+        // Each form wrote what it promises (HEAD: every field of the form).
+        let written = match form[0].1 {
+            "authorized" => "/spec/masterAuthorizedNetworksConfig/cidrBlocks",
+            "private" if version == "HEAD" => "/spec/privateClusterConfig/masterGlobalAccessConfig",
+            "private" => "/spec/masterAuthorizedNetworksConfig",
+            _ => "/spec/controlPlaneEndpointsConfig/dnsEndpointConfig",
+        };
+        assert!(cluster.pointer(written).is_some(), "{version} {form:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_docs(dir.path(), "out.yaml", &values);
+        let (ok, stdout) = validate(&crd_files(version), &file);
+        assert!(ok, "{version} {form:?}:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_field_thresholds_agree_with_every_reference_crd() {
+    use private_gke::gke::version;
+    // What the version table says for a version equals what that version's CRD declares.
+    for (version, cnrm) in [
+        ("1.9.1", "1.9.1"),
+        ("1.15.1", "1.15.1"),
+        ("1.21.0", "1.21.0"),
+        ("1.33.0", "1.33.0"),
+        ("HEAD", "1.128.0"),
+    ] {
+        let rel = if version == "HEAD" {
+            HEAD_CLUSTER_CRD.to_string()
+        } else {
+            format!("{CNRM}@{version}/crds/container_v1beta1_containercluster.yaml")
+        };
+        let with_crd = vec![Item::generated(crd(&rel), None)];
+        let from_crd = version::target(&config(&[]), &with_crd, &mut Vec::new());
+        let from_setting = version::target(
+            &config(&[("private-gke.cnrm-version", cnrm)]),
+            &[],
+            &mut Vec::new(),
+        );
+        assert_eq!(from_crd.fields, from_setting.fields, "{version}");
+    }
+}

@@ -21,7 +21,7 @@ fn typed(spec: Value) -> Value {
 fn every_schema_field_and_enum_value_is_accepted() {
     let props = schema()["openAPIV3Schema"]["properties"]["spec"]["properties"].clone();
     let props = props.as_object().unwrap();
-    assert_eq!(props.len(), 17);
+    assert_eq!(props.len(), 21);
     for (field, def) in props {
         let samples: Vec<Value> = match (def.get("enum"), def["type"].as_str().unwrap()) {
             (Some(Value::Array(values)), _) => values.clone(),
@@ -31,12 +31,26 @@ fn every_schema_field_and_enum_value_is_accepted() {
             (Some(other), _) => panic!("{field}: enum is not a list: {other}"),
         };
         for sample in samples {
-            let value = if field == "cnrmVersion" {
-                json!("1.15.1")
-            } else {
-                sample
+            // Fields without a default take a valid value, and the companion the rules between
+            // the control-plane settings ask for.
+            let (value, companion) = match field.as_str() {
+                "cnrmVersion" => (json!("1.15.1"), None),
+                "authorizedNetworks" => (json!("203.0.113.0/24"), Some("authorized")),
+                "privateEndpointSubnetwork" => (json!("endpoints"), Some("private")),
+                "webhookPorts" => (json!("gatekeeper, istio"), None),
+                "controlPlane" if sample == "authorized" => {
+                    let spec = json!({"controlPlane": sample, "authorizedNetworks": "10.0.0.0/8"});
+                    Settings::from_function_config(Some(&typed(spec)))
+                        .unwrap_or_else(|e| panic!("{field}: {e:?}"));
+                    continue;
+                }
+                _ => (sample, None),
             };
-            Settings::from_function_config(Some(&typed(json!({ field.as_str(): value }))))
+            let mut spec = json!({ field.as_str(): value });
+            if let Some(mode) = companion {
+                spec["controlPlane"] = json!(mode);
+            }
+            Settings::from_function_config(Some(&typed(spec)))
                 .unwrap_or_else(|e| panic!("{field}: {e:?}"));
         }
     }

@@ -1,9 +1,9 @@
 //! Checks: the guide's troubleshooting section, done before deploy. One file per family.
 //!
 //! Which checks apply:
-//! - `names` and `references` always apply (a wrong name or a dangling reference fails in any
-//!   package);
-//! - every other family (`cidrs`, `firewall`, `webhooks`, `routes-dns`, `nat`, `iap`,
+//! - `names`, `references` and `deprecated` always apply (a wrong name, a dangling reference or
+//!   a deprecated field is one in any package);
+//! - every other family (`cidrs`, `capacity`, `control-plane`, `firewall`, `webhooks`, `routes-dns`, `nat`, `iap`,
 //!   `endpoints`, and the "same network" part of `references`) applies only when the package is
 //!   private: the selected ContainerCluster has `spec.privateClusterConfig.enablePrivateNodes:
 //!   true`. The package decides, not the `gke.private` setting, so check-only runs judge what is
@@ -31,7 +31,10 @@
 //!
 //! Every result carries the tag `check: <family>`; one summary result closes the stage.
 
+mod capacity;
 mod cidrs;
+mod control_plane;
+mod deprecated;
 mod endpoints;
 mod firewall;
 mod iap;
@@ -62,14 +65,17 @@ pub(crate) const MASTER_DEFAULT_PORTS: [u16; 2] = [443, 10250];
 /// the missing webhook firewall rule as an owned generated item.
 pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     let mut found = Vec::new();
-    let mut ran: Vec<&str> = vec!["names", "references"];
+    let mut ran: Vec<&str> = vec!["names", "references", "deprecated"];
     let mut generated = Vec::new();
     {
         let ctx = Ctx::new(settings, items, &mut found);
         names::check(&ctx, &mut found);
         references::check(&ctx, &mut found);
+        deprecated::check(&ctx, &mut found);
         if ctx.private() {
             cidrs::check(&ctx, &mut found);
+            capacity::check(&ctx, &mut found);
+            control_plane::check(&ctx, &mut found);
             firewall::check(&ctx, &mut found);
             generated = webhooks::check(&ctx, &mut found);
             routes_dns::check(&ctx, &mut found);
@@ -78,6 +84,8 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             endpoints::check(&ctx, &mut found);
             ran.extend([
                 "cidrs",
+                "capacity",
+                "control-plane",
                 "firewall",
                 "webhooks",
                 "routes-dns",
@@ -96,7 +104,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         .iter()
         .filter(|r| r.severity == Severity::Warning)
         .count();
-    let scope = if ran.len() == 2 {
+    let scope = if ran.len() == 3 {
         " (the other checks apply to private clusters only)"
     } else {
         ""

@@ -7,6 +7,10 @@
 //! ports allowed and adds nothing. A port set that appears later gets a rule of its own (named
 //! `<cluster>-webhooks-<ports>`, next index in the same file); rules no longer needed are left in
 //! place, and an owned rule whose master range went stale is reported by the firewall check.
+//!
+//! Packages whose webhooks are not among the items (installed by an operator or another
+//! package) name them with `private-gke.webhook-ports`: each catalogue component's port counts
+//! exactly like a found webhook's.
 
 use super::{array, list, Ctx, MASTER_DEFAULT_PORTS};
 use crate::config::{Mode, WebhookFirewall};
@@ -21,9 +25,35 @@ const WEBHOOK_FIREWALL_FILE: &str = "webhook-firewall.yaml";
 /// Workload kinds whose pod template a Service selects.
 const WORKLOADS: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
+/// Webhook ports of components whose webhooks need not be among the items, by the name
+/// `private-gke.webhook-ports` takes (`config::WEBHOOK_COMPONENTS`), with what serves them.
+const CATALOGUE: [(&str, u16, &str); 5] = [
+    (
+        "gatekeeper",
+        8443,
+        "Gatekeeper's gatekeeper-webhook-service",
+    ),
+    ("knative", 8443, "Knative Serving's webhook"),
+    (
+        "config-connector",
+        9443,
+        "Config Connector's cnrm-validating-webhook (from 1.38)",
+    ),
+    (
+        "controller-runtime",
+        9443,
+        "a controller-runtime operator's webhook server (its default port)",
+    ),
+    ("istio", 15017, "istiod's sidecar injector and validation"),
+];
+
+/// The first Config Connector whose webhooks serve on 9443 (earlier ones on 443).
+const CNRM_WEBHOOK_9443_SINCE: (u64, u64, u64) = (1, 38, 0);
+
 /// One webhook whose port the master must reach.
 struct Need<'a> {
-    config: &'a Item,
+    /// The webhook configuration among the items; `None` for a catalogue component.
+    config: Option<&'a Item>,
     index: usize,
     webhook: String,
     service: String,
@@ -51,6 +81,11 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) -> Vec<Item> {
                 }
                 missing.push(need);
             }
+        }
+    }
+    for need in catalogue(ctx, out) {
+        if !MASTER_DEFAULT_PORTS.contains(&need.port) && !allowed(ctx, need.port) {
+            missing.push(need);
         }
     }
     if missing.is_empty() {
@@ -93,30 +128,74 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) -> Vec<Item> {
         .map(|m| m.to_string())
         .unwrap_or_else(|| "the master range".to_string());
     for need in missing {
-        out.push(
-            KrmResult::error(format!(
-                "webhook `{}` calls service {}, which its pods serve on port {}, and no ingress \
+        let subject = match need.config {
+            Some(_) => format!(
+                "webhook `{}` calls service {}, which its pods serve on port {}",
+                need.webhook, need.service, need.port
+            ),
+            None => format!(
+                "component `{}` (private-gke.webhook-ports) serves {} on port {}",
+                need.webhook, need.service, need.port
+            ),
+        };
+        let (resource, field) = match need.config {
+            Some(config) => (
+                &config.value,
+                Some(format!("webhooks[{}].clientConfig.service", need.index)),
+            ),
+            None => (&cluster.item.value, None),
+        };
+        let mut result = KrmResult::error(format!(
+                "{subject}, and no ingress \
                  firewall rule on network `{}` allows tcp {} from the master range {master}: GKE lets the master reach \
                  nodes only on 443 and 10250, so every matching API request fails with \"failed \
                  calling webhook … context deadline exceeded\". Fix: add an INGRESS ComputeFirewall \
                  allowing tcp {} from {master}{note}",
-                need.webhook,
-                need.service,
-                need.port,
                 cluster.network,
                 need.port,
                 need.port
             ))
-            .for_resource(&need.config.value)
-            .at_field(
-                format!("webhooks[{}].clientConfig.service", need.index),
-                None,
-                None,
-            )
-            .tag("check", "webhooks"),
-        );
+            .for_resource(resource);
+        if let Some(field) = field {
+            result = result.at_field(field, None, None);
+        }
+        out.push(result.tag("check", "webhooks"));
     }
     Vec::new()
+}
+
+/// The ports of the catalogue components `private-gke.webhook-ports` names; Config Connector
+/// before 1.38 serves on 443 and needs none (an info says so).
+fn catalogue<'a>(ctx: &Ctx, out: &mut Vec<KrmResult>) -> Vec<Need<'a>> {
+    let mut needs = Vec::new();
+    for name in &ctx.settings.webhook_ports {
+        let Some(&(component, port, what)) = CATALOGUE.iter().find(|(n, _, _)| n == name) else {
+            continue;
+        };
+        if component == "config-connector" {
+            let mut quiet = Vec::new();
+            let target = crate::gke::version::target(ctx.settings, ctx.items, &mut quiet);
+            if target.version.is_some_and(|v| v < CNRM_WEBHOOK_9443_SINCE) {
+                out.push(
+                    KrmResult::info(format!(
+                        "component `config-connector` (private-gke.webhook-ports): {} serves its \
+                         webhooks on 443, which the master reaches; 9443 from 1.38.0",
+                        target.describe()
+                    ))
+                    .tag("check", "webhooks"),
+                );
+                continue;
+            }
+        }
+        needs.push(Need {
+            config: None,
+            index: 0,
+            webhook: component.to_string(),
+            service: what.to_string(),
+            port,
+        });
+    }
+    needs
 }
 
 /// Workload items by namespace (`""` for none), so each Service selects in its namespace only.
@@ -202,7 +281,7 @@ fn resolve<'a>(
         return None;
     };
     Some(Need {
-        config,
+        config: Some(config),
         index,
         webhook,
         service,
@@ -334,4 +413,15 @@ fn generated_rule(ctx: &Ctx, ports: &BTreeSet<u16>, missing: &[Need]) -> Option<
         },
     });
     Some(Item::generated(value, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_has_every_component_the_setting_accepts() {
+        let names: Vec<&str> = CATALOGUE.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(names, crate::config::WEBHOOK_COMPONENTS.to_vec());
+    }
 }

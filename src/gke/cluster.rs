@@ -222,12 +222,52 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
             set(cluster, r, json!({ "name": patch.name }));
         }
     }
+    write_record(cluster, rec);
+}
+
+/// Stores the record on the cluster.
+fn write_record(cluster: &mut Value, rec: Map<String, Value>) {
     let text = Value::Object(rec).to_string();
     set(
         cluster,
         &format!("/metadata/annotations/{}", OWNED.replace('/', "~1")),
         json!(text),
     );
+}
+
+/// Records the value at `pointer` before the function first writes it (a recorded cluster only;
+/// an entry already there stays).
+pub fn record_field(cluster: &mut Value, pointer: &str) {
+    let Some(mut rec) = record(cluster) else {
+        return;
+    };
+    if !rec.contains_key(pointer) {
+        rec.insert(
+            pointer.to_string(),
+            cluster.pointer(pointer).cloned().unwrap_or(Value::Null),
+        );
+        write_record(cluster, rec);
+    }
+}
+
+/// Gives back a field the function recorded and no longer writes: its value before the first
+/// patch, and its entry out of the record. Returns whether the field changed.
+pub fn release_field(cluster: &mut Value, pointer: &str) -> bool {
+    let Some(mut rec) = record(cluster) else {
+        return false;
+    };
+    let Some(old) = rec.shift_remove(pointer) else {
+        return false;
+    };
+    let changed = cluster.pointer(pointer) != Some(&old)
+        && !(old.is_null() && cluster.pointer(pointer).is_none());
+    if old.is_null() {
+        remove(cluster, pointer);
+    } else {
+        set(cluster, pointer, old);
+    }
+    write_record(cluster, rec);
+    changed
 }
 
 /// Gives back a field the patch no longer writes: its value before the first patch when it still

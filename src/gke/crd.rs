@@ -57,6 +57,19 @@ pub fn has_networking_mode(crd: &Value) -> bool {
     })
 }
 
+/// True when some schema of the CRD declares the dotted path under `spec` (`a.b` is
+/// `properties.a.properties.b`).
+pub fn declares(crd: &Value, path: &str) -> bool {
+    let under: String = path
+        .split('.')
+        .map(|t| format!("/properties/{t}"))
+        .collect();
+    schema_pointers(crd).iter().any(|(p, _)| {
+        crd.pointer(&format!("{p}/properties/spec{under}"))
+            .is_some()
+    })
+}
+
 /// Adds the missing properties under one schema; returns the names added.
 fn fix_schema(schema: &mut Value) -> Option<Vec<&'static str>> {
     let policy = schema.pointer_mut("/properties/spec/properties/ipAllocationPolicy")?;

@@ -1,6 +1,7 @@
 //! Private-GKE knowledge: the cluster patch, the generated network resources, firewall logging,
 //! region/zone/location, and the Config Connector CRD fix.
 
+pub mod access;
 pub mod adopt;
 pub mod cluster;
 pub mod crd;
@@ -602,11 +603,14 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         )))));
         return;
     };
-    let networking_mode = settings.ip_allocation == IpAllocation::Compat && {
-        let target = version::target(settings, items, results);
+    let compat = settings.ip_allocation == IpAllocation::Compat;
+    let mut version_results = Vec::new();
+    let target = version::target(settings, items, &mut version_results);
+    if compat {
+        results.append(&mut version_results);
         results.extend(version::report(&target, &cluster_value));
-        target.networking_mode
-    };
+    }
+    let networking_mode = compat && target.networking_mode;
     let patch = cluster::Patch {
         name: name.clone(),
         master_cidr: net.master_cidr.clone(),
@@ -618,6 +622,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     };
     let before = items[idx].value.clone();
     cluster::apply(&mut items[idx].value, &patch, results);
+    access::apply(settings, &target, &mut items[idx].value, results);
     if items[idx].value != before {
         results.push(
             tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(&items[idx].value),

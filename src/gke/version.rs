@@ -16,6 +16,62 @@ pub const SETTING: &str = "private-gke.cnrm-version";
 /// The first Config Connector version whose ContainerCluster has `spec.networkingMode`.
 pub const NETWORKING_MODE_SINCE: (u64, u64, u64) = (1, 21, 0);
 
+/// The version the reference HEAD CRDs stand for (what the tests pair them with): the first
+/// version this function knows to have fields the 1.33.0 CRD lacks.
+pub const HEAD_AS: (u64, u64, u64) = (1, 128, 0);
+
+/// A ContainerCluster field that not every Config Connector version has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    /// `privateClusterConfig.masterGlobalAccessConfig` (not in 1.15.1, in 1.21.0).
+    MasterGlobalAccess,
+    /// `privateClusterConfig.privateEndpointSubnetworkRef` (not in 1.33.0, at HEAD).
+    PrivateEndpointSubnetworkRef,
+    /// `controlPlaneEndpointsConfig` (not in 1.33.0, at HEAD).
+    ControlPlaneEndpoints,
+    /// `workloadIdentityConfig.workloadPool` (not in 1.33.0, at HEAD).
+    WorkloadPool,
+    /// `nodeConfig.workloadMetadataConfig.mode` (not in 1.33.0, at HEAD).
+    WorkloadMetadataMode,
+}
+
+impl Field {
+    /// Every field, in declaration order.
+    pub const ALL: [Field; 5] = [
+        Field::MasterGlobalAccess,
+        Field::PrivateEndpointSubnetworkRef,
+        Field::ControlPlaneEndpoints,
+        Field::WorkloadPool,
+        Field::WorkloadMetadataMode,
+    ];
+
+    /// Its path under the ContainerCluster's `spec`, dotted.
+    pub fn path(self) -> &'static str {
+        match self {
+            Field::MasterGlobalAccess => "privateClusterConfig.masterGlobalAccessConfig",
+            Field::PrivateEndpointSubnetworkRef => {
+                "privateClusterConfig.privateEndpointSubnetworkRef"
+            }
+            Field::ControlPlaneEndpoints => "controlPlaneEndpointsConfig",
+            Field::WorkloadPool => "workloadIdentityConfig.workloadPool",
+            Field::WorkloadMetadataMode => "nodeConfig.workloadMetadataConfig.mode",
+        }
+    }
+
+    /// The first version known to have it: the earliest reference CRD that declares it.
+    pub fn since(self) -> (u64, u64, u64) {
+        match self {
+            Field::MasterGlobalAccess => (1, 21, 0),
+            _ => HEAD_AS,
+        }
+    }
+
+    /// `1.21.0 or later` for messages.
+    pub fn needs(self) -> String {
+        format!("Config Connector {} or later", text(self.since()))
+    }
+}
+
 /// Where the target version came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -36,6 +92,44 @@ pub struct Target {
     pub networking_mode: bool,
     /// Where that came from.
     pub source: Source,
+    /// The version, when a setting or an annotation (the CRD's own included) gives one.
+    pub version: Option<(u64, u64, u64)>,
+    /// The fields of [`Field`] the target's ContainerCluster has.
+    pub fields: Vec<Field>,
+}
+
+impl Target {
+    /// True when the target's ContainerCluster has `field`.
+    pub fn has(&self, field: Field) -> bool {
+        self.fields.contains(&field)
+    }
+
+    /// The target for messages: `Config Connector 1.15.1`, `the ContainerCluster CRD among the
+    /// items (crds.yaml)`, `current Config Connector (assumed)`.
+    pub fn describe(&self) -> String {
+        match (&self.source, self.version) {
+            (Source::Crd(from), _) => format!("the ContainerCluster CRD among the items ({from})"),
+            (_, Some(v)) => format!("Config Connector {}", text(v)),
+            _ => "current Config Connector (assumed: nothing in the package names a version)"
+                .to_string(),
+        }
+    }
+}
+
+/// The fields of [`Field`] a version has.
+fn fields_of(version: (u64, u64, u64)) -> Vec<Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| version >= f.since())
+        .collect()
+}
+
+/// The fields of [`Field`] a ContainerCluster CRD declares.
+fn fields_in_crd(crd_value: &Value) -> Vec<Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| crd::declares(crd_value, f.path()))
+        .collect()
 }
 
 /// `1.15.1`, `v1.21.0`, `1.21` as (major, minor, patch); `None` for anything else, pre-releases
@@ -94,23 +188,31 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
         return Target {
             networking_mode,
             source: Source::Setting(text(v)),
+            version: Some(v),
+            fields: fields_of(v),
         };
     }
     if let Some(c) = cluster_crd {
         return Target {
             networking_mode: crd::has_networking_mode(&c.value),
             source: Source::Crd(where_from(c)),
+            version: c.annotation(VERSION_ANNOTATION).and_then(parse),
+            fields: fields_in_crd(&c.value),
         };
     }
     if let Some((v, item)) = annotated(items) {
         return Target {
             networking_mode: v >= NETWORKING_MODE_SINCE,
             source: Source::Annotation(text(v), where_from(item)),
+            version: Some(v),
+            fields: fields_of(v),
         };
     }
     Target {
         networking_mode: true,
         source: Source::Assumed,
+        version: None,
+        fields: Field::ALL.to_vec(),
     }
 }
 
@@ -158,5 +260,12 @@ mod tests {
         assert_eq!(parse("0.0.0-dev"), None);
         assert_eq!(parse("latest"), None);
         assert_eq!(parse("1.2.3.4"), None);
+    }
+
+    #[test]
+    fn fields_by_version() {
+        assert_eq!(fields_of((1, 15, 1)), vec![]);
+        assert_eq!(fields_of((1, 33, 0)), vec![Field::MasterGlobalAccess]);
+        assert_eq!(fields_of(HEAD_AS), Field::ALL.to_vec());
     }
 }
