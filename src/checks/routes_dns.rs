@@ -1,7 +1,8 @@
 //! Routes and DNS for restricted Google APIs: a route to the restricted VIP 199.36.153.4/30
 //! preferred over the default internet route; an explicit `0.0.0.0/0` route when the network
-//! deletes its default routes and Cloud NAT is used; private DNS zones for `googleapis.com.` and
-//! `gcr.io.` on the cluster's network with the CNAME and A records to the restricted VIP.
+//! deletes its default routes and Cloud NAT is used; private DNS zones for `googleapis.com.`,
+//! `gcr.io.` and, when the package's images come from Artifact Registry, `pkg.dev.` on the
+//! cluster's network with the CNAME and A records to the restricted VIP.
 //!
 //! The VIP route and the DNS zones are required only when the network is locked down (it
 //! deletes its default routes, or a deny-all egress rule exists): otherwise private Google
@@ -17,15 +18,21 @@ use ipnet::Ipv4Net;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The zones the restricted VIP setup needs: (DNS name, CNAME owner, CNAME target = A owner).
-const ZONES: [(&str, &str, &str); 2] = [
+/// The zones the restricted VIP setup knows: (DNS name, CNAME owner, CNAME target = A owner).
+/// `googleapis.com.` and `gcr.io.` (GKE's own images) are always needed, the others when an
+/// image of the package comes from a registry under them.
+const ZONES: [(&str, &str, &str); 3] = [
     (
         "googleapis.com.",
         "*.googleapis.com.",
         "restricted.googleapis.com.",
     ),
     ("gcr.io.", "*.gcr.io.", "gcr.io."),
+    ("pkg.dev.", "*.pkg.dev.", "pkg.dev."),
 ];
+
+/// The zones always needed.
+const ALWAYS: [&str; 2] = ["googleapis.com.", "gcr.io."];
 
 /// A route on the cluster's network.
 struct Route<'a> {
@@ -140,7 +147,19 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
         }
     }
     let vip: Ipv4Net = RESTRICTED_VIP.parse().unwrap_or_default();
+    let images = crate::gke::registries::images(ctx.items);
     for (dns_name, cname_owner, a_owner) in ZONES {
+        let users: Vec<&str> = images
+            .iter()
+            .map(|(image, _)| *image)
+            .filter(|image| {
+                crate::gke::registries::vip_zone(&crate::gke::registries::registry(image))
+                    == Some(dns_name)
+            })
+            .collect();
+        if users.is_empty() && !ALWAYS.contains(&dns_name) {
+            continue;
+        }
         let zones: Vec<&Item> = ctx
             .cnrm("DNSManagedZone")
             .filter(|z| {
@@ -157,10 +176,16 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                      add a private DNSManagedZone for `{dns_name}` on the network, with CNAME \
                      `{cname_owner}` → `{a_owner}` and A `{a_owner}` → 199.36.153.4-7",
                     cluster.network,
-                    if dns_name == "gcr.io." {
-                        "image pulls from gcr.io"
-                    } else {
-                        "calls to Google APIs (logging, monitoring, Config Connector)"
+                    match dns_name {
+                        "gcr.io." => "image pulls from gcr.io".to_string(),
+                        "googleapis.com." =>
+                            "calls to Google APIs (logging, monitoring, Config Connector)"
+                                .to_string(),
+                        _ => format!(
+                            "pulls of {} image(s) of the package (e.g. `{}`)",
+                            users.len(),
+                            users[0]
+                        ),
                     }
                 ))
                 .for_resource(&subject.value)

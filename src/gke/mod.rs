@@ -5,8 +5,10 @@ pub mod adopt;
 pub mod cluster;
 pub mod crd;
 pub mod dialect;
+pub mod firewall_rules;
 pub mod location;
 pub mod network;
+pub mod registries;
 pub mod render;
 pub mod resources;
 pub mod select;
@@ -18,7 +20,7 @@ pub use crd::fix_crds;
 
 use crate::config::{IpAllocation, Mode, Settings};
 use crate::krm::{Item, KrmResult};
-use resources::{full_name, Desired, Params, SUFFIXES};
+use resources::{full_name, Desired, Params};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -245,8 +247,7 @@ pub fn resolve_locations(
 /// most 63 characters. Upper-case letters are RFC 1035 but GCP and Kubernetes reject them: a
 /// warning.
 pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
-    let longest = SUFFIXES
-        .iter()
+    let longest = resources::suffixes()
         .map(|s| full_name(name, s))
         .max_by_key(String::len)
         .unwrap_or_else(|| name.to_string());
@@ -387,7 +388,9 @@ fn upsert(
         if adopt::restore(&mut item.value) {
             results.push(tagged(
                 KrmResult::info(
-                    "given back as it was: no longer part of the private network (name changed)",
+                    "given back as it was: no longer part of the private network (renamed, or \
+                     replaced by a newer form such as FQDN egress rules); delete it if nothing \
+                     else needs it",
                 )
                 .for_resource(&item.value),
             ));
@@ -435,17 +438,35 @@ fn upsert(
     }
 }
 
-/// Sets `spec.enableLogging` on every ComputeFirewall we own, and on every other one when
-/// `log-firewalls` was given.
-fn log_firewalls(settings: &Settings, items: &mut [Item]) {
+/// Sets firewall logging on every ComputeFirewall we own, and on every other one when
+/// `log-firewalls` was given: `spec.enableLogging` before Config Connector's `logConfig`;
+/// from then on `logConfig.metadata` present or absent, and `enableLogging` only where a rule
+/// already has it. Adopted rules record what this changes.
+fn log_firewalls(settings: &Settings, current_fields: bool, items: &mut [Item]) {
     let given = settings.given.contains_key("log-firewalls");
+    let on = settings.log_firewalls;
     for item in items.iter_mut().filter(|i| i.kind() == "ComputeFirewall") {
-        if given || is_generated(&item.value) {
-            cluster::set(
-                &mut item.value,
-                "/spec/enableLogging",
-                json!(settings.log_firewalls),
-            );
+        if !(given || is_generated(&item.value) || adopt::is_adopted(&item.value)) {
+            continue;
+        }
+        let before = item.value.clone();
+        let value = &mut item.value;
+        if !current_fields || value.pointer("/spec/enableLogging").is_some() {
+            cluster::set(value, "/spec/enableLogging", json!(on));
+        }
+        if current_fields {
+            if !on {
+                cluster::remove(value, "/spec/logConfig");
+            } else if value.pointer("/spec/logConfig/metadata").is_none() {
+                cluster::set(
+                    value,
+                    "/spec/logConfig/metadata",
+                    json!(firewall_rules::LOG_METADATA),
+                );
+            }
+        }
+        if adopt::is_adopted(&before) && item.value != before {
+            adopt::mark(&before, &mut item.value);
         }
     }
 }
@@ -602,8 +623,8 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         )))));
         return;
     };
+    let target = version::target(settings, items, results);
     let networking_mode = settings.ip_allocation == IpAllocation::Compat && {
-        let target = version::target(settings, items, results);
         results.extend(version::report(&target, &cluster_value));
         target.networking_mode
     };
@@ -636,7 +657,22 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
         network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
         user_master: net.user_master,
+        internal_ranges: internal_ranges(settings, &net, items),
+        current_fields: target.current_fields(),
+        allowlist: firewall_rules::Allowlist::choose(
+            settings.egress_allowlist,
+            target.firewall_policies(),
+        ),
+        nat_logging: settings.nat_logging,
+        nat_min_ports: settings.nat_min_ports,
+        nat_max_ports: settings.nat_max_ports,
+        nat_dynamic_ports: settings.nat_dynamic_ports,
     };
+    results.extend(
+        allowlist_notes(&params, &target, net.existing.is_some())
+            .into_iter()
+            .map(on_cluster),
+    );
     let mut desired = resources::desired(&params);
     let namespace = cluster_value
         .pointer("/metadata/namespace")
@@ -645,5 +681,118 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     let dialect = dialect::detect(items, &items[idx], &place);
     dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
-    log_firewalls(settings, items);
+    replaced_lists(&params, &desired, items, results);
+    log_firewalls(settings, target.current_fields(), items);
+}
+
+/// Upstream's address-list rules (`<name>-dockerhub`, `<name>-iap-jwks`) that the package holds
+/// but the allowlist no longer needs: left as they are (the function deletes no file it did not
+/// write), with a warning saying what replaces them.
+fn replaced_lists(p: &Params, desired: &[Desired], items: &[Item], results: &mut Vec<KrmResult>) {
+    for suffix in ["dockerhub", "iap-jwks"] {
+        let name = full_name(&p.name, suffix);
+        let wanted = desired.iter().any(|d| {
+            d.value["kind"] == "ComputeFirewall" && d.value["metadata"]["name"] == name.as_str()
+        });
+        if wanted {
+            continue;
+        }
+        let replacement = if suffix == "iap-jwks" && p.allowlist.jwks_vip {
+            "the private Google APIs VIP"
+        } else {
+            "an FQDN rule of the network firewall policy"
+        };
+        for item in items
+            .iter()
+            .filter(|i| i.kind() == "ComputeFirewall" && i.name() == name)
+            .filter(|i| !is_owned_resource(&i.value))
+        {
+            results.push(tagged(
+                KrmResult::warning(format!(
+                    "ComputeFirewall {name} allows a fixed 2020 address list; {replacement} now \
+                     does its job, so the function leaves it as it is: delete it once nothing \
+                     else needs it"
+                ))
+                .for_resource(&item.value),
+            ));
+        }
+    }
+}
+
+/// The destinations of `int-egress`: the primary and secondary ranges of the user's
+/// subnetwork when it is among the items (else the range settings), and the master range.
+fn internal_ranges(settings: &Settings, net: &network::Plan, items: &[Item]) -> Vec<String> {
+    let subnet = net
+        .existing
+        .as_ref()
+        .and_then(|e| e.subnetwork_ref.as_ref())
+        .and_then(|r| r.get("name").and_then(Value::as_str))
+        .and_then(|name| {
+            items
+                .iter()
+                .find(|i| i.kind() == "ComputeSubnetwork" && i.name() == name)
+        });
+    let mut ranges: Vec<String> = match subnet {
+        Some(s) => {
+            let spec = &s.value["spec"];
+            spec["ipCidrRange"]
+                .as_str()
+                .into_iter()
+                .chain(
+                    spec["secondaryIpRange"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r["ipCidrRange"].as_str()),
+                )
+                .map(str::to_string)
+                .collect()
+        }
+        None => vec![
+            settings.subnet_cidr.clone(),
+            settings.pods_cidr.clone(),
+            settings.services_cidr.clone(),
+        ],
+    };
+    ranges.push(net.master_cidr.clone());
+    ranges.dedup();
+    ranges
+}
+
+/// What the user must know about the egress allowlist: the 2020 address lists where the target
+/// lacks FQDN rules, and the enforcement order a user's network needs for them.
+fn allowlist_notes(p: &Params, target: &version::Target, users_network: bool) -> Vec<KrmResult> {
+    let mut out = Vec::new();
+    if !p.allowlist.fqdn {
+        let which = if p.allowlist.jwks_vip {
+            "Docker Hub"
+        } else {
+            "Docker Hub and www.gstatic.com (IAP JWKs)"
+        };
+        out.push(KrmResult::warning(format!(
+            "Config Connector {} has no network firewall policy FQDN rules (they need {} or \
+             later): egress to {which} is allowed by upstream's 2020 address snapshot, which \
+             goes stale when their addresses change; upgrade Config Connector and set {} to match{}",
+            target.label(),
+            version_text(version::FIREWALL_POLICY_SINCE),
+            version::SETTING,
+            if p.allowlist.jwks_vip {
+                ""
+            } else {
+                ", or private-gke.egress-allowlist: vip for the JWKs"
+            }
+        )));
+    } else if users_network {
+        out.push(KrmResult::warning(
+            "the FQDN egress rules are in a network firewall policy, which your network \
+             evaluates after its VPC firewall rules by default: the deny-all egress rule ends \
+             those flows first. Set spec.networkFirewallPolicyEnforcementOrder: \
+             BEFORE_CLASSIC_FIREWALL on your ComputeNetwork (the function does not change it)",
+        ));
+    }
+    out.into_iter().map(tagged).collect()
+}
+
+fn version_text(v: (u64, u64, u64)) -> String {
+    format!("{}.{}.{}", v.0, v.1, v.2)
 }

@@ -16,6 +16,18 @@ pub const SETTING: &str = "private-gke.cnrm-version";
 /// The first Config Connector version whose ContainerCluster has `spec.networkingMode`.
 pub const NETWORKING_MODE_SINCE: (u64, u64, u64) = (1, 21, 0);
 
+/// The first Config Connector version taken to have ComputeFirewall `spec.logConfig`, and
+/// ComputeRouterNAT `enableDynamicPortAllocation` and `maxPortsPerVm`. The reference CRDs show
+/// them absent in 1.15.1 and present at HEAD; the bound is a conservative one inside that span
+/// (an earlier release that has them gets the older fields, which it still accepts).
+pub const CURRENT_FIELDS_SINCE: (u64, u64, u64) = (1, 100, 0);
+
+/// The first Config Connector version taken to have the network firewall policy kinds
+/// (`ComputeNetworkFirewallPolicy`, `…Rule` with `match.destFqdns`, `…Association`) and
+/// ComputeNetwork `networkFirewallPolicyEnforcementOrder` (absent in 1.15.1, present at HEAD);
+/// a conservative bound, like [`CURRENT_FIELDS_SINCE`].
+pub const FIREWALL_POLICY_SINCE: (u64, u64, u64) = (1, 110, 0);
+
 /// Where the target version came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -34,6 +46,8 @@ pub enum Source {
 pub struct Target {
     /// True when its ContainerCluster accepts `spec.networkingMode`.
     pub networking_mode: bool,
+    /// The version, when known; `None`: assumed current.
+    pub version: Option<(u64, u64, u64)>,
     /// Where that came from.
     pub source: Source,
 }
@@ -93,24 +107,62 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
         }
         return Target {
             networking_mode,
+            version: Some(v),
             source: Source::Setting(text(v)),
         };
     }
     if let Some(c) = cluster_crd {
+        let networking_mode = crd::has_networking_mode(&c.value);
+        // The CRD's own version annotation, else the lowest version its schema proves.
+        let version =
+            c.annotation(VERSION_ANNOTATION)
+                .and_then(parse)
+                .unwrap_or(if networking_mode {
+                    NETWORKING_MODE_SINCE
+                } else {
+                    (0, 0, 0)
+                });
         return Target {
-            networking_mode: crd::has_networking_mode(&c.value),
+            networking_mode,
+            version: Some(version),
             source: Source::Crd(where_from(c)),
         };
     }
     if let Some((v, item)) = annotated(items) {
         return Target {
             networking_mode: v >= NETWORKING_MODE_SINCE,
+            version: Some(v),
             source: Source::Annotation(text(v), where_from(item)),
         };
     }
     Target {
         networking_mode: true,
+        version: None,
         source: Source::Assumed,
+    }
+}
+
+impl Target {
+    /// True when the target is `since` or later (an assumed current version always is).
+    pub fn at_least(&self, since: (u64, u64, u64)) -> bool {
+        self.version.is_none_or(|v| v >= since)
+    }
+
+    /// ComputeFirewall `logConfig`, NAT dynamic port allocation and `maxPortsPerVm`.
+    pub fn current_fields(&self) -> bool {
+        self.at_least(CURRENT_FIELDS_SINCE)
+    }
+
+    /// The network firewall policy kinds with FQDN rules.
+    pub fn firewall_policies(&self) -> bool {
+        self.at_least(FIREWALL_POLICY_SINCE)
+    }
+
+    /// The version for messages: `1.15.1`, or `current (assumed)`.
+    pub fn label(&self) -> String {
+        self.version
+            .map(text)
+            .unwrap_or_else(|| "current (assumed)".to_string())
     }
 }
 

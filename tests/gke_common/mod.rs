@@ -136,3 +136,15 @@ pub fn key(v: &Value) -> String {
         v["metadata"]["name"].as_str().unwrap_or("")
     )
 }
+
+/// How many resources the private stage generates on its own network (`true`) or the user's,
+/// with the default allowlist, for a target Config Connector with or without network firewall
+/// policies (an assumed current version has them).
+pub fn generated_count(own_network: bool, policies: bool) -> usize {
+    use private_gke::config::EgressAllowlist;
+    use private_gke::gke::firewall_rules::Allowlist;
+    private_gke::gke::resources::count(
+        own_network,
+        Allowlist::choose(EgressAllowlist::Fqdn, policies),
+    )
+}
