@@ -242,6 +242,22 @@ fn firewall(p: &Params, rule: Rule) -> Desired {
         };
         b.set(&format!("/spec/{field}/0"), "${master-ipv4-cidr}");
     }
+    if rule.suffix == "int-egress" {
+        let mut setters = Vec::new();
+        if p.internal_from_settings {
+            setters.extend(["${subnet-cidr}", "${pods-cidr}", "${services-cidr}"]);
+        }
+        for (i, pattern) in setters.into_iter().enumerate() {
+            b.set(&format!("/spec/destinationRanges/{i}"), pattern);
+        }
+        if !p.user_master {
+            let last = p.internal_ranges.len().saturating_sub(1);
+            b.set(
+                &format!("/spec/destinationRanges/{last}"),
+                "${master-ipv4-cidr}",
+            );
+        }
+    }
     spec.insert("networkRef".into(), p.net());
     b.network("/spec/networkRef", p);
     if p.current_fields {

@@ -658,6 +658,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
         user_master: net.user_master,
         internal_ranges: internal_ranges(settings, &net, items),
+        internal_from_settings: users_subnet(&net, items).is_none(),
         current_fields: target.current_fields(),
         allowlist: firewall_rules::Allowlist::choose(
             settings.egress_allowlist,
@@ -682,7 +683,47 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
     replaced_lists(&params, &desired, items, results);
+    prune(&params, items);
     log_firewalls(settings, target.current_fields(), items);
+}
+
+/// Removes from the resources we own the fields an earlier run wrote that the templates no
+/// longer have: those the target Config Connector lacks (after a switch to an older version),
+/// and NAT fields the NAT settings turned off. Adopted resources record what this removes.
+fn prune(p: &Params, items: &mut [Item]) {
+    let mut gone: Vec<(&str, &str)> = Vec::new();
+    if !p.current_fields {
+        gone.extend([
+            ("ComputeFirewall", "/spec/logConfig"),
+            ("ComputeRouterNAT", "/spec/enableDynamicPortAllocation"),
+        ]);
+    }
+    if !(p.current_fields && p.nat_dynamic_ports) {
+        gone.extend([
+            ("ComputeRouterNAT", "/spec/maxPortsPerVm"),
+            ("ComputeRouterNAT", "/spec/enableEndpointIndependentMapping"),
+        ]);
+    }
+    if p.nat_logging.filter().is_none() {
+        gone.push(("ComputeRouterNAT", "/spec/logConfig"));
+    }
+    if !p.allowlist.fqdn {
+        gone.push((
+            "ComputeNetwork",
+            "/spec/networkFirewallPolicyEnforcementOrder",
+        ));
+    }
+    for item in items.iter_mut().filter(|i| is_owned_resource(&i.value)) {
+        let before = item.value.clone();
+        for (kind, pointer) in &gone {
+            if item.kind() == *kind {
+                cluster::remove(&mut item.value, pointer);
+            }
+        }
+        if adopt::is_adopted(&before) && item.value != before {
+            adopt::mark(&before, &mut item.value);
+        }
+    }
 }
 
 /// Upstream's address-list rules (`<name>-dockerhub`, `<name>-iap-jwks`) that the package holds
@@ -722,17 +763,7 @@ fn replaced_lists(p: &Params, desired: &[Desired], items: &[Item], results: &mut
 /// The destinations of `int-egress`: the primary and secondary ranges of the user's
 /// subnetwork when it is among the items (else the range settings), and the master range.
 fn internal_ranges(settings: &Settings, net: &network::Plan, items: &[Item]) -> Vec<String> {
-    let subnet = net
-        .existing
-        .as_ref()
-        .and_then(|e| e.subnetwork_ref.as_ref())
-        .and_then(|r| r.get("name").and_then(Value::as_str))
-        .and_then(|name| {
-            items
-                .iter()
-                .find(|i| i.kind() == "ComputeSubnetwork" && i.name() == name)
-        });
-    let mut ranges: Vec<String> = match subnet {
+    let mut ranges: Vec<String> = match users_subnet(net, items) {
         Some(s) => {
             let spec = &s.value["spec"];
             spec["ipCidrRange"]
@@ -759,8 +790,23 @@ fn internal_ranges(settings: &Settings, net: &network::Plan, items: &[Item]) -> 
     ranges
 }
 
+/// The user's subnetwork, when the cluster keeps its own and it is among the items.
+fn users_subnet<'a>(net: &network::Plan, items: &'a [Item]) -> Option<&'a Item> {
+    let name = net
+        .existing
+        .as_ref()?
+        .subnetwork_ref
+        .as_ref()?
+        .get("name")?
+        .as_str()?;
+    items
+        .iter()
+        .find(|i| i.kind() == "ComputeSubnetwork" && i.name() == name)
+}
+
 /// What the user must know about the egress allowlist: the 2020 address lists where the target
-/// lacks FQDN rules, and the enforcement order a user's network needs for them.
+/// lacks FQDN rules (an info: the IAP check warns where a stale list matters), and the
+/// enforcement order a user's network needs for them (a warning).
 fn allowlist_notes(p: &Params, target: &version::Target, users_network: bool) -> Vec<KrmResult> {
     let mut out = Vec::new();
     if !p.allowlist.fqdn {
@@ -769,7 +815,7 @@ fn allowlist_notes(p: &Params, target: &version::Target, users_network: bool) ->
         } else {
             "Docker Hub and www.gstatic.com (IAP JWKs)"
         };
-        out.push(KrmResult::warning(format!(
+        out.push(KrmResult::info(format!(
             "Config Connector {} has no network firewall policy FQDN rules (they need {} or \
              later): egress to {which} is allowed by upstream's 2020 address snapshot, which \
              goes stale when their addresses change; upgrade Config Connector and set {} to match{}",

@@ -33,6 +33,9 @@ pub struct Params {
     pub user_master: bool,
     /// Destinations of `int-egress`: the subnet, pods, services and master ranges in use.
     pub internal_ranges: Vec<String>,
+    /// The first three internal ranges are the `subnet-cidr`, `pods-cidr` and `services-cidr`
+    /// settings (not a user's subnetwork): they carry those setter comments.
+    pub internal_from_settings: bool,
     /// The target Config Connector has the current fields (firewall `logConfig`, NAT dynamic
     /// port allocation); else the older ones.
     pub current_fields: bool,
@@ -429,6 +432,7 @@ pub fn count(generated_network: bool, allowlist: Allowlist) -> usize {
         network_comment: None,
         user_master: false,
         internal_ranges: Vec::new(),
+        internal_from_settings: true,
         current_fields: true,
         allowlist,
         nat_logging: NatLogging::Off,
