@@ -23,8 +23,8 @@ struct Paths {
     vip: bool,
     /// An egress allow rule for tcp 443 to a public range that is not a list of fixed addresses.
     open: bool,
-    /// Egress allow rules for tcp 443 to fixed public addresses only: (rule, all of them in
-    /// upstream's 2020 snapshot).
+    /// Egress allow rules for tcp 443 to fixed public addresses only: (rule, it holds all of
+    /// upstream's 2020 snapshot of www.gstatic.com).
     fixed: Vec<(String, bool)>,
 }
 
@@ -70,12 +70,8 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
             });
         }
         if lacking.is_empty() {
-            if let Some((rule, snapshot)) = paths
-                .fixed
-                .first()
-                .filter(|_| egress_denied && !paths.open && !fqdn_ok)
-            {
-                out.push(stale(bc, rule, *snapshot));
+            if egress_denied && !paths.open && !fqdn_ok && !paths.fixed.is_empty() {
+                out.push(stale(bc, &paths.fixed));
             }
             continue;
         }
@@ -93,20 +89,27 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     }
 }
 
-/// The warning of a JWKs path that is only a list of fixed addresses.
-fn stale(bc: &Item, rule: &str, snapshot: bool) -> KrmResult {
+/// The warning of JWKs paths that are only lists of fixed addresses.
+fn stale(bc: &Item, fixed: &[(String, bool)]) -> KrmResult {
+    let rules = super::list(fixed.iter().map(|(name, _)| name.as_str()));
+    let snapshots = super::list(
+        fixed
+            .iter()
+            .filter(|(_, snapshot)| *snapshot)
+            .map(|(name, _)| name.as_str()),
+    );
+    let snapshot = if snapshots.is_empty() {
+        String::new()
+    } else {
+        format!(" ({snapshots}: upstream's 2020 snapshot of {JWKS_FQDN})")
+    };
     KrmResult::warning(format!(
-        "BackendConfig {} enables IAP, and the only way to the IAP JWKs is ComputeFirewall \
-         `{rule}`, a list of fixed addresses{} for {JWKS_FQDN}: when its addresses change, \
-         every request through IAP is rejected. Fix: an FQDN egress rule \
+        "BackendConfig {} enables IAP, and egress to the IAP JWKs ({JWKS_FQDN}) is allowed only \
+         to lists of fixed addresses: ComputeFirewall {rules}{snapshot}. When its addresses \
+         change, every request through IAP is rejected. Fix: an FQDN egress rule \
          (private-gke.egress-allowlist: fqdn) or the private Google APIs VIP \
          (private-gke.egress-allowlist: vip)",
-        bc.name(),
-        if snapshot {
-            " (upstream's 2020 snapshot)"
-        } else {
-            ""
-        }
+        bc.name()
     ))
     .for_resource(&bc.value)
     .at_field("spec.iap", None, None)
@@ -137,7 +140,7 @@ fn paths(ctx: &Ctx, egress_denied: bool) -> Paths {
             continue;
         }
         if public.iter().all(|n| n.prefix_len() == 32) {
-            let known = public.iter().all(|n| snapshot.contains(n));
+            let known = snapshot.iter().all(|n| public.contains(n));
             paths.fixed.push((fw.name().to_string(), known));
         } else {
             paths.open = true;

@@ -417,8 +417,8 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     out
 }
 
-/// How many resources [`desired`] generates: on a generated network or the user's, with an
-/// allowlist form (for counts in messages and tests).
+/// How many resources [`desired`] generates on a generated network or the user's, with an
+/// allowlist form (for the README's numbers and tests).
 pub fn count(generated_network: bool, allowlist: Allowlist) -> usize {
     let p = Params {
         name: "n".into(),
@@ -441,4 +441,19 @@ pub fn count(generated_network: bool, allowlist: Allowlist) -> usize {
         nat_dynamic_ports: true,
     };
     desired(&p).len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EgressAllowlist;
+
+    #[test]
+    fn counts_per_target_and_allowlist() {
+        let c = |setting, policies| count(true, Allowlist::choose(setting, policies));
+        assert_eq!(c(EgressAllowlist::Fqdn, false), 26);
+        assert_eq!(c(EgressAllowlist::Fqdn, true), 28);
+        assert_eq!(c(EgressAllowlist::Vip, false), 30);
+        assert_eq!(c(EgressAllowlist::Vip, true), 32);
+    }
 }
