@@ -166,6 +166,40 @@ fn internal_egress_follows_the_ranges_on_every_protocol() {
             "172.16.0.32/28"
         ])
     );
+
+    // A Shared VPC subnetwork elsewhere: its ranges are unknown, so every RFC 1918 range, with
+    // a warning; the range settings, when given, say which.
+    let mut c = cluster("kf");
+    c["spec"]["networkRef"] = json!({"external": "projects/host/global/networks/shared"});
+    c["spec"]["subnetworkRef"] =
+        json!({"external": "projects/host/regions/us-east1/subnetworks/kf"});
+    let mut items = gke_common::items(vec![c.clone()]);
+    let results = run(&config(&[]), &mut items);
+    assert_eq!(
+        find(&items, "ComputeFirewall", "kf-int-egress")["spec"]["destinationRanges"],
+        json!([
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "172.16.0.32/28"
+        ])
+    );
+    let unknown = "the ranges of the cluster's subnetwork are unknown (it is managed elsewhere)";
+    assert!(results
+        .iter()
+        .any(|r| r.severity == Severity::Warning && r.message.starts_with(unknown)));
+    let mut items = gke_common::items(vec![c]);
+    let results = run(&config(&ranges), &mut items);
+    assert_eq!(
+        find(&items, "ComputeFirewall", "kf-int-egress")["spec"]["destinationRanges"],
+        json!([
+            "172.20.0.0/24",
+            "172.21.0.0/16",
+            "172.22.0.0/24",
+            "172.16.0.32/28"
+        ])
+    );
+    assert!(!results.iter().any(|r| r.message.starts_with(unknown)));
 }
 
 #[test]
@@ -404,4 +438,43 @@ fn logging_and_nat_fields_follow_the_target_version_and_the_settings() {
     ] {
         assert!(nat.get(gone).is_none(), "{gone}");
     }
+}
+
+#[test]
+fn upstreams_adopted_files_are_given_back_byte_for_byte_after_the_new_fields() {
+    let golden = "upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp";
+    let base = reference(golden);
+    let mut input: Vec<Value> = load_dir(&format!("{base}/v2/cnrm"), &base)
+        .into_iter()
+        .filter(|v| v["kind"] != "ContainerNodePool")
+        .collect();
+    input.extend(load_dir(&format!("{base}/v2/privateGKE"), &base));
+    let pairs = [
+        ("private-gke.check-locations", "false"),
+        ("name", "testKptName"),
+        ("region", "testRegion"),
+        ("location", "testLocation"),
+        ("log-firewalls", "true"),
+        ("private-gke.nat-logging", "ALL"),
+    ];
+    // A current Config Connector (logConfig, NAT ports, enforcement order), then 1.15.1, then
+    // back out: every adopted resource is as upstream wrote it.
+    let mut items = gke_common::items(input.clone());
+    let results = run(&config(&pairs), &mut items);
+    assert_eq!(errors(&results), Vec::<String>::new());
+    assert_eq!(
+        find(&items, "ComputeRouterNAT", "testKptName")["spec"]["logConfig"]["filter"],
+        "ALL"
+    );
+    let mut old = reread(&items);
+    let mut old_pairs = pairs.to_vec();
+    old_pairs.push(("private-gke.cnrm-version", "1.15.1"));
+    assert_eq!(
+        errors(&run(&config(&old_pairs), &mut old)),
+        Vec::<String>::new()
+    );
+    let mut back = reread(&old);
+    run(&config(&[("gke.private", "false")]), &mut back);
+    let values: Vec<Value> = back.iter().map(|i| i.value.clone()).collect();
+    assert_eq!(values, input);
 }

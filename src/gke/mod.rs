@@ -397,8 +397,11 @@ fn upsert(
             return true;
         }
         results.push(tagged(
-            KrmResult::info("removed: no longer part of the private network (name changed)")
-                .for_resource(&item.value),
+            KrmResult::info(
+                "removed: no longer part of the private network (renamed, or replaced by a \
+                 newer form such as FQDN egress rules)",
+            )
+            .for_resource(&item.value),
         ));
         false
     });
@@ -646,6 +649,15 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     }
     results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);
+    let (ranges, ranges_from) = internal_ranges(settings, &net, items);
+    if ranges_from == RangesFrom::Rfc1918 {
+        results.push(on_cluster(tagged(KrmResult::warning(
+            "the ranges of the cluster's subnetwork are unknown (it is managed elsewhere): \
+             int-egress allows every RFC 1918 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). \
+             Give subnet-cidr, pods-cidr and services-cidr the subnetwork's ranges to allow \
+             exactly those",
+        ))));
+    }
     let params = Params {
         name,
         region,
@@ -657,8 +669,8 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
         network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
         user_master: net.user_master,
-        internal_ranges: internal_ranges(settings, &net, items),
-        internal_from_settings: users_subnet(&net, items).is_none(),
+        internal_ranges: ranges.clone(),
+        internal_from_settings: ranges_from == RangesFrom::Settings,
         current_fields: target.current_fields(),
         allowlist: firewall_rules::Allowlist::choose(
             settings.egress_allowlist,
@@ -760,13 +772,36 @@ fn replaced_lists(p: &Params, desired: &[Desired], items: &[Item], results: &mut
     }
 }
 
-/// The destinations of `int-egress`: the primary and secondary ranges of the user's
-/// subnetwork when it is among the items (else the range settings), and the master range.
-fn internal_ranges(settings: &Settings, net: &network::Plan, items: &[Item]) -> Vec<String> {
-    let mut ranges: Vec<String> = match users_subnet(net, items) {
+/// Where the ranges of `int-egress` come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RangesFrom {
+    /// The `subnet-cidr`, `pods-cidr` and `services-cidr` settings (the generated subnetwork,
+    /// or given for the user's).
+    Settings,
+    /// The user's subnetwork among the items.
+    Subnetwork,
+    /// Nothing says (the user's subnetwork is elsewhere): every RFC 1918 range.
+    Rfc1918,
+}
+
+/// The three RFC 1918 ranges.
+const RFC1918: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/// The destinations of `int-egress` and where they come from: the primary and secondary ranges
+/// of the user's subnetwork when it is among the items; the range settings for the generated
+/// subnetwork, or when given; else every RFC 1918 range. Then the master range.
+fn internal_ranges(
+    settings: &Settings,
+    net: &network::Plan,
+    items: &[Item],
+) -> (Vec<String>, RangesFrom) {
+    let given = ["subnet-cidr", "pods-cidr", "services-cidr"]
+        .iter()
+        .any(|k| settings.given.contains_key(*k));
+    let (mut ranges, from): (Vec<String>, RangesFrom) = match users_subnet(net, items) {
         Some(s) => {
             let spec = &s.value["spec"];
-            spec["ipCidrRange"]
+            let ranges = spec["ipCidrRange"]
                 .as_str()
                 .into_iter()
                 .chain(
@@ -777,17 +812,25 @@ fn internal_ranges(settings: &Settings, net: &network::Plan, items: &[Item]) -> 
                         .filter_map(|r| r["ipCidrRange"].as_str()),
                 )
                 .map(str::to_string)
-                .collect()
+                .collect();
+            (ranges, RangesFrom::Subnetwork)
         }
-        None => vec![
-            settings.subnet_cidr.clone(),
-            settings.pods_cidr.clone(),
-            settings.services_cidr.clone(),
-        ],
+        None if net.existing.is_some() && !given => (
+            RFC1918.iter().map(|r| r.to_string()).collect(),
+            RangesFrom::Rfc1918,
+        ),
+        None => (
+            vec![
+                settings.subnet_cidr.clone(),
+                settings.pods_cidr.clone(),
+                settings.services_cidr.clone(),
+            ],
+            RangesFrom::Settings,
+        ),
     };
     ranges.push(net.master_cidr.clone());
     ranges.dedup();
-    ranges
+    (ranges, from)
 }
 
 /// The user's subnetwork, when the cluster keeps its own and it is among the items.
