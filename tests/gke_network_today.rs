@@ -316,6 +316,28 @@ fn the_allowlist_uses_fqdn_rules_or_the_vip_and_address_lists_only_where_the_tar
             "Config Connector 1.15.1 has no network firewall policy FQDN rules (they need 1.110.0 or later)"
         )));
 
+    // With IAP, the checks call the address lists what they are: a stale path (the health-check
+    // rules to Google's probe ranges are no path to www.gstatic.com).
+    let mut old_iap = reread(&old);
+    old_iap.push(Item::generated(
+        json!({"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
+            "metadata": {"name": "iap"}, "spec": {"iap": {"enabled": true}}}),
+        None,
+    ));
+    let iap: Vec<KrmResult> = checks(&[], &mut old_iap)
+        .into_iter()
+        .filter(|r| r.tags.get("check").map(String::as_str) == Some("iap"))
+        .collect();
+    assert_eq!(iap.len(), 1, "{iap:?}");
+    assert_eq!(iap[0].severity, Severity::Warning);
+    assert!(
+        iap[0]
+            .message
+            .contains("(`kf-iap-jwks`: upstream's 2020 snapshot of www.gstatic.com)"),
+        "{}",
+        iap[0].message
+    );
+
     // vip: www.gstatic.com through the private VIP, on any version.
     let (vip, _) = private(
         &[

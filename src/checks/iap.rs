@@ -5,10 +5,8 @@
 //! egress rule for tcp 443 to public addresses. A rule that lists only fixed addresses (such as
 //! upstream's 2020 snapshot) is a stale list: a warning, since it breaks when they move.
 
-use super::{
-    is_rfc1918, network_of, parse_net, ref_name, Ctx, HEALTH_CHECK_RANGES, RESTRICTED_VIP,
-};
-use crate::gke::firewall_rules::{JWKS_FQDN, JWKS_IPS, PRIVATE_VIP};
+use super::{is_rfc1918, network_of, parse_net, ref_name, Ctx, RESTRICTED_VIP};
+use crate::gke::firewall_rules::{HEALTH_CHECK_RANGES, JWKS_FQDN, JWKS_IPS, PRIVATE_VIP};
 use crate::krm::{Item, KrmResult};
 use ipnet::Ipv4Net;
 use serde_json::Value;
