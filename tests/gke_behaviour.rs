@@ -225,7 +225,31 @@ fn the_config_connector_version_is_said_once_or_found() {
         "{}",
         warned[0]
     );
-    // Given, found in a CRD or an annotation, or irrelevant (upstream): no such warning.
+    assert!(
+        warned[0].contains("FQDN egress rules in a network firewall policy from 1.110.0"),
+        "{}",
+        warned[0]
+    );
+    // Upstream's patch has no networkingMode, but the private network's fields still depend
+    // on the version: the warning says so.
+    let mut upstream = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(
+        &config(&[("private-gke.ip-allocation", "upstream")]),
+        &mut upstream,
+    );
+    assert_eq!(
+        mentioning(&results, Severity::Warning, assumed),
+        vec![
+            "nothing in the package names the Config Connector version (no ContainerCluster \
+             CRD, no cnrm.cloud.google.com/version annotation): the private network for a \
+             current one (firewall logConfig and NAT dynamic port allocation from 1.100.0, FQDN \
+             egress rules in a network firewall policy from 1.110.0), which earlier versions \
+             reject; set private-gke.cnrm-version to the version you run, e.g. \
+             private-gke.cnrm-version=1.15.1"
+                .to_string()
+        ]
+    );
+    // Given, or found in a CRD or an annotation: no such warning.
     let crd = docs(&reference(
         "upstream/k8s-config-connector@1.15.1/crds/container_v1beta1_containercluster.yaml",
     ))
@@ -234,7 +258,6 @@ fn the_config_connector_version_is_said_once_or_found() {
         (vec![], &[("private-gke.cnrm-version", "1.15.1")]),
         (vec![crd.clone()], &[]),
         (vec![cnrm_namespace("1.7.1")], &[]),
-        (vec![], &[("private-gke.ip-allocation", "upstream")]),
     ];
     for (extra, pairs) in cases {
         let mut input = vec![cluster("kf", "us-east1-b")];

@@ -595,10 +595,9 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         return;
     };
     let target = version::target(settings, items, results);
-    let networking_mode = settings.ip_allocation == IpAllocation::Compat && {
-        results.extend(version::report(&target, &cluster_value));
-        target.networking_mode
-    };
+    let compat = settings.ip_allocation == IpAllocation::Compat;
+    results.extend(version::report(&target, &cluster_value, compat));
+    let networking_mode = compat && target.networking_mode;
     let patch = cluster::Patch {
         name: name.clone(),
         master_cidr: net.master_cidr.clone(),

@@ -167,17 +167,36 @@ impl Target {
 }
 
 /// What the user should know about the target, on the cluster: the one warning of an assumed
-/// version, or where a version from an annotation came from.
-pub fn report(target: &Target, cluster: &Value) -> Option<KrmResult> {
+/// version (about the cluster's `networkingMode` when `compat` writes it, and about the
+/// private network's fields always), or, with `compat`, where a version from an annotation
+/// came from.
+pub fn report(target: &Target, cluster: &Value, compat: bool) -> Option<KrmResult> {
+    let network = format!(
+        "the private network for a current one (firewall logConfig and NAT dynamic port \
+         allocation from {}, FQDN egress rules in a network firewall policy from {})",
+        text(CURRENT_FIELDS_SINCE),
+        text(FIREWALL_POLICY_SINCE)
+    );
     let result = match &target.source {
-        Source::Assumed => KrmResult::warning(format!(
+        Source::Assumed if compat => KrmResult::warning(format!(
             "nothing in the package names the Config Connector version (no ContainerCluster CRD, \
              no {VERSION_ANNOTATION} annotation): the cluster is written for Config Connector \
              {} or later (spec.networkingMode: VPC_NATIVE, which earlier versions reject as an \
-             unknown field); set {SETTING} to the version you run, e.g. {SETTING}=1.15.1",
+             unknown field) and {network}; set {SETTING} to the version you run, e.g. \
+             {SETTING}=1.15.1",
             text(NETWORKING_MODE_SINCE)
         )),
-        Source::Annotation(version, from) => KrmResult::info(format!(
+        Source::Assumed => {
+            return Some(tagged(
+                KrmResult::warning(format!(
+                "nothing in the package names the Config Connector version (no ContainerCluster \
+                 CRD, no {VERSION_ANNOTATION} annotation): {network}, which earlier versions \
+                 reject; set {SETTING} to the version you run, e.g. {SETTING}=1.15.1"
+            ))
+                .for_resource(cluster),
+            ))
+        }
+        Source::Annotation(version, from) if compat => KrmResult::info(format!(
             "written for Config Connector {version} ({VERSION_ANNOTATION} of {from}): \
              spec.networkingMode {}; {SETTING} overrides this",
             if target.networking_mode {
@@ -186,7 +205,7 @@ pub fn report(target: &Target, cluster: &Value) -> Option<KrmResult> {
                 "left out (it needs 1.21.0 or later)"
             }
         )),
-        Source::Setting(_) | Source::Crd(_) => return None,
+        Source::Annotation(..) | Source::Setting(_) | Source::Crd(_) => return None,
     };
     Some(tagged(result.for_resource(cluster).at_field(
         "spec.networkingMode",
