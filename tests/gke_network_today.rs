@@ -500,3 +500,50 @@ fn upstreams_adopted_files_are_given_back_byte_for_byte_after_the_new_fields() {
     let values: Vec<Value> = back.iter().map(|i| i.value.clone()).collect();
     assert_eq!(values, input);
 }
+
+#[test]
+fn images_from_public_registries_need_an_egress_path_past_the_deny_rule() {
+    let warnings = |items: &mut Vec<Item>| -> Vec<String> {
+        checks(&[], items)
+            .into_iter()
+            .filter(|r| r.severity == Severity::Warning)
+            .filter(|r| r.tags.get("check").map(String::as_str) == Some("routes-dns"))
+            .map(|r| r.message)
+            .collect()
+    };
+    // A current Config Connector: Docker Hub has its FQDN rule, ghcr.io has none.
+    let (items, _) = private(
+        &[],
+        vec![deployment("ghcr.io/org/app:1"), deployment("busybox")],
+    );
+    let mut items = items;
+    assert_eq!(
+        warnings(&mut items),
+        [
+            "1 image(s) of the package come from `ghcr.io` (e.g. `ghcr.io/org/app:1`), which \
+          resolves to public addresses, and deny-all egress rule kf-deny-egress blocks them: no \
+          egress rule allows tcp 443 there, so those pulls fail. Fix: an FQDN egress rule for \
+          `ghcr.io` in the network's firewall policy (evaluated before the VPC rules), or mirror \
+          the images to Artifact Registry (`*-docker.pkg.dev`, reached through the VIP)"
+        ]
+    );
+    // Without the Docker Hub rule, busybox is named too.
+    let mut without: Vec<Item> = items
+        .iter()
+        .filter(|i| !(i.kind() == "ComputeNetworkFirewallPolicyRule" && i.name() == "kf-dockerhub"))
+        .map(|i| Item::generated(i.value.clone(), None))
+        .collect();
+    let w = warnings(&mut without);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[1].contains("come from `docker.io` (e.g. `busybox`)"),
+        "{w:?}"
+    );
+    // Address lists (1.15.1) allow tcp 443 to public addresses: nothing to tell.
+    let (old, _) = private(
+        &[("private-gke.cnrm-version", "1.15.1")],
+        vec![deployment("ghcr.io/org/app:1")],
+    );
+    let mut old = old;
+    assert_eq!(warnings(&mut old), Vec::<String>::new());
+}

@@ -144,15 +144,26 @@ fn paths(ctx: &Ctx, egress_denied: bool) -> Paths {
             paths.open = true;
         }
     }
-    paths.fqdn = fqdn_rule(ctx, egress_denied);
+    paths.fqdn = fqdn_rule(ctx, JWKS_FQDN, egress_denied);
     paths.vip = vip(ctx, egress_denied);
     paths
 }
 
+/// True when some egress rule allows tcp 443 to public addresses (a range, or fixed addresses
+/// that may or may not be the host's): a host's reachability cannot be told from the rules.
+pub(super) fn public_443(ctx: &Ctx) -> bool {
+    let paths = paths(ctx, true);
+    paths.open || !paths.fixed.is_empty()
+}
+
 /// An EGRESS allow rule of a network firewall policy associated with the cluster's network
-/// whose `destFqdns` hold www.gstatic.com on tcp 443; with the network that evaluates it after
-/// the VPC rules while a deny-all egress rule exists.
-fn fqdn_rule(ctx: &Ctx, egress_denied: bool) -> Option<(String, Option<String>)> {
+/// whose `destFqdns` hold `host` on tcp 443; with the network that evaluates it after the VPC
+/// rules while a deny-all egress rule exists.
+pub(super) fn fqdn_rule(
+    ctx: &Ctx,
+    host: &str,
+    egress_denied: bool,
+) -> Option<(String, Option<String>)> {
     let network = &ctx.cluster.as_ref()?.network;
     let associated: Vec<String> = ctx
         .cnrm("ComputeNetworkFirewallPolicyAssociation")
@@ -185,7 +196,7 @@ fn fqdn_rule(ctx: &Ctx, egress_denied: bool) -> Option<(String, Option<String>)>
             && spec["disabled"] != Value::Bool(true)
             && super::array(&spec["match"]["destFqdns"])
                 .iter()
-                .any(|f| f.as_str() == Some(JWKS_FQDN))
+                .any(|f| f.as_str() == Some(host))
             && l4_443
             && ref_name(&spec["firewallPolicyRef"]).is_some_and(|p| associated.contains(&p))
     })?;

@@ -4,6 +4,10 @@
 //! `gcr.io.` and, when the package's images come from Artifact Registry, `pkg.dev.` on the
 //! cluster's network with the CNAME and A records to the restricted VIP.
 //!
+//! Images from registries outside Google resolve to public addresses: with a deny-all egress
+//! rule and no egress rule to public addresses, a registry needs an FQDN rule for its host
+//! (a warning otherwise).
+//!
 //! The VIP route and the DNS zones are required only when the network is locked down (it
 //! deletes its default routes, or a deny-all egress rule exists): otherwise private Google
 //! access reaches the public Google API addresses through GCE's default route.
@@ -132,6 +136,58 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     }
     if locked_down {
         dns(ctx, subject, out);
+    }
+    public_registries(ctx, out);
+}
+
+/// Registries outside Google that the package's images use, and that nothing lets the nodes
+/// reach past the deny-all egress rule.
+fn public_registries(ctx: &Ctx, out: &mut Vec<KrmResult>) {
+    use crate::gke::registries::{images, registry, vip_zone};
+    let Some(deny) = ctx.deny_all_egress().next() else {
+        return;
+    };
+    if super::iap::public_443(ctx) {
+        return;
+    }
+    let mut hosts: Vec<(String, Vec<(&str, &Item)>)> = Vec::new();
+    for (image, item) in images(ctx.items) {
+        let host = registry(image);
+        if vip_zone(&host).is_some() {
+            continue;
+        }
+        match hosts.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, list)) => list.push((image, item)),
+            None => hosts.push((host, vec![(image, item)])),
+        }
+    }
+    for (host, users) in hosts {
+        // Docker Hub serves pulls of `docker.io/…` from registry-1.docker.io.
+        let pull_host = if host == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            host.as_str()
+        };
+        let allowed = super::iap::fqdn_rule(ctx, pull_host, true)
+            .is_some_and(|(_, blocked)| blocked.is_none());
+        if allowed {
+            continue;
+        }
+        let (image, item) = users[0];
+        out.push(
+            KrmResult::warning(format!(
+                "{} image(s) of the package come from `{host}` (e.g. `{image}`), which resolves \
+                 to public addresses, and deny-all egress rule {} blocks them: no egress rule \
+                 allows tcp 443 there, so those pulls fail. Fix: an FQDN egress rule for \
+                 `{pull_host}` in the network's firewall policy (evaluated before the VPC \
+                 rules), or mirror the images to Artifact Registry (`*-docker.pkg.dev`, reached \
+                 through the VIP)",
+                users.len(),
+                deny.name()
+            ))
+            .for_resource(&item.value)
+            .tag("check", "routes-dns"),
+        );
     }
 }
 
