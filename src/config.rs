@@ -53,6 +53,42 @@ pub enum ControlPlane {
     Dns,
 }
 
+/// How nodes reach the public endpoints of Docker Hub and the IAP JWKs (www.gstatic.com).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EgressAllowlist {
+    /// FQDN egress rules in a network firewall policy.
+    #[default]
+    Fqdn,
+    /// www.gstatic.com through the private Google APIs VIP; Docker Hub by FQDN rule.
+    Vip,
+}
+
+/// Cloud NAT logging (`logConfig.filter`), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NatLogging {
+    /// `ERRORS_ONLY`.
+    #[default]
+    ErrorsOnly,
+    /// `TRANSLATIONS_ONLY`.
+    TranslationsOnly,
+    /// `ALL`.
+    All,
+    /// No NAT logging.
+    Off,
+}
+
+impl NatLogging {
+    /// The `logConfig.filter` value; `None` when off.
+    pub fn filter(self) -> Option<&'static str> {
+        match self {
+            NatLogging::ErrorsOnly => Some("ERRORS_ONLY"),
+            NatLogging::TranslationsOnly => Some("TRANSLATIONS_ONLY"),
+            NatLogging::All => Some("ALL"),
+            NatLogging::Off => None,
+        }
+    }
+}
+
 /// Every setting, after defaults (those that depend on the items are `None` until resolved).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -96,6 +132,16 @@ pub struct Settings {
     pub private_endpoint_subnetwork: Option<String>,
     /// `webhook-ports`: catalogue components whose webhook ports count as found webhooks.
     pub webhook_ports: Vec<String>,
+    /// `egress-allowlist`.
+    pub egress_allowlist: EgressAllowlist,
+    /// `nat-logging`.
+    pub nat_logging: NatLogging,
+    /// `nat-min-ports-per-vm`.
+    pub nat_min_ports: u32,
+    /// `nat-max-ports-per-vm`.
+    pub nat_max_ports: u32,
+    /// `nat-dynamic-ports`.
+    pub nat_dynamic_ports: bool,
     /// Every key given, under the name it was given with, as setter values (all strings).
     pub given: BTreeMap<String, String>,
 }
@@ -188,6 +234,11 @@ const KEYS: &[Key] = &[
     Key::option("authorized-networks", "authorizedNetworks"),
     Key::option("private-endpoint-subnetwork", "privateEndpointSubnetwork"),
     Key::option("webhook-ports", "webhookPorts"),
+    Key::option("egress-allowlist", "egressAllowlist"),
+    Key::option("nat-logging", "natLogging"),
+    Key::option("nat-min-ports-per-vm", "natMinPortsPerVm"),
+    Key::option("nat-max-ports-per-vm", "natMaxPortsPerVm"),
+    Key::option("nat-dynamic-ports", "natDynamicPorts"),
 ];
 
 /// The candidate closest to `word` by edit distance (ties: the first), for "did you mean".
@@ -485,6 +536,22 @@ fn parse_cidr(g: &Given) -> Result<String, String> {
     Ok(net.to_string())
 }
 
+/// Parses NAT ports per VM: a power of two from 32 to 65536 (what Cloud NAT accepts with
+/// dynamic port allocation; static allocation accepts any number in that span).
+fn parse_ports(g: &Given) -> Result<u32, String> {
+    let n: u32 = g
+        .value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{:?} is not a number of ports like 64", g.value))?;
+    if !(32..=65536).contains(&n) {
+        return Err(format!(
+            "{n} is outside 32-65536, the ports per VM Cloud NAT accepts"
+        ));
+    }
+    Ok(n)
+}
+
 /// Parses a Config Connector version (`1.15.1`, `v1.21.0`, `1.21`).
 fn parse_version(value: &str) -> Result<(u64, u64, u64), String> {
     let bad = || format!("{value:?} is not a version like 1.15.1");
@@ -573,6 +640,29 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
             }
             settings.webhook_ports = names;
         }
+        "egress-allowlist" => {
+            settings.egress_allowlist = parse_choice(
+                g,
+                &[
+                    ("fqdn", EgressAllowlist::Fqdn),
+                    ("vip", EgressAllowlist::Vip),
+                ],
+            )?
+        }
+        "nat-logging" => {
+            settings.nat_logging = parse_choice(
+                g,
+                &[
+                    ("ERRORS_ONLY", NatLogging::ErrorsOnly),
+                    ("TRANSLATIONS_ONLY", NatLogging::TranslationsOnly),
+                    ("ALL", NatLogging::All),
+                    ("off", NatLogging::Off),
+                ],
+            )?
+        }
+        "nat-min-ports-per-vm" => settings.nat_min_ports = parse_ports(g)?,
+        "nat-max-ports-per-vm" => settings.nat_max_ports = parse_ports(g)?,
+        "nat-dynamic-ports" => settings.nat_dynamic_ports = parse_bool(g)?,
         _ => {}
     }
     Ok(())
@@ -690,6 +780,7 @@ impl Settings {
                 settings
                     .network_errors()
                     .into_iter()
+                    .chain(settings.nat_errors())
                     .map(|r| r.for_resource(config)),
             );
         }
@@ -794,6 +885,37 @@ impl Settings {
         errors
     }
 
+    /// The NAT port rules: with dynamic allocation both bounds are powers of two and the minimum
+    /// is smaller than the maximum (Cloud NAT's rule).
+    pub fn nat_errors(&self) -> Vec<KrmResult> {
+        if !self.nat_dynamic_ports {
+            return Vec::new();
+        }
+        let mut errors = Vec::new();
+        for (key, n) in [
+            ("nat-min-ports-per-vm", self.nat_min_ports),
+            ("nat-max-ports-per-vm", self.nat_max_ports),
+        ] {
+            if !n.is_power_of_two() {
+                errors.push(format!(
+                    "{OPTION_PREFIX}{key}: {n} must be a power of two with dynamic port allocation \
+                     ({OPTION_PREFIX}nat-dynamic-ports: true)"
+                ));
+            }
+        }
+        if self.nat_min_ports >= self.nat_max_ports {
+            errors.push(format!(
+                "{OPTION_PREFIX}nat-min-ports-per-vm {} is not smaller than \
+                 {OPTION_PREFIX}nat-max-ports-per-vm {}",
+                self.nat_min_ports, self.nat_max_ports
+            ));
+        }
+        errors
+            .into_iter()
+            .map(|m| KrmResult::error(m).tag("stage", "config"))
+            .collect()
+    }
+
     /// The `cnrm-version` setting as (major, minor, patch), when given and valid.
     pub fn cnrm_version_triple(&self) -> Option<(u64, u64, u64)> {
         let v = self.cnrm_version.as_deref()?;
@@ -843,6 +965,11 @@ impl Default for Settings {
             authorized_networks: Vec::new(),
             private_endpoint_subnetwork: None,
             webhook_ports: Vec::new(),
+            egress_allowlist: EgressAllowlist::Fqdn,
+            nat_logging: NatLogging::ErrorsOnly,
+            nat_min_ports: 64,
+            nat_max_ports: 4096,
+            nat_dynamic_ports: true,
             given: BTreeMap::new(),
         }
     }

@@ -2,7 +2,7 @@
 //! `upstream/kubeflow-blueprint-v1.1.0.tgz`), through the commands they run next: one run of the
 //! function with a user's values, then the blueprint's own `make hydrate-gcp` (`kustomize build
 //! --load-restrictor LoadRestrictionsNone instance/gcp_config`), checked for what would be
-//! deployed: one private cluster, the 23 network resources once each with the build's labels, a
+//! deployed: one private cluster, the private network resources once each with the build's labels, a
 //! master ingress rule for the webhook ports the package's webhooks need, every Config
 //! Connector object strictly valid for Config Connector 1.15.1; a second run changes nothing;
 //! `gke.private=false` gives every file back and the build a public cluster.
@@ -29,18 +29,23 @@ const VALUES: [&str; 5] = [
     "location=us-central1-c",
 ];
 
-/// The 23 resources of the private network, by kind.
-const NETWORK: [(&str, usize); 10] = [
-    ("ComputeNetwork", 1),
-    ("ComputeSubnetwork", 1),
-    ("ComputeRoute", 2),
-    ("ComputeRouter", 1),
-    ("ComputeRouterNAT", 1),
-    ("DNSManagedZone", 2),
-    ("DNSRecordSet", 4),
-    ("ComputeFirewall", 10),
-    ("Service", 1),
-    ("ContainerCluster", 1),
+/// How many resources the private network has for the blueprint's Config Connector (1.7.1,
+/// which has no network firewall policies: the address-list form).
+fn network_size() -> usize {
+    use private_gke::gke::{firewall_rules::Allowlist, resources};
+    resources::count(
+        true,
+        Allowlist::choose(private_gke::config::EgressAllowlist::Fqdn, false),
+    )
+}
+
+/// Kinds the build must hold exactly once.
+const ONCE: [&str; 5] = [
+    "ContainerCluster",
+    "ComputeNetwork",
+    "ComputeSubnetwork",
+    "ComputeRouter",
+    "ComputeRouterNAT",
 ];
 
 /// The unpacked blueprint (`kubeflow/`), or `None` after a printed skip.
@@ -128,24 +133,25 @@ fn ports(rule: &Value) -> Vec<String> {
         .collect()
 }
 
-/// What a private build must hold: every object labelled `kf-name: <label>`; `firewalls` counts
-/// the webhook rules too.
-fn assert_private_build(docs: &[Value], label: &str, firewalls: usize, webhook_ports: &[&str]) {
-    for (kind, n) in NETWORK {
-        let n = if kind == "ComputeFirewall" {
-            firewalls
-        } else {
-            n
-        };
-        let found = if kind == "Service" {
-            docs.iter()
-                .filter(|d| d["kind"] == "Service" && d["metadata"]["name"] == "dns.googleapis.com")
-                .count()
-        } else {
-            count(docs, kind)
-        };
-        assert_eq!(found, n, "{kind}");
+/// What a private build must hold: the private network once (and `webhook_rules` rules), every
+/// object labelled `kf-name: <label>`, ingress from the master range on `webhook_ports`.
+fn assert_private_build(docs: &[Value], label: &str, webhook_rules: usize, webhook_ports: &[&str]) {
+    for kind in ONCE {
+        assert_eq!(count(docs, kind), 1, "{kind}");
     }
+    let owned: Vec<String> = docs
+        .iter()
+        .filter(|d| d["kind"] != "ContainerCluster")
+        .filter(|d| !d["metadata"]["annotations"]["private-gke.dev/owned"].is_null())
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["kind"].as_str().unwrap(),
+                d["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(owned.len(), network_size() + webhook_rules, "{owned:?}");
     for d in docs {
         assert_eq!(
             d["metadata"]["labels"]["kf-name"].as_str(),
@@ -238,7 +244,7 @@ fn package_mode_on_the_whole_blueprint_gives_a_deployable_private_cluster() {
         "the version the package's install manifests say: {stderr}"
     );
     let docs = hydrate_gcp(&dir);
-    assert_private_build(&docs, "kf-test", 11, &["8443"]);
+    assert_private_build(&docs, "kf-test", 1, &["8443"]);
     assert_valid_on_1_15_1(&docs);
 
     let after = snapshot(&dir);
@@ -298,7 +304,7 @@ fn kpt_fn_eval_on_the_cluster_subtree_gives_the_same_deployable_build() {
     eval(BIN, &cnrm, &values);
     let docs = hydrate_gcp(&dir);
     // `instance/` is outside what kpt read: its label keeps the placeholder.
-    assert_private_build(&docs, "KUBEFLOW-NAME", 10, &[]);
+    assert_private_build(&docs, "KUBEFLOW-NAME", 0, &[]);
     assert_valid_on_1_15_1(&docs);
     let kust = fs::read_to_string(cnrm.join("cluster/kustomization.yaml")).unwrap();
     assert!(kust.ends_with("- ../private-gke\n"), "{kust}");
@@ -366,7 +372,7 @@ fn the_same_flow_works_on_the_placeholders_of_kubeflow_1_2() {
         String::from_utf8_lossy(&out.stderr)
     );
     let docs = hydrate_gcp(&dir);
-    assert_private_build(&docs, "kf-test", 11, &["8443"]);
+    assert_private_build(&docs, "kf-test", 1, &["8443"]);
     assert_valid_on_1_15_1(&docs);
     for kind in ["ComputeSubnetwork", "ComputeRouter", "ComputeRouterNAT"] {
         let d = docs.iter().find(|d| d["kind"] == kind).unwrap();

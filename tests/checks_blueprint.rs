@@ -901,26 +901,167 @@ fn iap_backend_config() -> Item {
     )
 }
 
-#[test]
-fn iap_needs_egress_to_the_jwks_endpoint() {
-    let mut items = hydrated();
-    items.push(iap_backend_config());
-    assert_eq!(issues(&mut items), vec![]);
-
-    remove(&mut items, "ComputeFirewall", "testKptName-iap-jwks");
-    remove(&mut items, "ComputeFirewall", "testKptName-dockerhub");
-    let expected = vec![at(
-        Severity::Error,
-        "BackendConfig iap-backendconfig enables IAP, but the nodes cannot fetch the IAP JWKs, so \
-         every request through IAP is rejected (\"Invalid JWT\"). Fix: add an EGRESS allow rule \
-         for tcp 443 to the JWKs endpoint (www.gstatic.com)",
-        &items,
+fn iap_result(items: &[Item], severity: Severity, message: &str) -> KrmResult {
+    at(
+        severity,
+        message,
+        items,
         "BackendConfig",
         "iap-backendconfig",
         "iap",
     )
-    .at_field("spec.iap", None, None)];
+    .at_field("spec.iap", None, None)
+}
+
+#[test]
+fn iap_needs_egress_to_the_jwks_endpoint() {
+    let mut items = hydrated();
+    items.push(iap_backend_config());
+    // Upstream's address lists: a path today, a stale one tomorrow.
+    let expected = vec![iap_result(
+        &items,
+        Severity::Warning,
+        "BackendConfig iap-backendconfig enables IAP, and egress to the IAP JWKs \
+         (www.gstatic.com) is allowed only to lists of fixed addresses: ComputeFirewall \
+         `testKptName-dockerhub`, `testKptName-iap-jwks` (`testKptName-iap-jwks`: upstream's \
+         2020 snapshot of www.gstatic.com). When its addresses change, every request through \
+         IAP is rejected. Fix: an FQDN egress rule (private-gke.egress-allowlist: fqdn) or the \
+         private Google APIs VIP (private-gke.egress-allowlist: vip)",
+    )];
     assert_eq!(issues(&mut items), expected);
+
+    remove(&mut items, "ComputeFirewall", "testKptName-iap-jwks");
+    remove(&mut items, "ComputeFirewall", "testKptName-dockerhub");
+    let expected = vec![iap_result(
+        &items,
+        Severity::Error,
+        "BackendConfig iap-backendconfig enables IAP, but the nodes cannot fetch the IAP JWKs, so \
+         every request through IAP is rejected (\"Invalid JWT\"). Fix: add an FQDN egress rule \
+         for www.gstatic.com (private-gke.egress-allowlist: fqdn), or a private gstatic.com zone \
+         on the private Google APIs VIP (private-gke.egress-allowlist: vip)",
+    )];
+    assert_eq!(issues(&mut items), expected);
+}
+
+fn compute(kind: &str, name: &str, spec: Value) -> Item {
+    Item::generated(
+        json!({"apiVersion": "compute.cnrm.cloud.google.com/v1beta1", "kind": kind,
+            "metadata": {"name": name, "namespace": "customerProject"}, "spec": spec}),
+        None,
+    )
+}
+
+/// The hydrated blueprint with IAP and neither address list.
+fn iap_without_lists() -> Vec<Item> {
+    let mut items = hydrated();
+    items.push(iap_backend_config());
+    remove(&mut items, "ComputeFirewall", "testKptName-iap-jwks");
+    remove(&mut items, "ComputeFirewall", "testKptName-dockerhub");
+    items
+}
+
+#[test]
+fn iap_through_an_fqdn_rule_needs_the_policy_evaluated_first() {
+    let mut items = iap_without_lists();
+    items.push(compute(
+        "ComputeNetworkFirewallPolicy",
+        "testKptName-egress",
+        json!({}),
+    ));
+    items.push(compute(
+        "ComputeNetworkFirewallPolicyAssociation",
+        "testKptName-egress",
+        json!({"attachmentTargetRef": {"name": CLUSTER}, "firewallPolicyRef": {"name": "testKptName-egress"}}),
+    ));
+    items.push(compute(
+        "ComputeNetworkFirewallPolicyRule",
+        "testKptName-iap-jwks",
+        json!({"action": "allow", "direction": "EGRESS", "priority": 1000,
+            "firewallPolicyRef": {"name": "testKptName-egress"},
+            "match": {"destFqdns": ["www.gstatic.com"], "layer4Configs": [{"ipProtocol": "tcp", "ports": ["443"]}]}}),
+    ));
+    // The network evaluates its VPC rules first: deny-egress ends the flow.
+    let expected = vec![iap_result(
+        &items,
+        Severity::Error,
+        "BackendConfig iap-backendconfig enables IAP, but the nodes cannot fetch the IAP JWKs, so \
+         every request through IAP is rejected (\"Invalid JWT\"). Fix: add \
+         spec.networkFirewallPolicyEnforcementOrder: BEFORE_CLASSIC_FIREWALL on ComputeNetwork \
+         `testKptName` (else the deny-all egress rule ends the flow before the FQDN rule \
+         `testKptName-iap-jwks` is evaluated)",
+    )];
+    assert_eq!(issues(&mut items), expected);
+    let network = pos(&items, "ComputeNetwork", CLUSTER);
+    items[network].value["spec"]["networkFirewallPolicyEnforcementOrder"] =
+        json!("BEFORE_CLASSIC_FIREWALL");
+    assert_eq!(issues(&mut items), vec![]);
+    // A rule for another host is no path.
+    set(
+        &mut items,
+        "ComputeNetworkFirewallPolicyRule",
+        "testKptName-iap-jwks",
+        "/spec/match/destFqdns",
+        json!(["registry-1.docker.io"]),
+    );
+    assert_eq!(issues(&mut items).len(), 1);
+}
+
+#[test]
+fn iap_through_the_private_vip_needs_zone_rule_and_route() {
+    let mut items = iap_without_lists();
+    let dns = |kind: &str, name: &str, spec: Value| {
+        Item::generated(
+            json!({"apiVersion": "dns.cnrm.cloud.google.com/v1beta1", "kind": kind,
+                "metadata": {"name": name, "namespace": "customerProject"}, "spec": spec}),
+            None,
+        )
+    };
+    items.push(dns(
+        "DNSManagedZone",
+        "testKptName-gstatic",
+        json!({"dnsName": "gstatic.com.", "visibility": "private",
+            "privateVisibilityConfig": {"networks": [{"networkRef": {"name": CLUSTER}}]}}),
+    ));
+    items.push(dns(
+        "DNSRecordSet",
+        "testKptName-gstatic-a",
+        json!({"name": "gstatic.com.", "type": "A", "managedZoneRef": {"name": "testKptName-gstatic"},
+            "rrdatas": ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"]}),
+    ));
+    items.push(compute(
+        "ComputeFirewall",
+        "testKptName-iap-jwks",
+        json!({"allow": [{"protocol": "tcp", "ports": ["443"]}], "destinationRanges": ["199.36.153.8/30"],
+            "direction": "EGRESS", "networkRef": {"name": CLUSTER}}),
+    ));
+    // No NAT needed on this path: private Google access.
+    remove(&mut items, "ComputeRouterNAT", CLUSTER);
+    remove(&mut items, "ComputeRouter", CLUSTER);
+    remove(&mut items, "ComputeRoute", "testKptName-internet");
+    let iap = |items: &mut Vec<Item>| -> Vec<KrmResult> {
+        issues(items)
+            .into_iter()
+            .filter(|r| r.tags.get("check").map(String::as_str) == Some("iap"))
+            .collect()
+    };
+    // The network deletes its default routes: without a route to the VIP, no path.
+    assert_eq!(iap(&mut items).len(), 1);
+    items.push(compute(
+        "ComputeRoute",
+        "testKptName-private-apis",
+        json!({"destRange": "199.36.153.8/30", "networkRef": {"name": CLUSTER},
+            "nextHopGateway": "default-internet-gateway", "priority": 1000}),
+    ));
+    assert_eq!(iap(&mut items), vec![]);
+    // An A record outside the VIP is no path.
+    set(
+        &mut items,
+        "DNSRecordSet",
+        "testKptName-gstatic-a",
+        "/spec/rrdatas",
+        json!(["142.250.1.1"]),
+    );
+    assert_eq!(iap(&mut items).len(), 1);
 }
 
 #[test]

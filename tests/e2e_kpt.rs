@@ -56,11 +56,13 @@ fn files(dir: &Path) -> Vec<String> {
     out
 }
 
-const GENERATED: [&str; 6] = [
+const GENERATED: [&str; 8] = [
     "private-gke/compute-network.yaml",
     "private-gke/dns-gcr.yaml",
     "private-gke/dns-google-apis.yaml",
+    "private-gke/dns-pkg-dev.yaml",
     "private-gke/enable-services.yaml",
+    "private-gke/firewall-policy.yaml",
     "private-gke/firewall.yaml",
     "private-gke/nat.yaml",
 ];
@@ -128,8 +130,14 @@ fn kpt_fn_render_allow_exec_makes_the_cluster_private_and_is_idempotent() {
             .lines()
             .filter(|l| l.starts_with("kind: "))
             .count(),
-        23,
-        "the 23 private resources:\n{generated}"
+        private_gke::gke::resources::count(
+            true,
+            private_gke::gke::firewall_rules::Allowlist::choose(
+                private_gke::config::EgressAllowlist::Fqdn,
+                true
+            )
+        ),
+        "the private resources:\n{generated}"
     );
     let mut expected = vec!["Kptfile".to_string(), "cluster.yaml".to_string()];
     expected.extend(GENERATED.iter().map(|s| s.to_string()));

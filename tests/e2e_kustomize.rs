@@ -69,7 +69,8 @@ fn a_kustomize_transformer_makes_the_cluster_private() {
     );
     // A region alone never moves the cluster (GKE cannot change a location in place).
     assert_eq!(cluster["spec"]["location"].as_str(), Some("us-east1-d"));
-    // The cluster and the 23 private resources, by kind.
+    // The cluster and the private resources, by kind (no version named: a current Config
+    // Connector, FQDN rules for Docker Hub and the JWKs).
     let kinds: Vec<&str> = stdout
         .split("\n---\n")
         .filter_map(|doc| doc.lines().find_map(|l| l.strip_prefix("kind: ")))
@@ -80,16 +81,26 @@ fn a_kustomize_transformer_makes_the_cluster_private() {
         ("ComputeNetwork", 1),
         ("ComputeSubnetwork", 1),
         ("ComputeRoute", 2),
-        ("DNSManagedZone", 2),
-        ("DNSRecordSet", 4),
+        ("DNSManagedZone", 3),
+        ("DNSRecordSet", 6),
         ("Service", 1),
         ("ComputeRouter", 1),
         ("ComputeRouterNAT", 1),
-        ("ComputeFirewall", 10),
+        ("ComputeFirewall", 8),
+        ("ComputeNetworkFirewallPolicy", 1),
+        ("ComputeNetworkFirewallPolicyAssociation", 1),
+        ("ComputeNetworkFirewallPolicyRule", 2),
     ] {
         assert_eq!(count(kind), n, "{kind} in {kinds:?}");
     }
-    assert_eq!(kinds.len(), 24, "{kinds:?}");
+    let generated = private_gke::gke::resources::count(
+        true,
+        private_gke::gke::firewall_rules::Allowlist::choose(
+            private_gke::config::EgressAllowlist::Fqdn,
+            true,
+        ),
+    );
+    assert_eq!(kinds.len(), 1 + generated, "{kinds:?}");
 }
 
 #[test]
@@ -247,7 +258,14 @@ fn generated_resources_carry_the_labels_kustomize_gave_the_cluster() {
     };
     assert!(ok, "{stderr}");
     let docs: Vec<&str> = stdout.split("\n---\n").collect();
-    assert_eq!(docs.len(), 24, "{stdout}");
+    let generated = private_gke::gke::resources::count(
+        true,
+        private_gke::gke::firewall_rules::Allowlist::choose(
+            private_gke::config::EgressAllowlist::Fqdn,
+            true,
+        ),
+    );
+    assert_eq!(docs.len(), 1 + generated, "{stdout}");
     for doc in docs {
         let value: serde_norway::Value = serde_norway::from_str(doc).unwrap();
         assert_eq!(

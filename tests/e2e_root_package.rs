@@ -107,12 +107,14 @@ fn kpt_fn_render_at_the_root_makes_the_example_private() {
             "examples/blueprint/private-gke/compute-network.yaml",
             "examples/blueprint/private-gke/dns-gcr.yaml",
             "examples/blueprint/private-gke/dns-google-apis.yaml",
+            "examples/blueprint/private-gke/dns-pkg-dev.yaml",
             "examples/blueprint/private-gke/enable-services.yaml",
             "examples/blueprint/private-gke/firewall.yaml",
             "examples/blueprint/private-gke/nat.yaml",
         ]
     );
     let firewalls = fs::read_to_string(example.join("private-gke/firewall.yaml")).unwrap();
+    // Config Connector 1.33.0 (the example's): no firewall policies, so the address lists too.
     assert_eq!(firewalls.matches("kind: ComputeFirewall").count(), 10);
     assert!(firewalls.contains("name: kf-demo-deny-egress # kpt-set: ${name}-deny-egress"));
 

@@ -43,7 +43,18 @@ fn the_example_becomes_private_then_stays_put() {
     assert!(warnings[0].starts_with(open), "{first}");
     assert!(!first.contains("[error]"), "{first}");
     assert!(
-        first.contains("private network: 23 resources created"),
+        first.contains("[info] ContainerCluster/kf-demo: Config Connector 1.33.0 has no network firewall policy FQDN rules"),
+        "{first}"
+    );
+    let generated = private_gke::gke::resources::count(
+        true,
+        private_gke::gke::firewall_rules::Allowlist::choose(
+            private_gke::config::EgressAllowlist::Fqdn,
+            false,
+        ),
+    );
+    assert!(
+        first.contains(&format!("private network: {generated} resources created")),
         "{first}"
     );
     assert!(

@@ -87,13 +87,13 @@ fn private_false_takes_everything_back_out() {
         let input = golden_input();
         let mut items = items(input.clone());
         run(&config(&golden_pairs(ip)), &mut items);
-        assert_eq!(items.len(), input.len() + 23);
+        assert_eq!(items.len(), input.len() + generated_count(true, true));
         let mut back = reread(&items);
         let results = run(&config(&[("gke.private", "false")]), &mut back);
         assert_eq!(values(&back), input, "{ip}");
         assert!(results
             .iter()
-            .any(|r| r.message == "gke.private is false: removed 23 resources the function generated, gave back 0 adopted ones as they were"));
+            .any(|r| r.message == format!("gke.private is false: removed {} resources the function generated, gave back 0 adopted ones as they were", generated_count(true, true))));
         assert!(results
             .iter()
             .any(|r| r.message == "private patch removed: the cluster is public again"));
@@ -184,7 +184,7 @@ fn the_cluster_patch_in_compat_mode() {
     // Region from the cluster's zone; CIDRs from the settings' defaults.
     let subnet = find(&items, "ComputeSubnetwork", "kf");
     assert_eq!(subnet["spec"]["region"], "us-east1");
-    assert_eq!(items.len(), 24);
+    assert_eq!(items.len(), 1 + generated_count(true, true));
 }
 
 /// The `cnrm-system` Namespace of a Config Connector install bundle of `version`.
@@ -225,13 +225,36 @@ fn the_config_connector_version_is_said_once_or_found() {
         "{}",
         warned[0]
     );
-    // Given, found in a CRD or an annotation, or irrelevant (upstream): no such warning.
+    assert!(
+        warned[0].contains("FQDN egress rules in a network firewall policy from 1.110.0"),
+        "{}",
+        warned[0]
+    );
+    // Upstream's patch has no networkingMode, but the private network's fields still depend
+    // on the version: the warning says so.
+    let mut upstream = items(vec![cluster("kf", "us-east1-b")]);
+    let results = run(
+        &config(&[("private-gke.ip-allocation", "upstream")]),
+        &mut upstream,
+    );
+    assert_eq!(
+        mentioning(&results, Severity::Warning, assumed),
+        vec![
+            "nothing in the package names the Config Connector version (no ContainerCluster \
+             CRD, no cnrm.cloud.google.com/version annotation): the private network for a \
+             current one (firewall logConfig and NAT dynamic port allocation from 1.100.0, FQDN \
+             egress rules in a network firewall policy from 1.110.0), which earlier versions \
+             reject; set private-gke.cnrm-version to the version you run, e.g. \
+             private-gke.cnrm-version=1.15.1"
+                .to_string()
+        ]
+    );
+    // Given, or found in a CRD or an annotation: no such warning.
     let crd = docs(&copy("crds/containercluster-1.15.1.yaml")).remove(0);
     let cases: Vec<(Vec<Value>, Pairs)> = vec![
         (vec![], &[("private-gke.cnrm-version", "1.15.1")]),
         (vec![crd.clone()], &[]),
         (vec![cnrm_namespace("1.7.1")], &[]),
-        (vec![], &[("private-gke.ip-allocation", "upstream")]),
     ];
     for (extra, pairs) in cases {
         let mut input = vec![cluster("kf", "us-east1-b")];
@@ -417,7 +440,7 @@ fn kustomize_capture_comment_free() {
         find(&items, "ComputeRouterNAT", "kf")["spec"]["region"],
         "us-east1"
     );
-    assert_eq!(items.len(), 2 + 23);
+    assert_eq!(items.len(), 2 + generated_count(true, true));
 }
 
 /// Keys sorted at every level, as kustomize hands items to a transformer.
@@ -487,7 +510,7 @@ fn user_edits_to_owned_resources_survive() {
     assert_eq!(cm["metadata"]["labels"], json!({"team": "ml"}));
     // Fields we own come back to the desired state.
     assert_eq!(cm["spec"]["sourceRanges"], json!(["172.16.0.32/28"]));
-    assert_eq!(next.len(), 24);
+    assert_eq!(next.len(), 1 + generated_count(true, true));
 }
 
 #[test]
@@ -498,10 +521,26 @@ fn existing_resources_are_adopted_not_duplicated() {
     let before = input.len();
     let mut items = items(input);
     let results = run(&config(&golden_pairs("compat")), &mut items);
-    assert_eq!(items.len(), before);
-    assert!(results
-        .iter()
-        .any(|r| r.message == "private network: 0 resources created, 23 updated, 0 unchanged"));
+    // Upstream's 23 are adopted but for the two address-list rules, which the FQDN rules of a
+    // current Config Connector replace: those are left as they are, with a warning.
+    let adopted = 23 - 2;
+    let created = generated_count(true, true) - adopted;
+    assert_eq!(items.len(), before + created);
+    assert!(results.iter().any(|r| r.message
+        == format!(
+            "private network: {created} resources created, {adopted} updated, 0 unchanged"
+        )));
+    for name in ["testKptName-dockerhub", "testKptName-iap-jwks"] {
+        let given_back = find(&items, "ComputeFirewall", name);
+        assert!(given_back["metadata"]["annotations"]
+            .get("private-gke.dev/owned")
+            .is_none());
+        assert!(results.iter().any(|r| r.severity == Severity::Warning
+            && r.message.starts_with(&format!(
+                "ComputeFirewall {name} allows a fixed 2020 address list"
+            ))
+            && r.resource_ref.as_ref().is_some_and(|rr| rr.name == name)));
+    }
     let subnet = find(&items, "ComputeSubnetwork", "testKptName");
     assert_eq!(
         subnet["metadata"]["annotations"]["config.kubernetes.io/path"],
@@ -524,7 +563,7 @@ fn renamed_base_name_replaces_owned_resources() {
     run(&config(&[]), &mut items);
     let mut next = reread(&items);
     run(&config(&[("name", "kf2")]), &mut next);
-    assert_eq!(next.len(), 24);
+    assert_eq!(next.len(), 1 + generated_count(true, true));
     assert!(next.iter().any(|i| i.name() == "kf2-cm"));
     assert!(!next.iter().any(|i| i.name() == "kf-cm"));
     assert_eq!(
@@ -543,10 +582,37 @@ fn log_firewalls_on_every_firewall() {
         .iter()
         .filter(|i| i.kind() == "ComputeFirewall")
         .collect();
+    // Assumed current Config Connector: logConfig on every rule, enableLogging only where a rule
+    // already had it.
+    assert_eq!(firewalls.len(), 9);
+    assert!(firewalls
+        .iter()
+        .all(|f| f.value["spec"]["logConfig"]["metadata"] == "INCLUDE_ALL_METADATA"));
+    assert_eq!(
+        find(&items, "ComputeFirewall", "mine")["spec"]["enableLogging"],
+        true
+    );
+    assert!(find(&items, "ComputeFirewall", "kf-cm")["spec"]
+        .get("enableLogging")
+        .is_none());
+    // Config Connector 1.15.1 has no logConfig: enableLogging on every rule.
+    let mut old = self::items(vec![cluster("kf", "us-east1-b"), user_fw.clone()]);
+    run(
+        &config(&[
+            ("log-firewalls", "true"),
+            ("private-gke.cnrm-version", "1.15.1"),
+        ]),
+        &mut old,
+    );
+    let firewalls: Vec<&Item> = old
+        .iter()
+        .filter(|i| i.kind() == "ComputeFirewall")
+        .collect();
     assert_eq!(firewalls.len(), 11);
     assert!(firewalls
         .iter()
-        .all(|f| f.value["spec"]["enableLogging"] == true));
+        .all(|f| f.value["spec"]["enableLogging"] == true
+            && f.value["spec"].get("logConfig").is_none()));
     // Not given: the user's own firewall keeps its value.
     let mut items2 = self::items(vec![cluster("kf", "us-east1-b"), user_fw]);
     run(&config(&[]), &mut items2);
@@ -554,10 +620,12 @@ fn log_firewalls_on_every_firewall() {
         find(&items2, "ComputeFirewall", "mine")["spec"]["enableLogging"],
         false
     );
-    assert_eq!(
-        find(&items2, "ComputeFirewall", "kf-cm")["spec"]["enableLogging"],
-        false
-    );
+    assert!(find(&items2, "ComputeFirewall", "kf-cm")["spec"]
+        .get("enableLogging")
+        .is_none());
+    assert!(find(&items2, "ComputeFirewall", "kf-cm")["spec"]
+        .get("logConfig")
+        .is_none());
 }
 
 fn disk(name: &str, location: &str) -> Value {
@@ -952,7 +1020,7 @@ fn generated_files_go_to_the_package_that_holds_the_cluster() {
             })
             .filter_map(|i| i.annotation("internal.config.kubernetes.io/path"))
             .collect();
-        assert_eq!(paths.len(), 23, "{results:?}");
+        assert_eq!(paths.len(), generated_count(true, true), "{results:?}");
         for p in paths {
             assert!(
                 p.starts_with(expected_dir) && !p[expected_dir.len()..].contains('/'),

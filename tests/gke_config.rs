@@ -1,6 +1,8 @@
 //! Settings from the functionConfig shapes kpt and kustomize really send (captures).
 
-use private_gke::config::{IpAllocation, Mode, Settings, WebhookFirewall};
+use private_gke::config::{
+    EgressAllowlist, IpAllocation, Mode, NatLogging, Settings, WebhookFirewall,
+};
 use private_gke::krm::Severity;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,6 +135,11 @@ fn typed_kustomize_transformer_object() {
         authorized_networks: Vec::new(),
         private_endpoint_subnetwork: None,
         webhook_ports: Vec::new(),
+        egress_allowlist: EgressAllowlist::Vip,
+        nat_logging: NatLogging::All,
+        nat_min_ports: 128,
+        nat_max_ports: 8192,
+        nat_dynamic_ports: false,
         given: given(&[
             ("gke.private", "true"),
             ("region", "us-east1"),
@@ -506,7 +513,7 @@ fn typed_bad_values() {
         ),
         (
             json!({"regoin": "us-east1"}),
-            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, controlPlane, authorizedNetworks, privateEndpointSubnetwork, webhookPorts, setters; setter values go under spec.setters)",
+            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, controlPlane, authorizedNetworks, privateEndpointSubnetwork, webhookPorts, egressAllowlist, natLogging, natMinPortsPerVm, natMaxPortsPerVm, natDynamicPorts, setters; setter values go under spec.setters)",
             "spec.regoin",
         ),
         (
@@ -539,4 +546,50 @@ fn empty_values_mean_defaults() {
     assert_eq!(s.name, None);
     assert_eq!(s.subnet_cidr, "10.10.10.0/24");
     assert_eq!(s.given["name"], "");
+}
+
+#[test]
+fn nat_and_allowlist_options_are_checked() {
+    let data = |pairs: &[(&str, &str)]| {
+        let data: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        Settings::from_function_config(Some(
+            &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data}),
+        ))
+    };
+    let messages = |pairs: &[(&str, &str)]| -> Vec<String> {
+        data(pairs)
+            .unwrap_err()
+            .into_iter()
+            .map(|r| r.message)
+            .collect()
+    };
+    assert_eq!(
+        messages(&[("private-gke.nat-min-ports-per-vm", "100")]),
+        ["private-gke.nat-min-ports-per-vm: 100 must be a power of two with dynamic port allocation (private-gke.nat-dynamic-ports: true)"]
+    );
+    assert_eq!(
+        messages(&[("private-gke.nat-min-ports-per-vm", "4096"), ("private-gke.nat-max-ports-per-vm", "1024")]),
+        ["private-gke.nat-min-ports-per-vm 4096 is not smaller than private-gke.nat-max-ports-per-vm 1024"]
+    );
+    assert_eq!(
+        messages(&[("private-gke.nat-max-ports-per-vm", "70000")]),
+        ["70000 is outside 32-65536, the ports per VM Cloud NAT accepts"]
+    );
+    assert_eq!(
+        messages(&[("private-gke.egress-allowlist", "ips")]),
+        ["\"ips\" is not one of fqdn, vip"]
+    );
+    // Static allocation takes any number of ports.
+    let s = data(&[
+        ("private-gke.nat-dynamic-ports", "false"),
+        ("private-gke.nat-min-ports-per-vm", "100"),
+        ("private-gke.nat-logging", "off"),
+    ])
+    .unwrap();
+    assert_eq!((s.nat_dynamic_ports, s.nat_min_ports), (false, 100));
+    assert_eq!(s.nat_logging.filter(), None);
+    assert!(s.given.is_empty(), "options are not setter values");
 }

@@ -115,7 +115,9 @@ fn names_of_generated(values: &[Value]) -> Vec<String> {
 }
 
 fn assert_v0_comments(files: &[(String, String)]) {
-    assert_eq!(files.len(), 6);
+    // Upstream's six files, dns-pkg-dev.yaml and, for a current Config Connector,
+    // firewall-policy.yaml.
+    assert_eq!(files.len(), 8);
     for (file, text) in files {
         assert!(
             !text.contains("kpt-set:"),
@@ -163,21 +165,50 @@ fn a_v0_package_with_its_substitutions_gets_v0_comments_and_an_untouched_kptfile
         false,
     );
     assert_v0_comments(&generated(&dir));
-    // Upstream's own substitutions (name-gcr, name-google-apis, …) serve: no new entries.
+    // Upstream's own substitutions (name-gcr, name-google-apis, …) serve: new entries only for
+    // the names upstream lacks (the pkg.dev zone and its records, the firewall policy).
     let kptfile_after = fs::read_to_string(dir.join("Kptfile")).unwrap();
-    assert!(
-        !kptfile_after.contains("x-private-gke.dev/owned"),
+    let owned: Vec<&str> = kptfile_after
+        .lines()
+        .filter_map(|l| l.strip_prefix("    io.k8s.cli.substitutions."))
+        .filter_map(|l| l.strip_suffix(':'))
+        .filter(|name| !kptfile_before.contains(&format!("substitutions.{name}:")))
+        .collect();
+    assert_eq!(
+        owned,
+        [
+            "name-egress",
+            "name-pkg-dev",
+            "name-pkg-dev-cname",
+            "name-pkg-dev-a"
+        ],
         "{kptfile_after}"
+    );
+    assert_eq!(
+        kptfile_after.matches("x-private-gke.dev/owned").count(),
+        owned.len()
     );
     let definitions = |t: &str| {
         t.lines()
             .filter(|l| l.starts_with("    io.k8s.cli."))
             .count()
     };
-    assert_eq!(definitions(&kptfile_after), definitions(&kptfile_before));
+    assert_eq!(
+        definitions(&kptfile_after),
+        definitions(&kptfile_before) + owned.len()
+    );
     let renamed = cfg_set_name(&dir, "other");
     let names = names_of_generated(&renamed);
-    assert_eq!(names.len(), 23);
+    assert_eq!(
+        names.len(),
+        private_gke::gke::resources::count(
+            true,
+            private_gke::gke::firewall_rules::Allowlist::choose(
+                private_gke::config::EgressAllowlist::Fqdn,
+                true
+            )
+        )
+    );
     assert!(
         names
             .iter()
@@ -214,11 +245,14 @@ fn a_v0_package_without_substitutions_gains_them_and_the_v0_engine_renames_every
     let mut expected: Vec<String> = ["other".to_string(), "dns.googleapis.com".to_string()]
         .into_iter()
         .chain(
-            private_gke::gke::resources::SUFFIXES
-                .iter()
+            private_gke::gke::resources::suffixes()
+                // Only with private-gke.egress-allowlist: vip.
+                .filter(|s| !["private-apis", "gstatic", "gstatic-cname", "gstatic-a"].contains(s))
                 .map(|s| format!("other-{s}")),
         )
         .collect();
+    // The firewall policy and its association are both `other-egress`.
+    expected.push("other-egress".to_string());
     // ComputeNetwork, ComputeSubnetwork, ComputeRouter and ComputeRouterNAT are all `other`.
     expected.extend(std::iter::repeat_n("other".to_string(), 3));
     expected.sort();
@@ -228,12 +262,23 @@ fn a_v0_package_without_substitutions_gains_them_and_the_v0_engine_renames_every
         .filter(|v| v["kind"] == "DNSRecordSet")
         .map(|v| &v["spec"]["managedZoneRef"]["name"])
         .collect();
-    assert_eq!(zone_refs.len(), 4);
+    assert_eq!(zone_refs.len(), 6);
     assert!(
         zone_refs
             .iter()
-            .all(|r| r == &"other-gcr" || r == &"other-goog-apis"),
+            .all(|r| r == &"other-gcr" || r == &"other-goog-apis" || r == &"other-pkg-dev"),
         "{zone_refs:?}"
+    );
+    // The firewall policy's rules and association follow the policy's new name.
+    let policy_refs: Vec<&Value> = renamed
+        .iter()
+        .filter_map(|v| v["spec"].get("firewallPolicyRef"))
+        .map(|r| &r["name"])
+        .collect();
+    assert_eq!(policy_refs.len(), 3);
+    assert!(
+        policy_refs.iter().all(|r| r == &"other-egress"),
+        "{policy_refs:?}"
     );
     // Take-back removes the substitutions it added: the Kptfile is as it was.
     run_package(&dir, &[("gke.private", "false")], false);

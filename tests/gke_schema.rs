@@ -21,7 +21,7 @@ fn typed(spec: Value) -> Value {
 fn every_schema_field_and_enum_value_is_accepted() {
     let props = schema()["openAPIV3Schema"]["properties"]["spec"]["properties"].clone();
     let props = props.as_object().unwrap();
-    assert_eq!(props.len(), 21);
+    assert_eq!(props.len(), 26);
     for (field, def) in props {
         let samples: Vec<Value> = match (def.get("enum"), def["type"].as_str().unwrap()) {
             (Some(Value::Array(values)), _) => values.clone(),
@@ -64,6 +64,18 @@ fn every_schema_field_and_enum_value_is_accepted() {
     assert_eq!(default("subnetCidr"), json!(d.subnet_cidr));
     assert_eq!(default("podsCidr"), json!(d.pods_cidr));
     assert_eq!(default("servicesCidr"), json!(d.services_cidr));
+    assert_eq!(default("natMinPortsPerVm"), json!(d.nat_min_ports));
+    assert_eq!(default("natMaxPortsPerVm"), json!(d.nat_max_ports));
+    assert_eq!(default("natDynamicPorts"), json!(d.nat_dynamic_ports));
+    assert_eq!(
+        default("natLogging"),
+        json!(d.nat_logging.filter().unwrap_or("off"))
+    );
+    let allowlist = Settings::from_function_config(Some(&typed(
+        json!({"egressAllowlist": default("egressAllowlist")}),
+    )))
+    .unwrap();
+    assert_eq!(allowlist.egress_allowlist, d.egress_allowlist);
 }
 
 #[test]

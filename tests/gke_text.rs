@@ -62,6 +62,7 @@ fn cluster_comments_survive_and_adopted_files_stay_byte_identical() {
         ("region", "testRegion"),
         ("location", "testLocation"),
         ("log-firewalls", "true"),
+        ("private-gke.cnrm-version", "1.15.1"),
     ]);
     let (docs, mut items) = read_files(&files);
     let results = run(&settings, &mut items);
@@ -76,21 +77,37 @@ fn cluster_comments_survive_and_adopted_files_stay_byte_identical() {
     let want = docs_of_kind("ContainerCluster");
     assert_eq!(got, want);
 
-    // Adopted upstream resources already have the desired values: text untouched but for the
-    // ownership annotation, added under metadata.
+    // Adopted upstream resources: every comment kept. compute-network.yaml already has the
+    // desired values: text untouched but for the ownership annotation, added under metadata.
+    // firewall.yaml reads as the guide's rules with issue 11's documented changes.
     for (i, text) in texts.iter().enumerate().skip(1) {
         let original = docs[i].source();
         assert_eq!(comments(text), comments(original), "{}", files[i]);
-        let removed: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.contains("private-gke.dev/owned") && l.trim() != "annotations:")
+    }
+    let removed: Vec<&str> = texts[2]
+        .lines()
+        .filter(|l| !l.contains("private-gke.dev/owned") && l.trim() != "annotations:")
+        .collect();
+    assert_eq!(removed, docs[2].source().lines().collect::<Vec<_>>());
+    let mut want: std::collections::BTreeMap<String, Value> =
+        gke_common::docs(&reference("derived/hydrated-private.yaml"))
+            .into_iter()
+            .map(|v| (key(&v), normalize(&v)))
             .collect();
-        assert_eq!(
-            removed,
-            original.lines().collect::<Vec<_>>(),
-            "{}",
-            files[i]
-        );
+    let old = Target {
+        current_fields: false,
+        policies: false,
+    };
+    issue_11(&mut want, "testKptName", old);
+    let doc = Document::parse(texts[1].as_str()).unwrap();
+    let rules: Vec<Value> = doc
+        .roots()
+        .iter()
+        .map(|&r| normalize(&doc.to_json(r).unwrap()))
+        .collect();
+    assert_eq!(rules.len(), 10);
+    for rule in &rules {
+        assert_eq!(rule, &want[&key(rule)], "{}", key(rule));
     }
 
     // Second run on the written text: no edits at all.
@@ -107,7 +124,7 @@ fn cluster_comments_survive_and_adopted_files_stay_byte_identical() {
     run(&settings, &mut items2);
     assert_eq!(
         items2.len(),
-        n + 23 - 14,
+        n + generated_count(true, false) - 14,
         "only the resources not in these files are generated"
     );
     assert!(items2

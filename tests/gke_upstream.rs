@@ -72,8 +72,31 @@ fn upstream_mode_gives_the_hydrated_private_blueprint() {
         let (items, errors) = run_golden("upstream", private_gke_files);
         assert_eq!(errors, Vec::<String>::new());
         let got = output(&items);
-        let want = expected();
+        let mut want = expected();
         assert_eq!(want.len(), 83);
+        // No version named: written for a current Config Connector.
+        let current = Target {
+            current_fields: true,
+            policies: true,
+        };
+        issue_11(&mut want, "testKptName", current);
+        if private_gke_files {
+            // Upstream's address-list rules are the user's files: left as they are.
+            // Adopted rules keep their enableLogging (set, and still accepted) beside logConfig.
+            for (k, v) in want.iter_mut() {
+                if k.starts_with("ComputeFirewall/") {
+                    v["spec"]["enableLogging"] = json!(true);
+                }
+            }
+            let upstream = expected();
+            for name in ["dockerhub", "iap-jwks"] {
+                // log-firewalls is given: every rule logs, these too.
+                let k = format!("ComputeFirewall/testKptName-{name}");
+                let mut kept = upstream[&k].clone();
+                kept["spec"]["logConfig"] = json!({"metadata": "INCLUDE_ALL_METADATA"});
+                want.insert(k, kept);
+            }
+        }
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
             want.keys().collect::<Vec<_>>(),
@@ -92,7 +115,7 @@ fn generated_resources_carry_path_and_ownership_annotations() {
         .iter()
         .filter(|i| i.origin.is_none() && i.text.is_some())
         .collect();
-    assert_eq!(generated.len(), 23);
+    assert_eq!(generated.len(), generated_count(true, true));
     let mut files: BTreeMap<String, usize> = BTreeMap::new();
     for item in &generated {
         assert_eq!(item.annotation("private-gke.dev/owned"), Some("true"));
@@ -107,7 +130,9 @@ fn generated_resources_carry_path_and_ownership_annotations() {
         ("private-gke/dns-gcr.yaml", 3),
         ("private-gke/dns-google-apis.yaml", 3),
         ("private-gke/enable-services.yaml", 1),
-        ("private-gke/firewall.yaml", 10),
+        ("private-gke/dns-pkg-dev.yaml", 3),
+        ("private-gke/firewall.yaml", 8),
+        ("private-gke/firewall-policy.yaml", 4),
         ("private-gke/nat.yaml", 2),
     ]
     .into_iter()
@@ -143,10 +168,20 @@ fn generated_text_carries_kpt_v1_setter_comments() {
     for line in [
         "  name: testKptName-cm # kpt-set: ${name}-cm",
         "  - 172.16.0.32/28 # kpt-set: ${master-ipv4-cidr}",
-        "  enableLogging: true # kpt-set: ${log-firewalls}",
+        "    metadata: INCLUDE_ALL_METADATA",
         "    name: testKptName # kpt-set: ${name}",
     ] {
         assert!(cm.lines().any(|l| l == line), "{line:?} not in\n{cm}");
+    }
+    // int-egress follows the range settings, as the subnetwork does.
+    let int = text_of("ComputeFirewall", "testKptName-int-egress");
+    for line in [
+        "  - 10.10.10.0/24 # kpt-set: ${subnet-cidr}",
+        "  - 10.1.0.0/16 # kpt-set: ${pods-cidr}",
+        "  - 10.10.11.0/24 # kpt-set: ${services-cidr}",
+        "  - 172.16.0.32/28 # kpt-set: ${master-ipv4-cidr}",
+    ] {
+        assert!(int.lines().any(|l| l == line), "{line:?} not in\n{int}");
     }
     let a = text_of("DNSRecordSet", "testKptName-gcr-a");
     assert!(
@@ -157,10 +192,11 @@ fn generated_text_carries_kpt_v1_setter_comments() {
 
 #[test]
 fn compat_mode_differs_only_as_documented() {
-    for (extra, networking_mode) in [
-        (None, true),
-        (Some("1.15.1"), false),
-        (Some("1.21.0"), true),
+    for (extra, networking_mode, current) in [
+        (None, true, true),
+        (Some("1.15.1"), false, false),
+        (Some("1.21.0"), true, false),
+        (Some("1.128.0"), true, true),
     ] {
         let mut pairs = golden_settings("compat");
         if let Some(v) = extra {
@@ -172,6 +208,11 @@ fn compat_mode_differs_only_as_documented() {
         assert_eq!(errors(&results), Vec::<String>::new());
         let got = output(&items);
         let mut want = expected();
+        let target = Target {
+            current_fields: current,
+            policies: current,
+        };
+        issue_11(&mut want, "testKptName", target);
         let cluster = want.get_mut("ContainerCluster/testKptName").unwrap();
         let policy = cluster["spec"]["ipAllocationPolicy"]
             .as_object_mut()
@@ -202,5 +243,5 @@ fn generated_text_reads_as_the_value() {
         assert_eq!(doc.to_json(doc.roots()[0]).unwrap(), item.value, "{text}");
         n += 1;
     }
-    assert_eq!(n, 23);
+    assert_eq!(n, generated_count(true, true));
 }

@@ -96,7 +96,7 @@ fn kinds(docs: &[Value]) -> BTreeMap<String, usize> {
 }
 
 #[test]
-fn the_build_holds_the_private_cluster_and_the_23_resources_once_with_its_labels() {
+fn the_build_holds_the_private_cluster_and_the_generated_resources_once_with_its_labels() {
     let (_tmp, dir) = package();
     let Some(before) = build(&dir.join("instance")) else {
         return;
@@ -118,15 +118,19 @@ fn the_build_holds_the_private_cluster_and_the_23_resources_once_with_its_labels
     let docs = build(&dir.join("instance")).unwrap();
     let counts = kinds(&docs);
     let expected: BTreeMap<String, usize> = [
-        ("ComputeFirewall", 10),
+        // No version named: a current Config Connector, FQDN rules for Docker Hub and the JWKs.
+        ("ComputeFirewall", 8),
         ("ComputeNetwork", 1),
+        ("ComputeNetworkFirewallPolicy", 1),
+        ("ComputeNetworkFirewallPolicyAssociation", 1),
+        ("ComputeNetworkFirewallPolicyRule", 2),
         ("ComputeRoute", 2),
         ("ComputeRouter", 1),
         ("ComputeRouterNAT", 1),
         ("ComputeSubnetwork", 1),
         ("ContainerCluster", 1),
-        ("DNSManagedZone", 2),
-        ("DNSRecordSet", 4),
+        ("DNSManagedZone", 3),
+        ("DNSRecordSet", 6),
         ("IAMServiceAccount", 1),
         ("Service", 1),
     ]
@@ -212,7 +216,14 @@ fn a_package_that_already_builds_the_network_is_not_wired_twice() {
     assert!(!stderr.contains("wired the private network"), "{stderr}");
     assert_eq!(snapshot(&dir), before);
     if let Some(docs) = build(&dir.join("instance")) {
-        assert_eq!(docs.len(), 25);
+        let generated = private_gke::gke::resources::count(
+            true,
+            private_gke::gke::firewall_rules::Allowlist::choose(
+                private_gke::config::EgressAllowlist::Fqdn,
+                true,
+            ),
+        );
+        assert_eq!(docs.len(), 2 + generated);
     }
 }
 

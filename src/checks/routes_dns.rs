@@ -1,7 +1,12 @@
 //! Routes and DNS for restricted Google APIs: a route to the restricted VIP 199.36.153.4/30
 //! preferred over the default internet route; an explicit `0.0.0.0/0` route when the network
-//! deletes its default routes and Cloud NAT is used; private DNS zones for `googleapis.com.` and
-//! `gcr.io.` on the cluster's network with the CNAME and A records to the restricted VIP.
+//! deletes its default routes and Cloud NAT is used; private DNS zones for `googleapis.com.`,
+//! `gcr.io.` and, when the package's images come from Artifact Registry, `pkg.dev.` on the
+//! cluster's network with the CNAME and A records to the restricted VIP.
+//!
+//! Images from registries outside Google resolve to public addresses: with a deny-all egress
+//! rule and no egress rule to public addresses, a registry needs an FQDN rule for its host
+//! (a warning otherwise).
 //!
 //! The VIP route and the DNS zones are required only when the network is locked down (it
 //! deletes its default routes, or a deny-all egress rule exists): otherwise private Google
@@ -17,15 +22,21 @@ use ipnet::Ipv4Net;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The zones the restricted VIP setup needs: (DNS name, CNAME owner, CNAME target = A owner).
-const ZONES: [(&str, &str, &str); 2] = [
+/// The zones the restricted VIP setup knows: (DNS name, CNAME owner, CNAME target = A owner).
+/// `googleapis.com.` and `gcr.io.` (GKE's own images) are always needed, the others when an
+/// image of the package comes from a registry under them.
+const ZONES: [(&str, &str, &str); 3] = [
     (
         "googleapis.com.",
         "*.googleapis.com.",
         "restricted.googleapis.com.",
     ),
     ("gcr.io.", "*.gcr.io.", "gcr.io."),
+    ("pkg.dev.", "*.pkg.dev.", "pkg.dev."),
 ];
+
+/// The zones always needed.
+const ALWAYS: [&str; 2] = ["googleapis.com.", "gcr.io."];
 
 /// A route on the cluster's network.
 struct Route<'a> {
@@ -126,6 +137,58 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     if locked_down {
         dns(ctx, subject, out);
     }
+    public_registries(ctx, out);
+}
+
+/// Registries outside Google that the package's images use, and that nothing lets the nodes
+/// reach past the deny-all egress rule.
+fn public_registries(ctx: &Ctx, out: &mut Vec<KrmResult>) {
+    use crate::gke::registries::{images, registry, vip_zone};
+    let Some(deny) = ctx.deny_all_egress().next() else {
+        return;
+    };
+    if super::iap::public_443(ctx) {
+        return;
+    }
+    let mut hosts: Vec<(String, Vec<(&str, &Item)>)> = Vec::new();
+    for (image, item) in images(ctx.items) {
+        let host = registry(image);
+        if vip_zone(&host).is_some() {
+            continue;
+        }
+        match hosts.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, list)) => list.push((image, item)),
+            None => hosts.push((host, vec![(image, item)])),
+        }
+    }
+    for (host, users) in hosts {
+        // Docker Hub serves pulls of `docker.io/…` from registry-1.docker.io.
+        let pull_host = if host == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            host.as_str()
+        };
+        let allowed = super::iap::fqdn_rule(ctx, pull_host, true)
+            .is_some_and(|(_, blocked)| blocked.is_none());
+        if allowed {
+            continue;
+        }
+        let (image, item) = users[0];
+        out.push(
+            KrmResult::warning(format!(
+                "{} image(s) of the package come from `{host}` (e.g. `{image}`), which resolves \
+                 to public addresses, and deny-all egress rule {} blocks them: no egress rule \
+                 allows tcp 443 there, so those pulls fail. Fix: an FQDN egress rule for \
+                 `{pull_host}` in the network's firewall policy (evaluated before the VPC \
+                 rules), or mirror the images to Artifact Registry (`*-docker.pkg.dev`, reached \
+                 through the VIP)",
+                users.len(),
+                deny.name()
+            ))
+            .for_resource(&item.value)
+            .tag("check", "routes-dns"),
+        );
+    }
 }
 
 /// The private zones and their records.
@@ -140,7 +203,19 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
         }
     }
     let vip: Ipv4Net = RESTRICTED_VIP.parse().unwrap_or_default();
+    let images = crate::gke::registries::images(ctx.items);
     for (dns_name, cname_owner, a_owner) in ZONES {
+        let users: Vec<&str> = images
+            .iter()
+            .map(|(image, _)| *image)
+            .filter(|image| {
+                crate::gke::registries::vip_zone(&crate::gke::registries::registry(image))
+                    == Some(dns_name)
+            })
+            .collect();
+        if users.is_empty() && !ALWAYS.contains(&dns_name) {
+            continue;
+        }
         let zones: Vec<&Item> = ctx
             .cnrm("DNSManagedZone")
             .filter(|z| {
@@ -157,10 +232,16 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                      add a private DNSManagedZone for `{dns_name}` on the network, with CNAME \
                      `{cname_owner}` → `{a_owner}` and A `{a_owner}` → 199.36.153.4-7",
                     cluster.network,
-                    if dns_name == "gcr.io." {
-                        "image pulls from gcr.io"
-                    } else {
-                        "calls to Google APIs (logging, monitoring, Config Connector)"
+                    match dns_name {
+                        "gcr.io." => "image pulls from gcr.io".to_string(),
+                        "googleapis.com." =>
+                            "calls to Google APIs (logging, monitoring, Config Connector)"
+                                .to_string(),
+                        _ => format!(
+                            "pulls of {} image(s) of the package (e.g. `{}`)",
+                            users.len(),
+                            users[0]
+                        ),
                     }
                 ))
                 .for_resource(&subject.value)

@@ -6,11 +6,14 @@ pub mod adopt;
 pub mod cluster;
 pub mod crd;
 pub mod dialect;
+pub mod firewall_rules;
 pub mod location;
 pub mod network;
+pub mod registries;
 pub mod render;
 pub mod resources;
 pub mod select;
+mod upkeep;
 pub mod version;
 pub mod wiring;
 
@@ -19,7 +22,7 @@ pub use crd::fix_crds;
 
 use crate::config::{IpAllocation, Mode, Settings};
 use crate::krm::{Item, KrmResult};
-use resources::{full_name, Desired, Params, SUFFIXES};
+use resources::{full_name, Desired, Params};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -246,8 +249,7 @@ pub fn resolve_locations(
 /// most 63 characters. Upper-case letters are RFC 1035 but GCP and Kubernetes reject them: a
 /// warning.
 pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
-    let longest = SUFFIXES
-        .iter()
+    let longest = resources::suffixes()
         .map(|s| full_name(name, s))
         .max_by_key(String::len)
         .unwrap_or_else(|| name.to_string());
@@ -388,15 +390,20 @@ fn upsert(
         if adopt::restore(&mut item.value) {
             results.push(tagged(
                 KrmResult::info(
-                    "given back as it was: no longer part of the private network (name changed)",
+                    "given back as it was: no longer part of the private network (renamed, or \
+                     replaced by a newer form such as FQDN egress rules); delete it if nothing \
+                     else needs it",
                 )
                 .for_resource(&item.value),
             ));
             return true;
         }
         results.push(tagged(
-            KrmResult::info("removed: no longer part of the private network (name changed)")
-                .for_resource(&item.value),
+            KrmResult::info(
+                "removed: no longer part of the private network (renamed, or replaced by a \
+                 newer form such as FQDN egress rules)",
+            )
+            .for_resource(&item.value),
         ));
         false
     });
@@ -433,21 +440,6 @@ fn upsert(
             "private network: {created} resources created, {updated} updated, {} unchanged",
             desired.len() - created - updated
         ))));
-    }
-}
-
-/// Sets `spec.enableLogging` on every ComputeFirewall we own, and on every other one when
-/// `log-firewalls` was given.
-fn log_firewalls(settings: &Settings, items: &mut [Item]) {
-    let given = settings.given.contains_key("log-firewalls");
-    for item in items.iter_mut().filter(|i| i.kind() == "ComputeFirewall") {
-        if given || is_generated(&item.value) {
-            cluster::set(
-                &mut item.value,
-                "/spec/enableLogging",
-                json!(settings.log_firewalls),
-            );
-        }
     }
 }
 
@@ -603,13 +595,9 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         )))));
         return;
     };
+    let target = version::target(settings, items, results);
     let compat = settings.ip_allocation == IpAllocation::Compat;
-    let mut version_results = Vec::new();
-    let target = version::target(settings, items, &mut version_results);
-    if compat {
-        results.append(&mut version_results);
-        results.extend(version::report(&target, &cluster_value));
-    }
+    results.extend(version::report(&target, &cluster_value, compat));
     let networking_mode = compat && target.networking_mode;
     let patch = cluster::Patch {
         name: name.clone(),
@@ -630,6 +618,15 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     }
     results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);
+    let (ranges, ranges_from) = upkeep::internal_ranges(settings, &net, items);
+    if ranges_from == upkeep::RangesFrom::Rfc1918 {
+        results.push(on_cluster(tagged(KrmResult::warning(
+            "the ranges of the cluster's subnetwork are unknown (it is managed elsewhere): \
+             int-egress allows every RFC 1918 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). \
+             Give subnet-cidr, pods-cidr and services-cidr the subnetwork's ranges to allow \
+             exactly those",
+        ))));
+    }
     let params = Params {
         name,
         region,
@@ -641,7 +638,23 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         network_ref: net.existing.as_ref().map(|e| e.network_ref.clone()),
         network_comment: net.existing.as_ref().and_then(|e| e.setter_comment.clone()),
         user_master: net.user_master,
+        internal_ranges: ranges.clone(),
+        internal_from_settings: ranges_from == upkeep::RangesFrom::Settings,
+        current_fields: target.current_fields(),
+        allowlist: firewall_rules::Allowlist::choose(
+            settings.egress_allowlist,
+            target.firewall_policies(),
+        ),
+        nat_logging: settings.nat_logging,
+        nat_min_ports: settings.nat_min_ports,
+        nat_max_ports: settings.nat_max_ports,
+        nat_dynamic_ports: settings.nat_dynamic_ports,
     };
+    results.extend(
+        upkeep::allowlist_notes(&params, &target, net.existing.is_some())
+            .into_iter()
+            .map(on_cluster),
+    );
     let mut desired = resources::desired(&params);
     let namespace = cluster_value
         .pointer("/metadata/namespace")
@@ -650,5 +663,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     let dialect = dialect::detect(items, &items[idx], &place);
     dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
-    log_firewalls(settings, items);
+    upkeep::replaced_lists(&params, &desired, items, results);
+    upkeep::prune(&params, items);
+    upkeep::log_firewalls(settings, target.current_fields(), items);
 }

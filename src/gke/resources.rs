@@ -1,6 +1,10 @@
-//! The 23 private-network resources of upstream's `privateGKE/`, named from the settings.
+//! The private-network resources: upstream's `privateGKE/` brought up to date (the
+//! `pkg.dev.` zone, version-aware NAT and logging fields), named from the settings. The
+//! firewall is in [`super::firewall_rules`].
 
+use super::firewall_rules::{self, Allowlist};
 use super::render::Comments;
+use crate::config::NatLogging;
 use serde_json::{json, Value};
 
 /// Values the templates are filled with.
@@ -27,6 +31,31 @@ pub struct Params {
     pub network_comment: Option<(String, String)>,
     /// The master range is the user's: no `${master-ipv4-cidr}` comments on the master rules.
     pub user_master: bool,
+    /// Destinations of `int-egress`: the subnet, pods, services and master ranges in use.
+    pub internal_ranges: Vec<String>,
+    /// The first three internal ranges are the `subnet-cidr`, `pods-cidr` and `services-cidr`
+    /// settings (not a user's subnetwork): they carry those setter comments.
+    pub internal_from_settings: bool,
+    /// The target Config Connector has the current fields (firewall `logConfig`, NAT dynamic
+    /// port allocation); else the older ones.
+    pub current_fields: bool,
+    /// How Docker Hub and the IAP JWKs are allowed.
+    pub allowlist: Allowlist,
+    /// Cloud NAT logging.
+    pub nat_logging: NatLogging,
+    /// Cloud NAT minimum ports per VM.
+    pub nat_min_ports: u32,
+    /// Cloud NAT maximum ports per VM (dynamic allocation only).
+    pub nat_max_ports: u32,
+    /// Cloud NAT dynamic port allocation (current fields only).
+    pub nat_dynamic_ports: bool,
+}
+
+impl Params {
+    /// The network ref of the generated resources.
+    pub fn net(&self) -> Value {
+        network_ref(self).0
+    }
 }
 
 /// One desired resource: its value (without annotations), the file it goes to, and the setter
@@ -41,7 +70,7 @@ pub struct Desired {
     pub comments: Comments,
 }
 
-/// Suffixes of every `<name>-<suffix>` resource name, for length checks.
+/// Suffixes of the `<name>-<suffix>` resource names outside the firewall, for length checks.
 pub const SUFFIXES: &[&str] = &[
     "google-apis",
     "internet",
@@ -51,20 +80,23 @@ pub const SUFFIXES: &[&str] = &[
     "goog-apis",
     "goog-cname",
     "goog-a",
-    "deny-egress",
-    "health-ingress",
-    "health-egress",
-    "apis-egress",
-    "master-egress",
-    "int-egress",
-    "istio",
-    "cm",
-    "dockerhub",
-    "iap-jwks",
+    "pkg-dev",
+    "pkg-dev-cname",
+    "pkg-dev-a",
 ];
 
-const COMPUTE: &str = "compute.cnrm.cloud.google.com/v1beta1";
-const DNS: &str = "dns.cnrm.cloud.google.com/v1beta1";
+/// Every suffix a generated name may take, firewall included.
+pub fn suffixes() -> impl Iterator<Item = &'static str> {
+    SUFFIXES.iter().chain(firewall_rules::SUFFIXES).copied()
+}
+
+/// API version of the compute kinds.
+pub const COMPUTE: &str = "compute.cnrm.cloud.google.com/v1beta1";
+/// API version of the DNS kinds.
+pub const DNS: &str = "dns.cnrm.cloud.google.com/v1beta1";
+
+/// The restricted Google APIs VIP range.
+pub const RESTRICTED_VIP: &str = "199.36.153.4/30";
 
 /// The restricted Google APIs VIP addresses.
 const RESTRICTED_VIPS: [&str; 4] = [
@@ -74,56 +106,15 @@ const RESTRICTED_VIPS: [&str; 4] = [
     "199.36.153.7",
 ];
 
-const DOCKERHUB_IPS: [&str; 28] = [
-    "3.211.199.249",
-    "18.232.227.119",
-    "18.213.137.78",
-    "23.22.155.84",
-    "23.202.231.169",
-    "23.217.138.110",
-    "52.54.232.21",
-    "52.72.232.213",
-    "54.85.107.53",
-    "54.236.131.166",
-    "107.23.149.57",
-    "217.70.184.38",
-    "104.18.121.25",
-    "104.18.122.25",
-    "104.18.123.25",
-    "104.18.124.25",
-    "104.18.125.25",
-    "3.218.162.19",
-    "18.205.55.240",
-    "52.202.225.67",
-    "54.84.167.150",
-    "13.227.47.39",
-    "13.227.47.84",
-    "13.227.47.105",
-    "13.35.101.24",
-    "13.35.101.91",
-    "13.35.101.101",
-    "13.35.101.104",
-];
-
-const JWKS_IPS: [&str; 8] = [
-    "172.217.6.163",
-    "172.217.6.131",
-    "172.217.9.163",
-    "172.217.1.131",
-    "172.217.212.94",
-    "172.217.204.94",
-    "23.217.138.110",
-    "23.202.231.169",
-];
-
 /// Builder for one resource's setter comments.
-struct Builder {
+pub struct Builder {
     name: String,
     comments: Comments,
 }
 
 impl Builder {
-    fn new(name: &str) -> Self {
+    /// A builder for resources named from `name`.
+    pub fn new(name: &str) -> Self {
         Builder {
             name: name.to_string(),
             comments: Comments::new(),
@@ -131,19 +122,20 @@ impl Builder {
     }
 
     /// `metadata.name: <name>[-suffix] # kpt-set: ${name}[-suffix]`.
-    fn named(&mut self, suffix: &str) -> String {
+    pub fn named(&mut self, suffix: &str) -> String {
         self.set("/metadata/name", &setter_pattern(suffix));
         full_name(&self.name, suffix)
     }
 
-    fn set(&mut self, pointer: &str, pattern: &str) {
+    /// `# kpt-set: <pattern>` on the value at `pointer`.
+    pub fn set(&mut self, pointer: &str, pattern: &str) {
         self.comments
             .insert(pointer.to_string(), format!("kpt-set: {pattern}"));
     }
 
     /// The setter comment of the network ref at `pointer` (a ref object): `${name}` on the
     /// generated network, else the one on the user's ref, if any.
-    fn network(&mut self, pointer: &str, p: &Params) {
+    pub fn network(&mut self, pointer: &str, p: &Params) {
         match (&p.network_ref, &p.network_comment) {
             (None, _) => self.set(&format!("{pointer}/name"), "${name}"),
             (Some(_), Some((key, comment))) => {
@@ -154,7 +146,8 @@ impl Builder {
         }
     }
 
-    fn done(self, value: Value, file: &'static str) -> Desired {
+    /// The resource with its comments, for `file`.
+    pub fn done(self, value: Value, file: &'static str) -> Desired {
         Desired {
             value,
             file,
@@ -195,7 +188,7 @@ fn generated_network(p: &Params, out: &mut Vec<Desired>) {
     let name = b.named("");
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeNetwork", "metadata": {"name": name},
-            "spec": {"routingMode": "GLOBAL", "autoCreateSubnetworks": false, "deleteDefaultRoutesOnCreate": true}}),
+            "spec": network_spec(p)}),
         "compute-network.yaml",
     ));
     let mut b = Builder::new(n);
@@ -223,8 +216,135 @@ fn generated_network(p: &Params, out: &mut Vec<Desired>) {
     ));
 }
 
-/// The 23 resources in upstream's file order; on the user's network, without the network and
-/// subnetwork.
+/// The generated network's spec: with FQDN policy rules, the policy is evaluated before the VPC
+/// rules (else the deny-all egress rule ends every flow first).
+fn network_spec(p: &Params) -> Value {
+    let mut spec = json!({"routingMode": "GLOBAL", "autoCreateSubnetworks": false, "deleteDefaultRoutesOnCreate": true});
+    if p.allowlist.fqdn {
+        spec["networkFirewallPolicyEnforcementOrder"] = json!("BEFORE_CLASSIC_FIREWALL");
+    }
+    spec
+}
+
+/// One private DNS zone on the network with its CNAME and A record.
+pub struct Zone<'a> {
+    /// Name suffix of the zone.
+    pub zone: &'static str,
+    /// `dnsName`.
+    pub dns_name: &'static str,
+    /// `description`.
+    pub description: &'static str,
+    /// Name suffix of the CNAME record.
+    pub cname_suffix: &'static str,
+    /// Name suffix of the A record.
+    pub a_suffix: &'static str,
+    /// Owner of the CNAME record.
+    pub cname_name: &'static str,
+    /// Its target, the owner of the A record.
+    pub cname_target: &'static str,
+    /// Owner of the A record.
+    pub a_name: &'static str,
+    /// The A record's addresses.
+    pub a_data: &'a [&'a str],
+    /// The file.
+    pub file: &'static str,
+}
+
+/// The zones on the restricted VIP: Google APIs, gcr.io and Artifact Registry (`pkg.dev`).
+const VIP_ZONES: [Zone<'static>; 3] = [
+    Zone {
+        zone: "gcr",
+        dns_name: "gcr.io.",
+        description: "private zone for GCR.io",
+        cname_suffix: "gcr-cname",
+        a_suffix: "gcr-a",
+        cname_name: "*.gcr.io.",
+        cname_target: "gcr.io.",
+        a_name: "gcr.io.",
+        a_data: &RESTRICTED_VIPS,
+        file: "dns-gcr.yaml",
+    },
+    Zone {
+        zone: "goog-apis",
+        dns_name: "googleapis.com.",
+        description: "private zone for Google APIs",
+        cname_suffix: "goog-cname",
+        a_suffix: "goog-a",
+        cname_name: "*.googleapis.com.",
+        cname_target: "restricted.googleapis.com.",
+        a_name: "restricted.googleapis.com.",
+        a_data: &RESTRICTED_VIPS,
+        file: "dns-google-apis.yaml",
+    },
+    Zone {
+        zone: "pkg-dev",
+        dns_name: "pkg.dev.",
+        description: "private zone for Artifact Registry (pkg.dev)",
+        cname_suffix: "pkg-dev-cname",
+        a_suffix: "pkg-dev-a",
+        cname_name: "*.pkg.dev.",
+        cname_target: "pkg.dev.",
+        a_name: "pkg.dev.",
+        a_data: &RESTRICTED_VIPS,
+        file: "dns-pkg-dev.yaml",
+    },
+];
+
+/// Pushes the zone and its two records.
+pub fn zone(p: &Params, out: &mut Vec<Desired>, z: &Zone) {
+    let n = p.name.as_str();
+    let mut b = Builder::new(n);
+    let name = b.named(z.zone);
+    b.network("/spec/privateVisibilityConfig/networks/0/networkRef", p);
+    out.push(b.done(
+        json!({"apiVersion": DNS, "kind": "DNSManagedZone", "metadata": {"name": name},
+            "spec": {"description": z.description, "dnsName": z.dns_name, "visibility": "private",
+                "privateVisibilityConfig": {"networks": [{"networkRef": p.net()}]}}}),
+        z.file,
+    ));
+    let zone_name = full_name(n, z.zone);
+    let mut b = Builder::new(n);
+    let name = b.named(z.cname_suffix);
+    b.set("/spec/managedZoneRef/name", &setter_pattern(z.zone));
+    out.push(b.done(
+        json!({"apiVersion": DNS, "kind": "DNSRecordSet", "metadata": {"name": name},
+            "spec": {"name": z.cname_name, "type": "CNAME", "ttl": 300,
+                "managedZoneRef": {"name": zone_name}, "rrdatas": [z.cname_target]}}),
+        z.file,
+    ));
+    let mut b = Builder::new(n);
+    let name = b.named(z.a_suffix);
+    b.set("/spec/managedZoneRef/name", &setter_pattern(z.zone));
+    out.push(b.done(
+        json!({"apiVersion": DNS, "kind": "DNSRecordSet", "metadata": {"name": name},
+            "spec": {"name": z.a_name, "type": "A", "ttl": 300,
+                "managedZoneRef": {"name": zone_name}, "rrdatas": z.a_data}}),
+        z.file,
+    ));
+}
+
+/// The Cloud NAT spec: logging, ports per VM and, on current Config Connector, dynamic port
+/// allocation (which excludes endpoint-independent mapping).
+fn nat_spec(p: &Params) -> Value {
+    let mut spec = json!({"region": p.region, "routerRef": {"name": p.name},
+        "natIpAllocateOption": "AUTO_ONLY",
+        "sourceSubnetworkIpRangesToNat": "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        "minPortsPerVm": p.nat_min_ports});
+    if p.current_fields {
+        spec["enableDynamicPortAllocation"] = json!(p.nat_dynamic_ports);
+        if p.nat_dynamic_ports {
+            spec["enableEndpointIndependentMapping"] = json!(false);
+            spec["maxPortsPerVm"] = json!(p.nat_max_ports);
+        }
+    }
+    if let Some(filter) = p.nat_logging.filter() {
+        spec["logConfig"] = json!({"enable": true, "filter": filter});
+    }
+    spec
+}
+
+/// The resources in upstream's file order, then the newer ones; on the user's network,
+/// without the network and subnetwork.
 pub fn desired(p: &Params) -> Vec<Desired> {
     let n = p.name.as_str();
     let (net, generated) = network_ref(p);
@@ -238,7 +358,7 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     b.network("/spec/networkRef", p);
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRoute", "metadata": {"name": name},
-            "spec": {"destRange": "199.36.153.4/30", "networkRef": net,
+            "spec": {"destRange": RESTRICTED_VIP, "networkRef": net,
                 "nextHopGateway": "default-internet-gateway", "priority": 1000}}),
         "compute-network.yaml",
     ));
@@ -253,68 +373,8 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     ));
 
     // dns-gcr.yaml, dns-google-apis.yaml
-    for (
-        zone,
-        dns_name,
-        description,
-        cname_suffix,
-        a_suffix,
-        cname_name,
-        cname_target,
-        a_name,
-        file,
-    ) in [
-        (
-            "gcr",
-            "gcr.io.",
-            "private zone for GCR.io",
-            "gcr-cname",
-            "gcr-a",
-            "*.gcr.io.",
-            "gcr.io.",
-            "gcr.io.",
-            "dns-gcr.yaml",
-        ),
-        (
-            "goog-apis",
-            "googleapis.com.",
-            "private zone for Google APIs",
-            "goog-cname",
-            "goog-a",
-            "*.googleapis.com.",
-            "restricted.googleapis.com.",
-            "restricted.googleapis.com.",
-            "dns-google-apis.yaml",
-        ),
-    ] {
-        let mut b = Builder::new(n);
-        let name = b.named(zone);
-        b.network("/spec/privateVisibilityConfig/networks/0/networkRef", p);
-        out.push(b.done(
-            json!({"apiVersion": DNS, "kind": "DNSManagedZone", "metadata": {"name": name},
-                "spec": {"description": description, "dnsName": dns_name, "visibility": "private",
-                    "privateVisibilityConfig": {"networks": [{"networkRef": net}]}}}),
-            file,
-        ));
-        let zone_name = full_name(n, zone);
-        let mut b = Builder::new(n);
-        let name = b.named(cname_suffix);
-        b.set("/spec/managedZoneRef/name", &setter_pattern(zone));
-        out.push(b.done(
-            json!({"apiVersion": DNS, "kind": "DNSRecordSet", "metadata": {"name": name},
-                "spec": {"name": cname_name, "type": "CNAME", "ttl": 300,
-                    "managedZoneRef": {"name": zone_name}, "rrdatas": [cname_target]}}),
-            file,
-        ));
-        let mut b = Builder::new(n);
-        let name = b.named(a_suffix);
-        b.set("/spec/managedZoneRef/name", &setter_pattern(zone));
-        out.push(b.done(
-            json!({"apiVersion": DNS, "kind": "DNSRecordSet", "metadata": {"name": name},
-                "spec": {"name": a_name, "type": "A", "ttl": 300,
-                    "managedZoneRef": {"name": zone_name}, "rrdatas": RESTRICTED_VIPS}}),
-            file,
-        ));
+    for z in &VIP_ZONES[..2] {
+        zone(p, &mut out, z);
     }
 
     // enable-services.yaml
@@ -328,98 +388,8 @@ pub fn desired(p: &Params) -> Vec<Desired> {
         comments: Comments::new(),
     });
 
-    // firewall.yaml
-    let health = ["130.211.0.0/22", "35.191.0.0/16"];
-    let rules: Vec<(&str, &str, Value, Value)> = vec![
-        (
-            "deny-egress",
-            "Deny all internet traffic by default",
-            json!({"deny": [{"protocol": "tcp", "ports": ["0-65535"]}]}),
-            json!({"destinationRanges": ["0.0.0.0/0"], "direction": "EGRESS", "priority": 1100}),
-        ),
-        (
-            "health-ingress",
-            "Allow health check ingress",
-            json!({"allow": [{"protocol": "tcp", "ports": ["80", "443"]}]}),
-            json!({"sourceRanges": health, "direction": "INGRESS"}),
-        ),
-        (
-            "health-egress",
-            "Allow health check egress",
-            json!({"allow": [{"protocol": "tcp", "ports": ["80", "443"]}]}),
-            json!({"destinationRanges": health, "direction": "EGRESS"}),
-        ),
-        (
-            "apis-egress",
-            "Allow egress to google APIs",
-            json!({"allow": [{"protocol": "tcp", "ports": ["0-65535"]}]}),
-            json!({"destinationRanges": ["199.36.153.4/30"], "direction": "EGRESS"}),
-        ),
-        (
-            "master-egress",
-            "Allow master node egress",
-            json!({"allow": [{"protocol": "tcp", "ports": ["443", "10250"]}]}),
-            json!({"destinationRanges": [p.master_cidr], "direction": "EGRESS"}),
-        ),
-        (
-            "int-egress",
-            "Allow traffic to internal ips",
-            json!({"allow": [{"protocol": "tcp", "ports": ["0-65535"]}]}),
-            json!({"destinationRanges": ["10.0.0.0/8", "192.168.0.0/16"], "direction": "EGRESS"}),
-        ),
-        (
-            "istio",
-            "Allow traffic to ISTIO webhook",
-            json!({"allow": [{"protocol": "tcp", "ports": ["15017", "9443"]}]}),
-            json!({"sourceRanges": [p.master_cidr], "direction": "INGRESS"}),
-        ),
-        (
-            "cm",
-            "Allow traffic to cert manager webhook",
-            json!({"allow": [{"protocol": "tcp", "ports": ["443", "6443"]}]}),
-            json!({"sourceRanges": [p.master_cidr], "direction": "INGRESS"}),
-        ),
-        (
-            "dockerhub",
-            "Allow egress to dockerhub and quay.io",
-            json!({"allow": [{"protocol": "tcp", "ports": ["443", "80"]}]}),
-            json!({"destinationRanges": DOCKERHUB_IPS, "direction": "EGRESS"}),
-        ),
-        (
-            "iap-jwks",
-            "Allow traffic to www.gstatic.com to get IAP JWKs",
-            json!({"allow": [{"protocol": "tcp", "ports": ["443"]}]}),
-            json!({"destinationRanges": JWKS_IPS, "direction": "EGRESS"}),
-        ),
-    ];
-    for (suffix, description, action, traffic) in rules {
-        let mut b = Builder::new(n);
-        let name = b.named(suffix);
-        let mut spec = serde_json::Map::new();
-        spec.insert("description".into(), json!(description));
-        for (k, v) in action.as_object().into_iter().flatten() {
-            spec.insert(k.clone(), v.clone());
-        }
-        for (k, v) in traffic.as_object().into_iter().flatten() {
-            spec.insert(k.clone(), v.clone());
-        }
-        if !p.user_master && matches!(suffix, "master-egress" | "istio" | "cm") {
-            let field = if suffix == "master-egress" {
-                "destinationRanges"
-            } else {
-                "sourceRanges"
-            };
-            b.set(&format!("/spec/{field}/0"), "${master-ipv4-cidr}");
-        }
-        spec.insert("networkRef".into(), net.clone());
-        b.network("/spec/networkRef", p);
-        spec.insert("enableLogging".into(), json!(p.log_firewalls));
-        b.set("/spec/enableLogging", "${log-firewalls}");
-        out.push(b.done(
-            json!({"apiVersion": COMPUTE, "kind": "ComputeFirewall", "metadata": {"name": name}, "spec": spec}),
-            "firewall.yaml",
-        ));
-    }
+    // firewall.yaml (and the allowlist's policy, route and zone)
+    firewall_rules::desired(p, &mut out);
 
     // nat.yaml
     let mut b = Builder::new(n);
@@ -438,10 +408,52 @@ pub fn desired(p: &Params) -> Vec<Desired> {
     b.set("/spec/routerRef/name", "${name}");
     out.push(b.done(
         json!({"apiVersion": COMPUTE, "kind": "ComputeRouterNAT", "metadata": {"name": name},
-            "spec": {"region": p.region, "routerRef": {"name": n},
-                "natIpAllocateOption": "AUTO_ONLY",
-                "sourceSubnetworkIpRangesToNat": "ALL_SUBNETWORKS_ALL_IP_RANGES"}}),
+            "spec": nat_spec(p)}),
         "nat.yaml",
     ));
+
+    // dns-pkg-dev.yaml: Artifact Registry, mapped like gcr.io.
+    zone(p, &mut out, &VIP_ZONES[2]);
     out
+}
+
+/// How many resources [`desired`] generates on a generated network or the user's, with an
+/// allowlist form (for the README's numbers and tests).
+pub fn count(generated_network: bool, allowlist: Allowlist) -> usize {
+    let p = Params {
+        name: "n".into(),
+        region: "r".into(),
+        master_cidr: String::new(),
+        subnet_cidr: String::new(),
+        pods_cidr: String::new(),
+        services_cidr: String::new(),
+        log_firewalls: false,
+        network_ref: (!generated_network).then(|| json!({"name": "user"})),
+        network_comment: None,
+        user_master: false,
+        internal_ranges: Vec::new(),
+        internal_from_settings: true,
+        current_fields: true,
+        allowlist,
+        nat_logging: NatLogging::Off,
+        nat_min_ports: 64,
+        nat_max_ports: 4096,
+        nat_dynamic_ports: true,
+    };
+    desired(&p).len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EgressAllowlist;
+
+    #[test]
+    fn counts_per_target_and_allowlist() {
+        let c = |setting, policies| count(true, Allowlist::choose(setting, policies));
+        assert_eq!(c(EgressAllowlist::Fqdn, false), 26);
+        assert_eq!(c(EgressAllowlist::Fqdn, true), 28);
+        assert_eq!(c(EgressAllowlist::Vip, false), 30);
+        assert_eq!(c(EgressAllowlist::Vip, true), 32);
+    }
 }

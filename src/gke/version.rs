@@ -71,6 +71,17 @@ impl Field {
         format!("Config Connector {} or later", text(self.since()))
     }
 }
+/// The first Config Connector version taken to have ComputeFirewall `spec.logConfig`, and
+/// ComputeRouterNAT `enableDynamicPortAllocation` and `maxPortsPerVm`. The reference CRDs show
+/// them absent in 1.15.1 and present at HEAD; the bound is a conservative one inside that span
+/// (an earlier release that has them gets the older fields, which it still accepts).
+pub const CURRENT_FIELDS_SINCE: (u64, u64, u64) = (1, 100, 0);
+
+/// The first Config Connector version taken to have the network firewall policy kinds
+/// (`ComputeNetworkFirewallPolicy`, `…Rule` with `match.destFqdns`, `…Association`) and
+/// ComputeNetwork `networkFirewallPolicyEnforcementOrder` (absent in 1.15.1, present at HEAD);
+/// a conservative bound, like [`CURRENT_FIELDS_SINCE`].
+pub const FIREWALL_POLICY_SINCE: (u64, u64, u64) = (1, 110, 0);
 
 /// Where the target version came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +101,10 @@ pub enum Source {
 pub struct Target {
     /// True when its ContainerCluster accepts `spec.networkingMode`.
     pub networking_mode: bool,
+    /// The version, when known; `None`: assumed current.
+    pub version: Option<(u64, u64, u64)>,
     /// Where that came from.
     pub source: Source,
-    /// The version, when a setting or an annotation (the CRD's own included) gives one.
-    pub version: Option<(u64, u64, u64)>,
     /// The fields of [`Field`] the target's ContainerCluster has.
     pub fields: Vec<Field>,
 }
@@ -187,47 +198,100 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
         }
         return Target {
             networking_mode,
-            source: Source::Setting(text(v)),
             version: Some(v),
+            source: Source::Setting(text(v)),
             fields: fields_of(v),
         };
     }
     if let Some(c) = cluster_crd {
+        let networking_mode = crd::has_networking_mode(&c.value);
+        // The CRD's own version annotation, else the lowest version its schema proves.
+        let version =
+            c.annotation(VERSION_ANNOTATION)
+                .and_then(parse)
+                .unwrap_or(if networking_mode {
+                    NETWORKING_MODE_SINCE
+                } else {
+                    (0, 0, 0)
+                });
         return Target {
-            networking_mode: crd::has_networking_mode(&c.value),
+            networking_mode,
+            version: Some(version),
             source: Source::Crd(where_from(c)),
-            version: c.annotation(VERSION_ANNOTATION).and_then(parse),
             fields: fields_in_crd(&c.value),
         };
     }
     if let Some((v, item)) = annotated(items) {
         return Target {
             networking_mode: v >= NETWORKING_MODE_SINCE,
-            source: Source::Annotation(text(v), where_from(item)),
             version: Some(v),
+            source: Source::Annotation(text(v), where_from(item)),
             fields: fields_of(v),
         };
     }
     Target {
         networking_mode: true,
-        source: Source::Assumed,
         version: None,
+        source: Source::Assumed,
         fields: Field::ALL.to_vec(),
     }
 }
 
+impl Target {
+    /// True when the target is `since` or later (an assumed current version always is).
+    pub fn at_least(&self, since: (u64, u64, u64)) -> bool {
+        self.version.is_none_or(|v| v >= since)
+    }
+
+    /// ComputeFirewall `logConfig`, NAT dynamic port allocation and `maxPortsPerVm`.
+    pub fn current_fields(&self) -> bool {
+        self.at_least(CURRENT_FIELDS_SINCE)
+    }
+
+    /// The network firewall policy kinds with FQDN rules.
+    pub fn firewall_policies(&self) -> bool {
+        self.at_least(FIREWALL_POLICY_SINCE)
+    }
+
+    /// The version for messages: `1.15.1`, or `current (assumed)`.
+    pub fn label(&self) -> String {
+        self.version
+            .map(text)
+            .unwrap_or_else(|| "current (assumed)".to_string())
+    }
+}
+
 /// What the user should know about the target, on the cluster: the one warning of an assumed
-/// version, or where a version from an annotation came from.
-pub fn report(target: &Target, cluster: &Value) -> Option<KrmResult> {
+/// version (about the cluster's `networkingMode` when `compat` writes it, and about the
+/// private network's fields always), or, with `compat`, where a version from an annotation
+/// came from.
+pub fn report(target: &Target, cluster: &Value, compat: bool) -> Option<KrmResult> {
+    let network = format!(
+        "the private network for a current one (firewall logConfig and NAT dynamic port \
+         allocation from {}, FQDN egress rules in a network firewall policy from {})",
+        text(CURRENT_FIELDS_SINCE),
+        text(FIREWALL_POLICY_SINCE)
+    );
     let result = match &target.source {
-        Source::Assumed => KrmResult::warning(format!(
+        Source::Assumed if compat => KrmResult::warning(format!(
             "nothing in the package names the Config Connector version (no ContainerCluster CRD, \
              no {VERSION_ANNOTATION} annotation): the cluster is written for Config Connector \
              {} or later (spec.networkingMode: VPC_NATIVE, which earlier versions reject as an \
-             unknown field); set {SETTING} to the version you run, e.g. {SETTING}=1.15.1",
+             unknown field) and {network}; set {SETTING} to the version you run, e.g. \
+             {SETTING}=1.15.1",
             text(NETWORKING_MODE_SINCE)
         )),
-        Source::Annotation(version, from) => KrmResult::info(format!(
+        Source::Assumed => {
+            return Some(tagged(
+                KrmResult::warning(format!(
+                "nothing in the package names the Config Connector version (no ContainerCluster \
+                 CRD, no {VERSION_ANNOTATION} annotation): {network}, which earlier versions \
+                 reject; set {SETTING} to the version you run, e.g. {SETTING}=1.15.1"
+            ))
+                .for_resource(cluster),
+            ))
+        }
+        Source::Annotation(version, from) if compat => KrmResult::info(format!(
             "written for Config Connector {version} ({VERSION_ANNOTATION} of {from}): \
              spec.networkingMode {}; {SETTING} overrides this",
             if target.networking_mode {
@@ -236,7 +300,7 @@ pub fn report(target: &Target, cluster: &Value) -> Option<KrmResult> {
                 "left out (it needs 1.21.0 or later)"
             }
         )),
-        Source::Setting(_) | Source::Crd(_) => return None,
+        Source::Annotation(..) | Source::Setting(_) | Source::Crd(_) => return None,
     };
     Some(tagged(result.for_resource(cluster).at_field(
         "spec.networkingMode",

@@ -1292,6 +1292,7 @@ mod tests {
                 indent: 4,
                 wide_sequences: true,
                 crlf: true,
+                double_quotes: false,
             },
         ];
         for layout in layouts {

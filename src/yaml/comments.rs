@@ -197,10 +197,25 @@ impl Document {
                 break;
             }
         }
+        let (mut single, mut double) = (0usize, 0usize);
+        for node in &self.nodes {
+            match node.kind {
+                NodeKind::Scalar {
+                    style: ScalarStyle::SingleQuoted,
+                    ..
+                } => single += 1,
+                NodeKind::Scalar {
+                    style: ScalarStyle::DoubleQuoted,
+                    ..
+                } => double += 1,
+                _ => {}
+            }
+        }
         Layout {
             indent: indent.or(seq_indent).unwrap_or(2),
             wide_sequences: wide.unwrap_or(false),
             crlf,
+            double_quotes: double > single,
         }
     }
 

@@ -220,6 +220,9 @@ pub struct Layout {
     pub wide_sequences: bool,
     /// Generated text uses `\r\n`.
     pub crlf: bool,
+    /// New strings that need quotes get double quotes: the text quotes with `"` more often
+    /// than with `'` (single quotes otherwise).
+    pub double_quotes: bool,
 }
 
 impl Default for Layout {
@@ -228,6 +231,7 @@ impl Default for Layout {
             indent: 2,
             wide_sequences: false,
             crlf: false,
+            double_quotes: false,
         }
     }
 }

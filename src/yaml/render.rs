@@ -202,6 +202,16 @@ impl Renderer {
         out
     }
 
+    /// A string scalar in block context, quoted the way the layout says when it needs quotes.
+    fn string(&self, s: &str) -> String {
+        let text = string_text(s, Context::Block);
+        if self.layout.double_quotes && text.starts_with('\'') {
+            double_quoted(s)
+        } else {
+            text
+        }
+    }
+
     /// A scalar (or empty collection) in block context; multi-line strings as literal blocks with
     /// content at `content_col`, for a parent node indented at `parent_indent`.
     pub fn block_scalar(&self, value: &Value, content_col: usize, parent_indent: usize) -> String {
@@ -209,7 +219,7 @@ impl Renderer {
             Value::String(s) if s.contains('\n') => self
                 .literal(s, content_col, parent_indent)
                 .unwrap_or_else(|| double_quoted(s)),
-            Value::String(s) => string_text(s, Context::Block),
+            Value::String(s) => self.string(s),
             other => flow_text(other),
         }
     }
@@ -485,11 +495,13 @@ mod tests {
         indent: 2,
         wide_sequences: false,
         crlf: false,
+        double_quotes: false,
     };
     const WIDE4: Layout = Layout {
         indent: 4,
         wide_sequences: true,
         crlf: false,
+        double_quotes: false,
     };
 
     /// Read `text` back with a libyaml-based (YAML 1.1) reader.
@@ -638,6 +650,25 @@ mod tests {
         assert_eq!(string_text("a,b", Context::Block), "a,b");
         assert_eq!(scalar_text(&json!("a,b")), "'a,b'");
         assert_eq!(scalar_text(&json!("a:b")), "'a:b'");
+    }
+
+    #[test]
+    fn new_strings_follow_the_documents_quotes() {
+        let double = Renderer::new(Layout {
+            double_quotes: true,
+            ..Layout::default()
+        });
+        let single = Renderer::new(Layout::default());
+        for (s, plain) in [("80", false), ("0-65535", false), ("kf", true)] {
+            let d = double.block_scalar(&json!(s), 0, 0);
+            let q = single.block_scalar(&json!(s), 0, 0);
+            if plain {
+                assert_eq!((d.as_str(), q.as_str()), (s, s));
+            } else {
+                assert_eq!(d, format!("\"{s}\""));
+                assert_eq!(q, format!("'{s}'"));
+            }
+        }
     }
 
     #[test]

@@ -444,6 +444,7 @@ fn layout_is_detected() {
                 indent: 4,
                 wide_sequences: true,
                 crlf: false,
+                double_quotes: false,
             },
         ),
         (
@@ -452,6 +453,7 @@ fn layout_is_detected() {
                 indent: 2,
                 wide_sequences: false,
                 crlf: false,
+                double_quotes: false,
             },
         ),
         (
@@ -460,6 +462,14 @@ fn layout_is_detected() {
                 indent: 3,
                 wide_sequences: true,
                 crlf: true,
+                double_quotes: false,
+            },
+        ),
+        (
+            "a: \"x\"\nb: \"y\"\nc: 'z'\n",
+            Layout {
+                double_quotes: true,
+                ..Layout::default()
             },
         ),
     ];

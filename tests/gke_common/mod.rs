@@ -144,3 +144,216 @@ pub fn key(v: &Value) -> String {
         v["metadata"]["name"].as_str().unwrap_or("")
     )
 }
+
+/// How many resources the private stage generates on its own network (`true`) or the user's,
+/// with the default allowlist, for a target Config Connector with or without network firewall
+/// policies (an assumed current version has them).
+pub fn generated_count(own_network: bool, policies: bool) -> usize {
+    use private_gke::config::EgressAllowlist;
+    use private_gke::gke::firewall_rules::Allowlist;
+    private_gke::gke::resources::count(
+        own_network,
+        Allowlist::choose(EgressAllowlist::Fqdn, policies),
+    )
+}
+
+/// The target of [`issue_11`]: what the Config Connector the output is written for has.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// Firewall `logConfig` and NAT dynamic port allocation.
+    pub current_fields: bool,
+    /// Network firewall policies with FQDN rules.
+    pub policies: bool,
+}
+
+/// The guide's hydrated output (by `Kind/name`, normalised) with every documented difference of
+/// issue 11 applied, for base name `n` with `log-firewalls: true` and the default ranges: the
+/// `pkg.dev.` zone; deny-all egress on every protocol; `int-egress` to the cluster's ranges;
+/// the Google API VIP on every protocol; the four health-check ranges on every TCP port; NAT
+/// logging and ports; logging fields by version; FQDN rules instead of address lists where the
+/// target has them.
+pub fn issue_11(want: &mut std::collections::BTreeMap<String, Value>, n: &str, t: Target) {
+    let fw = |want: &mut std::collections::BTreeMap<String, Value>, suffix: &str| {
+        want.get_mut(&format!("ComputeFirewall/{n}-{suffix}"))
+            .unwrap_or_else(|| panic!("{suffix}"))["spec"]
+            .as_object_mut()
+            .unwrap()
+            .clone()
+    };
+    let set = |want: &mut std::collections::BTreeMap<String, Value>,
+               suffix: &str,
+               edits: &[(&str, Value)]| {
+        let mut spec = fw(want, suffix);
+        for (k, v) in edits {
+            spec.insert(k.to_string(), v.clone());
+        }
+        want.get_mut(&format!("ComputeFirewall/{n}-{suffix}"))
+            .unwrap()["spec"] = Value::Object(spec);
+    };
+    let health = json!([
+        "130.211.0.0/22",
+        "35.191.0.0/16",
+        "209.85.152.0/22",
+        "209.85.204.0/22"
+    ]);
+    set(
+        want,
+        "deny-egress",
+        &[
+            (
+                "description",
+                json!("Deny all egress by default, every protocol"),
+            ),
+            ("deny", json!([{"protocol": "all"}])),
+        ],
+    );
+    set(
+        want,
+        "health-ingress",
+        &[
+            (
+                "description",
+                json!("Allow health checks (load balancers, node ports, NEG pod ports)"),
+            ),
+            ("allow", json!([{"protocol": "tcp"}])),
+            ("sourceRanges", health.clone()),
+        ],
+    );
+    set(
+        want,
+        "health-egress",
+        &[
+            ("allow", json!([{"protocol": "tcp"}])),
+            ("destinationRanges", health),
+        ],
+    );
+    set(
+        want,
+        "apis-egress",
+        &[("allow", json!([{"protocol": "all"}]))],
+    );
+    set(
+        want,
+        "int-egress",
+        &[
+            (
+                "description",
+                json!("Allow traffic to the cluster's ranges: nodes, pods, services, master"),
+            ),
+            ("allow", json!([{"protocol": "all"}])),
+            (
+                "destinationRanges",
+                json!([
+                    "10.10.10.0/24",
+                    "10.1.0.0/16",
+                    "10.10.11.0/24",
+                    "172.16.0.32/28"
+                ]),
+            ),
+        ],
+    );
+    if t.policies {
+        want.remove(&format!("ComputeFirewall/{n}-dockerhub"));
+        want.remove(&format!("ComputeFirewall/{n}-iap-jwks"));
+        want.get_mut(&format!("ComputeNetwork/{n}")).unwrap()["spec"]
+            ["networkFirewallPolicyEnforcementOrder"] = json!("BEFORE_CLASSIC_FIREWALL");
+        let compute = "compute.cnrm.cloud.google.com/v1beta1";
+        let policy = format!("{n}-egress");
+        want.insert(format!("ComputeNetworkFirewallPolicy/{policy}"), json!({
+            "apiVersion": compute, "kind": "ComputeNetworkFirewallPolicy", "metadata": {"name": policy},
+            "spec": {"description": "FQDN egress allowlist of the private cluster"}}));
+        want.insert(format!("ComputeNetworkFirewallPolicyAssociation/{policy}"), json!({
+            "apiVersion": compute, "kind": "ComputeNetworkFirewallPolicyAssociation", "metadata": {"name": policy},
+            "spec": {"attachmentTargetRef": {"name": n}, "firewallPolicyRef": {"name": policy}}}));
+        for (suffix, description, fqdns, ports, priority) in [
+            (
+                "dockerhub",
+                "Allow egress to dockerhub and quay.io",
+                json!([
+                    "registry-1.docker.io",
+                    "auth.docker.io",
+                    "production.cloudflare.docker.com",
+                    "index.docker.io",
+                    "quay.io",
+                    "cdn.quay.io"
+                ]),
+                json!(["443", "80"]),
+                1000,
+            ),
+            (
+                "iap-jwks",
+                "Allow traffic to www.gstatic.com to get IAP JWKs",
+                json!(["www.gstatic.com"]),
+                json!(["443"]),
+                1001,
+            ),
+        ] {
+            let name = format!("{n}-{suffix}");
+            want.insert(format!("ComputeNetworkFirewallPolicyRule/{name}"), json!({
+                "apiVersion": compute, "kind": "ComputeNetworkFirewallPolicyRule", "metadata": {"name": name},
+                "spec": {"description": description, "action": "allow", "direction": "EGRESS", "priority": priority,
+                    "firewallPolicyRef": {"name": policy}, "enableLogging": true,
+                    "match": {"destFqdns": fqdns, "layer4Configs": [{"ipProtocol": "tcp", "ports": ports}]}}}));
+        }
+    } else {
+        set(
+            want,
+            "dockerhub",
+            &[(
+                "description",
+                json!("Allow egress to dockerhub and quay.io (a 2020 snapshot of their addresses)"),
+            )],
+        );
+        set(want, "iap-jwks", &[("description", json!("Allow traffic to www.gstatic.com to get IAP JWKs (a 2020 snapshot of its addresses)"))]);
+    }
+    if t.current_fields {
+        for (k, v) in want.iter_mut() {
+            if k.starts_with("ComputeFirewall/") {
+                let spec = v["spec"].as_object_mut().unwrap();
+                spec.shift_remove("enableLogging");
+                spec.insert(
+                    "logConfig".into(),
+                    json!({"metadata": "INCLUDE_ALL_METADATA"}),
+                );
+            }
+        }
+    }
+    let nat = want.get_mut(&format!("ComputeRouterNAT/{n}")).unwrap()["spec"]
+        .as_object_mut()
+        .unwrap();
+    nat.insert("minPortsPerVm".into(), json!(64));
+    nat.insert(
+        "logConfig".into(),
+        json!({"enable": true, "filter": "ERRORS_ONLY"}),
+    );
+    if t.current_fields {
+        nat.insert("enableDynamicPortAllocation".into(), json!(true));
+        nat.insert("enableEndpointIndependentMapping".into(), json!(false));
+        nat.insert("maxPortsPerVm".into(), json!(4096));
+    }
+    let zone = format!("{n}-pkg-dev");
+    let dns = "dns.cnrm.cloud.google.com/v1beta1";
+    want.insert(format!("DNSManagedZone/{zone}"), json!({
+        "apiVersion": dns, "kind": "DNSManagedZone", "metadata": {"name": zone},
+        "spec": {"description": "private zone for Artifact Registry (pkg.dev)", "dnsName": "pkg.dev.",
+            "visibility": "private", "privateVisibilityConfig": {"networks": [{"networkRef": {"name": n}}]}}}));
+    for (suffix, kind, owner, data) in [
+        ("cname", "CNAME", "*.pkg.dev.", json!(["pkg.dev."])),
+        (
+            "a",
+            "A",
+            "pkg.dev.",
+            json!([
+                "199.36.153.4",
+                "199.36.153.5",
+                "199.36.153.6",
+                "199.36.153.7"
+            ]),
+        ),
+    ] {
+        let name = format!("{zone}-{suffix}");
+        want.insert(format!("DNSRecordSet/{name}"), json!({
+            "apiVersion": dns, "kind": "DNSRecordSet", "metadata": {"name": name},
+            "spec": {"name": owner, "type": kind, "ttl": 300, "managedZoneRef": {"name": zone}, "rrdatas": data}}));
+    }
+}
