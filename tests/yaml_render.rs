@@ -75,11 +75,14 @@ fn layouts() -> Vec<Layout> {
     for indent in [2, 4] {
         for wide_sequences in [false, true] {
             for crlf in [false, true] {
-                out.push(Layout {
-                    indent,
-                    wide_sequences,
-                    crlf,
-                });
+                for double_quotes in [false, true] {
+                    out.push(Layout {
+                        indent,
+                        wide_sequences,
+                        crlf,
+                        double_quotes,
+                    });
+                }
             }
         }
     }
