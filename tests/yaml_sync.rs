@@ -387,11 +387,13 @@ fn layouts() -> impl Strategy<Value = Layout> {
         prop::sample::select(vec![2usize, 4]),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(indent, wide_sequences, crlf)| Layout {
+        .prop_map(|(indent, wide_sequences, crlf, double_quotes)| Layout {
             indent,
             wide_sequences,
             crlf,
+            double_quotes,
         })
 }
 
@@ -480,7 +482,7 @@ proptest! {
         wide in any::<bool>(),
         seed in 0usize..20,
     ) {
-        let layout = Layout { indent, wide_sequences: wide, crlf: false };
+        let layout = Layout { indent, wide_sequences: wide, crlf: false, double_quotes: false };
         let old = json!({"root": old, "tail": 1});
         let src = with_comments(&render_document(&old, layout), seed);
         let doc = Document::parse(src.as_str()).unwrap();
