@@ -11,6 +11,7 @@ pub mod render;
 pub mod resources;
 pub mod select;
 pub mod version;
+pub mod webhook_rule;
 pub mod wiring;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
@@ -51,7 +52,7 @@ fn tagged(r: KrmResult) -> KrmResult {
     r.tag("stage", "private-gke")
 }
 
-/// The `OWNED` value of a webhook firewall rule the checks stage wrote: ours, but not part of
+/// The `OWNED` value of a webhook firewall rule (`webhook_rule`): ours, but not part of
 /// the private network this stage generates, so only reversal removes it.
 pub const OWNED_WEBHOOK_RULE: &str = "webhook-firewall";
 
@@ -538,8 +539,8 @@ fn take_back_others(selected: usize, items: &mut [Item], results: &mut Vec<KrmRe
     }
 }
 
-/// After the checks (which may write webhook rules): wire every owned resource into the builds
-/// of the selected cluster.
+/// After the checks: wire every owned resource (the webhook rules too) into the builds of the
+/// selected cluster.
 pub fn finish(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     if settings.mode == Mode::Check || !settings.private {
         return;
@@ -646,4 +647,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     dialect::translate(&dialect, &mut desired, items, results);
     upsert(&desired, namespace, &place, items, results);
     log_firewalls(settings, items);
+    if settings.webhook_firewall == crate::config::WebhookFirewall::Generate {
+        webhook_rule::generate(settings, items, results);
+    }
 }

@@ -1,0 +1,49 @@
+//! Connectivity: one error per flow the cluster needs that the items block (`model::flows`), at
+//! the rule, route, record or NAT that blocks it, and a summary of every flow. Flows whose
+//! problem another family reports at its own field (webhooks; the DNS and route findings of
+//! `routes-dns`; IAP) are counted here but reported there, once.
+
+use super::Ctx;
+use crate::krm::{KrmResult, Severity};
+use crate::model::flows::{Flows, Verdict};
+
+/// Report the blocked flows and the summary. `reported` holds the families that already gave
+/// an error (`routes-dns`, `iap`).
+pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &[KrmResult], out: &mut Vec<KrmResult>) {
+    let Some(cluster) = ctx.cluster.as_ref() else {
+        return;
+    };
+    let family_erred = |family: &str| {
+        found.iter().any(|r| {
+            r.severity == Severity::Error && r.tags.get("check").map(String::as_str) == Some(family)
+        })
+    };
+    let routes_dns = family_erred("routes-dns");
+    let iap = family_erred("iap");
+    for flow in flows.flows.iter().filter(|f| f.verdict == Verdict::Blocked) {
+        if flow.webhook_port.is_some() {
+            continue;
+        }
+        let by_firewall = flow.cause.contains("ComputeFirewall");
+        if routes_dns && flow.host.is_some() && !by_firewall {
+            continue;
+        }
+        if iap && flow.name == "pods → IAP JWKs" {
+            continue;
+        }
+        let mut r = KrmResult::error(format!(
+            "flow blocked: {} ({}) on cluster {}: {}. Fix: {}",
+            flow.name,
+            flow.traffic,
+            cluster.item.name(),
+            flow.cause,
+            flow.fix
+        ))
+        .for_resource(&flow.subject.unwrap_or(cluster.item).value);
+        if let Some(field) = &flow.field {
+            r = r.at_field(field.clone(), None, None);
+        }
+        out.push(r.tag("check", "connectivity"));
+    }
+    out.push(KrmResult::info(flows.summary(cluster.item.name())).tag("check", "summary"));
+}

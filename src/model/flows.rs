@@ -1,0 +1,1020 @@
+//! Connectivity: a verdict for each flow a private Kubeflow cluster needs, computed from the
+//! rules, routes, NAT, DNS zones and ranges among the items (never from the function's own
+//! templates), the way GCP evaluates them.
+//!
+//! Firewall rules: of the enabled rules on the cluster's network in the flow's direction whose
+//! ranges hold the peer, the lowest priority number wins and deny wins a tie; with none, GCP's
+//! implied rules apply (allow egress, deny ingress, at 65535). Target tags and service accounts
+//! are not resolved: every rule is taken to apply to every node. GKE's own ingress rule from the
+//! master range (tcp 443 and 10250, priority 1000) is part of every private cluster. Routes: the
+//! most specific route on the network wins, then the lowest priority number; a network that does
+//! not delete its default routes has `0.0.0.0/0` via the internet gateway. DNS: the private zones
+//! visible to the network answer for their names (a name a zone lacks does not resolve), CNAMEs
+//! followed; other names resolve to public addresses.
+
+use super::webhooks::{self, Need};
+use super::{
+    array, is_rfc1918, parse_net, ref_name, Ctx, Firewall, Rule, DEFAULT_PRIORITY,
+    HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS,
+};
+use crate::krm::{Item, KrmResult};
+use ipnet::Ipv4Net;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The Google API VIPs: `restricted.googleapis.com` and `private.googleapis.com`.
+pub(crate) const VIPS: [&str; 2] = ["199.36.153.4/30", "199.36.153.8/30"];
+/// L4 (network) load balancer health-check ranges, needed with a Service of type LoadBalancer.
+pub(crate) const L4_HEALTH_CHECK_RANGES: [&str; 2] = ["209.85.152.0/22", "209.85.204.0/22"];
+/// The host IAP fetches its JWKs from.
+pub(crate) const JWKS_HOST: &str = "www.gstatic.com";
+/// GCP's implied rules' priority.
+const IMPLIED_PRIORITY: i64 = 65535;
+
+/// A flow's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Proto {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// ICMP.
+    Icmp,
+}
+
+impl Proto {
+    fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Icmp => "icmp",
+        }
+    }
+
+    /// True when a rule entry's `protocol` covers this protocol.
+    fn matched_by(self, protocol: &str) -> bool {
+        match protocol {
+            "all" => true,
+            "tcp" | "6" => self == Proto::Tcp,
+            "udp" | "17" => self == Proto::Udp,
+            "icmp" | "1" => self == Proto::Icmp,
+            _ => false,
+        }
+    }
+}
+
+/// True when `rule` matches `proto` on `port` (`None`: some port of the flow's protocol, as for
+/// health checks whose serving ports the package does not say).
+pub(crate) fn entry_matches(rule: &Rule, proto: Proto, port: Option<u16>) -> bool {
+    if !proto.matched_by(&rule.protocol) {
+        return false;
+    }
+    match port {
+        Some(p) if proto != Proto::Icmp && !rule.ports.is_empty() => {
+            rule.ports.iter().any(|&(a, b)| a <= p && p <= b)
+        }
+        _ => true,
+    }
+}
+
+/// What decided a firewall verdict.
+#[derive(Clone, Copy)]
+pub(crate) enum Decider<'a> {
+    /// A ComputeFirewall among the items.
+    Rule(&'a Firewall<'a>),
+    /// GKE's own ingress rule from the master range (tcp 443, 10250).
+    GkeMaster,
+    /// GCP's implied rule at 65535 (allow egress, deny ingress).
+    Implied,
+}
+
+/// A firewall verdict.
+#[derive(Clone)]
+pub(crate) struct Decision<'a> {
+    /// The traffic passes.
+    pub allowed: bool,
+    /// The rule that decided.
+    pub by: Decider<'a>,
+    /// Allow rules ahead of the decider that hold only part of the peer range (fixed address
+    /// lists): that part passes.
+    pub partial: Vec<&'a Firewall<'a>>,
+}
+
+impl Decision<'_> {
+    /// `ComputeFirewall x (allow, priority 1000)`, GKE's rule or the implied rule.
+    pub fn describe(&self, egress: bool) -> String {
+        match self.by {
+            Decider::Rule(fw) => format!(
+                "ComputeFirewall {} ({}, priority {})",
+                fw.name(),
+                if self.allowed { "allow" } else { "deny" },
+                fw.priority
+            ),
+            Decider::GkeMaster => "GKE's own rule from the master range (tcp 443, 10250)".into(),
+            Decider::Implied if egress => "the implied allow-egress rule (priority 65535)".into(),
+            Decider::Implied => "the implied deny-ingress rule (priority 65535)".into(),
+        }
+    }
+}
+
+/// The verdict of the firewall rules for traffic in one direction to (egress) or from (ingress)
+/// `peer`, on `proto`/`port`.
+pub(crate) fn evaluate<'a>(
+    rules: &'a [Firewall<'a>],
+    egress: bool,
+    peer: &Ipv4Net,
+    proto: Proto,
+    port: Option<u16>,
+    gke_master: Option<&Ipv4Net>,
+) -> Decision<'a> {
+    // (priority, deny first, full cover, decider)
+    let mut candidates: Vec<(i64, bool, bool, Decider)> = Vec::new();
+    for fw in rules
+        .iter()
+        .filter(|fw| fw.egress == egress && !fw.disabled)
+    {
+        let ranges: Vec<Ipv4Net> = fw.ranges().into_iter().flatten().collect();
+        let full = ranges.iter().any(|r| r.contains(peer));
+        let partial = ranges
+            .iter()
+            .any(|r| peer.contains(&r.network()) || r.contains(&peer.network()));
+        if !full && !partial {
+            continue;
+        }
+        if fw.deny.iter().any(|r| entry_matches(r, proto, port)) {
+            candidates.push((fw.priority, true, full, Decider::Rule(fw)));
+        } else if fw.allow.iter().any(|r| entry_matches(r, proto, port)) {
+            candidates.push((fw.priority, false, full, Decider::Rule(fw)));
+        }
+    }
+    if let Some(master) = gke_master {
+        let port_ok = port.is_none_or(|p| MASTER_DEFAULT_PORTS.contains(&p));
+        if !egress && proto == Proto::Tcp && port_ok && master.contains(peer) {
+            candidates.push((DEFAULT_PRIORITY, false, true, Decider::GkeMaster));
+        }
+    }
+    candidates.sort_by_key(|&(priority, deny, _, _)| (priority, !deny));
+    let mut partial = Vec::new();
+    for (_, deny, full, by) in candidates {
+        if full {
+            return Decision {
+                allowed: !deny,
+                by,
+                partial,
+            };
+        }
+        if let (false, Decider::Rule(fw)) = (deny, by) {
+            partial.push(fw);
+        }
+    }
+    Decision {
+        allowed: egress,
+        by: Decider::Implied,
+        partial,
+    }
+}
+
+/// A flow's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The traffic passes.
+    Allowed,
+    /// The traffic does not pass, and the cluster needs it: an error.
+    Blocked,
+    /// The traffic does not pass by the package's own policy (internet egress denied): said so.
+    Policy,
+}
+
+/// A node of the network diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Place {
+    /// The nodes (subnet primary range).
+    Nodes,
+    /// The pods range.
+    Pods,
+    /// The master range.
+    Master,
+    /// The Google API VIP (through the private zones and the VIP route).
+    Vip,
+    /// Public addresses (through Cloud NAT or the internet route).
+    Internet,
+    /// The health-check ranges.
+    Health,
+}
+
+/// One flow and its verdict.
+#[derive(Clone)]
+pub(crate) struct Flow<'a> {
+    /// Short name: `nodes → master`.
+    pub name: String,
+    /// `tcp 443`.
+    pub traffic: String,
+    /// Where it starts and ends, for the diagram.
+    pub from: Place,
+    /// Where it ends.
+    pub to: Place,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// By which rule, or which missing route or record.
+    pub cause: String,
+    /// What to change, for a blocked flow.
+    pub fix: String,
+    /// The resource the cause is on, and the field, when known.
+    pub subject: Option<&'a Item>,
+    /// Field of `subject`.
+    pub field: Option<String>,
+    /// The webhook port this flow is for (master → webhook flows).
+    pub webhook_port: Option<u16>,
+    /// The flow goes to a named host (through DNS).
+    pub host: Option<String>,
+}
+
+/// Every flow, and what the computation read along the way.
+pub(crate) struct Flows<'a> {
+    /// The flows, in a fixed order.
+    pub flows: Vec<Flow<'a>>,
+    /// The webhooks whose ports the master must reach.
+    pub webhooks: Vec<Need<'a>>,
+    /// Warnings for webhooks whose port cannot be told.
+    pub webhook_warnings: Vec<KrmResult>,
+    /// The private zones visible to the cluster's network: (zone item, DNS name).
+    pub zones: Vec<(&'a Item, String)>,
+    /// Registries the package's images use.
+    pub registries: Vec<String>,
+}
+
+impl<'a> Flows<'a> {
+    /// `connectivity: N flow(s) needed, A allowed, B blocked, P denied by policy`.
+    pub fn summary(&self, cluster: &str) -> String {
+        let count = |v: Verdict| self.flows.iter().filter(|f| f.verdict == v).count();
+        format!(
+            "connectivity of cluster {cluster}: {} flow(s) needed, {} allowed, {} blocked, {} \
+             denied by the package's policy",
+            self.flows.len(),
+            count(Verdict::Allowed),
+            count(Verdict::Blocked),
+            count(Verdict::Policy)
+        )
+    }
+
+    /// Webhook ports a blocked flow names (the ports a generated rule must open).
+    pub fn blocked_webhook_ports(&self) -> BTreeSet<u16> {
+        self.flows
+            .iter()
+            .filter(|f| f.verdict == Verdict::Blocked)
+            .filter_map(|f| f.webhook_port)
+            .collect()
+    }
+}
+
+/// Container image registries of every pod template among the items (`docker.io` for bare
+/// names); the cluster's own system images come from `gcr.io` and `pkg.dev` hosts always.
+pub(crate) fn registries(items: &[Item]) -> Vec<String> {
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    found.insert("gke.gcr.io".to_string());
+    for item in items {
+        let spec = &item.value["spec"];
+        let pod = match item.kind() {
+            "Pod" => spec,
+            "CronJob" => &spec["jobTemplate"]["spec"]["template"]["spec"],
+            _ => &spec["template"]["spec"],
+        };
+        for key in ["containers", "initContainers"] {
+            for c in array(&pod[key]) {
+                if let Some(image) = c["image"].as_str() {
+                    found.insert(registry_of(image));
+                }
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// The registry host of an image reference.
+pub(crate) fn registry_of(image: &str) -> String {
+    match image.split_once('/') {
+        Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => {
+            host.split(':').next().unwrap_or(host).to_string()
+        }
+        _ => "docker.io".to_string(),
+    }
+}
+
+/// True for a host Google serves behind the API VIPs (Container and Artifact Registry, APIs).
+fn google_host(host: &str) -> bool {
+    ["gcr.io", "pkg.dev", "googleapis.com"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+/// Where a name resolves: an address range, or why it does not.
+enum Resolved<'a> {
+    /// A private zone answers with addresses; the A record.
+    Private(Ipv4Net, &'a Item, &'a Item),
+    /// No private zone holds the name: public addresses.
+    Public,
+    /// A private zone holds the name's domain but no record for it: (zone, why).
+    Missing(&'a Item, String),
+}
+
+/// The path (route) to `dst`: the deciding route's description, or why there is none.
+struct Path<'a> {
+    ok: bool,
+    text: String,
+    subject: Option<&'a Item>,
+    field: Option<String>,
+}
+
+/// Compute every flow for the selected private cluster (empty without one).
+pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
+    let mut out = Flows {
+        flows: Vec::new(),
+        webhooks: Vec::new(),
+        webhook_warnings: Vec::new(),
+        zones: Vec::new(),
+        registries: Vec::new(),
+    };
+    let Some(cluster) = ctx.cluster.as_ref().filter(|c| c.private) else {
+        return out;
+    };
+    out.zones = private_zones(ctx);
+    out.registries = registries(ctx.items);
+    let (needs, warnings) = webhooks::needs(ctx);
+    out.webhooks = needs;
+    out.webhook_warnings = warnings;
+    let network = cluster.network.as_str();
+    let net_subject = ctx.network().unwrap_or(cluster.item);
+    let nodes = ctx.subnet_ranges.first().copied();
+    let pods = pods_range(ctx);
+    let rules = ctx.firewalls.as_slice();
+    let firewall_flow = |name: String,
+                         from: Place,
+                         to: Place,
+                         egress: bool,
+                         peer: Ipv4Net,
+                         proto: Proto,
+                         port: Option<u16>,
+                         gke_master: Option<&Ipv4Net>| {
+        let d = evaluate(rules, egress, &peer, proto, port, gke_master);
+        let traffic = match port {
+            Some(p) if proto != Proto::Icmp => format!("{} {p}", proto.name()),
+            _ => proto.name().to_string(),
+        };
+        let (subject, field) = match d.by {
+            Decider::Rule(fw) => (Some(fw.item), Some(deny_field(fw, d.allowed))),
+            _ => (Some(net_subject), None),
+        };
+        let direction = if egress { "EGRESS" } else { "INGRESS" };
+        let range_word = if egress { "to" } else { "from" };
+        Flow {
+            name,
+            traffic: traffic.clone(),
+            from,
+            to,
+            verdict: if d.allowed {
+                Verdict::Allowed
+            } else {
+                Verdict::Blocked
+            },
+            cause: format!("{} on network `{network}`", d.describe(egress)),
+            fix: format!(
+                "add an {direction} allow rule for {traffic} {range_word} {peer} on network \
+                 `{network}` with a smaller priority number than {}",
+                match d.by {
+                    Decider::Rule(fw) => fw.priority.to_string(),
+                    _ => IMPLIED_PRIORITY.to_string(),
+                }
+            ),
+            subject: subject.filter(|_| !d.allowed),
+            field: field.filter(|_| !d.allowed),
+            webhook_port: None,
+            host: None,
+        }
+    };
+
+    if let Some(master) = cluster.master {
+        for port in MASTER_DEFAULT_PORTS {
+            out.flows.push(firewall_flow(
+                "nodes → master".into(),
+                Place::Nodes,
+                Place::Master,
+                true,
+                master,
+                Proto::Tcp,
+                Some(port),
+                None,
+            ));
+        }
+        for port in MASTER_DEFAULT_PORTS {
+            out.flows.push(firewall_flow(
+                "master → nodes".into(),
+                Place::Master,
+                Place::Nodes,
+                false,
+                master,
+                Proto::Tcp,
+                Some(port),
+                Some(&master),
+            ));
+        }
+        let mut ports: Vec<(u16, Vec<&str>)> = Vec::new();
+        for need in &out.webhooks {
+            match ports.iter_mut().find(|(p, _)| *p == need.port) {
+                Some((_, hooks)) => hooks.push(need.webhook.as_str()),
+                None => ports.push((need.port, vec![need.webhook.as_str()])),
+            }
+        }
+        ports.sort();
+        for (port, hooks) in ports {
+            if MASTER_DEFAULT_PORTS.contains(&port) {
+                continue;
+            }
+            let mut flow = firewall_flow(
+                format!("master → webhook {}", super::list(hooks.iter().copied())),
+                Place::Master,
+                Place::Nodes,
+                false,
+                master,
+                Proto::Tcp,
+                Some(port),
+                Some(&master),
+            );
+            flow.webhook_port = Some(port);
+            out.flows.push(flow);
+        }
+    }
+
+    if let (Some(nodes), Some(pods)) = (nodes, pods) {
+        for (name, from, to, dst) in [
+            ("pods → pods", Place::Pods, Place::Pods, pods),
+            ("pods → nodes", Place::Pods, Place::Nodes, nodes),
+            ("nodes → pods", Place::Nodes, Place::Pods, pods),
+        ] {
+            for proto in [Proto::Tcp, Proto::Udp] {
+                out.flows.push(firewall_flow(
+                    name.into(),
+                    from,
+                    to,
+                    true,
+                    dst,
+                    proto,
+                    None,
+                    None,
+                ));
+            }
+        }
+    }
+
+    let lb = ctx
+        .of_kind("Service")
+        .any(|s| s.value["spec"]["type"].as_str() == Some("LoadBalancer"));
+    let health: Vec<&str> = HEALTH_CHECK_RANGES
+        .iter()
+        .chain(L4_HEALTH_CHECK_RANGES.iter().filter(|_| lb))
+        .copied()
+        .collect();
+    for range in health {
+        let Some(net) = parse_net(range) else {
+            continue;
+        };
+        let mut flow = firewall_flow(
+            format!("health checks {range} → backends"),
+            Place::Health,
+            Place::Nodes,
+            false,
+            net,
+            Proto::Tcp,
+            None,
+            None,
+        );
+        if flow.verdict == Verdict::Blocked {
+            flow.fix = format!(
+                "add an INGRESS ComputeFirewall on network `{network}` allowing tcp (80, 443 and \
+                 the serving ports) from {range}: without it load balancer health checks fail \
+                 and the Kubeflow ingress returns 502"
+            );
+        }
+        out.flows.push(flow);
+    }
+
+    let mut hosts: Vec<(String, String)> = vec![(
+        "logging.googleapis.com".to_string(),
+        "nodes → Google APIs".to_string(),
+    )];
+    for r in &out.registries {
+        hosts.push((r.clone(), format!("nodes → registry {r}")));
+    }
+    for (host, name) in hosts {
+        out.flows.push(host_flow(
+            ctx,
+            &out.zones,
+            &name,
+            &host,
+            Place::Nodes,
+            nodes,
+            firewall_flow_decider(rules),
+        ));
+    }
+    if iap_in_use(ctx) {
+        out.flows.push(host_flow(
+            ctx,
+            &out.zones,
+            "pods → IAP JWKs",
+            JWKS_HOST,
+            Place::Pods,
+            pods.or(nodes),
+            firewall_flow_decider(rules),
+        ));
+    }
+    out.flows.push(internet_flow(ctx, rules, nodes));
+    out
+}
+
+/// Evaluates egress tcp 443 to a destination range: (allowed, decision).
+fn firewall_flow_decider<'a>(rules: &'a [Firewall<'a>]) -> impl Fn(&Ipv4Net) -> Decision<'a> {
+    move |dst| evaluate(rules, true, dst, Proto::Tcp, Some(443), None)
+}
+
+/// The field that decided: the deny rule's `spec.deny` (or `spec.priority` when an allow rule
+/// exists behind it is not known here), the allow rule's `spec.allow`.
+fn deny_field(fw: &Firewall, allowed: bool) -> String {
+    if allowed {
+        "spec.allow".into()
+    } else if fw.deny.is_empty() {
+        "spec.allow".into()
+    } else {
+        "spec.deny".into()
+    }
+}
+
+/// The pods range: the cluster's `ipAllocationPolicy` secondary range on its subnetwork, or its
+/// CIDR block.
+fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
+    let cluster = ctx.cluster.as_ref()?;
+    let policy = &cluster.item.value["spec"]["ipAllocationPolicy"];
+    if let Some(net) = policy["clusterIpv4CidrBlock"].as_str().and_then(parse_net) {
+        return Some(net);
+    }
+    let name = policy["clusterSecondaryRangeName"].as_str()?;
+    let subnet = ctx.subnet()?;
+    array(&subnet.value["spec"]["secondaryIpRange"])
+        .iter()
+        .find(|r| r["rangeName"].as_str() == Some(name))
+        .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
+}
+
+/// True when a BackendConfig enables IAP.
+fn iap_in_use(ctx: &Ctx) -> bool {
+    ctx.of_kind("BackendConfig").any(|bc| {
+        let iap = &bc.value["spec"]["iap"];
+        iap.is_object() && iap["enabled"].as_bool() != Some(false)
+    })
+}
+
+/// Private DNS zones visible to the cluster's network.
+fn private_zones<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Item, String)> {
+    let Some(cluster) = ctx.cluster.as_ref() else {
+        return Vec::new();
+    };
+    ctx.cnrm("DNSManagedZone")
+        .filter(|z| {
+            let spec = &z.value["spec"];
+            spec["visibility"].as_str() == Some("private")
+                && array(&spec["privateVisibilityConfig"]["networks"])
+                    .iter()
+                    .any(|n| ref_name(&n["networkRef"]).as_deref() == Some(&cluster.network))
+        })
+        .filter_map(|z| {
+            let name = z.value["spec"]["dnsName"].as_str()?;
+            Some((z, name.trim_end_matches('.').to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+/// Resolve `host` through the private zones (CNAMEs followed, up to 8).
+fn resolve<'a>(ctx: &'a Ctx<'a>, zones: &[(&'a Item, String)], host: &str) -> Resolved<'a> {
+    let mut name = host.trim_end_matches('.').to_ascii_lowercase();
+    for _ in 0..8 {
+        let Some((zone, domain)) = zones
+            .iter()
+            .filter(|(_, d)| name == *d || name.ends_with(&format!(".{d}")))
+            .max_by_key(|(_, d)| d.len())
+        else {
+            return Resolved::Public;
+        };
+        let records: Vec<&Item> = ctx
+            .cnrm("DNSRecordSet")
+            .filter(|r| r.value["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
+            .collect();
+        let owner = |r: &&Item| {
+            r.value["spec"]["name"]
+                .as_str()
+                .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+        };
+        let exact = records.iter().find(|r| owner(r).as_deref() == Some(&name));
+        let wildcard = || {
+            records.iter().find(|r| {
+                owner(r).is_some_and(|o| {
+                    o.strip_prefix("*.")
+                        .is_some_and(|base| name.ends_with(&format!(".{base}")))
+                })
+            })
+        };
+        let Some(record) = exact.or_else(wildcard) else {
+            return Resolved::Missing(
+                zone,
+                format!(
+                    "private zone {} for `{domain}.` on the network has no record for `{name}`, \
+                     so the name does not resolve",
+                    zone.name()
+                ),
+            );
+        };
+        let spec = &record.value["spec"];
+        let data: Vec<&str> = array(&spec["rrdatas"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        match spec["type"].as_str() {
+            Some("CNAME") => match data.first() {
+                Some(target) => name = target.trim_end_matches('.').to_ascii_lowercase(),
+                None => {
+                    return Resolved::Missing(
+                        zone,
+                        format!("CNAME {} has no target", record.name()),
+                    )
+                }
+            },
+            Some("A") => {
+                let nets: Vec<Ipv4Net> = data.iter().filter_map(|d| parse_net(d)).collect();
+                let Some(first) = nets.first() else {
+                    return Resolved::Missing(
+                        zone,
+                        format!("A record {} has no address", record.name()),
+                    );
+                };
+                let vip = VIPS
+                    .iter()
+                    .filter_map(|v| v.parse::<Ipv4Net>().ok())
+                    .find(|v| nets.iter().all(|n| v.contains(n)));
+                return Resolved::Private(vip.unwrap_or(*first), zone, record);
+            }
+            _ => {
+                return Resolved::Missing(
+                    zone,
+                    format!("record {} is neither A nor CNAME", record.name()),
+                )
+            }
+        }
+    }
+    Resolved::Public
+}
+
+/// The route to `dst` on the cluster's network.
+fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
+    let Some(cluster) = ctx.cluster.as_ref() else {
+        return Path {
+            ok: false,
+            text: String::new(),
+            subject: None,
+            field: None,
+        };
+    };
+    let mut best: Option<(u8, i64, &Item)> = None;
+    for r in ctx
+        .cnrm("ComputeRoute")
+        .filter(|r| super::network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+    {
+        let spec = &r.value["spec"];
+        let Some(range) = spec["destRange"].as_str().and_then(parse_net) else {
+            continue;
+        };
+        if !range.contains(dst) {
+            continue;
+        }
+        let priority = spec["priority"].as_i64().unwrap_or(DEFAULT_PRIORITY);
+        let key = (range.prefix_len(), -priority);
+        if best.is_none_or(|(l, p, _)| key > (l, -p)) {
+            best = Some((range.prefix_len(), priority, r));
+        }
+    }
+    if let Some((_, _, r)) = best {
+        let hop = r.value["spec"]["nextHopGateway"]
+            .as_str()
+            .map(|g| format!(" via {g}"))
+            .unwrap_or_default();
+        return Path {
+            ok: true,
+            text: format!(
+                "route {} ({}{hop})",
+                r.name(),
+                r.value["spec"]["destRange"].as_str().unwrap_or("")
+            ),
+            subject: None,
+            field: None,
+        };
+    }
+    if !ctx.deletes_default_routes() {
+        return Path {
+            ok: true,
+            text: "the network's default route (0.0.0.0/0)".into(),
+            subject: None,
+            field: None,
+        };
+    }
+    Path {
+        ok: false,
+        text: format!(
+            "network `{}` deletes its default routes and no route on it holds {dst}",
+            cluster.network
+        ),
+        subject: ctx.network().or(Some(cluster.item)),
+        field: ctx
+            .network()
+            .map(|_| "spec.deleteDefaultRoutesOnCreate".to_string()),
+    }
+}
+
+/// Cloud NAT for traffic from `source`: Ok(description) or Err(why, subject, field).
+fn nat<'a>(
+    ctx: &'a Ctx<'a>,
+    from_pods: bool,
+) -> Result<String, (String, Option<&'a Item>, Option<String>)> {
+    let Some(cluster) = ctx.cluster.as_ref() else {
+        return Err(("no cluster".into(), None, None));
+    };
+    let Some((router, nat)) = ctx.nat() else {
+        return Err((
+            format!(
+                "no ComputeRouter with a ComputeRouterNAT on network `{}` (private nodes have no \
+                 external IPs)",
+                cluster.network
+            ),
+            ctx.network().or(Some(cluster.item)),
+            None,
+        ));
+    };
+    let subnet_region = ctx
+        .subnet()
+        .and_then(|s| s.value["spec"]["region"].as_str().map(str::to_string))
+        .or_else(|| cluster.region.clone());
+    if let Some(region) = subnet_region {
+        for item in [router, nat] {
+            let current = item.value["spec"]["region"].as_str();
+            if current.is_some_and(|r| r != region) {
+                return Err((
+                    format!(
+                        "{} {} is in region {}, the nodes in {region}: Cloud NAT serves only \
+                         subnetworks of its own region",
+                        item.kind(),
+                        item.name(),
+                        current.unwrap_or_default()
+                    ),
+                    Some(item),
+                    Some("spec.region".into()),
+                ));
+            }
+        }
+    }
+    let ranges = nat.value["spec"]["sourceSubnetworkIpRangesToNat"]
+        .as_str()
+        .unwrap_or("");
+    if from_pods && ranges == "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES" {
+        return Err((
+            format!(
+                "ComputeRouterNAT {} translates only primary ranges, not the pods range",
+                nat.name()
+            ),
+            Some(nat),
+            Some("spec.sourceSubnetworkIpRangesToNat".into()),
+        ));
+    }
+    Ok(format!("Cloud NAT {}", nat.name()))
+}
+
+/// A flow to a named host: DNS, then route (and NAT for non-Google public addresses), then the
+/// firewall.
+fn host_flow<'a>(
+    ctx: &'a Ctx<'a>,
+    zones: &[(&'a Item, String)],
+    name: &str,
+    host: &str,
+    from: Place,
+    source: Option<Ipv4Net>,
+    firewall: impl Fn(&Ipv4Net) -> Decision<'a>,
+) -> Flow<'a> {
+    let network = ctx
+        .cluster
+        .as_ref()
+        .map(|c| c.network.clone())
+        .unwrap_or_default();
+    let mut flow = Flow {
+        name: name.to_string(),
+        traffic: format!("tcp 443 ({host})"),
+        from,
+        to: Place::Vip,
+        verdict: Verdict::Allowed,
+        cause: String::new(),
+        fix: String::new(),
+        subject: None,
+        field: None,
+        webhook_port: None,
+        host: Some(host.to_string()),
+    };
+    let _ = source;
+    let (dst, dns_text, google) = match resolve(ctx, zones, host) {
+        Resolved::Missing(zone, why) => {
+            flow.verdict = Verdict::Blocked;
+            flow.cause = why;
+            flow.fix = format!(
+                "add a DNSRecordSet with managedZoneRef `{}` for `{host}.` (a CNAME to the \
+                 zone's A record on the Google API VIP, or an A record 199.36.153.4-7)",
+                zone.name()
+            );
+            flow.subject = Some(zone);
+            return flow;
+        }
+        Resolved::Private(dst, zone, a) => (
+            dst,
+            format!("private zone {} (A {})", zone.name(), a.name()),
+            true,
+        ),
+        Resolved::Public => {
+            flow.to = Place::Internet;
+            (
+                Ipv4Net::default(),
+                "public DNS".to_string(),
+                google_host(host),
+            )
+        }
+    };
+    let path = route(ctx, &dst);
+    if !path.ok {
+        flow.verdict = Verdict::Blocked;
+        flow.cause = format!("{dns_text} → {dst}, but {}", path.text);
+        flow.fix = format!(
+            "add a ComputeRoute to {} via default-internet-gateway on network `{network}`",
+            if dst.prefix_len() == 0 {
+                "0.0.0.0/0".to_string()
+            } else {
+                dst.to_string()
+            }
+        );
+        flow.subject = path.subject;
+        flow.field = path.field;
+        return flow;
+    }
+    let mut via = path.text.clone();
+    if !google {
+        match nat(ctx, from == Place::Pods) {
+            Ok(n) => via = format!("{via}, {n}"),
+            Err((why, subject, field)) => {
+                flow.verdict = Verdict::Blocked;
+                flow.cause = format!("{dns_text} → public addresses, but {why}");
+                flow.fix = "add a ComputeRouter and ComputeRouterNAT on the network in the \
+                            nodes' region (natIpAllocateOption: AUTO_ONLY, \
+                            sourceSubnetworkIpRangesToNat: ALL_SUBNETWORKS_ALL_IP_RANGES)"
+                    .into();
+                flow.subject = subject;
+                flow.field = field;
+                return flow;
+            }
+        }
+    }
+    let d = firewall(&dst);
+    let partial = public_lists(&d);
+    if d.allowed {
+        flow.cause = format!("{dns_text}, {via}, {}", d.describe(true));
+    } else if !partial.is_empty() {
+        flow.cause = format!(
+            "{dns_text}, {via}; only the fixed addresses of {} pass, everything else {}",
+            super::list(partial.iter().copied()),
+            d.describe(true)
+        );
+    } else {
+        flow.verdict = Verdict::Blocked;
+        flow.cause = format!(
+            "{dns_text} → {}, {via}, but {} denies it",
+            if dst.prefix_len() == 0 {
+                "public addresses".to_string()
+            } else {
+                dst.to_string()
+            },
+            d.describe(true)
+        );
+        flow.fix = if dst.prefix_len() == 0 && google {
+            format!(
+                "add a private DNS zone for `{host}`'s domain on network `{network}` with \
+                 records on the Google API VIP 199.36.153.4/30, or an EGRESS allow rule to it"
+            )
+        } else {
+            format!(
+                "add an EGRESS allow rule for tcp 443 to {dst} on network `{network}` with a \
+                 smaller priority number than the deny rule"
+            )
+        };
+        if let Decider::Rule(fw) = d.by {
+            flow.subject = Some(fw.item);
+            flow.field = Some("spec.deny".into());
+        }
+    }
+    flow
+}
+
+/// The allow rules ahead of the decider that open fixed public addresses (not RFC 1918, not a
+/// Google API VIP, not a health-check range): the part of the internet that passes.
+fn public_lists<'a>(d: &Decision<'a>) -> Vec<&'a str> {
+    let internal: Vec<Ipv4Net> = VIPS
+        .iter()
+        .chain(HEALTH_CHECK_RANGES.iter())
+        .chain(L4_HEALTH_CHECK_RANGES.iter())
+        .filter_map(|r| r.parse().ok())
+        .collect();
+    d.partial
+        .iter()
+        .filter(|fw| {
+            fw.ranges().iter().flatten().any(|n| {
+                n.prefix_len() > 0 && !is_rfc1918(n) && !internal.iter().any(|i| i.contains(n))
+            })
+        })
+        .map(|fw| fw.name())
+        .collect()
+}
+
+/// Nodes → internet through Cloud NAT (any public address).
+fn internet_flow<'a>(
+    ctx: &'a Ctx<'a>,
+    rules: &'a [Firewall<'a>],
+    nodes: Option<Ipv4Net>,
+) -> Flow<'a> {
+    let _ = nodes;
+    let mut flow = Flow {
+        name: "nodes → internet".into(),
+        traffic: "tcp 443".into(),
+        from: Place::Nodes,
+        to: Place::Internet,
+        verdict: Verdict::Allowed,
+        cause: String::new(),
+        fix: String::new(),
+        subject: None,
+        field: None,
+        webhook_port: None,
+        host: None,
+    };
+    let any = Ipv4Net::default();
+    let path = route(ctx, &any);
+    if !path.ok {
+        flow.verdict = if ctx.nat().is_some() {
+            Verdict::Blocked
+        } else {
+            Verdict::Policy
+        };
+        flow.cause = path.text;
+        flow.fix = "add a ComputeRoute to 0.0.0.0/0 via default-internet-gateway with a larger \
+                    priority number than the VIP route"
+            .into();
+        flow.subject = path.subject;
+        flow.field = path.field;
+        return flow;
+    }
+    match nat(ctx, false) {
+        Err((why, subject, field)) => {
+            let missing = ctx.nat().is_none();
+            flow.verdict = if missing {
+                Verdict::Policy
+            } else {
+                Verdict::Blocked
+            };
+            flow.cause = why;
+            if !missing {
+                flow.fix = "set spec.region of the router and NAT to the nodes' region".into();
+                flow.subject = subject;
+                flow.field = field;
+            }
+            return flow;
+        }
+        Ok(n) => {
+            let d = evaluate(rules, true, &any, Proto::Tcp, Some(443), None);
+            let partial = public_lists(&d);
+            if d.allowed {
+                flow.cause = format!("{}, {n}, {}", path.text, d.describe(true));
+            } else {
+                flow.verdict = Verdict::Policy;
+                flow.cause = format!(
+                    "{}, {n}; denied by policy: {}{}",
+                    path.text,
+                    d.describe(true),
+                    if partial.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (only the fixed addresses of {} pass)",
+                            super::list(partial.iter().copied())
+                        )
+                    }
+                );
+            }
+        }
+    }
+    flow
+}
