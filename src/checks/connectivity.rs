@@ -1,7 +1,9 @@
 //! Connectivity: one error per flow the cluster needs that the items block (`model::flows`), at
-//! the rule, route, record or NAT that blocks it, and a summary of every flow. Flows whose
-//! problem another family reports at its own field (webhooks; the DNS and route findings of
-//! `routes-dns`; IAP) are counted here but reported there, once.
+//! the rule, route, record or NAT that blocks it, and a summary of every flow. A flow whose
+//! cause another check already reports as an error at the same resource (a stale master range,
+//! a deny rule above the allows, a rule on the wrong network, a missing route), or in its own
+//! terms (webhooks; the DNS findings of `routes-dns`; IAP), is counted and in the report, but
+//! its error is that check's: each problem is said once.
 
 use super::Ctx;
 use crate::krm::{KrmResult, Severity};
@@ -20,8 +22,14 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &[KrmResult], out: &mut Vec
     };
     let routes_dns = family_erred("routes-dns");
     let iap = family_erred("iap");
+    let erred_on = |item: &crate::krm::Item| {
+        let reference = KrmResult::info("").for_resource(&item.value).resource_ref;
+        found
+            .iter()
+            .any(|r| r.severity == Severity::Error && r.resource_ref == reference)
+    };
     for flow in flows.flows.iter().filter(|f| f.verdict == Verdict::Blocked) {
-        if flow.webhook_port.is_some() {
+        if flow.webhook_port.is_some() || flow.subject.is_some_and(erred_on) {
             continue;
         }
         let by_firewall = flow.cause.contains("ComputeFirewall");

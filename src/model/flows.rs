@@ -14,7 +14,7 @@
 
 use super::webhooks::{self, Need};
 use super::{
-    array, is_rfc1918, parse_net, ref_name, Ctx, Firewall, Rule, DEFAULT_PRIORITY,
+    array, is_rfc1918, network_of, parse_net, ref_name, Ctx, Firewall, Rule, DEFAULT_PRIORITY,
     HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS,
 };
 use crate::krm::{Item, KrmResult};
@@ -347,6 +347,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
     let nodes = ctx.subnet_ranges.first().copied();
     let pods = pods_range(ctx);
     let rules = ctx.firewalls.as_slice();
+    let all: Vec<Firewall> = ctx.cnrm("ComputeFirewall").map(Firewall::parse).collect();
     let firewall_flow = |name: String,
                          from: Place,
                          to: Place,
@@ -360,12 +361,25 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             Some(p) if proto != Proto::Icmp => format!("{} {p}", proto.name()),
             _ => proto.name().to_string(),
         };
-        let (subject, field) = match d.by {
+        let (mut subject, mut field) = match d.by {
             Decider::Rule(fw) => (Some(fw.item), Some(deny_field(fw, d.allowed))),
             _ => (Some(net_subject), None),
         };
         let direction = if egress { "EGRESS" } else { "INGRESS" };
         let range_word = if egress { "to" } else { "from" };
+        let limit = match d.by {
+            Decider::Rule(fw) => fw.priority,
+            _ => IMPLIED_PRIORITY,
+        };
+        let mut cause = format!("{} on network `{network}`", d.describe(egress));
+        if !d.allowed {
+            if let Some((fw, why, at)) = near_miss(&all, network, egress, &peer, proto, port, limit)
+            {
+                cause = format!("{cause}; ComputeFirewall {} {why}", fw.name());
+                subject = Some(fw.item);
+                field = Some(at);
+            }
+        }
         Flow {
             name,
             traffic: traffic.clone(),
@@ -376,7 +390,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             } else {
                 Verdict::Blocked
             },
-            cause: format!("{} on network `{network}`", d.describe(egress)),
+            cause,
             fix: format!(
                 "add an {direction} allow rule for {traffic} {range_word} {peer} on network \
                  `{network}` with a smaller priority number than {}",
@@ -528,6 +542,111 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
     }
     out.flows.push(internet_flow(ctx, rules, nodes));
     out
+}
+
+/// An allow rule that would pass the traffic but misses it: on another network, disabled, or
+/// (for an internal peer) with internal ranges that do not hold the peer: (rule, why, field).
+fn near_miss<'f, 'a>(
+    all: &'f [Firewall<'a>],
+    network: &str,
+    egress: bool,
+    peer: &Ipv4Net,
+    proto: Proto,
+    port: Option<u16>,
+    limit: i64,
+) -> Option<(&'f Firewall<'a>, String, String)> {
+    let candidates = || {
+        all.iter().filter(move |fw| {
+            fw.egress == egress && fw.allow.iter().any(|r| entry_matches(r, proto, port))
+        })
+    };
+    let on = |fw: &Firewall| network_of(&fw.item.value).as_deref() == Some(network);
+    let holds = |fw: &Firewall| fw.ranges().iter().flatten().any(|r| r.contains(peer));
+    if let Some(fw) = candidates().find(|fw| !on(fw) && holds(fw)) {
+        let other = network_of(&fw.item.value).unwrap_or_default();
+        return Some((
+            fw,
+            format!("would allow it, but is on network `{other}`"),
+            "spec.networkRef".into(),
+        ));
+    }
+    if let Some(fw) = candidates().find(|fw| on(fw) && fw.disabled && holds(fw)) {
+        return Some((
+            fw,
+            "would allow it, but is disabled".into(),
+            "spec.disabled".into(),
+        ));
+    }
+    let other_port = all.iter().find(|fw| {
+        fw.egress == egress
+            && on(fw)
+            && !fw.disabled
+            && fw.priority < limit
+            && holds(fw)
+            && port.is_some()
+            && fw.allow.iter().any(|r| entry_matches(r, proto, None))
+    });
+    if let Some(fw) = other_port {
+        return Some((
+            fw,
+            format!(
+                "allows {} {} it, but not on port {}",
+                proto.name(),
+                if egress { "to" } else { "from" },
+                port.unwrap_or_default()
+            ),
+            "spec.allow".into(),
+        ));
+    }
+    if !is_rfc1918(peer) {
+        return None;
+    }
+    // The closest internal rule: the longest prefix shared with the peer (a stale copy of a
+    // range), or a catch-all for internal traffic (every port).
+    let common = |r: &Ipv4Net| {
+        let x = u32::from(r.network()) ^ u32::from(peer.network());
+        (x.leading_zeros() as u8)
+            .min(r.prefix_len())
+            .min(peer.prefix_len())
+    };
+    candidates()
+        .filter(|fw| {
+            let ranges: Vec<Ipv4Net> = fw.ranges().into_iter().flatten().collect();
+            on(fw)
+                && !fw.disabled
+                && fw.priority < limit
+                && !ranges.is_empty()
+                && ranges.iter().all(is_rfc1918)
+                && !holds(fw)
+        })
+        .filter_map(|fw| {
+            let best = fw.ranges().iter().flatten().map(common).max().unwrap_or(0);
+            let every_port = fw
+                .allow
+                .iter()
+                .any(|r| r.ports.is_empty() || r.ports.contains(&(0, 65535)));
+            (best >= 16 || every_port).then_some((best, fw))
+        })
+        .rev()
+        .max_by_key(|(best, _)| *best)
+        .map(|(_, fw)| fw)
+        .map(|fw| {
+            let ranges: Vec<String> = fw
+                .ranges()
+                .into_iter()
+                .flatten()
+                .map(|r| r.to_string())
+                .collect();
+            (
+                fw,
+                format!(
+                    "allows it {} {}, which do not hold {peer}",
+                    if egress { "to" } else { "from" },
+                    ranges.join(", ")
+                ),
+                format!("spec.{}", fw.range_field()),
+            )
+        })
 }
 
 /// Evaluates egress tcp 443 to a destination range: (allowed, decision).
