@@ -962,7 +962,7 @@ fn host_flow<'a>(
             flow.to = Place::Internet;
             (
                 Ipv4Net::default(),
-                "public DNS".to_string(),
+                format!("no private zone on network `{network}` holds `{host}` (public DNS)"),
                 google_host(host),
             )
         }
@@ -1001,12 +1001,19 @@ fn host_flow<'a>(
         }
     }
     let d = firewall(&dst);
-    let partial = public_lists(&d);
+    let lists: Vec<&Firewall> = d
+        .partial
+        .iter()
+        .copied()
+        .filter(|fw| public_lists(&d).contains(&fw.name()) && meant_for(fw, host))
+        .collect();
+    let partial: Vec<&str> = lists.iter().map(|fw| fw.name()).collect();
     if d.allowed {
         flow.cause = format!("{dns_text}, {via}, {}", d.describe(true));
     } else if !partial.is_empty() {
         flow.cause = format!(
-            "{dns_text}, {via}; only the fixed addresses of {} pass, everything else {}",
+            "{dns_text}, {via}; allowed only to the fixed addresses of {} (a list that goes stale \
+             when the host's addresses move), everything else {}",
             super::list(partial.iter().copied()),
             d.describe(true)
         );
@@ -1038,6 +1045,24 @@ fn host_flow<'a>(
         }
     }
     flow
+}
+
+/// True when a fixed-address rule names `host` (its name or description mentions the host's
+/// domain label: `docker` for docker.io, `gstatic` or `jwks` for www.gstatic.com).
+fn meant_for(fw: &Firewall, host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    let Some(label) = labels.len().checked_sub(2).and_then(|i| labels.get(i)) else {
+        return false;
+    };
+    let text = format!(
+        "{} {}",
+        fw.name(),
+        fw.item.value["spec"]["description"].as_str().unwrap_or("")
+    )
+    .to_ascii_lowercase();
+    let registry_1 = *label == "docker" && text.contains("dockerhub");
+    let jwks = host == JWKS_HOST && text.contains("jwks");
+    text.contains(label) || registry_1 || jwks
 }
 
 /// The allow rules ahead of the decider that open fixed public addresses (not RFC 1918, not a
