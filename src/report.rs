@@ -173,29 +173,41 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
         edges += 1;
     }
     // One edge per (from, to) for the allowed flows, one per blocked or denied flow.
-    let mut groups: Vec<(Place, Place, Vec<String>)> = Vec::new();
+    let mut groups: Vec<(Place, Place, Vec<String>, Vec<String>)> = Vec::new();
     let mut red = Vec::new();
     for f in &flows.flows {
         match f.verdict {
-            Verdict::Allowed => match groups
-                .iter_mut()
-                .find(|(a, b, _)| *a == f.from && *b == f.to)
-            {
-                Some((_, _, t)) => t.push(f.traffic.clone()),
-                None => groups.push((f.from, f.to, vec![f.traffic.clone()])),
-            },
+            Verdict::Allowed => {
+                let rule: Vec<String> = f.rule.iter().cloned().collect();
+                match groups
+                    .iter_mut()
+                    .find(|(a, b, _, _)| *a == f.from && *b == f.to)
+                {
+                    Some((_, _, t, r)) => {
+                        t.push(f.traffic.clone());
+                        r.extend(rule);
+                    }
+                    None => groups.push((f.from, f.to, vec![f.traffic.clone()], rule)),
+                }
+            }
             Verdict::Blocked | Verdict::Policy => {
                 let mark = if f.verdict == Verdict::Blocked {
                     "✗ BLOCKED"
                 } else {
                     "denied by policy"
                 };
+                let by = f
+                    .rule
+                    .as_ref()
+                    .map(|r| format!(" by {r}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     d,
-                    "  {} -. \"{mark}: {}<br/>{}\" .-> {}",
+                    "  {} -. \"{mark}: {}<br/>{}{}\" .-> {}",
                     id(f.from),
                     label(&f.name),
                     label(&f.traffic),
+                    label(&by),
                     id(f.to)
                 );
                 if f.verdict == Verdict::Blocked {
@@ -205,14 +217,21 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
             }
         }
     }
-    for (from, to, traffic) in groups {
+    for (from, to, traffic, rules) in groups {
         let mut t = traffic;
         t.dedup();
+        let mut r: Vec<String> = Vec::new();
+        for rule in rules {
+            if !r.contains(&rule) {
+                r.push(rule);
+            }
+        }
         let _ = writeln!(
             d,
-            "  {} -- \"✓ {}\" --> {}",
+            "  {} -- \"✓ {}<br/>{}\" --> {}",
             id(from),
             label(&t.join(", ")),
+            label(&r.join(", ")),
             id(to)
         );
     }

@@ -12,14 +12,14 @@
 //! visible to the network answer for their names (a name a zone lacks does not resolve), CNAMEs
 //! followed; other names resolve to public addresses.
 
+use super::paths::{nat, private_zones, resolve, route, Resolved};
+use super::rules::{evaluate, near_miss, Decider, Decision, Proto, IMPLIED_PRIORITY};
 use super::webhooks::{self, Need};
 use super::{
-    array, is_rfc1918, network_of, parse_net, ref_name, Ctx, Firewall, Rule, DEFAULT_PRIORITY,
-    HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS,
+    array, is_rfc1918, parse_net, Ctx, Firewall, HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS,
 };
 use crate::krm::{Item, KrmResult};
 use ipnet::Ipv4Net;
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// The Google API VIPs: `restricted.googleapis.com` and `private.googleapis.com`.
@@ -28,151 +28,6 @@ pub(crate) const VIPS: [&str; 2] = ["199.36.153.4/30", "199.36.153.8/30"];
 pub(crate) const L4_HEALTH_CHECK_RANGES: [&str; 2] = ["209.85.152.0/22", "209.85.204.0/22"];
 /// The host IAP fetches its JWKs from.
 pub(crate) const JWKS_HOST: &str = "www.gstatic.com";
-/// GCP's implied rules' priority.
-const IMPLIED_PRIORITY: i64 = 65535;
-
-/// A flow's protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Proto {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// ICMP.
-    Icmp,
-}
-
-impl Proto {
-    fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::Icmp => "icmp",
-        }
-    }
-
-    /// True when a rule entry's `protocol` covers this protocol.
-    fn matched_by(self, protocol: &str) -> bool {
-        match protocol {
-            "all" => true,
-            "tcp" | "6" => self == Proto::Tcp,
-            "udp" | "17" => self == Proto::Udp,
-            "icmp" | "1" => self == Proto::Icmp,
-            _ => false,
-        }
-    }
-}
-
-/// True when `rule` matches `proto` on `port` (`None`: some port of the flow's protocol, as for
-/// health checks whose serving ports the package does not say).
-pub(crate) fn entry_matches(rule: &Rule, proto: Proto, port: Option<u16>) -> bool {
-    if !proto.matched_by(&rule.protocol) {
-        return false;
-    }
-    match port {
-        Some(p) if proto != Proto::Icmp && !rule.ports.is_empty() => {
-            rule.ports.iter().any(|&(a, b)| a <= p && p <= b)
-        }
-        _ => true,
-    }
-}
-
-/// What decided a firewall verdict.
-#[derive(Clone, Copy)]
-pub(crate) enum Decider<'a> {
-    /// A ComputeFirewall among the items.
-    Rule(&'a Firewall<'a>),
-    /// GKE's own ingress rule from the master range (tcp 443, 10250).
-    GkeMaster,
-    /// GCP's implied rule at 65535 (allow egress, deny ingress).
-    Implied,
-}
-
-/// A firewall verdict.
-#[derive(Clone)]
-pub(crate) struct Decision<'a> {
-    /// The traffic passes.
-    pub allowed: bool,
-    /// The rule that decided.
-    pub by: Decider<'a>,
-    /// Allow rules ahead of the decider that hold only part of the peer range (fixed address
-    /// lists): that part passes.
-    pub partial: Vec<&'a Firewall<'a>>,
-}
-
-impl Decision<'_> {
-    /// `ComputeFirewall x (allow, priority 1000)`, GKE's rule or the implied rule.
-    pub fn describe(&self, egress: bool) -> String {
-        match self.by {
-            Decider::Rule(fw) => format!(
-                "ComputeFirewall {} ({}, priority {})",
-                fw.name(),
-                if self.allowed { "allow" } else { "deny" },
-                fw.priority
-            ),
-            Decider::GkeMaster => "GKE's own rule from the master range (tcp 443, 10250)".into(),
-            Decider::Implied if egress => "the implied allow-egress rule (priority 65535)".into(),
-            Decider::Implied => "the implied deny-ingress rule (priority 65535)".into(),
-        }
-    }
-}
-
-/// The verdict of the firewall rules for traffic in one direction to (egress) or from (ingress)
-/// `peer`, on `proto`/`port`.
-pub(crate) fn evaluate<'a>(
-    rules: &'a [Firewall<'a>],
-    egress: bool,
-    peer: &Ipv4Net,
-    proto: Proto,
-    port: Option<u16>,
-    gke_master: Option<&Ipv4Net>,
-) -> Decision<'a> {
-    // (priority, deny first, full cover, decider)
-    let mut candidates: Vec<(i64, bool, bool, Decider)> = Vec::new();
-    for fw in rules
-        .iter()
-        .filter(|fw| fw.egress == egress && !fw.disabled)
-    {
-        let ranges: Vec<Ipv4Net> = fw.ranges().into_iter().flatten().collect();
-        let full = ranges.iter().any(|r| r.contains(peer));
-        let partial = ranges
-            .iter()
-            .any(|r| peer.contains(&r.network()) || r.contains(&peer.network()));
-        if !full && !partial {
-            continue;
-        }
-        if fw.deny.iter().any(|r| entry_matches(r, proto, port)) {
-            candidates.push((fw.priority, true, full, Decider::Rule(fw)));
-        } else if fw.allow.iter().any(|r| entry_matches(r, proto, port)) {
-            candidates.push((fw.priority, false, full, Decider::Rule(fw)));
-        }
-    }
-    if let Some(master) = gke_master {
-        let port_ok = port.is_none_or(|p| MASTER_DEFAULT_PORTS.contains(&p));
-        if !egress && proto == Proto::Tcp && port_ok && master.contains(peer) {
-            candidates.push((DEFAULT_PRIORITY, false, true, Decider::GkeMaster));
-        }
-    }
-    candidates.sort_by_key(|&(priority, deny, _, _)| (priority, !deny));
-    let mut partial = Vec::new();
-    for (_, deny, full, by) in candidates {
-        if full {
-            return Decision {
-                allowed: !deny,
-                by,
-                partial,
-            };
-        }
-        if let (false, Decider::Rule(fw)) = (deny, by) {
-            partial.push(fw);
-        }
-    }
-    Decision {
-        allowed: egress,
-        by: Decider::Implied,
-        partial,
-    }
-}
 
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +82,8 @@ pub(crate) struct Flow<'a> {
     pub webhook_port: Option<u16>,
     /// The flow goes to a named host (through DNS).
     pub host: Option<String>,
+    /// The firewall rule that decided, in short (`kf-demo-master-egress`, `GKE`, `implied`).
+    pub rule: Option<String>,
 }
 
 /// Every flow, and what the computation read along the way.
@@ -307,24 +164,6 @@ fn google_host(host: &str) -> bool {
         .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
-/// Where a name resolves: an address range, or why it does not.
-enum Resolved<'a> {
-    /// A private zone answers with addresses; the A record.
-    Private(Ipv4Net, &'a Item, &'a Item),
-    /// No private zone holds the name: public addresses.
-    Public,
-    /// A private zone holds the name's domain but no record for it: (zone, why).
-    Missing(&'a Item, String),
-}
-
-/// The path (route) to `dst`: the deciding route's description, or why there is none.
-struct Path<'a> {
-    ok: bool,
-    text: String,
-    subject: Option<&'a Item>,
-    field: Option<String>,
-}
-
 /// Compute every flow for the selected private cluster (empty without one).
 pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
     let mut out = Flows {
@@ -403,6 +242,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             field: field.filter(|_| !d.allowed),
             webhook_port: None,
             host: None,
+            rule: Some(d.short()),
         }
     };
 
@@ -544,111 +384,6 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
     out
 }
 
-/// An allow rule that would pass the traffic but misses it: on another network, disabled, or
-/// (for an internal peer) with internal ranges that do not hold the peer: (rule, why, field).
-fn near_miss<'f, 'a>(
-    all: &'f [Firewall<'a>],
-    network: &str,
-    egress: bool,
-    peer: &Ipv4Net,
-    proto: Proto,
-    port: Option<u16>,
-    limit: i64,
-) -> Option<(&'f Firewall<'a>, String, String)> {
-    let candidates = || {
-        all.iter().filter(move |fw| {
-            fw.egress == egress && fw.allow.iter().any(|r| entry_matches(r, proto, port))
-        })
-    };
-    let on = |fw: &Firewall| network_of(&fw.item.value).as_deref() == Some(network);
-    let holds = |fw: &Firewall| fw.ranges().iter().flatten().any(|r| r.contains(peer));
-    if let Some(fw) = candidates().find(|fw| !on(fw) && holds(fw)) {
-        let other = network_of(&fw.item.value).unwrap_or_default();
-        return Some((
-            fw,
-            format!("would allow it, but is on network `{other}`"),
-            "spec.networkRef".into(),
-        ));
-    }
-    if let Some(fw) = candidates().find(|fw| on(fw) && fw.disabled && holds(fw)) {
-        return Some((
-            fw,
-            "would allow it, but is disabled".into(),
-            "spec.disabled".into(),
-        ));
-    }
-    let other_port = all.iter().find(|fw| {
-        fw.egress == egress
-            && on(fw)
-            && !fw.disabled
-            && fw.priority < limit
-            && holds(fw)
-            && port.is_some()
-            && fw.allow.iter().any(|r| entry_matches(r, proto, None))
-    });
-    if let Some(fw) = other_port {
-        return Some((
-            fw,
-            format!(
-                "allows {} {} it, but not on port {}",
-                proto.name(),
-                if egress { "to" } else { "from" },
-                port.unwrap_or_default()
-            ),
-            "spec.allow".into(),
-        ));
-    }
-    if !is_rfc1918(peer) {
-        return None;
-    }
-    // The closest internal rule: the longest prefix shared with the peer (a stale copy of a
-    // range), or a catch-all for internal traffic (every port).
-    let common = |r: &Ipv4Net| {
-        let x = u32::from(r.network()) ^ u32::from(peer.network());
-        (x.leading_zeros() as u8)
-            .min(r.prefix_len())
-            .min(peer.prefix_len())
-    };
-    candidates()
-        .filter(|fw| {
-            let ranges: Vec<Ipv4Net> = fw.ranges().into_iter().flatten().collect();
-            on(fw)
-                && !fw.disabled
-                && fw.priority < limit
-                && !ranges.is_empty()
-                && ranges.iter().all(is_rfc1918)
-                && !holds(fw)
-        })
-        .filter_map(|fw| {
-            let best = fw.ranges().iter().flatten().map(common).max().unwrap_or(0);
-            let every_port = fw
-                .allow
-                .iter()
-                .any(|r| r.ports.is_empty() || r.ports.contains(&(0, 65535)));
-            (best >= 16 || every_port).then_some((best, fw))
-        })
-        .rev()
-        .max_by_key(|(best, _)| *best)
-        .map(|(_, fw)| fw)
-        .map(|fw| {
-            let ranges: Vec<String> = fw
-                .ranges()
-                .into_iter()
-                .flatten()
-                .map(|r| r.to_string())
-                .collect();
-            (
-                fw,
-                format!(
-                    "allows it {} {}, which do not hold {peer}",
-                    if egress { "to" } else { "from" },
-                    ranges.join(", ")
-                ),
-                format!("spec.{}", fw.range_field()),
-            )
-        })
-}
-
 /// Evaluates egress tcp 443 to a destination range: (allowed, decision).
 fn firewall_flow_decider<'a>(rules: &'a [Firewall<'a>]) -> impl Fn(&Ipv4Net) -> Decision<'a> {
     move |dst| evaluate(rules, true, dst, Proto::Tcp, Some(443), None)
@@ -690,227 +425,6 @@ fn iap_in_use(ctx: &Ctx) -> bool {
     })
 }
 
-/// Private DNS zones visible to the cluster's network.
-fn private_zones<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Item, String)> {
-    let Some(cluster) = ctx.cluster.as_ref() else {
-        return Vec::new();
-    };
-    ctx.cnrm("DNSManagedZone")
-        .filter(|z| {
-            let spec = &z.value["spec"];
-            spec["visibility"].as_str() == Some("private")
-                && array(&spec["privateVisibilityConfig"]["networks"])
-                    .iter()
-                    .any(|n| ref_name(&n["networkRef"]).as_deref() == Some(&cluster.network))
-        })
-        .filter_map(|z| {
-            let name = z.value["spec"]["dnsName"].as_str()?;
-            Some((z, name.trim_end_matches('.').to_ascii_lowercase()))
-        })
-        .collect()
-}
-
-/// Resolve `host` through the private zones (CNAMEs followed, up to 8).
-fn resolve<'a>(ctx: &'a Ctx<'a>, zones: &[(&'a Item, String)], host: &str) -> Resolved<'a> {
-    let mut name = host.trim_end_matches('.').to_ascii_lowercase();
-    for _ in 0..8 {
-        let Some((zone, domain)) = zones
-            .iter()
-            .filter(|(_, d)| name == *d || name.ends_with(&format!(".{d}")))
-            .max_by_key(|(_, d)| d.len())
-        else {
-            return Resolved::Public;
-        };
-        let records: Vec<&Item> = ctx
-            .cnrm("DNSRecordSet")
-            .filter(|r| r.value["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
-            .collect();
-        let owner = |r: &&Item| {
-            r.value["spec"]["name"]
-                .as_str()
-                .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
-        };
-        let exact = records.iter().find(|r| owner(r).as_deref() == Some(&name));
-        let wildcard = || {
-            records.iter().find(|r| {
-                owner(r).is_some_and(|o| {
-                    o.strip_prefix("*.")
-                        .is_some_and(|base| name.ends_with(&format!(".{base}")))
-                })
-            })
-        };
-        let Some(record) = exact.or_else(wildcard) else {
-            return Resolved::Missing(
-                zone,
-                format!(
-                    "private zone {} for `{domain}.` on the network has no record for `{name}`, \
-                     so the name does not resolve",
-                    zone.name()
-                ),
-            );
-        };
-        let spec = &record.value["spec"];
-        let data: Vec<&str> = array(&spec["rrdatas"])
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        match spec["type"].as_str() {
-            Some("CNAME") => match data.first() {
-                Some(target) => name = target.trim_end_matches('.').to_ascii_lowercase(),
-                None => {
-                    return Resolved::Missing(
-                        zone,
-                        format!("CNAME {} has no target", record.name()),
-                    )
-                }
-            },
-            Some("A") => {
-                let nets: Vec<Ipv4Net> = data.iter().filter_map(|d| parse_net(d)).collect();
-                let Some(first) = nets.first() else {
-                    return Resolved::Missing(
-                        zone,
-                        format!("A record {} has no address", record.name()),
-                    );
-                };
-                let vip = VIPS
-                    .iter()
-                    .filter_map(|v| v.parse::<Ipv4Net>().ok())
-                    .find(|v| nets.iter().all(|n| v.contains(n)));
-                return Resolved::Private(vip.unwrap_or(*first), zone, record);
-            }
-            _ => {
-                return Resolved::Missing(
-                    zone,
-                    format!("record {} is neither A nor CNAME", record.name()),
-                )
-            }
-        }
-    }
-    Resolved::Public
-}
-
-/// The route to `dst` on the cluster's network.
-fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
-    let Some(cluster) = ctx.cluster.as_ref() else {
-        return Path {
-            ok: false,
-            text: String::new(),
-            subject: None,
-            field: None,
-        };
-    };
-    let mut best: Option<(u8, i64, &Item)> = None;
-    for r in ctx
-        .cnrm("ComputeRoute")
-        .filter(|r| super::network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
-    {
-        let spec = &r.value["spec"];
-        let Some(range) = spec["destRange"].as_str().and_then(parse_net) else {
-            continue;
-        };
-        if !range.contains(dst) {
-            continue;
-        }
-        let priority = spec["priority"].as_i64().unwrap_or(DEFAULT_PRIORITY);
-        let key = (range.prefix_len(), -priority);
-        if best.is_none_or(|(l, p, _)| key > (l, -p)) {
-            best = Some((range.prefix_len(), priority, r));
-        }
-    }
-    if let Some((_, _, r)) = best {
-        let hop = r.value["spec"]["nextHopGateway"]
-            .as_str()
-            .map(|g| format!(" via {g}"))
-            .unwrap_or_default();
-        return Path {
-            ok: true,
-            text: format!(
-                "route {} ({}{hop})",
-                r.name(),
-                r.value["spec"]["destRange"].as_str().unwrap_or("")
-            ),
-            subject: None,
-            field: None,
-        };
-    }
-    if !ctx.deletes_default_routes() {
-        return Path {
-            ok: true,
-            text: "the network's default route (0.0.0.0/0)".into(),
-            subject: None,
-            field: None,
-        };
-    }
-    Path {
-        ok: false,
-        text: format!(
-            "network `{}` deletes its default routes and no route on it holds {dst}",
-            cluster.network
-        ),
-        subject: ctx.network().or(Some(cluster.item)),
-        field: ctx
-            .network()
-            .map(|_| "spec.deleteDefaultRoutesOnCreate".to_string()),
-    }
-}
-
-/// Cloud NAT for traffic from `source`: Ok(description) or Err(why, subject, field).
-fn nat<'a>(
-    ctx: &'a Ctx<'a>,
-    from_pods: bool,
-) -> Result<String, (String, Option<&'a Item>, Option<String>)> {
-    let Some(cluster) = ctx.cluster.as_ref() else {
-        return Err(("no cluster".into(), None, None));
-    };
-    let Some((router, nat)) = ctx.nat() else {
-        return Err((
-            format!(
-                "no ComputeRouter with a ComputeRouterNAT on network `{}` (private nodes have no \
-                 external IPs)",
-                cluster.network
-            ),
-            ctx.network().or(Some(cluster.item)),
-            None,
-        ));
-    };
-    let subnet_region = ctx
-        .subnet()
-        .and_then(|s| s.value["spec"]["region"].as_str().map(str::to_string))
-        .or_else(|| cluster.region.clone());
-    if let Some(region) = subnet_region {
-        for item in [router, nat] {
-            let current = item.value["spec"]["region"].as_str();
-            if current.is_some_and(|r| r != region) {
-                return Err((
-                    format!(
-                        "{} {} is in region {}, the nodes in {region}: Cloud NAT serves only \
-                         subnetworks of its own region",
-                        item.kind(),
-                        item.name(),
-                        current.unwrap_or_default()
-                    ),
-                    Some(item),
-                    Some("spec.region".into()),
-                ));
-            }
-        }
-    }
-    let ranges = nat.value["spec"]["sourceSubnetworkIpRangesToNat"]
-        .as_str()
-        .unwrap_or("");
-    if from_pods && ranges == "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES" {
-        return Err((
-            format!(
-                "ComputeRouterNAT {} translates only primary ranges, not the pods range",
-                nat.name()
-            ),
-            Some(nat),
-            Some("spec.sourceSubnetworkIpRangesToNat".into()),
-        ));
-    }
-    Ok(format!("Cloud NAT {}", nat.name()))
-}
-
 /// A flow to a named host: DNS, then route (and NAT for non-Google public addresses), then the
 /// firewall.
 fn host_flow<'a>(
@@ -939,6 +453,7 @@ fn host_flow<'a>(
         field: None,
         webhook_port: None,
         host: Some(host.to_string()),
+        rule: None,
     };
     let _ = source;
     let (dst, dns_text, google) = match resolve(ctx, zones, host) {
@@ -1008,6 +523,7 @@ fn host_flow<'a>(
         .filter(|fw| public_lists(&d).contains(&fw.name()) && meant_for(fw, host))
         .collect();
     let partial: Vec<&str> = lists.iter().map(|fw| fw.name()).collect();
+    flow.rule = Some(d.short());
     if d.allowed {
         flow.cause = format!("{dns_text}, {via}, {}", d.describe(true));
     } else if !partial.is_empty() {
@@ -1104,6 +620,7 @@ fn internet_flow<'a>(
         field: None,
         webhook_port: None,
         host: None,
+        rule: None,
     };
     let any = Ipv4Net::default();
     let path = route(ctx, &any);
@@ -1140,6 +657,7 @@ fn internet_flow<'a>(
         Ok(n) => {
             let d = evaluate(rules, true, &any, Proto::Tcp, Some(443), None);
             let partial = public_lists(&d);
+            flow.rule = Some(d.short());
             if d.allowed {
                 flow.cause = format!("{}, {n}, {}", path.text, d.describe(true));
             } else {
@@ -1161,4 +679,25 @@ fn internet_flow<'a>(
         }
     }
     flow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_of_images() {
+        for (image, host) in [
+            ("nginx:1.25", "docker.io"),
+            ("library/nginx", "docker.io"),
+            ("gcr.io/kubeflow-images-public/x:v1", "gcr.io"),
+            ("us-docker.pkg.dev/p/r/app@sha256:00", "us-docker.pkg.dev"),
+            ("localhost:5000/app", "localhost"),
+            ("quay.io/jetstack/cert-manager-webhook:v1", "quay.io"),
+        ] {
+            assert_eq!(registry_of(image), host, "{image}");
+        }
+        assert!(google_host("eu.gcr.io") && google_host("europe-docker.pkg.dev"));
+        assert!(!google_host("docker.io") && !google_host("notgcr.io"));
+    }
 }

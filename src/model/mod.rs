@@ -4,6 +4,8 @@
 //! package through it; neither writes through it. `flows` computes the connectivity verdicts.
 
 pub(crate) mod flows;
+pub(crate) mod paths;
+pub(crate) mod rules;
 pub(crate) mod webhooks;
 
 use crate::config::Settings;
