@@ -393,3 +393,28 @@ fn report_flag_writes_markdown_in_package_and_stdin_mode() {
     let _ = std::fs::remove_file(&out);
     let _ = std::fs::remove_file(&stdin_out);
 }
+
+#[test]
+fn readme_shows_the_current_report_of_the_example() {
+    let dir = example_copy("readme");
+    let outcome = package::run(
+        &dir,
+        &PackageOptions {
+            function_config: Some(config()),
+            dry_run: true,
+            ..PackageOptions::default()
+        },
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = outcome.report.expect("a report");
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let begin = "<!-- report:begin -->\n";
+    let shown = &readme
+        [readme.find(begin).unwrap() + begin.len()..readme.find("<!-- report:end -->").unwrap()];
+    assert_eq!(
+        shown,
+        report.replacen("# Connectivity report", "#### Connectivity report", 1),
+        "README's report is stale: run the command above it and paste the file"
+    );
+}
