@@ -128,10 +128,10 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
         );
         extras.push("  nat -.-> internet".to_string());
     }
-    let mut routes = 0;
-    for r in ctx
+    for (routes, r) in ctx
         .cnrm("ComputeRoute")
         .filter(|r| network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+        .enumerate()
     {
         let dest = r.value["spec"]["destRange"].as_str().unwrap_or("?");
         let to = if parse_net(dest).is_some_and(|n| n.prefix_len() == 0) {
@@ -145,7 +145,6 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
             label(r.name())
         );
         extras.push(format!("  route{routes} -.-> {to}"));
-        routes += 1;
     }
     for (i, (zone, name)) in flows.zones.iter().enumerate() {
         let _ = writeln!(

@@ -35,7 +35,7 @@ fn hydrated() -> Vec<Item> {
     load(HYDRATED)
 }
 
-fn run(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn run(settings: &Settings, items: &mut [Item]) -> Vec<KrmResult> {
     let mut results = Vec::new();
     checks::run(settings, items, &mut results);
     results
@@ -58,31 +58,13 @@ fn generate_then_check(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmRes
         .collect()
 }
 
-/// The connectivity summary of a run.
-fn connectivity(results: &[KrmResult]) -> String {
-    results
-        .iter()
-        .find(|r| r.message.starts_with("connectivity of cluster"))
-        .map(|r| r.message.clone())
-        .unwrap_or_default()
-}
-
-/// The checks' results without the two summaries (the connectivity summary is asserted by the
-/// tests that count flows).
-fn without_summaries(results: Vec<KrmResult>) -> Vec<KrmResult> {
-    results
-        .into_iter()
-        .filter(|r| r.tags.get("check").map(String::as_str) != Some("summary"))
-        .collect()
-}
-
 /// The results of a default run, without the summary and the upper-case name warnings every
 /// run over the hydrated blueprint gets (asserted once, in `hydrated_private_passes`).
-fn issues(items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn issues(items: &mut [Item]) -> Vec<KrmResult> {
     issues_with(&Settings::default(), items)
 }
 
-fn issues_with(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn issues_with(settings: &Settings, items: &mut [Item]) -> Vec<KrmResult> {
     run(settings, items)
         .into_iter()
         .filter(|r| r.tags["check"] != "summary" && !r.message.contains("upper-case letters"))

@@ -4,7 +4,8 @@
 //! - `names` and `references` always apply (a wrong name or a dangling reference fails in any
 //!   package);
 //! - every other family (`cidrs`, `firewall`, `webhooks`, `routes-dns`, `nat`, `iap`,
-//!   `endpoints`, and the "same network" part of `references`) applies only when the package is
+//!   `endpoints`, `connectivity`, and the "same network" part of `references`) applies only when
+//!   the package is
 //!   private: the selected ContainerCluster has `spec.privateClusterConfig.enablePrivateNodes:
 //!   true`. The package decides, not the `gke.private` setting, so check-only runs judge what is
 //!   there.
@@ -13,13 +14,18 @@
 //! selector, else the only full ContainerCluster, else the one of the served API); when none is
 //! picked the private checks are skipped (in check mode with the selection's own result).
 //!
-//! Firewall rules are taken to apply to every node (target tags are not resolved), and the
-//! deny-all egress rule is any EGRESS deny rule whose destination is `0.0.0.0/0`.
+//! The package is read through `model` (the same reading the private-GKE stage uses), and the
+//! flows the cluster needs are judged once, by `model::flows`: the checks that overlap them
+//! (health checks, nodes → master, webhook ports, NAT) are its verdicts, so the results and the
+//! connectivity report never disagree. Firewall rules are taken to apply to every node (target
+//! tags are not resolved), and the deny-all egress rule is any EGRESS deny rule whose
+//! destination is `0.0.0.0/0`. The checks never write: the webhook rule that
+//! `private-gke.webhook-firewall: generate` asks for is the private-GKE stage's
+//! (`gke::webhook_rule`).
 //!
 //! Check-only mode: `private-gke.mode: check` in the configuration (a ConfigMap `data` key or the typed
-//! object's field). The engine then skips every mutating stage and still calls [`run`], and `run`
-//! adds and changes nothing: `private-gke.webhook-firewall: generate` reports the missing rule instead of
-//! writing it. kpt runs a Kptfile `validators:` entry without a functionConfig key unless the
+//! object's field). The engine then skips every mutating stage and still calls [`run`]; with
+//! `private-gke.webhook-firewall: generate` the missing rule is reported, not written. kpt runs a Kptfile `validators:` entry without a functionConfig key unless the
 //! entry names one, so a validator entry says so itself:
 //!
 //! ```yaml
@@ -49,7 +55,7 @@ use crate::krm::{Item, KrmResult, Severity};
 
 /// Stage 6: check every item; adds and changes nothing (the private-GKE stage writes the
 /// webhook rule `private-gke.webhook-firewall: generate` asks for).
-pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
+pub fn run(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>) {
     run_with_report(settings, items, results);
 }
 

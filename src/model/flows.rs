@@ -389,15 +389,12 @@ fn firewall_flow_decider<'a>(rules: &'a [Firewall<'a>]) -> impl Fn(&Ipv4Net) -> 
     move |dst| evaluate(rules, true, dst, Proto::Tcp, Some(443), None)
 }
 
-/// The field that decided: the deny rule's `spec.deny` (or `spec.priority` when an allow rule
-/// exists behind it is not known here), the allow rule's `spec.allow`.
+/// The field that decided: the deny rule's `spec.deny`, the allow rule's `spec.allow`.
 fn deny_field(fw: &Firewall, allowed: bool) -> String {
-    if allowed {
-        "spec.allow".into()
-    } else if fw.deny.is_empty() {
-        "spec.allow".into()
-    } else {
+    if !allowed && !fw.deny.is_empty() {
         "spec.deny".into()
+    } else {
+        "spec.allow".into()
     }
 }
 
