@@ -33,7 +33,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &[KrmResult], out: &mut Vec
             continue;
         }
         let by_firewall = flow.cause.contains("ComputeFirewall");
-        if routes_dns && flow.host.is_some() && !by_firewall {
+        if routes_dns && flow.host.is_some() && (!by_firewall || flow.public_dns) {
             continue;
         }
         if iap && flow.name == "pods → IAP JWKs" {

@@ -12,7 +12,7 @@
 //! visible to the network answer for their names (a name a zone lacks does not resolve), CNAMEs
 //! followed; other names resolve to public addresses.
 
-use super::paths::{nat, private_zones, resolve, route, Resolved};
+use super::paths::{nat, private_zones, resolve, route, zone_elsewhere, Resolved};
 use super::rules::{evaluate, near_miss, Decider, Decision, Proto, IMPLIED_PRIORITY};
 use super::webhooks::{self, Need};
 use super::{
@@ -82,6 +82,8 @@ pub(crate) struct Flow<'a> {
     pub webhook_port: Option<u16>,
     /// The flow goes to a named host (through DNS).
     pub host: Option<String>,
+    /// No private zone answers for the host: it resolves to public addresses (or not at all).
+    pub public_dns: bool,
     /// The firewall rule that decided, in short (`kf-demo-master-egress`, `GKE`, `implied`).
     pub rule: Option<String>,
 }
@@ -242,6 +244,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             field: field.filter(|_| !d.allowed),
             webhook_port: None,
             host: None,
+            public_dns: false,
             rule: Some(d.short()),
         }
     };
@@ -450,6 +453,7 @@ fn host_flow<'a>(
         field: None,
         webhook_port: None,
         host: Some(host.to_string()),
+        public_dns: false,
         rule: None,
     };
     let _ = source;
@@ -472,6 +476,7 @@ fn host_flow<'a>(
         ),
         Resolved::Public => {
             flow.to = Place::Internet;
+            flow.public_dns = true;
             (
                 Ipv4Net::default(),
                 format!("no private zone on network `{network}` holds `{host}` (public DNS)"),
@@ -556,6 +561,16 @@ fn host_flow<'a>(
             flow.subject = Some(fw.item);
             flow.field = Some("spec.deny".into());
         }
+        if let Some(zone) = flow.public_dns.then(|| zone_elsewhere(ctx, host)).flatten() {
+            flow.cause = format!(
+                "{}; DNSManagedZone {} would answer for it, but is not visible to network \
+                 `{network}`",
+                flow.cause,
+                zone.name()
+            );
+            flow.subject = Some(zone);
+            flow.field = Some("spec.privateVisibilityConfig.networks".into());
+        }
     }
     flow
 }
@@ -617,6 +632,7 @@ fn internet_flow<'a>(
         field: None,
         webhook_port: None,
         host: None,
+        public_dns: false,
         rule: None,
     };
     let any = Ipv4Net::default();

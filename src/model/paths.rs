@@ -255,3 +255,18 @@ pub(super) fn nat<'a>(
     }
     Ok(format!("Cloud NAT {}", nat.name()))
 }
+
+/// A private zone for `host`'s domain that the cluster's network does not see.
+pub(super) fn zone_elsewhere<'a>(ctx: &'a Ctx<'a>, host: &str) -> Option<&'a Item> {
+    let visible = private_zones(ctx);
+    ctx.cnrm("DNSManagedZone").find(|z| {
+        let domain = z.value["spec"]["dnsName"]
+            .as_str()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        !domain.is_empty()
+            && (host == domain || host.ends_with(&format!(".{domain}")))
+            && !visible.iter().any(|(v, _)| std::ptr::eq(*v, *z))
+    })
+}
