@@ -202,7 +202,7 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(
                     d,
-                    "  {} -. \"{mark}: {}<br/>{}{}\" .-> {}",
+                    "  {} -.->|\"{mark}: {}<br/>{}{}\"| {}",
                     id(f.from),
                     label(&f.name),
                     label(&f.traffic),
@@ -227,7 +227,7 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
         }
         let _ = writeln!(
             d,
-            "  {} -- \"✓ {}<br/>{}\" --> {}",
+            "  {} -->|\"✓ {}<br/>{}\"| {}",
             id(from),
             label(&t.join(", ")),
             label(&r.join(", ")),

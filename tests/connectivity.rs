@@ -418,3 +418,53 @@ fn readme_shows_the_current_report_of_the_example() {
         "README's report is stale: run the command above it and paste the file"
     );
 }
+
+const IAP_BACKEND: &str = "apiVersion: cloud.google.com/v1\nkind: BackendConfig\n\
+metadata: {name: iap, namespace: istio-system}\nspec:\n  iap: {enabled: true}\n";
+
+#[test]
+fn iap_jwks_flow_from_the_pods() {
+    let mut items = example_after_run();
+    add(&mut items, IAP_BACKEND);
+    let (results, report) = check(&items);
+    assert!(!has_errors(&results), "{results:?}");
+    let row = rows(&report)
+        .into_iter()
+        .find(|r| r.contains("pods → IAP JWKs"))
+        .unwrap_or_else(|| panic!("no JWKs row:\n{report}"));
+    // Allowed, through NAT, but only to the frozen address list: said so.
+    assert!(row.contains("✅ allowed"), "{row}");
+    assert!(row.contains("Cloud NAT kf-demo"), "{row}");
+    assert!(
+        row.contains("allowed only to the fixed addresses of `kf-demo-iap-jwks`"),
+        "{row}"
+    );
+
+    // A NAT that translates only primary ranges leaves the pods without a way out.
+    let mut items = example_after_run();
+    add(&mut items, IAP_BACKEND);
+    find(&mut items, "ComputeRouterNAT", "kf-demo")["spec"]["sourceSubnetworkIpRangesToNat"] =
+        json!("ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES");
+    let (results, report) = check(&items);
+    let row = rows(&report)
+        .into_iter()
+        .find(|r| r.contains("pods → IAP JWKs"))
+        .unwrap();
+    assert!(row.contains("❌ **blocked**"), "{row}");
+    assert!(
+        row.contains("translates only primary ranges, not the pods range"),
+        "{row}"
+    );
+    let error = results
+        .iter()
+        .find(|r| r.severity == Severity::Error)
+        .expect("an error");
+    assert_eq!(
+        error.resource_ref.as_ref().unwrap().kind,
+        "ComputeRouterNAT"
+    );
+    assert_eq!(
+        error.field.as_ref().unwrap().path,
+        "spec.sourceSubnetworkIpRangesToNat"
+    );
+}
