@@ -9,8 +9,7 @@ use super::Ctx;
 use crate::krm::{KrmResult, Severity};
 use crate::model::flows::{Flows, Verdict};
 
-/// Report the blocked flows and the summary. `reported` holds the families that already gave
-/// an error (`routes-dns`, `iap`).
+/// Report the blocked flows and the summary; `found` holds the other checks' results.
 pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &[KrmResult], out: &mut Vec<KrmResult>) {
     let Some(cluster) = ctx.cluster.as_ref() else {
         return;

@@ -1,7 +1,9 @@
 //! The shared, read-only reading of a package: the items indexed by kind and name, the selected
 //! cluster (`gke::select`), its network, subnetwork and ranges, its region, the firewall rules on
 //! its network and the router/NAT serving it. The checks and the private-GKE stage both read the
-//! package through it; neither writes through it. `flows` computes the connectivity verdicts.
+//! package through it; neither writes through it. `rules` evaluates firewall rules as GCP does,
+//! `paths` follows DNS, routes and NAT, `webhooks` resolves webhook ports, and `flows` computes
+//! the connectivity verdicts from them.
 
 pub(crate) mod flows;
 pub(crate) mod paths;
@@ -24,7 +26,7 @@ pub(crate) const DEFAULT_PRIORITY: i64 = 1000;
 /// Ports on which GKE lets the master reach the nodes without any extra rule.
 pub(crate) const MASTER_DEFAULT_PORTS: [u16; 2] = [443, 10250];
 
-/// What the checks share: the items indexed once by kind and name, the selected cluster and the
+/// The package as read once: the items indexed by kind and name, the selected cluster and the
 /// firewall rules on its network.
 pub(crate) struct Ctx<'a> {
     /// The run's settings.
