@@ -468,3 +468,66 @@ fn iap_jwks_flow_from_the_pods() {
         "spec.sourceSubnetworkIpRangesToNat"
     );
 }
+
+/// A network firewall policy on the example's network with an FQDN rule for the JWKs host.
+const FQDN_POLICY: &str = "\
+apiVersion: compute.cnrm.cloud.google.com/v1beta1
+kind: ComputeNetworkFirewallPolicy
+metadata: {name: kf-demo-egress}
+---
+apiVersion: compute.cnrm.cloud.google.com/v1beta1
+kind: ComputeNetworkFirewallPolicyAssociation
+metadata: {name: kf-demo-egress}
+spec:
+  attachmentTargetRef: {name: kf-demo}
+  firewallPolicyRef: {name: kf-demo-egress}
+---
+apiVersion: compute.cnrm.cloud.google.com/v1beta1
+kind: ComputeNetworkFirewallPolicyRule
+metadata: {name: kf-demo-iap-jwks-fqdn}
+spec:
+  firewallPolicyRef: {name: kf-demo-egress}
+  action: allow
+  direction: EGRESS
+  priority: 1000
+  match:
+    destFqdns: [www.gstatic.com]
+    layer4Configs: [{ipProtocol: tcp, ports: ['443']}]
+";
+
+#[test]
+fn fqdn_policy_rules_count_in_the_networks_order() {
+    let mut items = example_after_run();
+    add(&mut items, IAP_BACKEND);
+    add(&mut items, FQDN_POLICY);
+    items.retain(|it| it.name() != "kf-demo-iap-jwks");
+    // Policies after the VPC rules (the default): deny-egress matches first and ends it.
+    let (_, report) = check(&items);
+    let row = rows(&report)
+        .into_iter()
+        .find(|r| r.contains("pods → IAP JWKs"))
+        .unwrap();
+    assert!(row.contains("❌ **blocked**"), "{row}");
+    assert!(
+        row.contains(
+            "ComputeNetworkFirewallPolicyRule kf-demo-iap-jwks-fqdn would allow it, but the \
+             network evaluates its firewall policies after the VPC rules"
+        ),
+        "{row}"
+    );
+    // Policies first: the FQDN rule decides.
+    find(&mut items, "ComputeNetwork", "kf-demo")["spec"]
+        ["networkFirewallPolicyEnforcementOrder"] = json!("BEFORE_CLASSIC_FIREWALL");
+    let (_, report) = check(&items);
+    let row = rows(&report)
+        .into_iter()
+        .find(|r| r.contains("pods → IAP JWKs"))
+        .unwrap();
+    assert!(row.contains("✅ allowed"), "{row}");
+    assert!(
+        row.contains(
+            "ComputeNetworkFirewallPolicyRule kf-demo-iap-jwks-fqdn (allow, priority 1000)"
+        ),
+        "{row}"
+    );
+}

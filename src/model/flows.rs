@@ -13,6 +13,7 @@
 //! followed; other names resolve to public addresses.
 
 use super::paths::{nat, private_zones, resolve, route, zone_elsewhere, Resolved};
+use super::policy::{self, PolicyRule};
 use super::rules::{evaluate, near_miss, Decider, Decision, Proto, IMPLIED_PRIORITY};
 use super::webhooks::{self, Need};
 use super::{
@@ -188,6 +189,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
     let nodes = ctx.subnet_ranges.first().copied();
     let pods = pods_range(ctx);
     let rules = ctx.firewalls.as_slice();
+    let (policy_rules, before) = policy::egress_rules(ctx);
     let all: Vec<Firewall> = ctx.cnrm("ComputeFirewall").map(Firewall::parse).collect();
     let firewall_flow = |name: String,
                          from: Place,
@@ -369,7 +371,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             &host,
             Place::Nodes,
             nodes,
-            firewall_flow_decider(rules),
+            firewall_flow_decider(rules, &policy_rules, before),
         ));
     }
     if iap_in_use(ctx) {
@@ -380,16 +382,41 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             JWKS_HOST,
             Place::Pods,
             pods.or(nodes),
-            firewall_flow_decider(rules),
+            firewall_flow_decider(rules, &policy_rules, before),
         ));
     }
     out.flows.push(internet_flow(ctx, rules, nodes));
     out
 }
 
-/// Evaluates egress tcp 443 to a destination range: (allowed, decision).
-fn firewall_flow_decider<'a>(rules: &'a [Firewall<'a>]) -> impl Fn(&Ipv4Net) -> Decision<'a> {
-    move |dst| evaluate(rules, true, dst, Proto::Tcp, Some(443), None)
+/// Evaluates egress tcp 443 to a host at a destination range: the VPC rules and the network's
+/// firewall policies, in the network's order.
+fn firewall_flow_decider<'p, 'a: 'p>(
+    rules: &'a [Firewall<'a>],
+    policy: &'p [PolicyRule<'a>],
+    before: bool,
+) -> impl Fn(&Ipv4Net, &str) -> Decision<'a> + 'p {
+    move |dst, host| {
+        let vpc = evaluate(rules, true, dst, Proto::Tcp, Some(443), None);
+        let Some((allowed, rule)) = policy::decide(policy, host, dst) else {
+            return vpc;
+        };
+        let by_policy = Decision {
+            allowed,
+            by: Decider::Policy(rule.item, rule.priority),
+            partial: vpc.partial.clone(),
+            overridden: None,
+        };
+        match vpc.by {
+            _ if before => by_policy,
+            Decider::Implied => by_policy,
+            _ if !vpc.allowed && allowed => Decision {
+                overridden: Some(rule.item),
+                ..vpc
+            },
+            _ => vpc,
+        }
+    }
 }
 
 /// The field that decided: the deny rule's `spec.deny`, the allow rule's `spec.allow`.
@@ -434,7 +461,7 @@ fn host_flow<'a>(
     host: &str,
     from: Place,
     source: Option<Ipv4Net>,
-    firewall: impl Fn(&Ipv4Net) -> Decision<'a>,
+    firewall: impl Fn(&Ipv4Net, &str) -> Decision<'a>,
 ) -> Flow<'a> {
     let network = ctx
         .cluster
@@ -517,7 +544,7 @@ fn host_flow<'a>(
             }
         }
     }
-    let d = firewall(&dst);
+    let d = firewall(&dst, host);
     let lists: Vec<&Firewall> = d
         .partial
         .iter()
@@ -560,6 +587,18 @@ fn host_flow<'a>(
         if let Decider::Rule(fw) = d.by {
             flow.subject = Some(fw.item);
             flow.field = Some("spec.deny".into());
+        }
+        if let Some(rule) = d.overridden {
+            flow.cause = format!(
+                "{}; ComputeNetworkFirewallPolicyRule {} would allow it, but the network \
+                 evaluates its firewall policies after the VPC rules \
+                 (networkFirewallPolicyEnforcementOrder AFTER_CLASSIC_FIREWALL)",
+                flow.cause,
+                rule.name()
+            );
+            flow.fix = "set spec.networkFirewallPolicyEnforcementOrder: BEFORE_CLASSIC_FIREWALL \
+                        on the network, or allow the traffic in a VPC rule ahead of the deny rule"
+                .into();
         }
         if let Some(zone) = flow.public_dns.then(|| zone_elsewhere(ctx, host)).flatten() {
             flow.cause = format!(

@@ -2,11 +2,13 @@
 //! cluster (`gke::select`), its network, subnetwork and ranges, its region, the firewall rules on
 //! its network and the router/NAT serving it. The checks and the private-GKE stage both read the
 //! package through it; neither writes through it. `rules` evaluates firewall rules as GCP does,
-//! `paths` follows DNS, routes and NAT, `webhooks` resolves webhook ports, and `flows` computes
+//! `paths` follows DNS, routes and NAT, `policy` reads network firewall policies (FQDN
+//! rules), `webhooks` resolves webhook ports, and `flows` computes
 //! the connectivity verdicts from them.
 
 pub(crate) mod flows;
 pub(crate) mod paths;
+pub(crate) mod policy;
 pub(crate) mod rules;
 pub(crate) mod webhooks;
 

@@ -4,6 +4,7 @@
 //! GKE's own ingress rule from the master range (tcp 443 and 10250, priority 1000) can be added.
 
 use super::{is_rfc1918, network_of, Firewall, Rule, DEFAULT_PRIORITY, MASTER_DEFAULT_PORTS};
+use crate::krm::Item;
 use ipnet::Ipv4Net;
 
 /// GCP's implied rules' priority.
@@ -65,6 +66,8 @@ pub(crate) enum Decider<'a> {
     GkeMaster,
     /// GCP's implied rule at 65535 (allow egress, deny ingress).
     Implied,
+    /// A rule of a network firewall policy: (item, priority).
+    Policy(&'a Item, i64),
 }
 
 /// A firewall verdict.
@@ -77,6 +80,8 @@ pub(crate) struct Decision<'a> {
     /// Allow rules ahead of the decider that hold only part of the peer range (fixed address
     /// lists): that part passes.
     pub partial: Vec<&'a Firewall<'a>>,
+    /// A policy rule that would allow the traffic but comes after the VPC rule that denies it.
+    pub overridden: Option<&'a Item>,
 }
 
 impl Decision<'_> {
@@ -86,6 +91,7 @@ impl Decision<'_> {
             Decider::Rule(fw) => fw.name().to_string(),
             Decider::GkeMaster => "GKE".into(),
             Decider::Implied => "implied rule".into(),
+            Decider::Policy(item, _) => item.name().to_string(),
         }
     }
 
@@ -101,6 +107,11 @@ impl Decision<'_> {
             Decider::GkeMaster => "GKE's own rule from the master range (tcp 443, 10250)".into(),
             Decider::Implied if egress => "the implied allow-egress rule (priority 65535)".into(),
             Decider::Implied => "the implied deny-ingress rule (priority 65535)".into(),
+            Decider::Policy(item, priority) => format!(
+                "ComputeNetworkFirewallPolicyRule {} ({}, priority {priority})",
+                item.name(),
+                if self.allowed { "allow" } else { "deny" }
+            ),
         }
     }
 }
@@ -149,6 +160,7 @@ pub(crate) fn evaluate<'a>(
                 allowed: !deny,
                 by,
                 partial,
+                overridden: None,
             };
         }
         if let (false, Decider::Rule(fw)) = (deny, by) {
@@ -159,6 +171,7 @@ pub(crate) fn evaluate<'a>(
         allowed: egress,
         by: Decider::Implied,
         partial,
+        overridden: None,
     }
 }
 
