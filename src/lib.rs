@@ -6,7 +6,9 @@ pub mod checks;
 pub mod config;
 pub mod gke;
 pub mod krm;
+pub(crate) mod model;
 pub mod package;
+mod report;
 pub mod setters;
 pub mod smp;
 pub mod yaml;
@@ -37,6 +39,9 @@ pub struct Output {
     /// True when kustomize sent the input: it shows none of the results unless the function
     /// fails, so warnings belong on stderr too.
     pub under_kustomize: bool,
+    /// The connectivity report (Markdown) of the selected private cluster, when the checks
+    /// modelled one; the CLI writes it to `--report FILE`, never into the ResourceList.
+    pub report: Option<String>,
 }
 
 impl Output {
@@ -57,11 +62,13 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
     let mut items = std::mem::take(&mut list.items);
     let under_kustomize = from_kustomize(&items);
     let mut results = std::mem::take(&mut list.warnings);
-    results.extend(run_stages(&mut items, function_config.as_ref()));
+    let (staged, report) = run_stages_with_report(&mut items, function_config.as_ref());
+    results.extend(staged);
     confine_generated(&mut items, &mut results);
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {
         stdout,
+        report,
         results,
         results_in_stdout: list.carries_results(),
         under_kustomize,
@@ -97,7 +104,16 @@ fn confine_generated(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
 /// then unless in check mode setters, the private-GKE
 /// stage and the CRD fix; then the checks and the duplicate-identity check.
 pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec<KrmResult> {
+    run_stages_with_report(items, function_config).0
+}
+
+/// [`run_stages`], with the connectivity report of the checks stage.
+pub fn run_stages_with_report(
+    items: &mut Vec<Item>,
+    function_config: Option<&Value>,
+) -> (Vec<KrmResult>, Option<String>) {
     let mut results = Vec::new();
+    let mut report = None;
     match Settings::from_function_config(function_config) {
         Err(errors) => results.extend(errors),
         Ok(settings) => {
@@ -105,19 +121,19 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
             if !typos.is_empty() {
                 results.extend(typos);
                 results.extend(duplicates(items));
-                return results;
+                return (results, None);
             }
             if settings.mode != Mode::Check {
                 setters::run(&settings, items, &mut results);
                 gke::run(&settings, items, &mut results);
                 gke::fix_crds(items, &mut results);
             }
-            checks::run(&settings, items, &mut results);
+            report = checks::run_with_report(&settings, items, &mut results);
             gke::finish(&settings, items, &mut results);
         }
     }
     results.extend(duplicates(items));
-    results
+    (results, report)
 }
 
 /// kustomize's annotation on every item it hands a transformer.

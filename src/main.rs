@@ -23,6 +23,7 @@ Modes:
     private-gke --dry-run examples/blueprint            (print a diff, write nothing)
     private-gke --output stdout examples/blueprint      (print the ResourceList, write nothing)
     private-gke --config private-gke.yaml examples/blueprint
+    private-gke --config private-gke.yaml --report connectivity.md examples/blueprint
 
 Keys: values the resources carry (gke.private, name, region, zone, location, log-firewalls, the
 CIDRs) are settings and setters at once; the function's options take the prefix private-gke.
@@ -53,6 +54,12 @@ struct Cli {
     /// Package mode: print the resulting ResourceList instead of writing files.
     #[arg(long, value_enum, value_name = "WHERE", requires = "dir")]
     output: Option<OutputTarget>,
+
+    /// Write the connectivity report (Markdown: a table of the flows the private cluster needs
+    /// and a Mermaid diagram of its network, blocked flows marked) to FILE; both modes. Never
+    /// part of the ResourceList.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 
     /// A package directory (package mode); without it, read a ResourceList on stdin.
     dir: Option<PathBuf>,
@@ -94,6 +101,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             output_stdout: cli.output == Some(OutputTarget::Stdout),
         };
         let outcome = package::run(dir, &options).map_err(|e| e.to_string())?;
+        write_report(cli, outcome.report.as_deref())?;
         for result in &outcome.results {
             eprintln!("{}", result.to_line());
         }
@@ -107,6 +115,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         .read_to_end(&mut input)
         .map_err(|e| format!("stdin: {e}"))?;
     let output = process(&input, &Options { function_config }).map_err(|e| e.to_string())?;
+    write_report(cli, output.report.as_deref())?;
     // kustomize shows none of the results unless the function fails: warnings go to stderr too.
     let shown = if output.under_kustomize {
         Severity::Warning
@@ -123,6 +132,19 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     // The process ends here: freeing every result one by one would only cost time.
     std::mem::forget(output);
     Ok(code)
+}
+
+/// `--report FILE`: the report, or a line saying why there is none.
+fn write_report(cli: &Cli, report: Option<&str>) -> Result<(), String> {
+    let Some(path) = &cli.report else {
+        return Ok(());
+    };
+    let text = report.map(str::to_string).unwrap_or_else(|| {
+        "# Connectivity report\n\nNo private cluster was selected: nothing to model (the \
+         checks' results say why).\n"
+            .to_string()
+    });
+    std::fs::write(path, text).map_err(|e| format!("--report {}: {e}", path.display()))
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

@@ -47,6 +47,8 @@ pub struct PackageOptions {
 /// What a package run produced.
 #[derive(Debug, Clone, Default)]
 pub struct PackageOutcome {
+    /// The connectivity report (Markdown) of the selected private cluster, when there is one.
+    pub report: Option<String>,
     /// Every result of the engine.
     pub results: Vec<KrmResult>,
     /// The diff (`--dry-run`) or the ResourceList (`--output stdout`); empty otherwise.
@@ -107,14 +109,14 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         lock
     };
     let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
-    results.extend(crate::run_stages(
-        &mut items,
-        options.function_config.as_ref(),
-    ));
+    let (staged, report) =
+        crate::run_stages_with_report(&mut items, options.function_config.as_ref());
+    results.extend(staged);
     results.extend(recovered.map(KrmResult::warning));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
         results,
+        report,
         ..PackageOutcome::default()
     };
     // Like function mode: the whole ResourceList with its results, errors included.

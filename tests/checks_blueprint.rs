@@ -20,7 +20,7 @@ const WEBHOOK_RULE: &str = concat!(
     "/testdata/checks/webhook-8443-rule.yaml"
 );
 const ALL_CHECKS: &str =
-    "names, references, deprecated, cidrs, capacity, control-plane, firewall, webhooks, routes-dns, nat, iap, endpoints";
+    "names, references, deprecated, cidrs, capacity, control-plane, firewall, webhooks, routes-dns, nat, iap, endpoints, connectivity";
 
 fn load(path: &str) -> Vec<Item> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -35,20 +35,38 @@ fn hydrated() -> Vec<Item> {
     load(HYDRATED)
 }
 
-fn run(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn run(settings: &Settings, items: &mut [Item]) -> Vec<KrmResult> {
     let mut results = Vec::new();
     checks::run(settings, items, &mut results);
     results
 }
 
+/// The private-GKE stage's webhook step (it writes the rule `webhook-firewall: generate` asks
+/// for), then the checks.
+fn generate_then_check(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
+    let mut results = Vec::new();
+    if settings.mode == Mode::Apply {
+        private_gke::gke::webhook_rule::generate(settings, items, &mut results);
+    }
+    checks::run(settings, items, &mut results);
+    results
+        .into_iter()
+        .filter(|r| {
+            !["summary", "deprecated", "control-plane"]
+                .contains(&r.tags.get("check").map(String::as_str).unwrap_or(""))
+                && !r.message.contains("upper-case letters")
+        })
+        .collect()
+}
+
 /// The results of a default run, without the summary, the upper-case name warnings, the
 /// deprecated-field and the open-control-plane warnings every run over the hydrated blueprint
 /// gets (asserted once, in `hydrated_private_passes`).
-fn issues(items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn issues(items: &mut [Item]) -> Vec<KrmResult> {
     issues_with(&Settings::default(), items)
 }
 
-fn issues_with(settings: &Settings, items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn issues_with(settings: &Settings, items: &mut [Item]) -> Vec<KrmResult> {
     run(settings, items)
         .into_iter()
         .filter(|r| {
@@ -211,6 +229,13 @@ fn hydrated_private_passes() {
             None,
             None,
         ),
+    );
+    expected.push(
+        KrmResult::info(
+            "connectivity of cluster testKptName: 15 flow(s) needed, 14 allowed, 0 blocked, 1 \
+             denied by the package's policy",
+        )
+        .tag("check", "summary"),
     );
     expected.push(
         KrmResult::info(format!(
@@ -376,7 +401,7 @@ fn webhook_firewall_generate_writes_the_rule_once() {
     };
     let mut items = hydrated();
     items.extend(load(WEBHOOKS));
-    let found = issues_with(&settings, &mut items);
+    let found = generate_then_check(&settings, &mut items);
     assert_eq!(items.len(), 90);
     let rule = &items[89];
     assert_eq!(rule.value, load(WEBHOOK_RULE)[0].value);
@@ -387,12 +412,12 @@ fn webhook_firewall_generate_writes_the_rule_once() {
          `validation.kfserving.kubeflow.org`",
     )
     .for_resource(&rule.value)
-    .tag("check", "webhooks")];
+    .tag("stage", "private-gke")];
     assert_eq!(found, expected);
 
     // Second run: the rule is found, nothing is added, nothing is reported.
     let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
-    assert_eq!(issues_with(&settings, &mut items), vec![]);
+    assert_eq!(generate_then_check(&settings, &mut items), vec![]);
     let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
     assert_eq!(after, before);
 }
@@ -414,7 +439,7 @@ fn check_mode_changes_no_value_and_reports_instead_of_generating() {
         json!(900),
     );
     let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
-    let found = issues_with(&settings, &mut items);
+    let found = generate_then_check(&settings, &mut items);
     let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
     assert_eq!(after, before);
     assert_eq!(found.len(), 2);
@@ -791,14 +816,15 @@ fn health_check_ingress_missing() {
     );
     let expected = vec![at(
         Severity::Error,
-        "no ingress firewall rule on network `testKptName` allows GKE health checks from \
-         35.191.0.0/16: load balancer health checks fail, backends stay unhealthy and the \
-         Kubeflow ingress returns 502. Fix: add an INGRESS ComputeFirewall allowing tcp (80, 443 \
-         and the serving ports) from 130.211.0.0/22 and 35.191.0.0/16",
+        "flow blocked: health checks 35.191.0.0/16 → backends (tcp) on cluster testKptName: the \
+         implied deny-ingress rule (priority 65535) on network `testKptName`. Fix: add an INGRESS \
+         ComputeFirewall on network `testKptName` allowing tcp (80, 443 and the serving ports) \
+         from 35.191.0.0/16: without it load balancer health checks fail and the Kubeflow \
+         ingress returns 502",
         &items,
         "ComputeNetwork",
         CLUSTER,
-        "firewall",
+        "connectivity",
     )];
     assert_eq!(issues(&mut items), expected);
 }
@@ -815,16 +841,17 @@ fn nodes_to_master_egress_missing() {
     );
     let expected = vec![at(
         Severity::Error,
-        "ComputeFirewall testKptName-deny-egress denies egress to the master range \
-         172.16.0.32/28, and no egress rule allows tcp 10250 to it: nodes cannot register with \
-         the master and the cluster stays provisioning. Fix: add an EGRESS allow rule for tcp 443 \
-         and 10250 to 172.16.0.32/28 with a smaller priority number than 1100",
+        "flow blocked: nodes → master (tcp 10250) on cluster testKptName: ComputeFirewall \
+         testKptName-deny-egress (deny, priority 1100) on network `testKptName`; ComputeFirewall \
+         testKptName-master-egress allows tcp to it, but not on port 10250. Fix: add an EGRESS \
+         allow rule for tcp 10250 to 172.16.0.32/28 on network `testKptName` with a smaller \
+         priority number than 1100",
         &items,
         "ComputeFirewall",
-        "testKptName-deny-egress",
-        "firewall",
+        "testKptName-master-egress",
+        "connectivity",
     )
-    .at_field("spec.deny", None, None)];
+    .at_field("spec.allow", None, None)];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -846,27 +873,49 @@ fn nat_in_another_region() {
             Some("us-central1".into()),
         )
     };
-    let expected = vec![
-        region(
-            "ComputeSubnetwork",
-            "cidrs",
-            "subnetwork testKptName is in region testRegion, but the cluster is in us-central1: \
+    let expected = vec![region(
+        "ComputeSubnetwork",
+        "cidrs",
+        "subnetwork testKptName is in region testRegion, but the cluster is in us-central1: \
              GKE accepts only a subnetwork of the cluster's own region. Fix: set spec.region to \
              us-central1"
-                .to_string(),
-        ),
-        region("ComputeRouter", "nat", nat_message("ComputeRouter")),
-        region("ComputeRouterNAT", "nat", nat_message("ComputeRouterNAT")),
-    ];
+            .to_string(),
+    )];
+    // Router and NAT share the subnetwork's region, so the NAT serves it: the subnetwork is the
+    // one thing to fix (the NAT in a region of its own is `nat_only_in_another_region`).
     assert_eq!(found, expected);
 }
 
-fn nat_message(kind: &str) -> String {
-    format!(
-        "{kind} testKptName is in region testRegion, but the cluster is in us-central1: Cloud NAT \
-         serves only subnetworks of its own region, so the nodes get no internet egress. Fix: set \
-         spec.region to us-central1"
+#[test]
+fn nat_only_in_another_region() {
+    let mut items = hydrated();
+    set(
+        &mut items,
+        "ContainerCluster",
+        CLUSTER,
+        "/spec/location",
+        json!("us-central1-a"),
+    );
+    set(
+        &mut items,
+        "ComputeSubnetwork",
+        CLUSTER,
+        "/spec/region",
+        json!("us-central1"),
+    );
+    let expected = vec![at(
+        Severity::Error,
+        "flow blocked: nodes → internet (tcp 443) on cluster testKptName: ComputeRouter \
+         testKptName is in region testRegion, the nodes in us-central1: Cloud NAT serves only \
+         subnetworks of its own region. Fix: set spec.region of the router and NAT to the nodes' \
+         region",
+        &items,
+        "ComputeRouter",
+        CLUSTER,
+        "connectivity",
     )
+    .at_field("spec.region", None, None)];
+    assert_eq!(issues(&mut items), expected);
 }
 
 #[test]
@@ -1383,7 +1432,7 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
                "spec": {"ports": [{"port": 443, "targetPort": 8080}]}}),
         None,
     ));
-    run(&settings, &mut items);
+    generate_then_check(&settings, &mut items);
     let rule = items.last().unwrap().value.clone();
     assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-8080-8443");
     assert_eq!(
@@ -1405,7 +1454,7 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
     let s = pos(&items, "Service", "second");
     items[s].value["spec"]["ports"] = json!([{"port": 7443}]);
     let count = items.len();
-    run(&settings, &mut items);
+    generate_then_check(&settings, &mut items);
     assert_eq!(items.len(), count + 1);
     let rule = &items.last().unwrap().value;
     assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-7443");
@@ -1458,8 +1507,8 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
         private: false,
         ..settings
     };
-    // The hydrated cluster was made private by kustomize, not by us, so it stays private and the
-    // checks would rightly write the rule again; the private-GKE stage alone must take it out.
+    // The hydrated cluster was made private by kustomize, not by us, so it stays private; the
+    // private-GKE stage alone must take the rule out.
     private_gke::gke::run(&public, &mut items, &mut Vec::new());
     assert_eq!(rules(&items), 0, "reversal left the webhook rule behind");
 }

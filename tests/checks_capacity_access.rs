@@ -35,12 +35,24 @@ fn settings(pairs: &[(&str, &str)]) -> Settings {
 }
 
 /// The results of one check family.
+/// The results of one family of checks; with `webhook-firewall: generate`, the private-GKE
+/// stage's webhook step first (its "wrote" info counts as the webhooks family's).
 fn family(settings: &Settings, items: &mut Vec<Item>, check: &str) -> Vec<KrmResult> {
     let mut results = Vec::new();
+    let mut written = Vec::new();
+    if settings.webhook_firewall == private_gke::config::WebhookFirewall::Generate {
+        private_gke::gke::webhook_rule::generate(settings, items, &mut written);
+    }
     checks::run(settings, items, &mut results);
-    results
+    let wrote = written
         .into_iter()
-        .filter(|r| r.tags.get("check").map(String::as_str) == Some(check))
+        .filter(|r| check == "webhooks" && r.message.starts_with("wrote ComputeFirewall"));
+    wrote
+        .chain(
+            results
+                .into_iter()
+                .filter(|r| r.tags.get("check").map(String::as_str) == Some(check)),
+        )
         .collect()
 }
 

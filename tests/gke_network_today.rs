@@ -43,7 +43,7 @@ fn reread(items: &[Item]) -> Vec<Item> {
 }
 
 /// The checks over `items`.
-fn checks(pairs: &[(&str, &str)], items: &mut Vec<Item>) -> Vec<KrmResult> {
+fn checks(pairs: &[(&str, &str)], items: &[Item]) -> Vec<KrmResult> {
     let mut results = Vec::new();
     private_gke::checks::run(&config(pairs), items, &mut results);
     results
@@ -92,17 +92,17 @@ fn artifact_registry_is_mapped_like_gcr_and_the_dns_check_reads_the_images() {
             ])
         )
     );
-    let mut items = items;
-    let results = checks(&[], &mut items);
+    let items = items;
+    let results = checks(&[], &items);
     assert_eq!(errors(&results), Vec::<String>::new());
 
     // Without the zone, the check names a package image that needs it.
-    let mut without: Vec<Item> = items
+    let without: Vec<Item> = items
         .iter()
         .filter(|i| !i.name().starts_with("kf-pkg-dev"))
         .map(|i| Item::generated(i.value.clone(), None))
         .collect();
-    let results = checks(&[], &mut without);
+    let results = checks(&[], &without);
     assert_eq!(
         errors(&results),
         vec![format!(
@@ -119,7 +119,7 @@ fn artifact_registry_is_mapped_like_gcr_and_the_dns_check_reads_the_images() {
         .map(|i| Item::generated(i.value.clone(), None))
         .collect();
     gcr_only.push(Item::generated(deployment("gcr.io/p/app:1"), None));
-    assert_eq!(errors(&checks(&[], &mut gcr_only)), Vec::<String>::new());
+    assert_eq!(errors(&checks(&[], &gcr_only)), Vec::<String>::new());
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn the_allowlist_uses_fqdn_rules_or_the_vip_and_address_lists_only_where_the_tar
             "metadata": {"name": "iap"}, "spec": {"iap": {"enabled": true}}}),
         None,
     ));
-    let iap: Vec<KrmResult> = checks(&[], &mut old_iap)
+    let iap: Vec<KrmResult> = checks(&[], &old_iap)
         .into_iter()
         .filter(|r| r.tags.get("check").map(String::as_str) == Some("iap"))
         .collect();
@@ -372,7 +372,7 @@ fn the_allowlist_uses_fqdn_rules_or_the_vip_and_address_lists_only_where_the_tar
             "metadata": {"name": "iap"}, "spec": {"iap": {"enabled": true}}}),
         None,
     ));
-    let iap: Vec<KrmResult> = checks(&[], &mut vip)
+    let iap: Vec<KrmResult> = checks(&[], &vip)
         .into_iter()
         .filter(|r| r.tags.get("check").map(String::as_str) == Some("iap"))
         .collect();

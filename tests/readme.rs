@@ -27,6 +27,10 @@ enum Covered {
 const COMMANDS: &[(&str, Covered)] = &[
     ("cargo run --release -- --config private-gke.yaml --dry-run examples/blueprint", Covered::Ci),
     ("cargo test", Covered::Ci),
+    (
+        "./target/release/private-gke --config private-gke.yaml --report connectivity.md examples/blueprint",
+        Covered::Here("connectivity.md", "| 1 | nodes → master | tcp 443 | ✅ allowed |"),
+    ),
     ("cargo build --release", Covered::Ci),
     (
         "RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target x86_64-unknown-linux-gnu",

@@ -3,8 +3,9 @@
 //! Which checks apply:
 //! - `names`, `references` and `deprecated` always apply (a wrong name, a dangling reference or
 //!   a deprecated field is one in any package);
-//! - every other family (`cidrs`, `capacity`, `control-plane`, `firewall`, `webhooks`, `routes-dns`, `nat`, `iap`,
-//!   `endpoints`, and the "same network" part of `references`) applies only when the package is
+//! - every other family (`cidrs`, `capacity`, `control-plane`, `firewall`, `webhooks`,
+//!   `routes-dns`, `nat`, `iap`, `endpoints`, `connectivity`, and the "same network" part of
+//!   `references`) applies only when the package is
 //!   private: the selected ContainerCluster has `spec.privateClusterConfig.enablePrivateNodes:
 //!   true`. The package decides, not the `gke.private` setting, so check-only runs judge what is
 //!   there.
@@ -13,13 +14,18 @@
 //! selector, else the only full ContainerCluster, else the one of the served API); when none is
 //! picked the private checks are skipped (in check mode with the selection's own result).
 //!
-//! Firewall rules are taken to apply to every node (target tags are not resolved), and the
-//! deny-all egress rule is any EGRESS deny rule whose destination is `0.0.0.0/0`.
+//! The package is read through `model` (the same reading the private-GKE stage uses), and the
+//! flows the cluster needs are judged once, by `model::flows`: the checks that overlap them
+//! (health checks, nodes → master, webhook ports, NAT) are its verdicts, so the results and the
+//! connectivity report never disagree. Firewall rules are taken to apply to every node (target
+//! tags are not resolved), and the deny-all egress rule is any EGRESS deny rule whose
+//! destination is `0.0.0.0/0`. The checks never write: the webhook rule that
+//! `private-gke.webhook-firewall: generate` asks for is the private-GKE stage's
+//! (`gke::webhook_rule`).
 //!
 //! Check-only mode: `private-gke.mode: check` in the configuration (a ConfigMap `data` key or the typed
-//! object's field). The engine then skips every mutating stage and still calls [`run`], and `run`
-//! adds and changes nothing: `private-gke.webhook-firewall: generate` reports the missing rule instead of
-//! writing it. kpt runs a Kptfile `validators:` entry without a functionConfig key unless the
+//! object's field). The engine then skips every mutating stage and still calls [`run`]; with
+//! `private-gke.webhook-firewall: generate` the missing rule is reported, not written. kpt runs a Kptfile `validators:` entry without a functionConfig key unless the
 //! entry names one, so a validator entry says so itself:
 //!
 //! ```yaml
@@ -33,6 +39,7 @@
 
 mod capacity;
 mod cidrs;
+mod connectivity;
 mod control_plane;
 mod deprecated;
 mod endpoints;
@@ -44,44 +51,45 @@ mod references;
 mod routes_dns;
 mod webhooks;
 
+pub(crate) use crate::model::*;
+
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult, Severity};
-use ipnet::Ipv4Net;
-use serde_json::Value;
-use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
-/// The restricted Google APIs VIP (`restricted.googleapis.com`).
-pub(crate) const RESTRICTED_VIP: &str = "199.36.153.4/30";
-/// GKE / load balancer health-check source ranges.
-pub(crate) const HEALTH_CHECK_RANGES: [&str; 2] = ["130.211.0.0/22", "35.191.0.0/16"];
-/// GCE's priority for firewall rules and routes that set none.
-pub(crate) const DEFAULT_PRIORITY: i64 = 1000;
-/// Ports on which GKE lets the master reach the nodes without any extra rule.
-pub(crate) const MASTER_DEFAULT_PORTS: [u16; 2] = [443, 10250];
+/// Stage 6: check every item; adds and changes nothing (the private-GKE stage writes the
+/// webhook rule `private-gke.webhook-firewall: generate` asks for).
+pub fn run(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>) {
+    run_with_report(settings, items, results);
+}
 
-/// Stage 6: check every item; with `private-gke.webhook-firewall: generate` (and not
-/// `private-gke.mode: check`) may add
-/// the missing webhook firewall rule as an owned generated item.
-pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
+/// [`run`], returning the connectivity report (Markdown) of the selected private cluster.
+pub fn run_with_report(
+    settings: &Settings,
+    items: &[Item],
+    results: &mut Vec<KrmResult>,
+) -> Option<String> {
     let mut found = Vec::new();
     let mut ran: Vec<&str> = vec!["names", "references", "deprecated"];
-    let mut generated = Vec::new();
+    let mut report = None;
     {
         let ctx = Ctx::new(settings, items, &mut found);
         names::check(&ctx, &mut found);
         references::check(&ctx, &mut found);
         deprecated::check(&ctx, &mut found);
         if ctx.private() {
+            let flows = flows::compute(&ctx);
             cidrs::check(&ctx, &mut found);
             capacity::check(&ctx, &mut found);
             control_plane::check(&ctx, &mut found);
             firewall::check(&ctx, &mut found);
-            generated = webhooks::check(&ctx, &mut found);
+            webhooks::check(&ctx, &flows, &mut found);
             routes_dns::check(&ctx, &mut found);
             nat::check(&ctx, &mut found);
             iap::check(&ctx, &mut found);
             endpoints::check(&ctx, &mut found);
+            let before = found.clone();
+            connectivity::check(&ctx, &flows, &before, &mut found);
+            report = crate::report::markdown(&ctx, &flows);
             ran.extend([
                 "cidrs",
                 "capacity",
@@ -92,10 +100,10 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
                 "nat",
                 "iap",
                 "endpoints",
+                "connectivity",
             ]);
         }
     }
-    items.extend(generated);
     let errors = found
         .iter()
         .filter(|r| r.severity == Severity::Error)
@@ -127,568 +135,5 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         ))
         .tag("check", "summary"),
     );
-}
-
-/// What the checks share: the items indexed once by kind and name, the selected cluster and the
-/// firewall rules on its network.
-pub(crate) struct Ctx<'a> {
-    /// The run's settings.
-    pub settings: &'a Settings,
-    /// Every item, as the stage received them.
-    pub items: &'a [Item],
-    /// Per item, index-aligned: what every check asks, read once.
-    pub meta: Vec<Meta<'a>>,
-    by_kind: HashMap<&'a str, Vec<usize>>,
-    /// Kind → name → first item with them; `next_same` chains the others, in item order.
-    by_kind_name: HashMap<&'a str, HashMap<&'a str, usize>>,
-    next_same: Vec<usize>,
-    /// The selected ContainerCluster, when one could be selected.
-    pub cluster: Option<Cluster<'a>>,
-    /// Firewall rules on the cluster's network (not disabled).
-    pub firewalls: Vec<Firewall<'a>>,
-    /// Primary and secondary ranges of the cluster's subnetwork.
-    pub subnet_ranges: Vec<Ipv4Net>,
-}
-
-/// The cluster the private checks are about.
-pub(crate) struct Cluster<'a> {
-    /// The ContainerCluster item.
-    pub item: &'a Item,
-    /// Its network's name (`default` when `networkRef` is absent).
-    pub network: String,
-    /// Its subnetwork's name, when set.
-    pub subnetwork: Option<String>,
-    /// The private-GKE stage patched the cluster and kept its `networkRef` and `subnetworkRef`
-    /// as the user's (its record has no entry for them): they may name resources managed
-    /// elsewhere.
-    pub users_refs: bool,
-    /// `privateClusterConfig.masterIpv4CidrBlock`, when it parses.
-    pub master: Option<Ipv4Net>,
-    /// `privateClusterConfig.enablePrivateNodes`.
-    pub private: bool,
-    /// The region of `spec.location` (or the `region` setting when the location is no GCP name).
-    pub region: Option<String>,
-}
-
-impl<'a> Ctx<'a> {
-    fn new(settings: &'a Settings, items: &'a [Item], found: &mut Vec<KrmResult>) -> Self {
-        let meta: Vec<Meta> = items.iter().map(Meta::of).collect();
-        // Items come in runs of one kind: hash a kind once per run, not once per item.
-        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut start = 0;
-        for end in 1..=meta.len() {
-            if end == meta.len() || meta[end].kind != meta[start].kind {
-                by_kind
-                    .entry(meta[start].kind)
-                    .or_default()
-                    .extend(start..end);
-                start = end;
-            }
-        }
-        let mut by_kind_name: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
-        let mut next_same = vec![usize::MAX; items.len()];
-        for (&kind, indexes) in &by_kind {
-            let mut names = HashMap::with_capacity(indexes.len());
-            for &i in indexes.iter().rev() {
-                if let Some(next) = names.insert(meta[i].name, i) {
-                    next_same[i] = next;
-                }
-            }
-            by_kind_name.insert(kind, names);
-        }
-        let mut ctx = Ctx {
-            settings,
-            items,
-            meta,
-            by_kind,
-            by_kind_name,
-            next_same,
-            cluster: None,
-            firewalls: Vec::new(),
-            subnet_ranges: Vec::new(),
-        };
-        ctx.cluster = ctx.select_cluster(found);
-        if let Some(cluster) = ctx.cluster.as_ref().filter(|c| c.private) {
-            let network = cluster.network.clone();
-            ctx.firewalls = ctx
-                .cnrm("ComputeFirewall")
-                .filter(|it| network_of(&it.value).as_deref() == Some(network.as_str()))
-                .map(Firewall::parse)
-                .filter(|fw| !fw.disabled)
-                .collect();
-            if let Some(subnet) = ctx.subnet() {
-                let spec = &subnet.value["spec"];
-                ctx.subnet_ranges = spec["ipCidrRange"]
-                    .as_str()
-                    .and_then(parse_net)
-                    .into_iter()
-                    .chain(
-                        array(&spec["secondaryIpRange"])
-                            .iter()
-                            .filter_map(|r| r["ipCidrRange"].as_str().and_then(parse_net)),
-                    )
-                    .collect();
-            }
-        }
-        ctx
-    }
-
-    /// True when the selected cluster has private nodes.
-    pub fn private(&self) -> bool {
-        self.cluster.as_ref().is_some_and(|c| c.private)
-    }
-
-    /// Config Connector items of a kind, in item order.
-    pub fn cnrm(&self, kind: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        self.kind_indexes(kind)
-            .filter(|&i| self.meta[i].cnrm)
-            .map(|i| &self.items[i])
-    }
-
-    /// Items of a kind, in item order.
-    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        self.kind_indexes(kind).map(|i| &self.items[i])
-    }
-
-    fn kind_indexes(&self, kind: &str) -> impl Iterator<Item = usize> + '_ {
-        self.by_kind.get(kind).into_iter().flatten().copied()
-    }
-
-    /// Indexes of the items of a kind and name, in item order.
-    fn named_indexes(&self, kind: &str, name: &str) -> impl Iterator<Item = usize> + '_ {
-        let first = self
-            .by_kind_name
-            .get(kind)
-            .and_then(|names| names.get(name))
-            .copied()
-            .unwrap_or(usize::MAX);
-        std::iter::successors((first != usize::MAX).then_some(first), |&i| {
-            let next = self.next_same[i];
-            (next != usize::MAX).then_some(next)
-        })
-    }
-
-    /// Items of a kind and name, in item order.
-    pub fn named(&self, kind: &str, name: &str) -> impl Iterator<Item = &'a Item> + '_ {
-        self.named_indexes(kind, name).map(|i| &self.items[i])
-    }
-
-    /// The Config Connector item of `kind` named `name` that a reference from a resource in
-    /// `namespace` reaches (a missing namespace on either side matches any).
-    pub fn resolve(&self, kind: &str, name: &str, namespace: Option<&str>) -> Option<&'a Item> {
-        self.named_indexes(kind, name)
-            .find(|&i| {
-                let m = &self.meta[i];
-                m.cnrm
-                    && match (namespace, m.namespace) {
-                        (Some(a), Some(b)) => a == b,
-                        _ => true,
-                    }
-            })
-            .map(|i| &self.items[i])
-    }
-
-    /// The cluster's network item, when it is in the package.
-    pub fn network(&self) -> Option<&'a Item> {
-        let c = self.cluster.as_ref()?;
-        self.resolve("ComputeNetwork", &c.network, c.item.namespace())
-    }
-
-    /// The cluster's subnetwork item, when it is in the package.
-    pub fn subnet(&self) -> Option<&'a Item> {
-        let c = self.cluster.as_ref()?;
-        self.resolve(
-            "ComputeSubnetwork",
-            c.subnetwork.as_deref()?,
-            c.item.namespace(),
-        )
-    }
-
-    /// True when the network deletes its default routes (`deleteDefaultRoutesOnCreate: true`).
-    pub fn deletes_default_routes(&self) -> bool {
-        self.network()
-            .is_some_and(|n| n.value["spec"]["deleteDefaultRoutesOnCreate"] == Value::Bool(true))
-    }
-
-    /// Deny-all egress rules on the cluster's network (EGRESS deny to `0.0.0.0/0`).
-    pub fn deny_all_egress(&self) -> impl Iterator<Item = &Firewall<'a>> {
-        self.firewalls.iter().filter(|fw| {
-            fw.egress
-                && !fw.deny.is_empty()
-                && fw.ranges().iter().flatten().any(|n| n.prefix_len() == 0)
-        })
-    }
-
-    /// True when `net` is the cluster's master range, or looks like a stale copy of it: a /28
-    /// inside RFC 1918 outside the subnetwork's ranges (GKE master ranges are always /28).
-    pub fn master_like(&self, net: &Ipv4Net) -> bool {
-        let Some(master) = self.cluster.as_ref().and_then(|c| c.master) else {
-            return false;
-        };
-        net.contains(&master) || master.contains(net) || self.is_stale_master(net)
-    }
-
-    /// True when `net` looks like a master range other than the cluster's own.
-    pub fn is_stale_master(&self, net: &Ipv4Net) -> bool {
-        let Some(master) = self.cluster.as_ref().and_then(|c| c.master) else {
-            return false;
-        };
-        net.prefix_len() == 28
-            && !master.contains(net)
-            && is_rfc1918(net)
-            && !self.subnet_ranges.iter().any(|r| r.contains(net))
-    }
-
-    /// The router and NAT serving the cluster's network, when both are in the package.
-    pub fn nat(&self) -> Option<(&'a Item, &'a Item)> {
-        let c = self.cluster.as_ref()?;
-        self.cnrm("ComputeRouterNAT").find_map(|nat| {
-            let router_name = ref_name(&nat.value["spec"]["routerRef"])?;
-            let router = self.resolve("ComputeRouter", &router_name, nat.namespace())?;
-            (network_of(&router.value).as_deref() == Some(c.network.as_str()))
-                .then_some((router, nat))
-        })
-    }
-
-    fn select_cluster(&self, found: &mut Vec<KrmResult>) -> Option<Cluster<'a>> {
-        let mut picked = Vec::new();
-        let index = crate::gke::select::select_cluster(
-            self.settings.cluster.as_deref(),
-            self.items,
-            &mut picked,
-        );
-        if index.is_none() && self.items.iter().any(|i| i.kind() == "ContainerCluster") {
-            if let Some(why) = picked.iter().find(|r| r.severity != Severity::Info) {
-                found.push(
-                    KrmResult::warning(format!(
-                        "the private-cluster checks did not run: {}",
-                        why.message
-                    ))
-                    .tag("check", "summary"),
-                );
-            }
-        }
-        let chosen = &self.items[index?];
-        let spec = &chosen.value["spec"];
-        let pcc = &spec["privateClusterConfig"];
-        let location = spec["location"].as_str().unwrap_or("");
-        Some(Cluster {
-            item: chosen,
-            network: ref_name(&spec["networkRef"]).unwrap_or_else(|| "default".to_string()),
-            subnetwork: ref_name(&spec["subnetworkRef"]),
-            users_refs: crate::gke::cluster::record(&chosen.value)
-                .is_some_and(|r| !r.contains_key("/spec/networkRef")),
-            master: pcc["masterIpv4CidrBlock"].as_str().and_then(parse_net),
-            private: truthy(&pcc["enablePrivateNodes"]),
-            region: region_of(location).or_else(|| self.settings.region.clone()),
-        })
-    }
-}
-
-/// What the checks ask of every item, read once.
-pub(crate) struct Meta<'a> {
-    /// `kind` ("" when absent).
-    pub kind: &'a str,
-    /// `metadata.name` ("" when absent).
-    pub name: &'a str,
-    /// `metadata.namespace`, when set.
-    pub namespace: Option<&'a str>,
-    /// A Config Connector resource (API group ending `cnrm.cloud.google.com`).
-    pub cnrm: bool,
-}
-
-impl<'a> Meta<'a> {
-    fn of(item: &'a Item) -> Self {
-        let metadata = &item.value["metadata"];
-        Meta {
-            kind: item.kind(),
-            name: metadata["name"].as_str().unwrap_or(""),
-            namespace: metadata["namespace"].as_str(),
-            cnrm: is_cnrm(item),
-        }
-    }
-}
-
-/// One ComputeFirewall, read for the checks.
-pub(crate) struct Firewall<'a> {
-    /// The ComputeFirewall item.
-    pub item: &'a Item,
-    /// `direction: EGRESS` (INGRESS when unset).
-    pub egress: bool,
-    /// `priority` (GCE's 1000 when unset).
-    pub priority: i64,
-    /// `allow` entries.
-    pub allow: Vec<Rule>,
-    /// `deny` entries.
-    pub deny: Vec<Rule>,
-    /// `sourceRanges` (ingress) or `destinationRanges` (egress), index-aligned with the field.
-    ranges: Vec<Option<Ipv4Net>>,
-    /// The rule has no such field and GCE applies `0.0.0.0/0`.
-    implied_any: bool,
-    /// `disabled: true`.
-    pub disabled: bool,
-}
-
-/// One `allow`/`deny` entry.
-pub(crate) struct Rule {
-    /// `protocol`, lower case (`tcp`, `udp`, `all`, a number).
-    pub protocol: String,
-    /// Inclusive port ranges; empty means every port.
-    pub ports: Vec<(u16, u16)>,
-}
-
-impl Rule {
-    /// True when the rule covers TCP (`tcp`, `6` or `all`).
-    pub fn tcp(&self) -> bool {
-        matches!(self.protocol.as_str(), "tcp" | "6" | "all")
-    }
-
-    /// True when the rule covers TCP port `port`.
-    pub fn tcp_port(&self, port: u16) -> bool {
-        self.tcp()
-            && (self.ports.is_empty() || self.ports.iter().any(|&(a, b)| a <= port && port <= b))
-    }
-
-    /// True when both rules can match the same protocol.
-    pub fn overlaps(&self, other: &Rule) -> bool {
-        let norm = |p: &str| match p {
-            "6" => "tcp".to_string(),
-            "17" => "udp".to_string(),
-            _ => p.to_string(),
-        };
-        let (a, b) = (norm(&self.protocol), norm(&other.protocol));
-        a == "all" || b == "all" || a == b
-    }
-}
-
-impl<'a> Firewall<'a> {
-    fn parse(item: &'a Item) -> Self {
-        let spec = &item.value["spec"];
-        let egress = spec["direction"]
-            .as_str()
-            .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));
-        let field = if egress {
-            "destinationRanges"
-        } else {
-            "sourceRanges"
-        };
-        let ranges: Vec<Option<Ipv4Net>> = array(&spec[field])
-            .iter()
-            .map(|r| r.as_str().and_then(parse_net))
-            .collect();
-        let has_other_source =
-            !egress && (spec["sourceTags"].is_array() || spec["sourceServiceAccounts"].is_array());
-        let rules = |key: &str| -> Vec<Rule> {
-            array(&spec[key])
-                .iter()
-                .map(|r| Rule {
-                    protocol: r["protocol"].as_str().unwrap_or("").to_ascii_lowercase(),
-                    ports: array(&r["ports"]).iter().filter_map(parse_ports).collect(),
-                })
-                .collect()
-        };
-        Firewall {
-            item,
-            egress,
-            priority: spec["priority"].as_i64().unwrap_or(DEFAULT_PRIORITY),
-            allow: rules("allow"),
-            deny: rules("deny"),
-            implied_any: spec[field].is_null() && !has_other_source,
-            ranges,
-            disabled: truthy(&spec["disabled"]),
-        }
-    }
-
-    /// The rule's name.
-    pub fn name(&self) -> &'a str {
-        self.item.name()
-    }
-
-    /// Source ranges (ingress) or destination ranges (egress) as written, `None` where a value
-    /// does not parse; `0.0.0.0/0` when GCE implies it.
-    pub fn ranges(&self) -> Vec<Option<Ipv4Net>> {
-        if self.implied_any {
-            vec![Some(Ipv4Net::default())]
-        } else {
-            self.ranges.clone()
-        }
-    }
-
-    /// The JSON field holding [`Firewall::ranges`].
-    pub fn range_field(&self) -> &'static str {
-        if self.egress {
-            "destinationRanges"
-        } else {
-            "sourceRanges"
-        }
-    }
-
-    /// True when some range contains `net`.
-    pub fn covers(&self, net: &Ipv4Net) -> bool {
-        self.ranges().iter().flatten().any(|r| r.contains(net))
-    }
-
-    /// True when an allow entry covers TCP `port`.
-    pub fn allows_tcp(&self, port: u16) -> bool {
-        self.allow.iter().any(|r| r.tcp_port(port))
-    }
-}
-
-/// `x.y/n` or a bare address (`/32`); `None` for anything else (IPv6 included).
-pub(crate) fn parse_net(s: &str) -> Option<Ipv4Net> {
-    let s = s.trim();
-    s.parse::<Ipv4Net>()
-        .ok()
-        .or_else(|| s.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))
-}
-
-/// `"443"`, `"0-65535"` or a number.
-fn parse_ports(v: &Value) -> Option<(u16, u16)> {
-    if let Some(n) = v.as_u64() {
-        let p = u16::try_from(n).ok()?;
-        return Some((p, p));
-    }
-    let s = v.as_str()?.trim();
-    match s.split_once('-') {
-        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
-        None => {
-            let p = s.parse().ok()?;
-            Some((p, p))
-        }
-    }
-}
-
-/// True inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.
-pub(crate) fn is_rfc1918(net: &Ipv4Net) -> bool {
-    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
-        .iter()
-        .filter_map(|r| r.parse::<Ipv4Net>().ok())
-        .any(|r| r.contains(net))
-}
-
-/// The region of a GCP location: `us-central1-a` → `us-central1`, `us-central1` → itself;
-/// `None` for anything that is not a GCP location name.
-pub(crate) fn region_of(location: &str) -> Option<String> {
-    let parts: Vec<&str> = location.split('-').collect();
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
-    let numbered = |s: &str| {
-        s.len() > 1
-            && s.bytes().last().is_some_and(|b| b.is_ascii_digit())
-            && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    match parts.as_slice() {
-        [a, b] if word(a) && numbered(b) => Some(location.to_string()),
-        [a, b, z] if word(a) && numbered(b) && z.len() == 1 && word(z) => Some(format!("{a}-{b}")),
-        _ => None,
-    }
-}
-
-/// The name a `*Ref` reaches: `name`, or the last path segment of `external`.
-pub(crate) fn ref_name(r: &Value) -> Option<String> {
-    if let Some(n) = r["name"].as_str() {
-        return Some(n.to_string());
-    }
-    r["external"]
-        .as_str()
-        .map(|e| e.rsplit('/').next().unwrap_or(e).to_string())
-}
-
-/// The network a resource is on (`spec.networkRef`).
-pub(crate) fn network_of(value: &Value) -> Option<String> {
-    ref_name(&value["spec"]["networkRef"])
-}
-
-/// True for Config Connector resources (API group ending `cnrm.cloud.google.com`).
-pub(crate) fn is_cnrm(item: &Item) -> bool {
-    item.api_version()
-        .split('/')
-        .next()
-        .is_some_and(|g| g.ends_with("cnrm.cloud.google.com"))
-}
-
-/// `true`, or the string `"true"` (setter values arrive as strings).
-pub(crate) fn truthy(v: &Value) -> bool {
-    v.as_bool().unwrap_or(false) || v.as_str() == Some("true")
-}
-
-/// The elements of a JSON array (empty for anything else).
-pub(crate) fn array(v: &Value) -> &[Value] {
-    v.as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// `a, b, c` with each name in backticks.
-pub(crate) fn list<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
-    names
-        .into_iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn regions_of_locations() {
-        for (location, region) in [
-            ("us-central1-a", Some("us-central1")),
-            ("us-central1", Some("us-central1")),
-            ("europe-west4-b", Some("europe-west4")),
-            ("northamerica-northeast1", Some("northamerica-northeast1")),
-            ("testLocation", None),
-            ("us-east1-dd", None),
-            ("", None),
-        ] {
-            assert_eq!(region_of(location).as_deref(), region, "{location}");
-        }
-    }
-
-    #[test]
-    fn ports_and_nets_parse() {
-        for (v, want) in [
-            (json!("443"), Some((443, 443))),
-            (json!("0-65535"), Some((0, 65535))),
-            (json!(8443), Some((8443, 8443))),
-            (json!("http"), None),
-            (json!(70000), None),
-        ] {
-            assert_eq!(parse_ports(&v), want, "{v}");
-        }
-        assert_eq!(parse_net("3.211.199.249"), "3.211.199.249/32".parse().ok());
-        assert_eq!(parse_net("10.1.0.0/16"), "10.1.0.0/16".parse().ok());
-        assert_eq!(parse_net("::/0"), None);
-    }
-
-    #[test]
-    fn rfc1918() {
-        for (net, want) in [
-            ("172.16.0.32/28", true),
-            ("10.10.10.0/24", true),
-            ("192.168.4.0/28", true),
-            ("172.32.0.0/28", false),
-            ("100.64.0.0/28", false),
-        ] {
-            assert_eq!(is_rfc1918(&net.parse().unwrap()), want, "{net}");
-        }
-    }
-
-    #[test]
-    fn rules_match_tcp_ports() {
-        let rule = |p: &str, ports: &[(u16, u16)]| Rule {
-            protocol: p.to_string(),
-            ports: ports.to_vec(),
-        };
-        assert!(rule("tcp", &[(443, 443)]).tcp_port(443));
-        assert!(!rule("tcp", &[(443, 443)]).tcp_port(8443));
-        assert!(rule("tcp", &[]).tcp_port(8443));
-        assert!(rule("all", &[]).tcp_port(1));
-        assert!(!rule("udp", &[]).tcp_port(53));
-        assert!(rule("6", &[(0, 65535)]).tcp_port(9443));
-        assert!(rule("tcp", &[]).overlaps(&rule("6", &[])));
-        assert!(!rule("tcp", &[]).overlaps(&rule("udp", &[])));
-    }
+    report
 }

@@ -15,6 +15,7 @@ pub mod resources;
 pub mod select;
 mod upkeep;
 pub mod version;
+pub mod webhook_rule;
 pub mod wiring;
 
 pub use cluster::{is_full_cluster, is_partial_cluster};
@@ -55,7 +56,7 @@ fn tagged(r: KrmResult) -> KrmResult {
     r.tag("stage", "private-gke")
 }
 
-/// The `OWNED` value of a webhook firewall rule the checks stage wrote: ours, but not part of
+/// The `OWNED` value of a webhook firewall rule (`webhook_rule`): ours, but not part of
 /// the private network this stage generates, so only reversal removes it.
 pub const OWNED_WEBHOOK_RULE: &str = "webhook-firewall";
 
@@ -531,8 +532,8 @@ fn take_back_others(selected: usize, items: &mut [Item], results: &mut Vec<KrmRe
     }
 }
 
-/// After the checks (which may write webhook rules): wire every owned resource into the builds
-/// of the selected cluster.
+/// After the checks: wire every owned resource (the webhook rules too) into the builds of the
+/// selected cluster.
 pub fn finish(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
     if settings.mode == Mode::Check || !settings.private {
         return;
@@ -666,4 +667,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     upkeep::replaced_lists(&params, &desired, items, results);
     upkeep::prune(&params, items);
     upkeep::log_firewalls(settings, target.current_fields(), items);
+    if settings.webhook_firewall == crate::config::WebhookFirewall::Generate {
+        webhook_rule::generate(settings, items, results);
+    }
 }
