@@ -203,26 +203,26 @@ fn deprecated_fields_warn_where_the_target_has_the_replacement() {
     items.push(node_pool(json!({
         "nodeConfig": {"workloadMetadataConfig": {"nodeMetadata": "EXPOSE"}},
     })));
-    let current = settings(&[("private-gke.cnrm-version", "1.128.0")]);
+    let current = settings(&[("private-gke.cnrm-version", "1.134.0")]);
     assert_eq!(
         messages(&family(&current, &mut items, "deprecated")),
         vec![
             (
                 Severity::Warning,
-                "deprecated in Config Connector 1.128.0 and to be removed: use \
+                "deprecated in Config Connector 1.134.0 and to be removed: use \
                  spec.workloadIdentityConfig.workloadPool: \"customerProject.svc.id.goog\" instead"
                     .to_string()
             ),
             (
                 Severity::Warning,
-                "deprecated in Config Connector 1.128.0 and to be removed: use \
+                "deprecated in Config Connector 1.134.0 and to be removed: use \
                  spec.nodeConfig.workloadMetadataConfig.mode: GKE_METADATA instead; the block is \
                  immutable, so make the change when the nodes are replaced"
                     .to_string()
             ),
             (
                 Severity::Warning,
-                "deprecated in Config Connector 1.128.0 and to be removed: use \
+                "deprecated in Config Connector 1.134.0 and to be removed: use \
                  spec.nodeConfig.workloadMetadataConfig.mode: GCE_METADATA instead; the block is \
                  immutable, so make the change when the nodes are replaced"
                     .to_string()
@@ -236,7 +236,7 @@ fn deprecated_fields_warn_where_the_target_has_the_replacement() {
     assert!(found.iter().all(|r| r.severity == Severity::Info));
     assert_eq!(
         found[0].message,
-        "the only form Config Connector 1.33.0 has, deprecated from Config Connector 1.128.0 on: \
+        "the only form Config Connector 1.33.0 has, deprecated from Config Connector 1.67.0 on: \
          when you upgrade, use spec.workloadIdentityConfig.workloadPool: \
          \"customerProject.svc.id.goog\" instead"
     );
@@ -246,7 +246,7 @@ fn deprecated_fields_warn_where_the_target_has_the_replacement() {
     let found = family(&current, &mut items, "deprecated");
     assert_eq!(
         found[0].message,
-        "deprecated in Config Connector 1.128.0 and to be removed: workloadPool \
+        "deprecated in Config Connector 1.134.0 and to be removed: workloadPool \
          \"customerProject.svc.id.goog\" is set too; remove identityNamespace"
     );
 }

@@ -218,7 +218,7 @@ fn dns_needs_config_connector_with_the_dns_endpoint() {
         errors(&results),
         vec![
             "private-gke.control-plane dns writes spec.controlPlaneEndpointsConfig, which \
-              Config Connector 1.33.0 lacks: it needs Config Connector 1.128.0 or later. Fix: \
+              Config Connector 1.33.0 lacks: it needs Config Connector 1.134.0 or later. Fix: \
               set private-gke.cnrm-version to the version you run if it is later, or use \
               private-gke.control-plane private"
                 .to_string()
@@ -226,7 +226,7 @@ fn dns_needs_config_connector_with_the_dns_endpoint() {
     );
     let given = [
         ("private-gke.control-plane", "dns"),
-        ("private-gke.cnrm-version", "1.128.0"),
+        ("private-gke.cnrm-version", "1.134.0"),
     ];
     let (dns, results) = step(&start, &given);
     assert_eq!(errors(&results), Vec::<String>::new());
@@ -242,7 +242,7 @@ fn dns_needs_config_connector_with_the_dns_endpoint() {
         &dns,
         &[
             ("private-gke.control-plane", "private"),
-            ("private-gke.cnrm-version", "1.128.0"),
+            ("private-gke.cnrm-version", "1.134.0"),
         ],
     );
     assert_eq!(spec(&private, "/controlPlaneEndpointsConfig"), None);
@@ -265,12 +265,12 @@ fn private_endpoint_subnetwork_is_written_where_the_version_has_it_and_never_mov
         errors(&results),
         vec!["private-gke.private-endpoint-subnetwork writes \
               spec.privateClusterConfig.privateEndpointSubnetworkRef, which Config Connector \
-              1.33.0 lacks: it needs Config Connector 1.128.0 or later. Fix: set \
+              1.33.0 lacks: it needs Config Connector 1.99.0 or later. Fix: set \
               private-gke.cnrm-version to the version you run if it is later, or leave the \
               setting out"
             .to_string()]
     );
-    let (written, results) = step(&start, &given("1.128.0"));
+    let (written, results) = step(&start, &given("1.134.0"));
     assert_eq!(errors(&results), Vec::<String>::new());
     assert_eq!(
         spec(
@@ -284,7 +284,7 @@ fn private_endpoint_subnetwork_is_written_where_the_version_has_it_and_never_mov
         "/spec/privateClusterConfig/privateEndpointSubnetworkRef",
         json!({"name": "theirs"}),
     );
-    let (kept, results) = step(&own, &given("1.128.0"));
+    let (kept, results) = step(&own, &given("1.134.0"));
     assert_eq!(errors(&results).len(), 1, "{results:?}");
     assert!(
         errors(&results)[0].contains("contradicts the cluster's own privateEndpointSubnetworkRef")
@@ -294,12 +294,12 @@ fn private_endpoint_subnetwork_is_written_where_the_version_has_it_and_never_mov
         Some(&json!({"name": "theirs"}))
     );
     // Without the setting the ref the function wrote goes; the user's stays.
-    let (gone, _) = step(&written, &[("private-gke.cnrm-version", "1.128.0")]);
+    let (gone, _) = step(&written, &[("private-gke.cnrm-version", "1.134.0")]);
     assert_eq!(
         spec(&gone, "/privateClusterConfig/privateEndpointSubnetworkRef"),
         None
     );
-    let (still, _) = step(&kept, &[("private-gke.cnrm-version", "1.128.0")]);
+    let (still, _) = step(&kept, &[("private-gke.cnrm-version", "1.134.0")]);
     assert_eq!(
         spec(&still, "/privateClusterConfig/privateEndpointSubnetworkRef"),
         Some(&json!({"name": "theirs"}))
@@ -404,7 +404,7 @@ fn an_assumed_version_says_what_the_current_fields_need() {
         &"nothing in the package names the Config Connector version: \
           spec.controlPlaneEndpointsConfig and \
           spec.privateClusterConfig.privateEndpointSubnetworkRef written for Config Connector \
-          1.128.0 or later, which earlier versions reject as unknown fields; set \
+          1.134.0 or later, which earlier versions reject as unknown fields; set \
           private-gke.cnrm-version to the version you run"
             .to_string()
     ));
@@ -413,7 +413,7 @@ fn an_assumed_version_says_what_the_current_fields_need() {
         &start,
         &[
             ("private-gke.control-plane", "dns"),
-            ("private-gke.cnrm-version", "1.128.0"),
+            ("private-gke.cnrm-version", "1.134.0"),
         ],
     );
     assert!(!messages(&results, Severity::Warning)

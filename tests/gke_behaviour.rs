@@ -226,7 +226,7 @@ fn the_config_connector_version_is_said_once_or_found() {
         warned[0]
     );
     assert!(
-        warned[0].contains("FQDN egress rules in a network firewall policy from 1.110.0"),
+        warned[0].contains("FQDN egress rules in a network firewall policy from 1.118.0"),
         "{}",
         warned[0]
     );
@@ -242,8 +242,8 @@ fn the_config_connector_version_is_said_once_or_found() {
         vec![
             "nothing in the package names the Config Connector version (no ContainerCluster \
              CRD, no cnrm.cloud.google.com/version annotation): the private network for a \
-             current one (firewall logConfig and NAT dynamic port allocation from 1.100.0, FQDN \
-             egress rules in a network firewall policy from 1.110.0), which earlier versions \
+             current one (firewall logConfig and NAT dynamic port allocation from 1.90.0, FQDN \
+             egress rules in a network firewall policy from 1.118.0), which earlier versions \
              reject; set private-gke.cnrm-version to the version you run, e.g. \
              private-gke.cnrm-version=1.15.1"
                 .to_string()

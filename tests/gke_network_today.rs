@@ -313,7 +313,7 @@ fn the_allowlist_uses_fqdn_rules_or_the_vip_and_address_lists_only_where_the_tar
         .is_none());
     assert!(results.iter().any(|r| r.severity == Severity::Info
         && r.message.starts_with(
-            "Config Connector 1.15.1 has no network firewall policy FQDN rules (they need 1.110.0 or later)"
+            "Config Connector 1.15.1 has no network firewall policy FQDN rules (they need 1.118.0 or later)"
         )));
 
     // With IAP, the checks call the address lists what they are: a stale path (the health-check

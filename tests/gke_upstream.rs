@@ -196,7 +196,7 @@ fn compat_mode_differs_only_as_documented() {
         (None, true, true),
         (Some("1.15.1"), false, false),
         (Some("1.21.0"), true, false),
-        (Some("1.128.0"), true, true),
+        (Some("1.134.0"), true, true),
     ] {
         let mut pairs = golden_settings("compat");
         if let Some(v) = extra {

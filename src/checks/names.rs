@@ -5,7 +5,8 @@
 //! `metadata.name` is not an RFC 1035 GCP resource name are skipped: `Service` and `CloudService`
 //! (API names with dots), the IAM policy kinds, `DNSRecordSet` (GCP uses `spec.name`), and kinds
 //! whose GCP names follow other rules (buckets and BigQuery ids take dots or underscores, custom
-//! roles, Pub/Sub and Secret Manager ids take underscores). Upper-case letters are a
+//! roles, Pub/Sub and Secret Manager ids take underscores; a network firewall policy rule's
+//! `resourceID` is its priority). Upper-case letters are a
 //! warning, not an error: RFC 1035 allows them, GCP and Kubernetes do not, and the upstream
 //! golden output uses placeholder values such as `testKptName`.
 
@@ -13,8 +14,11 @@ use super::Ctx;
 use crate::krm::KrmResult;
 
 /// Kinds whose `metadata.name` GCP never sees as a resource name.
-const NOT_GCP_NAMES: [&str; 14] = [
+const NOT_GCP_NAMES: [&str; 16] = [
     "Service",
+    // A policy rule's `resourceID` is its priority, its association's a plain id.
+    "ComputeNetworkFirewallPolicyRule",
+    "ComputeNetworkFirewallPolicyAssociation",
     "CloudService",
     "StorageBucket",
     "BigQueryDataset",

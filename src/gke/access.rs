@@ -197,7 +197,7 @@ fn assumed_current(
     if settings.private_endpoint_subnetwork.is_some() {
         written.push(Field::PrivateEndpointSubnetworkRef);
     }
-    let Some(last) = written.last() else {
+    let Some(latest) = written.iter().copied().max_by_key(|f| f.since()) else {
         return;
     };
     let paths: Vec<String> = written
@@ -210,7 +210,7 @@ fn assumed_current(
              which earlier versions reject as unknown fields; set private-gke.cnrm-version to \
              the version you run",
             paths.join(" and "),
-            last.needs()
+            latest.needs()
         )),
         cluster,
         PCC,

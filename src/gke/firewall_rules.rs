@@ -277,6 +277,10 @@ fn firewall(p: &Params, rule: Rule) -> Desired {
 /// The `logConfig.metadata` firewall logging writes on current Config Connector.
 pub const LOG_METADATA: &str = "INCLUDE_ALL_METADATA";
 
+/// API version of ComputeNetworkFirewallPolicyRule: `v1alpha1` in every Config Connector release
+/// that has it (1.118.0 to at least 1.155.1); its priority is `spec.resourceID`, a string.
+pub const POLICY_RULE_API: &str = "compute.cnrm.cloud.google.com/v1alpha1";
+
 /// The network firewall policy `<name>-egress`, its association with the network, and the FQDN
 /// allow rules (Docker Hub; the JWKs unless they go through the VIP). The generated network
 /// evaluates the policy before its VPC rules, so the rules pass the deny-all egress rule.
@@ -320,13 +324,13 @@ fn policy(p: &Params, out: &mut Vec<Desired>) {
         let name = b.named(suffix);
         b.set("/spec/firewallPolicyRef/name", "${name}-egress");
         let mut spec = json!({"description": description, "action": "allow", "direction": "EGRESS",
-            "priority": priority, "firewallPolicyRef": {"name": policy},
+            "resourceID": priority.to_string(), "firewallPolicyRef": {"name": policy},
             "match": {"destFqdns": fqdns, "layer4Configs": [{"ipProtocol": "tcp", "ports": ports}]}});
         if p.log_firewalls {
             spec["enableLogging"] = json!(true);
         }
         out.push(b.done(
-            json!({"apiVersion": COMPUTE, "kind": "ComputeNetworkFirewallPolicyRule", "metadata": {"name": name}, "spec": spec}),
+            json!({"apiVersion": POLICY_RULE_API, "kind": "ComputeNetworkFirewallPolicyRule", "metadata": {"name": name}, "spec": spec}),
             file,
         ));
     }

@@ -17,21 +17,21 @@ pub const SETTING: &str = "private-gke.cnrm-version";
 pub const NETWORKING_MODE_SINCE: (u64, u64, u64) = (1, 21, 0);
 
 /// The version the reference HEAD CRDs stand for (what the tests pair them with): the first
-/// version this function knows to have fields the 1.33.0 CRD lacks.
-pub const HEAD_AS: (u64, u64, u64) = (1, 128, 0);
+/// release that has every field of [`Field`] (`controlPlaneEndpointsConfig`, 1.134.0).
+pub const HEAD_AS: (u64, u64, u64) = (1, 134, 0);
 
 /// A ContainerCluster field that not every Config Connector version has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
     /// `privateClusterConfig.masterGlobalAccessConfig` (not in 1.15.1, in 1.21.0).
     MasterGlobalAccess,
-    /// `privateClusterConfig.privateEndpointSubnetworkRef` (not in 1.33.0, at HEAD).
+    /// `privateClusterConfig.privateEndpointSubnetworkRef` (from 1.99.0).
     PrivateEndpointSubnetworkRef,
-    /// `controlPlaneEndpointsConfig` (not in 1.33.0, at HEAD).
+    /// `controlPlaneEndpointsConfig` (from 1.134.0).
     ControlPlaneEndpoints,
-    /// `workloadIdentityConfig.workloadPool` (not in 1.33.0, at HEAD).
+    /// `workloadIdentityConfig.workloadPool` (from 1.67.0).
     WorkloadPool,
-    /// `nodeConfig.workloadMetadataConfig.mode` (not in 1.33.0, at HEAD).
+    /// `nodeConfig.workloadMetadataConfig.mode` (from 1.64.0).
     WorkloadMetadataMode,
 }
 
@@ -58,11 +58,15 @@ impl Field {
         }
     }
 
-    /// The first version known to have it: the earliest reference CRD that declares it.
+    /// The first release whose ContainerCluster CRD declares it (the reference CRDs, and the
+    /// CRDs of each Config Connector release tag).
     pub fn since(self) -> (u64, u64, u64) {
         match self {
             Field::MasterGlobalAccess => (1, 21, 0),
-            _ => HEAD_AS,
+            Field::WorkloadMetadataMode => (1, 64, 0),
+            Field::WorkloadPool => (1, 67, 0),
+            Field::PrivateEndpointSubnetworkRef => (1, 99, 0),
+            Field::ControlPlaneEndpoints => HEAD_AS,
         }
     }
 
@@ -71,17 +75,16 @@ impl Field {
         format!("Config Connector {} or later", text(self.since()))
     }
 }
-/// The first Config Connector version taken to have ComputeFirewall `spec.logConfig`, and
-/// ComputeRouterNAT `enableDynamicPortAllocation` and `maxPortsPerVm`. The reference CRDs show
-/// them absent in 1.15.1 and present at HEAD; the bound is a conservative one inside that span
-/// (an earlier release that has them gets the older fields, which it still accepts).
-pub const CURRENT_FIELDS_SINCE: (u64, u64, u64) = (1, 100, 0);
+/// The first Config Connector release that has ComputeFirewall `spec.logConfig` (1.85.0),
+/// ComputeRouterNAT `enableDynamicPortAllocation` (1.87.0) and `maxPortsPerVm` (1.90.0), read
+/// from the CRDs of each release tag.
+pub const CURRENT_FIELDS_SINCE: (u64, u64, u64) = (1, 90, 0);
 
-/// The first Config Connector version taken to have the network firewall policy kinds
-/// (`ComputeNetworkFirewallPolicy`, `…Rule` with `match.destFqdns`, `…Association`) and
-/// ComputeNetwork `networkFirewallPolicyEnforcementOrder` (absent in 1.15.1, present at HEAD);
-/// a conservative bound, like [`CURRENT_FIELDS_SINCE`].
-pub const FIREWALL_POLICY_SINCE: (u64, u64, u64) = (1, 110, 0);
+/// The first Config Connector release that has the network firewall policy kinds, read from
+/// the CRDs of each release tag: ComputeNetwork `networkFirewallPolicyEnforcementOrder` (1.103.0),
+/// `ComputeNetworkFirewallPolicy` (1.113.0), `…Association` (1.114.0), `…Rule` with
+/// `match.destFqdns` (1.118.0, `v1alpha1`).
+pub const FIREWALL_POLICY_SINCE: (u64, u64, u64) = (1, 118, 0);
 
 /// Where the target version came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

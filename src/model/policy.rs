@@ -73,7 +73,12 @@ pub(crate) fn egress_rules<'a>(ctx: &'a Ctx<'a>) -> (Vec<PolicyRule<'a>>, bool) 
             let m = &spec["match"];
             PolicyRule {
                 item,
-                priority: spec["priority"].as_i64().unwrap_or(i64::MAX),
+                // The rule's priority is its `resourceID` (a string); `priority` is read too.
+                priority: spec["resourceID"]
+                    .as_str()
+                    .and_then(|p| p.parse().ok())
+                    .or_else(|| spec["priority"].as_i64())
+                    .unwrap_or(i64::MAX),
                 allow: match spec["action"].as_str() {
                     Some("allow") => Some(true),
                     Some("deny") => Some(false),

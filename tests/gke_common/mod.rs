@@ -290,8 +290,10 @@ pub fn issue_11(want: &mut std::collections::BTreeMap<String, Value>, n: &str, t
         ] {
             let name = format!("{n}-{suffix}");
             want.insert(format!("ComputeNetworkFirewallPolicyRule/{name}"), json!({
-                "apiVersion": compute, "kind": "ComputeNetworkFirewallPolicyRule", "metadata": {"name": name},
-                "spec": {"description": description, "action": "allow", "direction": "EGRESS", "priority": priority,
+                "apiVersion": private_gke::gke::firewall_rules::POLICY_RULE_API,
+                "kind": "ComputeNetworkFirewallPolicyRule", "metadata": {"name": name},
+                "spec": {"description": description, "action": "allow", "direction": "EGRESS",
+                    "resourceID": priority.to_string(),
                     "firewallPolicyRef": {"name": policy}, "enableLogging": true,
                     "match": {"destFqdns": fqdns, "layer4Configs": [{"ipProtocol": "tcp", "ports": ports}]}}}));
         }
