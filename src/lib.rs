@@ -6,6 +6,7 @@ pub mod checks;
 pub mod config;
 pub mod gke;
 pub mod krm;
+pub mod migrate;
 pub mod package;
 pub mod setters;
 pub mod smp;
@@ -69,7 +70,7 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
 
 /// The stages of the design, in order, over `items`: settings from the functionConfig (config
 /// errors and setter values one typo away from a value key are results and stop the changes),
-/// then unless in check mode setters, the private-GKE
+/// then unless in check mode setters (only setters in setters mode), the private-GKE
 /// stage and the CRD fix; then the checks and the duplicate-identity check.
 pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec<KrmResult> {
     let mut results = Vec::new();
@@ -79,6 +80,11 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
             let typos = settings.typo_errors(function_config, || setters::names_in_use(items));
             if !typos.is_empty() {
                 results.extend(typos);
+                results.extend(duplicates(items));
+                return results;
+            }
+            if settings.mode == Mode::Setters {
+                setters::run(&settings, items, &mut results);
                 results.extend(duplicates(items));
                 return results;
             }
