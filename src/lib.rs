@@ -84,7 +84,7 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
                 return results;
             }
             if settings.mode == Mode::Setters {
-                setters::run(&settings, items, &mut results);
+                own_package_setters(&settings, items, function_config, &mut results);
                 results.extend(duplicates(items));
                 return results;
             }
@@ -99,6 +99,37 @@ pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec
     }
     results.extend(duplicates(items));
     results
+}
+
+/// The annotation `kpt fn render` gives every item and the functionConfig: its package's directory.
+const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+
+/// Setters mode: the setters stage on the items of the functionConfig's own package only (kpt v0
+/// kept one set of values per package; under `kpt fn render` a package's pipeline also sees its
+/// subpackages' items); on every item when kpt names no package.
+fn own_package_setters(
+    settings: &Settings,
+    items: &mut Vec<Item>,
+    function_config: Option<&Value>,
+    results: &mut Vec<KrmResult>,
+) {
+    let package = function_config
+        .and_then(|c| c.pointer("/metadata/annotations"))
+        .and_then(|a| a.get(PACKAGE_PATH))
+        .and_then(Value::as_str);
+    let Some(package) = package else {
+        setters::run(settings, items, results);
+        return;
+    };
+    let (own, others): (Vec<(usize, Item)>, Vec<(usize, Item)>) = std::mem::take(items)
+        .into_iter()
+        .enumerate()
+        .partition(|(_, item)| item.annotation(PACKAGE_PATH) == Some(package));
+    let (places, mut own): (Vec<usize>, Vec<Item>) = own.into_iter().unzip();
+    setters::run(settings, &mut own, results);
+    let mut all: Vec<(usize, Item)> = places.into_iter().zip(own).chain(others).collect();
+    all.sort_by_key(|(i, _)| *i);
+    items.extend(all.into_iter().map(|(_, item)| item));
 }
 
 /// kustomize's annotation on every item it hands a transformer.

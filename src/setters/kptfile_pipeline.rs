@@ -20,6 +20,9 @@ struct Scope {
     /// The package directory: `""` for the root, else `dir/`.
     dir: String,
     values: BTreeMap<String, String>,
+    /// Only the package's own items, not its subpackages' (private-gke's setters mode, which
+    /// keeps kpt v0's one set of values per package).
+    own_only: bool,
 }
 
 /// A problem with a Kptfile's apply-setters config: (Kptfile item, field path, message).
@@ -30,6 +33,8 @@ pub type Problem = (usize, String, String);
 pub struct PipelineValues {
     /// Deepest package first.
     scopes: Vec<Scope>,
+    /// The directory of every kpt v1 Kptfile, deepest first.
+    packages: Vec<String>,
     /// Configs that could not be read (warnings).
     pub problems: Vec<Problem>,
 }
@@ -104,8 +109,10 @@ impl PipelineValues {
             else {
                 continue;
             };
+            out.packages.push(dir.clone());
             let mutators = kptfile.value.pointer("/pipeline/mutators");
             let mut values = BTreeMap::new();
+            let mut own_only = false;
             for (i, m) in mutators
                 .and_then(Value::as_array)
                 .into_iter()
@@ -128,6 +135,7 @@ impl PipelineValues {
                     // its `configPath` values like apply-setters does.
                     let setters_mode = |c: &&Item| c.value["data"][SETTERS_MODE_KEY] == "setters";
                     if let Some(c) = config.flatten().filter(setters_mode) {
+                        own_only = true;
                         values.extend(
                             string_values(&c.value["data"])
                                 .into_iter()
@@ -154,10 +162,15 @@ impl PipelineValues {
                 }
             }
             if !values.is_empty() {
-                out.scopes.push(Scope { dir, values });
+                out.scopes.push(Scope {
+                    dir,
+                    values,
+                    own_only,
+                });
             }
         }
         out.scopes.sort_by_key(|s| std::cmp::Reverse(s.dir.len()));
+        out.packages.sort_by_key(|d| std::cmp::Reverse(d.len()));
         out
     }
 
@@ -170,7 +183,8 @@ impl PipelineValues {
 
     /// The setter values for each item: `given` (the functionConfig's, which win) over the
     /// values of the Kptfiles whose package holds the item (an enclosing package's over a
-    /// nested one's, as kpt renders the nested package first); `None` for an item no pipeline
+    /// nested one's, as kpt renders the nested package first; values of private-gke's setters
+    /// mode only for the package's own items); `None` for an item no pipeline
     /// reaches (it takes `given` as is).
     pub fn per_item(
         &self,
@@ -183,8 +197,13 @@ impl PipelineValues {
             .map(|item| {
                 let location = location_of(item, None);
                 let path = location.as_str();
+                let package = self.packages.iter().find(|d| path.starts_with(d.as_str()));
                 let scopes: Vec<usize> = (0..self.scopes.len())
-                    .filter(|&s| path.starts_with(self.scopes[s].dir.as_str()))
+                    .filter(|&s| {
+                        let scope = &self.scopes[s];
+                        path.starts_with(scope.dir.as_str())
+                            && (!scope.own_only || package == Some(&scope.dir))
+                    })
                     .collect();
                 if scopes.is_empty() {
                     return None;
