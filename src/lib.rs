@@ -121,7 +121,8 @@ fn own_package_setters(
         setters::run(settings, items, results);
         return;
     };
-    let (own, others): (Vec<(usize, Item)>, Vec<(usize, Item)>) = std::mem::take(items)
+    type Placed = Vec<(usize, Item)>;
+    let (own, others): (Placed, Placed) = std::mem::take(items)
         .into_iter()
         .enumerate()
         .partition(|(_, item)| item.annotation(PACKAGE_PATH) == Some(package));

@@ -44,7 +44,7 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// Write `files` under `dir`, `Kptfile` as `Kptfile.in` (for refreshing goldens by hand).
+/// Copy the tree `from` to `to`, each `Kptfile.in` written as `Kptfile`.
 fn copy_in(from: &Path, to: &Path) {
     for (rel, text) in tree(from) {
         let target = to.join(&rel);
@@ -165,4 +165,66 @@ fn a_kpt_v1_tree_is_left_alone() {
 #[test]
 fn a_tree_without_root_kptfile_gets_one() {
     run_case("no-root-kptfile");
+}
+
+/// `--dry-run` prints the migration as a unified diff (new files from `/dev/null`) and writes
+/// nothing.
+#[test]
+fn dry_run_prints_the_diff_and_writes_nothing() {
+    let case = PathBuf::from(CASES).join("forms");
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("pkg");
+    copy_in(&case.join("in"), &work);
+    let before = tree(&work);
+    let out = Command::new(BIN)
+        .args([
+            "migrate",
+            "--dry-run",
+            "--set",
+            "gcloud.core.project=my-proj",
+            ".",
+        ])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/setters.yaml\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("--- a/Kptfile\n+++ b/Kptfile\n"), "{diff}");
+    assert!(
+        diff.contains("-  name: kf # {\"$kpt-set\":\"name\"}\n+  name: kf # kpt-set: ${name}\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+  - image: localhost/private-gke:v0.1.0\n"),
+        "{diff}"
+    );
+    assert_eq!(tree(&work), before);
+}
+
+/// A file of migrate's own name already there with other content stops the migration: one
+/// message naming it, exit 1, nothing written.
+#[test]
+fn a_file_in_the_way_stops_everything() {
+    let case = PathBuf::from(CASES).join("forms");
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("pkg");
+    copy_in(&case.join("in"), &work);
+    fs::write(work.join("sub/setters.yaml"), "# mine\n").unwrap();
+    let before = tree(&work);
+    let out = Command::new(BIN)
+        .args(["migrate", "."])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "private-gke: sub/setters.yaml: exists with other content: migrate writes its own \
+         sub/setters.yaml there; move it away first\n"
+    );
+    assert_eq!(tree(&work), before);
 }
