@@ -191,7 +191,9 @@ fn migrated(tmp: &Path, extra: &[(&str, &str)]) -> (BTreeMap<String, Value>, Str
     assert!(out.status.success(), "{report}");
     assert!(report.contains("wrote one (kpt.dev/v1)"), "{report}");
     assert!(
-        report.contains("instance/settings.yaml: the document has no `apiVersion`"),
+        report.contains(
+            "instance/settings.yaml: kpt 1.0 cannot read it (the document has no `apiVersion`)"
+        ),
         "{report}"
     );
     let migrated = snapshot(&root);

@@ -138,7 +138,7 @@ pub fn run(root: &Path, options: &MigrateOptions) -> Result<MigrateOutcome, Stri
         .map(|p| p.dir.as_str())
         .chain((!root_has_kptfile).then_some(""))
         .collect();
-    let mut ignores: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut ignores: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &tree.files {
         if file.rel.rsplit('/').next() == Some("Kptfile") {
@@ -147,16 +147,19 @@ pub fn run(root: &Path, options: &MigrateOptions) -> Result<MigrateOutcome, Stri
         let text = fs::read_to_string(&file.path).map_err(|e| format!("{}: {e}", file.rel))?;
         let package = v0.iter().find(|p| p.dir == file.package);
         let mut new_text = None;
+        let unreadable = unreadable_reason(&file.rel, &text);
+        let mut has_setters = false;
         if let Some(package) = package {
             match convert(&text, &package.defs) {
                 Ok(converted) => {
+                    has_setters = !converted.names.is_empty() || !converted.problems.is_empty();
                     for (line, problem) in converted.problems {
                         out.results.push(KrmResult::warning(format!(
                             "{}:{line}: {problem}",
                             file.rel
                         )));
                     }
-                    if unreadable_reason(&file.rel, &text).is_none() {
+                    if unreadable.is_none() {
                         used.entry(file.package.clone())
                             .or_default()
                             .extend(converted.names);
@@ -170,16 +173,17 @@ pub fn run(root: &Path, options: &MigrateOptions) -> Result<MigrateOutcome, Stri
             }
         }
         if migrated.contains(&file.package.as_str()) {
-            if let Some(reason) = unreadable_reason(&file.rel, &text) {
+            if let Some(reason) = unreadable {
                 let inner = file
                     .rel
                     .strip_prefix(&file.package)
                     .unwrap_or(&file.rel)
                     .trim_start_matches('/');
-                ignores
-                    .entry(file.package.clone())
-                    .or_default()
-                    .push((inner.to_string(), reason));
+                ignores.entry(file.package.clone()).or_default().push((
+                    inner.to_string(),
+                    reason,
+                    has_setters,
+                ));
             }
         }
         if let Some(new) = new_text {
@@ -277,14 +281,19 @@ pub fn run(root: &Path, options: &MigrateOptions) -> Result<MigrateOutcome, Stri
             "# private-gke migrate: files kpt 1.0 cannot read (not KRM resources); kustomize \
              still reads them by path\n",
         );
-        for (inner, reason) in entries {
+        for (inner, reason, has_setters) in entries {
             new.push('/');
             new.push_str(inner);
             new.push('\n');
+            let setters = if *has_setters {
+                "; kpt fn render does not set its setter comments: set them by hand or with \
+                 package mode (`private-gke --set KEY=VALUE DIR`)"
+            } else {
+                ""
+            };
             out.results.push(KrmResult::warning(format!(
-                "{}: {reason}: kpt 1.0 cannot read it, so it is listed in {rel}; kpt fn render \
-                 skips it (its setter comments too: set them by hand or with package mode, \
-                 `private-gke --set KEY=VALUE DIR`), kustomize still reads it",
+                "{}: kpt 1.0 cannot read it ({reason}): listed in {rel}, kustomize still reads \
+                 it{setters}",
                 tree::join(dir, inner)
             )));
         }
