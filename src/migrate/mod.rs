@@ -140,17 +140,24 @@ pub fn run(root: &Path, options: &MigrateOptions) -> Result<MigrateOutcome, Stri
         .collect();
     let mut ignores: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // The root package migrate writes has no definitions: v0 comments there cannot resolve.
+    let no_defs = Definitions::default();
     for file in &tree.files {
         if file.rel.rsplit('/').next() == Some("Kptfile") {
             continue;
         }
         let text = fs::read_to_string(&file.path).map_err(|e| format!("{}: {e}", file.rel))?;
         let package = v0.iter().find(|p| p.dir == file.package);
+        let new_root = !root_has_kptfile && file.package.is_empty();
+        let defs = match package {
+            Some(p) => Some(&p.defs),
+            None => new_root.then_some(&no_defs),
+        };
         let mut new_text = None;
         let unreadable = unreadable_reason(&file.rel, &text);
         let mut has_setters = false;
-        if let Some(package) = package {
-            match convert(&text, &package.defs) {
+        if let Some(defs) = defs {
+            match convert(&text, defs) {
                 Ok(converted) => {
                     has_setters = !converted.names.is_empty() || !converted.problems.is_empty();
                     for (line, problem) in converted.problems {
