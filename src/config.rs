@@ -28,6 +28,8 @@ pub enum Mode {
     Apply,
     /// Change nothing; only run the checks.
     Check,
+    /// Only apply setter values (kpt `apply-setters`): a migrated subpackage's pipeline.
+    Setters,
 }
 
 /// What to do about webhook ports the master cannot reach.
@@ -587,7 +589,14 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
             )?
         }
         "mode" => {
-            settings.mode = parse_choice(g, &[("apply", Mode::Apply), ("check", Mode::Check)])?
+            settings.mode = parse_choice(
+                g,
+                &[
+                    ("apply", Mode::Apply),
+                    ("check", Mode::Check),
+                    ("setters", Mode::Setters),
+                ],
+            )?
         }
         "webhook-firewall" => {
             settings.webhook_firewall = parse_choice(

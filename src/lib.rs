@@ -6,6 +6,7 @@ pub mod checks;
 pub mod config;
 pub mod gke;
 pub mod krm;
+pub mod migrate;
 pub(crate) mod model;
 pub mod package;
 mod report;
@@ -101,7 +102,7 @@ fn confine_generated(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
 
 /// The stages of the design, in order, over `items`: settings from the functionConfig (config
 /// errors and setter values one typo away from a value key are results and stop the changes),
-/// then unless in check mode setters, the private-GKE
+/// then unless in check mode setters (only setters in setters mode), the private-GKE
 /// stage and the CRD fix; then the checks and the duplicate-identity check.
 pub fn run_stages(items: &mut Vec<Item>, function_config: Option<&Value>) -> Vec<KrmResult> {
     run_stages_with_report(items, function_config).0
@@ -123,6 +124,11 @@ pub fn run_stages_with_report(
                 results.extend(duplicates(items));
                 return (results, None);
             }
+            if settings.mode == Mode::Setters {
+                own_package_setters(&settings, items, function_config, &mut results);
+                results.extend(duplicates(items));
+                return (results, None);
+            }
             if settings.mode != Mode::Check {
                 setters::run(&settings, items, &mut results);
                 gke::run(&settings, items, &mut results);
@@ -134,6 +140,38 @@ pub fn run_stages_with_report(
     }
     results.extend(duplicates(items));
     (results, report)
+}
+
+/// The annotation `kpt fn render` gives every item and the functionConfig: its package's directory.
+const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+
+/// Setters mode: the setters stage on the items of the functionConfig's own package only (kpt v0
+/// kept one set of values per package; under `kpt fn render` a package's pipeline also sees its
+/// subpackages' items); on every item when kpt names no package.
+fn own_package_setters(
+    settings: &Settings,
+    items: &mut Vec<Item>,
+    function_config: Option<&Value>,
+    results: &mut Vec<KrmResult>,
+) {
+    let package = function_config
+        .and_then(|c| c.pointer("/metadata/annotations"))
+        .and_then(|a| a.get(PACKAGE_PATH))
+        .and_then(Value::as_str);
+    let Some(package) = package else {
+        setters::run(settings, items, results);
+        return;
+    };
+    type Placed = Vec<(usize, Item)>;
+    let (own, others): (Placed, Placed) = std::mem::take(items)
+        .into_iter()
+        .enumerate()
+        .partition(|(_, item)| item.annotation(PACKAGE_PATH) == Some(package));
+    let (places, mut own): (Vec<usize>, Vec<Item>) = own.into_iter().unzip();
+    setters::run(settings, &mut own, results);
+    let mut all: Vec<(usize, Item)> = places.into_iter().zip(own).chain(others).collect();
+    all.sort_by_key(|(i, _)| *i);
+    items.extend(all.into_iter().map(|(_, item)| item));
 }
 
 /// kustomize's annotation on every item it hands a transformer.

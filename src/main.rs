@@ -1,9 +1,9 @@
 //! The `private-gke` command: KRM function mode (stdin -> stdout) and package mode.
 #![forbid(unsafe_code)]
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use private_gke::krm::Severity;
-use private_gke::{function_config_from_args, package, process, Options};
+use private_gke::{function_config_from_args, migrate, package, process, Options};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +16,10 @@ Modes:
     kustomize build --enable-alpha-plugins --enable-exec DIR   (transformers: [private-gke.yaml])
     cat rl.yaml | private-gke --set gke.private=true > out.yaml
     kubectl get crd containerclusters.container.cnrm.cloud.google.com -o yaml | private-gke | kubectl apply -f -
+
+  Migrate a kpt v0 tree (the Kubeflow 1.1 blueprint) to kpt v1, private-gke in its pipelines:
+    private-gke migrate --exec /usr/local/bin/private-gke --set name=kf --set private-gke.webhook-firewall=generate kubeflow
+    private-gke migrate --dry-run kubeflow               (print a diff, write nothing)
 
   Package mode (DIR): read DIR like kpt does, write changed files back in place.
     private-gke --set region=us-central1 --set zone=us-central1-c examples/blueprint
@@ -34,8 +38,18 @@ Exit status: 0 on success, 1 when the input cannot be read or any result is an e
 
 /// Turn a Kubeflow-on-GCP Config Connector blueprint into a private GKE deployment.
 #[derive(Parser, Debug)]
-#[command(name = "private-gke", version, about, after_help = EXAMPLES)]
+#[command(
+    name = "private-gke",
+    version,
+    about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// A subcommand instead of a function or package run.
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// The functionConfig, from a YAML or JSON file (a ConfigMap or a PrivateGKE object);
     /// replaces the input's functionConfig.
     #[arg(long, value_name = "FILE")]
@@ -65,6 +79,43 @@ struct Cli {
     dir: Option<PathBuf>,
 }
 
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Migrate a kpt v0 package tree (Kptfiles kpt.dev/v1alpha1, `{"$kpt-set":…}` comments) to
+    /// kpt v1 for `kpt fn render`, with private-gke in the pipelines and the settings given.
+    Migrate(MigrateArgs),
+}
+
+/// `private-gke migrate` arguments.
+#[derive(Args, Debug)]
+struct MigrateArgs {
+    /// The settings for the root pipeline's private-gke (a ConfigMap or a PrivateGKE object);
+    /// setter values among them also go into the packages' setters files.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// A setting, option (`private-gke.KEY`) or setter value, added to `--config`; repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    set: Vec<(String, String)>,
+
+    /// Run private-gke as an exec function at PATH (kept as written: kpt resolves it from where
+    /// it runs) instead of a container image.
+    #[arg(long, value_name = "PATH", conflicts_with = "image")]
+    exec: Option<String>,
+
+    /// The container image the pipelines run.
+    #[arg(long, value_name = "IMAGE", default_value = migrate::DEFAULT_IMAGE)]
+    image: String,
+
+    /// Write nothing; print a unified diff of what would change.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// The root of the package tree.
+    dir: PathBuf,
+}
+
 /// Where package mode sends its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputTarget {
@@ -92,6 +143,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
+    if let Some(Command::Migrate(args)) = &cli.command {
+        return run_migrate(args);
+    }
     let function_config =
         function_config_from_args(cli.config.as_deref(), &cli.set).map_err(|e| e.to_string())?;
     if let Some(dir) = &cli.dir {
@@ -145,6 +199,28 @@ fn write_report(cli: &Cli, report: Option<&str>) -> Result<(), String> {
             .to_string()
     });
     std::fs::write(path, text).map_err(|e| format!("--report {}: {e}", path.display()))
+}
+
+fn run_migrate(args: &MigrateArgs) -> Result<ExitCode, String> {
+    let function_config =
+        function_config_from_args(args.config.as_deref(), &args.set).map_err(|e| e.to_string())?;
+    let runner = match &args.exec {
+        Some(path) => migrate::Runner::Exec(path.clone()),
+        None => migrate::Runner::Image(args.image.clone()),
+    };
+    let options = migrate::MigrateOptions {
+        function_config,
+        runner,
+        dry_run: args.dry_run,
+    };
+    let outcome = migrate::run(&args.dir, &options)?;
+    for result in &outcome.results {
+        eprintln!("{}", result.to_line());
+    }
+    if !outcome.stdout.is_empty() {
+        write_stdout(&outcome.stdout)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

@@ -237,7 +237,7 @@ fn bad_values_name_key_and_value() {
         ),
         (
             json!({"private-gke.mode": "dry"}),
-            "\"dry\" is not one of apply, check",
+            "\"dry\" is not one of apply, check, setters",
             "data.private-gke.mode",
         ),
         (

@@ -5,6 +5,12 @@ use crate::krm::Item;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
+/// The option that makes private-gke apply setter values only (`private-gke.mode`).
+const SETTERS_MODE_KEY: &str = "private-gke.mode";
+
+/// The annotation `kpt fn render` gives every item: its package's directory.
+const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+
 /// Kptfile apiVersions whose `pipeline` kpt v1 runs.
 const PIPELINE_VERSIONS: [&str; 2] = ["kpt.dev/v1", "kpt.dev/v1alpha2"];
 
@@ -14,6 +20,9 @@ struct Scope {
     /// The package directory: `""` for the root, else `dir/`.
     dir: String,
     values: BTreeMap<String, String>,
+    /// Only the package's own items, not its subpackages' (private-gke's setters mode, which
+    /// keeps kpt v0's one set of values per package).
+    own_only: bool,
 }
 
 /// A problem with a Kptfile's apply-setters config: (Kptfile item, field path, message).
@@ -24,6 +33,8 @@ pub type Problem = (usize, String, String);
 pub struct PipelineValues {
     /// Deepest package first.
     scopes: Vec<Scope>,
+    /// The directory of every kpt v1 Kptfile, deepest first.
+    packages: Vec<String>,
     /// Configs that could not be read (warnings).
     pub problems: Vec<Problem>,
 }
@@ -32,6 +43,20 @@ pub struct PipelineValues {
 fn path_of(item: &Item) -> Option<&str> {
     item.annotation("internal.config.kubernetes.io/path")
         .or_else(|| item.annotation("config.kubernetes.io/path"))
+}
+
+/// Where an item is in the tree: its path, behind its package's path when kpt names one
+/// (`kpt fn render` gives each package's items paths relative to that package, and the package's
+/// directory in `internal.config.kubernetes.io/package-path`; compared without its leading `/`); `default` when it has no path.
+fn location_of(item: &Item, default: Option<&str>) -> String {
+    let path = path_of(item).or(default).unwrap_or("");
+    let path = path.trim_start_matches("./");
+    match item.annotation(PACKAGE_PATH) {
+        Some(package) if !package.is_empty() => {
+            format!("{}/{path}", package.trim_matches('/'))
+        }
+        _ => path.to_string(),
+    }
 }
 
 /// `dir` + `rel`, with `.` and `..` segments resolved; `None` when it leaves the root.
@@ -69,7 +94,8 @@ fn string_values(data: &Value) -> BTreeMap<String, String> {
 impl PipelineValues {
     /// Reads the `pipeline.mutators` of every kpt v1 Kptfile among the items: an entry whose
     /// `image` names apply-setters contributes its `configMap`, or the `data` of the item its
-    /// `configPath` names (relative to the Kptfile).
+    /// `configPath` names (relative to the Kptfile); any entry whose `configPath` item says
+    /// `private-gke.mode: setters` contributes that item's other `data`.
     pub fn read(items: &[Item]) -> PipelineValues {
         let mut out = PipelineValues::default();
         for (index, kptfile) in items.iter().enumerate() {
@@ -77,15 +103,16 @@ impl PipelineValues {
             if kptfile.kind() != "Kptfile" || !PIPELINE_VERSIONS.contains(&api_version) {
                 continue;
             }
-            let Some(dir) = path_of(kptfile)
-                .unwrap_or("Kptfile")
+            let Some(dir) = location_of(kptfile, Some("Kptfile"))
                 .strip_suffix("Kptfile")
                 .map(str::to_string)
             else {
                 continue;
             };
+            out.packages.push(dir.clone());
             let mutators = kptfile.value.pointer("/pipeline/mutators");
             let mut values = BTreeMap::new();
+            let mut own_only = false;
             for (i, m) in mutators
                 .and_then(Value::as_array)
                 .into_iter()
@@ -95,20 +122,33 @@ impl PipelineValues {
                 let is_apply_setters = m["image"]
                     .as_str()
                     .is_some_and(|image| image.contains("apply-setters"));
+                let config = m["configPath"].as_str().map(|rel| {
+                    let target = join(&dir, rel);
+                    target.and_then(|t| {
+                        items
+                            .iter()
+                            .find(|it| path_of(it).is_some() && location_of(it, None) == t)
+                    })
+                });
                 if !is_apply_setters {
+                    // private-gke in setters mode (as `private-gke migrate` writes it) applies
+                    // its `configPath` values like apply-setters does.
+                    let setters_mode = |c: &&Item| c.value["data"][SETTERS_MODE_KEY] == "setters";
+                    if let Some(c) = config.flatten().filter(setters_mode) {
+                        own_only = true;
+                        values.extend(
+                            string_values(&c.value["data"])
+                                .into_iter()
+                                .filter(|(k, _)| !k.starts_with(crate::config::OPTION_PREFIX)),
+                        );
+                    }
                     continue;
                 }
                 if m["configMap"].is_object() {
                     values.extend(string_values(&m["configMap"]));
                 } else if let Some(rel) = m["configPath"].as_str() {
                     let field = format!("pipeline.mutators[{i}].configPath");
-                    let target = join(&dir, rel);
-                    let config = target.as_deref().and_then(|t| {
-                        items
-                            .iter()
-                            .find(|it| path_of(it).is_some_and(|p| p.trim_start_matches("./") == t))
-                    });
-                    match config {
+                    match config.flatten() {
                         Some(c) => values.extend(string_values(&c.value["data"])),
                         None => out.problems.push((
                             index,
@@ -122,10 +162,15 @@ impl PipelineValues {
                 }
             }
             if !values.is_empty() {
-                out.scopes.push(Scope { dir, values });
+                out.scopes.push(Scope {
+                    dir,
+                    values,
+                    own_only,
+                });
             }
         }
         out.scopes.sort_by_key(|s| std::cmp::Reverse(s.dir.len()));
+        out.packages.sort_by_key(|d| std::cmp::Reverse(d.len()));
         out
     }
 
@@ -138,7 +183,8 @@ impl PipelineValues {
 
     /// The setter values for each item: `given` (the functionConfig's, which win) over the
     /// values of the Kptfiles whose package holds the item (an enclosing package's over a
-    /// nested one's, as kpt renders the nested package first); `None` for an item no pipeline
+    /// nested one's, as kpt renders the nested package first; values of private-gke's setters
+    /// mode only for the package's own items); `None` for an item no pipeline
     /// reaches (it takes `given` as is).
     pub fn per_item(
         &self,
@@ -149,9 +195,15 @@ impl PipelineValues {
         items
             .iter()
             .map(|item| {
-                let path = path_of(item).unwrap_or("").trim_start_matches("./");
+                let location = location_of(item, None);
+                let path = location.as_str();
+                let package = self.packages.iter().find(|d| path.starts_with(d.as_str()));
                 let scopes: Vec<usize> = (0..self.scopes.len())
-                    .filter(|&s| path.starts_with(self.scopes[s].dir.as_str()))
+                    .filter(|&s| {
+                        let scope = &self.scopes[s];
+                        path.starts_with(scope.dir.as_str())
+                            && (!scope.own_only || package == Some(&scope.dir))
+                    })
                     .collect();
                 if scopes.is_empty() {
                     return None;
