@@ -8,7 +8,7 @@
 
 use crate::krm::resource_list::{
     check_identity_types, decode_utf8, document_range_at, document_ranges,
-    documents_removal_ranges, result_json,
+    documents_removal_ranges, result_json, BOM,
 };
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
@@ -67,6 +67,8 @@ struct SourceFile {
     rel: String,
     doc: Arc<Document>,
     json: bool,
+    /// The file starts with a UTF-8 byte order mark (outside `doc`, written back).
+    bom: bool,
     item_nodes: Vec<NodeId>,
 }
 
@@ -256,6 +258,10 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
     for (path, rel) in paths {
         let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
         let text = decode_utf8(&bytes, &rel)?;
+        let (bom, text) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
         let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
             InputError::at(
                 &rel,
@@ -296,6 +302,7 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
         if !item_nodes.is_empty() {
             files.push(SourceFile {
                 json,
+                bom,
                 rel,
                 doc,
                 item_nodes,
@@ -429,7 +436,7 @@ fn plan(
     let mut edits: Vec<Edits> = files.iter().map(|_| Edits::default()).collect();
     let mut touched: Vec<bool> = vec![false; files.len()];
     let mut kept: HashSet<(usize, NodeId)> = HashSet::new();
-    let mut json_values: HashMap<usize, Vec<Value>> = HashMap::new();
+    let mut json_values: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
     let mut appended: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for item in items {
         match file_of(item) {
@@ -437,7 +444,7 @@ fn plan(
                 kept.insert((f, node));
                 let value = strip(&item.value, added.get(&(f, node)));
                 if files[f].json {
-                    json_values.entry(f).or_default().push(value);
+                    json_values.entry(f).or_default().push((node, value));
                     touched[f] |= item.is_changed();
                 } else if item.is_changed() {
                     touched[f] = true;
@@ -490,10 +497,16 @@ fn plan(
                 )));
                 continue;
             }
+            let doc = &file.doc;
             match json_values.remove(&f).unwrap_or_default().as_slice() {
                 [] => None,
-                [one] => Some(json_text(one)),
-                many => Some(json_text(&Value::Array(many.to_vec()))),
+                [(node, one)] => Some(format!("{}\n", doc.json_text(Some(*node), one))),
+                many => {
+                    // Items of one JSON file are the items of its top-level array.
+                    let array = doc.roots().first().copied();
+                    let values = Value::Array(many.iter().map(|(_, v)| v.clone()).collect());
+                    Some(format!("{}\n", doc.json_text(array, &values)))
+                }
             }
         } else {
             let ranges = document_ranges(src);
@@ -525,10 +538,13 @@ fn plan(
             let empty = Document::parse(text.as_str()).is_ok_and(|d| d.roots().is_empty());
             (!empty || removed.is_empty()).then_some(text)
         };
-        if new.as_deref() != Some(src) {
+        let bom = if file.bom { BOM } else { "" };
+        let new = new.map(|text| format!("{bom}{text}"));
+        let old = format!("{bom}{src}");
+        if new.as_deref() != Some(old.as_str()) {
             changes.push(Change {
                 rel: file.rel.clone(),
-                old: Some(src.to_string()),
+                old: Some(old),
                 new,
             });
         }
@@ -552,12 +568,6 @@ fn plan(
         }
     }
     changes
-}
-
-fn json_text(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
 }
 
 /// A unified diff of every change, `a/` and `b/` prefixed like git.
@@ -621,7 +631,12 @@ fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
     let span = doc.node(node).span();
     let document_end = document_range_at(&document_ranges(src), span.start).end;
     let end = applied.len().checked_sub(src.len() - document_end)?;
-    let text = applied.get(span.start..end)?.trim_end();
+    let start = head_comment_start(
+        src,
+        document_range_at(&document_ranges(src), span.start).start,
+        span.start,
+    );
+    let text = applied.get(start..end)?.trim_end();
     let column = doc.position(span.start).1 - 1;
     let prefix = " ".repeat(column);
     let lines: Vec<&str> = text
@@ -636,6 +651,35 @@ fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
         })
         .collect();
     Some(lines.join("\n"))
+}
+
+/// Where the head comment of a document's root at `root_start` starts: the first comment line
+/// of the comment lines (blank lines between them allowed) that fill the document from
+/// `document_start` (after its `---` line) to the root; `root_start` when there are none or
+/// something else is there (a tag, an anchor).
+fn head_comment_start(src: &str, document_start: usize, root_start: usize) -> usize {
+    let mut pos = document_start;
+    if src[pos..].starts_with("---") {
+        match src[pos..root_start].find('\n') {
+            Some(i) => pos += i + 1,
+            None => return root_start,
+        }
+    }
+    let line_start = src[..root_start].rfind('\n').map_or(0, |i| i + 1);
+    if line_start < pos || !src[line_start..root_start].trim().is_empty() {
+        return root_start;
+    }
+    let mut first = None;
+    for line in src[pos..line_start].split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') {
+            first.get_or_insert(pos);
+        } else if !trimmed.is_empty() {
+            return root_start;
+        }
+        pos += line.len();
+    }
+    first.unwrap_or(root_start)
 }
 
 #[cfg(test)]

@@ -82,6 +82,9 @@ pub struct ResourceList {
     pub format: Format,
     /// ResourceList, List or plain documents.
     pub shape: Shape,
+    /// The input started with a UTF-8 byte order mark (kept out of the parsed text, written
+    /// back in front of the output).
+    pub bom: bool,
     /// The items, in input order, each with its origin in the text.
     pub items: Vec<Item>,
     /// The functionConfig, when present and not null.
@@ -92,6 +95,9 @@ pub struct ResourceList {
     items_node: Option<NodeId>,
     item_nodes: Vec<NodeId>,
 }
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+pub const BOM: &str = "\u{feff}";
 
 /// `"a mapping"`, `"a sequence"`… for messages.
 fn describe(kind: &NodeKind) -> &'static str {
@@ -270,6 +276,10 @@ impl ResourceList {
     /// (YAML or JSON). `source` names the input in errors (`stdin`, a file name).
     pub fn read(input: &[u8], source: &str) -> Result<ResourceList, InputError> {
         let text = decode_utf8(input, source)?;
+        let (bom, text) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
         if text.trim().is_empty() {
             return Err(InputError::whole(
                 source,
@@ -329,7 +339,8 @@ impl ResourceList {
                 _ => None,
             };
             if let (Some(items_node), Some(shape)) = (items_key, list_shape) {
-                return Self::read_list(doc.clone(), source, format, shape, root, items_node);
+                return Self::read_list(doc.clone(), source, format, shape, root, items_node)
+                    .map(|list| ResourceList { bom, ..list });
             }
             if is_list_kind {
                 return Err(err_at(
@@ -368,6 +379,7 @@ impl ResourceList {
             source: source.to_string(),
             format,
             shape: Shape::Documents,
+            bom,
             items,
             function_config: None,
             warnings,
@@ -440,6 +452,7 @@ impl ResourceList {
             source: source.to_string(),
             format,
             shape,
+            bom: false,
             items,
             function_config,
             warnings,
@@ -475,6 +488,15 @@ impl ResourceList {
         }
     }
 
+    /// `text` with the input's byte order mark in front, if it had one.
+    fn with_bom(&self, text: String) -> String {
+        if self.bom {
+            format!("{BOM}{text}")
+        } else {
+            text
+        }
+    }
+
     fn own_node(&self, item: &Item) -> Option<NodeId> {
         item.origin
             .as_ref()
@@ -483,14 +505,16 @@ impl ResourceList {
     }
 
     fn write_json(&self, items: &[Item], results: &[KrmResult]) -> Result<String, InputError> {
-        let values: Vec<Value> = items.iter().map(|i| i.value.clone()).collect();
-        let out = match self.root {
+        let doc = &*self.doc;
+        let item_text =
+            |item: &Item, depth: usize| doc.json_text_at(self.own_node(item), &item.value, depth);
+        let mut text = match self.root {
             Some(root) => {
-                let mut map = match self.doc.to_json(root) {
+                let mut map = match doc.to_json(root) {
                     Ok(Value::Object(map)) => map,
                     _ => Map::new(),
                 };
-                map.insert("items".to_string(), Value::Array(values));
+                map.insert("items".to_string(), Value::Null);
                 if self.carries_results() && !results.is_empty() {
                     let mut all = match map.get("results") {
                         Some(Value::Array(existing)) => existing.clone(),
@@ -499,15 +523,38 @@ impl ResourceList {
                     all.extend(results.iter().map(result_json));
                     map.insert("results".to_string(), Value::Array(all));
                 }
-                Value::Object(map)
+                let mut out = String::from("{");
+                for (i, (key, value)) in map.iter().enumerate() {
+                    out.push_str(if i == 0 { "\n  " } else { ",\n  " });
+                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
+                    out.push_str(": ");
+                    if key == "items" {
+                        if items.is_empty() {
+                            out.push_str("[]");
+                        } else {
+                            out.push('[');
+                            for (j, item) in items.iter().enumerate() {
+                                out.push_str(if j == 0 { "\n    " } else { ",\n    " });
+                                out.push_str(&item_text(item, 2));
+                            }
+                            out.push_str("\n  ]");
+                        }
+                    } else {
+                        out.push_str(&doc.json_text_at(doc.get(root, key), value, 1));
+                    }
+                }
+                out.push_str("\n}");
+                out
             }
-            None if values.len() == 1 => values.into_iter().next().unwrap_or(Value::Null),
-            None => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values}),
+            None if items.len() == 1 => item_text(&items[0], 0),
+            None => {
+                let values: Vec<Value> = items.iter().map(|i| i.value.clone()).collect();
+                let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
+                doc.json_text(None, &list)
+            }
         };
-        let mut text = serde_json::to_string_pretty(&out)
-            .map_err(|e| InputError::whole(&self.source, e.to_string()))?;
         text.push('\n');
-        Ok(text)
+        Ok(self.with_bom(text))
     }
 
     fn write_yaml(
@@ -658,6 +705,7 @@ impl ResourceList {
         }
         edits
             .apply(doc.source())
+            .map(|text| self.with_bom(text))
             .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))
     }
 

@@ -15,6 +15,7 @@ mod comments;
 mod edits;
 mod fast;
 mod json;
+mod json_text;
 mod parse;
 mod render;
 mod sync;

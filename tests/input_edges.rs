@@ -1,0 +1,166 @@
+//! Input at the edges of what kpt and kustomize send: byte order marks, JSON numbers, head
+//! comments in `--output stdout`, input to reject or flag, and the messages about it.
+
+use private_gke::{process, Options};
+use serde_json::{json, Value};
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+
+const RL: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: 'y' # kpt-set: ${x}\n";
+
+/// The binary on `input` with `args`.
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run private-gke");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+/// The JSON view of YAML (or JSON) text, one value per document.
+fn views(text: &str) -> Vec<Value> {
+    let doc = private_gke::yaml::Document::parse(text).expect("output parses");
+    doc.roots()
+        .iter()
+        .map(|&r| doc.to_json(r).unwrap())
+        .collect()
+}
+
+fn process_ok(input: &str, config: Option<Value>) -> private_gke::Output {
+    process(
+        input.as_bytes(),
+        &Options {
+            function_config: config,
+        },
+    )
+    .expect("readable")
+}
+
+fn set(pairs: &[(&str, &str)]) -> Option<Value> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Some(private_gke::config_map(&pairs))
+}
+
+// Defect 7: a UTF-8 byte order mark.
+
+#[test]
+fn a_bom_in_front_of_a_yaml_resource_list_keeps_the_results_block_at_column_0() {
+    let input = format!("\u{feff}{RL}");
+    let out = process_ok(&input, set(&[("x", "z")]));
+    assert!(out.stdout.starts_with('\u{feff}'), "the BOM is kept");
+    let body = &out.stdout['\u{feff}'.len_utf8()..];
+    assert!(body.contains("\nresults:\n"), "{body}");
+    let view = &views(body)[0];
+    assert_eq!(view["items"][0]["data"]["x"], json!("z"));
+    assert!(view["results"].as_array().is_some_and(|r| !r.is_empty()));
+}
+
+#[test]
+fn a_bom_in_front_of_json_is_read_and_written_as_json() {
+    let input = "\u{feff}{\"apiVersion\": \"config.kubernetes.io/v1\", \"kind\": \"ResourceList\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}}]}\n";
+    let out = run_stdin(&["--set", "x=z"], input.as_bytes());
+    let stdout = text(&out.stdout);
+    let body = stdout.strip_prefix('\u{feff}').expect("the BOM is kept");
+    let value: Value = serde_json::from_str(body).expect("the whole output is JSON");
+    assert_eq!(value["items"][0]["metadata"]["name"], json!("a"));
+    assert!(value["results"].is_array());
+}
+
+#[test]
+fn a_json_file_with_a_bom_stays_json_in_package_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cm.json");
+    fs::write(
+        &file,
+        "\u{feff}{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"ConfigMap\",\n  \"metadata\": {\n    \"name\": \"a\"\n  },\n  \"data\": {\n    \"n\": 1e2\n  }\n}\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--set", "gke.private=true"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = fs::read_to_string(&file).unwrap();
+    let body = written.strip_prefix('\u{feff}').expect("the BOM is kept");
+    let value: Value = serde_json::from_str(body).expect("still JSON");
+    assert_eq!(value["metadata"]["name"], json!("a"));
+    assert!(body.contains("1e2"), "{body}");
+}
+
+// Defect 8: `--output stdout` keeps each document's head comments.
+
+#[test]
+fn output_stdout_keeps_the_head_comments_of_each_document() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.yaml"),
+        "# Copyright 2020 The Kubeflow Authors\n#\n# Licensed under the Apache License\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# second head\n\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b # line\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--output", "stdout"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for comment in [
+        "# Copyright 2020 The Kubeflow Authors",
+        "# Licensed under the Apache License",
+        "# second head",
+        "# line",
+    ] {
+        assert!(stdout.contains(comment), "{comment} missing in\n{stdout}");
+    }
+    let view = &views(&stdout)[0];
+    let names: Vec<&Value> = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["metadata"]["name"])
+        .collect();
+    assert_eq!(names, [&json!("a"), &json!("b")]);
+}
+
+// Defect 9: JSON numbers keep their text.
+
+#[test]
+fn json_numbers_keep_their_text_in_check_mode_and_next_to_changes() {
+    let input = "{\"apiVersion\": \"config.kubernetes.io/v1\", \"kind\": \"ResourceList\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"big\": 1e400, \"long\": 123456789012345678901234567890, \"short\": 1e2, \"s\": \"caf\\u00e9\"}}]}";
+    for config in [
+        set(&[("private-gke.mode", "check")]),
+        set(&[("gke.private", "true")]),
+    ] {
+        let out = process_ok(input, config);
+        for token in [
+            "\"big\": 1e400",
+            "\"long\": 123456789012345678901234567890",
+            "\"short\": 1e2",
+            "\"s\": \"caf\\u00e9\"",
+        ] {
+            assert!(out.stdout.contains(token), "{token} in\n{}", out.stdout);
+        }
+        assert!(out.stdout.trim_start().starts_with('{'), "{}", out.stdout);
+        assert_eq!(views(&out.stdout).len(), 1, "one JSON value");
+    }
+}
