@@ -164,3 +164,59 @@ fn json_numbers_keep_their_text_in_check_mode_and_next_to_changes() {
         assert_eq!(views(&out.stdout).len(), 1, "one JSON value");
     }
 }
+
+// Defect 10: the output is read again.
+
+#[test]
+fn a_generated_item_whose_text_reads_otherwise_is_caught_and_nothing_changes() {
+    use private_gke::krm::resource_list::REREAD_FAILURE;
+    use private_gke::krm::{Item, ResourceList};
+    let list = ResourceList::read(RL.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    items[0].value["data"]["x"] = json!("changed");
+    items.push(Item::generated(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meant"}}),
+        Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: written\n".to_string()),
+    ));
+    let mut results = Vec::new();
+    let out = list.write(&items, &mut results).unwrap();
+    assert!(
+        results.iter().any(|r| r.message.starts_with(REREAD_FAILURE)
+            && r.severity == private_gke::krm::Severity::Error),
+        "{results:?}"
+    );
+    assert!(
+        out.starts_with(RL),
+        "the input unchanged, then the results:\n{out}"
+    );
+    assert!(
+        !out.contains("written") && !out.contains("x: changed"),
+        "{out}"
+    );
+    assert!(views(&out)[0]["results"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(REREAD_FAILURE));
+}
+
+#[test]
+fn a_faithful_write_passes_the_verification() {
+    use private_gke::krm::resource_list::REREAD_FAILURE;
+    use private_gke::krm::{Item, ResourceList};
+    let list = ResourceList::read(RL.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    items[0].value["data"]["x"] = json!("changed");
+    items.push(Item::generated(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meant"}}),
+        None,
+    ));
+    let mut results = Vec::new();
+    let out = list.write(&items, &mut results).unwrap();
+    assert!(!results
+        .iter()
+        .any(|r| r.message.starts_with(REREAD_FAILURE)));
+    assert_eq!(
+        views(&out)[0]["items"][1]["metadata"]["name"],
+        json!("meant")
+    );
+}

@@ -9,6 +9,9 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+mod verify;
+pub use verify::REREAD_FAILURE;
+
 /// Input that cannot be read: what is wrong and where (source name, 1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -477,7 +480,36 @@ impl ResourceList {
     /// not change keep their text byte for byte; changed ones are synced with minimal edits;
     /// items no longer present are removed; generated items are appended. An item whose change
     /// cannot be written adds an error result and keeps its text.
+    ///
+    /// The output is read again before it is returned ([`verify::REREAD_FAILURE`]): when an
+    /// item or result does not read as meant, the output is the input unchanged with the
+    /// results and an error result saying so.
     pub fn write(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+    ) -> Result<String, InputError> {
+        let text = self.write_unchecked(items, results)?;
+        let Err(problem) = self.verify(items, results, &text) else {
+            return Ok(text);
+        };
+        results.push(KrmResult::error(format!(
+            "{}: {problem}; nothing is changed",
+            verify::REREAD_FAILURE
+        )));
+        let as_read: Vec<Item> = self
+            .item_nodes
+            .iter()
+            .filter_map(|&node| {
+                let value = self.doc.to_json(node).ok()?;
+                Some(Item::read(self.doc.clone(), node, value))
+            })
+            .collect();
+        self.write_unchecked(&as_read, results)
+    }
+
+    /// What [`ResourceList::write`] writes, without reading it again.
+    fn write_unchecked(
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,

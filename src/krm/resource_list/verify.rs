@@ -1,0 +1,96 @@
+//! The verification pass: the written output is read again, and every changed or generated item
+//! (every item, in builds with debug assertions: tests and fuzzing) must read as the value the
+//! stages meant, and the results as the results.
+
+use super::{result_json, same_ordered, Format, ResourceList, BOM};
+use crate::krm::{oddities, Item, KrmResult};
+use crate::yaml::{Document, NodeId, NodeKind};
+use serde_json::Value;
+
+/// The start of the message of the error result a failed verification adds.
+pub const REREAD_FAILURE: &str = "internal error: the output does not read back as intended";
+
+/// Whether unchanged items are compared too (they are byte-identical by construction).
+const EVERY_ITEM: bool = cfg!(debug_assertions);
+
+impl ResourceList {
+    /// The items in the order the output holds them: for a block `items` sequence and for plain
+    /// documents, items read from the input in their source order, then the generated ones;
+    /// otherwise (JSON, a flow sequence rewritten) in the order given.
+    pub(super) fn output_order<'a>(&self, items: &'a [Item]) -> Vec<&'a Item> {
+        let block = self.format == Format::Yaml
+            && self.items_node.is_none_or(|n| {
+                matches!(
+                    self.doc.node(n).kind,
+                    NodeKind::Sequence { flow: false, .. }
+                )
+            });
+        if !block {
+            return items.iter().collect();
+        }
+        let mut own: Vec<(NodeId, &Item)> = items
+            .iter()
+            .filter_map(|i| self.own_node(i).map(|n| (n, i)))
+            .collect();
+        own.sort_by_key(|(n, _)| *n);
+        let mut out: Vec<&Item> = own.into_iter().map(|(_, i)| i).collect();
+        out.extend(items.iter().filter(|i| self.own_node(i).is_none()));
+        out
+    }
+
+    /// Read `output` (the text written for `items` and `results`) again: `Err` with what differs
+    /// when an item or result does not read as meant.
+    pub(super) fn verify(
+        &self,
+        items: &[Item],
+        results: &[KrmResult],
+        output: &str,
+    ) -> Result<(), String> {
+        let text = output.strip_prefix(BOM).unwrap_or(output);
+        let doc = Document::parse_with(text, oddities::PARSE)
+            .map_err(|e| format!("the output is not valid YAML: {e}"))?;
+        let roots = doc.roots();
+        let view = |id: NodeId| doc.to_json(id).map_err(|e| e.to_string());
+        let (nodes, root): (Vec<NodeId>, Option<NodeId>) = match self.root {
+            Some(_) => {
+                let &[root] = roots else {
+                    return Err(format!("{} documents instead of one", roots.len()));
+                };
+                let nodes = match doc.get(root, "items").map(|n| &doc.node(n).kind) {
+                    Some(NodeKind::Sequence { items, .. }) => items.to_vec(),
+                    _ if items.is_empty() => Vec::new(),
+                    _ => return Err("no `items` list".to_string()),
+                };
+                (nodes, Some(root))
+            }
+            None => (roots.to_vec(), None),
+        };
+        let expected = self.output_order(items);
+        if nodes.len() != expected.len() {
+            return Err(format!(
+                "{} items instead of {}",
+                nodes.len(),
+                expected.len()
+            ));
+        }
+        for (i, (&node, item)) in nodes.iter().zip(&expected).enumerate() {
+            let changed = item
+                .origin
+                .as_ref()
+                .is_none_or(|o| !same_ordered(&o.original, &item.value));
+            if (changed || EVERY_ITEM) && view(node)? != item.value {
+                return Err(format!("item {i} ({} {})", item.kind(), item.name()));
+            }
+        }
+        if let (Some(root), true) = (root, self.carries_results() && !results.is_empty()) {
+            let written = doc.get(root, "results").map(view).transpose()?;
+            let written = written.as_ref().and_then(Value::as_array);
+            let tail = written.and_then(|w| w.get(w.len().checked_sub(results.len())?..));
+            let meant: Vec<Value> = results.iter().map(result_json).collect();
+            if tail != Some(meant.as_slice()) {
+                return Err("the results".to_string());
+            }
+        }
+        Ok(())
+    }
+}
