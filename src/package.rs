@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod verify;
 mod write;
 use write::write_changes;
 pub use write::{is_package_relative, JOURNAL, LOCK};
@@ -438,17 +439,24 @@ fn plan(
     let mut kept: HashSet<(usize, NodeId)> = HashSet::new();
     let mut json_values: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
     let mut appended: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // What each file must read as: its kept items (by node, sorted below), then the added ones.
+    let mut meant: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
+    let mut meant_added: HashMap<String, Vec<Value>> = HashMap::new();
+    // Files with a change that could not be synced (an error result already): not verified.
+    let mut unsynced: HashSet<usize> = HashSet::new();
     for item in items {
         match file_of(item) {
             Some((f, node)) => {
                 kept.insert((f, node));
                 let value = strip(&item.value, added.get(&(f, node)));
+                meant.entry(f).or_default().push((node, value.clone()));
                 if files[f].json {
                     json_values.entry(f).or_default().push((node, value));
                     touched[f] |= item.is_changed();
                 } else if item.is_changed() {
                     touched[f] = true;
                     if let Err(e) = files[f].doc.sync(node, &value, &mut edits[f]) {
+                        unsynced.insert(f);
                         results.push(
                             KrmResult::error(format!(
                                 "cannot write the change back to {} (line {}, column {}): {}",
@@ -465,6 +473,10 @@ fn plan(
                         .iter()
                         .find(|f| f.rel == dest)
                         .map_or_else(Layout::default, |f| f.doc.layout());
+                    meant_added
+                        .entry(dest.clone())
+                        .or_default()
+                        .push(strip(&item.value, None));
                     appended
                         .entry(dest)
                         .or_default()
@@ -538,6 +550,18 @@ fn plan(
             let empty = Document::parse(text.as_str()).is_ok_and(|d| d.roots().is_empty());
             (!empty || removed.is_empty()).then_some(text)
         };
+        if let (Some(text), false) = (&new, unsynced.contains(&f)) {
+            let mut kept_values = meant.remove(&f).unwrap_or_default();
+            kept_values.sort_by_key(|(node, _)| *node);
+            let expected: Vec<&Value> = kept_values
+                .iter()
+                .map(|(_, v)| v)
+                .chain(meant_added.get(&file.rel).into_iter().flatten())
+                .collect();
+            if let Err(result) = verify::check_file(&file.rel, text, &expected) {
+                results.push(result);
+            }
+        }
         let bom = if file.bom { BOM } else { "" };
         let new = new.map(|text| format!("{bom}{text}"));
         let old = format!("{bom}{src}");
@@ -556,10 +580,15 @@ fn plan(
             )));
             continue;
         }
+        let text = documents.join("---\n");
+        let expected: Vec<&Value> = meant_added.get(&dest).into_iter().flatten().collect();
+        if let Err(result) = verify::check_file(&dest, &text, &expected) {
+            results.push(result);
+        }
         changes.push(Change {
             rel: dest,
             old: None,
-            new: Some(documents.join("---\n")),
+            new: Some(text),
         });
     }
     for change in &changes {

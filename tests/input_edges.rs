@@ -220,3 +220,18 @@ fn a_faithful_write_passes_the_verification() {
         json!("meant")
     );
 }
+
+#[test]
+fn a_change_that_cannot_be_written_is_one_error_not_a_verification_failure() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: 'y' # kpt-set: ${x}\n    x: 'w' # kpt-set: ${x}\n";
+    let out = process_ok(input, set(&[("x", "z")]));
+    let errors: Vec<&str> = out
+        .results
+        .iter()
+        .filter(|r| r.severity == private_gke::krm::Severity::Error)
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(!errors[0].starts_with(private_gke::krm::REREAD_FAILURE));
+    assert!(out.stdout.starts_with(input), "{}", out.stdout);
+}

@@ -489,8 +489,9 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
     ) -> Result<String, InputError> {
-        let text = self.write_unchecked(items, results)?;
-        let Err(problem) = self.verify(items, results, &text) else {
+        let mut unsynced = Vec::new();
+        let text = self.write_unchecked(items, results, &mut unsynced)?;
+        let Err(problem) = self.verify(items, results, &text, &unsynced) else {
             return Ok(text);
         };
         results.push(KrmResult::error(format!(
@@ -505,18 +506,21 @@ impl ResourceList {
                 Some(Item::read(self.doc.clone(), node, value))
             })
             .collect();
-        self.write_unchecked(&as_read, results)
+        self.write_unchecked(&as_read, results, &mut Vec::new())
     }
 
-    /// What [`ResourceList::write`] writes, without reading it again.
+    /// What [`ResourceList::write`] writes, without reading it again; the nodes of items whose
+    /// change could not be written (an error result each; they keep their text) go to
+    /// `unsynced`.
     fn write_unchecked(
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
+        unsynced: &mut Vec<NodeId>,
     ) -> Result<String, InputError> {
         match self.format {
             Format::Json => self.write_json(items, results),
-            Format::Yaml => self.write_yaml(items, results),
+            Format::Yaml => self.write_yaml(items, results, unsynced),
         }
     }
 
@@ -593,6 +597,7 @@ impl ResourceList {
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
+        unsynced: &mut Vec<NodeId>,
     ) -> Result<String, InputError> {
         let doc = &*self.doc;
         let layout = doc.layout();
@@ -616,6 +621,7 @@ impl ResourceList {
                             None => doc.sync(node, &item.value, &mut edits),
                         };
                         if let Err(e) = synced {
+                            unsynced.push(node);
                             results.push(
                                 KrmResult::error(format!(
                                     "cannot write the change back (line {}, column {}): {}",
