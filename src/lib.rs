@@ -57,7 +57,10 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
     let mut items = std::mem::take(&mut list.items);
     let under_kustomize = from_kustomize(&items);
     let mut results = std::mem::take(&mut list.warnings);
-    results.extend(run_stages(&mut items, function_config.as_ref()));
+    // An item kpt itself would refuse is an error result: the stages do not run on such input.
+    if !has_errors(&results) {
+        results.extend(run_stages(&mut items, function_config.as_ref()));
+    }
     confine_generated(&mut items, &mut results);
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {

@@ -78,6 +78,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => code,
         Err(message) => {
+            let message = private_gke::krm::results::one_line(&message);
             eprintln!("private-gke: {message}");
             ExitCode::from(1)
         }

@@ -110,10 +110,13 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         lock
     };
     let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
-    results.extend(crate::run_stages(
-        &mut items,
-        options.function_config.as_ref(),
-    ));
+    // A file kpt itself would refuse is an error result: the stages do not run on it.
+    if !has_errors(&results) {
+        results.extend(crate::run_stages(
+            &mut items,
+            options.function_config.as_ref(),
+        ));
+    }
     results.extend(recovered.map(KrmResult::warning));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
@@ -288,6 +291,10 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
             if check_identity_types(&value, "document").is_err() {
                 continue;
             }
+            warnings.extend(oddities::metadata_results(
+                &value,
+                &format!("{rel}: document {}", index + 1),
+            ));
             let what = annotate(&mut value, &rel, index);
             added.insert((file_index, root), what);
             item_nodes.push(root);
@@ -605,12 +612,13 @@ fn diff(changes: &[Change]) -> String {
     for change in changes {
         let old = change.old.as_deref().unwrap_or("");
         let new = change.new.as_deref().unwrap_or("");
+        let rel = crate::krm::results::one_line(&change.rel);
         let from = match change.old {
-            Some(_) => format!("a/{}", change.rel),
+            Some(_) => format!("a/{rel}"),
             None => "/dev/null".to_string(),
         };
         let to = match change.new {
-            Some(_) => format!("b/{}", change.rel),
+            Some(_) => format!("b/{rel}"),
             None => "/dev/null".to_string(),
         };
         let text = similar::TextDiff::from_lines(old, new)
@@ -958,7 +966,7 @@ mod tests {
             (
                 "bad.yaml",
                 b"kind: A\napiVersion: \xff\n",
-                "bad.yaml:2:13: not valid UTF-8 (byte 20)",
+                "bad.yaml:2:13: not valid UTF-8 (byte 0xff at offset 20)",
             ),
             (
                 "sub/broken.yml",

@@ -235,3 +235,169 @@ fn a_change_that_cannot_be_written_is_one_error_not_a_verification_failure() {
     assert!(!errors[0].starts_with(private_gke::krm::REREAD_FAILURE));
     assert!(out.stdout.starts_with(input), "{}", out.stdout);
 }
+
+// Input to reject or flag.
+
+#[test]
+fn a_block_mapping_on_the_line_of_an_empty_key_is_unreadable_as_kpt_says() {
+    let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n  : x: y\n";
+    let out = run_stdin(&[], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("stdin:7:"), "{stderr}");
+}
+
+#[test]
+fn a_resource_list_followed_by_another_document_is_unreadable() {
+    let input = format!("{RL}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");
+    let out = run_stdin(&["--set", "x=z"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("a ResourceList must be the only document") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+fn with_metadata(metadata: &str) -> String {
+    format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:{metadata}\n  data:\n    x: 'y' # kpt-set: ${{x}}\n")
+}
+
+#[test]
+fn metadata_kpt_refuses_is_an_error_result_on_the_whole_list_and_nothing_changes() {
+    for (metadata, field) in [
+        (" [1, 2]", "`metadata`"),
+        (
+            "\n    name: a\n    annotations: [x]",
+            "`metadata.annotations`",
+        ),
+    ] {
+        let input = with_metadata(metadata);
+        let out = run_stdin(&["--set", "x=z"], input.as_bytes());
+        assert_eq!(out.status.code(), Some(1), "{metadata}");
+        let stdout = text(&out.stdout);
+        assert!(stdout.starts_with(&input), "the input unchanged:\n{stdout}");
+        let view = &views(&stdout)[0];
+        let results = view["results"].as_array().expect("results");
+        assert!(
+            results.iter().any(|r| r["severity"] == "error"
+                && r["message"].as_str().unwrap().contains(field)),
+            "{results:?}"
+        );
+        assert!(text(&out.stderr).contains(field));
+    }
+}
+
+#[test]
+fn metadata_kpt_reads_passes_through_with_a_warning() {
+    for (metadata, field) in [
+        ("\n    name: {a: b}", "`metadata.name`"),
+        ("\n    name: a\n    namespace: [x]", "`metadata.namespace`"),
+        ("\n    name: a\n    labels: [x]", "`metadata.labels`"),
+    ] {
+        let input = with_metadata(metadata);
+        let out = process_ok(&input, set(&[("x", "z")]));
+        assert_eq!(out.exit_code(), 0, "{metadata}");
+        let warning = out
+            .results
+            .iter()
+            .find(|r| r.message.contains(field))
+            .expect("a warning");
+        assert_eq!(warning.severity, private_gke::krm::Severity::Warning);
+        assert_eq!(views(&out.stdout)[0]["items"][0]["data"]["x"], json!("z"));
+    }
+    let fine = process_ok(&with_metadata("\n    name: a\n    labels: {k: v}"), None);
+    assert!(fine.results.iter().all(|r| !r.message.contains("metadata")));
+}
+
+#[test]
+fn metadata_kpt_refuses_in_a_package_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata: [1, 2]\n";
+    let good =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: 'y' # kpt-set: ${x}\n";
+    fs::write(dir.path().join("bad.yaml"), bad).unwrap();
+    fs::write(dir.path().join("good.yaml"), good).unwrap();
+    let out = Command::new(BIN)
+        .args(["--set", "x=z"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("bad.yaml: document 1: `metadata` must be a mapping"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("good.yaml")).unwrap(),
+        good
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("bad.yaml")).unwrap(),
+        bad
+    );
+}
+
+// Messages.
+
+#[test]
+fn a_line_break_in_a_file_name_stays_inside_its_result_line_and_diff_header() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("two\nlines.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {a: b}\ndata:\n  x: 'y' # kpt-set: ${x}\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--set", "x=z", "--dry-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("`metadata.name`"))
+        .expect("the warning");
+    assert!(warning.contains("two\\nlines.yaml"), "{stderr}");
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("lines.yaml")),
+        "{stderr}"
+    );
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("--- a/two\\nlines.yaml\n+++ b/two\\nlines.yaml\n"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_function_config_without_api_version_and_kind_says_so() {
+    let input = format!("{RL}functionConfig:\n  data:\n    x: z\n");
+    let out = process_ok(&input, None);
+    let message = &out
+        .results
+        .iter()
+        .find(|r| r.message.contains("is not supported"))
+        .expect("an error")
+        .message;
+    assert!(
+        message.starts_with("functionConfig without apiVersion and kind is not supported"),
+        "{message}"
+    );
+    assert!(!message.contains(" / "), "{message}");
+}
+
+#[test]
+fn cr_only_line_endings_keep_the_results_block_at_column_0() {
+    let input = RL.replace('\n', "\r");
+    let out = process_ok(&input, set(&[("gke.private", "true")]));
+    assert!(
+        out.stdout.contains("${x}\nresults:\n- "),
+        "{:?}",
+        out.stdout
+    );
+    let view = &views(&out.stdout)[0];
+    assert_eq!(view["items"][0]["data"]["x"], json!("y"));
+    assert!(view["results"].as_array().is_some_and(|r| !r.is_empty()));
+}

@@ -130,7 +130,10 @@ pub fn decode_utf8<'a>(input: &'a [u8], source: &str) -> Result<&'a str, InputEr
             source,
             line,
             column,
-            format!("not valid UTF-8 (byte {valid})"),
+            format!(
+                "not valid UTF-8 (byte 0x{:02x} at offset {valid})",
+                input[valid]
+            ),
         )
     })
 }
@@ -359,6 +362,18 @@ impl ResourceList {
                 ));
             }
         }
+        if let Some(i) = roots.iter().position(|&r| {
+            doc.get(r, "kind").and_then(|k| scalar_str(&doc, k)) == Some("ResourceList")
+        }) {
+            return Err(err_at(
+                roots[i],
+                format!(
+                    "a ResourceList must be the only document of the input; this one is document {} of {}",
+                    i + 1,
+                    roots.len()
+                ),
+            ));
+        }
         let mut items = Vec::with_capacity(roots.len());
         for (i, &root) in roots.iter().enumerate() {
             let node = doc.node(root);
@@ -376,7 +391,13 @@ impl ResourceList {
             check_identity_types(&value, &what).map_err(|m| err_at(root, m))?;
             items.push(Item::read(doc.clone(), root, value));
         }
-        let warnings = read_warnings(&doc, source, &roots, &items)?;
+        let mut warnings = read_warnings(&doc, source, &roots, &items)?;
+        for (i, item) in items.iter().enumerate() {
+            warnings.extend(oddities::metadata_results(
+                &item.value,
+                &format!("document {}", i + 1),
+            ));
+        }
         Ok(ResourceList {
             doc,
             source: source.to_string(),
@@ -432,7 +453,13 @@ impl ResourceList {
             check_identity_types(&value, &what).map_err(|m| err_at(node, m))?;
             items.push(Item::read(doc.clone(), node, value));
         }
-        let warnings = read_warnings(&doc, source, &item_nodes, &items)?;
+        let mut warnings = read_warnings(&doc, source, &item_nodes, &items)?;
+        for (i, item) in items.iter().enumerate() {
+            warnings.extend(oddities::metadata_results(
+                &item.value,
+                &format!("items[{i}]"),
+            ));
+        }
         let function_config = match doc.get(root, "functionConfig") {
             None => None,
             Some(fc) if is_null(&doc, fc) => None,
@@ -1083,7 +1110,8 @@ fn classify(s: &str) -> Text {
 
 /// 0-based column, in characters, of byte `pos` of `src`.
 fn column_of(src: &str, pos: usize) -> usize {
-    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    // A lone `\r` ends a line too (YAML reads CR-only text).
+    let line_start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     src[line_start..pos].chars().count()
 }
 
@@ -1135,15 +1163,21 @@ fn item_at(value: &Value, dash_column: usize, layout: Layout) -> String {
 fn dash_column_of(doc: &Document, item: NodeId) -> usize {
     let src = doc.source();
     let start = doc.node(item).span().start;
-    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let prefix = &src[line_start..start];
     if let Some(i) = prefix.rfind('-') {
         return prefix[..i].chars().count();
     }
     let mut end = line_start;
     while end > 0 {
-        let begin = src[..end - 1].rfind('\n').map_or(0, |i| i + 1);
-        let line = &src[begin..end - 1];
+        // The previous line, without its break (`\n`, `\r\n` or a lone `\r`).
+        let stop = if src[..end].ends_with("\r\n") {
+            end - 2
+        } else {
+            end - 1
+        };
+        let begin = src[..stop].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let line = &src[begin..stop];
         let body = line.trim_start();
         if let Some(after) = body.strip_prefix('-') {
             if after.trim_start().is_empty() || after.trim_start().starts_with('#') {

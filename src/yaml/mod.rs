@@ -18,6 +18,7 @@ mod json;
 mod json_text;
 mod parse;
 mod render;
+mod strict;
 mod sync;
 #[cfg(test)]
 mod tests;

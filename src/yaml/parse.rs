@@ -39,7 +39,9 @@ pub(super) fn parse(src: String, options: ParseOptions) -> Result<Document, Yaml
     b.allow_duplicate_keys = options.allow_duplicate_keys;
     b.run()?;
     let parts = b.finish();
-    Ok(assemble(src, parts))
+    let doc = assemble(src, parts);
+    doc.check_strict()?;
+    Ok(doc)
 }
 
 /// Parse `src` with the fast path only.

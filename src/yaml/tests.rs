@@ -594,3 +594,20 @@ fn syncing_refuses_to_change_a_repeated_key_and_edits_the_rest() {
         assert_eq!((e.message.as_str(), e.line, e.column), (refused, 4, 1));
     }
 }
+
+#[test]
+fn a_block_mapping_on_the_line_of_its_implicit_key_is_an_error() {
+    for bad in ["  k: v\n  : x: y\n", "k: v\n: x: y\n"] {
+        let e = Document::parse(bad).expect_err(bad);
+        assert!(e.message.contains("block mapping"), "{bad}: {e}");
+    }
+    for good in [
+        "? a\n: b: c\n",
+        "k:\n  x: y\n",
+        "- a: b\n  c: d\n",
+        "k: v\n: x\n",
+        "a: {b: c}\n",
+    ] {
+        Document::parse(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
