@@ -6,6 +6,7 @@ pub mod checks;
 pub mod config;
 pub mod gke;
 pub mod krm;
+pub mod limits;
 pub mod package;
 pub mod setters;
 pub mod smp;
@@ -47,8 +48,10 @@ impl Output {
 }
 
 /// Run the function on `input` (a ResourceList, a List or plain Kubernetes documents, YAML or
-/// JSON). Input that cannot be read is an `InputError`; everything else is results.
+/// JSON). Input that cannot be read, or larger than [`limits::max_input_bytes`], is an
+/// `InputError`; everything else is results.
 pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
+    limits::check_input_size(input.len() as u64, "stdin")?;
     let mut list = ResourceList::read(input, "stdin")?;
     let function_config = options
         .function_config

@@ -259,6 +259,12 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
     let mut items = Vec::new();
     let mut added = HashMap::new();
     let (paths, mut warnings) = package_files(dir)?;
+    let total: u64 = paths
+        .iter()
+        .filter_map(|(path, _)| fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::limits::check_input_size(total, &dir.display().to_string())?;
     for (path, rel) in paths {
         let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
         let text = decode_utf8(&bytes, &rel)?;

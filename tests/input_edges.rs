@@ -401,3 +401,64 @@ fn cr_only_line_endings_keep_the_results_block_at_column_0() {
     assert_eq!(view["items"][0]["data"]["x"], json!("y"));
     assert!(view["results"].as_array().is_some_and(|r| !r.is_empty()));
 }
+
+// Memory: input above the size limit is refused in one line before it is read whole.
+
+#[test]
+fn input_above_the_size_limit_is_one_line_on_stderr_and_nothing_on_stdout() {
+    let item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n";
+    let mut input =
+        String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    while input.len() <= 3 << 20 {
+        input.push_str(item);
+    }
+    let limited = |mib: &str| {
+        let mut child = Command::new(BIN)
+            .env(private_gke::limits::MAX_INPUT_ENV, mib)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = input.clone().into_bytes();
+        // The function may stop reading at the limit: a broken pipe is fine.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    };
+    let out = limited("2");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("larger than the 2 MiB supported"),
+        "{stderr}"
+    );
+    let out = limited("4");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.len() > input.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("big.yaml"),
+        input.replace("- apiVersion", "---\napiVersion").replace(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .env(private_gke::limits::MAX_INPUT_ENV, "2")
+        .arg("--dry-run")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("larger than the 2 MiB supported"));
+}

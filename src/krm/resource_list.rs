@@ -516,9 +516,9 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
     ) -> Result<String, InputError> {
-        let mut unsynced = Vec::new();
-        let text = self.write_unchecked(items, results, &mut unsynced)?;
-        let Err(problem) = self.verify(items, results, &text, &unsynced) else {
+        let mut notes = verify::WriteNotes::default();
+        let text = self.write_unchecked(items, results, &mut notes)?;
+        let Err(problem) = self.verify(items, results, &text, &notes) else {
             return Ok(text);
         };
         results.push(KrmResult::error(format!(
@@ -533,21 +533,21 @@ impl ResourceList {
                 Some(Item::read(self.doc.clone(), node, value))
             })
             .collect();
-        self.write_unchecked(&as_read, results, &mut Vec::new())
+        self.write_unchecked(&as_read, results, &mut verify::WriteNotes::default())
     }
 
-    /// What [`ResourceList::write`] writes, without reading it again; the nodes of items whose
-    /// change could not be written (an error result each; they keep their text) go to
-    /// `unsynced`.
+    /// What [`ResourceList::write`] writes, without reading it again; `notes` says what the
+    /// verification needs to know (items whose change could not be written, where an appended
+    /// results block is).
     fn write_unchecked(
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
-        unsynced: &mut Vec<NodeId>,
+        notes: &mut verify::WriteNotes,
     ) -> Result<String, InputError> {
         match self.format {
             Format::Json => self.write_json(items, results),
-            Format::Yaml => self.write_yaml(items, results, unsynced),
+            Format::Yaml => self.write_yaml(items, results, notes),
         }
     }
 
@@ -624,7 +624,7 @@ impl ResourceList {
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
-        unsynced: &mut Vec<NodeId>,
+        notes: &mut verify::WriteNotes,
     ) -> Result<String, InputError> {
         let doc = &*self.doc;
         let layout = doc.layout();
@@ -648,7 +648,7 @@ impl ResourceList {
                             None => doc.sync(node, &item.value, &mut edits),
                         };
                         if let Err(e) = synced {
-                            unsynced.push(node);
+                            notes.unsynced.push(node);
                             results.push(
                                 KrmResult::error(format!(
                                     "cannot write the change back (line {}, column {}): {}",
@@ -737,10 +737,12 @@ impl ResourceList {
                             results_into(&mut block, results, dash_column, layout);
                             if owns_break {
                                 block.push_str(eol);
+                                notes.results_block = Some((end, block.len()));
                                 edits.insert(end, block);
                             } else {
                                 let line_end =
                                     src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
+                                notes.results_block = Some((line_end, block.len()));
                                 edits.insert(line_end, block);
                             }
                         }
