@@ -82,6 +82,10 @@ struct Added {
     metadata: bool,
     /// How many annotations the text had: a map the stages emptied goes, a `{}` written so stays.
     had_annotations: usize,
+    /// `metadata:` was null (empty) in the text: left empty, it is null again.
+    metadata_null: bool,
+    /// `annotations:` was null (empty) in the text: left empty, it is null again.
+    annotations_null: bool,
 }
 
 /// A file's new text (`None`: delete it) beside its old one (`None`: a new file).
@@ -335,6 +339,7 @@ fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
     };
     if !object.get("metadata").is_some_and(Value::is_object) {
         what.metadata = !object.contains_key("metadata");
+        what.metadata_null = object.get("metadata").is_some_and(Value::is_null);
         object.insert("metadata".to_string(), Value::Object(Map::new()));
     }
     let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
@@ -342,6 +347,7 @@ fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
     };
     if !metadata.get("annotations").is_some_and(Value::is_object) {
         what.annotations = !metadata.contains_key("annotations");
+        what.annotations_null = metadata.get("annotations").is_some_and(Value::is_null);
         metadata.insert("annotations".to_string(), Value::Object(Map::new()));
     }
     let Some(annotations) = metadata
@@ -387,11 +393,17 @@ fn strip(value: &Value, added: Option<&Added>) -> Value {
         let created = added.is_none_or(|a| a.annotations || a.had_annotations > 0);
         if annotations.is_empty() && created {
             metadata.shift_remove("annotations");
+        } else if annotations.is_empty() && added.is_some_and(|a| a.annotations_null) {
+            metadata.insert("annotations".to_string(), Value::Null);
         }
     }
     if metadata.is_empty() && added.is_some_and(|a| a.metadata) {
         if let Some(object) = value.as_object_mut() {
             object.shift_remove("metadata");
+        }
+    } else if metadata.is_empty() && added.is_some_and(|a| a.metadata_null) {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("metadata".to_string(), Value::Null);
         }
     }
     value

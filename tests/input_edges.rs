@@ -462,3 +462,29 @@ fn input_above_the_size_limit_is_one_line_on_stderr_and_nothing_on_stdout() {
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("larger than the 2 MiB supported"));
 }
+
+// Found by the `package` fuzz target: an empty `metadata:` (or `annotations:`) beside a changed
+// item was expected back as `{}`, so the verification refused a correct write.
+
+#[test]
+fn empty_metadata_and_annotations_beside_a_change_are_written_and_kept() {
+    for empty in ["metadata:\n", "metadata:\n  name: b\n  annotations:\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let rest = format!("---\napiVersion: v1\nkind: Thing\n{empty}");
+        let file = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: 'y' # kpt-set: ${{x}}\n{rest}"
+        );
+        fs::write(dir.path().join("a.yaml"), &file).unwrap();
+        let out = Command::new(BIN)
+            .args(["--set", "x=z"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let written = fs::read_to_string(dir.path().join("a.yaml")).unwrap();
+        assert!(
+            written.contains("x: 'z'") && written.ends_with(&rest),
+            "{written}"
+        );
+    }
+}
