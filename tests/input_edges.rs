@@ -488,3 +488,29 @@ fn empty_metadata_and_annotations_beside_a_change_are_written_and_kept() {
         );
     }
 }
+
+// Found by the `package` fuzz target: a document starting after a lone `\r` was dedented one
+// column too far in `--output stdout` (the `\r` counted as a character of the root's line).
+
+#[test]
+fn output_stdout_of_a_document_after_a_lone_cr_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.yaml"),
+        "\rapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  list:\n  - k: v\n    j: w\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--output", "stdout"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let view = &views(&text(&out.stdout))[0];
+    assert_eq!(
+        view["items"][0]["data"]["list"],
+        json!([{"k": "v", "j": "w"}]),
+        "{}",
+        text(&out.stdout)
+    );
+}

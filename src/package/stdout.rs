@@ -55,7 +55,9 @@ fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
         span.start,
     );
     let text = applied.get(start..end)?.trim_end();
-    let column = doc.position(span.start).1 - 1;
+    // The root's column: a lone `\r` ends a line too.
+    let line_start = src[..span.start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let column = src[line_start..span.start].chars().count();
     let prefix = " ".repeat(column);
     let lines: Vec<&str> = text
         .split('\n')
