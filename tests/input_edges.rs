@@ -497,7 +497,7 @@ fn output_stdout_of_a_document_after_a_lone_cr_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("a.yaml"),
-        "\rapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  list:\n  - k: v\n    j: w\n",
+        "\rapiVersion: v1\nkind: Thing\nmetadata:\n  name: a\nlist:\n- k: v\n  j: w\n",
     )
     .unwrap();
     let out = Command::new(BIN)
@@ -508,7 +508,7 @@ fn output_stdout_of_a_document_after_a_lone_cr_reads_back() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let view = &views(&text(&out.stdout))[0];
     assert_eq!(
-        view["items"][0]["data"]["list"],
+        view["items"][0]["list"],
         json!([{"k": "v", "j": "w"}]),
         "{}",
         text(&out.stdout)
