@@ -6,9 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use private_gke::config_map;
 use private_gke::krm::{ResourceList, REREAD_FAILURE};
 use private_gke::package::{run, PackageOptions};
-use private_gke::config_map;
 use std::fs;
 
 const FILES: [&str; 4] = ["a.yaml", "b.json", "sub/c.yaml", "Kptfile"];
@@ -37,14 +37,22 @@ fuzz_target!(|data: &[u8]| {
     let Ok(first) = run(dir.path(), &options) else {
         return;
     };
-    if let Some(r) = first.results.iter().find(|r| r.message.starts_with(REREAD_FAILURE)) {
+    if let Some(r) = first
+        .results
+        .iter()
+        .find(|r| r.message.starts_with(REREAD_FAILURE))
+    {
         panic!("{}", r.message);
     }
     if first.exit_code() != 0 {
         return;
     }
     let second = run(dir.path(), &options).expect("the written package reads");
-    assert!(second.changed.is_empty(), "second run changed {:?}", second.changed);
+    assert!(
+        second.changed.is_empty(),
+        "second run changed {:?}",
+        second.changed
+    );
     let listed = run(
         dir.path(),
         &PackageOptions {
