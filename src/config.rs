@@ -446,9 +446,14 @@ fn collect(config: &Value, errors: &mut Vec<KrmResult>) -> Vec<Given> {
         }
         return collect_spec(config, errors);
     }
-    let message = format!(
-        "functionConfig {api_version}/{kind} is not supported; use a ConfigMap or {API_VERSION} {KIND}"
-    );
+    let what = match (api_version, kind) {
+        ("", "") => "without apiVersion and kind".to_string(),
+        ("", kind) => format!("of kind {kind} without apiVersion"),
+        (api_version, "") => format!("{api_version} without kind"),
+        (api_version, kind) => format!("{api_version}/{kind}"),
+    };
+    let message =
+        format!("functionConfig {what} is not supported; use a ConfigMap or {API_VERSION} {KIND}");
     errors.push(config_error(config, message, "kind"));
     Vec::new()
 }

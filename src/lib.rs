@@ -6,6 +6,7 @@ pub mod checks;
 pub mod config;
 pub mod gke;
 pub mod krm;
+pub mod limits;
 pub mod migrate;
 pub(crate) mod model;
 pub mod package;
@@ -53,8 +54,10 @@ impl Output {
 }
 
 /// Run the function on `input` (a ResourceList, a List or plain Kubernetes documents, YAML or
-/// JSON). Input that cannot be read is an `InputError`; everything else is results.
+/// JSON). Input that cannot be read, or larger than [`limits::max_input_bytes`], is an
+/// `InputError`; everything else is results.
 pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
+    limits::check_input_size(input.len() as u64, "stdin")?;
     let mut list = ResourceList::read(input, "stdin")?;
     let function_config = options
         .function_config
@@ -63,8 +66,13 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
     let mut items = std::mem::take(&mut list.items);
     let under_kustomize = from_kustomize(&items);
     let mut results = std::mem::take(&mut list.warnings);
-    let (staged, report) = run_stages_with_report(&mut items, function_config.as_ref());
-    results.extend(staged);
+    // An item kpt itself would refuse is an error result: the stages do not run on such input.
+    let mut report = None;
+    if !has_errors(&results) {
+        let (staged, written) = run_stages_with_report(&mut items, function_config.as_ref());
+        results.extend(staged);
+        report = written;
+    }
     confine_generated(&mut items, &mut results);
     let stdout = list.write(&items, &mut results)?;
     Ok(Output {

@@ -136,6 +136,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => code,
         Err(message) => {
+            let message = private_gke::krm::results::one_line(&message);
             eprintln!("private-gke: {message}");
             ExitCode::from(1)
         }
@@ -164,8 +165,10 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::from(outcome.exit_code() as u8));
     }
+    // Never more than one byte past the limit: `process` refuses larger input in one line.
     let mut input = Vec::new();
     std::io::stdin()
+        .take(private_gke::limits::max_input_bytes().saturating_add(1))
         .read_to_end(&mut input)
         .map_err(|e| format!("stdin: {e}"))?;
     let output = process(&input, &Options { function_config }).map_err(|e| e.to_string())?;

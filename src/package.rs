@@ -7,8 +7,7 @@
 //! writes back only the files whose text changed.
 
 use crate::krm::resource_list::{
-    check_identity_types, decode_utf8, document_range_at, document_ranges,
-    documents_removal_ranges, result_json,
+    check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, BOM,
 };
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
@@ -19,7 +18,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod stdout;
+mod verify;
 mod write;
+use stdout::resource_list_text;
 use write::write_changes;
 pub use write::{is_package_relative, JOURNAL, LOCK};
 
@@ -69,6 +71,8 @@ struct SourceFile {
     rel: String,
     doc: Arc<Document>,
     json: bool,
+    /// The file starts with a UTF-8 byte order mark (outside `doc`, written back).
+    bom: bool,
     item_nodes: Vec<NodeId>,
 }
 
@@ -80,6 +84,10 @@ struct Added {
     metadata: bool,
     /// How many annotations the text had: a map the stages emptied goes, a `{}` written so stays.
     had_annotations: usize,
+    /// `metadata:` was null (empty) in the text: left empty, it is null again.
+    metadata_null: bool,
+    /// `annotations:` was null (empty) in the text: left empty, it is null again.
+    annotations_null: bool,
 }
 
 /// A file's new text (`None`: delete it) beside its old one (`None`: a new file).
@@ -109,9 +117,14 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         lock
     };
     let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
-    let (staged, report) =
-        crate::run_stages_with_report(&mut items, options.function_config.as_ref());
-    results.extend(staged);
+    // A file kpt itself would refuse is an error result: the stages do not run on it.
+    let mut report = None;
+    if !has_errors(&results) {
+        let (staged, written) =
+            crate::run_stages_with_report(&mut items, options.function_config.as_ref());
+        results.extend(staged);
+        report = written;
+    }
     results.extend(recovered.map(KrmResult::warning));
     let changes = plan(dir, &files, &items, &added, &mut results);
     let mut outcome = PackageOutcome {
@@ -255,9 +268,19 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
     let mut items = Vec::new();
     let mut added = HashMap::new();
     let (paths, mut warnings) = package_files(dir)?;
+    let total: u64 = paths
+        .iter()
+        .filter_map(|(path, _)| fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::limits::check_input_size(total, &dir.display().to_string())?;
     for (path, rel) in paths {
         let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
         let text = decode_utf8(&bytes, &rel)?;
+        let (bom, text) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
         let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
             InputError::at(
                 &rel,
@@ -283,6 +306,10 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
             if check_identity_types(&value, "document").is_err() {
                 continue;
             }
+            warnings.extend(oddities::metadata_results(
+                &value,
+                &format!("{rel}: document {}", index + 1),
+            ));
             let what = annotate(&mut value, &rel, index);
             added.insert((file_index, root), what);
             item_nodes.push(root);
@@ -298,6 +325,7 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
         if !item_nodes.is_empty() {
             files.push(SourceFile {
                 json,
+                bom,
                 rel,
                 doc,
                 item_nodes,
@@ -315,6 +343,7 @@ fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
     };
     if !object.get("metadata").is_some_and(Value::is_object) {
         what.metadata = !object.contains_key("metadata");
+        what.metadata_null = object.get("metadata").is_some_and(Value::is_null);
         object.insert("metadata".to_string(), Value::Object(Map::new()));
     }
     let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
@@ -322,6 +351,7 @@ fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
     };
     if !metadata.get("annotations").is_some_and(Value::is_object) {
         what.annotations = !metadata.contains_key("annotations");
+        what.annotations_null = metadata.get("annotations").is_some_and(Value::is_null);
         metadata.insert("annotations".to_string(), Value::Object(Map::new()));
     }
     let Some(annotations) = metadata
@@ -367,11 +397,17 @@ fn strip(value: &Value, added: Option<&Added>) -> Value {
         let created = added.is_none_or(|a| a.annotations || a.had_annotations > 0);
         if annotations.is_empty() && created {
             metadata.shift_remove("annotations");
+        } else if annotations.is_empty() && added.is_some_and(|a| a.annotations_null) {
+            metadata.insert("annotations".to_string(), Value::Null);
         }
     }
     if metadata.is_empty() && added.is_some_and(|a| a.metadata) {
         if let Some(object) = value.as_object_mut() {
             object.shift_remove("metadata");
+        }
+    } else if metadata.is_empty() && added.is_some_and(|a| a.metadata_null) {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("metadata".to_string(), Value::Null);
         }
     }
     value
@@ -431,19 +467,26 @@ fn plan(
     let mut edits: Vec<Edits> = files.iter().map(|_| Edits::default()).collect();
     let mut touched: Vec<bool> = vec![false; files.len()];
     let mut kept: HashSet<(usize, NodeId)> = HashSet::new();
-    let mut json_values: HashMap<usize, Vec<Value>> = HashMap::new();
+    let mut json_values: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
     let mut appended: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // What each file must read as: its kept items (by node, sorted below), then the added ones.
+    let mut meant: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
+    let mut meant_added: HashMap<String, Vec<Value>> = HashMap::new();
+    // Files with a change that could not be synced (an error result already): not verified.
+    let mut unsynced: HashSet<usize> = HashSet::new();
     for item in items {
         match file_of(item) {
             Some((f, node)) => {
                 kept.insert((f, node));
                 let value = strip(&item.value, added.get(&(f, node)));
+                meant.entry(f).or_default().push((node, value.clone()));
                 if files[f].json {
-                    json_values.entry(f).or_default().push(value);
+                    json_values.entry(f).or_default().push((node, value));
                     touched[f] |= item.is_changed();
                 } else if item.is_changed() {
                     touched[f] = true;
                     if let Err(e) = files[f].doc.sync(node, &value, &mut edits[f]) {
+                        unsynced.insert(f);
                         results.push(
                             KrmResult::error(format!(
                                 "cannot write the change back to {} (line {}, column {}): {}",
@@ -460,6 +503,10 @@ fn plan(
                         .iter()
                         .find(|f| f.rel == dest)
                         .map_or_else(Layout::default, |f| f.doc.layout());
+                    meant_added
+                        .entry(dest.clone())
+                        .or_default()
+                        .push(strip(&item.value, None));
                     appended
                         .entry(dest)
                         .or_default()
@@ -492,10 +539,16 @@ fn plan(
                 )));
                 continue;
             }
+            let doc = &file.doc;
             match json_values.remove(&f).unwrap_or_default().as_slice() {
                 [] => None,
-                [one] => Some(json_text(one)),
-                many => Some(json_text(&Value::Array(many.to_vec()))),
+                [(node, one)] => Some(format!("{}\n", doc.json_text(Some(*node), one))),
+                many => {
+                    // Items of one JSON file are the items of its top-level array.
+                    let array = doc.roots().first().copied();
+                    let values = Value::Array(many.iter().map(|(_, v)| v.clone()).collect());
+                    Some(format!("{}\n", doc.json_text(array, &values)))
+                }
             }
         } else {
             let ranges = document_ranges(src);
@@ -527,10 +580,25 @@ fn plan(
             let empty = Document::parse(text.as_str()).is_ok_and(|d| d.roots().is_empty());
             (!empty || removed.is_empty()).then_some(text)
         };
-        if new.as_deref() != Some(src) {
+        if let (Some(text), false) = (&new, unsynced.contains(&f)) {
+            let mut kept_values = meant.remove(&f).unwrap_or_default();
+            kept_values.sort_by_key(|(node, _)| *node);
+            let expected: Vec<&Value> = kept_values
+                .iter()
+                .map(|(_, v)| v)
+                .chain(meant_added.get(&file.rel).into_iter().flatten())
+                .collect();
+            if let Some(result) = verify::check_file(&file.rel, text, &expected) {
+                results.push(result);
+            }
+        }
+        let bom = if file.bom { BOM } else { "" };
+        let new = new.map(|text| format!("{bom}{text}"));
+        let old = format!("{bom}{src}");
+        if new.as_deref() != Some(old.as_str()) {
             changes.push(Change {
                 rel: file.rel.clone(),
-                old: Some(src.to_string()),
+                old: Some(old),
                 new,
             });
         }
@@ -542,10 +610,15 @@ fn plan(
             )));
             continue;
         }
+        let text = documents.join("---\n");
+        let expected: Vec<&Value> = meant_added.get(&dest).into_iter().flatten().collect();
+        if let Some(result) = verify::check_file(&dest, &text, &expected) {
+            results.push(result);
+        }
         changes.push(Change {
             rel: dest,
             old: None,
-            new: Some(documents.join("---\n")),
+            new: Some(text),
         });
     }
     for change in &changes {
@@ -556,24 +629,19 @@ fn plan(
     changes
 }
 
-fn json_text(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 /// A unified diff of every change, `a/` and `b/` prefixed like git.
 fn diff(changes: &[Change]) -> String {
     let mut out = String::new();
     for change in changes {
         let old = change.old.as_deref().unwrap_or("");
         let new = change.new.as_deref().unwrap_or("");
+        let rel = crate::krm::results::one_line(&change.rel);
         let from = match change.old {
-            Some(_) => format!("a/{}", change.rel),
+            Some(_) => format!("a/{rel}"),
             None => "/dev/null".to_string(),
         };
         let to = match change.new {
-            Some(_) => format!("b/{}", change.rel),
+            Some(_) => format!("b/{rel}"),
             None => "/dev/null".to_string(),
         };
         let text = similar::TextDiff::from_lines(old, new)
@@ -584,60 +652,6 @@ fn diff(changes: &[Change]) -> String {
         out.push_str(&text);
     }
     out
-}
-
-/// The items as a ResourceList (with their path/index annotations, as `kpt fn source` prints).
-fn resource_list_text(files: &[SourceFile], items: &[Item], results: &[KrmResult]) -> String {
-    let layout = Layout::default();
-    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
-    for item in items {
-        let origin = item
-            .origin
-            .as_ref()
-            .filter(|o| files.iter().any(|f| !f.json && Arc::ptr_eq(&f.doc, &o.doc)));
-        let text = match origin {
-            Some(o) => node_text(&o.doc, o.node, &item.value)
-                .map(|t| yaml::indent_as_item(&t, 0, o.doc.layout())),
-            None => None,
-        };
-        out.push_str(&text.unwrap_or_else(|| yaml::render_item(&item.value, 0, layout)));
-        out.push('\n');
-    }
-    if !results.is_empty() {
-        out.push_str("results:\n");
-        for result in results {
-            out.push_str(&yaml::render_item(&result_json(result), 0, layout));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// The text of node `node` (a document's root) synced to `value`, dedented to column 0: up to
-/// the end of its document, as keys added after a last line's comment land past the node's span.
-fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
-    let src = doc.source();
-    let mut edits = Edits::default();
-    doc.sync(node, value, &mut edits).ok()?;
-    let applied = edits.apply(src).ok()?;
-    let span = doc.node(node).span();
-    let document_end = document_range_at(&document_ranges(src), span.start).end;
-    let end = applied.len().checked_sub(src.len() - document_end)?;
-    let text = applied.get(span.start..end)?.trim_end();
-    let column = doc.position(span.start).1 - 1;
-    let prefix = " ".repeat(column);
-    let lines: Vec<&str> = text
-        .split('\n')
-        .enumerate()
-        .map(|(i, line)| {
-            if i == 0 {
-                line
-            } else {
-                line.strip_prefix(prefix.as_str()).unwrap_or(line)
-            }
-        })
-        .collect();
-    Some(lines.join("\n"))
 }
 
 #[cfg(test)]
@@ -887,7 +901,7 @@ mod tests {
             (
                 "bad.yaml",
                 b"kind: A\napiVersion: \xff\n",
-                "bad.yaml:2:13: not valid UTF-8 (byte 20)",
+                "bad.yaml:2:13: not valid UTF-8 (byte 0xff at offset 20)",
             ),
             (
                 "sub/broken.yml",

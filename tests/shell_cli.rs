@@ -104,7 +104,7 @@ fn unreadable_input_prints_one_line_and_nothing_on_stdout() {
         (format!("{rl}items:\n- apiVersion: v1\n  kind: [A]\n").into_bytes(), "private-gke: stdin:4:3: items[0]: `kind` must be a non-empty string\n"),
         (format!("{rl}items: []\nitems: []\n").into_bytes(), "private-gke: stdin:4:1: not valid YAML: duplicate key \"items\" (first defined on line 3)\n"),
         (format!("{rl}items: []\nfunctionConfig: [a]\n").into_bytes(), "private-gke: stdin:4:17: `functionConfig` must be a mapping, found a sequence\n"),
-        (b"apiVersion: v1\nkind: \xff\n".to_vec(), "private-gke: stdin:2:7: not valid UTF-8 (byte 21)\n"),
+        (b"apiVersion: v1\nkind: \xff\n".to_vec(), "private-gke: stdin:2:7: not valid UTF-8 (byte 0xff at offset 21)\n"),
     ];
     for (input, expected) in cases {
         let out = run(&[], &input);

@@ -330,7 +330,7 @@ fn unreadable_input_names_what_and_where() {
         ),
         (
             b"apiVersion: v1\nkind: \xff\n".to_vec(),
-            "stdin:2:7: not valid UTF-8 (byte 21)".into(),
+            "stdin:2:7: not valid UTF-8 (byte 0xff at offset 21)".into(),
         ),
         (
             b"apiVersion: v1\nkind: A\n---\n- x\n".to_vec(),

@@ -6,5 +6,5 @@ pub mod resource_list;
 pub mod results;
 
 pub use item::{Item, Origin};
-pub use resource_list::{InputError, ResourceList};
+pub use resource_list::{InputError, ResourceList, REREAD_FAILURE};
 pub use results::{has_errors, FieldRef, FileRef, KrmResult, ResourceRef, Severity};

@@ -114,3 +114,62 @@ pub fn is_kustomization_file(path: &str) -> bool {
         "kustomization.yaml" | "kustomization.yml" | "Kustomization"
     )
 }
+
+/// Results for an item whose `metadata` has the wrong shape: an error where kpt refuses the file
+/// (`metadata` or `metadata.annotations` not a mapping: `wrong node kind: expected MappingNode`),
+/// a warning where kpt reads it but no Kubernetes API server would take it (a `name` or
+/// `namespace` that is not a scalar, `labels` not a mapping): such items pass through unchanged.
+pub fn metadata_results(value: &Value, what: &str) -> Vec<KrmResult> {
+    let mut results = Vec::new();
+    let shape = |v: &Value| match v {
+        Value::Object(_) => "a mapping",
+        Value::Array(_) => "a list",
+        _ => "a scalar",
+    };
+    let Some(metadata) = value.get("metadata").filter(|m| !m.is_null()) else {
+        return results;
+    };
+    let Some(fields) = metadata.as_object() else {
+        results.push(
+            KrmResult::error(format!(
+                "{what}: `metadata` must be a mapping, found {} (kpt refuses it too)",
+                shape(metadata)
+            ))
+            .for_resource(value),
+        );
+        return results;
+    };
+    if let Some(a) = fields
+        .get("annotations")
+        .filter(|a| !a.is_null() && !a.is_object())
+    {
+        results.push(
+            KrmResult::error(format!(
+                "{what}: `metadata.annotations` must be a mapping, found {} (kpt refuses it too)",
+                shape(a)
+            ))
+            .for_resource(value),
+        );
+    }
+    for (key, want_map) in [("name", false), ("namespace", false), ("labels", true)] {
+        let Some(v) = fields.get(key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let wrong = if want_map {
+            !v.is_object()
+        } else {
+            v.is_object() || v.is_array()
+        };
+        if wrong {
+            let want = if want_map { "a mapping" } else { "a scalar" };
+            results.push(
+                KrmResult::warning(format!(
+                    "{what}: `metadata.{key}` should be {want}, found {}; passed through unchanged",
+                    shape(v)
+                ))
+                .for_resource(value),
+            );
+        }
+    }
+    results
+}

@@ -3,11 +3,15 @@
 
 use crate::krm::{oddities, Item, KrmResult, Severity};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
+
+mod verify;
+mod write_json;
+pub use verify::REREAD_FAILURE;
 
 /// Input that cannot be read: what is wrong and where (source name, 1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +86,9 @@ pub struct ResourceList {
     pub format: Format,
     /// ResourceList, List or plain documents.
     pub shape: Shape,
+    /// The input started with a UTF-8 byte order mark (kept out of the parsed text, written
+    /// back in front of the output).
+    pub bom: bool,
     /// The items, in input order, each with its origin in the text.
     pub items: Vec<Item>,
     /// The functionConfig, when present and not null.
@@ -92,6 +99,9 @@ pub struct ResourceList {
     items_node: Option<NodeId>,
     item_nodes: Vec<NodeId>,
 }
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+pub const BOM: &str = "\u{feff}";
 
 /// `"a mapping"`, `"a sequence"`… for messages.
 fn describe(kind: &NodeKind) -> &'static str {
@@ -121,7 +131,10 @@ pub fn decode_utf8<'a>(input: &'a [u8], source: &str) -> Result<&'a str, InputEr
             source,
             line,
             column,
-            format!("not valid UTF-8 (byte {valid})"),
+            format!(
+                "not valid UTF-8 (byte 0x{:02x} at offset {valid})",
+                input[valid]
+            ),
         )
     })
 }
@@ -270,6 +283,10 @@ impl ResourceList {
     /// (YAML or JSON). `source` names the input in errors (`stdin`, a file name).
     pub fn read(input: &[u8], source: &str) -> Result<ResourceList, InputError> {
         let text = decode_utf8(input, source)?;
+        let (bom, text) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
         if text.trim().is_empty() {
             return Err(InputError::whole(
                 source,
@@ -329,7 +346,8 @@ impl ResourceList {
                 _ => None,
             };
             if let (Some(items_node), Some(shape)) = (items_key, list_shape) {
-                return Self::read_list(doc.clone(), source, format, shape, root, items_node);
+                return Self::read_list(doc.clone(), source, format, shape, root, items_node)
+                    .map(|list| ResourceList { bom, ..list });
             }
             if is_list_kind {
                 return Err(err_at(
@@ -344,6 +362,18 @@ impl ResourceList {
                         .to_string(),
                 ));
             }
+        }
+        if let Some(i) = roots.iter().position(|&r| {
+            doc.get(r, "kind").and_then(|k| scalar_str(&doc, k)) == Some("ResourceList")
+        }) {
+            return Err(err_at(
+                roots[i],
+                format!(
+                    "a ResourceList must be the only document of the input; this one is document {} of {}",
+                    i + 1,
+                    roots.len()
+                ),
+            ));
         }
         let mut items = Vec::with_capacity(roots.len());
         for (i, &root) in roots.iter().enumerate() {
@@ -362,12 +392,19 @@ impl ResourceList {
             check_identity_types(&value, &what).map_err(|m| err_at(root, m))?;
             items.push(Item::read(doc.clone(), root, value));
         }
-        let warnings = read_warnings(&doc, source, &roots, &items)?;
+        let mut warnings = read_warnings(&doc, source, &roots, &items)?;
+        for (i, item) in items.iter().enumerate() {
+            warnings.extend(oddities::metadata_results(
+                &item.value,
+                &format!("document {}", i + 1),
+            ));
+        }
         Ok(ResourceList {
             doc,
             source: source.to_string(),
             format,
             shape: Shape::Documents,
+            bom,
             items,
             function_config: None,
             warnings,
@@ -417,7 +454,13 @@ impl ResourceList {
             check_identity_types(&value, &what).map_err(|m| err_at(node, m))?;
             items.push(Item::read(doc.clone(), node, value));
         }
-        let warnings = read_warnings(&doc, source, &item_nodes, &items)?;
+        let mut warnings = read_warnings(&doc, source, &item_nodes, &items)?;
+        for (i, item) in items.iter().enumerate() {
+            warnings.extend(oddities::metadata_results(
+                &item.value,
+                &format!("items[{i}]"),
+            ));
+        }
         let function_config = match doc.get(root, "functionConfig") {
             None => None,
             Some(fc) if is_null(&doc, fc) => None,
@@ -440,6 +483,7 @@ impl ResourceList {
             source: source.to_string(),
             format,
             shape,
+            bom: false,
             items,
             function_config,
             warnings,
@@ -464,14 +508,56 @@ impl ResourceList {
     /// not change keep their text byte for byte; changed ones are synced with minimal edits;
     /// items no longer present are removed; generated items are appended. An item whose change
     /// cannot be written adds an error result and keeps its text.
+    ///
+    /// The output is read again before it is returned ([`verify::REREAD_FAILURE`]): when an
+    /// item or result does not read as meant, the output is the input unchanged with the
+    /// results and an error result saying so.
     pub fn write(
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
     ) -> Result<String, InputError> {
+        let mut notes = verify::WriteNotes::default();
+        let text = self.write_unchecked(items, results, &mut notes)?;
+        let Err(problem) = self.verify(items, results, &text, &notes) else {
+            return Ok(text);
+        };
+        results.push(KrmResult::error(format!(
+            "{}: {problem}; nothing is changed",
+            verify::REREAD_FAILURE
+        )));
+        let as_read: Vec<Item> = self
+            .item_nodes
+            .iter()
+            .filter_map(|&node| {
+                let value = self.doc.to_json(node).ok()?;
+                Some(Item::read(self.doc.clone(), node, value))
+            })
+            .collect();
+        self.write_unchecked(&as_read, results, &mut verify::WriteNotes::default())
+    }
+
+    /// What [`ResourceList::write`] writes, without reading it again; `notes` says what the
+    /// verification needs to know (items whose change could not be written, where an appended
+    /// results block is).
+    fn write_unchecked(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+        notes: &mut verify::WriteNotes,
+    ) -> Result<String, InputError> {
         match self.format {
             Format::Json => self.write_json(items, results),
-            Format::Yaml => self.write_yaml(items, results),
+            Format::Yaml => self.write_yaml(items, results, notes),
+        }
+    }
+
+    /// `text` with the input's byte order mark in front, if it had one.
+    fn with_bom(&self, text: String) -> String {
+        if self.bom {
+            format!("{BOM}{text}")
+        } else {
+            text
         }
     }
 
@@ -482,38 +568,11 @@ impl ResourceList {
             .map(|o| o.node)
     }
 
-    fn write_json(&self, items: &[Item], results: &[KrmResult]) -> Result<String, InputError> {
-        let values: Vec<Value> = items.iter().map(|i| i.value.clone()).collect();
-        let out = match self.root {
-            Some(root) => {
-                let mut map = match self.doc.to_json(root) {
-                    Ok(Value::Object(map)) => map,
-                    _ => Map::new(),
-                };
-                map.insert("items".to_string(), Value::Array(values));
-                if self.carries_results() && !results.is_empty() {
-                    let mut all = match map.get("results") {
-                        Some(Value::Array(existing)) => existing.clone(),
-                        _ => Vec::new(),
-                    };
-                    all.extend(results.iter().map(result_json));
-                    map.insert("results".to_string(), Value::Array(all));
-                }
-                Value::Object(map)
-            }
-            None if values.len() == 1 => values.into_iter().next().unwrap_or(Value::Null),
-            None => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values}),
-        };
-        let mut text = serde_json::to_string_pretty(&out)
-            .map_err(|e| InputError::whole(&self.source, e.to_string()))?;
-        text.push('\n');
-        Ok(text)
-    }
-
     fn write_yaml(
         &self,
         items: &[Item],
         results: &mut Vec<KrmResult>,
+        notes: &mut verify::WriteNotes,
     ) -> Result<String, InputError> {
         let doc = &*self.doc;
         let layout = doc.layout();
@@ -537,6 +596,7 @@ impl ResourceList {
                             None => doc.sync(node, &item.value, &mut edits),
                         };
                         if let Err(e) = synced {
+                            notes.unsynced.push(node);
                             results.push(
                                 KrmResult::error(format!(
                                     "cannot write the change back (line {}, column {}): {}",
@@ -625,10 +685,12 @@ impl ResourceList {
                             results_into(&mut block, results, dash_column, layout);
                             if owns_break {
                                 block.push_str(eol);
+                                notes.results_block = Some((end, block.len()));
                                 edits.insert(end, block);
                             } else {
                                 let line_end =
                                     src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
+                                notes.results_block = Some((line_end, block.len()));
                                 edits.insert(line_end, block);
                             }
                         }
@@ -658,6 +720,7 @@ impl ResourceList {
         }
         edits
             .apply(doc.source())
+            .map(|text| self.with_bom(text))
             .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))
     }
 
@@ -997,7 +1060,8 @@ fn classify(s: &str) -> Text {
 
 /// 0-based column, in characters, of byte `pos` of `src`.
 fn column_of(src: &str, pos: usize) -> usize {
-    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    // A lone `\r` ends a line too (YAML reads CR-only text).
+    let line_start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     src[line_start..pos].chars().count()
 }
 
@@ -1049,15 +1113,21 @@ fn item_at(value: &Value, dash_column: usize, layout: Layout) -> String {
 fn dash_column_of(doc: &Document, item: NodeId) -> usize {
     let src = doc.source();
     let start = doc.node(item).span().start;
-    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let prefix = &src[line_start..start];
     if let Some(i) = prefix.rfind('-') {
         return prefix[..i].chars().count();
     }
     let mut end = line_start;
     while end > 0 {
-        let begin = src[..end - 1].rfind('\n').map_or(0, |i| i + 1);
-        let line = &src[begin..end - 1];
+        // The previous line, without its break (`\n`, `\r\n` or a lone `\r`).
+        let stop = if src[..end].ends_with("\r\n") {
+            end - 2
+        } else {
+            end - 1
+        };
+        let begin = src[..stop].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let line = &src[begin..stop];
         let body = line.trim_start();
         if let Some(after) = body.strip_prefix('-') {
             if after.trim_start().is_empty() || after.trim_start().starts_with('#') {

@@ -163,8 +163,23 @@ impl KrmResult {
         if let Some(f) = &self.file {
             line.push_str(&format!(" (file {})", f.path));
         }
-        line
+        one_line(&line)
     }
+}
+
+/// `text` on one line: line breaks and other control characters (a file name may hold them)
+/// written as escapes (`\n`, `\r`, `\t`, `\u{1b}`), backslashes doubled only then.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\\' => "\\\\".to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// The `resourceRef` of an item's JSON view.

@@ -15,8 +15,10 @@ mod comments;
 mod edits;
 mod fast;
 mod json;
+mod json_text;
 mod parse;
 mod render;
+mod strict;
 mod sync;
 #[cfg(test)]
 mod tests;

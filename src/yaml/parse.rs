@@ -39,7 +39,9 @@ pub(super) fn parse(src: String, options: ParseOptions) -> Result<Document, Yaml
     b.allow_duplicate_keys = options.allow_duplicate_keys;
     b.run()?;
     let parts = b.finish();
-    Ok(assemble(src, parts))
+    let doc = assemble(src, parts);
+    doc.check_strict()?;
+    Ok(doc)
 }
 
 /// Parse `src` with the fast path only.
@@ -402,11 +404,21 @@ impl<'s> Builder<'s> {
                         if let Some(&at) = self.properties.get(&k) {
                             s = s.min(at);
                         }
+                        // The key may start on the line after a lone `?`, which then starts
+                        // its line (after indentation or `- ` indicators).
                         let mut p = s;
-                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t') {
+                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') {
                             p -= 1;
                         }
-                        if p > 0 && p < s && bytes[p - 1] == b'?' {
+                        let same_line = !bytes[p..s].iter().any(|&b| b == b'\n' || b == b'\r');
+                        let line_start = bytes[..p.saturating_sub(1)]
+                            .iter()
+                            .rposition(|&b| b == b'\n' || b == b'\r')
+                            .map_or(0, |i| i + 1);
+                        let indicator_only = bytes[line_start..p.saturating_sub(1)]
+                            .iter()
+                            .all(|&b| matches!(b, b' ' | b'\t' | b'-'));
+                        if p > 0 && p < s && bytes[p - 1] == b'?' && (same_line || indicator_only) {
                             s = p - 1;
                         }
                         s..self.nodes[v].span().end

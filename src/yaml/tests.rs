@@ -604,3 +604,44 @@ fn syncing_refuses_to_change_a_repeated_key_and_edits_the_rest() {
         assert_eq!((e.message.as_str(), e.line, e.column), (refused, 4, 1));
     }
 }
+
+#[test]
+fn a_block_mapping_on_the_line_of_its_implicit_key_is_an_error() {
+    for bad in ["  k: v\n  : x: y\n", "k: v\n: x: y\n"] {
+        let e = Document::parse(bad).expect_err(bad);
+        assert!(e.message.contains("block mapping"), "{bad}: {e}");
+    }
+    for good in [
+        "? a\n: b: c\n",
+        "k:\n  x: y\n",
+        "- a: b\n  c: d\n",
+        "k: v\n: x\n",
+        "a: {b: c}\n",
+    ] {
+        Document::parse(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
+#[test]
+fn a_root_mapping_with_an_explicit_key_on_the_next_line_is_replaced_whole() {
+    let src = "---\n?\n- a\n- b\n:\n- c\n";
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    assert_eq!(doc.node(root).span().start, src.find('?').unwrap());
+    let mut edits = crate::yaml::Edits::default();
+    doc.sync(root, &serde_json::json!([]), &mut edits).unwrap();
+    let out = edits.apply(src).unwrap();
+    let back = Document::parse(out.as_str()).unwrap();
+    assert_eq!(
+        back.to_json(back.roots()[0]).unwrap(),
+        serde_json::json!([]),
+        "{out}"
+    );
+    // A `?` that ends a comment is no indicator.
+    let src = "# why?\na: b\n";
+    let doc = Document::parse(src).unwrap();
+    assert_eq!(
+        doc.node(doc.roots()[0]).span().start,
+        src.find('a').unwrap()
+    );
+}
