@@ -16,7 +16,7 @@ mod support;
 use serde_norway::Value;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
@@ -47,22 +47,6 @@ const ONCE: [&str; 5] = [
     "ComputeRouter",
     "ComputeRouterNAT",
 ];
-
-/// The unpacked blueprint (`kubeflow/`), or `None` after a printed skip.
-fn blueprint() -> Option<(tempfile::TempDir, PathBuf)> {
-    let tgz = support::reference::path("upstream/kubeflow-blueprint-v1.1.0.tgz")?;
-    let tmp = tempfile::tempdir().unwrap();
-    let status = Command::new("tar")
-        .arg("xzf")
-        .arg(&tgz)
-        .arg("-C")
-        .arg(tmp.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let dir = tmp.path().join("kubeflow");
-    Some((tmp, dir))
-}
 
 fn have(tool: &str) -> bool {
     let ok = Command::new(tool).arg("version").output().is_ok();
@@ -220,13 +204,13 @@ fn assert_valid_on_1_15_1(docs: &[Value]) {
 
 #[test]
 fn package_mode_on_the_whole_blueprint_gives_a_deployable_private_cluster() {
-    let Some((_tmp, dir)) = blueprint() else {
+    let Some((_tmp, dir)) = support::unpacked_blueprint() else {
         return;
     };
     if !have("kustomize") {
         return;
     }
-    let (_tmp2, setters_only) = blueprint().unwrap();
+    let (_tmp2, setters_only) = support::unpacked_blueprint().unwrap();
     package_mode(&setters_only, &["gke.private=false"]);
     let original = snapshot(&dir);
 
@@ -278,7 +262,7 @@ fn package_mode_on_the_whole_blueprint_gives_a_deployable_private_cluster() {
 
 #[test]
 fn kpt_fn_eval_on_the_cluster_subtree_gives_the_same_deployable_build() {
-    let Some((_tmp, dir)) = blueprint() else {
+    let Some((_tmp, dir)) = support::unpacked_blueprint() else {
         return;
     };
     if !have("kustomize") || !have("kpt") {
@@ -349,7 +333,7 @@ fn as_in_1_2_0(dir: &Path) {
 
 #[test]
 fn the_same_flow_works_on_the_placeholders_of_kubeflow_1_2() {
-    let Some((_tmp, dir)) = blueprint() else {
+    let Some((_tmp, dir)) = support::unpacked_blueprint() else {
         return;
     };
     if !have("kustomize") {

@@ -1,6 +1,8 @@
 //! Input at the edges of what kpt and kustomize send: byte order marks, JSON numbers, head
 //! comments in `--output stdout`, input to reject or flag, and the messages about it.
 
+mod support;
+
 use private_gke::{process, Options};
 use serde_json::{json, Value};
 use std::fs;
@@ -13,20 +15,7 @@ const RL: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems
 
 /// The binary on `input` with `args`.
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run private-gke");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    support::run_with_stdin(args, input)
 }
 
 fn text(bytes: &[u8]) -> String {

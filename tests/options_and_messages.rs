@@ -2,10 +2,10 @@
 //! `private-gke.` options, bare option names as setter values, one-typo setter names, the
 //! stderr lines (no key said twice), and what a CRD pipe prints.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+use std::process::Output;
+
 const CLUSTER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/blueprint/cluster/cluster.yaml"
@@ -16,20 +16,7 @@ const CRD: &str = concat!(
 );
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run private-gke");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    support::run_with_stdin(args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -189,23 +189,6 @@ fn a_fifo_named_yaml_is_skipped_with_a_warning() {
     );
 }
 
-/// The unpacked blueprint (`kubeflow/` in a temporary directory), or `None` with the reason
-/// printed when the reference data is absent.
-fn blueprint() -> Option<(tempfile::TempDir, PathBuf)> {
-    let tgz = support::reference::path("upstream/kubeflow-blueprint-v1.1.0.tgz")?;
-    let tmp = tempfile::tempdir().unwrap();
-    let status = Command::new("tar")
-        .arg("xzf")
-        .arg(&tgz)
-        .arg("-C")
-        .arg(tmp.path())
-        .status()
-        .unwrap();
-    assert!(status.success(), "tar xzf {}", tgz.display());
-    let dir = tmp.path().join("kubeflow");
-    Some((tmp, dir))
-}
-
 fn copy_tree(from: &Path, to: &Path) {
     let status = Command::new("cp")
         .arg("-a")
@@ -281,7 +264,7 @@ fn duplicate_key_warnings(lines: &str) -> Vec<String> {
 
 #[test]
 fn the_whole_blueprint_in_package_mode_passes_through_and_sets_settings() {
-    let Some((_tmp, source)) = blueprint() else {
+    let Some((_tmp, source)) = support::unpacked_blueprint() else {
         return;
     };
     let before = contents(&source);
@@ -336,7 +319,7 @@ fn kpt() -> Option<&'static str> {
 
 #[test]
 fn the_whole_blueprint_through_kpt_fn_source_passes_through() {
-    let Some((tmp, dir)) = blueprint() else {
+    let Some((tmp, dir)) = support::unpacked_blueprint() else {
         return;
     };
     let Some(kpt) = kpt() else { return };
@@ -382,7 +365,7 @@ fn the_whole_blueprint_through_kpt_fn_source_passes_through() {
 
 #[test]
 fn kpt_fn_eval_passes_a_kustomization_without_api_version_through() {
-    let Some((_tmp, source)) = blueprint() else {
+    let Some((_tmp, source)) = support::unpacked_blueprint() else {
         return;
     };
     let Some(kpt) = kpt() else { return };

@@ -1,28 +1,15 @@
 //! The `private-gke` binary: KRM function mode on stdin, every capture of what kpt and
 //! kustomize send, bad input, `--set`/`--config`, `--help` and `--version`.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+use std::path::Path;
+use std::process::Output;
+
 const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/upstream/captures");
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run private-gke");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    support::run_with_stdin(args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -74,3 +74,43 @@ pub fn reference_yaml_files() -> Option<(std::path::PathBuf, Vec<std::path::Path
     );
     Some((root, files))
 }
+
+/// The Kubeflow 1.1 blueprint as users have it (`upstream/kubeflow-blueprint-v1.1.0.tgz` of the
+/// reference data), unpacked: the temp dir that holds it and its `kubeflow/` folder; `None`
+/// after a printed skip when the reference data is absent.
+#[allow(dead_code)]
+pub fn unpacked_blueprint() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    let tgz = reference::path("upstream/kubeflow-blueprint-v1.1.0.tgz")?;
+    let tmp = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar xzf {}", tgz.display());
+    let dir = tmp.path().join("kubeflow");
+    Some((tmp, dir))
+}
+
+/// The built binary with `args`, `stdin` written to its standard input; its whole output.
+#[allow(dead_code)]
+pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_private-gke"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run private-gke");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
