@@ -418,7 +418,13 @@ impl<'s> Builder<'s> {
                         let indicator_only = bytes[line_start..p.saturating_sub(1)]
                             .iter()
                             .all(|&b| matches!(b, b' ' | b'\t' | b'-'));
-                        if p > 0 && p < s && bytes[p - 1] == b'?' && (same_line || indicator_only) {
+                        // An empty key right after its `?` (`?` alone) starts at the `?` too.
+                        let empty_key = self.nodes[k].span().is_empty();
+                        if p > 0
+                            && (p < s || empty_key)
+                            && bytes[p - 1] == b'?'
+                            && (same_line || indicator_only)
+                        {
                             s = p - 1;
                         }
                         s..self.nodes[v].span().end

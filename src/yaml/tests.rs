@@ -645,3 +645,20 @@ fn a_root_mapping_with_an_explicit_key_on_the_next_line_is_replaced_whole() {
         src.find('a').unwrap()
     );
 }
+
+#[test]
+fn a_mapping_of_a_lone_question_mark_is_replaced_whole() {
+    // Fuzz finding (`\n?`, `\r?`): the root mapping of an empty explicit key starts at its `?`.
+    for src in ["\n?", "\r?", "?", "\n? \n"] {
+        let d = Document::parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+        let root = d.roots()[0];
+        let old = d.to_json(root).unwrap();
+        let mut edits = super::Edits::default();
+        if d.sync_from(root, &old, &json!([]), &mut edits).is_err() {
+            continue;
+        }
+        let out = edits.apply(d.source()).unwrap();
+        let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{out:?}: {e}"));
+        assert_eq!(re.to_json(re.roots()[0]).unwrap(), json!([]), "{src:?} -> {out:?}");
+    }
+}
