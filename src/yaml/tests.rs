@@ -659,6 +659,10 @@ fn a_mapping_of_a_lone_question_mark_is_replaced_whole() {
         }
         let out = edits.apply(d.source()).unwrap();
         let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{out:?}: {e}"));
-        assert_eq!(re.to_json(re.roots()[0]).unwrap(), json!([]), "{src:?} -> {out:?}");
+        assert_eq!(
+            re.to_json(re.roots()[0]).unwrap(),
+            json!([]),
+            "{src:?} -> {out:?}"
+        );
     }
 }
