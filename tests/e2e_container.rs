@@ -133,7 +133,20 @@ fn assert_private(dir: &Path) {
         .iter()
         .map(|f| std::fs::read_to_string(f.as_ref().unwrap().path()).unwrap())
         .collect();
-    assert_eq!(all.matches("kind: ComputeFirewall").count(), 10, "{all}");
+    // The whole private network, for the current Config Connector it assumes (FQDN policy
+    // rules), plus the function's own kustomization when one builds the cluster.
+    let network = private_gke::gke::resources::count(
+        true,
+        private_gke::gke::firewall_rules::Allowlist::choose(
+            private_gke::config::EgressAllowlist::Fqdn,
+            true,
+        ),
+    );
+    let resources = all
+        .lines()
+        .filter(|l| l.starts_with("kind: ") && *l != "kind: Kustomization")
+        .count();
+    assert_eq!(resources, network, "{all}");
     assert!(all.contains("kind: ComputeRouterNAT"), "{all}");
 }
 
