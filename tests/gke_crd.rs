@@ -341,6 +341,9 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
 
 #[test]
 fn control_plane_forms_validate_strictly_against_cnrm_crds() {
+    if !reference_data::present() {
+        return;
+    }
     let authorized = [
         ("private-gke.control-plane", "authorized"),
         (
@@ -390,6 +393,9 @@ fn control_plane_forms_validate_strictly_against_cnrm_crds() {
 
 #[test]
 fn the_field_thresholds_agree_with_every_reference_crd() {
+    if !reference_data::present() {
+        return;
+    }
     use private_gke::gke::version;
     // What the version table says for a version equals what that version's CRD declares.
     for (version, cnrm) in [
