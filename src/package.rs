@@ -176,6 +176,17 @@ fn special_kind(file_type: &fs::FileType) -> &'static str {
     }
 }
 
+/// True when the innermost `.krmignore` that says anything about `path` ignores it (kpt's rule,
+/// shared by package mode and `migrate`).
+pub(crate) fn krmignored(ignores: &[Gitignore], path: &Path, is_dir: bool) -> bool {
+    ignores
+        .iter()
+        .rev()
+        .map(|g| g.matched_path_or_any_parents(path, is_dir))
+        .find(|m| !m.is_none())
+        .is_some_and(|m| m.is_ignore())
+}
+
 fn walk(
     dir: &Path,
     rel: &str,
@@ -213,13 +224,7 @@ fn walk(
             continue;
         }
         let is_dir = file_type.is_dir();
-        let ignored = ignores
-            .iter()
-            .rev()
-            .map(|g| g.matched_path_or_any_parents(&path, is_dir))
-            .find(|m| !m.is_none())
-            .is_some_and(|m| m.is_ignore());
-        if ignored {
+        if crate::package::krmignored(ignores, &path, is_dir) {
             continue;
         }
         let child_rel = if rel.is_empty() {

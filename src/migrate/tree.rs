@@ -74,13 +74,7 @@ fn walk(
             continue;
         }
         let is_dir = file_type.is_dir();
-        let ignored = ignores
-            .iter()
-            .rev()
-            .map(|g| g.matched_path_or_any_parents(&path, is_dir))
-            .find(|m| !m.is_none())
-            .is_some_and(|m| m.is_ignore());
-        if ignored {
+        if crate::package::krmignored(ignores, &path, is_dir) {
             continue;
         }
         let child = join(rel, &name);
