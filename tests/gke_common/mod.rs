@@ -7,8 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
 
-#[path = "../support/reference.rs"]
-pub mod reference_data;
+pub use crate::support::reference as reference_data;
 
 /// `<reference data>/<rel>`, for the reference tier (guard the test with `reference_data::present()`).
 pub fn reference(rel: &str) -> String {
