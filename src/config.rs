@@ -36,9 +36,9 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WebhookFirewall {
     /// Report an error.
-    #[default]
     Check,
-    /// Write the missing ingress rule.
+    /// Write the missing ingress rule (the default: a private cluster needs it to work).
+    #[default]
     Generate,
 }
 
@@ -974,7 +974,7 @@ impl Default for Settings {
             cluster: None,
             check_locations: true,
             mode: Mode::Apply,
-            webhook_firewall: WebhookFirewall::Check,
+            webhook_firewall: WebhookFirewall::Generate,
             control_plane: None,
             authorized_networks: Vec::new(),
             private_endpoint_subnetwork: None,

@@ -18,7 +18,7 @@ Modes:
     kubectl get crd containerclusters.container.cnrm.cloud.google.com -o yaml | private-gke | kubectl apply -f -
 
   Migrate a kpt v0 tree (the Kubeflow 1.1 blueprint) to kpt v1, private-gke in its pipelines:
-    private-gke migrate --exec /usr/local/bin/private-gke --set name=kf --set private-gke.webhook-firewall=generate kubeflow
+    private-gke migrate --exec /usr/local/bin/private-gke --set name=kf kubeflow
     private-gke migrate --dry-run kubeflow               (print a diff, write nothing)
 
   Package mode (DIR): read DIR like kpt does, write changed files back in place.

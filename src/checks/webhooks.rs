@@ -19,13 +19,13 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
     out.extend(flows.webhook_warnings.iter().cloned());
     let note = match (ctx.settings.webhook_firewall, ctx.settings.mode) {
         (WebhookFirewall::Generate, Mode::Check) => {
-            " (`private-gke.webhook-firewall: generate` writes nothing in `private-gke.mode: check`)"
+            " (the default `private-gke.mode: apply` writes the rule; `check` mode writes nothing)"
         }
         (WebhookFirewall::Generate, Mode::Apply) => {
             " (`private-gke.webhook-firewall: generate` cannot write it: the rule it would write exists, or \
              the master range is unknown)"
         }
-        _ => ", or set `private-gke.webhook-firewall: generate`",
+        _ => ", or leave `private-gke.webhook-firewall` at its default, `generate`",
     };
     let master = cluster
         .master

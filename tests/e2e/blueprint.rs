@@ -214,14 +214,7 @@ fn package_mode_on_the_whole_blueprint_gives_a_deployable_private_cluster() {
     package_mode(&setters_only, &["gke.private=false"]);
     let original = snapshot(&dir);
 
-    let stderr = package_mode(
-        &dir,
-        &[
-            "gke.private=true",
-            "private-gke.cluster=kf-test",
-            "private-gke.webhook-firewall=generate",
-        ],
-    );
+    let stderr = package_mode(&dir, &["gke.private=true", "private-gke.cluster=kf-test"]);
     assert!(!stderr.contains("[error]"), "{stderr}");
     assert!(
         stderr.contains("written for Config Connector 1.7.1"),
@@ -232,14 +225,7 @@ fn package_mode_on_the_whole_blueprint_gives_a_deployable_private_cluster() {
     assert_valid_on_1_15_1(&docs);
 
     let after = snapshot(&dir);
-    package_mode(
-        &dir,
-        &[
-            "gke.private=true",
-            "private-gke.cluster=kf-test",
-            "private-gke.webhook-firewall=generate",
-        ],
-    );
+    package_mode(&dir, &["gke.private=true", "private-gke.cluster=kf-test"]);
     assert!(snapshot(&dir) == after, "a second run changes nothing");
 
     package_mode(&dir, &["gke.private=false"]);
@@ -345,11 +331,7 @@ fn the_same_flow_works_on_the_placeholders_of_kubeflow_1_2() {
     for v in VALUES.iter().filter(|v| !v.starts_with("region=")) {
         cmd.arg("--set").arg(v);
     }
-    let out = cmd
-        .args(["--set", "private-gke.webhook-firewall=generate"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = cmd.arg(&dir).output().unwrap();
     assert!(
         out.status.success(),
         "{}",

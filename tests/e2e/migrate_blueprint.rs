@@ -14,13 +14,12 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
 
-const VALUES: [(&str, &str); 6] = [
+const VALUES: [(&str, &str); 5] = [
     ("name", "kf-test"),
     ("gcloud.core.project", "my-proj"),
     ("region", "us-central1"),
     ("zone", "us-central1-c"),
     ("location", "us-central1-c"),
-    ("private-gke.webhook-firewall", "generate"),
 ];
 
 /// Annotations that say who wrote an object, not what it is.

@@ -328,10 +328,13 @@ fn remove_istio_rule(items: &mut Vec<Item>) {
 fn catalogue_ports_count_like_found_webhooks() {
     let mut items = hydrated();
     // The upstream istio rule opens 15017 and 9443: only Gatekeeper's 8443 is missing.
-    let named = settings(&[(
-        "private-gke.webhook-ports",
-        "gatekeeper, istio, controller-runtime",
-    )]);
+    let named = settings(&[
+        (
+            "private-gke.webhook-ports",
+            "gatekeeper, istio, controller-runtime",
+        ),
+        ("private-gke.webhook-firewall", "check"),
+    ]);
     let found = family(&named, &mut items, "webhooks");
     assert_eq!(
         messages(&found),
@@ -342,8 +345,8 @@ fn catalogue_ports_count_like_found_webhooks() {
              `testKptName` allows tcp 8443 from the master range 172.16.0.32/28: GKE lets the \
              master reach nodes only on 443 and 10250, so every matching API request fails with \
              \"failed calling webhook … context deadline exceeded\". Fix: add an INGRESS \
-             ComputeFirewall allowing tcp 8443 from 172.16.0.32/28, or set \
-             `private-gke.webhook-firewall: generate`"
+             ComputeFirewall allowing tcp 8443 from 172.16.0.32/28, or leave \
+             `private-gke.webhook-firewall` at its default, `generate`"
                 .to_string()
         )]
     );
@@ -386,6 +389,7 @@ fn config_connector_webhooks_use_9443_from_1_38() {
         settings(&[
             ("private-gke.webhook-ports", "config-connector"),
             ("private-gke.cnrm-version", version),
+            ("private-gke.webhook-firewall", "check"),
         ])
     };
     let old = family(&at("1.37.0"), &mut items, "webhooks");
