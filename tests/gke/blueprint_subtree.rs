@@ -3,40 +3,10 @@
 //! `privateGKE/`) in package mode. The install bundle's `cnrm.cloud.google.com/version` decides
 //! the cluster's fields, and the generated files speak the package's kpt v0 dialect.
 
+use crate::gke_common::run_package;
 use crate::support;
-use private_gke::krm::{ResourceList, Severity};
-use private_gke::package::{self, PackageOptions};
-use serde_json::{json, Value};
-use std::path::Path;
+use private_gke::krm::ResourceList;
 use std::process::Command;
-
-fn config_map(pairs: &[(&str, &str)]) -> Value {
-    let data: serde_json::Map<String, Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"}, "data": data})
-}
-
-fn run(dir: &Path, pairs: &[(&str, &str)], output_stdout: bool) -> package::PackageOutcome {
-    let outcome = package::run(
-        dir,
-        &PackageOptions {
-            function_config: Some(config_map(pairs)),
-            output_stdout,
-            ..PackageOptions::default()
-        },
-    )
-    .unwrap();
-    let errors: Vec<_> = outcome
-        .results
-        .iter()
-        .filter(|r| r.severity == Severity::Error)
-        .map(|r| r.message.clone())
-        .collect();
-    assert_eq!(errors, Vec::<String>::new());
-    outcome
-}
 
 const VALUES: [(&str, &str); 5] = [
     ("name", "kf-test"),
@@ -71,7 +41,7 @@ fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect
         &[],
     );
 
-    let first = run(&dir, &VALUES, false);
+    let first = run_package(&dir, &VALUES, false);
     let said: Vec<&str> = first
         .results
         .iter()
@@ -94,12 +64,12 @@ fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect
     );
     assert!(!nat.contains("kpt-set:"), "{nat}");
 
-    let second = run(&dir, &VALUES, false);
+    let second = run_package(&dir, &VALUES, false);
     assert_eq!(second.changed, Vec::<String>::new());
 
     // The cluster and the generated resources validate strictly against Config Connector 1.15.1
     // (no firewall policies there: the address-list rules).
-    let listed = run(&dir, &[("private-gke.mode", "check")], true);
+    let listed = run_package(&dir, &[("private-gke.mode", "check")], true);
     let list = ResourceList::read(listed.stdout.as_bytes(), "package").unwrap();
     let ours: Vec<String> = list
         .items

@@ -2,11 +2,11 @@
 //! package (Kptfile `kpt.dev/v1alpha1`), with the substitutions they need, read back by the v0
 //! setter engine the way the blueprint's own `kpt cfg set` reads them.
 
+use crate::gke_common::{config_map, run_package};
 use crate::support;
 use private_gke::config::Settings;
 use private_gke::krm::ResourceList;
-use private_gke::package::{self, PackageOptions};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fs;
 use std::path::Path;
 
@@ -46,33 +46,6 @@ spec:
   location: us-central1-c # {\"$kpt-set\":\"location\"}
   initialNodeCount: 1
 ";
-
-fn config_map(pairs: &[(&str, &str)]) -> Value {
-    let data: serde_json::Map<String, Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"}, "data": data})
-}
-
-fn run_package(dir: &Path, pairs: &[(&str, &str)], output_stdout: bool) -> package::PackageOutcome {
-    let outcome = package::run(
-        dir,
-        &PackageOptions {
-            function_config: Some(config_map(pairs)),
-            output_stdout,
-            ..PackageOptions::default()
-        },
-    )
-    .unwrap();
-    let errors: Vec<_> = outcome
-        .results
-        .iter()
-        .filter(|r| r.severity == private_gke::krm::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
-    outcome
-}
 
 /// Every generated file's text, by name.
 fn generated(dir: &Path) -> Vec<(String, String)> {

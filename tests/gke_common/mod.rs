@@ -358,3 +358,38 @@ pub fn issue_11(want: &mut std::collections::BTreeMap<String, Value>, n: &str, t
             "spec": {"name": owner, "type": kind, "ttl": 300, "managedZoneRef": {"name": zone}, "rrdatas": data}}));
     }
 }
+
+/// A ConfigMap functionConfig with these `data` pairs.
+pub fn config_map(pairs: &[(&str, &str)]) -> Value {
+    let data: serde_json::Map<String, Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"}, "data": data})
+}
+
+/// Package mode on `dir` with these settings (printing the ResourceList when `output_stdout`);
+/// fails the test on any error result.
+pub fn run_package(
+    dir: &std::path::Path,
+    pairs: &[(&str, &str)],
+    output_stdout: bool,
+) -> private_gke::package::PackageOutcome {
+    let outcome = private_gke::package::run(
+        dir,
+        &private_gke::package::PackageOptions {
+            function_config: Some(config_map(pairs)),
+            output_stdout,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let errors: Vec<&str> = outcome
+        .results
+        .iter()
+        .filter(|r| r.severity == Severity::Error)
+        .map(|r| r.message.as_str())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    outcome
+}
