@@ -10,7 +10,6 @@ pub mod firewall_rules;
 pub mod location;
 pub mod network;
 pub mod registries;
-pub mod render;
 pub mod resources;
 pub mod select;
 mod upkeep;
@@ -363,15 +362,12 @@ fn new_resource(d: &Desired, namespace: Option<&str>, place: &Placement, index: 
     Value::Object(value)
 }
 
-/// A generated item: its text with the template's setter comments, and as value what the text
-/// reads as through the yaml layer.
+/// A generated item: its value, and its text with the template's setter comments (the yaml
+/// layer's renderer writes text that reads back as the value; the writer verifies it).
 fn generated_item(d: &Desired, namespace: Option<&str>, place: &Placement, index: usize) -> Item {
     let value = new_resource(d, namespace, place, index);
-    let text = render::render(&value, &d.comments);
-    let read = crate::yaml::Document::parse(text.as_str())
-        .ok()
-        .and_then(|doc| doc.roots().first().and_then(|&root| doc.to_json(root).ok()));
-    Item::generated(read.unwrap_or(value), Some(text))
+    let text = crate::yaml::render_commented_document(&value, &d.comments, Default::default());
+    Item::generated(value, Some(text))
 }
 
 /// Creates or updates the desired resources; removes owned resources no longer desired.

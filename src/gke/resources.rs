@@ -3,8 +3,8 @@
 //! firewall is in [`super::firewall_rules`].
 
 use super::firewall_rules::{self, Allowlist};
-use super::render::Comments;
 use crate::config::NatLogging;
+use crate::yaml::Comments;
 use serde_json::{json, Value};
 
 /// Values the templates are filled with.

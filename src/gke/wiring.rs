@@ -226,7 +226,11 @@ fn own_kustomization(dir: &str, items: &mut Vec<Item>, place: &super::Placement)
                 "metadata": {"annotations": annotations},
                 "resources": generated,
             });
-            let text = super::render::render(&value, &Default::default());
+            let text = crate::yaml::render_commented_document(
+                &value,
+                &Default::default(),
+                Default::default(),
+            );
             items.push(Item::generated(value, Some(text)));
         }
     }

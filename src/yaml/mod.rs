@@ -27,7 +27,9 @@ pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
 pub use parse::MAX_DEPTH;
 
 pub use edits::Edits;
-pub use render::{indent_as_item, render_document, render_item, scalar_text};
+pub use render::{
+    indent_as_item, render_commented_document, render_document, render_item, scalar_text, Comments,
+};
 
 use serde_json::Value;
 use std::fmt;

@@ -20,10 +20,27 @@ pub fn render_item(value: &Value, dash_column: usize, layout: Layout) -> String 
 
 /// Render `value` as a whole block YAML document (for new files), ending with a line break.
 pub fn render_document(value: &Value, layout: Layout) -> String {
-    let r = Renderer::new(layout);
+    document(Renderer::new(layout), value)
+}
+
+/// [`render_document`], with `# comment` after each node whose JSON pointer `comments` names
+/// and strings quoted as flow context needs (the text the function's generated resources have
+/// had in every release).
+pub fn render_commented_document(value: &Value, comments: &Comments, layout: Layout) -> String {
+    let r = Renderer {
+        comments: (!comments.is_empty()).then_some(comments),
+        flow_safe_strings: true,
+        ..Renderer::new(layout)
+    };
+    document(r, value)
+}
+
+/// A whole document, ending with a line break.
+fn document(r: Renderer, value: &Value) -> String {
+    let layout = r.layout;
     let mut text = match value {
-        Value::Object(m) if !m.is_empty() => r.map_body(m, 0),
-        Value::Array(a) if !a.is_empty() => r.seq_body(a, 0),
+        Value::Object(m) if !m.is_empty() => r.map_body_at(m, 0, ""),
+        Value::Array(a) if !a.is_empty() => r.seq_body_at(a, 0, ""),
         Value::String(s) if s.contains('\n') => match r.literal(s, 2, 0) {
             Some(block) => block,
             None => double_quoted(s),
@@ -113,9 +130,13 @@ pub(crate) enum Context {
     Flow,
 }
 
+/// Line comments for a rendered value, keyed by the JSON pointer of the node they follow
+/// (`/spec/region` → `kpt-set: ${region}` is written `region: … # kpt-set: ${region}`).
+pub type Comments = std::collections::BTreeMap<String, String>;
+
 /// Block-style renderer for one layout.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Renderer {
+pub(crate) struct Renderer<'c> {
     /// Indentation and sequence style.
     pub layout: Layout,
     /// Whether a literal block that ends with a line break may be used. The caller clears it when
@@ -125,24 +146,57 @@ pub(crate) struct Renderer {
     /// Whether literal blocks may be used at all (cleared when a line of only blanks follows,
     /// which a literal block would read as content).
     pub literals_ok: bool,
+    /// Line comments to write after the nodes they name (none when `None`).
+    pub comments: Option<&'c Comments>,
+    /// Whether strings are quoted as flow context needs (`a, b` quoted), as new documents have
+    /// always been written: their text stays the same from one release to the next.
+    pub flow_safe_strings: bool,
 }
 
-impl Renderer {
-    /// A renderer for `layout`, literal blocks allowed everywhere.
+impl Renderer<'_> {
+    /// A renderer for `layout`, literal blocks allowed everywhere, no comments.
     pub fn new(layout: Layout) -> Self {
         Renderer {
             layout,
             trailing_breaks_ok: true,
             literals_ok: true,
+            comments: None,
+            flow_safe_strings: false,
+        }
+    }
+
+    /// ` # comment` for the node at `at`, when one is given for it.
+    fn comment(&self, at: &str) -> String {
+        self.comments
+            .and_then(|c| c.get(at))
+            .map(|c| format!(" # {c}"))
+            .unwrap_or_default()
+    }
+
+    /// `at` extended by one pointer token (only tracked when there are comments to place).
+    fn child(&self, at: &str, token: impl std::fmt::Display) -> String {
+        match self.comments {
+            Some(_) => format!(
+                "{at}/{}",
+                token.to_string().replace('~', "~0").replace('/', "~1")
+            ),
+            None => String::new(),
         }
     }
 
     /// Text that follows `key:` for a value of a key at column `key_col` (starts with a space or
     /// a line break; continuation lines carry absolute indentation; `\n` line breaks).
     pub fn after_key(&self, value: &Value, key_col: usize) -> String {
+        self.after_key_at(value, key_col, "")
+    }
+
+    /// [`Self::after_key`] for the node at pointer `at`.
+    fn after_key_at(&self, value: &Value, key_col: usize, at: &str) -> String {
+        let comment = self.comment(at);
         match value {
             Value::Object(m) if !m.is_empty() => {
-                format!("\n{}", self.map_body(m, key_col + self.layout.indent))
+                let body = self.map_body_at(m, key_col + self.layout.indent, at);
+                format!("{comment}\n{body}")
             }
             Value::Array(a) if !a.is_empty() => {
                 let dash = if self.layout.wide_sequences {
@@ -150,10 +204,10 @@ impl Renderer {
                 } else {
                     key_col
                 };
-                format!("\n{}", self.seq_body(a, dash))
+                format!("{comment}\n{}", self.seq_body_at(a, dash, at))
             }
             other => format!(
-                " {}",
+                " {}{comment}",
                 self.block_scalar(other, key_col + self.layout.indent, key_col)
             ),
         }
@@ -161,20 +215,34 @@ impl Renderer {
 
     /// Text that follows the `-` of a sequence item whose dash is at column `dash_col`.
     pub fn after_dash(&self, value: &Value, dash_col: usize) -> String {
+        self.after_dash_at(value, dash_col, "")
+    }
+
+    /// [`Self::after_dash`] for the node at pointer `at`.
+    fn after_dash_at(&self, value: &Value, dash_col: usize, at: &str) -> String {
         let inner = dash_col + 2;
         match value {
             Value::Object(m) if !m.is_empty() => {
-                format!(" {}", &self.map_body(m, inner)[inner..])
+                format!(" {}", &self.map_body_at(m, inner, at)[inner..])
             }
             Value::Array(a) if !a.is_empty() => {
-                format!(" {}", &self.seq_body(a, inner)[inner..])
+                format!(" {}", &self.seq_body_at(a, inner, at)[inner..])
             }
-            other => format!(" {}", self.block_scalar(other, inner, dash_col)),
+            other => format!(
+                " {}{}",
+                self.block_scalar(other, inner, dash_col),
+                self.comment(at)
+            ),
         }
     }
 
     /// A non-empty mapping's entries, one per line, each line indented to `col`.
     pub fn map_body(&self, map: &Map<String, Value>, col: usize) -> String {
+        self.map_body_at(map, col, "")
+    }
+
+    /// [`Self::map_body`] for the mapping at pointer `at`.
+    fn map_body_at(&self, map: &Map<String, Value>, col: usize, at: &str) -> String {
         let mut out = String::new();
         for (i, (k, v)) in map.iter().enumerate() {
             if i > 0 {
@@ -183,13 +251,18 @@ impl Renderer {
             push_spaces(&mut out, col);
             out.push_str(&key_text(k));
             out.push(':');
-            out.push_str(&self.after_key(v, col));
+            out.push_str(&self.after_key_at(v, col, &self.child(at, k)));
         }
         out
     }
 
     /// A non-empty sequence's items, dashes at column `dash_col` (first line indented too).
     pub fn seq_body(&self, items: &[Value], dash_col: usize) -> String {
+        self.seq_body_at(items, dash_col, "")
+    }
+
+    /// [`Self::seq_body`] for the sequence at pointer `at`.
+    fn seq_body_at(&self, items: &[Value], dash_col: usize, at: &str) -> String {
         let mut out = String::new();
         for (i, v) in items.iter().enumerate() {
             if i > 0 {
@@ -197,14 +270,18 @@ impl Renderer {
             }
             push_spaces(&mut out, dash_col);
             out.push('-');
-            out.push_str(&self.after_dash(v, dash_col));
+            out.push_str(&self.after_dash_at(v, dash_col, &self.child(at, i)));
         }
         out
     }
 
     /// A string scalar in block context, quoted the way the layout says when it needs quotes.
     fn string(&self, s: &str) -> String {
-        let text = string_text(s, Context::Block);
+        let context = match self.flow_safe_strings {
+            true => Context::Flow,
+            false => Context::Block,
+        };
+        let text = string_text(s, context);
         if self.layout.double_quotes && text.starts_with('\'') {
             double_quoted(s)
         } else {
@@ -487,388 +564,5 @@ pub(crate) fn with_line_ending(text: String, layout: Layout) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const COMPACT: Layout = Layout {
-        indent: 2,
-        wide_sequences: false,
-        crlf: false,
-        double_quotes: false,
-    };
-    const WIDE4: Layout = Layout {
-        indent: 4,
-        wide_sequences: true,
-        crlf: false,
-        double_quotes: false,
-    };
-
-    /// Read `text` back with a libyaml-based (YAML 1.1) reader.
-    fn libyaml(text: &str) -> Value {
-        serde_norway::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
-    }
-
-    #[test]
-    fn strings_that_read_as_other_types_are_quoted() {
-        let quoted = [
-            "on",
-            "On",
-            "ON",
-            "yes",
-            "Yes",
-            "y",
-            "Y",
-            "n",
-            "N",
-            "no",
-            "off",
-            "~",
-            "null",
-            "Null",
-            "true",
-            "False",
-            "012",
-            "0o12",
-            "0x1F",
-            "0b101",
-            "1e3",
-            "1_000",
-            "2024-01-01",
-            "2024-1-1",
-            "2001-12-14t21:59:43.10-05:00",
-            "2001-12-14 21:59:43.10 -5",
-            "1:30",
-            "1.2.3",
-            "-1",
-            "+1",
-            "-.5",
-            ".5",
-            ".inf",
-            "-.Inf",
-            ".NaN",
-            ".",
-            "=",
-            "<<",
-            "-",
-            ":",
-            "- x",
-            "a: b",
-            "#x",
-            "x #y",
-            " x",
-            "x ",
-            "*x",
-            "&x",
-            "!x",
-            "@x",
-            "`x",
-            "%x",
-            "?x",
-            ":x",
-            "|x",
-            ">x",
-            "'x",
-            "\"x",
-            "[x",
-            "]x",
-            "{x",
-            "}x",
-            ",x",
-            "x:",
-            "---",
-            "...x",
-        ];
-        for s in quoted {
-            let text = scalar_text(&json!(s));
-            assert_eq!(text, format!("'{}'", s.replace('\'', "''")), "{s:?}");
-            assert_eq!(libyaml(&format!("k: {text}")), json!({ "k": s }), "{s:?}");
-        }
-        assert_eq!(scalar_text(&json!("")), "''");
-    }
-
-    #[test]
-    fn simple_words_agree_with_the_full_rules() {
-        let words = [
-            "prod-0",
-            "us-central1",
-            "a.b/c_d",
-            "yes",
-            "Yes",
-            "on",
-            "null",
-            "Null",
-            "true",
-            "n",
-            "y",
-            "off",
-            "NO",
-            "x",
-            "v1.2",
-            "nullable",
-            "e3",
-            "E3",
-            "example.com/x",
-        ];
-        for w in words {
-            let full = plain_ok(w, Context::Flow) && reads_as_string(w);
-            assert_eq!(simple_word(w), full, "{w}");
-        }
-        assert!(
-            !simple_word("1abc") && !simple_word("-x") && !simple_word("a b") && !simple_word("")
-        );
-    }
-
-    #[test]
-    fn safe_strings_stay_plain() {
-        let plain = [
-            "x",
-            "us-central1",
-            "172.16.0.0/28",
-            "my-project",
-            "--flag=value",
-            "a#b",
-            "a:b",
-            "http://example.com/x?y=1",
-            "v1.2",
-            "1x",
-            "0xZZ",
-            "é ü",
-            "日本語",
-            "a b c",
-            "e3",
-            "nullable",
-            "yesterday",
-            "+",
-            "0o9",
-        ];
-        for s in plain {
-            assert_eq!(string_text(s, Context::Block), s, "{s:?}");
-            assert_eq!(libyaml(&format!("k: {s}")), json!({ "k": s }), "{s:?}");
-        }
-        // Flow context forbids flow indicators and `:`.
-        assert_eq!(string_text("a,b", Context::Block), "a,b");
-        assert_eq!(scalar_text(&json!("a,b")), "'a,b'");
-        assert_eq!(scalar_text(&json!("a:b")), "'a:b'");
-    }
-
-    #[test]
-    fn new_strings_follow_the_documents_quotes() {
-        let double = Renderer::new(Layout {
-            double_quotes: true,
-            ..Layout::default()
-        });
-        let single = Renderer::new(Layout::default());
-        for (s, plain) in [("80", false), ("0-65535", false), ("kf", true)] {
-            let d = double.block_scalar(&json!(s), 0, 0);
-            let q = single.block_scalar(&json!(s), 0, 0);
-            if plain {
-                assert_eq!((d.as_str(), q.as_str()), (s, s));
-            } else {
-                assert_eq!(d, format!("\"{s}\""));
-                assert_eq!(q, format!("'{s}'"));
-            }
-        }
-    }
-
-    #[test]
-    fn escapes_use_double_quotes() {
-        let cases = [
-            ("a\tb", "\"a\\tb\""),
-            ("a:\tb", "\"a:\\tb\""),
-            ("a\nb", "\"a\\nb\""),
-            ("a\r\nb", "\"a\\r\\nb\""),
-            ("bell\u{7}", "\"bell\\x07\""),
-            ("nel\u{85}", "\"nel\\N\""),
-            ("ls\u{2028}", "\"ls\\L\""),
-            ("\u{feff}bom", "\"\\uFEFFbom\""),
-            ("it's", "it's"),
-            ("'q' \"d\"", "'''q'' \"d\"'"),
-            ("back\\slash\n", "\"back\\\\slash\\n\""),
-        ];
-        for (s, want) in cases {
-            let text = scalar_text(&json!(s));
-            assert_eq!(text, want, "{s:?}");
-            assert_eq!(libyaml(&format!("k: {text}")), json!({ "k": s }), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn non_strings_are_plain() {
-        let cases = [
-            (json!(null), "null"),
-            (json!(true), "true"),
-            (json!(false), "false"),
-            (json!(12), "12"),
-            (json!(-3), "-3"),
-            (json!(1.5), "1.5"),
-            (json!(1e300), "1.0e+300"),
-            (json!(2.5e-7), "2.5e-7"),
-            (json!(18446744073709551615u64), "18446744073709551615"),
-            (json!([]), "[]"),
-            (json!({}), "{}"),
-            (json!([1, "on", {"a": "b c"}]), "[1, 'on', {a: b c}]"),
-        ];
-        for (v, want) in cases {
-            assert_eq!(scalar_text(&v), want, "{v}");
-        }
-        assert_eq!(libyaml("k: 1.0e+300"), json!({"k": 1e300}));
-    }
-
-    #[test]
-    fn render_item_and_document() {
-        let v = json!({
-            "name": "web",
-            "ports": [{"port": 80, "name": "http"}, 443],
-            "labels": {"app": "on"},
-            "empty": {},
-            "none": [],
-            "script": "echo a\necho b\n",
-            "nested": [[1, 2], []],
-        });
-        let want_compact = "\
-- name: web
-    ports:
-    - port: 80
-      name: http
-    - 443
-    labels:
-      app: 'on'
-    empty: {}
-    none: []
-    script: |
-      echo a
-      echo b
-    nested:
-    - - 1
-      - 2
-    - []";
-        assert_eq!(render_item(&v, 2, COMPACT), want_compact);
-        let want_wide = "\
-- name: web
-  ports:
-      - port: 80
-        name: http
-      - 443
-  labels:
-      app: 'on'
-  empty: {}
-  none: []
-  script: |
-      echo a
-      echo b
-  nested:
-      - - 1
-        - 2
-      - []";
-        assert_eq!(render_item(&v, 0, WIDE4), want_wide);
-        let doc = render_document(&v, COMPACT);
-        assert_eq!(doc, format!("{}\n", &want_compact_at_root()));
-        assert_eq!(libyaml(&doc), v);
-        assert_eq!(
-            libyaml(&format!("items:\n  {want_compact}\n")),
-            json!({"items": [v]})
-        );
-        assert_eq!(libyaml(&format!("{want_wide}\n")), json!([v]));
-        fn want_compact_at_root() -> &'static str {
-            "name: web\nports:\n- port: 80\n  name: http\n- 443\nlabels:\n  app: 'on'\nempty: {}\nnone: []\nscript: |\n  echo a\n  echo b\nnested:\n- - 1\n  - 2\n- []"
-        }
-    }
-
-    #[test]
-    fn render_scalars_and_crlf() {
-        assert_eq!(render_item(&json!("on"), 0, COMPACT), "- 'on'");
-        assert_eq!(render_item(&json!({}), 0, COMPACT), "- {}");
-        assert_eq!(render_document(&json!({}), COMPACT), "{}\n");
-        assert_eq!(render_document(&json!([]), COMPACT), "[]\n");
-        assert_eq!(render_document(&json!("yes"), COMPACT), "'yes'\n");
-        assert_eq!(render_document(&json!("a\nb"), COMPACT), "|-\n  a\n  b\n");
-        let crlf = Layout {
-            crlf: true,
-            ..COMPACT
-        };
-        assert_eq!(
-            render_item(&json!({"a": 1, "b": [2]}), 0, crlf),
-            "- a: 1\r\n  b:\r\n  - 2"
-        );
-        assert_eq!(render_document(&json!({"a": 1}), crlf), "a: 1\r\n");
-    }
-
-    #[test]
-    fn multi_line_strings_become_literal_blocks() {
-        let r = Renderer::new(COMPACT);
-        let cases = [
-            ("a\nb", "|-\n    a\n    b"),
-            ("a\nb\n", "|\n    a\n    b"),
-            ("a\nb\n\n", "\"a\\nb\\n\\n\""),
-            ("a\n\nb", "|-\n    a\n\n    b"),
-            ("  indented\nx\n", "|2\n      indented\n    x"),
-            ("\n  lead\n", "|2\n\n      lead"),
-            ("trailing  \nspace", "|-\n    trailing  \n    space"),
-            ("tab\there\n", "\"tab\\there\\n\""),
-            ("\n\n", "\"\\n\\n\""),
-            ("cr\r\nlf", "\"cr\\r\\nlf\""),
-        ];
-        for (s, want) in cases {
-            let text = r.after_key(&json!(s), 2);
-            assert_eq!(text, format!(" {want}"), "{s:?}");
-            let doc = format!("top:\n  k:{text}\n  after: 1\n");
-            assert_eq!(
-                libyaml(&doc),
-                json!({"top": {"k": s, "after": 1}}),
-                "{doc:?}"
-            );
-        }
-        // In a sequence item, the indentation indicator counts from the dash.
-        let item = render_item(&json!(["  x\n"]), 2, COMPACT);
-        assert_eq!(item, "- - |2\n        x");
-        assert_eq!(
-            libyaml(&format!("l:\n  {item}\n")),
-            json!({"l": [["  x\n"]]})
-        );
-        let no_breaks = Renderer {
-            trailing_breaks_ok: false,
-            ..r
-        };
-        assert_eq!(no_breaks.after_key(&json!("a\n"), 0), " \"a\\n\"");
-        assert_eq!(no_breaks.after_key(&json!("a\nb"), 0), " |-\n  a\n  b");
-    }
-
-    #[test]
-    fn keys_are_quoted_when_needed() {
-        let v = json!({"on": 1, "a b": 2, "x: y": 3, "1": 4, "": 5, "line\nbreak": 6});
-        let doc = render_document(&v, COMPACT);
-        assert_eq!(
-            doc,
-            "'on': 1\na b: 2\n'x: y': 3\n'1': 4\n'': 5\n\"line\\nbreak\": 6\n"
-        );
-        assert_eq!(libyaml(&doc), v);
-    }
-
-    #[test]
-    fn indent_as_item_keeps_comments() {
-        let text = "# head\n\napiVersion: v1 # kpt-set: ${x}\nkind: ConfigMap\ndata:\n  k: |\n    a\n\n    b\n";
-        let out = indent_as_item(text, 2, COMPACT);
-        assert_eq!(
-            out,
-            "# head\n\n  - apiVersion: v1 # kpt-set: ${x}\n    kind: ConfigMap\n    data:\n      k: |\n        a\n\n        b"
-        );
-        let doc = format!("items:\n  {out}\n");
-        assert_eq!(
-            libyaml(&doc),
-            json!({"items": [{"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "a\n\nb\n"}}]})
-        );
-        assert_eq!(
-            indent_as_item(
-                "---\na: 1\r\nb: 2\r\n",
-                0,
-                Layout {
-                    crlf: true,
-                    ..COMPACT
-                }
-            ),
-            "- a: 1\r\n  b: 2"
-        );
-        assert_eq!(indent_as_item("# only\n", 0, COMPACT), "# only\n- {}");
-    }
-}
+#[path = "render_tests.rs"]
+mod tests;

@@ -271,11 +271,13 @@ impl<'a> Syncer<'a> {
         *self.layout.get_or_insert_with(|| self.doc.layout())
     }
 
-    fn renderer(&mut self, after: After) -> Renderer {
+    fn renderer(&mut self, after: After) -> Renderer<'static> {
         Renderer {
             layout: self.layout(),
             trailing_breaks_ok: !matches!(after, After::NoBreak),
             literals_ok: !matches!(after, After::SpacesLine),
+            comments: None,
+            flow_safe_strings: false,
         }
     }
 
