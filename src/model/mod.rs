@@ -7,6 +7,7 @@
 //! the connectivity verdicts from them.
 
 pub(crate) mod flows;
+pub(crate) mod hosts;
 pub(crate) mod paths;
 pub(crate) mod policy;
 pub(crate) mod rules;
@@ -328,17 +329,6 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    /// True when the rule covers TCP (`tcp`, `6` or `all`).
-    pub fn tcp(&self) -> bool {
-        matches!(self.protocol.as_str(), "tcp" | "6" | "all")
-    }
-
-    /// True when the rule covers TCP port `port`.
-    pub fn tcp_port(&self, port: u16) -> bool {
-        self.tcp()
-            && (self.ports.is_empty() || self.ports.iter().any(|&(a, b)| a <= port && port <= b))
-    }
-
     /// True when both rules can match the same protocol.
     pub fn overlaps(&self, other: &Rule) -> bool {
         let norm = |p: &str| match p {
@@ -411,16 +401,6 @@ impl<'a> Firewall<'a> {
         } else {
             "sourceRanges"
         }
-    }
-
-    /// True when some range contains `net`.
-    pub fn covers(&self, net: &Ipv4Net) -> bool {
-        self.ranges().iter().flatten().any(|r| r.contains(net))
-    }
-
-    /// True when an allow entry covers TCP `port`.
-    pub fn allows_tcp(&self, port: u16) -> bool {
-        self.allow.iter().any(|r| r.tcp_port(port))
     }
 }
 
@@ -554,17 +534,11 @@ mod tests {
     }
 
     #[test]
-    fn rules_match_tcp_ports() {
+    fn rules_overlap_by_protocol() {
         let rule = |p: &str, ports: &[(u16, u16)]| Rule {
             protocol: p.to_string(),
             ports: ports.to_vec(),
         };
-        assert!(rule("tcp", &[(443, 443)]).tcp_port(443));
-        assert!(!rule("tcp", &[(443, 443)]).tcp_port(8443));
-        assert!(rule("tcp", &[]).tcp_port(8443));
-        assert!(rule("all", &[]).tcp_port(1));
-        assert!(!rule("udp", &[]).tcp_port(53));
-        assert!(rule("6", &[(0, 65535)]).tcp_port(9443));
         assert!(rule("tcp", &[]).overlaps(&rule("6", &[])));
         assert!(!rule("tcp", &[]).overlaps(&rule("udp", &[])));
     }
