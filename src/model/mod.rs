@@ -46,7 +46,7 @@ pub(crate) struct Ctx<'a> {
     pub cluster: Option<Cluster<'a>>,
     /// Firewall rules on the cluster's network (not disabled).
     pub firewalls: Vec<Firewall<'a>>,
-    /// Primary and secondary ranges of the cluster's subnetwork.
+    /// Primary and secondary ranges of the cluster's subnetwork (when it is among the items).
     pub subnet_ranges: Vec<Ipv4Net>,
 }
 
@@ -66,6 +66,8 @@ pub(crate) struct Cluster<'a> {
     pub master: Option<Ipv4Net>,
     /// `privateClusterConfig.enablePrivateNodes`.
     pub private: bool,
+    /// `spec.location`, when set.
+    pub location: Option<&'a str>,
     /// The region of `spec.location` (or the `region` setting when the location is no GCP name).
     pub region: Option<String>,
 }
@@ -116,19 +118,19 @@ impl<'a> Ctx<'a> {
                 .map(Firewall::parse)
                 .filter(|fw| !fw.disabled)
                 .collect();
-            if let Some(subnet) = ctx.subnet() {
-                let spec = &subnet.value["spec"];
-                ctx.subnet_ranges = spec["ipCidrRange"]
-                    .as_str()
-                    .and_then(parse_net)
-                    .into_iter()
-                    .chain(
-                        array(&spec["secondaryIpRange"])
-                            .iter()
-                            .filter_map(|r| r["ipCidrRange"].as_str().and_then(parse_net)),
-                    )
-                    .collect();
-            }
+        }
+        if let Some(subnet) = ctx.subnet() {
+            let spec = &subnet.value["spec"];
+            ctx.subnet_ranges = spec["ipCidrRange"]
+                .as_str()
+                .and_then(parse_net)
+                .into_iter()
+                .chain(
+                    array(&spec["secondaryIpRange"])
+                        .iter()
+                        .filter_map(|r| r["ipCidrRange"].as_str().and_then(parse_net)),
+                )
+                .collect();
         }
         ctx
     }
@@ -271,6 +273,7 @@ impl<'a> Ctx<'a> {
                 .is_some_and(|r| !r.contains_key("/spec/networkRef")),
             master: pcc["masterIpv4CidrBlock"].as_str().and_then(parse_net),
             private: truthy(&pcc["enablePrivateNodes"]),
+            location: spec["location"].as_str(),
             region: region_of(location).or_else(|| self.settings.region.clone()),
         })
     }
