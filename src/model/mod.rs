@@ -1,10 +1,11 @@
 //! The shared, read-only reading of a package: the items indexed by kind and name, the selected
-//! cluster (`gke::select`), its network, subnetwork and ranges, its region, the firewall rules on
-//! its network and the router/NAT serving it. The checks and the private-GKE stage both read the
-//! package through it; neither writes through it. `rules` evaluates firewall rules as GCP does,
-//! `paths` follows DNS, routes and NAT, `policy` reads network firewall policies (FQDN
-//! rules), `webhooks` resolves webhook ports, and `flows` computes
-//! the connectivity verdicts from them.
+//! cluster (`gke::select`), its network, subnetwork and ranges, its location and region, the
+//! firewall rules on its network and the router/NAT serving it. The checks and the private-GKE
+//! stage (its network plan, `gke::network`) both read the package through it; neither writes
+//! through it. `rules` evaluates firewall rules as GCP does, `paths` follows DNS, routes and
+//! NAT, `policy` reads network firewall policies (FQDN rules), `webhooks` resolves webhook
+//! ports, `hosts` follows a flow to a named host or the internet, and `flows` computes the
+//! connectivity verdicts from them.
 
 pub(crate) mod flows;
 pub(crate) mod hosts;
