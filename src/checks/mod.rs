@@ -16,8 +16,9 @@
 //!
 //! The package is read through `model` (the same reading the private-GKE stage uses), and the
 //! flows the cluster needs are judged once, by `model::flows`: the checks that overlap them
-//! (health checks, nodes → master, webhook ports, NAT) are its verdicts, so the results and the
-//! connectivity report never disagree. Firewall rules are taken to apply to every node (target
+//! (health checks, nodes → master, webhook ports, NAT, the VIP and internet routes, DNS zones and
+//! records, the IAP JWKs) only phrase its verdicts, each blocked flow once, and name the flows in
+//! their tag `flows`, so the results and the connectivity report never disagree. Firewall rules are taken to apply to every node (target
 //! tags are not resolved), and the deny-all egress rule is any EGRESS deny rule whose
 //! destination is `0.0.0.0/0`. The checks never write: the webhook rule that
 //! `private-gke.webhook-firewall: generate` asks for is the private-GKE stage's
@@ -83,12 +84,11 @@ pub fn run_with_report(
             control_plane::check(&ctx, &mut found);
             firewall::check(&ctx, &mut found);
             webhooks::check(&ctx, &flows, &mut found);
-            routes_dns::check(&ctx, &mut found);
+            routes_dns::check(&ctx, &flows, &mut found);
             nat::check(&ctx, &mut found);
-            iap::check(&ctx, &mut found);
+            iap::check(&ctx, &flows, &mut found);
             endpoints::check(&ctx, &mut found);
-            let before = found.clone();
-            connectivity::check(&ctx, &flows, &before, &mut found);
+            connectivity::check(&ctx, &flows, &mut found);
             report = crate::report::markdown(&ctx, &flows);
             ran.extend([
                 "cidrs",

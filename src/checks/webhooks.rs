@@ -51,6 +51,13 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
             cluster.network, need.port, need.port
         ))
         .tag("check", "webhooks");
+        let result = super::connectivity::naming(
+            result,
+            flows
+                .flows
+                .iter()
+                .filter(|f| f.webhook_port == Some(need.port)),
+        );
         out.push(match need.config {
             Some(config) => result.for_resource(&config.value).at_field(
                 format!("webhooks[{}].clientConfig.service", need.index),

@@ -566,9 +566,18 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         .unwrap_or_else(|| items[idx].name().to_string());
     let mut errors = Vec::new();
     check_name(&name, &mut errors);
-    let cluster_location = cluster_value
-        .pointer("/spec/location")
-        .and_then(Value::as_str);
+    // The package as the shared read-only model reads it, before this stage writes.
+    let (cluster_location, net) = {
+        let mut quiet = Vec::new();
+        let ctx = crate::model::Ctx::new(settings, items, &mut quiet);
+        let location = ctx
+            .cluster
+            .as_ref()
+            .and_then(|c| c.location)
+            .map(str::to_string);
+        (location, network::plan(settings, &ctx))
+    };
+    let cluster_location = cluster_location.as_deref();
     let locs = match resolve_locations(settings, cluster_location) {
         Ok(l) => l,
         Err(e) => {
@@ -576,7 +585,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
             Locations::default()
         }
     };
-    let net = network::plan(settings, &items[idx], items).map_err(|e| errors.extend(e));
+    let net = net.map_err(|e| errors.extend(e));
     if crate::krm::has_errors(&errors) {
         results.extend(errors.into_iter().map(on_cluster));
         return;
@@ -615,7 +624,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     }
     results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);
-    let (ranges, ranges_from) = upkeep::internal_ranges(settings, &net, items);
+    let (ranges, ranges_from) = upkeep::internal_ranges(settings, &net);
     if ranges_from == upkeep::RangesFrom::Rfc1918 {
         results.push(on_cluster(tagged(KrmResult::warning(
             "the ranges of the cluster's subnetwork are unknown (it is managed elsewhere): \

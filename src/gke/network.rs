@@ -1,10 +1,12 @@
 //! The cluster's network: the function's own (generated `<name>`) or the user's (a network the
 //! cluster already refers to), and which of the cluster's master range and secondary ranges are
-//! the user's to keep.
+//! the user's to keep. Read through the shared read-only model (`model::Ctx`: the selected
+//! cluster, its refs resolved among the items, its subnetwork's ranges), before the stage writes.
 
 use super::{cluster, OWNED};
 use crate::config::Settings;
 use crate::krm::{Item, KrmResult};
+use crate::model::Ctx;
 use serde_json::Value;
 
 /// The user's network, which the cluster already refers to and the function keeps.
@@ -32,6 +34,8 @@ pub struct Plan {
     pub user_master: bool,
     /// The secondary range names (or CIDRs) of `ipAllocationPolicy` are the user's: kept.
     pub user_ranges: bool,
+    /// The primary and secondary ranges of the user's subnetwork, when it is among the items.
+    pub users_subnet_ranges: Option<Vec<String>>,
     /// Warnings and the info about what was kept.
     pub results: Vec<KrmResult>,
 }
@@ -70,21 +74,13 @@ fn owned(item: &Item) -> bool {
 /// `Some(elsewhere)` for a ref to the user's resource: `external` or a `name` among the items
 /// not owned by the function (`false`), or a `name` not among the items (`true`, managed
 /// elsewhere); `None` for a ref to a resource the function owns.
-fn users_ref(r: &Value, kind: &str, items: &[Item]) -> Option<bool> {
+fn users_ref(r: &Value, kind: &str, ctx: &Ctx) -> Option<bool> {
     if r.get("external").is_some() {
         return Some(false);
     }
     let name = r.get("name").and_then(Value::as_str)?;
     let namespace = r.get("namespace").and_then(Value::as_str);
-    let mut targets = items.iter().filter(|i| {
-        i.kind() == kind
-            && i.name() == name
-            && match (namespace, i.namespace()) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            }
-    });
-    match targets.next() {
+    match ctx.resolve(kind, name, namespace) {
         None => Some(true),
         Some(first) if !owned(first) => Some(false),
         Some(_) => None,
@@ -116,10 +112,15 @@ fn describe(r: &Value) -> String {
     r.to_string()
 }
 
-/// Reads how the cluster's network is treated. Errors (one result each) when the cluster names a
-/// subnetwork of its own without a network, the generated subnetwork on the user's network, or
-/// when `master-ipv4-cidr` contradicts the cluster's own master range.
-pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan, Vec<KrmResult>> {
+/// Reads how the selected cluster's network is treated. Errors (one result each) when the
+/// cluster names a subnetwork of its own without a network, the generated subnetwork on the
+/// user's network, or when `master-ipv4-cidr` contradicts the cluster's own master range; no
+/// plan (and no result) without a selected cluster.
+pub(crate) fn plan(settings: &Settings, ctx: &Ctx) -> Result<Plan, Vec<KrmResult>> {
+    let Some(selected) = ctx.cluster.as_ref() else {
+        return Err(Vec::new());
+    };
+    let cluster = selected.item;
     let cluster_value = &cluster.value;
     let spec = &cluster_value["spec"];
     let tag = |r: KrmResult| r.for_resource(cluster_value).tag("stage", "private-gke");
@@ -131,7 +132,7 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
     // A ref the function wrote stays the function's unless the user has since pointed it at a
     // network of their own (`external`, or one among the items the function does not own).
     let existing = network_ref.and_then(|r| {
-        let elsewhere = users_ref(r, "ComputeNetwork", items)?;
+        let elsewhere = users_ref(r, "ComputeNetwork", ctx)?;
         if elsewhere && mine("/spec/networkRef") {
             return None;
         }
@@ -143,7 +144,7 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
         })
     });
     if let Some(r) = existing.as_ref().and(subnetwork_ref) {
-        if users_ref(r, "ComputeSubnetwork", items).is_none() {
+        if users_ref(r, "ComputeSubnetwork", ctx).is_none() {
             return Err(vec![tag(KrmResult::error(format!(
                 "the cluster's network is the user's (spec.networkRef {}), but spec.subnetworkRef \
                  {} names the subnetwork the function generated on its own network, which goes \
@@ -155,8 +156,7 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
         }
     }
     if existing.is_none() && network_ref.is_none() && !mine("/spec/subnetworkRef") {
-        if let Some(r) =
-            subnetwork_ref.filter(|r| users_ref(r, "ComputeSubnetwork", items).is_some())
+        if let Some(r) = subnetwork_ref.filter(|r| users_ref(r, "ComputeSubnetwork", ctx).is_some())
         {
             return Err(vec![tag(KrmResult::error(format!(
                 "the cluster names a subnetwork of its own (spec.subnetworkRef {}) but no network: \
@@ -205,6 +205,11 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
         })
         .collect();
     let user_ranges = existing.is_some() && !kept_ranges.is_empty();
+    let users_subnet_ranges = existing
+        .as_ref()
+        .and_then(|e| e.subnetwork_ref.as_ref())
+        .and_then(|_| ctx.subnet())
+        .map(|_| ctx.subnet_ranges.iter().map(|r| r.to_string()).collect());
 
     if let Some(e) = &existing {
         let given: Vec<&str> = SUBNET_SETTINGS
@@ -275,6 +280,7 @@ pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan,
             .unwrap_or_else(|| settings.master_ipv4_cidr.clone()),
         user_master: user_master.is_some(),
         user_ranges,
+        users_subnet_ranges,
         results,
     })
 }

@@ -143,28 +143,12 @@ const RFC1918: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 pub(super) fn internal_ranges(
     settings: &Settings,
     net: &network::Plan,
-    items: &[Item],
 ) -> (Vec<String>, RangesFrom) {
     let given = ["subnet-cidr", "pods-cidr", "services-cidr"]
         .iter()
         .any(|k| settings.given.contains_key(*k));
-    let (mut ranges, from): (Vec<String>, RangesFrom) = match users_subnet(net, items) {
-        Some(s) => {
-            let spec = &s.value["spec"];
-            let ranges = spec["ipCidrRange"]
-                .as_str()
-                .into_iter()
-                .chain(
-                    spec["secondaryIpRange"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|r| r["ipCidrRange"].as_str()),
-                )
-                .map(str::to_string)
-                .collect();
-            (ranges, RangesFrom::Subnetwork)
-        }
+    let (mut ranges, from): (Vec<String>, RangesFrom) = match &net.users_subnet_ranges {
+        Some(ranges) => (ranges.clone(), RangesFrom::Subnetwork),
         None if net.existing.is_some() && !given => (
             RFC1918.iter().map(|r| r.to_string()).collect(),
             RangesFrom::Rfc1918,
@@ -181,20 +165,6 @@ pub(super) fn internal_ranges(
     ranges.push(net.master_cidr.clone());
     ranges.dedup();
     (ranges, from)
-}
-
-/// The user's subnetwork, when the cluster keeps its own and it is among the items.
-fn users_subnet<'a>(net: &network::Plan, items: &'a [Item]) -> Option<&'a Item> {
-    let name = net
-        .existing
-        .as_ref()?
-        .subnetwork_ref
-        .as_ref()?
-        .get("name")?
-        .as_str()?;
-    items
-        .iter()
-        .find(|i| i.kind() == "ComputeSubnetwork" && i.name() == name)
 }
 
 /// What the user must know about the egress allowlist: the 2020 address lists where the target

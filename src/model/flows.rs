@@ -12,13 +12,12 @@
 //! visible to the network answer for their names (a name a zone lacks does not resolve), CNAMEs
 //! followed; other names resolve to public addresses.
 
-use super::paths::{nat, private_zones, resolve, route, zone_elsewhere, Resolved};
-use super::policy::{self, PolicyRule};
-use super::rules::{evaluate, near_miss, Decider, Decision, Proto, IMPLIED_PRIORITY};
+use super::hosts::{firewall_decider, host_flow, internet_flow, pull_host};
+use super::paths::private_zones;
+use super::policy;
+use super::rules::{evaluate, near_miss, Decider, Proto, IMPLIED_PRIORITY};
 use super::webhooks::{self, Need};
-use super::{
-    array, is_rfc1918, parse_net, Ctx, Firewall, HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS,
-};
+use super::{array, parse_net, Ctx, Firewall, HEALTH_CHECK_RANGES, MASTER_DEFAULT_PORTS};
 use crate::krm::{Item, KrmResult};
 use ipnet::Ipv4Net;
 use std::collections::BTreeSet;
@@ -29,6 +28,8 @@ pub(crate) const VIPS: [&str; 2] = ["199.36.153.4/30", "199.36.153.8/30"];
 pub(crate) const L4_HEALTH_CHECK_RANGES: [&str; 2] = ["209.85.152.0/22", "209.85.204.0/22"];
 /// The host IAP fetches its JWKs from.
 pub(crate) const JWKS_HOST: &str = "www.gstatic.com";
+/// The name of the flow to the IAP JWKs.
+pub(crate) const IAP_FLOW: &str = "pods → IAP JWKs";
 
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,59 @@ pub(crate) struct Flow<'a> {
     pub public_dns: bool,
     /// The firewall rule that decided, in short (`kf-demo-master-egress`, `GKE`, `implied`).
     pub rule: Option<String>,
+    /// What blocks the flow (set when the verdict is `Blocked`).
+    pub block: Option<Block<'a>>,
+    /// The fixed-address rules the flow passes through only (a list that goes stale).
+    pub fixed: Vec<&'a Item>,
+    /// A network firewall policy rule that would allow the flow but comes after the VPC rule
+    /// that denies it.
+    pub overridden: Option<&'a Item>,
+}
+
+/// What blocks a flow, for the check that phrases it.
+#[derive(Clone, Copy)]
+pub(crate) enum Block<'a> {
+    /// A firewall rule (of the VPC or a policy) or GCP's implied rule denies it.
+    Firewall,
+    /// No route on the network holds the destination.
+    Route(Ipv4Net),
+    /// A private zone holds the name's domain but no usable record for it.
+    Record(&'a Item),
+    /// The name's A record points outside the Google API VIPs: (record, index in `rrdatas`).
+    Address(&'a Item, usize),
+    /// No private zone answers for the name: it resolves to public addresses the firewall denies.
+    Public,
+    /// Cloud NAT is missing, in another region, or does not translate the source range.
+    Nat,
+}
+
+impl<'a> Flow<'a> {
+    /// A flow from `from` to `to`, allowed until a step says otherwise.
+    pub(super) fn new(name: String, traffic: String, from: Place, to: Place) -> Self {
+        Flow {
+            name,
+            traffic,
+            from,
+            to,
+            verdict: Verdict::Allowed,
+            cause: String::new(),
+            fix: String::new(),
+            subject: None,
+            field: None,
+            webhook_port: None,
+            host: None,
+            public_dns: false,
+            rule: None,
+            block: None,
+            fixed: Vec::new(),
+            overridden: None,
+        }
+    }
+
+    /// `nodes → master: tcp 443`: how results name the flow (tag `flows`).
+    pub fn label(&self) -> String {
+        format!("{}: {}", self.name, self.traffic)
+    }
 }
 
 /// Every flow, and what the computation read along the way.
@@ -127,44 +181,16 @@ impl<'a> Flows<'a> {
     }
 }
 
-/// Container image registries of every pod template among the items (`docker.io` for bare
-/// names); the cluster's own system images come from `gcr.io` and `pkg.dev` hosts always.
+/// The registry hosts of every container image among the items (`gke::registries`, which the
+/// private-GKE stage reads too), and `gke.gcr.io`, where the cluster's own system images come
+/// from.
 pub(crate) fn registries(items: &[Item]) -> Vec<String> {
     let mut found: BTreeSet<String> = BTreeSet::new();
     found.insert("gke.gcr.io".to_string());
-    for item in items {
-        let spec = &item.value["spec"];
-        let pod = match item.kind() {
-            "Pod" => spec,
-            "CronJob" => &spec["jobTemplate"]["spec"]["template"]["spec"],
-            _ => &spec["template"]["spec"],
-        };
-        for key in ["containers", "initContainers"] {
-            for c in array(&pod[key]) {
-                if let Some(image) = c["image"].as_str() {
-                    found.insert(registry_of(image));
-                }
-            }
-        }
+    for (image, _) in crate::gke::registries::images(items) {
+        found.insert(crate::gke::registries::registry(image));
     }
     found.into_iter().collect()
-}
-
-/// The registry host of an image reference.
-pub(crate) fn registry_of(image: &str) -> String {
-    match image.split_once('/') {
-        Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => {
-            host.split(':').next().unwrap_or(host).to_string()
-        }
-        _ => "docker.io".to_string(),
-    }
-}
-
-/// True for a host Google serves behind the API VIPs (Container and Artifact Registry, APIs).
-fn google_host(host: &str) -> bool {
-    ["gcr.io", "pkg.dev", "googleapis.com"]
-        .iter()
-        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
 /// Compute every flow for the selected private cluster (empty without one).
@@ -248,6 +274,9 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             host: None,
             public_dns: false,
             rule: Some(d.short()),
+            block: (!d.allowed).then_some(Block::Firewall),
+            fixed: Vec::new(),
+            overridden: None,
         }
     };
 
@@ -299,6 +328,19 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
                 Some(&master),
             );
             flow.webhook_port = Some(port);
+            if flow.verdict == Verdict::Blocked {
+                let mut by: Vec<String> = Vec::new();
+                for need in out.webhooks.iter().filter(|n| n.port == port) {
+                    let what = match need.config {
+                        Some(c) => format!("{} {}", c.kind(), c.name()),
+                        None => format!("component `{}` (private-gke.webhook-ports)", need.webhook),
+                    };
+                    if !by.contains(&what) {
+                        by.push(what);
+                    }
+                }
+                flow.cause = format!("{}; needed by {}", flow.cause, by.join(", "));
+            }
             out.flows.push(flow);
         }
     }
@@ -361,8 +403,9 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
         "nodes → Google APIs".to_string(),
     )];
     for r in &out.registries {
-        hosts.push((r.clone(), format!("nodes → registry {r}")));
+        hosts.push((pull_host(r).to_string(), format!("nodes → registry {r}")));
     }
+    let decide = firewall_decider(rules, &policy_rules, before);
     for (host, name) in hosts {
         out.flows.push(host_flow(
             ctx,
@@ -370,53 +413,21 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
             &name,
             &host,
             Place::Nodes,
-            nodes,
-            firewall_flow_decider(rules, &policy_rules, before),
+            &decide,
         ));
     }
     if iap_in_use(ctx) {
         out.flows.push(host_flow(
             ctx,
             &out.zones,
-            "pods → IAP JWKs",
+            IAP_FLOW,
             JWKS_HOST,
             Place::Pods,
-            pods.or(nodes),
-            firewall_flow_decider(rules, &policy_rules, before),
+            &decide,
         ));
     }
-    out.flows.push(internet_flow(ctx, rules, nodes));
+    out.flows.push(internet_flow(ctx, rules));
     out
-}
-
-/// Evaluates egress tcp 443 to a host at a destination range: the VPC rules and the network's
-/// firewall policies, in the network's order.
-fn firewall_flow_decider<'p, 'a: 'p>(
-    rules: &'a [Firewall<'a>],
-    policy: &'p [PolicyRule<'a>],
-    before: bool,
-) -> impl Fn(&Ipv4Net, &str) -> Decision<'a> + 'p {
-    move |dst, host| {
-        let vpc = evaluate(rules, true, dst, Proto::Tcp, Some(443), None);
-        let Some((allowed, rule)) = policy::decide(policy, host, dst) else {
-            return vpc;
-        };
-        let by_policy = Decision {
-            allowed,
-            by: Decider::Policy(rule.item, rule.priority),
-            partial: vpc.partial.clone(),
-            overridden: None,
-        };
-        match vpc.by {
-            _ if before => by_policy,
-            Decider::Implied => by_policy,
-            _ if !vpc.allowed && allowed => Decision {
-                overridden: Some(rule.item),
-                ..vpc
-            },
-            _ => vpc,
-        }
-    }
 }
 
 /// The field that decided: the deny rule's `spec.deny`, the allow rule's `spec.allow`.
@@ -452,304 +463,17 @@ fn iap_in_use(ctx: &Ctx) -> bool {
     })
 }
 
-/// A flow to a named host: DNS, then route (and NAT for non-Google public addresses), then the
-/// firewall.
-fn host_flow<'a>(
-    ctx: &'a Ctx<'a>,
-    zones: &[(&'a Item, String)],
-    name: &str,
-    host: &str,
-    from: Place,
-    source: Option<Ipv4Net>,
-    firewall: impl Fn(&Ipv4Net, &str) -> Decision<'a>,
-) -> Flow<'a> {
-    let network = ctx
-        .cluster
-        .as_ref()
-        .map(|c| c.network.clone())
-        .unwrap_or_default();
-    let mut flow = Flow {
-        name: name.to_string(),
-        traffic: format!("tcp 443 ({host})"),
-        from,
-        to: Place::Vip,
-        verdict: Verdict::Allowed,
-        cause: String::new(),
-        fix: String::new(),
-        subject: None,
-        field: None,
-        webhook_port: None,
-        host: Some(host.to_string()),
-        public_dns: false,
-        rule: None,
-    };
-    let _ = source;
-    let (dst, dns_text, google) = match resolve(ctx, zones, host) {
-        Resolved::Missing(zone, why) => {
-            flow.verdict = Verdict::Blocked;
-            flow.cause = why;
-            flow.fix = format!(
-                "add a DNSRecordSet with managedZoneRef `{}` for `{host}.` (a CNAME to the \
-                 zone's A record on the Google API VIP, or an A record 199.36.153.4-7)",
-                zone.name()
-            );
-            flow.subject = Some(zone);
-            return flow;
-        }
-        Resolved::Private(dst, zone, a) => (
-            dst,
-            format!("private zone {} (A {})", zone.name(), a.name()),
-            true,
-        ),
-        Resolved::Public => {
-            flow.to = Place::Internet;
-            flow.public_dns = true;
-            (
-                Ipv4Net::default(),
-                format!("no private zone on network `{network}` holds `{host}` (public DNS)"),
-                google_host(host),
-            )
-        }
-    };
-    let path = route(ctx, &dst);
-    if !path.ok {
-        flow.verdict = Verdict::Blocked;
-        flow.cause = format!("{dns_text} → {dst}, but {}", path.text);
-        flow.fix = format!(
-            "add a ComputeRoute to {} via default-internet-gateway on network `{network}`",
-            if dst.prefix_len() == 0 {
-                "0.0.0.0/0".to_string()
-            } else {
-                dst.to_string()
-            }
-        );
-        flow.subject = path.subject;
-        flow.field = path.field;
-        return flow;
-    }
-    let mut via = path.text.clone();
-    if !google {
-        match nat(ctx, from == Place::Pods) {
-            Ok(n) => via = format!("{via}, {n}"),
-            Err((why, subject, field)) => {
-                flow.verdict = Verdict::Blocked;
-                flow.cause = format!("{dns_text} → public addresses, but {why}");
-                flow.fix = "add a ComputeRouter and ComputeRouterNAT on the network in the \
-                            nodes' region (natIpAllocateOption: AUTO_ONLY, \
-                            sourceSubnetworkIpRangesToNat: ALL_SUBNETWORKS_ALL_IP_RANGES)"
-                    .into();
-                flow.subject = subject;
-                flow.field = field;
-                return flow;
-            }
-        }
-    }
-    let d = firewall(&dst, host);
-    let lists: Vec<&Firewall> = d
-        .partial
-        .iter()
-        .copied()
-        .filter(|fw| public_lists(&d).contains(&fw.name()) && meant_for(fw, host))
-        .collect();
-    let partial: Vec<&str> = lists.iter().map(|fw| fw.name()).collect();
-    flow.rule = Some(d.short());
-    if d.allowed {
-        flow.cause = format!("{dns_text}, {via}, {}", d.describe(true));
-    } else if !partial.is_empty() {
-        flow.cause = format!(
-            "{dns_text}, {via}; allowed only to the fixed addresses of {} (a list that goes stale \
-             when the host's addresses move), everything else {}",
-            super::list(partial.iter().copied()),
-            d.describe(true)
-        );
-    } else {
-        flow.verdict = Verdict::Blocked;
-        flow.cause = format!(
-            "{dns_text} → {}, {via}, but {} denies it",
-            if dst.prefix_len() == 0 {
-                "public addresses".to_string()
-            } else {
-                dst.to_string()
-            },
-            d.describe(true)
-        );
-        flow.fix = if dst.prefix_len() == 0 && google {
-            format!(
-                "add a private DNS zone for `{host}`'s domain on network `{network}` with \
-                 records on the Google API VIP 199.36.153.4/30, or an EGRESS allow rule to it"
-            )
-        } else {
-            format!(
-                "add an EGRESS allow rule for tcp 443 to {dst} on network `{network}` with a \
-                 smaller priority number than the deny rule"
-            )
-        };
-        if let Decider::Rule(fw) = d.by {
-            flow.subject = Some(fw.item);
-            flow.field = Some("spec.deny".into());
-        }
-        if let Some(rule) = d.overridden {
-            flow.cause = format!(
-                "{}; ComputeNetworkFirewallPolicyRule {} would allow it, but the network \
-                 evaluates its firewall policies after the VPC rules \
-                 (networkFirewallPolicyEnforcementOrder AFTER_CLASSIC_FIREWALL)",
-                flow.cause,
-                rule.name()
-            );
-            flow.fix = "set spec.networkFirewallPolicyEnforcementOrder: BEFORE_CLASSIC_FIREWALL \
-                        on the network, or allow the traffic in a VPC rule ahead of the deny rule"
-                .into();
-        }
-        if let Some(zone) = flow.public_dns.then(|| zone_elsewhere(ctx, host)).flatten() {
-            flow.cause = format!(
-                "{}; DNSManagedZone {} would answer for it, but is not visible to network \
-                 `{network}`",
-                flow.cause,
-                zone.name()
-            );
-            flow.subject = Some(zone);
-            flow.field = Some("spec.privateVisibilityConfig.networks".into());
-        }
-    }
-    flow
-}
-
-/// True when a fixed-address rule names `host` (its name or description mentions the host's
-/// domain label: `docker` for docker.io, `gstatic` or `jwks` for www.gstatic.com).
-fn meant_for(fw: &Firewall, host: &str) -> bool {
-    let labels: Vec<&str> = host.split('.').collect();
-    let Some(label) = labels.len().checked_sub(2).and_then(|i| labels.get(i)) else {
-        return false;
-    };
-    let text = format!(
-        "{} {}",
-        fw.name(),
-        fw.item.value["spec"]["description"].as_str().unwrap_or("")
-    )
-    .to_ascii_lowercase();
-    let registry_1 = *label == "docker" && text.contains("dockerhub");
-    let jwks = host == JWKS_HOST && text.contains("jwks");
-    text.contains(label) || registry_1 || jwks
-}
-
-/// The allow rules ahead of the decider that open fixed public addresses (not RFC 1918, not a
-/// Google API VIP, not a health-check range): the part of the internet that passes.
-fn public_lists<'a>(d: &Decision<'a>) -> Vec<&'a str> {
-    let internal: Vec<Ipv4Net> = VIPS
-        .iter()
-        .chain(HEALTH_CHECK_RANGES.iter())
-        .chain(L4_HEALTH_CHECK_RANGES.iter())
-        .filter_map(|r| r.parse().ok())
-        .collect();
-    d.partial
-        .iter()
-        .filter(|fw| {
-            fw.ranges().iter().flatten().any(|n| {
-                n.prefix_len() > 0 && !is_rfc1918(n) && !internal.iter().any(|i| i.contains(n))
-            })
-        })
-        .map(|fw| fw.name())
-        .collect()
-}
-
-/// Nodes → internet through Cloud NAT (any public address).
-fn internet_flow<'a>(
-    ctx: &'a Ctx<'a>,
-    rules: &'a [Firewall<'a>],
-    nodes: Option<Ipv4Net>,
-) -> Flow<'a> {
-    let _ = nodes;
-    let mut flow = Flow {
-        name: "nodes → internet".into(),
-        traffic: "tcp 443".into(),
-        from: Place::Nodes,
-        to: Place::Internet,
-        verdict: Verdict::Allowed,
-        cause: String::new(),
-        fix: String::new(),
-        subject: None,
-        field: None,
-        webhook_port: None,
-        host: None,
-        public_dns: false,
-        rule: None,
-    };
-    let any = Ipv4Net::default();
-    let path = route(ctx, &any);
-    if !path.ok {
-        flow.verdict = if ctx.nat().is_some() {
-            Verdict::Blocked
-        } else {
-            Verdict::Policy
-        };
-        flow.cause = path.text;
-        flow.fix = "add a ComputeRoute to 0.0.0.0/0 via default-internet-gateway with a larger \
-                    priority number than the VIP route"
-            .into();
-        flow.subject = path.subject;
-        flow.field = path.field;
-        return flow;
-    }
-    match nat(ctx, false) {
-        Err((why, subject, field)) => {
-            let missing = ctx.nat().is_none();
-            flow.verdict = if missing {
-                Verdict::Policy
-            } else {
-                Verdict::Blocked
-            };
-            flow.cause = why;
-            if !missing {
-                flow.fix = "set spec.region of the router and NAT to the nodes' region".into();
-                flow.subject = subject;
-                flow.field = field;
-            }
-            return flow;
-        }
-        Ok(n) => {
-            let d = evaluate(rules, true, &any, Proto::Tcp, Some(443), None);
-            let partial = public_lists(&d);
-            flow.rule = Some(d.short());
-            if d.allowed {
-                flow.cause = format!("{}, {n}, {}", path.text, d.describe(true));
-            } else {
-                flow.verdict = Verdict::Policy;
-                flow.cause = format!(
-                    "{}, {n}; denied by policy: {}{}",
-                    path.text,
-                    d.describe(true),
-                    if partial.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (only the fixed addresses of {} pass)",
-                            super::list(partial.iter().copied())
-                        )
-                    }
-                );
-            }
-        }
-    }
-    flow
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::model::hosts::google_host;
+
     #[test]
-    fn registries_of_images() {
-        for (image, host) in [
-            ("nginx:1.25", "docker.io"),
-            ("library/nginx", "docker.io"),
-            ("gcr.io/kubeflow-images-public/x:v1", "gcr.io"),
-            ("us-docker.pkg.dev/p/r/app@sha256:00", "us-docker.pkg.dev"),
-            ("localhost:5000/app", "localhost"),
-            ("quay.io/jetstack/cert-manager-webhook:v1", "quay.io"),
-        ] {
-            assert_eq!(registry_of(image), host, "{image}");
-        }
+    fn google_hosts_and_pull_hosts() {
         assert!(google_host("eu.gcr.io") && google_host("europe-docker.pkg.dev"));
         assert!(!google_host("docker.io") && !google_host("notgcr.io"));
+        assert_eq!(pull_host("docker.io"), "registry-1.docker.io");
+        assert_eq!(pull_host("quay.io"), "quay.io");
     }
 }

@@ -1,12 +1,14 @@
 //! The shared, read-only reading of a package: the items indexed by kind and name, the selected
-//! cluster (`gke::select`), its network, subnetwork and ranges, its region, the firewall rules on
-//! its network and the router/NAT serving it. The checks and the private-GKE stage both read the
-//! package through it; neither writes through it. `rules` evaluates firewall rules as GCP does,
-//! `paths` follows DNS, routes and NAT, `policy` reads network firewall policies (FQDN
-//! rules), `webhooks` resolves webhook ports, and `flows` computes
-//! the connectivity verdicts from them.
+//! cluster (`gke::select`), its network, subnetwork and ranges, its location and region, the
+//! firewall rules on its network and the router/NAT serving it. The checks and the private-GKE
+//! stage (its network plan, `gke::network`) both read the package through it; neither writes
+//! through it. `rules` evaluates firewall rules as GCP does, `paths` follows DNS, routes and
+//! NAT, `policy` reads network firewall policies (FQDN rules), `webhooks` resolves webhook
+//! ports, `hosts` follows a flow to a named host or the internet, and `flows` computes the
+//! connectivity verdicts from them.
 
 pub(crate) mod flows;
+pub(crate) mod hosts;
 pub(crate) mod paths;
 pub(crate) mod policy;
 pub(crate) mod rules;
@@ -45,7 +47,7 @@ pub(crate) struct Ctx<'a> {
     pub cluster: Option<Cluster<'a>>,
     /// Firewall rules on the cluster's network (not disabled).
     pub firewalls: Vec<Firewall<'a>>,
-    /// Primary and secondary ranges of the cluster's subnetwork.
+    /// Primary and secondary ranges of the cluster's subnetwork (when it is among the items).
     pub subnet_ranges: Vec<Ipv4Net>,
 }
 
@@ -65,6 +67,8 @@ pub(crate) struct Cluster<'a> {
     pub master: Option<Ipv4Net>,
     /// `privateClusterConfig.enablePrivateNodes`.
     pub private: bool,
+    /// `spec.location`, when set.
+    pub location: Option<&'a str>,
     /// The region of `spec.location` (or the `region` setting when the location is no GCP name).
     pub region: Option<String>,
 }
@@ -115,19 +119,19 @@ impl<'a> Ctx<'a> {
                 .map(Firewall::parse)
                 .filter(|fw| !fw.disabled)
                 .collect();
-            if let Some(subnet) = ctx.subnet() {
-                let spec = &subnet.value["spec"];
-                ctx.subnet_ranges = spec["ipCidrRange"]
-                    .as_str()
-                    .and_then(parse_net)
-                    .into_iter()
-                    .chain(
-                        array(&spec["secondaryIpRange"])
-                            .iter()
-                            .filter_map(|r| r["ipCidrRange"].as_str().and_then(parse_net)),
-                    )
-                    .collect();
-            }
+        }
+        if let Some(subnet) = ctx.subnet() {
+            let spec = &subnet.value["spec"];
+            ctx.subnet_ranges = spec["ipCidrRange"]
+                .as_str()
+                .and_then(parse_net)
+                .into_iter()
+                .chain(
+                    array(&spec["secondaryIpRange"])
+                        .iter()
+                        .filter_map(|r| r["ipCidrRange"].as_str().and_then(parse_net)),
+                )
+                .collect();
         }
         ctx
     }
@@ -270,6 +274,7 @@ impl<'a> Ctx<'a> {
                 .is_some_and(|r| !r.contains_key("/spec/networkRef")),
             master: pcc["masterIpv4CidrBlock"].as_str().and_then(parse_net),
             private: truthy(&pcc["enablePrivateNodes"]),
+            location: spec["location"].as_str(),
             region: region_of(location).or_else(|| self.settings.region.clone()),
         })
     }
@@ -328,17 +333,6 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    /// True when the rule covers TCP (`tcp`, `6` or `all`).
-    pub fn tcp(&self) -> bool {
-        matches!(self.protocol.as_str(), "tcp" | "6" | "all")
-    }
-
-    /// True when the rule covers TCP port `port`.
-    pub fn tcp_port(&self, port: u16) -> bool {
-        self.tcp()
-            && (self.ports.is_empty() || self.ports.iter().any(|&(a, b)| a <= port && port <= b))
-    }
-
     /// True when both rules can match the same protocol.
     pub fn overlaps(&self, other: &Rule) -> bool {
         let norm = |p: &str| match p {
@@ -411,16 +405,6 @@ impl<'a> Firewall<'a> {
         } else {
             "sourceRanges"
         }
-    }
-
-    /// True when some range contains `net`.
-    pub fn covers(&self, net: &Ipv4Net) -> bool {
-        self.ranges().iter().flatten().any(|r| r.contains(net))
-    }
-
-    /// True when an allow entry covers TCP `port`.
-    pub fn allows_tcp(&self, port: u16) -> bool {
-        self.allow.iter().any(|r| r.tcp_port(port))
     }
 }
 
@@ -554,17 +538,11 @@ mod tests {
     }
 
     #[test]
-    fn rules_match_tcp_ports() {
+    fn rules_overlap_by_protocol() {
         let rule = |p: &str, ports: &[(u16, u16)]| Rule {
             protocol: p.to_string(),
             ports: ports.to_vec(),
         };
-        assert!(rule("tcp", &[(443, 443)]).tcp_port(443));
-        assert!(!rule("tcp", &[(443, 443)]).tcp_port(8443));
-        assert!(rule("tcp", &[]).tcp_port(8443));
-        assert!(rule("all", &[]).tcp_port(1));
-        assert!(!rule("udp", &[]).tcp_port(53));
-        assert!(rule("6", &[(0, 65535)]).tcp_port(9443));
         assert!(rule("tcp", &[]).overlaps(&rule("6", &[])));
         assert!(!rule("tcp", &[]).overlaps(&rule("udp", &[])));
     }

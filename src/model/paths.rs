@@ -11,8 +11,9 @@ use super::flows::VIPS;
 
 /// Where a name resolves: an address range, or why it does not.
 pub(super) enum Resolved<'a> {
-    /// A private zone answers with addresses: (range, zone, A record).
-    Private(Ipv4Net, &'a Item, &'a Item),
+    /// A private zone answers with addresses: (the Google API VIP holding them all, else each
+    /// address; zone; A record).
+    Private(Vec<Ipv4Net>, &'a Item, &'a Item),
     /// No private zone holds the name: public addresses.
     Public,
     /// A private zone holds the name's domain but no record for it: (zone, why).
@@ -111,17 +112,17 @@ pub(super) fn resolve<'a>(
             },
             Some("A") => {
                 let nets: Vec<Ipv4Net> = data.iter().filter_map(|d| parse_net(d)).collect();
-                let Some(first) = nets.first() else {
+                if nets.is_empty() {
                     return Resolved::Missing(
                         zone,
                         format!("A record {} has no address", record.name()),
                     );
-                };
+                }
                 let vip = VIPS
                     .iter()
                     .filter_map(|v| v.parse::<Ipv4Net>().ok())
                     .find(|v| nets.iter().all(|n| v.contains(n)));
-                return Resolved::Private(vip.unwrap_or(*first), zone, record);
+                return Resolved::Private(vip.map_or(nets, |v| vec![v]), zone, record);
             }
             _ => {
                 return Resolved::Missing(

@@ -307,6 +307,10 @@ fn master_cidr_changed_in_the_cluster_but_not_in_the_rules() {
             "testKptName-master-egress",
             "spec.destinationRanges[0]",
             "nodes cannot reach the master (kubelet registration and the API fail)",
+        )
+        .tag(
+            "flows",
+            "nodes → master: tcp 443; nodes → master: tcp 10250",
         ),
     ];
     assert_eq!(issues(&mut items), expected);
@@ -335,7 +339,13 @@ fn deny_egress_rule_at_priority_900() {
         "testKptName-deny-egress",
         "firewall",
     )
-    .at_field("spec.priority", Some(900.into()), Some(1001.into()))];
+    .at_field("spec.priority", Some(900.into()), Some(1001.into()))
+    .tag(
+        "flows",
+        "nodes → master: tcp 443; nodes → master: tcp 10250; pods → pods: tcp; pods → nodes: \
+         tcp; nodes → pods: tcp; nodes → Google APIs: tcp 443 (logging.googleapis.com); nodes → \
+         registry gke.gcr.io: tcp 443 (gke.gcr.io)",
+    )];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -377,6 +387,10 @@ fn webhook_error(items: &[Item], note: &str) -> KrmResult {
         "webhooks",
     )
     .at_field("webhooks[0].clientConfig.service", None, None)
+    .tag(
+        "flows",
+        "master → webhook `validation.kfserving.kubeflow.org`: tcp 8443",
+    )
 }
 
 #[test]
@@ -473,7 +487,8 @@ fn missing_dns_zone() {
         "ComputeNetwork",
         CLUSTER,
         "routes-dns",
-    )];
+    )
+    .tag("flows", "nodes → registry gke.gcr.io: tcp 443 (gke.gcr.io)")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -491,6 +506,10 @@ fn missing_dns_record() {
         "DNSManagedZone",
         "testKptName-goog-apis",
         "routes-dns",
+    )
+    .tag(
+        "flows",
+        "nodes → Google APIs: tcp 443 (logging.googleapis.com)",
     )];
     assert_eq!(issues(&mut items), expected);
 }
@@ -515,7 +534,8 @@ fn a_record_outside_the_vip() {
         "testKptName-gcr-a",
         "routes-dns",
     )
-    .at_field("spec.rrdatas[3]", Some("199.36.153.8".into()), None)];
+    .at_field("spec.rrdatas[3]", Some("199.36.153.8".into()), None)
+    .tag("flows", "nodes → registry gke.gcr.io: tcp 443 (gke.gcr.io)")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -560,7 +580,8 @@ fn internet_route_missing_while_nat_is_used() {
         CLUSTER,
         "routes-dns",
     )
-    .at_field("spec.deleteDefaultRoutesOnCreate", Some(true.into()), None)];
+    .at_field("spec.deleteDefaultRoutesOnCreate", Some(true.into()), None)
+    .tag("flows", "nodes → internet: tcp 443")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -585,6 +606,7 @@ fn no_route_to_the_vip_when_default_routes_are_deleted() {
             "routes-dns",
         )
         .at_field("spec.deleteDefaultRoutesOnCreate", Some(true.into()), None)
+        .tag("flows", "nodes → Google APIs: tcp 443 (logging.googleapis.com); nodes → registry gke.gcr.io: tcp 443 (gke.gcr.io)")
     );
     assert!(found[1]
         .message
@@ -829,7 +851,8 @@ fn health_check_ingress_missing() {
         "ComputeNetwork",
         CLUSTER,
         "connectivity",
-    )];
+    )
+    .tag("flows", "health checks 35.191.0.0/16 → backends: tcp")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -855,7 +878,8 @@ fn nodes_to_master_egress_missing() {
         "testKptName-master-egress",
         "connectivity",
     )
-    .at_field("spec.allow", None, None)];
+    .at_field("spec.allow", None, None)
+    .tag("flows", "nodes → master: tcp 10250")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -918,7 +942,8 @@ fn nat_only_in_another_region() {
         CLUSTER,
         "connectivity",
     )
-    .at_field("spec.region", None, None)];
+    .at_field("spec.region", None, None)
+    .tag("flows", "nodes → internet: tcp 443")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -976,8 +1001,8 @@ fn iap_needs_egress_to_the_jwks_endpoint() {
         Severity::Warning,
         "BackendConfig iap-backendconfig enables IAP, and egress to the IAP JWKs \
          (www.gstatic.com) is allowed only to lists of fixed addresses: ComputeFirewall \
-         `testKptName-dockerhub`, `testKptName-iap-jwks` (`testKptName-iap-jwks`: upstream's \
-         2020 snapshot of www.gstatic.com). When its addresses change, every request through \
+         `testKptName-iap-jwks` (`testKptName-iap-jwks`: upstream's 2020 snapshot of \
+         www.gstatic.com). When its addresses change, every request through \
          IAP is rejected. Fix: an FQDN egress rule (private-gke.egress-allowlist: fqdn) or the \
          private Google APIs VIP (private-gke.egress-allowlist: vip)",
     )];
@@ -992,7 +1017,8 @@ fn iap_needs_egress_to_the_jwks_endpoint() {
          every request through IAP is rejected (\"Invalid JWT\"). Fix: add an FQDN egress rule \
          for www.gstatic.com (private-gke.egress-allowlist: fqdn), or a private gstatic.com zone \
          on the private Google APIs VIP (private-gke.egress-allowlist: vip)",
-    )];
+    )
+    .tag("flows", "pods → IAP JWKs: tcp 443 (www.gstatic.com)")];
     assert_eq!(issues(&mut items), expected);
 }
 
@@ -1042,7 +1068,8 @@ fn iap_through_an_fqdn_rule_needs_the_policy_evaluated_first() {
          spec.networkFirewallPolicyEnforcementOrder: BEFORE_CLASSIC_FIREWALL on ComputeNetwork \
          `testKptName` (else the deny-all egress rule ends the flow before the FQDN rule \
          `testKptName-iap-jwks` is evaluated)",
-    )];
+    )
+    .tag("flows", "pods → IAP JWKs: tcp 443 (www.gstatic.com)")];
     assert_eq!(issues(&mut items), expected);
     let network = pos(&items, "ComputeNetwork", CLUSTER);
     items[network].value["spec"]["networkFirewallPolicyEnforcementOrder"] =
@@ -1074,6 +1101,13 @@ fn iap_through_the_private_vip_needs_zone_rule_and_route() {
         "testKptName-gstatic",
         json!({"dnsName": "gstatic.com.", "visibility": "private",
             "privateVisibilityConfig": {"networks": [{"networkRef": {"name": CLUSTER}}]}}),
+    ));
+    // www.gstatic.com resolves through the CNAME, as in the zone the function generates.
+    items.push(dns(
+        "DNSRecordSet",
+        "testKptName-gstatic-cname",
+        json!({"name": "*.gstatic.com.", "type": "CNAME", "managedZoneRef": {"name": "testKptName-gstatic"},
+            "rrdatas": ["gstatic.com."]}),
     ));
     items.push(dns(
         "DNSRecordSet",
@@ -1394,6 +1428,13 @@ fn routes_routers_and_zones_on_the_wrong_network() {
             "references",
         )
         .at_field(path, Some("other".into()), Some(CLUSTER.into()));
+        // A zone off the network: the flow it would have answered for is named by this error.
+        let wrong = match kind {
+            "DNSManagedZone" => {
+                wrong.tag("flows", "nodes → registry gke.gcr.io: tcp 443 (gke.gcr.io)")
+            }
+            _ => wrong,
+        };
         assert_eq!(found.first(), Some(&wrong), "{kind}");
         // What follows from it: the route or NAT no longer serves the cluster's network.
         let follow: Vec<&str> = found[1..]

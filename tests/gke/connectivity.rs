@@ -153,9 +153,9 @@ fn example_blueprint_every_needed_flow_allowed() {
 /// A mutation of the example that breaks one flow.
 type Mutation = fn(&mut Vec<Item>);
 
-#[test]
-fn broken_variants_block_the_right_flow_and_name_the_cause() {
-    let cases: Vec<(&str, Mutation, &str, &str)> = vec![
+/// The broken variants of the issue: (case, mutation, the flow it blocks, the cause named).
+fn broken_variants() -> Vec<(&'static str, Mutation, &'static str, &'static str)> {
+    vec![
         (
             // The one rule health checks come in by (nodes reach the master by two: the
             // master-egress rule and int-egress, which holds the master range).
@@ -269,9 +269,13 @@ fn broken_variants_block_the_right_flow_and_name_the_cause() {
             "no private zone on network `kf-demo` holds `us-docker.pkg.dev` (public DNS) → public \
              addresses",
         ),
-    ];
+    ]
+}
+
+#[test]
+fn broken_variants_block_the_right_flow_and_name_the_cause() {
     let base = example_after_run();
-    for (case, mutate, flow, cause) in cases {
+    for (case, mutate, flow, cause) in broken_variants() {
         let mut items = base.clone();
         mutate(&mut items);
         let (results, report) = check(&items);
@@ -295,6 +299,67 @@ fn broken_variants_block_the_right_flow_and_name_the_cause() {
             .filter(|r| r.contains("blocked"))
             .count();
         assert!(blocked < rows(&report).len(), "{case}: {blocked} blocked");
+    }
+}
+
+/// The blocked rows of a report as (`name: traffic`, cause).
+fn blocked_rows(report: &str) -> Vec<(String, String)> {
+    rows(report)
+        .into_iter()
+        .filter(|r| r.contains("❌ **blocked**"))
+        .map(|r| {
+            let cells: Vec<&str> = r.splitn(6, " | ").collect();
+            let cause = cells[4].trim_end_matches(" |").replace("\\|", "|");
+            (format!("{}: {}", cells[1], cells[2]), cause)
+        })
+        .collect()
+}
+
+#[test]
+fn the_checks_errors_and_the_reports_blocked_flows_agree() {
+    let base = example_after_run();
+    for (case, mutate, _, _) in broken_variants() {
+        let mut items = base.clone();
+        mutate(&mut items);
+        let (results, report) = check(&items);
+        let blocked = blocked_rows(&report);
+        assert!(!blocked.is_empty(), "{case}: nothing blocked");
+        let errors: Vec<&KrmResult> = results
+            .iter()
+            .filter(|r| r.severity == Severity::Error)
+            .collect();
+        // The flow families err only on flows, and name them.
+        for r in &errors {
+            let family = r.tags["check"].as_str();
+            if ["connectivity", "routes-dns", "iap", "webhooks"].contains(&family) {
+                assert!(r.tags.contains_key("flows"), "{case}: {r:?}");
+            }
+        }
+        let mut named: Vec<String> = Vec::new();
+        for r in errors.iter().filter(|r| r.tags.contains_key("flows")) {
+            let at = r.resource_ref.as_ref().expect("an error at a resource");
+            for label in r.tags["flows"].split("; ") {
+                let (_, cause) = blocked
+                    .iter()
+                    .find(|(l, _)| l == label)
+                    .unwrap_or_else(|| panic!("{case}: {label} is not blocked in\n{report}"));
+                // The report's cause names the resource the error is at.
+                assert!(
+                    cause.contains(&format!(" {}", at.name))
+                        || cause.contains(&format!("`{}`", at.name)),
+                    "{case}: {label}: the report's cause {cause:?} does not name {} {}",
+                    at.kind,
+                    at.name
+                );
+                named.push(label.to_string());
+            }
+        }
+        for (label, cause) in &blocked {
+            assert!(
+                named.contains(label),
+                "{case}: blocked flow {label} ({cause}) is named by no error: {errors:#?}"
+            );
+        }
     }
 }
 

@@ -152,7 +152,8 @@ fn crd_files(version: &str) -> Vec<String> {
     files
 }
 
-/// The golden package made private; returns the ContainerCluster and the 23 resources.
+/// The golden package made private; returns the ContainerCluster, the generated resources and
+/// the webhook rule when one is written (everything the function owns).
 fn private_output(pairs: &[(&str, &str)]) -> Vec<Value> {
     let base = reference("upstream/kubeflow-manifests/tests/testdata_gcp_kpt/gcp");
     let mut items = items(
@@ -166,7 +167,7 @@ fn private_output(pairs: &[(&str, &str)]) -> Vec<Value> {
     items
         .into_iter()
         .filter(|i| {
-            i.kind() == "ContainerCluster" || i.annotation("private-gke.dev/owned") == Some("true")
+            i.kind() == "ContainerCluster" || i.annotation("private-gke.dev/owned").is_some()
         })
         .map(|i| i.value)
         .collect()
@@ -218,6 +219,21 @@ fn skipped(stdout: &str) -> Vec<String> {
     out
 }
 
+/// Every object of `values` validates strictly against the CRDs of `version`; only the network
+/// firewall policy kinds, of which the reference holds no CRD, are skipped.
+fn assert_every_object_validates(version: &str, values: &[Value], case: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_docs(dir.path(), "out.yaml", values);
+    let (ok, stdout) = validate(&crd_files(version), &file);
+    assert!(ok, "{version} {case}:\n{stdout}");
+    assert_eq!(skipped(&stdout), policy_kinds(values), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("OK ")).count(),
+        values.len() - policy_kinds(values).len(),
+        "{version} {case}:\n{stdout}"
+    );
+}
+
 #[test]
 fn compat_output_validates_strictly_against_cnrm_crds() {
     if !reference_data::present() {
@@ -241,16 +257,7 @@ fn compat_output_validates_strictly_against_cnrm_crds() {
                 ),
             );
             assert_eq!(values.len(), want);
-            let dir = tempfile::tempdir().unwrap();
-            let file = write_docs(dir.path(), "out.yaml", &values);
-            let (ok, stdout) = validate(&crd_files(version), &file);
-            assert!(ok, "{version}:\n{stdout}");
-            assert_eq!(skipped(&stdout), policy_kinds(&values), "{stdout}");
-            assert_eq!(
-                stdout.lines().filter(|l| l.starts_with("OK ")).count(),
-                want - policy_kinds(&values).len(),
-                "{stdout}"
-            );
+            assert_every_object_validates(version, &values, allowlist);
         }
     }
 }
@@ -387,6 +394,99 @@ fn control_plane_forms_validate_strictly_against_cnrm_crds() {
         let file = write_docs(dir.path(), "out.yaml", &values);
         let (ok, stdout) = validate(&crd_files(version), &file);
         assert!(ok, "{version} {form:?}:\n{stdout}");
+    }
+}
+
+/// The generated object of `kind` named `name` among `values`.
+fn object<'a>(values: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    values
+        .iter()
+        .find(|v| v["kind"] == kind && v["metadata"]["name"] == name)
+        .unwrap_or_else(|| {
+            let names: Vec<String> = values
+                .iter()
+                .map(|v| format!("{} {}", v["kind"], v["metadata"]["name"]))
+                .collect();
+            panic!("no {kind} {name} among {names:?}")
+        })
+}
+
+/// Every setting that changes generated objects, in each of its non-default values, at both
+/// ends of the supported Config Connector range (1.15.1 and HEAD, `cnrm-version` set to match).
+/// The settings write disjoint objects (control plane: the cluster; egress allowlist and
+/// `log-firewalls`: rules, policy, zones, routes; NAT settings: the NAT; webhook ports: the
+/// webhook rule), so two runs per version, each holding one value of every setting, reach
+/// every value (the defaults are `compat_output_validates_strictly_against_cnrm_crds`' and the
+/// other control-plane forms `control_plane_forms_validate_strictly_against_cnrm_crds`').
+#[test]
+fn every_setting_that_changes_generated_objects_validates_strictly() {
+    if !reference_data::present() {
+        return;
+    }
+    let a: &[(&str, &str)] = &[
+        ("private-gke.control-plane", "private"),
+        ("private-gke.egress-allowlist", "vip"),
+        ("log-firewalls", "false"),
+        ("private-gke.nat-logging", "off"),
+        ("private-gke.nat-dynamic-ports", "false"),
+        ("private-gke.nat-min-ports-per-vm", "128"),
+        ("private-gke.webhook-firewall", "generate"),
+        (
+            "private-gke.webhook-ports",
+            "gatekeeper,istio,config-connector",
+        ),
+    ];
+    let b: &[(&str, &str)] = &[
+        ("private-gke.control-plane", "authorized"),
+        ("private-gke.authorized-networks", "203.0.113.0/24"),
+        ("private-gke.egress-allowlist", "fqdn"),
+        ("private-gke.nat-logging", "ALL"),
+        ("private-gke.nat-min-ports-per-vm", "32"),
+        ("private-gke.nat-max-ports-per-vm", "8192"),
+        ("private-gke.webhook-firewall", "generate"),
+        ("private-gke.webhook-ports", "knative,controller-runtime"),
+    ];
+    for (version, cnrm, current) in [("1.15.1", "1.15.1", false), ("HEAD", "1.134.0", true)] {
+        for (form, extra) in [("a", a), ("b", b)] {
+            let mut pairs: Vec<(&str, &str)> = GOLDEN_PAIRS
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != "log-firewalls")
+                .collect();
+            if form == "b" {
+                pairs.push(("log-firewalls", "true"));
+            }
+            pairs.push(("private-gke.cnrm-version", cnrm));
+            pairs.extend_from_slice(extra);
+            let values = private_output(&pairs);
+            // Each setting wrote what it asks for, as far as the version has the fields.
+            let nat = &object(&values, "ComputeRouterNAT", "testKptName")["spec"];
+            let rule = |name: &str| object(&values, "ComputeFirewall", name);
+            // The catalogue's 9443 and 15017 are open by upstream's istio rule: 8443 is not.
+            let webhooks = &rule("testKptName-webhooks-8443")["spec"];
+            assert_eq!(webhooks["allow"][0]["ports"], json!(["8443"]), "{version}");
+            assert_eq!(webhooks["sourceRanges"], json!(["172.16.0.32/28"]));
+            match form {
+                "a" => {
+                    assert_eq!(nat["logConfig"], Value::Null, "{version}");
+                    assert_eq!(nat["minPortsPerVm"], json!(128), "{version}");
+                    let dynamic = if current { json!(false) } else { Value::Null };
+                    assert_eq!(nat["enableDynamicPortAllocation"], dynamic, "{version}");
+                    object(&values, "DNSManagedZone", "testKptName-gstatic");
+                }
+                _ => {
+                    assert_eq!(nat["minPortsPerVm"], json!(32), "{version}");
+                    if current {
+                        assert_eq!(nat["logConfig"]["filter"], "ALL");
+                        assert_eq!(nat["maxPortsPerVm"], json!(8192));
+                        assert_eq!(nat["enableDynamicPortAllocation"], json!(true));
+                        assert!(rule("testKptName-deny-egress")["spec"]["logConfig"].is_object());
+                        assert!(!policy_kinds(&values).is_empty());
+                    }
+                }
+            }
+            assert_every_object_validates(version, &values, form);
+        }
     }
 }
 
