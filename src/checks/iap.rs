@@ -35,7 +35,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let egress_denied = ctx.deny_all_egress().next().is_some();
     let paths = paths(ctx, egress_denied);
     for bc in ctx.of_kind("BackendConfig") {
-        let iap = &bc.value["spec"]["iap"];
+        let iap = &bc.value()["spec"]["iap"];
         if !iap.is_object() || iap["enabled"].as_bool() == Some(false) {
             continue;
         }
@@ -80,7 +80,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 bc.name(),
                 lacking.join(" and ")
             ))
-            .for_resource(&bc.value)
+            .for_resource(bc.value())
             .at_field("spec.iap", None, None)
             .tag("check", "iap"),
         );
@@ -109,7 +109,7 @@ fn stale(bc: &Item, fixed: &[(String, bool)]) -> KrmResult {
          (private-gke.egress-allowlist: vip)",
         bc.name()
     ))
-    .for_resource(&bc.value)
+    .for_resource(bc.value())
     .at_field("spec.iap", None, None)
     .tag("check", "iap")
 }
@@ -167,11 +167,11 @@ pub(super) fn fqdn_rule(
     let network = &ctx.cluster.as_ref()?.network;
     let associated: Vec<String> = ctx
         .cnrm("ComputeNetworkFirewallPolicyAssociation")
-        .filter(|a| ref_name(&a.value["spec"]["attachmentTargetRef"]).as_ref() == Some(network))
-        .filter_map(|a| ref_name(&a.value["spec"]["firewallPolicyRef"]))
+        .filter(|a| ref_name(&a.value()["spec"]["attachmentTargetRef"]).as_ref() == Some(network))
+        .filter_map(|a| ref_name(&a.value()["spec"]["firewallPolicyRef"]))
         .collect();
     let rule = ctx.cnrm("ComputeNetworkFirewallPolicyRule").find(|r| {
-        let spec = &r.value["spec"];
+        let spec = &r.value()["spec"];
         let l4_443 = super::array(&spec["match"]["layer4Configs"])
             .iter()
             .any(|l| {
@@ -201,7 +201,7 @@ pub(super) fn fqdn_rule(
             && ref_name(&spec["firewallPolicyRef"]).is_some_and(|p| associated.contains(&p))
     })?;
     let after_vpc = ctx.network().is_some_and(|n| {
-        n.value["spec"]["networkFirewallPolicyEnforcementOrder"].as_str()
+        n.value()["spec"]["networkFirewallPolicyEnforcementOrder"].as_str()
             != Some("BEFORE_CLASSIC_FIREWALL")
     });
     let blocked = (egress_denied && after_vpc).then(|| network.clone());
@@ -219,7 +219,7 @@ fn vip(ctx: &Ctx, egress_denied: bool) -> bool {
         return false;
     };
     let zone_ok = ctx.cnrm("DNSManagedZone").any(|z| {
-        let spec = &z.value["spec"];
+        let spec = &z.value()["spec"];
         let on_network = super::array(&spec["privateVisibilityConfig"]["networks"])
             .iter()
             .any(|n| ref_name(&n["networkRef"]).as_ref() == Some(&cluster.network));
@@ -229,7 +229,7 @@ fn vip(ctx: &Ctx, egress_denied: bool) -> bool {
         ) && spec["visibility"].as_str() == Some("private")
             && on_network
             && ctx.cnrm("DNSRecordSet").any(|r| {
-                let rs = &r.value["spec"];
+                let rs = &r.value()["spec"];
                 rs["managedZoneRef"]["name"].as_str() == Some(z.name())
                     && rs["type"].as_str() == Some("A")
                     && !super::array(&rs["rrdatas"]).is_empty()
@@ -247,8 +247,8 @@ fn vip(ctx: &Ctx, egress_denied: bool) -> bool {
             .any(|fw| fw.egress && fw.allows_tcp(443) && fw.covers(&vip));
     let route_ok = !ctx.deletes_default_routes()
         || ctx.cnrm("ComputeRoute").any(|r| {
-            network_of(&r.value).as_ref() == Some(&cluster.network)
-                && r.value["spec"]["destRange"]
+            network_of(r.value()).as_ref() == Some(&cluster.network)
+                && r.value()["spec"]["destRange"]
                     .as_str()
                     .and_then(parse_net)
                     .is_some_and(|d| d.contains(&vip))

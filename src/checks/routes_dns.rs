@@ -52,9 +52,9 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     };
     let routes: Vec<Route> = ctx
         .cnrm("ComputeRoute")
-        .filter(|r| network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+        .filter(|r| network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
         .filter_map(|item| {
-            let spec = &item.value["spec"];
+            let spec = &item.value()["spec"];
             Some(Route {
                 item,
                 dest: spec["destRange"].as_str().and_then(parse_net)?,
@@ -73,11 +73,13 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let network_item = ctx.network();
     let subject = network_item.unwrap_or(cluster.item);
     let default_field = |out: &mut Vec<KrmResult>, r: KrmResult| {
-        let r = r.for_resource(&subject.value).tag("check", "routes-dns");
+        let r = r.for_resource(subject.value()).tag("check", "routes-dns");
         out.push(match network_item {
             Some(n) => r.at_field(
                 "spec.deleteDefaultRoutesOnCreate",
-                n.value["spec"].get("deleteDefaultRoutesOnCreate").cloned(),
+                n.value()["spec"]
+                    .get("deleteDefaultRoutesOnCreate")
+                    .cloned(),
                 None,
             ),
             None => r,
@@ -112,10 +114,10 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                     r.item.name(),
                     r.priority
                 ))
-                .for_resource(&r.item.value)
+                .for_resource(r.item.value())
                 .at_field(
                     "spec.priority",
-                    r.item.value["spec"].get("priority").cloned(),
+                    r.item.value()["spec"].get("priority").cloned(),
                     Some(Value::from(limit.saturating_sub(1))),
                 )
                 .tag("check", "routes-dns"),
@@ -185,7 +187,7 @@ fn public_registries(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 users.len(),
                 deny.name()
             ))
-            .for_resource(&item.value)
+            .for_resource(item.value())
             .tag("check", "routes-dns"),
         );
     }
@@ -198,7 +200,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
     };
     let mut records: HashMap<&str, Vec<&Item>> = HashMap::new();
     for r in ctx.cnrm("DNSRecordSet") {
-        if let Some(zone) = r.value["spec"]["managedZoneRef"]["name"].as_str() {
+        if let Some(zone) = r.value()["spec"]["managedZoneRef"]["name"].as_str() {
             records.entry(zone).or_default().push(r);
         }
     }
@@ -219,7 +221,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
         let zones: Vec<&Item> = ctx
             .cnrm("DNSManagedZone")
             .filter(|z| {
-                let spec = &z.value["spec"];
+                let spec = &z.value()["spec"];
                 spec["dnsName"].as_str() == Some(dns_name)
                     && spec["visibility"].as_str() == Some("private")
             })
@@ -244,7 +246,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                         ),
                     }
                 ))
-                .for_resource(&subject.value)
+                .for_resource(subject.value())
                 .tag("check", "routes-dns"),
             );
             continue;
@@ -252,12 +254,12 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
         let in_zone = records.get(zone.name()).map(Vec::as_slice).unwrap_or(&[]);
         let find = |kind: &str, owner: &str| {
             in_zone.iter().copied().find(|r| {
-                r.value["spec"]["type"].as_str() == Some(kind)
-                    && r.value["spec"]["name"].as_str() == Some(owner)
+                r.value()["spec"]["type"].as_str() == Some(kind)
+                    && r.value()["spec"]["name"].as_str() == Some(owner)
             })
         };
         let cname_ok = find("CNAME", cname_owner).is_some_and(|r| {
-            array(&r.value["spec"]["rrdatas"])
+            array(&r.value()["spec"]["rrdatas"])
                 .iter()
                 .any(|d| d.as_str() == Some(a_owner))
         });
@@ -279,12 +281,12 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                     lacking.join(" and "),
                     zone.name()
                 ))
-                .for_resource(&zone.value)
+                .for_resource(zone.value())
                 .tag("check", "routes-dns"),
             );
         }
         if let Some(a) = a {
-            for (i, d) in array(&a.value["spec"]["rrdatas"]).iter().enumerate() {
+            for (i, d) in array(&a.value()["spec"]["rrdatas"]).iter().enumerate() {
                 if d.as_str()
                     .and_then(parse_net)
                     .is_some_and(|n| vip.contains(&n))
@@ -298,7 +300,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                          Fix: use 199.36.153.4, .5, .6 and .7",
                         a.name()
                     ))
-                    .for_resource(&a.value)
+                    .for_resource(a.value())
                     .at_field(format!("spec.rrdatas[{i}]"), Some(d.clone()), None)
                     .tag("check", "routes-dns"),
                 );

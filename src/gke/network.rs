@@ -120,7 +120,7 @@ fn describe(r: &Value) -> String {
 /// subnetwork of its own without a network, the generated subnetwork on the user's network, or
 /// when `master-ipv4-cidr` contradicts the cluster's own master range.
 pub fn plan(settings: &Settings, cluster: &Item, items: &[Item]) -> Result<Plan, Vec<KrmResult>> {
-    let cluster_value = &cluster.value;
+    let cluster_value = &cluster.value();
     let spec = &cluster_value["spec"];
     let tag = |r: KrmResult| r.for_resource(cluster_value).tag("stage", "private-gke");
     let mut results = Vec::new();

@@ -133,7 +133,7 @@ pub(crate) fn registries(items: &[Item]) -> Vec<String> {
     let mut found: BTreeSet<String> = BTreeSet::new();
     found.insert("gke.gcr.io".to_string());
     for item in items {
-        let spec = &item.value["spec"];
+        let spec = &item.value()["spec"];
         let pod = match item.kind() {
             "Pod" => spec,
             "CronJob" => &spec["jobTemplate"]["spec"]["template"]["spec"],
@@ -326,7 +326,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
 
     let lb = ctx
         .of_kind("Service")
-        .any(|s| s.value["spec"]["type"].as_str() == Some("LoadBalancer"));
+        .any(|s| s.value()["spec"]["type"].as_str() == Some("LoadBalancer"));
     let health: Vec<&str> = HEALTH_CHECK_RANGES
         .iter()
         .chain(L4_HEALTH_CHECK_RANGES.iter().filter(|_| lb))
@@ -432,13 +432,13 @@ fn deny_field(fw: &Firewall, allowed: bool) -> String {
 /// CIDR block.
 fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
     let cluster = ctx.cluster.as_ref()?;
-    let policy = &cluster.item.value["spec"]["ipAllocationPolicy"];
+    let policy = &cluster.item.value()["spec"]["ipAllocationPolicy"];
     if let Some(net) = policy["clusterIpv4CidrBlock"].as_str().and_then(parse_net) {
         return Some(net);
     }
     let name = policy["clusterSecondaryRangeName"].as_str()?;
     let subnet = ctx.subnet()?;
-    array(&subnet.value["spec"]["secondaryIpRange"])
+    array(&subnet.value()["spec"]["secondaryIpRange"])
         .iter()
         .find(|r| r["rangeName"].as_str() == Some(name))
         .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
@@ -447,7 +447,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
 /// True when a BackendConfig enables IAP.
 fn iap_in_use(ctx: &Ctx) -> bool {
     ctx.of_kind("BackendConfig").any(|bc| {
-        let iap = &bc.value["spec"]["iap"];
+        let iap = &bc.value()["spec"]["iap"];
         iap.is_object() && iap["enabled"].as_bool() != Some(false)
     })
 }
@@ -624,7 +624,9 @@ fn meant_for(fw: &Firewall, host: &str) -> bool {
     let text = format!(
         "{} {}",
         fw.name(),
-        fw.item.value["spec"]["description"].as_str().unwrap_or("")
+        fw.item.value()["spec"]["description"]
+            .as_str()
+            .unwrap_or("")
     )
     .to_ascii_lowercase();
     let registry_1 = *label == "docker" && text.contains("dockerhub");
