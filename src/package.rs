@@ -324,7 +324,7 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
         let pairs: Vec<(NodeId, &Value)> = item_nodes
             .iter()
             .copied()
-            .zip(items[first..].iter().map(|i| &i.value))
+            .zip(items[first..].iter().map(|i| i.value()))
             .collect();
         warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
         if !item_nodes.is_empty() {
@@ -435,7 +435,7 @@ fn destination(item: &Item) -> Result<String, String> {
 
 /// The text of a generated item as a whole document, location annotations taken out.
 fn generated_document(item: &Item, layout: Layout) -> String {
-    let value = strip(&item.value, None);
+    let value = strip(item.value(), None);
     if let Some(text) = &item.text {
         if let Ok(doc) = Document::parse(text.as_str()) {
             if let Some(&root) = doc.roots().first() {
@@ -483,7 +483,7 @@ fn plan(
         match file_of(item) {
             Some((f, node)) => {
                 kept.insert((f, node));
-                let value = strip(&item.value, added.get(&(f, node)));
+                let value = strip(item.value(), added.get(&(f, node)));
                 meant.entry(f).or_default().push((node, value.clone()));
                 if files[f].json {
                     json_values.entry(f).or_default().push((node, value));
@@ -497,7 +497,7 @@ fn plan(
                                 "cannot write the change back to {} (line {}, column {}): {}",
                                 files[f].rel, e.line, e.column, e.message
                             ))
-                            .for_resource(&item.value),
+                            .for_resource(item.value()),
                         );
                     }
                 }
@@ -511,14 +511,14 @@ fn plan(
                     meant_added
                         .entry(dest.clone())
                         .or_default()
-                        .push(strip(&item.value, None));
+                        .push(strip(item.value(), None));
                     appended
                         .entry(dest)
                         .or_default()
                         .push(generated_document(item, layout));
                 }
                 Err(message) => {
-                    results.push(KrmResult::error(message).for_resource(&item.value));
+                    results.push(KrmResult::error(message).for_resource(item.value()));
                 }
             },
         }
@@ -724,7 +724,7 @@ mod tests {
         assert_eq!(locations(&items), expected);
         assert_eq!(files.len(), 6);
         assert_eq!(
-            items[5].value["metadata"]["annotations"],
+            items[5].value()["metadata"]["annotations"],
             json!({"x": "y", PATH: "sub/d.yaml", INDEX: "0", LEGACY_PATH: "sub/d.yaml", LEGACY_INDEX: "0"})
         );
     }
@@ -756,8 +756,8 @@ mod tests {
     fn a_changed_item_is_written_without_the_annotations_reading_added() {
         let dir = package();
         let (changes, results) = plan_for(dir.path(), |items| {
-            items[1].value["data"]["k"] = json!("w");
-            items[5].value["metadata"]["annotations"]["x"] = json!("z");
+            items[1].value_mut()["data"]["k"] = json!("w");
+            items[5].value_mut()["metadata"]["annotations"]["x"] = json!("z");
         });
         assert!(results.is_empty(), "{results:?}");
         assert_eq!(
@@ -839,8 +839,8 @@ mod tests {
     fn a_read_only_file_stops_every_write() {
         let dir = package();
         let (changes, _) = plan_for(dir.path(), |items| {
-            items[1].value["data"]["k"] = json!("w");
-            items[3].value["metadata"]["name"] = json!("b2");
+            items[1].value_mut()["data"]["k"] = json!("w");
+            items[3].value_mut()["metadata"]["name"] = json!("b2");
         });
         let b = dir.path().join("b.yml");
         let mut perms = fs::metadata(&b).unwrap().permissions();
@@ -859,7 +859,7 @@ mod tests {
     fn changes_are_written_and_emptied_files_deleted() {
         let dir = package();
         let (changes, _) = plan_for(dir.path(), |items| {
-            items[1].value["data"]["k"] = json!("w");
+            items[1].value_mut()["data"]["k"] = json!("w");
             items.retain(|i| i.name() != "b");
         });
         write_changes(dir.path(), &changes).unwrap();

@@ -82,7 +82,7 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
         (Some(s), Some(range)) => format!(
             "subnet {} {range}{}",
             s.name(),
-            s.value["spec"]["region"]
+            s.value()["spec"]["region"]
                 .as_str()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
@@ -124,16 +124,16 @@ fn diagram(ctx: &Ctx, flows: &Flows) -> String {
             "    nat[\"Cloud NAT {}<br/>router {} ({})\"]",
             label(nat.name()),
             label(router.name()),
-            label(nat.value["spec"]["region"].as_str().unwrap_or("?"))
+            label(nat.value()["spec"]["region"].as_str().unwrap_or("?"))
         );
         extras.push("  nat -.-> internet".to_string());
     }
     for (routes, r) in ctx
         .cnrm("ComputeRoute")
-        .filter(|r| network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+        .filter(|r| network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
         .enumerate()
     {
-        let dest = r.value["spec"]["destRange"].as_str().unwrap_or("?");
+        let dest = r.value()["spec"]["destRange"].as_str().unwrap_or("?");
         let to = if parse_net(dest).is_some_and(|n| n.prefix_len() == 0) {
             "internet"
         } else {

@@ -96,7 +96,7 @@ fn check_stage_vs_load_on_10k_clusters() {
     // After the setters (`gke.private: "true"`) every cluster is private; select one so every
     // family runs too.
     for it in &mut items {
-        it.value["spec"]["privateClusterConfig"]["enablePrivateNodes"] = true.into();
+        it.value_mut()["spec"]["privateClusterConfig"]["enablePrivateNodes"] = true.into();
     }
     let settings = Settings {
         cluster: Some(format!("cluster-{}", n / 2)),

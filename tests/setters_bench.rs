@@ -90,7 +90,7 @@ fn with_setters(src: &str) -> (String, usize) {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync_from(origin.node, &origin.original, &item.value, &mut edits)
+            doc.sync_from(origin.node, &origin.original, item.value(), &mut edits)
                 .unwrap();
         }
     }
@@ -137,7 +137,7 @@ fn phases(src: &str) -> Vec<(&'static str, Duration)> {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync_from(origin.node, &origin.original, &item.value, &mut edits)
+            doc.sync_from(origin.node, &origin.original, item.value(), &mut edits)
                 .unwrap();
         }
     }

@@ -91,7 +91,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &mut Vec<KrmResult>) {
     for flow in owned(ctx, flows, Owner::Connectivity) {
         let at = flow
             .subject
-            .map(|item| KrmResult::info("").for_resource(&item.value).resource_ref);
+            .map(|item| KrmResult::info("").for_resource(item.value()).resource_ref);
         let said = at.and_then(|reference| {
             found
                 .iter()
@@ -109,7 +109,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &mut Vec<KrmResult>) {
             flow.cause,
             flow.fix
         ))
-        .for_resource(&flow.subject.unwrap_or(cluster.item).value);
+        .for_resource(flow.subject.unwrap_or(cluster.item).value());
         if let Some(field) = &flow.field {
             r = r.at_field(field.clone(), None, None);
         }

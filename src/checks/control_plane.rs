@@ -11,7 +11,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let Some(cluster) = ctx.cluster.as_ref() else {
         return;
     };
-    let spec = &cluster.item.value["spec"];
+    let spec = &cluster.item.value()["spec"];
     let private_endpoint = truthy(&spec["privateClusterConfig"]["enablePrivateEndpoint"]);
     let ip_off =
         spec["controlPlaneEndpointsConfig"]["ipEndpointsConfig"]["enabled"] == Value::Bool(false);
@@ -39,7 +39,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
              benchmark 5.4.2). Fix: private-gke.control-plane: authorized with \
              private-gke.authorized-networks (the CIDRs that run kubectl), or private"
         ))
-        .for_resource(&cluster.item.value)
+        .for_resource(cluster.item.value())
         .at_field(path, None, None)
         .tag("check", "control-plane"),
     );

@@ -9,7 +9,7 @@ use crate::krm::KrmResult;
 /// Warn about every CloudEndpoint.
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     for ep in ctx.of_kind("CloudEndpoint") {
-        let file = file_ref(&ep.value)
+        let file = file_ref(ep.value())
             .map(|f| f.path)
             .unwrap_or_else(|| "<the CloudEndpoint file>".to_string());
         out.push(
@@ -20,7 +20,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                  workstation with `kfctl apply -f {file}`",
                 ep.name()
             ))
-            .for_resource(&ep.value)
+            .for_resource(ep.value())
             .tag("check", "endpoints"),
         );
     }

@@ -24,7 +24,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
     };
     let blocked = flow.verdict == Verdict::Blocked && owner(ctx, flow) == Owner::Iap;
     for bc in ctx.of_kind("BackendConfig") {
-        let iap = &bc.value["spec"]["iap"];
+        let iap = &bc.value()["spec"]["iap"];
         if !iap.is_object() || iap["enabled"].as_bool() == Some(false) {
             continue;
         }
@@ -64,7 +64,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
             };
             out.push(naming(
                 KrmResult::error(message)
-                    .for_resource(&bc.value)
+                    .for_resource(bc.value())
                     .at_field("spec.iap", None, None)
                     .tag("check", "iap"),
                 [flow],
@@ -79,7 +79,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
 fn stale(bc: &Item, flow: &Flow) -> KrmResult {
     let snapshot: Vec<Ipv4Net> = JWKS_IPS.iter().filter_map(|a| parse_net(a)).collect();
     let holds_snapshot = |fw: &&Item| {
-        let ranges: Vec<Ipv4Net> = super::array(&fw.value["spec"]["destinationRanges"])
+        let ranges: Vec<Ipv4Net> = super::array(&fw.value()["spec"]["destinationRanges"])
             .iter()
             .filter_map(|r| r.as_str().and_then(parse_net))
             .collect();
@@ -105,7 +105,7 @@ fn stale(bc: &Item, flow: &Flow) -> KrmResult {
          (private-gke.egress-allowlist: vip)",
         bc.name()
     ))
-    .for_resource(&bc.value)
+    .for_resource(bc.value())
     .at_field("spec.iap", None, None)
     .tag("check", "iap")
 }

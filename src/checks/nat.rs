@@ -31,7 +31,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                     "region {r}"
                 ))
         ))
-        .for_resource(&ctx.network().unwrap_or(cluster.item).value)
+        .for_resource(ctx.network().unwrap_or(cluster.item).value())
         .tag("check", "nat"),
     );
 }

@@ -64,7 +64,11 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
             continue;
         }
         let mut refs = Vec::new();
-        walk(&item.value["spec"], &mut vec![Seg::Key("spec")], &mut refs);
+        walk(
+            &item.value()["spec"],
+            &mut vec![Seg::Key("spec")],
+            &mut refs,
+        );
         let is_cluster = cluster_item.is_some_and(|c| std::ptr::eq(c, item));
         for (path, kind, r) in refs {
             let Some(name) = r["name"].as_str() else {
@@ -229,7 +233,7 @@ fn report_missing(
         };
         out.push(
             result
-                .for_resource(&item.value)
+                .for_resource(item.value())
                 .at_field(first.path.clone(), Some(name.as_str().into()), None)
                 .tag("check", "references"),
         );
@@ -252,7 +256,7 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 item.name(),
                 cluster.item.name()
             ))
-            .for_resource(&item.value)
+            .for_resource(item.value())
             .at_field(path, Some(current.into()), Some(network.into()))
             .tag("check", "references"),
         );
@@ -263,13 +267,13 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         ("ComputeRouter", "routers (and their NAT)"),
     ] {
         for item in ctx.cnrm(kind) {
-            if let Some(current) = network_of(&item.value).filter(|n| n != network) {
+            if let Some(current) = network_of(item.value()).filter(|n| n != network) {
                 report(item, "spec.networkRef.name".to_string(), &current, what);
             }
         }
     }
     if let Some(subnet) = ctx.subnet() {
-        if let Some(current) = network_of(&subnet.value).filter(|n| n != network) {
+        if let Some(current) = network_of(subnet.value()).filter(|n| n != network) {
             report(
                 subnet,
                 "spec.networkRef.name".to_string(),
@@ -279,7 +283,7 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         }
     }
     for zone in ctx.cnrm("DNSManagedZone") {
-        let spec = &zone.value["spec"];
+        let spec = &zone.value()["spec"];
         if spec["visibility"].as_str() != Some("private") {
             continue;
         }

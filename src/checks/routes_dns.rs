@@ -45,11 +45,13 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
     let network_item = ctx.network();
     let subject = network_item.unwrap_or(cluster.item);
     let default_field = |r: KrmResult| {
-        let r = r.for_resource(&subject.value).tag("check", "routes-dns");
+        let r = r.for_resource(subject.value()).tag("check", "routes-dns");
         match network_item {
             Some(n) => r.at_field(
                 "spec.deleteDefaultRoutesOnCreate",
-                n.value["spec"].get("deleteDefaultRoutesOnCreate").cloned(),
+                n.value()["spec"]
+                    .get("deleteDefaultRoutesOnCreate")
+                    .cloned(),
                 None,
             ),
             None => r,
@@ -113,9 +115,9 @@ fn priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     };
     let routes: Vec<Route> = ctx
         .cnrm("ComputeRoute")
-        .filter(|r| network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+        .filter(|r| network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
         .filter_map(|item| {
-            let spec = &item.value["spec"];
+            let spec = &item.value()["spec"];
             Some(Route {
                 item,
                 dest: spec["destRange"].as_str().and_then(parse_net)?,
@@ -147,10 +149,10 @@ fn priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 r.item.name(),
                 r.priority
             ))
-            .for_resource(&r.item.value)
+            .for_resource(r.item.value())
             .at_field(
                 "spec.priority",
-                r.item.value["spec"].get("priority").cloned(),
+                r.item.value()["spec"].get("priority").cloned(),
                 Some(Value::from(limit.saturating_sub(1))),
             )
             .tag("check", "routes-dns"),
@@ -180,15 +182,15 @@ fn records(ctx: &Ctx, mine: &[&Flow], out: &mut Vec<KrmResult>) {
         let r = if index == usize::MAX {
             zone_lacks(ctx, item, f)
         } else {
-            let d = &array(&item.value["spec"]["rrdatas"])[index];
+            let d = &array(&item.value()["spec"]["rrdatas"])[index];
             KrmResult::error(format!(
                 "A record {} points `{}` at {d}, outside the restricted VIP {RESTRICTED_VIP}: \
                  traffic goes where no route or firewall rule lets it. Fix: use 199.36.153.4, \
                  .5, .6 and .7",
                 item.name(),
-                item.value["spec"]["name"].as_str().unwrap_or("")
+                item.value()["spec"]["name"].as_str().unwrap_or("")
             ))
-            .for_resource(&item.value)
+            .for_resource(item.value())
             .at_field(format!("spec.rrdatas[{index}]"), Some(d.clone()), None)
         };
         out.push(naming(r.tag("check", "routes-dns"), same));
@@ -198,19 +200,19 @@ fn records(ctx: &Ctx, mine: &[&Flow], out: &mut Vec<KrmResult>) {
 /// The error of a zone without the record a flow's name needs: the records of the VIP setup it
 /// lacks, or the flow's cause.
 fn zone_lacks(ctx: &Ctx, zone: &Item, flow: &Flow) -> KrmResult {
-    let dns_name = zone.value["spec"]["dnsName"].as_str().unwrap_or("");
+    let dns_name = zone.value()["spec"]["dnsName"].as_str().unwrap_or("");
     let lacking: Vec<String> = ZONES
         .iter()
         .filter(|(name, _, _)| *name == dns_name)
         .flat_map(|(_, cname_owner, a_owner)| {
             let find = |kind: &str, owner: &str| {
                 zone_records(ctx, zone).find(|r| {
-                    r.value["spec"]["type"].as_str() == Some(kind)
-                        && r.value["spec"]["name"].as_str() == Some(owner)
+                    r.value()["spec"]["type"].as_str() == Some(kind)
+                        && r.value()["spec"]["name"].as_str() == Some(owner)
                 })
             };
             let cname_ok = find("CNAME", cname_owner).is_some_and(|r| {
-                array(&r.value["spec"]["rrdatas"])
+                array(&r.value()["spec"]["rrdatas"])
                     .iter()
                     .any(|d| d.as_str() == Some(a_owner))
             });
@@ -241,13 +243,13 @@ fn zone_lacks(ctx: &Ctx, zone: &Item, flow: &Flow) -> KrmResult {
             zone.name()
         )
     };
-    KrmResult::error(message).for_resource(&zone.value)
+    KrmResult::error(message).for_resource(zone.value())
 }
 
 /// The DNSRecordSets of a zone (by `managedZoneRef.name`).
 fn zone_records<'a>(ctx: &'a Ctx<'a>, zone: &'a Item) -> impl Iterator<Item = &'a Item> + 'a {
     ctx.cnrm("DNSRecordSet")
-        .filter(move |r| r.value["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
+        .filter(move |r| r.value()["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
 }
 
 /// Names no private zone answers for, which resolve to public addresses the firewall denies:
@@ -311,7 +313,7 @@ fn public_names(ctx: &Ctx, mine: &[&Flow], subject: &Item, out: &mut Vec<KrmResu
                     (_, None) => format!("calls to `{host}`"),
                 }
             ))
-            .for_resource(&subject.value)
+            .for_resource(subject.value())
         } else {
             let by = blocked
                 .first()
@@ -340,7 +342,7 @@ fn public_names(ctx: &Ctx, mine: &[&Flow], subject: &Item, out: &mut Vec<KrmResu
                  images to Artifact Registry (`*-docker.pkg.dev`, reached through the VIP)",
                 users.len()
             ))
-            .for_resource(&item.value)
+            .for_resource(item.value())
         };
         out.push(naming(r.tag("check", "routes-dns"), blocked));
     }

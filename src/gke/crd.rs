@@ -90,9 +90,9 @@ fn fix_schema(schema: &mut Value) -> Option<Vec<&'static str>> {
 
 /// Stage 5: fix every ContainerCluster CRD among the items; one info result per schema changed.
 pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
-    for item in items.iter_mut().filter(|i| is_cluster_crd(&i.value)) {
-        for (pointer, label) in schema_pointers(&item.value) {
-            let Some(schema) = item.value.pointer_mut(&pointer) else {
+    for item in items.iter_mut().filter(|i| is_cluster_crd(i.value())) {
+        for (pointer, label) in schema_pointers(item.value()) {
+            let Some(schema) = item.value_mut().pointer_mut(&pointer) else {
                 continue;
             };
             match fix_schema(schema) {
@@ -101,7 +101,7 @@ pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
                         "{label}: added ipAllocationPolicy properties {} (gcp-blueprints issue 32)",
                         added.join(", ")
                     ))
-                    .for_resource(&item.value)
+                    .for_resource(item.value())
                     .at_field(
                         super::field_path(&format!(
                             "{pointer}/properties/spec/properties/ipAllocationPolicy/properties"
@@ -116,7 +116,7 @@ pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
                     KrmResult::warning(format!(
                         "{label}: the schema has no spec.ipAllocationPolicy object; left as is"
                     ))
-                    .for_resource(&item.value)
+                    .for_resource(item.value())
                     .tag("stage", "crd-fix"),
                 ),
             }

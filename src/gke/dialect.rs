@@ -162,8 +162,8 @@ pub fn translate(
     };
     let kptfile = kptfile.filter(|&i| items[i].api_version() == V0_KPTFILE);
     let defs = match kptfile {
-        Some(i) => Definitions::read([(i, &items[i].value)]),
-        None => Definitions::read(items.iter().map(|i| &i.value).enumerate()),
+        Some(i) => Definitions::read([(i, items[i].value())]),
+        None => Definitions::read(items.iter().map(|i| i.value()).enumerate()),
     };
     let mut new = Map::new();
     for d in desired.iter_mut() {
@@ -186,7 +186,7 @@ pub fn translate(
         .keys()
         .map(|k| k.trim_start_matches(SUBSTITUTION_PREFIX).to_string())
         .collect();
-    let kptfile = &mut items[index].value;
+    let kptfile = items[index].value_mut();
     for (key, def) in new {
         super::cluster::set(
             kptfile,
@@ -213,7 +213,7 @@ pub fn translate(
 pub fn revert(items: &mut [Item], results: &mut Vec<KrmResult>) {
     for item in items.iter_mut().filter(|i| i.kind() == "Kptfile") {
         let Some(defs) = item
-            .value
+            .value_mut()
             .pointer_mut("/openAPI/definitions")
             .and_then(Value::as_object_mut)
         else {
@@ -227,7 +227,7 @@ pub fn revert(items: &mut [Item], results: &mut Vec<KrmResult>) {
                 KrmResult::info(format!(
                     "removed the {removed} substitutions private-gke added to the Kptfile"
                 ))
-                .for_resource(&item.value)
+                .for_resource(item.value())
                 .tag("stage", "private-gke"),
             );
         }

@@ -379,19 +379,21 @@ fn upsert(
     results: &mut Vec<KrmResult>,
 ) {
     items.retain_mut(|item| {
-        if !is_owned_resource(&item.value)
-            || desired.iter().any(|d| same_resource(&d.value, &item.value))
+        if !is_owned_resource(item.value())
+            || desired
+                .iter()
+                .any(|d| same_resource(&d.value, item.value()))
         {
             return true;
         }
-        if adopt::restore(&mut item.value) {
+        if adopt::restore(item.value_mut()) {
             results.push(tagged(
                 KrmResult::info(
                     "given back as it was: no longer part of the private network (renamed, or \
                      replaced by a newer form such as FQDN egress rules); delete it if nothing \
                      else needs it",
                 )
-                .for_resource(&item.value),
+                .for_resource(item.value()),
             ));
             return true;
         }
@@ -400,7 +402,7 @@ fn upsert(
                 "removed: no longer part of the private network (renamed, or replaced by a \
                  newer form such as FQDN egress rules)",
             )
-            .for_resource(&item.value),
+            .for_resource(item.value()),
         ));
         false
     });
@@ -411,17 +413,17 @@ fn upsert(
         let index = per_file.entry(d.file).or_insert(0);
         let existing = items
             .iter_mut()
-            .find(|i| same_resource(&d.value, &i.value) && !is_partial_cluster(&i.value));
+            .find(|i| same_resource(&d.value, i.value()) && !is_partial_cluster(i.value()));
         match existing {
             Some(item) => {
-                let before = item.value.clone();
+                let before = item.value().clone();
                 let mut template = d.value.clone();
                 if let Some(meta) = template.get_mut("metadata").and_then(Value::as_object_mut) {
                     meta.remove("name");
                 }
-                overlay(&mut item.value, &template);
-                adopt::mark(&before, &mut item.value);
-                if item.value != before {
+                overlay(item.value_mut(), &template);
+                adopt::mark(&before, item.value_mut());
+                if *item.value() != before {
                     updated += 1;
                 }
             }
@@ -450,7 +452,7 @@ fn apply_locations(
     let Some(loc) = &locs.location else {
         return;
     };
-    cluster::set(&mut items[cluster_idx].value, "/spec/location", json!(loc));
+    cluster::set(items[cluster_idx].value_mut(), "/spec/location", json!(loc));
     let is_regional = location::is_region(loc) || locs.region.as_deref() == Some(loc.as_str());
     let disk_location = if is_regional {
         locs.zone.as_ref()
@@ -459,13 +461,13 @@ fn apply_locations(
     };
     for item in items.iter_mut().filter(|i| i.kind() == "ComputeDisk") {
         match disk_location {
-            Some(l) => cluster::set(&mut item.value, "/spec/location", json!(l)),
+            Some(l) => cluster::set(item.value_mut(), "/spec/location", json!(l)),
             None => results.push(tagged(
                 KrmResult::warning(format!(
                     "location {loc:?} is a region and no zone is set: the disk's location is left as is; set zone"
                 ))
-                .for_resource(&item.value)
-                .at_field("spec.location", item.value.pointer("/spec/location").cloned(), None),
+                .for_resource(item.value())
+                .at_field("spec.location", item.value().pointer("/spec/location").cloned(), None),
             )),
         }
     }
@@ -473,12 +475,12 @@ fn apply_locations(
 
 /// Takes the private patch and its wiring back out of one cluster; returns whether it had any.
 fn take_back_cluster(idx: usize, items: &mut [Item], results: &mut Vec<KrmResult>) -> bool {
-    if cluster::record(&items[idx].value).is_none() {
+    if cluster::record(items[idx].value()).is_none() {
         return false;
     }
-    let value = items[idx].value.clone();
+    let value = items[idx].value().clone();
     wiring::unwire(&value, items, results);
-    cluster::revert(&mut items[idx].value);
+    cluster::revert(items[idx].value_mut());
     true
 }
 
@@ -489,17 +491,17 @@ fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
         if items[idx].kind() == "ContainerCluster" && take_back_cluster(idx, items, results) {
             results.push(tagged(
                 KrmResult::info("private patch removed: the cluster is public again")
-                    .for_resource(&items[idx].value),
+                    .for_resource(items[idx].value()),
             ));
         }
     }
     let before = items.len();
-    items.retain(|i| !is_generated(&i.value));
+    items.retain(|i| !is_generated(i.value()));
     let removed = before - items.len();
     dialect::revert(items, results);
     let mut restored = 0;
     for item in items.iter_mut() {
-        if adopt::restore(&mut item.value) {
+        if adopt::restore(item.value_mut()) {
             restored += 1;
         }
     }
@@ -522,7 +524,7 @@ fn take_back_others(selected: usize, items: &mut [Item], results: &mut Vec<KrmRe
                 KrmResult::info(
                     "private patch removed: another cluster is the one made private now",
                 )
-                .for_resource(&items[idx].value),
+                .for_resource(items[idx].value()),
             ));
         }
     }
@@ -538,7 +540,7 @@ pub fn finish(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmR
     let Some(idx) = select::select_cluster(settings.cluster.as_deref(), items, &mut quiet) else {
         return;
     };
-    if cluster::record(&items[idx].value).is_none() {
+    if cluster::record(items[idx].value()).is_none() {
         return;
     }
     let place = placement(items, &items[idx]);
@@ -558,7 +560,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         return;
     };
     take_back_others(idx, items, results);
-    let cluster_value = items[idx].value.clone();
+    let cluster_value = items[idx].value().clone();
     let on_cluster = |r: KrmResult| r.for_resource(&cluster_value);
     let name = settings
         .name
@@ -614,12 +616,12 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
         keep_master: net.user_master,
         keep_ranges: net.user_ranges,
     };
-    let before = items[idx].value.clone();
-    cluster::apply(&mut items[idx].value, &patch, results);
-    access::apply(settings, &target, &mut items[idx].value, results);
-    if items[idx].value != before {
+    let before = items[idx].value().clone();
+    cluster::apply(items[idx].value_mut(), &patch, results);
+    access::apply(settings, &target, items[idx].value_mut(), results);
+    if *items[idx].value() != before {
         results.push(
-            tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(&items[idx].value),
+            tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(items[idx].value()),
         );
     }
     results.append(&mut net.results);

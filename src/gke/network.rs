@@ -121,7 +121,7 @@ pub(crate) fn plan(settings: &Settings, ctx: &Ctx) -> Result<Plan, Vec<KrmResult
         return Err(Vec::new());
     };
     let cluster = selected.item;
-    let cluster_value = &cluster.value;
+    let cluster_value = &cluster.value();
     let spec = &cluster_value["spec"];
     let tag = |r: KrmResult| r.for_resource(cluster_value).tag("stage", "private-gke");
     let mut results = Vec::new();

@@ -19,7 +19,7 @@ pub fn images(items: &[Item]) -> Vec<(&str, &Item)> {
     let mut out = Vec::new();
     for item in items {
         let mut found = Vec::new();
-        collect(&item.value, &mut found);
+        collect(item.value(), &mut found);
         out.extend(found.into_iter().map(|i| (i, item)));
     }
     out

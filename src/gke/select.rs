@@ -156,7 +156,7 @@ pub fn select_cluster(
     results: &mut Vec<KrmResult>,
 ) -> Option<usize> {
     let full: Vec<usize> = (0..items.len())
-        .filter(|&i| is_full_cluster(&items[i].value))
+        .filter(|&i| is_full_cluster(items[i].value()))
         .collect();
     let parsed = match selector.map(Selector::parse).transpose() {
         Ok(s) => s,
@@ -216,7 +216,7 @@ pub fn select_cluster(
                 )));
             } else if items
                 .iter()
-                .any(|i| !super::crd::is_cluster_crd(&i.value) && i.kind() != "Kptfile")
+                .any(|i| !super::crd::is_cluster_crd(i.value()) && i.kind() != "Kptfile")
             {
                 results.push(tagged(KrmResult::warning(
                     "no ContainerCluster among the items; nothing made private",
@@ -241,7 +241,7 @@ pub fn select_cluster(
                 found.len(),
                 list(&others)
             ))))
-            .for_resource(&items[served[0]].value),
+            .for_resource(items[served[0]].value()),
         );
         return Some(served[0]);
     }

@@ -19,11 +19,11 @@ pub(super) fn log_firewalls(settings: &Settings, current_fields: bool, items: &m
     let given = settings.given.contains_key("log-firewalls");
     let on = settings.log_firewalls;
     for item in items.iter_mut().filter(|i| i.kind() == "ComputeFirewall") {
-        if !(given || is_generated(&item.value) || adopt::is_adopted(&item.value)) {
+        if !(given || is_generated(item.value()) || adopt::is_adopted(item.value())) {
             continue;
         }
-        let before = item.value.clone();
-        let value = &mut item.value;
+        let before = item.value().clone();
+        let value = item.value_mut();
         if !current_fields || value.pointer("/spec/enableLogging").is_some() {
             cluster::set(value, "/spec/enableLogging", json!(on));
         }
@@ -38,8 +38,8 @@ pub(super) fn log_firewalls(settings: &Settings, current_fields: bool, items: &m
                 );
             }
         }
-        if adopt::is_adopted(&before) && item.value != before {
-            adopt::mark(&before, &mut item.value);
+        if adopt::is_adopted(&before) && *item.value() != before {
+            adopt::mark(&before, item.value_mut());
         }
     }
 }
@@ -70,15 +70,15 @@ pub(super) fn prune(p: &Params, items: &mut [Item]) {
             "/spec/networkFirewallPolicyEnforcementOrder",
         ));
     }
-    for item in items.iter_mut().filter(|i| is_owned_resource(&i.value)) {
-        let before = item.value.clone();
+    for item in items.iter_mut().filter(|i| is_owned_resource(i.value())) {
+        let before = item.value().clone();
         for (kind, pointer) in &gone {
             if item.kind() == *kind {
-                cluster::remove(&mut item.value, pointer);
+                cluster::remove(item.value_mut(), pointer);
             }
         }
-        if adopt::is_adopted(&before) && item.value != before {
-            adopt::mark(&before, &mut item.value);
+        if adopt::is_adopted(&before) && *item.value() != before {
+            adopt::mark(&before, item.value_mut());
         }
     }
 }
@@ -108,7 +108,7 @@ pub(super) fn replaced_lists(
         for item in items
             .iter()
             .filter(|i| i.kind() == "ComputeFirewall" && i.name() == name)
-            .filter(|i| !is_owned_resource(&i.value))
+            .filter(|i| !is_owned_resource(i.value()))
         {
             results.push(tagged(
                 KrmResult::warning(format!(
@@ -116,7 +116,7 @@ pub(super) fn replaced_lists(
                      does its job, so the function leaves it as it is: delete it once nothing \
                      else needs it"
                 ))
-                .for_resource(&item.value),
+                .for_resource(item.value()),
             ));
         }
     }

@@ -182,11 +182,11 @@ fn annotated(items: &[Item]) -> Option<((u64, u64, u64), &Item)> {
 /// Decides the target Config Connector. Pushes a warning when the setting contradicts the CRD
 /// among the items, and the one warning of an assumed version when nothing says.
 pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>) -> Target {
-    let cluster_crd = items.iter().find(|i| crd::is_cluster_crd(&i.value));
+    let cluster_crd = items.iter().find(|i| crd::is_cluster_crd(i.value()));
     if let Some(v) = settings.cnrm_version_triple() {
         let networking_mode = v >= NETWORKING_MODE_SINCE;
         if let Some(c) =
-            cluster_crd.filter(|c| crd::has_networking_mode(&c.value) != networking_mode)
+            cluster_crd.filter(|c| crd::has_networking_mode(c.value()) != networking_mode)
         {
             results.push(tagged(
                 KrmResult::warning(format!(
@@ -196,7 +196,7 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
                     where_from(c),
                     if networking_mode { "lacks" } else { "declares" }
                 ))
-                .for_resource(&c.value),
+                .for_resource(c.value()),
             ));
         }
         return Target {
@@ -207,7 +207,7 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
         };
     }
     if let Some(c) = cluster_crd {
-        let networking_mode = crd::has_networking_mode(&c.value);
+        let networking_mode = crd::has_networking_mode(c.value());
         // The CRD's own version annotation, else the lowest version its schema proves.
         let version =
             c.annotation(VERSION_ANNOTATION)
@@ -221,7 +221,7 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
             networking_mode,
             version: Some(version),
             source: Source::Crd(where_from(c)),
-            fields: fields_in_crd(&c.value),
+            fields: fields_in_crd(c.value()),
         };
     }
     if let Some((v, item)) = annotated(items) {

@@ -104,7 +104,7 @@ impl Graph {
         for (dir, &i) in &by_dir {
             let mut targets = Vec::new();
             for key in ENTRY_KEYS {
-                for entry in items[i].value[key].as_array().into_iter().flatten() {
+                for entry in items[i].value()[key].as_array().into_iter().flatten() {
                     let Some(path) = entry.as_str().and_then(|e| join(dir, e)) else {
                         continue;
                     };
@@ -173,7 +173,7 @@ impl Graph {
 fn owned_files(items: &[Item]) -> BTreeSet<String> {
     items
         .iter()
-        .filter(|i| super::is_owned_resource(&i.value) || is_generated(&i.value))
+        .filter(|i| super::is_owned_resource(i.value()) || is_generated(i.value()))
         .filter(|i| !is_kustomization(i))
         .filter_map(item_path)
         .map(str::to_string)
@@ -186,7 +186,7 @@ fn own_kustomization(dir: &str, items: &mut Vec<Item>, place: &super::Placement)
     let path = format!("{dir}/kustomization.yaml");
     let generated: Vec<String> = items
         .iter()
-        .filter(|i| is_generated(&i.value) && !is_kustomization(i))
+        .filter(|i| is_generated(i.value()) && !is_kustomization(i))
         .filter_map(item_path)
         .filter(|p| dir_of(p) == dir)
         .map(|p| base_name(p).to_string())
@@ -196,15 +196,15 @@ fn own_kustomization(dir: &str, items: &mut Vec<Item>, place: &super::Placement)
     let existing = items.iter().position(|i| {
         is_kustomization(i)
             && item_path(i) == Some(path.as_str())
-            && super::owned_marker(&i.value) == Some(OWNED_KUSTOMIZATION)
+            && super::owned_marker(i.value()) == Some(OWNED_KUSTOMIZATION)
     });
     match (existing, generated.is_empty()) {
         (Some(i), true) => {
             items.remove(i);
         }
         (Some(i), false) => {
-            if items[i].value["resources"] != json!(generated) {
-                items[i].value["resources"] = json!(generated);
+            if items[i].value()["resources"] != json!(generated) {
+                items[i].value_mut()["resources"] = json!(generated);
             }
         }
         (None, true) => {}
@@ -287,7 +287,7 @@ pub fn wire(
     if !built {
         // No kustomize build of the cluster here: nothing to wire, and no kustomization of ours.
         if let Some(i) = items.iter().position(|i| {
-            is_kustomization(i) && super::owned_marker(&i.value) == Some(OWNED_KUSTOMIZATION)
+            is_kustomization(i) && super::owned_marker(i.value()) == Some(OWNED_KUSTOMIZATION)
         }) {
             items.remove(i);
         }
@@ -358,7 +358,7 @@ pub fn wire(
         .unwrap_or_default()
         .to_string();
     let list = items[lister_idx]
-        .value
+        .value_mut()
         .as_object_mut()
         .map(|o| o.entry("resources").or_insert_with(|| json!([])));
     let Some(Value::Array(list)) = list else {
@@ -367,7 +367,7 @@ pub fn wire(
                 "cannot add {} to the kustomization: its `resources` is not a list",
                 entries.join(", ")
             ))
-            .for_resource(&items[lister_idx].value)
+            .for_resource(items[lister_idx].value())
             .at_field("resources", None, None),
         ));
         return;
@@ -380,12 +380,12 @@ pub fn wire(
             "wired the private network into the build of the cluster: added {} to `resources`",
             entries.join(", ")
         )))
-        .for_resource(&items[lister_idx].value)
+        .for_resource(items[lister_idx].value())
         .at_field("resources", None, Some(json!(entries))),
     );
-    let mut wired = recorded(&items[cluster_idx].value);
+    let mut wired = recorded(items[cluster_idx].value());
     wired.entry(kust_path).or_default().extend(entries);
-    store(&mut items[cluster_idx].value, &wired);
+    store(items[cluster_idx].value_mut(), &wired);
 }
 
 /// Takes out the entries wiring added for `cluster` (reversal, or a switch of cluster).
@@ -398,7 +398,7 @@ pub fn unwire(cluster: &Value, items: &mut [Item], results: &mut Vec<KrmResult>)
             continue;
         };
         let Some(list) = item
-            .value
+            .value_mut()
             .get_mut("resources")
             .and_then(Value::as_array_mut)
         else {
@@ -412,7 +412,7 @@ pub fn unwire(cluster: &Value, items: &mut [Item], results: &mut Vec<KrmResult>)
                     "unwired the private network: removed {} from `resources`",
                     entries.join(", ")
                 )))
-                .for_resource(&item.value),
+                .for_resource(item.value()),
             );
         }
     }
@@ -420,7 +420,7 @@ pub fn unwire(cluster: &Value, items: &mut [Item], results: &mut Vec<KrmResult>)
 
 /// Inside kustomize: the cluster's labels on every generated resource that has none of its own.
 fn label_like_the_cluster(cluster_idx: usize, items: &mut [Item]) {
-    let Some(labels) = items[cluster_idx].value["metadata"]["labels"]
+    let Some(labels) = items[cluster_idx].value()["metadata"]["labels"]
         .as_object()
         .cloned()
     else {
@@ -428,9 +428,9 @@ fn label_like_the_cluster(cluster_idx: usize, items: &mut [Item]) {
     };
     for item in items
         .iter_mut()
-        .filter(|i| is_generated(&i.value) && i.origin.is_none())
+        .filter(|i| is_generated(i.value()) && i.origin.is_none())
     {
-        let meta = &mut item.value["metadata"];
+        let meta = &mut item.value_mut()["metadata"];
         if meta.get("labels").is_none() {
             meta["labels"] = Value::Object(labels.clone());
             item.text = None;

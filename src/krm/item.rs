@@ -19,8 +19,8 @@ pub struct Origin {
 /// as minimal edits. Generated items have no origin and carry their own `text`.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// Current JSON view (key order kept).
-    pub value: Value,
+    /// Current JSON view (key order kept): [`Item::value`], [`Item::value_mut`].
+    value: Value,
     /// Source of an item that was read; `None` for items the function generated.
     pub origin: Option<Origin>,
     /// For generated items: YAML text of the item at indent 0 (may carry setter comments).
@@ -49,6 +49,16 @@ impl Item {
             origin: None,
             text,
         }
+    }
+
+    /// The item's JSON view (key order kept).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The item's JSON view, to change it.
+    pub fn value_mut(&mut self) -> &mut Value {
+        &mut self.value
     }
 
     /// `kind` of the item ("" when absent).

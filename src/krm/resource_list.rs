@@ -226,7 +226,7 @@ fn read_warnings(
     let pairs: Vec<(NodeId, &Value)> = nodes
         .iter()
         .map(|&n| resolve(doc, n))
-        .zip(items.iter().map(|i| &i.value))
+        .zip(items.iter().map(|i| i.value()))
         .collect();
     oddities::duplicate_key_warnings(doc, source, &pairs, true)
 }
@@ -395,7 +395,7 @@ impl ResourceList {
         let mut warnings = read_warnings(&doc, source, &roots, &items)?;
         for (i, item) in items.iter().enumerate() {
             warnings.extend(oddities::metadata_results(
-                &item.value,
+                item.value(),
                 &format!("document {}", i + 1),
             ));
         }
@@ -457,7 +457,7 @@ impl ResourceList {
         let mut warnings = read_warnings(&doc, source, &item_nodes, &items)?;
         for (i, item) in items.iter().enumerate() {
             warnings.extend(oddities::metadata_results(
-                &item.value,
+                item.value(),
                 &format!("items[{i}]"),
             ));
         }
@@ -587,13 +587,13 @@ impl ResourceList {
                     let changed = item
                         .origin
                         .as_ref()
-                        .is_none_or(|o| !same_ordered(&o.original, &item.value));
+                        .is_none_or(|o| !same_ordered(&o.original, item.value()));
                     if changed {
                         let synced = match &item.origin {
                             Some(origin) => {
-                                sync_item(doc, node, &origin.original, &item.value, &mut edits)
+                                sync_item(doc, node, &origin.original, item.value(), &mut edits)
                             }
-                            None => doc.sync(node, &item.value, &mut edits),
+                            None => doc.sync(node, item.value(), &mut edits),
                         };
                         if let Err(e) = synced {
                             notes.unsynced.push(node);
@@ -602,7 +602,7 @@ impl ResourceList {
                                     "cannot write the change back (line {}, column {}): {}",
                                     e.line, e.column, e.message
                                 ))
-                                .for_resource(&item.value),
+                                .for_resource(item.value()),
                             );
                         }
                     }
@@ -649,7 +649,7 @@ impl ResourceList {
                     let survivors: Vec<&Item> = items.iter().collect();
                     let text: String = survivors
                         .iter()
-                        .map(|g| format!("{eol}{}", item_at(&g.value, dash_column, layout)))
+                        .map(|g| format!("{eol}{}", item_at(g.value(), dash_column, layout)))
                         .collect();
                     self.replace_with_block(root, "items", items_node, text, &mut edits);
                 }
@@ -1095,7 +1095,7 @@ fn item_text(item: &Item, dash_column: usize, layout: Layout) -> String {
             " ".repeat(dash_column),
             yaml::indent_as_item(text, dash_column, layout)
         ),
-        None => item_at(&item.value, dash_column, layout),
+        None => item_at(item.value(), dash_column, layout),
     }
 }
 
@@ -1147,7 +1147,7 @@ pub fn document_text(item: &Item, layout: Layout) -> String {
     match &item.text {
         Some(text) if text.ends_with('\n') => text.clone(),
         Some(text) => format!("{text}\n"),
-        None => yaml::render_document(&item.value, layout),
+        None => yaml::render_document(item.value(), layout),
     }
 }
 

@@ -368,7 +368,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
 
     let lb = ctx
         .of_kind("Service")
-        .any(|s| s.value["spec"]["type"].as_str() == Some("LoadBalancer"));
+        .any(|s| s.value()["spec"]["type"].as_str() == Some("LoadBalancer"));
     let health: Vec<&str> = HEALTH_CHECK_RANGES
         .iter()
         .chain(L4_HEALTH_CHECK_RANGES.iter().filter(|_| lb))
@@ -443,13 +443,13 @@ fn deny_field(fw: &Firewall, allowed: bool) -> String {
 /// CIDR block.
 fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
     let cluster = ctx.cluster.as_ref()?;
-    let policy = &cluster.item.value["spec"]["ipAllocationPolicy"];
+    let policy = &cluster.item.value()["spec"]["ipAllocationPolicy"];
     if let Some(net) = policy["clusterIpv4CidrBlock"].as_str().and_then(parse_net) {
         return Some(net);
     }
     let name = policy["clusterSecondaryRangeName"].as_str()?;
     let subnet = ctx.subnet()?;
-    array(&subnet.value["spec"]["secondaryIpRange"])
+    array(&subnet.value()["spec"]["secondaryIpRange"])
         .iter()
         .find(|r| r["rangeName"].as_str() == Some(name))
         .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
@@ -458,7 +458,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
 /// True when a BackendConfig enables IAP.
 fn iap_in_use(ctx: &Ctx) -> bool {
     ctx.of_kind("BackendConfig").any(|bc| {
-        let iap = &bc.value["spec"]["iap"];
+        let iap = &bc.value()["spec"]["iap"];
         iap.is_object() && iap["enabled"].as_bool() != Some(false)
     })
 }

@@ -154,7 +154,7 @@ fn outside_vips<'a>(record: Option<&'a Item>, dst: &Ipv4Net) -> Option<(&'a Item
     {
         return None;
     }
-    array(&record.value["spec"]["rrdatas"])
+    array(&record.value()["spec"]["rrdatas"])
         .iter()
         .position(|d| d.as_str().and_then(parse_net).as_ref() == Some(dst))
         .map(|i| (record, i))
@@ -297,7 +297,9 @@ fn meant_for(fw: &Firewall, host: &str) -> bool {
     let text = format!(
         "{} {}",
         fw.name(),
-        fw.item.value["spec"]["description"].as_str().unwrap_or("")
+        fw.item.value()["spec"]["description"]
+            .as_str()
+            .unwrap_or("")
     )
     .to_ascii_lowercase();
     let registry_1 = *label == "docker" && text.contains("dockerhub");

@@ -115,13 +115,13 @@ impl<'a> Ctx<'a> {
             let network = cluster.network.clone();
             ctx.firewalls = ctx
                 .cnrm("ComputeFirewall")
-                .filter(|it| network_of(&it.value).as_deref() == Some(network.as_str()))
+                .filter(|it| network_of(it.value()).as_deref() == Some(network.as_str()))
                 .map(Firewall::parse)
                 .filter(|fw| !fw.disabled)
                 .collect();
         }
         if let Some(subnet) = ctx.subnet() {
-            let spec = &subnet.value["spec"];
+            let spec = &subnet.value()["spec"];
             ctx.subnet_ranges = spec["ipCidrRange"]
                 .as_str()
                 .and_then(parse_net)
@@ -210,7 +210,7 @@ impl<'a> Ctx<'a> {
     /// True when the network deletes its default routes (`deleteDefaultRoutesOnCreate: true`).
     pub fn deletes_default_routes(&self) -> bool {
         self.network()
-            .is_some_and(|n| n.value["spec"]["deleteDefaultRoutesOnCreate"] == Value::Bool(true))
+            .is_some_and(|n| n.value()["spec"]["deleteDefaultRoutesOnCreate"] == Value::Bool(true))
     }
 
     /// Deny-all egress rules on the cluster's network (EGRESS deny to `0.0.0.0/0`).
@@ -237,9 +237,9 @@ impl<'a> Ctx<'a> {
     pub fn nat(&self) -> Option<(&'a Item, &'a Item)> {
         let c = self.cluster.as_ref()?;
         self.cnrm("ComputeRouterNAT").find_map(|nat| {
-            let router_name = ref_name(&nat.value["spec"]["routerRef"])?;
+            let router_name = ref_name(&nat.value()["spec"]["routerRef"])?;
             let router = self.resolve("ComputeRouter", &router_name, nat.namespace())?;
-            (network_of(&router.value).as_deref() == Some(c.network.as_str()))
+            (network_of(router.value()).as_deref() == Some(c.network.as_str()))
                 .then_some((router, nat))
         })
     }
@@ -263,14 +263,14 @@ impl<'a> Ctx<'a> {
             }
         }
         let chosen = &self.items[index?];
-        let spec = &chosen.value["spec"];
+        let spec = &chosen.value()["spec"];
         let pcc = &spec["privateClusterConfig"];
         let location = spec["location"].as_str().unwrap_or("");
         Some(Cluster {
             item: chosen,
             network: ref_name(&spec["networkRef"]).unwrap_or_else(|| "default".to_string()),
             subnetwork: ref_name(&spec["subnetworkRef"]),
-            users_refs: crate::gke::cluster::record(&chosen.value)
+            users_refs: crate::gke::cluster::record(chosen.value())
                 .is_some_and(|r| !r.contains_key("/spec/networkRef")),
             master: pcc["masterIpv4CidrBlock"].as_str().and_then(parse_net),
             private: truthy(&pcc["enablePrivateNodes"]),
@@ -294,7 +294,7 @@ pub(crate) struct Meta<'a> {
 
 impl<'a> Meta<'a> {
     fn of(item: &'a Item) -> Self {
-        let metadata = &item.value["metadata"];
+        let metadata = &item.value()["metadata"];
         Meta {
             kind: item.kind(),
             name: metadata["name"].as_str().unwrap_or(""),
@@ -347,7 +347,7 @@ impl Rule {
 
 impl<'a> Firewall<'a> {
     fn parse(item: &'a Item) -> Self {
-        let spec = &item.value["spec"];
+        let spec = &item.value()["spec"];
         let egress = spec["direction"]
             .as_str()
             .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));

@@ -39,14 +39,14 @@ pub(super) fn private_zones<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Item, String)> {
     };
     ctx.cnrm("DNSManagedZone")
         .filter(|z| {
-            let spec = &z.value["spec"];
+            let spec = &z.value()["spec"];
             spec["visibility"].as_str() == Some("private")
                 && array(&spec["privateVisibilityConfig"]["networks"])
                     .iter()
                     .any(|n| ref_name(&n["networkRef"]).as_deref() == Some(&cluster.network))
         })
         .filter_map(|z| {
-            let name = z.value["spec"]["dnsName"].as_str()?;
+            let name = z.value()["spec"]["dnsName"].as_str()?;
             Some((z, name.trim_end_matches('.').to_ascii_lowercase()))
         })
         .collect()
@@ -69,10 +69,10 @@ pub(super) fn resolve<'a>(
         };
         let records: Vec<&Item> = ctx
             .cnrm("DNSRecordSet")
-            .filter(|r| r.value["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
+            .filter(|r| r.value()["spec"]["managedZoneRef"]["name"].as_str() == Some(zone.name()))
             .collect();
         let owner = |r: &&Item| {
-            r.value["spec"]["name"]
+            r.value()["spec"]["name"]
                 .as_str()
                 .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
         };
@@ -95,7 +95,7 @@ pub(super) fn resolve<'a>(
                 ),
             );
         };
-        let spec = &record.value["spec"];
+        let spec = &record.value()["spec"];
         let data: Vec<&str> = array(&spec["rrdatas"])
             .iter()
             .filter_map(Value::as_str)
@@ -148,9 +148,9 @@ pub(super) fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
     let mut best: Option<(u8, i64, &Item)> = None;
     for r in ctx
         .cnrm("ComputeRoute")
-        .filter(|r| super::network_of(&r.value).as_deref() == Some(cluster.network.as_str()))
+        .filter(|r| super::network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
     {
-        let spec = &r.value["spec"];
+        let spec = &r.value()["spec"];
         let Some(range) = spec["destRange"].as_str().and_then(parse_net) else {
             continue;
         };
@@ -164,7 +164,7 @@ pub(super) fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
         }
     }
     if let Some((_, _, r)) = best {
-        let hop = r.value["spec"]["nextHopGateway"]
+        let hop = r.value()["spec"]["nextHopGateway"]
             .as_str()
             .map(|g| format!(" via {g}"))
             .unwrap_or_default();
@@ -173,7 +173,7 @@ pub(super) fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
             text: format!(
                 "route {} ({}{hop})",
                 r.name(),
-                r.value["spec"]["destRange"].as_str().unwrap_or("")
+                r.value()["spec"]["destRange"].as_str().unwrap_or("")
             ),
             subject: None,
             field: None,
@@ -221,11 +221,11 @@ pub(super) fn nat<'a>(
     };
     let subnet_region = ctx
         .subnet()
-        .and_then(|s| s.value["spec"]["region"].as_str().map(str::to_string))
+        .and_then(|s| s.value()["spec"]["region"].as_str().map(str::to_string))
         .or_else(|| cluster.region.clone());
     if let Some(region) = subnet_region {
         for item in [router, nat] {
-            let current = item.value["spec"]["region"].as_str();
+            let current = item.value()["spec"]["region"].as_str();
             if current.is_some_and(|r| r != region) {
                 return Err((
                     format!(
@@ -241,7 +241,7 @@ pub(super) fn nat<'a>(
             }
         }
     }
-    let ranges = nat.value["spec"]["sourceSubnetworkIpRangesToNat"]
+    let ranges = nat.value()["spec"]["sourceSubnetworkIpRangesToNat"]
         .as_str()
         .unwrap_or("");
     if from_pods && ranges == "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES" {
@@ -261,7 +261,7 @@ pub(super) fn nat<'a>(
 pub(super) fn zone_elsewhere<'a>(ctx: &'a Ctx<'a>, host: &str) -> Option<&'a Item> {
     let visible = private_zones(ctx);
     ctx.cnrm("DNSManagedZone").find(|z| {
-        let domain = z.value["spec"]["dnsName"]
+        let domain = z.value()["spec"]["dnsName"]
             .as_str()
             .unwrap_or("")
             .trim_end_matches('.')

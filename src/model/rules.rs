@@ -191,10 +191,10 @@ pub(crate) fn near_miss<'f, 'a>(
             fw.egress == egress && fw.allow.iter().any(|r| entry_matches(r, proto, port))
         })
     };
-    let on = |fw: &Firewall| network_of(&fw.item.value).as_deref() == Some(network);
+    let on = |fw: &Firewall| network_of(fw.item.value()).as_deref() == Some(network);
     let holds = |fw: &Firewall| fw.ranges().iter().flatten().any(|r| r.contains(peer));
     if let Some(fw) = candidates().find(|fw| !on(fw) && holds(fw)) {
-        let other = network_of(&fw.item.value).unwrap_or_default();
+        let other = network_of(fw.item.value()).unwrap_or_default();
         return Some((
             fw,
             format!("would allow it, but is on network `{other}`"),

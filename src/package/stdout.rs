@@ -22,11 +22,11 @@ pub(super) fn resource_list_text(
             .as_ref()
             .filter(|o| files.iter().any(|f| !f.json && Arc::ptr_eq(&f.doc, &o.doc)));
         let text = match origin {
-            Some(o) => node_text(&o.doc, o.node, &item.value)
+            Some(o) => node_text(&o.doc, o.node, item.value())
                 .map(|t| yaml::indent_as_item(&t, 0, o.doc.layout())),
             None => None,
         };
-        out.push_str(&text.unwrap_or_else(|| yaml::render_item(&item.value, 0, layout)));
+        out.push_str(&text.unwrap_or_else(|| yaml::render_item(item.value(), 0, layout)));
         out.push('\n');
     }
     if !results.is_empty() {

@@ -110,7 +110,7 @@ impl PipelineValues {
                 continue;
             };
             out.packages.push(dir.clone());
-            let mutators = kptfile.value.pointer("/pipeline/mutators");
+            let mutators = kptfile.value().pointer("/pipeline/mutators");
             let mut values = BTreeMap::new();
             let mut own_only = false;
             for (i, m) in mutators
@@ -133,11 +133,11 @@ impl PipelineValues {
                 if !is_apply_setters {
                     // private-gke in setters mode (as `private-gke migrate` writes it) applies
                     // its `configPath` values like apply-setters does.
-                    let setters_mode = |c: &&Item| c.value["data"][SETTERS_MODE_KEY] == "setters";
+                    let setters_mode = |c: &&Item| c.value()["data"][SETTERS_MODE_KEY] == "setters";
                     if let Some(c) = config.flatten().filter(setters_mode) {
                         own_only = true;
                         values.extend(
-                            string_values(&c.value["data"])
+                            string_values(&c.value()["data"])
                                 .into_iter()
                                 .filter(|(k, _)| !k.starts_with(crate::config::OPTION_PREFIX)),
                         );
@@ -149,7 +149,7 @@ impl PipelineValues {
                 } else if let Some(rel) = m["configPath"].as_str() {
                     let field = format!("pipeline.mutators[{i}].configPath");
                     match config.flatten() {
-                        Some(c) => values.extend(string_values(&c.value["data"])),
+                        Some(c) => values.extend(string_values(&c.value()["data"])),
                         None => out.problems.push((
                             index,
                             field,
@@ -310,7 +310,7 @@ mod tests {
             "v0/Kptfile",
             json!([{"image": "apply-setters:v0.2", "configMap": {"a": "b"}}]),
         );
-        v0.value["apiVersion"] = json!("kpt.dev/v1alpha1");
+        v0.value_mut()["apiVersion"] = json!("kpt.dev/v1alpha1");
         let items = vec![
             kptfile(
                 "Kptfile",

@@ -136,7 +136,7 @@ impl Pending {
             At::Field(path) => field_path(item, &path),
             At::Text(path) => path,
         };
-        let mut result = base.for_resource(&item.value).at_field(path, None, None);
+        let mut result = base.for_resource(item.value()).at_field(path, None, None);
         result.message = self.message;
         result
     }
@@ -731,7 +731,7 @@ fn kustomize_warning(settings: &Settings, unmatched: &[&String]) -> Option<KrmRe
 /// Stage 3: apply every setter comment in every item's text to the item's JSON view.
 pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>) {
     let values = settings.setter_values();
-    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, &it.value)));
+    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, it.value())));
     let mut stage = Stage {
         values,
         defs,
@@ -765,16 +765,15 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let given = stage.values.clone();
     for (index, item) in items.iter_mut().enumerate() {
         let values = per_item.next().flatten();
-        let Item { value, origin, .. } = item;
-        let Some(origin) = origin else {
+        let Some(origin) = &item.origin else {
             continue;
         };
+        let (doc, node) = (origin.doc.clone(), origin.node);
         let scoped = values.is_some();
         if let Some(values) = values {
             stage.values = values;
         }
-        let doc = origin.doc.clone();
-        stage.walk(&doc, origin.node, index, &mut Vec::new(), 0, value);
+        stage.walk(&doc, node, index, &mut Vec::new(), 0, item.value_mut());
         if scoped {
             stage.values.clone_from(&given);
         }
@@ -796,7 +795,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
                 continue;
             };
-            if let Some(slot) = lookup_mut(&doc, &mut item.value, &change.path) {
+            if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
                 *slot = change.old.clone();
             }
         }
@@ -812,7 +811,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
                 "no value for setter ${{{name}}}: {} field(s) that use it left as they are",
                 u.count
             ))
-            .for_resource(&item.value)
+            .for_resource(item.value())
             .at_field(field_path(item, &u.path), None, None),
         );
     }
@@ -863,7 +862,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         let base = match &template {
             Some((index, base)) if *index == change.item => base.clone(),
             _ => {
-                let base = KrmResult::info(String::new()).for_resource(&item.value);
+                let base = KrmResult::info(String::new()).for_resource(item.value());
                 template = Some((change.item, base.clone()));
                 base
             }
@@ -887,12 +886,12 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let mut definitions = 0;
     for (index, name, stored) in stores {
         if let Some((path, old, new)) =
-            defs::store_in_kptfile(&mut items[index].value, &name, &stored)
+            defs::store_in_kptfile(items[index].value_mut(), &name, &stored)
         {
             definitions += 1;
             infos.push(
                 KrmResult::info(format!("stored the value of setter {name} (isSet: true)"))
-                    .for_resource(&items[index].value)
+                    .for_resource(items[index].value())
                     .at_field(path, Some(old), Some(new)),
             );
         }
@@ -937,7 +936,10 @@ mod tests {
         };
         let mut results = Vec::new();
         run(&settings, &mut items, &mut results);
-        (items.into_iter().map(|i| i.value).collect(), results)
+        (
+            items.into_iter().map(|i| i.value().clone()).collect(),
+            results,
+        )
     }
 
     /// (name, input, values, JSON pointer in the last item, expected value there).

@@ -28,7 +28,7 @@ pub fn names_in_use(items: &[Item]) -> BTreeSet<String> {
             }
         }
     }
-    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, &it.value)));
+    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, it.value())));
     names.extend(defs.setters.into_keys());
     names.extend(defs.substitutions.into_keys());
     names

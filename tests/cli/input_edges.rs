@@ -162,7 +162,7 @@ fn a_generated_item_whose_text_reads_otherwise_is_caught_and_nothing_changes() {
     use private_gke::krm::{Item, ResourceList};
     let list = ResourceList::read(RL.as_bytes(), "stdin").unwrap();
     let mut items = list.items.clone();
-    items[0].value["data"]["x"] = json!("changed");
+    items[0].value_mut()["data"]["x"] = json!("changed");
     items.push(Item::generated(
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meant"}}),
         Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: written\n".to_string()),
@@ -194,7 +194,7 @@ fn a_faithful_write_passes_the_verification() {
     use private_gke::krm::{Item, ResourceList};
     let list = ResourceList::read(RL.as_bytes(), "stdin").unwrap();
     let mut items = list.items.clone();
-    items[0].value["data"]["x"] = json!("changed");
+    items[0].value_mut()["data"]["x"] = json!("changed");
     items.push(Item::generated(
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meant"}}),
         None,

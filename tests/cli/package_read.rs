@@ -483,10 +483,10 @@ fn output_stdout_keeps_keys_added_after_a_last_line_comment() {
     let list = private_gke::krm::ResourceList::read(stdout.as_bytes(), "stdout").unwrap();
     assert_eq!(list.items.len(), 2);
     for (item, file) in list.items.iter().zip(["b.yaml", "settings.yaml"]) {
-        assert_eq!(item.value["name"], "kf-test");
-        assert_eq!(item.value["gkePrivate"], false);
+        assert_eq!(item.value()["name"], "kf-test");
+        assert_eq!(item.value()["gkePrivate"], false);
         assert_eq!(
-            item.value["metadata"]["annotations"],
+            item.value()["metadata"]["annotations"],
             serde_json::json!({
                 "internal.config.kubernetes.io/path": file,
                 "internal.config.kubernetes.io/index": "0",

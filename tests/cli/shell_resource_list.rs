@@ -129,7 +129,7 @@ fn unchanged_input_is_written_back_byte_identical() {
 fn a_changed_item_changes_only_its_field() {
     let list = read(RL);
     let mut items = list.items.clone();
-    items[0].value["data"]["x"] = json!("2");
+    items[0].value_mut()["data"]["x"] = json!("2");
     let out = write(&list, &items, &mut Vec::new());
     assert_eq!(out, RL.replace("x: \"1\"", "x: \"2\""));
 }
@@ -180,7 +180,7 @@ fn results_are_appended_in_spec_v1_form() {
     let list = read(RL);
     let mut results = vec![
         KrmResult::warning("look at this")
-            .for_resource(&list.items[0].value)
+            .for_resource(list.items[0].value())
             .at_field("data.x", None, None),
         KrmResult::info("done"),
     ];
@@ -218,7 +218,7 @@ fn json_input_gives_json_output() {
     let input = r#"{"apiVersion": "config.kubernetes.io/v1alpha1", "kind": "ResourceList", "items": [{"apiVersion": "v1", "kind": "A", "metadata": {"name": "a"}}]}"#;
     let list = read(input);
     let mut items = list.items.clone();
-    items[0].value["metadata"]["name"] = json!("b");
+    items[0].value_mut()["metadata"]["name"] = json!("b");
     let out = write(&list, &items, &mut vec![KrmResult::info("hi")]);
     let back: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
     assert_eq!(
@@ -467,7 +467,7 @@ fn items_without_identity_or_with_a_repeated_key_pass_through() {
     let objects: Vec<bool> = list.items.iter().map(Item::is_krm_object).collect();
     assert_eq!(objects, [false, true, false]);
     // Read as kustomize reads it: the last value.
-    assert_eq!(list.items[1].value["namespace"], "kubeflow-too");
+    assert_eq!(list.items[1].value()["namespace"], "kubeflow-too");
     let warnings: Vec<String> = list.warnings.iter().map(KrmResult::to_line).collect();
     assert_eq!(
         warnings,
@@ -484,11 +484,11 @@ fn items_without_identity_or_with_a_repeated_key_pass_through() {
 fn only_a_change_to_a_repeated_key_is_refused_and_only_for_its_item() {
     let list = read(ODD);
     let mut items = list.items.clone();
-    items[0].value["resources"]
+    items[0].value_mut()["resources"]
         .as_array_mut()
         .unwrap()
         .push(json!("private-gke"));
-    items[1].value["resources"]
+    items[1].value_mut()["resources"]
         .as_array_mut()
         .unwrap()
         .push(json!("extra.yaml"));
@@ -506,7 +506,7 @@ fn only_a_change_to_a_repeated_key_is_refused_and_only_for_its_item() {
         );
     assert_eq!(out, expected);
 
-    items[1].value["namespace"] = json!("other");
+    items[1].value_mut()["namespace"] = json!("other");
     let mut results = Vec::new();
     let out = write(&list, &items, &mut results);
     let (items_text, results_text) = out.split_at(out.find("results:\n").unwrap());

@@ -34,18 +34,18 @@ fn settings(extra: &[(&str, &str)]) -> Settings {
 fn step(items: &[Item], extra: &[(&str, &str)]) -> (Vec<Item>, Vec<KrmResult>) {
     let mut next: Vec<Item> = items
         .iter()
-        .map(|i| Item::generated(i.value.clone(), None))
+        .map(|i| Item::generated(i.value().clone(), None))
         .collect();
     let results = run(&settings(extra), &mut next);
     (next, results)
 }
 
 fn cluster(items: &[Item]) -> &Value {
-    &items
+    items
         .iter()
         .find(|i| i.kind() == "ContainerCluster")
         .expect("a cluster")
-        .value
+        .value()
 }
 
 fn spec<'a>(items: &'a [Item], pointer: &str) -> Option<&'a Value> {

@@ -32,7 +32,7 @@ fn golden_pairs(ip: &'static str) -> Vec<(&'static str, &'static str)> {
 }
 
 fn values(items: &[Item]) -> Vec<Value> {
-    items.iter().map(|i| i.value.clone()).collect()
+    items.iter().map(|i| i.value().clone()).collect()
 }
 
 /// Items as the next run reads them (what the writer produced, now "read").
@@ -50,11 +50,11 @@ fn cluster(name: &str, location: &str) -> Value {
 }
 
 fn find<'a>(items: &'a [Item], kind: &str, name: &str) -> &'a Value {
-    &items
+    items
         .iter()
         .find(|i| i.kind() == kind && i.name() == name)
         .unwrap_or_else(|| panic!("{kind}/{name} not among the items"))
-        .value
+        .value()
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn reversal_restores_the_users_own_fields() {
     let input = vec![c];
     let mut items = items(input.clone());
     let results = run(&config(&[]), &mut items);
-    let patched = &items[0].value;
+    let patched = &items[0].value();
     assert_eq!(
         patched["spec"]["ipAllocationPolicy"],
         json!({"clusterIpv4CidrBlock": "/14", "clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"})
@@ -151,7 +151,7 @@ fn the_cluster_patch_in_compat_mode() {
     let mut items = items(vec![cluster("kf", "us-east1-b")]);
     let results = run(&config(&[("gcloud.core.project", "proj")]), &mut items);
     assert_eq!(errors(&results), Vec::<String>::new());
-    let c = &items[0].value;
+    let c = &items[0].value();
     assert_eq!(
         c["metadata"]["clusterName"],
         serde_json::Value::Null,
@@ -322,7 +322,7 @@ fn networking_mode_converges_when_the_target_changes() {
         let mut next = reread(&state);
         let results = run(&config(pairs), &mut next);
         assert_eq!(errors(&results), Vec::<String>::new(), "{pairs:?}");
-        let c = &next[0].value;
+        let c = &next[0].value();
         assert_eq!(
             c["spec"].get("networkingMode").is_some(),
             *expected,
@@ -336,7 +336,7 @@ fn networking_mode_converges_when_the_target_changes() {
         let given_back = results
             .iter()
             .any(|r| r.message.starts_with("networkingMode given back"));
-        let before = state[0].value["spec"].get("networkingMode").is_some();
+        let before = state[0].value()["spec"].get("networkingMode").is_some();
         assert_eq!(given_back, before && !*expected, "{pairs:?}: {results:?}");
         if pairs
             .iter()
@@ -356,7 +356,7 @@ fn networking_mode_converges_when_the_target_changes() {
     // Taken back after all that: the cluster as it was.
     let mut back = reread(&state);
     run(&config(&[("gke.private", "false")]), &mut back);
-    assert_eq!(back[0].value, cluster("kf", "us-east1-b"));
+    assert_eq!(*back[0].value(), cluster("kf", "us-east1-b"));
     // A networkingMode of the user's own stays when the target lacks it.
     let mut mine = cluster("kf", "us-east1-b");
     mine["spec"]["networkingMode"] = json!("VPC_NATIVE");
@@ -367,7 +367,7 @@ fn networking_mode_converges_when_the_target_changes() {
         &config(&[("private-gke.cnrm-version", "1.15.1")]),
         &mut next,
     );
-    assert_eq!(next[0].value["spec"]["networkingMode"], "VPC_NATIVE");
+    assert_eq!(next[0].value()["spec"]["networkingMode"], "VPC_NATIVE");
 }
 
 #[test]
@@ -410,7 +410,7 @@ fn networking_mode_follows_the_target_config_connector() {
         let mut items = items(input);
         run(&config(pairs), &mut items);
         assert_eq!(
-            items[0].value["spec"].get("networkingMode").is_some(),
+            items[0].value()["spec"].get("networkingMode").is_some(),
             expected,
             "{pairs:?}"
         );
@@ -478,7 +478,7 @@ fn key_sorted_input_without_path_annotations_gives_the_same_resources() {
     let norm = |items: &[Item]| {
         let mut v: Vec<(String, Value)> = items
             .iter()
-            .map(|i| (key(&i.value), sorted(&normalize(&i.value))))
+            .map(|i| (key(i.value()), sorted(&normalize(i.value()))))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
@@ -498,9 +498,9 @@ fn user_edits_to_owned_resources_survive() {
     let mut next = reread(&items);
     for item in next.iter_mut() {
         if item.kind() == "ComputeFirewall" && item.name() == "kf-cm" {
-            item.value["spec"]["targetTags"] = json!(["webhooks"]);
-            item.value["metadata"]["labels"] = json!({"team": "ml"});
-            item.value["spec"]["sourceRanges"] = json!(["10.9.9.0/28"]);
+            item.value_mut()["spec"]["targetTags"] = json!(["webhooks"]);
+            item.value_mut()["metadata"]["labels"] = json!({"team": "ml"});
+            item.value_mut()["spec"]["sourceRanges"] = json!(["10.9.9.0/28"]);
         }
     }
     run(&settings, &mut next);
@@ -548,10 +548,10 @@ fn existing_resources_are_adopted_not_duplicated() {
     // The partial cluster patch is left alone.
     let partial = items
         .iter()
-        .find(|i| private_gke::gke::is_partial_cluster(&i.value))
+        .find(|i| private_gke::gke::is_partial_cluster(i.value()))
         .unwrap();
     assert_eq!(
-        partial.value["spec"]["ipAllocationPolicy"]["useIpAliases"],
+        partial.value()["spec"]["ipAllocationPolicy"]["useIpAliases"],
         true
     );
 }
@@ -586,7 +586,7 @@ fn log_firewalls_on_every_firewall() {
     assert_eq!(firewalls.len(), 9);
     assert!(firewalls
         .iter()
-        .all(|f| f.value["spec"]["logConfig"]["metadata"] == "INCLUDE_ALL_METADATA"));
+        .all(|f| f.value()["spec"]["logConfig"]["metadata"] == "INCLUDE_ALL_METADATA"));
     assert_eq!(
         find(&items, "ComputeFirewall", "mine")["spec"]["enableLogging"],
         true
@@ -610,8 +610,8 @@ fn log_firewalls_on_every_firewall() {
     assert_eq!(firewalls.len(), 11);
     assert!(firewalls
         .iter()
-        .all(|f| f.value["spec"]["enableLogging"] == true
-            && f.value["spec"].get("logConfig").is_none()));
+        .all(|f| f.value()["spec"]["enableLogging"] == true
+            && f.value()["spec"].get("logConfig").is_none()));
     // Not given: the user's own firewall keeps its value.
     let mut items2 = self::items(vec![cluster("kf", "us-east1-b"), user_fw]);
     run(&config(&[]), &mut items2);
@@ -766,7 +766,7 @@ fn a_region_or_zone_never_moves_the_cluster() {
         &mut moved,
     );
     assert_eq!(errors(&results), Vec::<String>::new());
-    assert_eq!(moved[0].value["spec"]["location"], "europe-west1-b");
+    assert_eq!(moved[0].value()["spec"]["location"], "europe-west1-b");
     // check-locations: false skips the comparison, and still leaves the location alone.
     let mut kept = items(vec![cluster("kf", "us-central1-c")]);
     let results = run(
@@ -777,7 +777,7 @@ fn a_region_or_zone_never_moves_the_cluster() {
         &mut kept,
     );
     assert_eq!(errors(&results), Vec::<String>::new());
-    assert_eq!(kept[0].value["spec"]["location"], "us-central1-c");
+    assert_eq!(kept[0].value()["spec"]["location"], "us-central1-c");
     assert_eq!(
         find(&kept, "ComputeSubnetwork", "kf")["spec"]["region"],
         "testRegion"
@@ -888,9 +888,11 @@ fn bad_inputs_are_clear_errors_and_change_nothing() {
     let mut items = self::items(two);
     let results = run(&config(&[("private-gke.cluster", "b")]), &mut items);
     assert_eq!(errors(&results), Vec::<String>::new());
-    assert!(items[0].value["spec"].get("privateClusterConfig").is_none());
+    assert!(items[0].value()["spec"]
+        .get("privateClusterConfig")
+        .is_none());
     assert_eq!(
-        items[1].value["spec"]["privateClusterConfig"]["enablePrivateNodes"],
+        items[1].value()["spec"]["privateClusterConfig"]["enablePrivateNodes"],
         true
     );
 }

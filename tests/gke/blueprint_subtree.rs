@@ -78,7 +78,7 @@ fn the_blueprints_gcp_package_is_written_for_its_config_connector_in_its_dialect
             i.kind() == "ContainerCluster" || i.annotation("private-gke.dev/owned") == Some("true")
         })
         .map(|i| {
-            let mut v = i.value.clone();
+            let mut v = i.value().clone();
             if let Some(a) = v["metadata"]["annotations"].as_object_mut() {
                 a.retain(|k, _| !k.contains("config.kubernetes.io/"));
             }

@@ -84,12 +84,12 @@ fn pos(items: &[Item], kind: &str, name: &str) -> usize {
 }
 
 fn get<'a>(items: &'a [Item], kind: &str, name: &str) -> &'a Value {
-    &items[pos(items, kind, name)].value
+    items[pos(items, kind, name)].value()
 }
 
 fn set(items: &mut [Item], kind: &str, name: &str, pointer: &str, value: Value) {
     let i = pos(items, kind, name);
-    *items[i].value.pointer_mut(pointer).unwrap() = value;
+    *items[i].value_mut().pointer_mut(pointer).unwrap() = value;
 }
 
 fn remove(items: &mut Vec<Item>, kind: &str, name: &str) {
@@ -353,7 +353,7 @@ fn deny_egress_rule_at_priority_900() {
 fn deny_egress_rule_without_priority_ties_with_the_allow_rules() {
     let mut items = hydrated();
     let i = pos(&items, "ComputeFirewall", "testKptName-deny-egress");
-    items[i].value["spec"]
+    items[i].value_mut()["spec"]
         .as_object_mut()
         .unwrap()
         .remove("priority");
@@ -422,21 +422,21 @@ fn webhook_firewall_generate_writes_the_rule_once() {
     let found = generate_then_check(&settings, &mut items);
     assert_eq!(items.len(), 90);
     let rule = &items[89];
-    assert_eq!(rule.value, load(WEBHOOK_RULE)[0].value);
+    assert_eq!(rule.value(), load(WEBHOOK_RULE)[0].value());
     assert!(rule.origin.is_none());
     let expected = vec![KrmResult::info(
         "wrote ComputeFirewall testKptName-webhooks-8443 on network `testKptName` allowing tcp \
          8443 from the master range 172.16.0.32/28 for webhooks \
          `validation.kfserving.kubeflow.org`",
     )
-    .for_resource(&rule.value)
+    .for_resource(rule.value())
     .tag("stage", "private-gke")];
     assert_eq!(found, expected);
 
     // Second run: the rule is found, nothing is added, nothing is reported.
-    let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let before: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     assert_eq!(generate_then_check(&settings, &mut items), vec![]);
-    let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let after: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     assert_eq!(after, before);
 }
 
@@ -456,9 +456,9 @@ fn check_mode_changes_no_value_and_reports_instead_of_generating() {
         "/spec/priority",
         json!(900),
     );
-    let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let before: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     let found = generate_then_check(&settings, &mut items);
-    let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let after: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     assert_eq!(after, before);
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].tags["check"], "firewall");
@@ -651,7 +651,7 @@ fn names_use_resource_id_and_rfc_1035() {
         json!(20),
     );
     let i = pos(&items, "ComputeDisk", "testKptName-storage-metadata-store");
-    items[i].value["spec"]["resourceID"] = json!("metadata_store");
+    items[i].value_mut()["spec"]["resourceID"] = json!("metadata_store");
     let expected = vec![at(
         Severity::Error,
         "ComputeDisk name `metadata_store` has characters other than letters, digits and `-`: GCP \
@@ -1072,7 +1072,7 @@ fn iap_through_an_fqdn_rule_needs_the_policy_evaluated_first() {
     .tag("flows", "pods → IAP JWKs: tcp 443 (www.gstatic.com)")];
     assert_eq!(issues(&mut items), expected);
     let network = pos(&items, "ComputeNetwork", CLUSTER);
-    items[network].value["spec"]["networkFirewallPolicyEnforcementOrder"] =
+    items[network].value_mut()["spec"]["networkFirewallPolicyEnforcementOrder"] =
         json!("BEFORE_CLASSIC_FIREWALL");
     assert_eq!(issues(&mut items), vec![]);
     // A rule for another host is no path.
@@ -1372,15 +1372,15 @@ mod never_panics {
             for (which, value) in edits {
                 let (kind, name, pointer) = POINTERS[which];
                 if let Some(i) = items.iter().position(|it| it.kind() == kind && it.name() == name) {
-                    if let Some(slot) = items[i].value.pointer_mut(pointer) {
+                    if let Some(slot) = items[i].value_mut().pointer_mut(pointer) {
                         *slot = value;
                     }
                 }
             }
             let check = Settings { mode: Mode::Check, webhook_firewall: WebhookFirewall::Generate, ..Settings::default() };
-            let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            let before: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
             let results = run(&check, &mut items);
-            let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+            let after: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
             prop_assert_eq!(after, before);
             prop_assert_eq!(results.last().map(|r| r.tags["check"].as_str()), Some("summary"));
         }
@@ -1464,10 +1464,10 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
         "ValidatingWebhookConfiguration",
         "kfserving-validating",
     );
-    let mut second = items[i].value["webhooks"][0].clone();
+    let mut second = items[i].value()["webhooks"][0].clone();
     second["name"] = json!("second.example.org");
     second["clientConfig"]["service"]["name"] = json!("second");
-    items[i].value["webhooks"]
+    items[i].value_mut()["webhooks"]
         .as_array_mut()
         .unwrap()
         .push(second);
@@ -1478,7 +1478,7 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
         None,
     ));
     generate_then_check(&settings, &mut items);
-    let rule = items.last().unwrap().value.clone();
+    let rule = items.last().unwrap().value().clone();
     assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-8080-8443");
     assert_eq!(
         rule["spec"]["allow"],
@@ -1495,13 +1495,13 @@ fn webhook_firewall_generate_writes_one_rule_per_port_set() {
     );
 
     // A later webhook on another port gets its own rule, next in the same file.
-    items[i].value["webhooks"][1]["clientConfig"]["service"]["port"] = json!(7443);
+    items[i].value_mut()["webhooks"][1]["clientConfig"]["service"]["port"] = json!(7443);
     let s = pos(&items, "Service", "second");
-    items[s].value["spec"]["ports"] = json!([{"port": 7443}]);
+    items[s].value_mut()["spec"]["ports"] = json!([{"port": 7443}]);
     let count = items.len();
     generate_then_check(&settings, &mut items);
     assert_eq!(items.len(), count + 1);
-    let rule = &items.last().unwrap().value;
+    let rule = &items.last().unwrap().value();
     assert_eq!(rule["metadata"]["name"], "testKptName-webhooks-7443");
     assert_eq!(
         rule["metadata"]["annotations"]["internal.config.kubernetes.io/index"],
@@ -1539,9 +1539,9 @@ fn webhook_rule_survives_the_private_gke_stage_and_goes_with_reversal() {
     assert!(!has_errors(&first), "{first:?}");
     assert_eq!(rules(&items), 1);
 
-    let before: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let before: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     let second = pipeline(&settings, &mut items);
-    let after: Vec<Value> = items.iter().map(|it| it.value.clone()).collect();
+    let after: Vec<Value> = items.iter().map(|it| it.value().clone()).collect();
     assert_eq!(after, before, "second run changed items");
     assert!(
         second.iter().all(|r| !r.message.starts_with("removed")),

@@ -66,11 +66,11 @@ fn messages(results: &[KrmResult]) -> Vec<(Severity, String)> {
 }
 
 fn cluster_mut(items: &mut [Item]) -> &mut Value {
-    &mut items
+    items
         .iter_mut()
         .find(|i| i.kind() == "ContainerCluster" && i.name() == CLUSTER)
         .unwrap()
-        .value
+        .value_mut()
 }
 
 fn set_pods_range(items: &mut [Item], cidr: &str) {
@@ -78,7 +78,7 @@ fn set_pods_range(items: &mut [Item], cidr: &str) {
         .iter_mut()
         .find(|i| i.kind() == "ComputeSubnetwork")
         .unwrap();
-    for r in subnet.value["spec"]["secondaryIpRange"]
+    for r in subnet.value_mut()["spec"]["secondaryIpRange"]
         .as_array_mut()
         .unwrap()
     {
@@ -128,10 +128,10 @@ fn pods_range_against_nodes_times_pods_per_node() {
     );
     // 32 pods per node (a /26 each): 30 × 64 + 2 × 256 = 2432 addresses fit in 4096.
     let pool = items.len() - 1;
-    items[pool].value["spec"]["maxPodsPerNode"] = json!(32);
+    items[pool].value_mut()["spec"]["maxPodsPerNode"] = json!(32);
     assert_eq!(family(&Settings::default(), &mut items, "capacity"), vec![]);
     // The cluster's defaultMaxPodsPerNode counts for the default pool and pools without their own.
-    items[pool].value["spec"]
+    items[pool].value_mut()["spec"]
         .as_object_mut()
         .unwrap()
         .remove("maxPodsPerNode");
@@ -168,7 +168,7 @@ fn services_range_against_the_services_in_the_package() {
         .iter_mut()
         .find(|i| i.kind() == "ComputeSubnetwork")
         .unwrap();
-    subnet.value["spec"]["secondaryIpRange"][0]["ipCidrRange"] = json!("10.10.11.0/28");
+    subnet.value_mut()["spec"]["secondaryIpRange"][0]["ipCidrRange"] = json!("10.10.11.0/28");
     // A /28: 14 usable addresses, one for `kubernetes`. 14 Services with a cluster IP, plus a
     // headless one and an ExternalName one, which take none.
     for i in 0..14 {
@@ -372,7 +372,7 @@ fn catalogue_ports_count_like_found_webhooks() {
     let rule = items.last().unwrap();
     assert_eq!(rule.name(), "testKptName-webhooks-8443-9443-15017");
     assert_eq!(
-        rule.value["spec"]["allow"],
+        rule.value()["spec"]["allow"],
         json!([{"ports": ["8443", "9443", "15017"], "protocol": "tcp"}])
     );
     assert_eq!(found.len(), 1);

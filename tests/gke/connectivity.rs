@@ -76,7 +76,7 @@ fn find<'a>(items: &'a mut [Item], kind: &str, name: &str) -> &'a mut Value {
         .iter()
         .position(|it| it.kind() == kind && it.name() == name)
         .unwrap_or_else(|| panic!("{kind}/{name} not among the items"));
-    &mut items[i].value
+    items[i].value_mut()
 }
 
 fn add(items: &mut Vec<Item>, yaml: &str) {
@@ -204,7 +204,7 @@ fn broken_variants() -> Vec<(&'static str, Mutation, &'static str, &'static str)
             "a missing DNS record for a registry in use",
             |items| {
                 items.retain(|it| {
-                    !(it.kind() == "DNSRecordSet" && it.value["spec"]["name"] == "*.gcr.io.")
+                    !(it.kind() == "DNSRecordSet" && it.value()["spec"]["name"] == "*.gcr.io.")
                 });
                 add(
                     items,
@@ -257,7 +257,7 @@ fn broken_variants() -> Vec<(&'static str, Mutation, &'static str, &'static str)
             |items| {
                 items.retain(|it| {
                     !(it.kind() == "DNSManagedZone"
-                        && it.value["spec"]["dnsName"].as_str() == Some("pkg.dev."))
+                        && it.value()["spec"]["dnsName"].as_str() == Some("pkg.dev."))
                 });
                 add(
                     items,

@@ -37,7 +37,7 @@ fn fix(value: &Value) -> (Value, Vec<private_gke::krm::KrmResult>) {
     let mut items = vec![Item::generated(value.clone(), None)];
     let mut results = Vec::new();
     private_gke::gke::fix_crds(&mut items, &mut results);
-    (items.remove(0).value, results)
+    (items.remove(0).value().clone(), results)
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn private_output(pairs: &[(&str, &str)]) -> Vec<Value> {
         .filter(|i| {
             i.kind() == "ContainerCluster" || i.annotation("private-gke.dev/owned").is_some()
         })
-        .map(|i| i.value)
+        .map(|i| i.value().clone())
         .collect()
 }
 
@@ -316,7 +316,7 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
         pairs.extend(cnrm.map(|v| ("private-gke.cnrm-version", v)));
         let mut next: Vec<Item> = state
             .iter()
-            .map(|i| Item::generated(i.value.clone(), None))
+            .map(|i| Item::generated(i.value().clone(), None))
             .collect();
         let results = run(&config(&pairs), &mut next);
         assert_eq!(errors(&results), Vec::<String>::new());
@@ -326,7 +326,7 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
                 i.kind() == "ContainerCluster"
                     || i.annotation("private-gke.dev/owned") == Some("true")
             })
-            .map(|i| i.value.clone())
+            .map(|i| i.value().clone())
             .collect();
         assert_eq!(values.len(), 1 + generated_count(true, cnrm.is_none()));
         let file = write_docs(dir.path(), "out.yaml", &values);
@@ -338,7 +338,7 @@ fn a_later_run_for_config_connector_1_15_1_validates_against_its_crds() {
     let values: Vec<Value> = state
         .iter()
         .filter(|i| i.kind() == "ContainerCluster")
-        .map(|i| i.value.clone())
+        .map(|i| i.value().clone())
         .collect();
     let file = write_docs(dir.path(), "head.yaml", &values);
     let (ok, stdout) = validate(&crd_files("1.15.1"), &file);

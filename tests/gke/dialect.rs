@@ -74,7 +74,7 @@ fn cfg_set_name(dir: &Path, value: &str) -> Vec<Value> {
     private_gke::setters::run(&settings, &mut items, &mut results);
     let text = list.write(&items, &mut results).unwrap();
     let out = ResourceList::read(text.as_bytes(), "out").unwrap();
-    out.items.iter().map(|i| i.value.clone()).collect()
+    out.items.iter().map(|i| i.value().clone()).collect()
 }
 
 fn names_of_generated(values: &[Value]) -> Vec<String> {

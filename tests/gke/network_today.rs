@@ -12,11 +12,11 @@ fn cluster(name: &str) -> Value {
 }
 
 fn find<'a>(items: &'a [Item], kind: &str, name: &str) -> &'a Value {
-    &items
+    items
         .iter()
         .find(|i| i.kind() == kind && i.name() == name)
         .unwrap_or_else(|| panic!("{kind}/{name} not among the items"))
-        .value
+        .value()
 }
 
 fn has(items: &[Item], kind: &str, name: &str) -> bool {
@@ -37,7 +37,7 @@ fn private(pairs: &[(&str, &str)], extra: Vec<Value>) -> (Vec<Item>, Vec<KrmResu
 fn reread(items: &[Item]) -> Vec<Item> {
     items
         .iter()
-        .map(|i| Item::generated(i.value.clone(), None))
+        .map(|i| Item::generated(i.value().clone(), None))
         .collect()
 }
 
@@ -99,7 +99,7 @@ fn artifact_registry_is_mapped_like_gcr_and_the_dns_check_reads_the_images() {
     let without: Vec<Item> = items
         .iter()
         .filter(|i| !i.name().starts_with("kf-pkg-dev"))
-        .map(|i| Item::generated(i.value.clone(), None))
+        .map(|i| Item::generated(i.value().clone(), None))
         .collect();
     let results = checks(&[], &without);
     assert_eq!(
@@ -115,7 +115,7 @@ fn artifact_registry_is_mapped_like_gcr_and_the_dns_check_reads_the_images() {
     let mut gcr_only: Vec<Item> = without
         .iter()
         .filter(|i| i.kind() != "Deployment")
-        .map(|i| Item::generated(i.value.clone(), None))
+        .map(|i| Item::generated(i.value().clone(), None))
         .collect();
     gcr_only.push(Item::generated(deployment("gcr.io/p/app:1"), None));
     assert_eq!(errors(&checks(&[], &gcr_only)), Vec::<String>::new());
@@ -499,7 +499,7 @@ fn upstreams_adopted_files_are_given_back_byte_for_byte_after_the_new_fields() {
     );
     let mut back = reread(&old);
     run(&config(&[("gke.private", "false")]), &mut back);
-    let values: Vec<Value> = back.iter().map(|i| i.value.clone()).collect();
+    let values: Vec<Value> = back.iter().map(|i| i.value().clone()).collect();
     assert_eq!(values, input);
 }
 
@@ -534,7 +534,7 @@ fn images_from_public_registries_need_an_egress_path_past_the_deny_rule() {
     let mut without: Vec<Item> = items
         .iter()
         .filter(|i| !(i.kind() == "ComputeNetworkFirewallPolicyRule" && i.name() == "kf-dockerhub"))
-        .map(|i| Item::generated(i.value.clone(), None))
+        .map(|i| Item::generated(i.value().clone(), None))
         .collect();
     let w = warnings(&mut without);
     assert_eq!(w.len(), 2, "{w:?}");

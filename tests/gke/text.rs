@@ -33,7 +33,7 @@ fn write(docs: &[Arc<Document>], items: &[Item]) -> Vec<String> {
             for item in items {
                 if let Some(o) = &item.origin {
                     if Arc::ptr_eq(&o.doc, doc) && item.is_changed() {
-                        doc.sync(o.node, &item.value, &mut edits).unwrap();
+                        doc.sync(o.node, item.value(), &mut edits).unwrap();
                     }
                 }
             }

@@ -51,8 +51,8 @@ fn output(items: &[Item]) -> BTreeMap<String, Value> {
     by_key(
         items
             .iter()
-            .filter(|i| !private_gke::gke::is_partial_cluster(&i.value))
-            .map(|i| i.value.clone()),
+            .filter(|i| !private_gke::gke::is_partial_cluster(i.value()))
+            .map(|i| i.value().clone()),
     )
 }
 
@@ -239,7 +239,11 @@ fn generated_text_reads_as_the_value() {
         let Some(text) = &item.text else { continue };
         let doc = private_gke::yaml::Document::parse(text.as_str()).unwrap();
         assert_eq!(doc.roots().len(), 1);
-        assert_eq!(doc.to_json(doc.roots()[0]).unwrap(), item.value, "{text}");
+        assert_eq!(
+            &doc.to_json(doc.roots()[0]).unwrap(),
+            item.value(),
+            "{text}"
+        );
         n += 1;
     }
     assert_eq!(n, generated_count(true, true));

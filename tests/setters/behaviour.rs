@@ -408,7 +408,7 @@ fn generated_items_are_skipped() {
     let mut items = vec![Item::generated(value.clone(), Some(text.to_string()))];
     let mut results = Vec::new();
     setters::run(&settings(&[("name", "x")]), &mut items, &mut results);
-    assert_eq!(items[0].value, value);
+    assert_eq!(*items[0].value(), value);
     assert_eq!(results.len(), 1);
     assert!(results[0]
         .message
@@ -452,7 +452,7 @@ fn resource_list_from_kpt_render() {
     let mut edits = Edits::default();
     for item in &items {
         let origin = item.origin.as_ref().unwrap();
-        doc.sync(origin.node, &item.value, &mut edits).unwrap();
+        doc.sync(origin.node, item.value(), &mut edits).unwrap();
     }
     let out = edits.apply(&src).unwrap();
     assert_eq!(

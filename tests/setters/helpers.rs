@@ -71,7 +71,7 @@ pub fn run_texts(texts: &[&str], settings: &Settings) -> Run {
     for (item, &d) in items.iter().zip(&owner) {
         let origin = item.origin.as_ref().expect("read items keep their origin");
         docs[d]
-            .sync(origin.node, &item.value, &mut edits[d])
+            .sync(origin.node, item.value(), &mut edits[d])
             .expect("sync succeeds");
     }
     let outputs = docs

@@ -100,7 +100,7 @@ impl ResourceList {
         for (i, (&node, item)) in nodes.iter().zip(&expected).enumerate() {
             let meant = match (&item.origin, self.own_node(item)) {
                 (Some(o), Some(own)) if unsynced.contains(&own) => &o.original,
-                _ => &item.value,
+                _ => item.value(),
             };
             let changed = item
                 .origin

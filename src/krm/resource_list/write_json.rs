@@ -13,7 +13,7 @@ impl ResourceList {
     ) -> Result<String, InputError> {
         let doc = &*self.doc;
         let item_text =
-            |item: &Item, depth: usize| doc.json_text_at(self.own_node(item), &item.value, depth);
+            |item: &Item, depth: usize| doc.json_text_at(self.own_node(item), item.value(), depth);
         let mut text = match self.root {
             Some(root) => {
                 let mut map = match doc.to_json(root) {
@@ -54,7 +54,7 @@ impl ResourceList {
             }
             None if items.len() == 1 => item_text(&items[0], 0),
             None => {
-                let values: Vec<Value> = items.iter().map(|i| i.value.clone()).collect();
+                let values: Vec<Value> = items.iter().map(|i| i.value().clone()).collect();
                 let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
                 doc.json_text(None, &list)
             }
