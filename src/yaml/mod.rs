@@ -26,8 +26,8 @@ mod tests;
 pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
 pub use parse::MAX_DEPTH;
 
-pub use edits::Edits;
-pub use render::{indent_as_item, render_document, render_item, scalar_text};
+pub use edits::{line_column, Edits};
+pub use render::{indent_as_item, render_document, render_item, scalar_text, split_lines};
 
 use serde_json::Value;
 use std::fmt;
