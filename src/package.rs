@@ -134,7 +134,7 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     };
     // Like function mode: the whole ResourceList with its results, errors included.
     if options.output_stdout {
-        outcome.stdout = resource_list_text(&files, &items, &outcome.results);
+        outcome.stdout = resource_list_text(&files, &items, &mut outcome.results);
         return Ok(outcome);
     }
     if has_errors(&outcome.results) {
@@ -893,7 +893,7 @@ mod tests {
     fn output_stdout_lists_items_with_their_locations() {
         let dir = package();
         let (files, items, _) = read_package(dir.path()).unwrap();
-        let text = resource_list_text(&files, &items[3..4], &[]);
+        let text = resource_list_text(&files, &items[3..4], &mut Vec::new());
         assert_eq!(
             text,
             format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n    annotations:\n      {PATH}: b.yml\n      {INDEX}: '0'\n      {LEGACY_PATH}: b.yml\n      {LEGACY_INDEX}: '0'\n")

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 mod verify;
 mod write_json;
+use verify::ResultsBlock;
 pub use verify::REREAD_FAILURE;
 
 /// Input that cannot be read: what is wrong and where (source name, 1-based line and column).
@@ -115,10 +116,7 @@ fn describe(kind: &NodeKind) -> &'static str {
 
 /// 1-based line and column of byte `pos` in `text`, columns counted in characters.
 pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
-    let before = &text[..pos.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    yaml::line_column(text, pos)
 }
 
 /// Decode `input` as UTF-8, or an error naming the first bad byte's line and column.
@@ -145,8 +143,8 @@ pub fn decode_utf8<'a>(input: &'a [u8], source: &str) -> Result<&'a str, InputEr
 pub fn document_ranges(src: &str) -> Vec<Range<usize>> {
     let mut starts = vec![0];
     let mut pos = 0;
-    for line in src.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
+    // Every YAML line break ends a line: `\n`, `\r\n` and a lone `\r`.
+    for body in yaml::split_lines(src) {
         let is_marker = body.starts_with("---")
             && body[3..]
                 .chars()
@@ -155,7 +153,12 @@ pub fn document_ranges(src: &str) -> Vec<Range<usize>> {
         if is_marker && pos != 0 {
             starts.push(pos);
         }
-        pos += line.len();
+        pos += body.len();
+        pos += match src.as_bytes().get(pos) {
+            Some(b'\r') if src.as_bytes().get(pos + 1) == Some(&b'\n') => 2,
+            Some(_) => 1,
+            None => 0,
+        };
     }
     let mut ranges = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
@@ -180,7 +183,7 @@ pub fn document_removal_range(src: &str, ranges: &[Range<usize>], pos: usize) ->
     let range = document_range_at(ranges, pos);
     if range.start == 0 && !src.starts_with("---") && range.end < src.len() {
         let rest = &src[range.end..];
-        for marker in ["---\n", "---\r\n"] {
+        for marker in ["---\n", "---\r\n", "---\r"] {
             if rest.starts_with(marker) {
                 return range.start..range.end + marker.len();
             }
@@ -637,7 +640,23 @@ impl ResourceList {
                     if let Some(&first) = self.item_nodes.first() {
                         dash_column = dash_column_of(doc, first);
                     }
-                    if !generated.is_empty() {
+                    // After a `|`/`>` block ending the text without a final line break, a new
+                    // line would give it one: new items go before the last item instead.
+                    let seq_last = match &doc.node(items_node).kind {
+                        NodeKind::Sequence { items, .. } => items.last().copied(),
+                        _ => None,
+                    };
+                    let before_last = self
+                        .last_item_ending_open(seq_last, &kept)
+                        .and_then(|last| doc.item_line_start(last));
+                    if let (false, Some(pos)) = (generated.is_empty(), before_last) {
+                        notes.generated_before_last = true;
+                        let text: String = generated
+                            .iter()
+                            .map(|g| format!("{}{eol}", item_text(g, dash_column, layout)))
+                            .collect();
+                        edits.insert(pos, text);
+                    } else if !generated.is_empty() {
                         let (pos, _) = doc.append_point(items_node);
                         let text: String = generated
                             .iter()
@@ -670,6 +689,17 @@ impl ResourceList {
                             let text = results_text(results, dash_column, layout);
                             self.replace_with_block(root, "results", node, text, &mut edits);
                         }
+                        None if doc.ends_with_open_block(root) && self.root_opens_line() => {
+                            // A `|`/`>` block ending the text without a final line break: text
+                            // after it would give it one, so the block goes before the first key.
+                            let start = doc.node(root).span().start;
+                            let mut block = String::from("results:");
+                            results_into(&mut block, results, dash_column, layout);
+                            block.push_str(eol);
+                            block.push_str(&" ".repeat(root_column));
+                            notes.results_block = Some(ResultsBlock::First(block.len()));
+                            edits.insert(start, block);
+                        }
                         None => {
                             let src = doc.source();
                             let end = doc.node(root).span().end;
@@ -685,12 +715,12 @@ impl ResourceList {
                             results_into(&mut block, results, dash_column, layout);
                             if owns_break {
                                 block.push_str(eol);
-                                notes.results_block = Some((end, block.len()));
+                                notes.results_block = Some(ResultsBlock::At(end, block.len()));
                                 edits.insert(end, block);
                             } else {
                                 let line_end =
                                     src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
-                                notes.results_block = Some((line_end, block.len()));
+                                notes.results_block = Some(ResultsBlock::At(line_end, block.len()));
                                 edits.insert(line_end, block);
                             }
                         }
@@ -703,8 +733,31 @@ impl ResourceList {
                 for range in documents_removal_ranges(doc.source(), &ranges, positions) {
                     edits.replace(range, "");
                 }
-                if !generated.is_empty() {
-                    let src = doc.source();
+                let src = doc.source();
+                // After a `|`/`>` block ending the text without a final line break, a new line
+                // would give it one: new documents go before the last document instead.
+                let last_document = self
+                    .last_item_ending_open(doc.roots().last().copied(), &kept)
+                    .map(|last| document_range_at(&ranges, doc.node(last).span().start).start);
+                if let (false, Some(at)) = (generated.is_empty(), last_document) {
+                    notes.generated_before_last = true;
+                    let marked = src[at..].strip_prefix("---").is_some_and(|rest| {
+                        rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n'])
+                    });
+                    let mut text = String::new();
+                    for g in &generated {
+                        if marked {
+                            text.push_str("---");
+                            text.push_str(eol);
+                        }
+                        text.push_str(&document_text(g, layout));
+                        if !marked {
+                            text.push_str("---");
+                            text.push_str(eol);
+                        }
+                    }
+                    edits.insert(at, text);
+                } else if !generated.is_empty() {
                     let mut text = String::new();
                     if !src.ends_with('\n') {
                         text.push_str(eol);
@@ -722,6 +775,27 @@ impl ResourceList {
             .apply(doc.source())
             .map(|text| self.with_bom(text))
             .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))
+    }
+
+    /// `last` (the node ending the items' text: the `items` sequence's last item, or the last
+    /// document's root) when it is a kept item ending with a block scalar that a line after it
+    /// would change ([`Document::ends_with_open_block`]).
+    fn last_item_ending_open(&self, last: Option<NodeId>, kept: &[bool]) -> Option<NodeId> {
+        last.filter(|&n| {
+            self.item_nodes.last() == Some(&n)
+                && kept.get(n).copied().unwrap_or(false)
+                && self.doc.ends_with_open_block(n)
+        })
+    }
+
+    /// True when the root's first key is the first thing on its line (after indentation).
+    fn root_opens_line(&self) -> bool {
+        let src = self.doc.source();
+        let Some(start) = self.root.map(|r| self.doc.node(r).span().start) else {
+            return false;
+        };
+        let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        src[line_start..start].bytes().all(|b| b == b' ')
     }
 
     /// Replace the null or flow value of `key` with `block` (text starting with a line break):
@@ -1286,6 +1360,22 @@ mod tests {
         let (fast, whole, n) = both_ways(explicit, |v| v["m"]["y"] = 3.into());
         assert_eq!((fast, n), (whole.clone(), 0));
         assert!(whole.starts_with("error"), "{whole}");
+    }
+
+    #[test]
+    fn document_ranges_split_at_markers_after_every_kind_of_line_break() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let src = ["a: 1", "---", "b: 2", "--- # c", "c: 3", ""].join(eol);
+            let starts: Vec<usize> = document_ranges(&src).iter().map(|r| r.start).collect();
+            let want: Vec<usize> = [0, src.find("---").unwrap(), src.find("--- #").unwrap()].into();
+            assert_eq!(starts, want, "{src:?}");
+            let second = document_range_at(&document_ranges(&src), src.find('b').unwrap());
+            assert_eq!(
+                document_removal_range(&src, &document_ranges(&src), 0),
+                0..second.start + 3 + eol.len(),
+                "{src:?}"
+            );
+        }
     }
 
     #[test]

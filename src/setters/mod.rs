@@ -159,13 +159,13 @@ struct Stage {
     owned: HashSet<usize>,
 }
 
-/// The end of the line holding byte `pos` (before its line break).
+/// The end of the line holding byte `pos` (before its line break: `\n`, `\r\n` or a lone `\r`).
 fn line_end(doc: &Document, pos: usize) -> usize {
     let src = doc.source();
     let pos = pos.min(src.len());
     src.as_bytes()[pos..]
         .iter()
-        .position(|&b| b == b'\n')
+        .position(|&b| b == b'\n' || b == b'\r')
         .map_or(src.len(), |i| pos + i)
 }
 

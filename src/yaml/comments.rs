@@ -103,7 +103,7 @@ impl Document {
     pub fn comments_within(&self, node: NodeId) -> Vec<&str> {
         let span = self.node(node).span();
         let end = self.src[span.end..]
-            .find('\n')
+            .find(['\n', '\r'])
             .map_or(self.src.len(), |i| span.end + i);
         let comments = self.comments();
         let first = comments.partition_point(|c| c.start < span.start);
@@ -114,12 +114,16 @@ impl Document {
             .collect()
     }
 
-    /// Byte offset of the start of the line containing `pos`.
+    /// Byte offset of the start of the line containing `pos` (every YAML line break ends a
+    /// line: `\n`, `\r\n`, a lone `\r`).
     pub fn line_start(&self, pos: usize) -> usize {
         let pos = pos.min(self.src.len());
-        self.src.as_bytes()[..pos]
-            .iter()
-            .rposition(|&c| c == b'\n')
+        let b = self.src.as_bytes();
+        // The `\r` of a `\r\n` is no line break of its own: a position at its `\n` is still on
+        // the line it ends.
+        (0..pos)
+            .rev()
+            .find(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
             .map_or(0, |i| i + 1)
     }
 
@@ -131,13 +135,12 @@ impl Document {
 
     pub(super) fn position_of(&self, byte: usize) -> (usize, usize) {
         let starts = self.line_starts.get_or_init(|| {
+            let b = self.src.as_bytes();
             let mut v = vec![0];
             v.extend(
-                self.src
-                    .bytes()
-                    .enumerate()
-                    .filter(|&(_, c)| c == b'\n')
-                    .map(|(i, _)| i + 1),
+                (0..b.len())
+                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                    .map(|i| i + 1),
             );
             v
         });

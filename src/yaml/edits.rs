@@ -134,12 +134,19 @@ fn floor_char_boundary(src: &str, mut i: usize) -> usize {
     i
 }
 
-/// 1-based line and column (in characters) of byte `pos` in `src`.
-pub(crate) fn line_column(src: &str, pos: usize) -> (usize, usize) {
+/// 1-based line and column (in characters) of byte `pos` in `src`; every YAML line break ends
+/// a line (`\n`, `\r\n`, a lone `\r`).
+pub fn line_column(src: &str, pos: usize) -> (usize, usize) {
     let pos = floor_char_boundary(src, pos);
-    let before = &src[..pos];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let b = src.as_bytes();
+    let (mut line, mut line_start) = (1, 0);
+    for i in 0..pos {
+        let lone_cr = b[i] == b'\r' && b.get(i + 1) != Some(&b'\n');
+        if b[i] == b'\n' || lone_cr {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
     (line, src[line_start..pos].chars().count() + 1)
 }
 
@@ -237,5 +244,10 @@ mod tests {
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\nçé: x", 7), (2, 3));
         assert_eq!(line_column("", 0), (1, 1));
+        // Every YAML line break ends a line; a position inside `\r\n` is on the line it ends.
+        assert_eq!(line_column("ab\rçé: x", 7), (2, 3));
+        assert_eq!(line_column("a\r\nb\rc\n\rd", 8), (5, 1));
+        assert_eq!(line_column("ab\r\n", 2), (1, 3));
+        assert_eq!(line_column("ab\r\n", 3), (1, 4));
     }
 }

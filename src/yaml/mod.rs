@@ -26,9 +26,10 @@ mod tests;
 pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
 pub use parse::MAX_DEPTH;
 
-pub use edits::Edits;
+pub use edits::{line_column, Edits};
 pub use render::{
-    indent_as_item, render_commented_document, render_document, render_item, scalar_text, Comments,
+    indent_as_item, render_commented_document, render_document, render_item, scalar_text,
+    split_lines, Comments,
 };
 
 use serde_json::Value;

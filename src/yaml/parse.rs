@@ -636,7 +636,9 @@ impl<'s> Builder<'s> {
 /// The first tab in the leading whitespace of a line, from the line holding `from` on.
 fn indenting_tab(src: &str, from: usize) -> Option<usize> {
     let b = src.as_bytes();
-    let mut line = src[..from.min(src.len())].rfind('\n').map_or(0, |i| i + 1);
+    let mut line = src[..from.min(src.len())]
+        .rfind(['\n', '\r'])
+        .map_or(0, |i| i + 1);
     while line < b.len() {
         let mut p = line;
         while p < b.len() && matches!(b[p], b' ' | b'\t') {
@@ -645,7 +647,7 @@ fn indenting_tab(src: &str, from: usize) -> Option<usize> {
             }
             p += 1;
         }
-        line = match src[p..].find('\n') {
+        line = match src[p..].find(['\n', '\r']) {
             Some(i) => p + i + 1,
             None => b.len(),
         };
@@ -780,11 +782,7 @@ fn line_of(src: &str, byte: usize) -> usize {
 
 /// 1-based (line, column in characters) of a byte offset, by scanning (for errors).
 pub(super) fn position_in(src: &str, byte: usize) -> (usize, usize) {
-    let byte = floor_char_boundary(src, byte.min(src.len()));
-    let before = &src[..byte];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    (line, src[line_start..byte].chars().count() + 1)
+    super::edits::line_column(src, floor_char_boundary(src, byte.min(src.len())))
 }
 
 pub(super) fn floor_char_boundary(src: &str, mut byte: usize) -> usize {

@@ -64,12 +64,12 @@ pub fn indent_as_item(text: &str, dash_column: usize, layout: Layout) -> String 
     let body = text
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
+        .or_else(|| text.strip_suffix('\r'))
         .unwrap_or(text);
     let mut out = String::with_capacity(body.len() + 64);
     let mut content_started = false;
     let mut first_line = true;
-    for raw in body.split('\n') {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+    for line in split_lines(body) {
         if !content_started && line == "---" {
             continue;
         }
@@ -110,6 +110,34 @@ pub fn indent_as_item(text: &str, dash_column: usize, layout: Layout) -> String 
         out.push_str("- {}");
     }
     out
+}
+
+/// The lines of `text` split at every YAML line break (`\r\n`, `\n` and a lone `\r`), the breaks
+/// left out; like `str::split('\n')`, a final break gives a last empty line.
+pub fn split_lines(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if b.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines.push(&text[start..]);
+    lines
 }
 
 /// A scalar as YAML text: plain when it reads back as the same value under YAML 1.1 and 1.2,

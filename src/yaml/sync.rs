@@ -95,6 +95,16 @@ impl Document {
         t.removal(start, point, col)
     }
 
+    /// The start of the first line of block-sequence item `item` (its head comment's, if any):
+    /// where whole new item lines can go before it. `None` when its `-` does not start its
+    /// line.
+    pub fn item_line_start(&self, item: NodeId) -> Option<usize> {
+        let t = Text::new(self.source());
+        let dash = t.dash_before(self.node(item).span().start)?;
+        t.blank_before(dash)
+            .then(|| t.head_start(t.line_start(dash), t.indent_of(dash)))
+    }
+
     /// Byte offset where new text for one more item of block sequence `seq` is inserted
     /// (the end of the line holding the last item's content), and the column of its `-`.
     ///
@@ -120,6 +130,28 @@ impl Document {
             self.after_point(last).pos
         };
         (end, t.column(dash))
+    }
+
+    /// True when node `id`'s text ends with a clip or keep (`+`) `|`/`>` block scalar at the
+    /// very end of a text without a final line break: its value has no final line break, and
+    /// any text after it (a line break first) would give it one.
+    pub fn ends_with_open_block(&self, id: NodeId) -> bool {
+        let src = self.source();
+        if src.ends_with(['\n', '\r']) {
+            return false;
+        }
+        let t = Text::new(src);
+        let leaf = self.node(self.last_leaf(id));
+        let block = matches!(
+            leaf.kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        );
+        block
+            && t.eol(leaf.span().end) >= src.len()
+            && !src[leaf.span().start..t.header_end(leaf.span().start)].contains('-')
     }
 
     /// The node whose text ends block collection `id` (its last entry's value or last item,
@@ -323,28 +355,16 @@ impl<'a> Syncer<'a> {
     /// clip or keep (`+`) header gets `-` to keep it so once lines follow.
     fn keep_eof_block_value(&mut self, id: NodeId) {
         let doc = self.doc;
-        let t = self.text();
-        if self.src.ends_with(['\n', '\r']) {
+        if !doc.ends_with_open_block(id) {
             return;
         }
         let leaf = doc.node(doc.last_leaf(id));
-        let block = matches!(
-            leaf.kind,
-            NodeKind::Scalar {
-                style: ScalarStyle::Literal | ScalarStyle::Folded,
-                ..
-            }
-        );
-        if !block || t.eol(leaf.span().end) < self.src.len() {
-            return;
-        }
-        let header_end = t.header_end(leaf.span().start);
+        let header_end = self.text().header_end(leaf.span().start);
         let header = &self.src[leaf.span().start..header_end];
         let edited = self.edits.iter().any(|(r, _)| {
             r.start <= leaf.span().start && leaf.span().start < r.end.max(r.start + 1)
         });
-
-        if edited || header.contains('-') {
+        if edited {
             return;
         }
         match header.find('+') {
@@ -356,18 +376,24 @@ impl<'a> Syncer<'a> {
         }
     }
 
-    /// True for a key written after `? ` (an explicit key).
-    fn is_explicit_key(&self, key: NodeId) -> bool {
+    /// True for a key written after `? ` (an explicit key), the key on the `?` line or on a
+    /// line after it. `floor`: where the entry's text can start at the earliest (the end of the
+    /// previous entry's value, or the mapping's start), so a `?` ending a scalar or a comment
+    /// before it is no indicator.
+    fn is_explicit_key(&self, key: NodeId, floor: usize) -> bool {
         let b = self.src.as_bytes();
         let mut i = self.start_of(key);
-        // An empty key's span may sit after the line break that follows its `?`.
-        let empty = self.doc.node(key).span().is_empty();
-        while i > 0
-            && (matches!(b[i - 1], b' ' | b'\t') || (empty && matches!(b[i - 1], b'\n' | b'\r')))
-        {
+        while i > floor && matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
             i -= 1;
         }
-        i > 0 && b[i - 1] == b'?' && (i == 1 || matches!(b[i - 2], b' ' | b'\t' | b'\n' | b'\r'))
+        if i <= floor || b[i - 1] != b'?' {
+            return false;
+        }
+        let at = i - 1;
+        let comments = self.doc.comments();
+        let before = comments.partition_point(|c| c.start <= at);
+        let in_comment = before > 0 && comments[before - 1].contains(&at);
+        !in_comment && (at == 0 || matches!(b[at - 1], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
     /// Sync the node a caller asked for; on error, none of this call's edits stay.
@@ -504,13 +530,17 @@ impl<'a> Syncer<'a> {
         let mut kept: Vec<usize> = Vec::new();
         let mut merge_entry: Option<usize> = None;
         for (i, (k, _)) in entries.iter().enumerate() {
+            let floor = match i {
+                0 => doc.node(id).span().start,
+                _ => doc.node(entries[i - 1].1).span().end,
+            };
             let Some(name) = key_name(doc, *k) else {
                 return Err(self.error(
                     doc.node(*k).span().start,
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
-            if self.is_explicit_key(*k) {
+            if self.is_explicit_key(*k, floor) {
                 return Err(self.error(
                     doc.node(*k).span().start,
                     "the mapping has an explicit `? key` entry; edit it by hand".into(),

@@ -666,3 +666,77 @@ fn a_mapping_of_a_lone_question_mark_is_replaced_whole() {
         );
     }
 }
+
+#[test]
+fn a_key_on_the_line_after_its_explicit_question_mark_is_refused_not_misplaced() {
+    // Fuzz finding (package `--output stdout`): a key added after `?` then `$` on the next line
+    // landed at the column of `$`, inside the key (`?\n $\n metadata:` does not parse).
+    let add = |src: &str| {
+        let d = doc(src);
+        let root = d.roots()[0];
+        let mut new = d.to_json(root).unwrap();
+        match new.get_mut("a").filter(|a| a.is_object()) {
+            Some(a) => a["metadata"] = json!({"name": "x"}),
+            None => new["metadata"] = json!({"name": "x"}),
+        }
+        let mut edits = super::Edits::default();
+        d.sync(root, &new, &mut edits)
+            .map(|()| (edits.apply(d.source()).unwrap(), new))
+    };
+    for src in [
+        "?\n $",
+        "?\n $\n",
+        "?\r $",
+        "? \n  k\n: v\n",
+        "a:\n  ?\n   $\n",
+        "k: v\n?\n  $\n",
+    ] {
+        let e = add(src).expect_err(src);
+        assert!(e.message.contains("explicit `? key`"), "{src:?}: {e}");
+    }
+    // A `?` that ends a scalar or a comment before a key is no indicator.
+    for src in [
+        "a: why ?\nb: c\n",
+        "# why ?\nb: c\n",
+        "a: # why ?\n  b: c\n",
+        "a: |\n  ?\nb: c\n",
+    ] {
+        let (out, new) = add(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+        let re = doc(&out);
+        assert_eq!(
+            re.to_json(re.roots()[0]).unwrap(),
+            new,
+            "{src:?} -> {out:?}"
+        );
+    }
+}
+
+#[test]
+fn comments_and_positions_of_cr_only_text_are_those_of_the_same_text_with_line_feeds() {
+    let lf = "a:\n  x: y # kpt-set: ${x}\n  # head\n  # more\n  w: q # c2\n";
+    let cr = lf.replace('\n', "\r");
+    let (dl, dc) = (doc(lf), doc(&cr));
+    for path in ["a/x", "a/w"] {
+        let (l, c) = (at(&dl, path), at(&dc, path));
+        assert_eq!(dc.line_comment(c), dl.line_comment(l), "{path}");
+        let (kl, kc) = (dl.key_of(l).unwrap(), dc.key_of(c).unwrap());
+        assert_eq!(dc.head_comment(kc), dl.head_comment(kl), "{path}");
+        let start = dc.node(c).span().start;
+        assert_eq!(
+            dc.position(start),
+            dl.position(dl.node(l).span().start),
+            "{path}"
+        );
+        assert_eq!(
+            dc.line_start(start),
+            dl.line_start(dl.node(l).span().start),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        dc.head_comment(dc.key_of(at(&dc, "a/w")).unwrap())
+            .as_deref(),
+        Some("head\nmore")
+    );
+    assert_eq!(dc.comments_within(at(&dc, "a/x")), ["kpt-set: ${x}"]);
+}

@@ -503,3 +503,135 @@ fn output_stdout_of_a_document_after_a_lone_cr_reads_back() {
         text(&out.stdout)
     );
 }
+
+/// `--output stdout` of a package holding `a.yaml` with `content`: its output, checked to be a
+/// readable ResourceList whose first item has `field` equal to `want`.
+fn output_stdout_of(content: &str, field: &str, want: Value) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.yaml"), content).unwrap();
+    let out = Command::new(BIN)
+        .args(["--output", "stdout"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", text(&out.stderr));
+    let view = &views(&stdout)[0];
+    assert_eq!(view["items"][0][field], want, "{stdout:?}");
+    stdout
+}
+
+// Found by the `package` fuzz target (package-output-stdout-lone-cr): an item whose lines end
+// in a lone `\r` was re-indented on `\n` only, so its later lines fell out of the item.
+
+#[test]
+fn output_stdout_reindents_an_item_on_lone_cr_line_breaks() {
+    let file = "# head\rapiVersion: v1\rkind: Thing\rmetadata:\r  name: a\rlist:\r- k: v\r  j: w\r---\rapiVersion: v1\rkind: Thing\rmetadata:\r  name: b\r";
+    let stdout = output_stdout_of(file, "list", json!([{"k": "v", "j": "w"}]));
+    assert!(stdout.contains("# head"), "{stdout:?}");
+    assert_eq!(views(&stdout)[0]["items"][1]["metadata"]["name"], "b");
+}
+
+// Found by the `package` fuzz target (package-output-stdout-explicit-key): `?` with its key on
+// the next line; the path annotations were added at the key's column, inside the key.
+
+#[test]
+fn output_stdout_of_an_explicit_key_on_the_line_after_its_question_mark_reads_back() {
+    let stdout = output_stdout_of("?\n $", "$", Value::Null);
+    let view = &views(&stdout)[0];
+    assert_eq!(
+        view["items"][0]["metadata"]["annotations"]["config.kubernetes.io/path"],
+        "a.yaml"
+    );
+}
+
+// Found by the `engine` fuzz target (engine-block-scalar-at-end-gains-a-break): after a `|` or
+// `>` block ending the input without a final line break, any appended line would add a final
+// line break to its value; the results block goes before the first key, new items before the
+// last item, new documents before the last document, and the block's text stays as it was.
+
+#[test]
+fn a_block_scalar_ending_the_input_keeps_its_text_and_value_beside_what_is_added() {
+    use private_gke::krm::resource_list::REREAD_FAILURE;
+    let cluster = "apiVersion: container.cnrm.cloud.google.com/v1beta1\nkind: ContainerCluster\nmetadata:\n  name: kf\nspec:\n  location: us-central1\n";
+    for (header, want) in [
+        ("|", "one\ntwo"),
+        ("|+", "one\ntwo"),
+        (">", "one two"),
+        ("|2", "one\ntwo"),
+        (">-", "one two"),
+    ] {
+        let block = format!("x: {header}\n    one\n    two");
+        let last =
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  {block}");
+        let indented = last.replace('\n', "\n  ");
+        let list = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {}\n- {indented}",
+            cluster.replace("\n", "\n  ").trim_end()
+        );
+        let documents = format!("{cluster}---\n{last}");
+        for (input, private) in [(&list, false), (&list, true), (&documents, true)] {
+            let config = set(&[("gke.private", if private { "true" } else { "false" })]);
+            let out = process_ok(input, config);
+            let case = format!("{header} private={private}\n{input}\n->\n{}", out.stdout);
+            assert!(
+                !out.results
+                    .iter()
+                    .any(|r| r.message.starts_with(REREAD_FAILURE)),
+                "{case}"
+            );
+            let tail = input.rsplit_once("name: m").unwrap().1;
+            // A strip (`-`) block is not changed by a line after it: what is added follows it.
+            let open = !header.contains('-');
+            assert!(out.stdout.contains(tail), "{case}");
+            assert_eq!(out.stdout.ends_with(tail), open, "{case}");
+            let docs = views(&out.stdout);
+            let items: Vec<&Value> = match docs[0].get("items") {
+                Some(Value::Array(items)) => items.iter().collect(),
+                _ => docs.iter().collect(),
+            };
+            let m = items.iter().find(|i| i["metadata"]["name"] == "m").unwrap();
+            assert_eq!(m["data"]["x"], json!(want), "{case}");
+            assert_eq!(items.len() > 2, private, "{case}");
+            if input == &list {
+                assert!(
+                    docs[0]["results"].as_array().is_some_and(|r| !r.is_empty()),
+                    "{case}"
+                );
+            }
+        }
+    }
+}
+
+// CR-only line breaks: YAML 1.2 reads a lone `\r` as a line break, so setter comments, head
+// comments and the places messages give are those of the same text with `\n`.
+
+#[test]
+fn cr_only_text_finds_setter_comments_as_with_line_feeds() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: 'y' # kpt-set: ${x}\n    # a head comment\n    w: q # {\"$kpt-set\":\"x\"}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b # kpt-set: ${x}-b\n";
+    let lf = process_ok(input, set(&[("x", "z")]));
+    let cr = process_ok(&input.replace('\n', "\r"), set(&[("x", "z")]));
+    let view = &views(&cr.stdout)[0];
+    assert_eq!(
+        view["items"][0]["data"],
+        json!({"x": "z", "w": "z"}),
+        "{:?}",
+        cr.stdout
+    );
+    assert_eq!(view["items"][1]["metadata"]["name"], json!("z-b"));
+    assert_eq!(views(&cr.stdout), views(&lf.stdout));
+}
+
+#[test]
+fn cr_only_text_errors_give_the_line_and_column_they_give_with_line_feeds() {
+    for bad in [
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: [\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n\tx: 1\n",
+    ] {
+        let lf = run_stdin(&[], bad.as_bytes());
+        let cr = run_stdin(&[], bad.replace('\n', "\r").as_bytes());
+        let (lf, cr) = (text(&lf.stderr), text(&cr.stderr));
+        assert!(lf.starts_with("private-gke: stdin:6:"), "{lf}");
+        assert_eq!(cr, lf);
+    }
+}

@@ -20,15 +20,32 @@ const EVERYTHING: bool = cfg!(debug_assertions);
 pub(super) struct WriteNotes {
     /// Nodes of items whose change could not be written: they keep their text.
     pub unsynced: Vec<NodeId>,
-    /// A results block appended after the last edit: (its place in the input text, its length).
-    pub results_block: Option<(usize, usize)>,
+    /// Generated items were written before the last read item (it ends in a block scalar that
+    /// a line after it would change).
+    pub generated_before_last: bool,
+    /// A results block written beside the items, skipped by the release verification.
+    pub results_block: Option<ResultsBlock>,
+}
+
+/// Where a results block was written.
+#[derive(Debug)]
+pub(super) enum ResultsBlock {
+    /// After the last edit: its place in the input text, its length.
+    At(usize, usize),
+    /// Before the root's first key (nothing is edited before it): its length.
+    First(usize),
 }
 
 impl ResourceList {
     /// The items in the order the output holds them: for a block `items` sequence and for plain
-    /// documents, items read from the input in their source order, then the generated ones;
-    /// otherwise (JSON, a flow sequence rewritten) in the order given.
-    pub(super) fn output_order<'a>(&self, items: &'a [Item]) -> Vec<&'a Item> {
+    /// documents, items read from the input in their source order, then the generated ones
+    /// (before the last read one with `generated_before_last`); otherwise (JSON, a flow
+    /// sequence rewritten) in the order given.
+    pub(super) fn output_order<'a>(
+        &self,
+        items: &'a [Item],
+        generated_before_last: bool,
+    ) -> Vec<&'a Item> {
         let block = self.format == Format::Yaml
             && self.items_node.is_none_or(|n| {
                 matches!(
@@ -45,7 +62,13 @@ impl ResourceList {
             .collect();
         own.sort_by_key(|(n, _)| *n);
         let mut out: Vec<&Item> = own.into_iter().map(|(_, i)| i).collect();
+        let last = if generated_before_last {
+            out.pop()
+        } else {
+            None
+        };
         out.extend(items.iter().filter(|i| self.own_node(i).is_none()));
+        out.extend(last);
         out
     }
 
@@ -62,9 +85,18 @@ impl ResourceList {
         let mut text = output.strip_prefix(BOM).unwrap_or(output);
         let without_results;
         let mut check_results = true;
-        if let (false, Some((at, len))) = (EVERYTHING, notes.results_block) {
-            let after = self.doc.source().len() - at;
-            let start = text.len().checked_sub(after + len);
+        let block = match notes.results_block {
+            Some(ResultsBlock::At(at, len)) => {
+                let after = self.doc.source().len() - at;
+                text.len().checked_sub(after + len).map(|s| (s, len))
+            }
+            Some(ResultsBlock::First(len)) => self
+                .root
+                .map(|root| (self.doc.node(root).span().start, len)),
+            None => None,
+        };
+        if let (false, Some((start, len))) = (EVERYTHING, block) {
+            let start = Some(start);
             if let Some(start) = start.filter(|&s| text.is_char_boundary(s)) {
                 without_results = format!("{}{}", &text[..start], &text[start + len..]);
                 text = &without_results;
@@ -89,7 +121,7 @@ impl ResourceList {
             }
             None => (roots.to_vec(), None),
         };
-        let expected = self.output_order(items);
+        let expected = self.output_order(items, notes.generated_before_last);
         if nodes.len() != expected.len() {
             return Err(format!(
                 "{} items instead of {}",
