@@ -740,3 +740,18 @@ fn comments_and_positions_of_cr_only_text_are_those_of_the_same_text_with_line_f
     );
     assert_eq!(dc.comments_within(at(&dc, "a/x")), ["kpt-set: ${x}"]);
 }
+
+#[test]
+fn three_yaml_test_suite_error_cases_go_yaml_reads_are_read_as_it_reads_them() {
+    // 9C9N, DK95-01, QB6E (the reference tier's `ERRORS_READ`): continuation lines of a flow or
+    // quoted value no deeper than their mapping, or indented by a tab; kpt reads them, so they
+    // are never refused.
+    for (src, want) in [
+        ("---\nflow: [a,\nb,\nc]\n", json!({"flow": ["a", "b", "c"]})),
+        ("foo: \"bar\n\tbaz\"\n", json!({"foo": "bar baz"})),
+        ("---\nquoted: \"a\nb\nc\"\n", json!({"quoted": "a b c"})),
+    ] {
+        let d = doc(src);
+        assert_eq!(d.to_json(d.roots()[0]).unwrap(), want, "{src:?}");
+    }
+}
