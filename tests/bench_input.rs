@@ -1,0 +1,105 @@
+//! What the benchmark (`benches/pipeline.rs`) runs, checked for correctness on a small yardstick
+//! (`testdata/tools/gen_bench_input.py 200`): the no-op job keeps every input byte, the setter
+//! jobs make exactly their edits, and the checks find what they found when they were timed in
+//! `tests/checks_bench.rs` (two results with no cluster selected, more with a private one).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+const N: usize = 200;
+
+fn input() -> String {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/tools/gen_bench_input.py");
+    let out = Command::new("python3")
+        .arg(tool)
+        .arg(N.to_string())
+        .output()
+        .expect("python3 testdata/tools/gen_bench_input.py");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn run(args: &[&str], stdin: &str) -> String {
+    let out = support::run_with_stdin(args, stdin.as_bytes());
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn results(out: &str) -> usize {
+    out.split_once("\nresults:\n").map_or(0, |(_, r)| {
+        r.lines().filter(|l| l.starts_with("- ")).count()
+    })
+}
+
+#[test]
+fn the_no_op_job_keeps_every_input_byte_and_only_appends_results() {
+    let src = input();
+    let out = run(&["--set", "gke.private=false"], &src);
+    assert!(out.starts_with(&src), "J0 changed the input text");
+    assert!(
+        out[src.len()..].starts_with("results:\n"),
+        "{}",
+        &out[src.len()..]
+    );
+}
+
+#[test]
+fn the_setter_jobs_make_exactly_their_edits() {
+    let src = input();
+    let out = run(
+        &[
+            "--set",
+            "gke.private=false",
+            "--set",
+            "project-id=other-project",
+            "--set",
+            "location=europe-west1",
+        ],
+        &src,
+    );
+    let set = |text: &str| out.matches(text).count();
+    assert_eq!(set("project-id: other-project # kpt-set: ${project-id}"), N);
+    assert_eq!(
+        set("location: europe-west1 # {\"$kpt-set\":\"location\"}"),
+        N
+    );
+    let out = run(
+        &[
+            "--set",
+            "gke.private=true",
+            "--set",
+            "project-id=other-project",
+            "--set",
+            "private-gke.mode=setters",
+        ],
+        &src,
+    );
+    assert_eq!(out.matches("enablePrivateNodes: true").count(), N);
+    assert_eq!(
+        out.matches("cnrm.cloud.google.com/project-id: other-project")
+            .count(),
+        N
+    );
+}
+
+#[test]
+fn the_checks_find_two_results_without_a_cluster_and_more_with_a_private_one() {
+    let src = input();
+    let out = run(&["--set", "private-gke.mode=check"], &src);
+    assert_eq!(results(&out), 2, "{out}");
+    let private = src.replace("enablePrivateNodes: false", "enablePrivateNodes: true");
+    let selected = format!("private-gke.cluster=cluster-{}", N / 2);
+    // Its errors (no ipAllocationPolicy, …) fail the run: all families ran.
+    let out = support::run_with_stdin(
+        &["--set", "private-gke.mode=check", "--set", &selected],
+        private.as_bytes(),
+    );
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(results(&out) > 2, "{out}");
+}
