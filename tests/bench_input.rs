@@ -103,3 +103,45 @@ fn the_checks_find_two_results_without_a_cluster_and_more_with_a_private_one() {
     let out = String::from_utf8(out.stdout).unwrap();
     assert!(results(&out) > 2, "{out}");
 }
+
+#[test]
+fn setter_results_are_one_per_setter_comment_by_default_and_one_per_field_in_full() {
+    let src = input();
+    let job = [
+        "--set",
+        "gke.private=false",
+        "--set",
+        "project-id=other-project",
+        "--set",
+        "location=europe-west1",
+    ];
+    let set_results = |out: &str| {
+        out.lines()
+            .filter(|l| l.starts_with("- message: ") && l.contains("set by setter comment"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let summary = set_results(&run(&job, &src));
+    assert_eq!(summary.len(), 2, "{summary:?}");
+    for line in &summary {
+        assert!(
+            line.contains(&format!(
+                ": {N} fields in {N} resource(s): ContainerCluster/ns-0/cluster-0 "
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains(", … (private-gke.setter-results: full lists each)"),
+            "{line}"
+        );
+    }
+    let mut full_job = job.to_vec();
+    full_job.extend(["--set", "private-gke.setter-results=full"]);
+    let full = set_results(&run(&full_job, &src));
+    assert_eq!(full.len(), 2 * N);
+    assert!(
+        full.iter().all(|l| !l.contains("fields in")),
+        "{:?}",
+        &full[..2]
+    );
+}
