@@ -1,46 +1,85 @@
-//! The whole engine (`private_gke::process`: read, stages, write) on the shared yardstick
-//! (`gen_bench_input.py N`), in one run: (a) a functionConfig that changes nothing
-//! (`gke.private: "false"`, no setters), (b) the same plus `project-id` and `location`, two of
-//! the five setter comments of every item (2 × N edits, one info result each), (c) serde_json
-//! parsing the same data as JSON, for reference. Each size runs in its own child process.
+//! The whole process as users run it (the release binary, spawned, stdin from the shared
+//! yardstick `gen_bench_input.py N`, stdout discarded) on the three jobs of the issue "One data
+//! path", beside serde_json parsing and writing the same data as JSON in the same run:
+//!
+//! - J0 `--set gke.private=false`: nothing to change;
+//! - J1 `--set gke.private=false --set project-id=other-project --set location=europe-west1`:
+//!   two setters, 2 × N edits;
+//! - J2 `--set private-gke.cluster=cluster-0 --set region=us-central1 --set zone=us-central1-a`:
+//!   one cluster made private, the generated network, all checks.
+//!
+//! CPU time (user + system) of each child, medians of interleaved runs, as a ratio to serde_json
+//! and as MB/s of input; peak memory as a multiple of the input; then the stages in process
+//! (setters and checks against loading the items) and the start-up of a one-item run against
+//! `cat`.
 //!
 //! Run: `cargo bench --bench pipeline` (sizes: `-- 1000 10000 100000`; default 1000 10000).
 
 mod harness;
 
-use harness::{cpu_time, input, median, proc_status};
-use private_gke::{config_map, process, Options};
+use harness::{cpu_time, input, input_path, median, spawn_cost};
+use private_gke::config::Settings;
+use private_gke::krm::{Item, KrmResult};
+use private_gke::yaml::{Document, NodeKind};
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
+
+const BIN: &str = env!("CARGO_BIN_EXE_private-gke");
+
+const JOBS: [(&str, &[&str]); 3] = [
+    ("J0", &["--set", "gke.private=false"]),
+    (
+        "J1",
+        &[
+            "--set",
+            "gke.private=false",
+            "--set",
+            "project-id=other-project",
+            "--set",
+            "location=europe-west1",
+        ],
+    ),
+    (
+        "J2",
+        &[
+            "--set",
+            "private-gke.cluster=cluster-0",
+            "--set",
+            "region=us-central1",
+            "--set",
+            "zone=us-central1-a",
+        ],
+    ),
+];
 
 fn main() {
     harness::run_sizes(&SIZES, child);
 }
 
-/// Median wall and CPU time of `runs` calls, interleaving the timed closures so that machine
-/// load hits them alike (after one warm-up call each).
-fn time_all(runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<(Duration, Duration)> {
-    for f in fs.iter_mut() {
+/// CPU time of `f` on this thread.
+fn thread_cpu(f: impl FnOnce()) -> Duration {
+    let start = cpu_time();
+    f();
+    cpu_time().saturating_sub(start)
+}
+
+/// CPU time of one call of `f`, averaged over as many calls as take 100 ms: the thread's CPU
+/// time (`schedstat`) advances in scheduler ticks, too coarse for one short call.
+fn per_call(mut f: impl FnMut()) -> Duration {
+    let (start, mut calls) = (cpu_time(), 0u32);
+    while calls == 0 || cpu_time().saturating_sub(start) < Duration::from_millis(100) {
         f();
+        calls += 1;
     }
-    let mut samples = vec![(Vec::new(), Vec::new()); fs.len()];
-    for _ in 0..runs {
-        for (f, (wall, cpu)) in fs.iter_mut().zip(samples.iter_mut()) {
-            let (start, start_cpu) = (Instant::now(), cpu_time());
-            f();
-            wall.push(start.elapsed());
-            cpu.push(cpu_time().saturating_sub(start_cpu));
-        }
-    }
-    samples
-        .into_iter()
-        .map(|(wall, cpu)| (median(wall), median(cpu)))
-        .collect()
+    cpu_time().saturating_sub(start) / calls
 }
 
 fn child(n: usize) {
+    let path = input_path(n);
     let src = input(n);
     let mb = src.len() as f64 / 1e6;
     let runs = match n {
@@ -48,95 +87,147 @@ fn child(n: usize) {
         2_001..=20_000 => 5,
         _ => 3,
     };
-    let baseline = Options {
-        function_config: Some(config_map(&[("gke.private".into(), "false".into())])),
-    };
-    let setters = Options {
-        function_config: Some(config_map(&[
-            ("gke.private".into(), "false".into()),
-            ("project-id".into(), "other-project".into()),
-            ("location".into(), "europe-west1".into()),
-        ])),
-    };
-
-    // Correctness first: (a) keeps every input byte and only appends its results; (b) makes
-    // exactly 2 × n edits, one info result each.
-    harness::reset_peak();
-    let a = process(src.as_bytes(), &baseline).expect("process (a)");
-    let peak_a = proc_status("VmHWM:") as f64 / 1_048_576.0;
-    assert!(a.stdout.starts_with(&src), "(a) changed the input text");
-    assert!(a.stdout[src.len()..].starts_with("results:\n"));
-    assert_eq!(a.exit_code(), 0);
-    drop(a);
-    harness::reset_peak();
-    let b = process(src.as_bytes(), &setters).expect("process (b)");
-    let peak_b = proc_status("VmHWM:") as f64 / 1_048_576.0;
-    assert_eq!(b.exit_code(), 0);
-    let changed = b
-        .results
-        .iter()
-        .filter(|r| r.message.starts_with("set by setter comment"))
-        .count();
-    assert_eq!(changed, 2 * n);
-    assert_eq!(
-        b.stdout
-            .matches("project-id: other-project # kpt-set: ${project-id}")
-            .count(),
-        n
-    );
-    assert_eq!(
-        b.stdout
-            .matches("location: europe-west1 # {\"$kpt-set\":\"location\"}")
-            .count(),
-        n
-    );
-    let out_mb = b.stdout.len() as f64 / 1e6;
-    drop(b);
-
-    // The same data as JSON, for serde_json.
+    // The same data as JSON, converted once.
     let json_text = {
-        let doc = private_gke::yaml::Document::parse(src.as_str()).expect("parse");
+        let doc = Document::parse(src.as_str()).expect("parse");
         serde_json::to_string(&doc.to_json(doc.roots()[0]).expect("to_json")).expect("json")
     };
     let json_mb = json_text.len() as f64 / 1e6;
+    let serde_round_trip = || {
+        let v: Value = serde_json::from_str(&json_text).expect("serde_json parse");
+        std::hint::black_box(serde_json::to_string(&v).expect("serde_json write"));
+    };
 
-    let mut run_a = || {
-        std::hint::black_box(process(src.as_bytes(), &baseline).expect("a"));
+    let bin = Path::new(BIN);
+    let mut jobs: Vec<(Vec<Duration>, usize)> = vec![(Vec::new(), 0); JOBS.len()];
+    let mut serde = Vec::new();
+    // One warm-up each, then interleaved runs so that machine load hits them alike.
+    serde_round_trip();
+    for (_, args) in JOBS {
+        spawn_cost(bin, args, &path);
+    }
+    for _ in 0..runs {
+        serde.push(per_call(serde_round_trip));
+        for ((_, args), (cpu, peak)) in JOBS.iter().zip(jobs.iter_mut()) {
+            let cost = spawn_cost(bin, args, &path);
+            cpu.push(cost.cpu);
+            *peak = (*peak).max(cost.peak);
+        }
+    }
+    let serde = median(serde);
+    println!(
+        "n={n}: input {mb:.2} MB ({json_mb:.2} MB as JSON); CPU medians of {runs} interleaved runs"
+    );
+    println!(
+        "  serde_json parse + write, in process: {:7.1} ms {:7.1} MB/s of input",
+        serde.as_secs_f64() * 1e3,
+        mb / serde.as_secs_f64()
+    );
+    for ((job, _), (cpu, peak)) in JOBS.iter().zip(jobs) {
+        let cpu = median(cpu);
+        println!(
+            "  {job} private-gke, whole process:   {:7.1} ms {:7.1} MB/s  {:5.1}× serde_json  peak {:5.0} MB = {:4.1}× the input",
+            cpu.as_secs_f64() * 1e3,
+            mb / cpu.as_secs_f64(),
+            cpu.as_secs_f64() / serde.as_secs_f64(),
+            peak as f64 / 1e6,
+            peak as f64 / src.len() as f64
+        );
+    }
+    stages(n, &src);
+    if n == SIZES[0] {
+        start_up();
+    }
+}
+
+/// Parse the ResourceList and read every item's JSON view, as the engine does.
+fn load(text: &str) -> Vec<Item> {
+    let doc = Arc::new(Document::parse(text).expect("parse"));
+    let root = doc.roots()[0];
+    let seq = doc.get(root, "items").expect("items");
+    let NodeKind::Sequence { items: ids, .. } = &doc.node(seq).kind else {
+        panic!("items is not a sequence");
     };
-    let mut run_b = || {
-        std::hint::black_box(process(src.as_bytes(), &setters).expect("b"));
+    ids.iter()
+        .map(|&id| Item::read(doc.clone(), id, doc.to_json(id).expect("to_json")))
+        .collect()
+}
+
+fn given(pairs: &[(&str, &str)]) -> Settings {
+    Settings {
+        given: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Settings::default()
+    }
+}
+
+/// The setters and checks stages in process, against loading the items (what used to be
+/// `tests/setters_bench.rs` and `tests/checks_bench.rs`).
+fn stages(n: usize, src: &str) {
+    let mut items = Vec::new();
+    let load_cpu = thread_cpu(|| items = load(src));
+    let share = |label: &str, d: Duration| {
+        println!(
+            "    {label}: {:.1} ms ({:.0}% of load)",
+            d.as_secs_f64() * 1e3,
+            100.0 * d.as_secs_f64() / load_cpu.as_secs_f64()
+        );
     };
-    let mut run_c = || {
-        std::hint::black_box(serde_json::from_str::<Value>(&json_text).expect("c"));
+    println!(
+        "  stages in process, thread CPU: load (parse + JSON views of {n} items) {:.1} ms",
+        load_cpu.as_secs_f64() * 1e3
+    );
+    let mut results: Vec<KrmResult> = Vec::new();
+    share(
+        "setters, no values (walk and comments only)",
+        per_call(|| {
+            results.clear();
+            private_gke::setters::run(&Settings::default(), &mut items, &mut results);
+        }),
+    );
+    share(
+        "checks, no cluster selected",
+        per_call(|| {
+            results.clear();
+            private_gke::checks::run(&Settings::default(), &items, &mut results);
+        }),
+    );
+    // `gke.private: "true"` makes every cluster private; select one so every family runs.
+    results.clear();
+    let set = given(&[("gke.private", "true"), ("project-id", "other-project")]);
+    share(
+        "setters, gke.private and project-id (2 × n edits)",
+        thread_cpu(|| private_gke::setters::run(&set, &mut items, &mut results)),
+    );
+    results.clear();
+    let selected = Settings {
+        cluster: Some(format!("cluster-{}", n / 2)),
+        ..Settings::default()
     };
-    let t = time_all(runs, &mut [&mut run_a, &mut run_b, &mut run_c]);
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let rate = |mb: f64, d: Duration| mb / d.as_secs_f64();
-    println!(
-        "n={n}: input {mb:.2} MB, (b) output {out_mb:.2} MB, {} edits; median of {runs}, thread CPU (wall)",
-        2 * n
+    share(
+        "checks, one private cluster selected",
+        per_call(|| {
+            results.clear();
+            private_gke::checks::run(&selected, &items, &mut results);
+        }),
     );
+}
+
+/// Start-up: a one-item run against `cat` on the same input.
+fn start_up() {
+    let path = input_path(1);
+    let (mut ours, mut cat) = (Vec::new(), Vec::new());
+    for _ in 0..21 {
+        ours.push(spawn_cost(Path::new(BIN), JOBS[0].1, &path).cpu);
+        cat.push(spawn_cost(Path::new("cat"), &[], &path).cpu);
+    }
+    let (ours, cat) = (median(ours), median(cat));
     println!(
-        "  (a) process, nothing to change: {:7.1} ms ({:.1}) {:6.1} MB/s  peak RSS {peak_a:.0} MB",
-        ms(t[0].1),
-        ms(t[0].0),
-        rate(mb, t[0].1)
-    );
-    println!(
-        "  (b) process, 2 setters:         {:7.1} ms ({:.1}) {:6.1} MB/s  peak RSS {peak_b:.0} MB",
-        ms(t[1].1),
-        ms(t[1].0),
-        rate(mb, t[1].1)
-    );
-    println!(
-        "  (c) serde_json, same data ({json_mb:.2} MB JSON): {:7.1} ms ({:.1}) {:6.1} MB/s",
-        ms(t[2].1),
-        ms(t[2].0),
-        rate(json_mb, t[2].1)
-    );
-    println!(
-        "  ratio b/a: {:.2} (CPU), {:.2} (wall)",
-        t[1].1.as_secs_f64() / t[0].1.as_secs_f64(),
-        t[1].0.as_secs_f64() / t[0].0.as_secs_f64()
+        "  start-up, one item: private-gke {:.2} ms CPU, cat {:.2} ms, difference {:.2} ms",
+        ours.as_secs_f64() * 1e3,
+        cat.as_secs_f64() * 1e3,
+        ours.as_secs_f64() * 1e3 - cat.as_secs_f64() * 1e3
     );
 }

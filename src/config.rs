@@ -42,6 +42,16 @@ pub enum WebhookFirewall {
     Generate,
 }
 
+/// How the setters stage reports the fields it changed (`private-gke.setter-results`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetterResults {
+    /// One info result per setter comment: how many fields it changed, the first few of them.
+    #[default]
+    Summary,
+    /// One info result per changed field.
+    Full,
+}
+
 /// How the control plane is reached (`private-gke.control-plane`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ControlPlane {
@@ -126,6 +136,8 @@ pub struct Settings {
     pub mode: Mode,
     /// `webhook-firewall`.
     pub webhook_firewall: WebhookFirewall,
+    /// `setter-results`.
+    pub setter_results: SetterResults,
     /// `control-plane`; `None` when not given (public, the user's access fields kept).
     pub control_plane: Option<ControlPlane>,
     /// `authorized-networks`: CIDRs allowed to reach the control plane, normalised.
@@ -232,6 +244,7 @@ const KEYS: &[Key] = &[
     Key::option("check-locations", "checkLocations"),
     Key::option("mode", "mode"),
     Key::option("webhook-firewall", "webhookFirewall"),
+    Key::option("setter-results", "setterResults"),
     Key::option("control-plane", "controlPlane"),
     Key::option("authorized-networks", "authorizedNetworks"),
     Key::option("private-endpoint-subnetwork", "privateEndpointSubnetwork"),
@@ -612,6 +625,15 @@ fn set_option(settings: &mut Settings, name: &str, g: &Given) -> Result<(), Stri
                 ],
             )?
         }
+        "setter-results" => {
+            settings.setter_results = parse_choice(
+                g,
+                &[
+                    ("summary", SetterResults::Summary),
+                    ("full", SetterResults::Full),
+                ],
+            )?
+        }
         "control-plane" => {
             settings.control_plane = Some(parse_choice(
                 g,
@@ -975,6 +997,7 @@ impl Default for Settings {
             check_locations: true,
             mode: Mode::Apply,
             webhook_firewall: WebhookFirewall::Generate,
+            setter_results: SetterResults::Summary,
             control_plane: None,
             authorized_networks: Vec::new(),
             private_endpoint_subnetwork: None,

@@ -44,6 +44,9 @@ pub struct Output {
     /// The connectivity report (Markdown) of the selected private cluster, when the checks
     /// modelled one; the CLI writes it to `--report FILE`, never into the ResourceList.
     pub report: Option<String>,
+    /// The items and the input as read, kept with the output so that a caller about to exit
+    /// can `std::mem::forget` the whole output instead of freeing them piece by piece.
+    _retained: Option<Box<(Vec<Item>, ResourceList)>>,
 }
 
 impl Output {
@@ -81,6 +84,7 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
         results,
         results_in_stdout: list.carries_results(),
         under_kustomize,
+        _retained: Some(Box::new((items, list))),
     })
 }
 

@@ -163,7 +163,10 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         if !outcome.stdout.is_empty() {
             write_stdout(&outcome.stdout)?;
         }
-        return Ok(ExitCode::from(outcome.exit_code() as u8));
+        let code = ExitCode::from(outcome.exit_code() as u8);
+        // The process ends here: freeing what the run read would only cost time.
+        std::mem::forget(outcome);
+        return Ok(code);
     }
     // Never more than one byte past the limit: `process` refuses larger input in one line.
     let mut input = Vec::new();
@@ -186,7 +189,8 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     }
     write_stdout(&output.stdout)?;
     let code = ExitCode::from(output.exit_code() as u8);
-    // The process ends here: freeing every result one by one would only cost time.
+    // The process ends here: freeing the items, the parsed input and every result one by one
+    // would only cost time.
     std::mem::forget(output);
     Ok(code)
 }

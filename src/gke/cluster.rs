@@ -18,12 +18,13 @@ pub fn is_partial_cluster(value: &Value) -> bool {
     .iter()
     .find_map(|k| {
         value
-            .pointer("/metadata/annotations")
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
             .and_then(|a| a.get(*k))
             .and_then(Value::as_str)
     });
     path.is_some_and(|p| p.ends_with("cluster-private-patch.yaml"))
-        || value.pointer("/spec/location").is_none()
+        || value.get("spec").and_then(|s| s.get("location")).is_none()
 }
 
 /// True for a ContainerCluster that is a real cluster (not a partial patch).

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod crd;
 pub mod dialect;
 pub mod firewall_rules;
+mod index;
 pub mod location;
 pub mod network;
 pub mod registries;
@@ -131,15 +132,15 @@ fn group(api_version: &str) -> &str {
 
 /// Same kind, group and name; namespaces equal or one of them unset.
 fn same_resource(a: &Value, b: &Value) -> bool {
-    let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-    s(a, "/kind") == s(b, "/kind")
-        && group(&s(a, "/apiVersion").unwrap_or_default())
-            == group(&s(b, "/apiVersion").unwrap_or_default())
-        && s(a, "/metadata/name") == s(b, "/metadata/name")
-        && match (s(a, "/metadata/namespace"), s(b, "/metadata/namespace")) {
-            (Some(x), Some(y)) => x == y,
-            _ => true,
-        }
+    index::identity(a) == index::identity(b) && same_namespace(a, b)
+}
+
+/// Namespaces equal, or one of them unset.
+fn same_namespace(a: &Value, b: &Value) -> bool {
+    match (index::namespace(a), index::namespace(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// Region, zone and location as they will be written.
@@ -409,12 +410,23 @@ fn upsert(
     let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
     let mut created = 0;
     let mut updated = 0;
+    let mut by_identity = index::ResourceIndex::new(
+        items
+            .iter()
+            .map(|i| (i.kind(), group(i.api_version()), i.name())),
+        desired.iter().map(|d| &d.value),
+    );
     for d in desired {
         let index = per_file.entry(d.file).or_insert(0);
-        let existing = items
-            .iter_mut()
-            .find(|i| same_resource(&d.value, i.value()) && !is_partial_cluster(i.value()));
-        match existing {
+        let existing = by_identity
+            .candidates(&d.value)
+            .iter()
+            .copied()
+            .find(|&at| {
+                same_namespace(&d.value, items[at].value())
+                    && !is_partial_cluster(items[at].value())
+            });
+        match existing.map(|at| &mut items[at]) {
             Some(item) => {
                 let before = item.value().clone();
                 let mut template = d.value.clone();
@@ -428,7 +440,9 @@ fn upsert(
                 }
             }
             None => {
-                items.push(generated_item(d, namespace, place, *index));
+                let item = generated_item(d, namespace, place, *index);
+                by_identity.add(items.len(), index::identity(item.value()));
+                items.push(item);
                 *index += 1;
                 created += 1;
             }

@@ -118,21 +118,21 @@ fn describe(item: &Item) -> String {
 
 /// What tells `ids` apart, and a selector for the first of them in the simplest form that works.
 fn difference(items: &[Item], ids: &[usize]) -> (Vec<&'static str>, String) {
-    let differ = |f: &dyn Fn(&Item) -> Option<String>| {
+    let differ = |f: fn(&Item) -> Option<&str>| {
         let first = f(&items[ids[0]]);
         ids.iter().any(|&i| f(&items[i]) != first)
     };
     let mut parts = Vec::new();
-    if differ(&|i| Some(i.name().to_string())) {
+    if differ(|i| Some(i.name())) {
         parts.push("name");
     }
-    if differ(&|i| i.namespace().map(str::to_string)) {
+    if differ(Item::namespace) {
         parts.push("namespace");
     }
-    if differ(&|i| Some(i.api_version().to_string())) {
+    if differ(|i| Some(i.api_version())) {
         parts.push("apiVersion");
     }
-    if differ(&|i| item_path(i).map(str::to_string)) {
+    if differ(item_path) {
         parts.push("path");
     }
     let first = &items[ids[0]];

@@ -20,7 +20,7 @@ pub mod names;
 pub mod pattern;
 pub mod typing;
 
-use crate::config::Settings;
+use crate::config::{SetterResults, Settings};
 use crate::krm::{Item, KrmResult};
 use crate::yaml::{Document, NodeId, NodeKind};
 pub use names::names_in_use;
@@ -851,7 +851,14 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     }
 
     let mut infos = Vec::with_capacity(changes.len() + stores.len());
-    let mut resources: BTreeSet<usize> = BTreeSet::new();
+    let mut resources: BTreeSet<usize> = changes.iter().map(|c| c.item).collect();
+    let fields = changes.len();
+    let changes = if settings.setter_results == SetterResults::Summary {
+        infos.extend(summaries(changes, items));
+        Vec::new()
+    } else {
+        changes
+    };
     // Results name each resource as it is after the stage (one template per resource).
     let mut template: Option<(usize, KrmResult)> = None;
     // One message per distinct setter comment, cloned for each field it changed.
@@ -882,7 +889,6 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         };
         infos.push(info);
     }
-    let fields = infos.len();
     let mut definitions = 0;
     for (index, name, stored) in stores {
         if let Some((path, old, new)) =
@@ -910,6 +916,61 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         resources.len(),
         names.join(", ")
     )));
+}
+
+/// Fields a summary names by path.
+const SUMMARY_FIELDS: usize = 3;
+
+/// One info result per setter comment (`private-gke.setter-results: summary`): a comment that
+/// changed one field gives the same result as the full list; one that changed more says how
+/// many fields in how many resources and names the first few, located at the first of them.
+fn summaries(changes: Vec<Change>, items: &[Item]) -> Vec<KrmResult> {
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: HashMap<String, Vec<Change>> = HashMap::new();
+    for change in changes {
+        if !groups.contains_key(&change.comment) {
+            order.push(change.comment.clone());
+        }
+        groups
+            .entry(change.comment.clone())
+            .or_default()
+            .push(change);
+    }
+    let describe = |c: &Change| {
+        let item = &items[c.item];
+        let at = match item.namespace() {
+            Some(ns) => format!("{}/{ns}/{}", item.kind(), item.name()),
+            None => format!("{}/{}", item.kind(), item.name()),
+        };
+        format!("{at} {}", field_path(item, &c.path))
+    };
+    order
+        .into_iter()
+        .map(|comment| {
+            let group = groups.remove(&comment).unwrap_or_default();
+            let count = group.len();
+            let resources = group.iter().map(|c| c.item).collect::<BTreeSet<_>>().len();
+            let mut message = format!("set by setter comment {comment}");
+            if count > 1 {
+                let shown: Vec<String> = group.iter().take(SUMMARY_FIELDS).map(describe).collect();
+                let more = if count > SUMMARY_FIELDS { ", …" } else { "" };
+                message.push_str(&format!(
+                    ": {count} fields in {resources} resource(s): {}{more} (private-gke.setter-results: full lists each)",
+                    shown.join(", ")
+                ));
+            }
+            let first = group.into_iter().next();
+            match first {
+                Some(c) => {
+                    let item = &items[c.item];
+                    KrmResult::info(message)
+                        .for_resource(item.value())
+                        .at_field(field_path(item, &c.path), Some(c.old), Some(c.new))
+                }
+                None => KrmResult::info(message),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

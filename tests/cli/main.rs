@@ -2,6 +2,7 @@
 //!
 //! One test binary, one module per topic: `cargo test --test cli [FILTER]`.
 
+mod bench_input;
 mod input_edges;
 mod options_and_messages;
 mod package_read;

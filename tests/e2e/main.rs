@@ -6,6 +6,7 @@ mod blueprint;
 mod container;
 mod example;
 mod golden;
+mod identity;
 mod kpt;
 mod kpt_results;
 mod kustomize;

@@ -1,7 +1,7 @@
 //! Settings from the functionConfig shapes kpt and kustomize really send (captures).
 
 use private_gke::config::{
-    EgressAllowlist, IpAllocation, Mode, NatLogging, Settings, WebhookFirewall,
+    EgressAllowlist, IpAllocation, Mode, NatLogging, SetterResults, Settings, WebhookFirewall,
 };
 use private_gke::krm::Severity;
 use serde_json::{json, Value};
@@ -131,6 +131,7 @@ fn typed_kustomize_transformer_object() {
         check_locations: false,
         mode: Mode::Check,
         webhook_firewall: WebhookFirewall::Generate,
+        setter_results: SetterResults::Full,
         control_plane: None,
         authorized_networks: Vec::new(),
         private_endpoint_subnetwork: None,
@@ -513,7 +514,7 @@ fn typed_bad_values() {
         ),
         (
             json!({"regoin": "us-east1"}),
-            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, controlPlane, authorizedNetworks, privateEndpointSubnetwork, webhookPorts, egressAllowlist, natLogging, natMinPortsPerVm, natMaxPortsPerVm, natDynamicPorts, setters; setter values go under spec.setters)",
+            "unknown field spec.regoin; did you mean spec.region? (known fields: private, region, zone, location, logFirewalls, name, masterIpv4Cidr, subnetCidr, podsCidr, servicesCidr, cnrmVersion, ipAllocation, cluster, checkLocations, mode, webhookFirewall, setterResults, controlPlane, authorizedNetworks, privateEndpointSubnetwork, webhookPorts, egressAllowlist, natLogging, natMinPortsPerVm, natMaxPortsPerVm, natDynamicPorts, setters; setter values go under spec.setters)",
             "spec.regoin",
         ),
         (
