@@ -24,7 +24,7 @@ fn load(text: &str) -> Vec<Item> {
         other => panic!("items is {other:?}"),
     };
     ids.into_iter()
-        .map(|id| Item::read(doc.clone(), id, doc.to_json(id).unwrap()))
+        .map(|id| Item::read(doc.clone(), id).unwrap())
         .collect()
 }
 

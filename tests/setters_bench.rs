@@ -80,7 +80,7 @@ fn with_setters(src: &str) -> (String, usize) {
     };
     let mut items: Vec<Item> = nodes
         .iter()
-        .map(|&n| Item::read(doc.clone(), n, doc.to_json(n).unwrap()))
+        .map(|&n| Item::read(doc.clone(), n).unwrap())
         .collect();
     let mut results = Vec::new();
     setters::run(&settings, &mut items, &mut results);
@@ -90,8 +90,7 @@ fn with_setters(src: &str) -> (String, usize) {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync_from(origin.node, &origin.original, item.value(), &mut edits)
-                .unwrap();
+            doc.sync(origin.node, item.value(), &mut edits).unwrap();
         }
     }
     (edits.apply(doc.source()).unwrap(), changed)
@@ -111,7 +110,7 @@ fn phases(src: &str) -> Vec<(&'static str, Duration)> {
     };
     let mut items: Vec<Item> = nodes
         .iter()
-        .map(|&n| Item::read(doc.clone(), n, doc.to_json(n).unwrap()))
+        .map(|&n| Item::read(doc.clone(), n).unwrap())
         .collect();
     out.push(("items (to_json)", t.elapsed()));
     let settings = Settings {
@@ -137,8 +136,7 @@ fn phases(src: &str) -> Vec<(&'static str, Duration)> {
     for item in &items {
         if item.is_changed() {
             let origin = item.origin.as_ref().unwrap();
-            doc.sync_from(origin.node, &origin.original, item.value(), &mut edits)
-                .unwrap();
+            doc.sync(origin.node, item.value(), &mut edits).unwrap();
         }
     }
     out.push(("sync", t.elapsed()));

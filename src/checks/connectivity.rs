@@ -22,7 +22,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, found: &[KrmResult], out: &mut Vec
     let routes_dns = family_erred("routes-dns");
     let iap = family_erred("iap");
     let erred_on = |item: &crate::krm::Item| {
-        let reference = KrmResult::info("").for_resource(item.value()).resource_ref;
+        let reference = KrmResult::info("").for_item(item).resource_ref;
         found
             .iter()
             .any(|r| r.severity == Severity::Error && r.resource_ref == reference)

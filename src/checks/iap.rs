@@ -35,7 +35,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let egress_denied = ctx.deny_all_egress().next().is_some();
     let paths = paths(ctx, egress_denied);
     for bc in ctx.of_kind("BackendConfig") {
-        let iap = &bc.value()["spec"]["iap"];
+        let iap = &*bc.view_at(&["spec", "iap"]);
         if !iap.is_object() || iap["enabled"].as_bool() == Some(false) {
             continue;
         }
@@ -80,7 +80,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 bc.name(),
                 lacking.join(" and ")
             ))
-            .for_resource(bc.value())
+            .for_item(bc)
             .at_field("spec.iap", None, None)
             .tag("check", "iap"),
         );
@@ -109,7 +109,7 @@ fn stale(bc: &Item, fixed: &[(String, bool)]) -> KrmResult {
          (private-gke.egress-allowlist: vip)",
         bc.name()
     ))
-    .for_resource(bc.value())
+    .for_item(bc)
     .at_field("spec.iap", None, None)
     .tag("check", "iap")
 }
@@ -167,11 +167,13 @@ pub(super) fn fqdn_rule(
     let network = &ctx.cluster.as_ref()?.network;
     let associated: Vec<String> = ctx
         .cnrm("ComputeNetworkFirewallPolicyAssociation")
-        .filter(|a| ref_name(&a.value()["spec"]["attachmentTargetRef"]).as_ref() == Some(network))
-        .filter_map(|a| ref_name(&a.value()["spec"]["firewallPolicyRef"]))
+        .filter(|a| {
+            ref_name(&a.view_at(&["spec", "attachmentTargetRef"])).as_ref() == Some(network)
+        })
+        .filter_map(|a| ref_name(&a.view_at(&["spec", "firewallPolicyRef"])))
         .collect();
     let rule = ctx.cnrm("ComputeNetworkFirewallPolicyRule").find(|r| {
-        let spec = &r.value()["spec"];
+        let spec = &*r.view_at(&["spec"]);
         let l4_443 = super::array(&spec["match"]["layer4Configs"])
             .iter()
             .any(|l| {
@@ -219,7 +221,7 @@ fn vip(ctx: &Ctx, egress_denied: bool) -> bool {
         return false;
     };
     let zone_ok = ctx.cnrm("DNSManagedZone").any(|z| {
-        let spec = &z.value()["spec"];
+        let spec = &*z.view_at(&["spec"]);
         let on_network = super::array(&spec["privateVisibilityConfig"]["networks"])
             .iter()
             .any(|n| ref_name(&n["networkRef"]).as_ref() == Some(&cluster.network));
@@ -229,7 +231,7 @@ fn vip(ctx: &Ctx, egress_denied: bool) -> bool {
         ) && spec["visibility"].as_str() == Some("private")
             && on_network
             && ctx.cnrm("DNSRecordSet").any(|r| {
-                let rs = &r.value()["spec"];
+                let rs = &*r.view_at(&["spec"]);
                 rs["managedZoneRef"]["name"].as_str() == Some(z.name())
                     && rs["type"].as_str() == Some("A")
                     && !super::array(&rs["rrdatas"]).is_empty()

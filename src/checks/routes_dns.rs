@@ -54,7 +54,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         .cnrm("ComputeRoute")
         .filter(|r| network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
         .filter_map(|item| {
-            let spec = &item.value()["spec"];
+            let spec = &*item.view_at(&["spec"]);
             Some(Route {
                 item,
                 dest: spec["destRange"].as_str().and_then(parse_net)?,
@@ -73,7 +73,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let network_item = ctx.network();
     let subject = network_item.unwrap_or(cluster.item);
     let default_field = |out: &mut Vec<KrmResult>, r: KrmResult| {
-        let r = r.for_resource(subject.value()).tag("check", "routes-dns");
+        let r = r.for_item(subject).tag("check", "routes-dns");
         out.push(match network_item {
             Some(n) => r.at_field(
                 "spec.deleteDefaultRoutesOnCreate",
@@ -114,7 +114,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                     r.item.name(),
                     r.priority
                 ))
-                .for_resource(r.item.value())
+                .for_item(r.item)
                 .at_field(
                     "spec.priority",
                     r.item.value()["spec"].get("priority").cloned(),
@@ -187,7 +187,7 @@ fn public_registries(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 users.len(),
                 deny.name()
             ))
-            .for_resource(item.value())
+            .for_item(item)
             .tag("check", "routes-dns"),
         );
     }
@@ -221,7 +221,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
         let zones: Vec<&Item> = ctx
             .cnrm("DNSManagedZone")
             .filter(|z| {
-                let spec = &z.value()["spec"];
+                let spec = &*z.view_at(&["spec"]);
                 spec["dnsName"].as_str() == Some(dns_name)
                     && spec["visibility"].as_str() == Some("private")
             })
@@ -246,7 +246,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                         ),
                     }
                 ))
-                .for_resource(subject.value())
+                .for_item(subject)
                 .tag("check", "routes-dns"),
             );
             continue;
@@ -259,7 +259,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
             })
         };
         let cname_ok = find("CNAME", cname_owner).is_some_and(|r| {
-            array(&r.value()["spec"]["rrdatas"])
+            array(&r.view_at(&["spec", "rrdatas"]))
                 .iter()
                 .any(|d| d.as_str() == Some(a_owner))
         });
@@ -281,12 +281,12 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                     lacking.join(" and "),
                     zone.name()
                 ))
-                .for_resource(zone.value())
+                .for_item(zone)
                 .tag("check", "routes-dns"),
             );
         }
         if let Some(a) = a {
-            for (i, d) in array(&a.value()["spec"]["rrdatas"]).iter().enumerate() {
+            for (i, d) in array(&a.view_at(&["spec", "rrdatas"])).iter().enumerate() {
                 if d.as_str()
                     .and_then(parse_net)
                     .is_some_and(|n| vip.contains(&n))
@@ -300,7 +300,7 @@ fn dns(ctx: &Ctx, subject: &Item, out: &mut Vec<KrmResult>) {
                          Fix: use 199.36.153.4, .5, .6 and .7",
                         a.name()
                     ))
-                    .for_resource(a.value())
+                    .for_item(a)
                     .at_field(format!("spec.rrdatas[{i}]"), Some(d.clone()), None)
                     .tag("check", "routes-dns"),
                 );

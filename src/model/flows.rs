@@ -133,7 +133,7 @@ pub(crate) fn registries(items: &[Item]) -> Vec<String> {
     let mut found: BTreeSet<String> = BTreeSet::new();
     found.insert("gke.gcr.io".to_string());
     for item in items {
-        let spec = &item.value()["spec"];
+        let spec = &*item.view_at(&["spec"]);
         let pod = match item.kind() {
             "Pod" => spec,
             "CronJob" => &spec["jobTemplate"]["spec"]["template"]["spec"],
@@ -438,7 +438,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
     }
     let name = policy["clusterSecondaryRangeName"].as_str()?;
     let subnet = ctx.subnet()?;
-    array(&subnet.value()["spec"]["secondaryIpRange"])
+    array(&subnet.view_at(&["spec", "secondaryIpRange"]))
         .iter()
         .find(|r| r["rangeName"].as_str() == Some(name))
         .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
@@ -447,7 +447,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
 /// True when a BackendConfig enables IAP.
 fn iap_in_use(ctx: &Ctx) -> bool {
     ctx.of_kind("BackendConfig").any(|bc| {
-        let iap = &bc.value()["spec"]["iap"];
+        let iap = &*bc.view_at(&["spec", "iap"]);
         iap.is_object() && iap["enabled"].as_bool() != Some(false)
     })
 }

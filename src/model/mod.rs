@@ -116,7 +116,7 @@ impl<'a> Ctx<'a> {
                 .filter(|fw| !fw.disabled)
                 .collect();
             if let Some(subnet) = ctx.subnet() {
-                let spec = &subnet.value()["spec"];
+                let spec = &*subnet.view_at(&["spec"]);
                 ctx.subnet_ranges = spec["ipCidrRange"]
                     .as_str()
                     .and_then(parse_net)
@@ -233,7 +233,7 @@ impl<'a> Ctx<'a> {
     pub fn nat(&self) -> Option<(&'a Item, &'a Item)> {
         let c = self.cluster.as_ref()?;
         self.cnrm("ComputeRouterNAT").find_map(|nat| {
-            let router_name = ref_name(&nat.value()["spec"]["routerRef"])?;
+            let router_name = ref_name(&nat.view_at(&["spec", "routerRef"]))?;
             let router = self.resolve("ComputeRouter", &router_name, nat.namespace())?;
             (network_of(router.value()).as_deref() == Some(c.network.as_str()))
                 .then_some((router, nat))
@@ -259,7 +259,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let chosen = &self.items[index?];
-        let spec = &chosen.value()["spec"];
+        let spec = &*chosen.view_at(&["spec"]);
         let pcc = &spec["privateClusterConfig"];
         let location = spec["location"].as_str().unwrap_or("");
         Some(Cluster {
@@ -289,11 +289,10 @@ pub(crate) struct Meta<'a> {
 
 impl<'a> Meta<'a> {
     fn of(item: &'a Item) -> Self {
-        let metadata = &item.value()["metadata"];
         Meta {
             kind: item.kind(),
-            name: metadata["name"].as_str().unwrap_or(""),
-            namespace: metadata["namespace"].as_str(),
+            name: item.name(),
+            namespace: item.namespace(),
             cnrm: is_cnrm(item),
         }
     }
@@ -353,7 +352,7 @@ impl Rule {
 
 impl<'a> Firewall<'a> {
     fn parse(item: &'a Item) -> Self {
-        let spec = &item.value()["spec"];
+        let spec = &*item.view_at(&["spec"]);
         let egress = spec["direction"]
             .as_str()
             .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));
