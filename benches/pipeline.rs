@@ -140,7 +140,7 @@ fn child(n: usize) {
     }
 }
 
-/// Parse the ResourceList and read every item's JSON view, as the engine does.
+/// Parse the ResourceList and read every item, as the engine does.
 fn load(text: &str) -> Vec<Item> {
     let doc = Arc::new(Document::parse(text).expect("parse"));
     let root = doc.roots()[0];
@@ -149,7 +149,7 @@ fn load(text: &str) -> Vec<Item> {
         panic!("items is not a sequence");
     };
     ids.iter()
-        .map(|&id| Item::read(doc.clone(), id, doc.to_json(id).expect("to_json")))
+        .map(|&id| Item::read(doc.clone(), id).expect("read"))
         .collect()
 }
 

@@ -105,7 +105,7 @@ fn confine_generated(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
         let mut result = KrmResult::error(format!(
             "generated resource left out: its `{key}` `{path}` is outside the package (it comes from the input's path annotations)"
         ))
-        .for_resource(item.value());
+        .for_item(item);
         result.file = None;
         results.push(result);
         false
@@ -223,7 +223,7 @@ pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
                     KrmResult::warning(format!(
                         "duplicate resource: items[{earlier}]{file} has the same apiVersion, kind, namespace and name"
                     ))
-                    .for_resource(item.value()),
+                    .for_item(item),
                 );
             }
         }

@@ -318,13 +318,13 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
             let what = annotate(&mut value, &rel, index);
             added.insert((file_index, root), what);
             item_nodes.push(root);
-            items.push(Item::read(doc.clone(), root, value));
+            items.push(Item::read_as(doc.clone(), root, value));
         }
         let first = items.len() - item_nodes.len();
-        let pairs: Vec<(NodeId, &Value)> = item_nodes
+        let pairs: Vec<(NodeId, &Item)> = item_nodes
             .iter()
             .copied()
-            .zip(items[first..].iter().map(|i| i.value()))
+            .zip(items[first..].iter())
             .collect();
         warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
         if !item_nodes.is_empty() {
@@ -485,10 +485,13 @@ fn plan(
                 kept.insert((f, node));
                 let value = strip(item.value(), added.get(&(f, node)));
                 meant.entry(f).or_default().push((node, value.clone()));
+                // The view carries the location annotations: changed when it no longer reads,
+                // without them, as the text.
+                let changed = item.is_dirty() && !files[f].doc.equals_json(node, &value);
                 if files[f].json {
                     json_values.entry(f).or_default().push((node, value));
-                    touched[f] |= item.is_changed();
-                } else if item.is_changed() {
+                    touched[f] |= changed;
+                } else if changed {
                     touched[f] = true;
                     if let Err(e) = files[f].doc.sync(node, &value, &mut edits[f]) {
                         unsynced.insert(f);
@@ -497,7 +500,7 @@ fn plan(
                                 "cannot write the change back to {} (line {}, column {}): {}",
                                 files[f].rel, e.line, e.column, e.message
                             ))
-                            .for_resource(item.value()),
+                            .for_item(item),
                         );
                     }
                 }
@@ -518,7 +521,7 @@ fn plan(
                         .push(generated_document(item, layout));
                 }
                 Err(message) => {
-                    results.push(KrmResult::error(message).for_resource(item.value()));
+                    results.push(KrmResult::error(message).for_item(item));
                 }
             },
         }

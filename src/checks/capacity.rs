@@ -55,7 +55,7 @@ fn range(ctx: &Ctx, policy: &Value, name_key: &str, cidr_key: &str) -> Option<(I
     }
     let wanted = policy[name_key].as_str()?;
     let subnet = ctx.subnet()?;
-    array(&subnet.value()["spec"]["secondaryIpRange"])
+    array(&subnet.view_at(&["spec", "secondaryIpRange"]))
         .iter()
         .find(|r| r["rangeName"].as_str() == Some(wanted))
         .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
@@ -106,7 +106,7 @@ fn zones(pool_spec: &Value, cluster_spec: &Value) -> u64 {
 
 /// The default pool and the cluster's ContainerNodePools.
 fn pools(ctx: &Ctx, cluster: &Item) -> Vec<Pool> {
-    let spec = &cluster.value()["spec"];
+    let spec = &*cluster.view_at(&["spec"]);
     let default_pods = number(&spec["defaultMaxPodsPerNode"]).unwrap_or(DEFAULT_MAX_PODS);
     let mut out = Vec::new();
     let removed =
@@ -120,7 +120,7 @@ fn pools(ctx: &Ctx, cluster: &Item) -> Vec<Pool> {
         });
     }
     for pool in ctx.cnrm("ContainerNodePool") {
-        let pspec = &pool.value()["spec"];
+        let pspec = &*pool.view_at(&["spec"]);
         if ref_name(&pspec["clusterRef"]).as_deref() != Some(cluster.name()) {
             continue;
         }
@@ -195,7 +195,7 @@ fn pods(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmRe
             per_node.join(", "),
             32 - (64 - needed.saturating_sub(1).leading_zeros()).min(32)
         ))
-        .for_resource(cluster.value())
+        .for_item(cluster)
         .at_field("spec.ipAllocationPolicy", None, None)
         .tag("check", "capacity"),
     );
@@ -203,7 +203,7 @@ fn pods(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<KrmRe
 
 /// True for a v1 Service that takes an address of the services range.
 fn takes_cluster_ip(item: &Item) -> bool {
-    let spec = &item.value()["spec"];
+    let spec = &*item.view_at(&["spec"]);
     item.api_version() == "v1"
         && spec["type"].as_str() != Some("ExternalName")
         && spec["clusterIP"].as_str() != Some("None")
@@ -229,7 +229,7 @@ fn services(ctx: &Ctx, cluster: &Item, net: Ipv4Net, from: &str, out: &mut Vec<K
              serviceIP\"). Fix: a services range of /{} or larger",
             32 - (64 - (needed + 1).leading_zeros()).min(32)
         ))
-        .for_resource(cluster.value())
+        .for_item(cluster)
         .at_field("spec.ipAllocationPolicy", None, None)
         .tag("check", "capacity"),
     );

@@ -23,7 +23,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         return;
     };
     let citem = cluster.item;
-    let spec = &citem.value()["spec"];
+    let spec = &*citem.view_at(&["spec"]);
     let mut ranges: Vec<Range> = Vec::new();
     let written = &spec["privateClusterConfig"]["masterIpv4CidrBlock"];
     match (written.as_str(), cluster.master) {
@@ -33,7 +33,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                  rejects the cluster. Fix: set masterIpv4CidrBlock to a free /28 inside RFC 1918 \
                  (upstream: 172.16.0.32/28) and use it in the master firewall rules",
             )
-            .for_resource(citem.value())
+            .for_item(citem)
             .at_field(MASTER_PATH, None, None)
             .tag("check", "cidrs"),
         ),
@@ -42,7 +42,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 "master range `{text}` is not an IPv4 CIDR: GKE rejects the cluster. Fix: use a \
                  /28 inside RFC 1918 such as 172.16.0.32/28"
             ))
-            .for_resource(citem.value())
+            .for_item(citem)
             .at_field(MASTER_PATH, Some(written.clone()), None)
             .tag("check", "cidrs"),
         ),
@@ -65,7 +65,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                          range for the control plane and rejects the cluster. Fix: use a free \
                          /28 inside RFC 1918 (upstream: 172.16.0.32/28)"
                     ))
-                    .for_resource(citem.value())
+                    .for_item(citem)
                     .at_field(MASTER_PATH, Some(written.clone()), proposed)
                     .tag("check", "cidrs"),
                 );
@@ -86,7 +86,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                  GKE rejects it. Fix: set ipAllocationPolicy with clusterSecondaryRangeName and \
                  servicesSecondaryRangeName naming the subnetwork's secondary ranges",
             )
-            .for_resource(citem.value())
+            .for_item(citem)
             .at_field("spec.ipAllocationPolicy", None, None)
             .tag("check", "cidrs"),
         );
@@ -119,7 +119,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                      ranges that do not overlap",
                     b.label, b.net, a.label, a.net
                 ))
-                .for_resource(b.item.value())
+                .for_item(b.item)
                 .at_field(b.path.clone(), Some(b.net.to_string().into()), None)
                 .tag("check", "cidrs"),
             );
@@ -138,7 +138,7 @@ fn subnet_checks<'a>(
     let Some(cluster) = ctx.cluster.as_ref() else {
         return;
     };
-    let sspec = &subnet.value()["spec"];
+    let sspec = &*subnet.view_at(&["spec"]);
     if let Some(net) = sspec["ipCidrRange"].as_str().and_then(parse_net) {
         ranges.push(Range {
             label: "subnet".to_string(),
@@ -187,7 +187,7 @@ fn subnet_checks<'a>(
                     super::list(names.iter().copied())
                 }
             ))
-            .for_resource(cluster.item.value())
+            .for_item(cluster.item)
             .at_field(
                 format!("spec.ipAllocationPolicy.{key}"),
                 Some(wanted.into()),
@@ -205,7 +205,7 @@ fn subnet_checks<'a>(
                      spec.region to {region}",
                     subnet.name()
                 ))
-                .for_resource(subnet.value())
+                .for_item(subnet)
                 .at_field("spec.region", Some(current.into()), Some(region.into()))
                 .tag("check", "cidrs"),
             );
@@ -219,7 +219,7 @@ fn subnet_checks<'a>(
                  provisioning. Fix: set privateIpGoogleAccess: true",
                 subnet.name()
             ))
-            .for_resource(subnet.value())
+            .for_item(subnet)
             .at_field(
                 "spec.privateIpGoogleAccess",
                 sspec.get("privateIpGoogleAccess").cloned(),

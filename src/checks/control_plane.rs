@@ -39,7 +39,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
              benchmark 5.4.2). Fix: private-gke.control-plane: authorized with \
              private-gke.authorized-networks (the CIDRs that run kubectl), or private"
         ))
-        .for_resource(cluster.item.value())
+        .for_item(cluster.item)
         .at_field(path, None, None)
         .tag("check", "control-plane"),
     );

@@ -58,14 +58,14 @@ fn result(
         ))
     };
     message
-        .for_resource(item.value())
+        .for_item(item)
         .at_field(path.to_string(), Some(current.clone()), None)
         .tag("check", "deprecated")
 }
 
 /// `workloadIdentityConfig.identityNamespace` of a cluster.
 fn identity_namespace(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
-    let config = &item.value()["spec"]["workloadIdentityConfig"];
+    let config = &*item.view_at(&["spec", "workloadIdentityConfig"]);
     let Some(current) = config.get("identityNamespace") else {
         return;
     };
@@ -85,7 +85,7 @@ fn identity_namespace(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
 
 /// `nodeConfig.workloadMetadataConfig.nodeMetadata` of a cluster or node pool.
 fn node_metadata(target: &Target, item: &Item, out: &mut Vec<KrmResult>) {
-    let config = &item.value()["spec"]["nodeConfig"]["workloadMetadataConfig"];
+    let config = &*item.view_at(&["spec", "nodeConfig", "workloadMetadataConfig"]);
     let Some(current) = config.get("nodeMetadata") else {
         return;
     };

@@ -20,7 +20,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                  workstation with `kfctl apply -f {file}`",
                 ep.name()
             ))
-            .for_resource(ep.value())
+            .for_item(ep)
             .tag("check", "endpoints"),
         );
     }

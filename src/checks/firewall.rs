@@ -33,7 +33,7 @@ fn stale_master_ranges(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                      is {master}: {breaks}. Fix: set it to {master}",
                     fw.name()
                 ))
-                .for_resource(fw.item.value())
+                .for_item(fw.item)
                 .at_field(
                     format!("spec.{}[{i}]", fw.range_field()),
                     Some(net.to_string().into()),
@@ -75,7 +75,7 @@ fn egress_priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 list(shadowed.iter().map(|fw| fw.name())),
                 highest.saturating_add(1)
             ))
-            .for_resource(deny.item.value())
+            .for_item(deny.item)
             .at_field(
                 "spec.priority",
                 deny.item.value()["spec"].get("priority").cloned(),

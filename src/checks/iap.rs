@@ -24,7 +24,7 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
     };
     let blocked = flow.verdict == Verdict::Blocked && owner(ctx, flow) == Owner::Iap;
     for bc in ctx.of_kind("BackendConfig") {
-        let iap = &bc.value()["spec"]["iap"];
+        let iap = &*bc.view_at(&["spec", "iap"]);
         if !iap.is_object() || iap["enabled"].as_bool() == Some(false) {
             continue;
         }
@@ -105,7 +105,7 @@ fn stale(bc: &Item, flow: &Flow) -> KrmResult {
          (private-gke.egress-allowlist: vip)",
         bc.name()
     ))
-    .for_resource(bc.value())
+    .for_item(bc)
     .at_field("spec.iap", None, None)
     .tag("check", "iap")
 }

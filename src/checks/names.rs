@@ -74,7 +74,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         if NOT_GCP_NAMES.contains(&kind) {
             continue;
         }
-        let (name, path) = match item.value()["spec"]["resourceID"].as_str() {
+        let (name, path) = match item.str_at(&["spec", "resourceID"]) {
             Some(id) => (id, "spec.resourceID"),
             None => (meta.name, "metadata.name"),
         };
@@ -102,7 +102,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         };
         out.push(
             result
-                .for_resource(item.value())
+                .for_item(item)
                 .at_field(path, Some(name.into()), None)
                 .tag("check", "names"),
         );

@@ -64,11 +64,8 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
             continue;
         }
         let mut refs = Vec::new();
-        walk(
-            &item.value()["spec"],
-            &mut vec![Seg::Key("spec")],
-            &mut refs,
-        );
+        let spec = item.view_at(&["spec"]);
+        walk(&spec, &mut vec![Seg::Key("spec")], &mut refs);
         let is_cluster = cluster_item.is_some_and(|c| std::ptr::eq(c, item));
         for (path, kind, r) in refs {
             let Some(name) = r["name"].as_str() else {
@@ -233,7 +230,7 @@ fn report_missing(
         };
         out.push(
             result
-                .for_resource(item.value())
+                .for_item(item)
                 .at_field(first.path.clone(), Some(name.as_str().into()), None)
                 .tag("check", "references"),
         );
@@ -256,7 +253,7 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
                 item.name(),
                 cluster.item.name()
             ))
-            .for_resource(item.value())
+            .for_item(item)
             .at_field(path, Some(current.into()), Some(network.into()))
             .tag("check", "references"),
         );
@@ -283,7 +280,7 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         }
     }
     for zone in ctx.cnrm("DNSManagedZone") {
-        let spec = &zone.value()["spec"];
+        let spec = &*zone.view_at(&["spec"]);
         if spec["visibility"].as_str() != Some("private") {
             continue;
         }

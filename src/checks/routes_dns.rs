@@ -117,7 +117,7 @@ fn priorities(ctx: &Ctx, out: &mut Vec<KrmResult>) {
         .cnrm("ComputeRoute")
         .filter(|r| network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
         .filter_map(|item| {
-            let spec = &item.value()["spec"];
+            let spec = &*item.view_at(&["spec"]);
             Some(Route {
                 item,
                 dest: spec["destRange"].as_str().and_then(parse_net)?,

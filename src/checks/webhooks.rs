@@ -59,12 +59,12 @@ pub(super) fn check(ctx: &Ctx, flows: &Flows, out: &mut Vec<KrmResult>) {
                 .filter(|f| f.webhook_port == Some(need.port)),
         );
         out.push(match need.config {
-            Some(config) => result.for_resource(config.value()).at_field(
+            Some(config) => result.for_item(config).at_field(
                 format!("webhooks[{}].clientConfig.service", need.index),
                 None,
                 None,
             ),
-            None => result.for_resource(cluster.item.value()),
+            None => result.for_item(cluster.item),
         });
     }
 }

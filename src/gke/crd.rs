@@ -24,6 +24,11 @@ pub fn is_cluster_crd(value: &Value) -> bool {
         && value.pointer("/metadata/name").and_then(Value::as_str) == Some(CLUSTER_CRD)
 }
 
+/// [`is_cluster_crd`] of an item, read off its text while its view is not built.
+pub fn is_cluster_crd_item(item: &crate::krm::Item) -> bool {
+    item.kind() == "CustomResourceDefinition" && item.name() == CLUSTER_CRD
+}
+
 /// Every `openAPIV3Schema` of a CRD, as (JSON pointer, label for messages).
 fn schema_pointers(crd: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -90,7 +95,7 @@ fn fix_schema(schema: &mut Value) -> Option<Vec<&'static str>> {
 
 /// Stage 5: fix every ContainerCluster CRD among the items; one info result per schema changed.
 pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
-    for item in items.iter_mut().filter(|i| is_cluster_crd(i.value())) {
+    for item in items.iter_mut().filter(|i| is_cluster_crd_item(i)) {
         for (pointer, label) in schema_pointers(item.value()) {
             let Some(schema) = item.value_mut().pointer_mut(&pointer) else {
                 continue;
@@ -101,7 +106,7 @@ pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
                         "{label}: added ipAllocationPolicy properties {} (gcp-blueprints issue 32)",
                         added.join(", ")
                     ))
-                    .for_resource(item.value())
+                    .for_item(item)
                     .at_field(
                         super::field_path(&format!(
                             "{pointer}/properties/spec/properties/ipAllocationPolicy/properties"
@@ -116,7 +121,7 @@ pub fn fix_crds(items: &mut [Item], results: &mut Vec<KrmResult>) {
                     KrmResult::warning(format!(
                         "{label}: the schema has no spec.ipAllocationPolicy object; left as is"
                     ))
-                    .for_resource(item.value())
+                    .for_item(item)
                     .tag("stage", "crd-fix"),
                 ),
             }

@@ -163,7 +163,13 @@ pub fn translate(
     let kptfile = kptfile.filter(|&i| items[i].api_version() == V0_KPTFILE);
     let defs = match kptfile {
         Some(i) => Definitions::read([(i, items[i].value())]),
-        None => Definitions::read(items.iter().map(|i| i.value()).enumerate()),
+        None => Definitions::read(
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.kind() == "Kptfile")
+                .map(|(n, i)| (n, i.value())),
+        ),
     };
     let mut new = Map::new();
     for d in desired.iter_mut() {
@@ -227,7 +233,7 @@ pub fn revert(items: &mut [Item], results: &mut Vec<KrmResult>) {
                 KrmResult::info(format!(
                     "removed the {removed} substitutions private-gke added to the Kptfile"
                 ))
-                .for_resource(item.value())
+                .for_item(item)
                 .tag("stage", "private-gke"),
             );
         }

@@ -18,7 +18,7 @@ pub mod version;
 pub mod webhook_rule;
 pub mod wiring;
 
-pub use cluster::{is_full_cluster, is_partial_cluster};
+pub use cluster::{is_full_cluster, is_full_cluster_item, is_partial_cluster};
 pub use crd::fix_crds;
 
 use crate::config::{IpAllocation, Mode, Settings};
@@ -80,6 +80,14 @@ fn is_owned_resource(value: &Value) -> bool {
 fn is_generated(value: &Value) -> bool {
     matches!(
         owned_marker(value),
+        Some("true") | Some(OWNED_WEBHOOK_RULE) | Some(wiring::OWNED_KUSTOMIZATION)
+    )
+}
+
+/// [`is_generated`] of an item, read off its text while its view is not built.
+fn is_generated_item(item: &Item) -> bool {
+    matches!(
+        item.annotation(OWNED),
         Some("true") | Some(OWNED_WEBHOOK_RULE) | Some(wiring::OWNED_KUSTOMIZATION)
     )
 }
@@ -394,7 +402,7 @@ fn upsert(
                      replaced by a newer form such as FQDN egress rules); delete it if nothing \
                      else needs it",
                 )
-                .for_resource(item.value()),
+                .for_item(item),
             ));
             return true;
         }
@@ -403,7 +411,7 @@ fn upsert(
                 "removed: no longer part of the private network (renamed, or replaced by a \
                  newer form such as FQDN egress rules)",
             )
-            .for_resource(item.value()),
+            .for_item(item),
         ));
         false
     });
@@ -480,7 +488,7 @@ fn apply_locations(
                 KrmResult::warning(format!(
                     "location {loc:?} is a region and no zone is set: the disk's location is left as is; set zone"
                 ))
-                .for_resource(item.value())
+                .for_item(item)
                 .at_field("spec.location", item.value().pointer("/spec/location").cloned(), None),
             )),
         }
@@ -489,7 +497,7 @@ fn apply_locations(
 
 /// Takes the private patch and its wiring back out of one cluster; returns whether it had any.
 fn take_back_cluster(idx: usize, items: &mut [Item], results: &mut Vec<KrmResult>) -> bool {
-    if cluster::record(items[idx].value()).is_none() {
+    if items[idx].annotation(OWNED).is_none() || cluster::record(items[idx].value()).is_none() {
         return false;
     }
     let value = items[idx].value().clone();
@@ -505,17 +513,18 @@ fn reverse(items: &mut Vec<Item>, results: &mut Vec<KrmResult>) {
         if items[idx].kind() == "ContainerCluster" && take_back_cluster(idx, items, results) {
             results.push(tagged(
                 KrmResult::info("private patch removed: the cluster is public again")
-                    .for_resource(items[idx].value()),
+                    .for_item(&items[idx]),
             ));
         }
     }
     let before = items.len();
-    items.retain(|i| !is_generated(i.value()));
+    items.retain(|i| !is_generated_item(i));
     let removed = before - items.len();
     dialect::revert(items, results);
     let mut restored = 0;
     for item in items.iter_mut() {
-        if adopt::restore(item.value_mut()) {
+        // Only an item with the annotation has a record to give back.
+        if item.annotation(OWNED).is_some() && adopt::restore(item.value_mut()) {
             restored += 1;
         }
     }
@@ -538,7 +547,7 @@ fn take_back_others(selected: usize, items: &mut [Item], results: &mut Vec<KrmRe
                 KrmResult::info(
                     "private patch removed: another cluster is the one made private now",
                 )
-                .for_resource(items[idx].value()),
+                .for_item(&items[idx]),
             ));
         }
     }
@@ -634,9 +643,7 @@ pub fn run(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<KrmResu
     cluster::apply(items[idx].value_mut(), &patch, results);
     access::apply(settings, &target, items[idx].value_mut(), results);
     if *items[idx].value() != before {
-        results.push(
-            tagged(KrmResult::info(net.made_private(&patch.name))).for_resource(items[idx].value()),
-        );
+        results.push(tagged(KrmResult::info(net.made_private(&patch.name))).for_item(&items[idx]));
     }
     results.append(&mut net.results);
     apply_locations(&locs, idx, items, results);

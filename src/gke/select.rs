@@ -10,7 +10,7 @@
 //! picked, with an info result naming what was passed over; otherwise the result lists each
 //! candidate and what tells them apart.
 
-use super::{is_full_cluster, item_path, tagged};
+use super::{is_full_cluster_item, item_path, tagged};
 use crate::krm::{Item, KrmResult};
 use serde_json::json;
 
@@ -156,7 +156,7 @@ pub fn select_cluster(
     results: &mut Vec<KrmResult>,
 ) -> Option<usize> {
     let full: Vec<usize> = (0..items.len())
-        .filter(|&i| is_full_cluster(items[i].value()))
+        .filter(|&i| is_full_cluster_item(&items[i]))
         .collect();
     let parsed = match selector.map(Selector::parse).transpose() {
         Ok(s) => s,
@@ -216,7 +216,7 @@ pub fn select_cluster(
                 )));
             } else if items
                 .iter()
-                .any(|i| !super::crd::is_cluster_crd(i.value()) && i.kind() != "Kptfile")
+                .any(|i| !super::crd::is_cluster_crd_item(i) && i.kind() != "Kptfile")
             {
                 results.push(tagged(KrmResult::warning(
                     "no ContainerCluster among the items; nothing made private",
@@ -241,7 +241,7 @@ pub fn select_cluster(
                 found.len(),
                 list(&others)
             ))))
-            .for_resource(items[served[0]].value()),
+            .for_item(&items[served[0]]),
         );
         return Some(served[0]);
     }

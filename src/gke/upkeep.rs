@@ -116,7 +116,7 @@ pub(super) fn replaced_lists(
                      does its job, so the function leaves it as it is: delete it once nothing \
                      else needs it"
                 ))
-                .for_resource(item.value()),
+                .for_item(item),
             ));
         }
     }

@@ -182,7 +182,7 @@ fn annotated(items: &[Item]) -> Option<((u64, u64, u64), &Item)> {
 /// Decides the target Config Connector. Pushes a warning when the setting contradicts the CRD
 /// among the items, and the one warning of an assumed version when nothing says.
 pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>) -> Target {
-    let cluster_crd = items.iter().find(|i| crd::is_cluster_crd(i.value()));
+    let cluster_crd = items.iter().find(|i| crd::is_cluster_crd_item(i));
     if let Some(v) = settings.cnrm_version_triple() {
         let networking_mode = v >= NETWORKING_MODE_SINCE;
         if let Some(c) =
@@ -196,7 +196,7 @@ pub fn target(settings: &Settings, items: &[Item], results: &mut Vec<KrmResult>)
                     where_from(c),
                     if networking_mode { "lacks" } else { "declares" }
                 ))
-                .for_resource(c.value()),
+                .for_item(c),
             ));
         }
         return Target {

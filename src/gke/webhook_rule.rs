@@ -48,7 +48,7 @@ pub fn generate(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<Kr
                     .unwrap_or_default(),
                 list(hooks)
             ))
-            .for_resource(rule.value());
+            .for_item(&rule);
             (rule, info)
         })
     };

@@ -367,7 +367,7 @@ pub fn wire(
                 "cannot add {} to the kustomization: its `resources` is not a list",
                 entries.join(", ")
             ))
-            .for_resource(items[lister_idx].value())
+            .for_item(&items[lister_idx])
             .at_field("resources", None, None),
         ));
         return;
@@ -380,7 +380,7 @@ pub fn wire(
             "wired the private network into the build of the cluster: added {} to `resources`",
             entries.join(", ")
         )))
-        .for_resource(items[lister_idx].value())
+        .for_item(&items[lister_idx])
         .at_field("resources", None, Some(json!(entries))),
     );
     let mut wired = recorded(items[cluster_idx].value());
@@ -412,7 +412,7 @@ pub fn unwire(cluster: &Value, items: &mut [Item], results: &mut Vec<KrmResult>)
                     "unwired the private network: removed {} from `resources`",
                     entries.join(", ")
                 )))
-                .for_resource(item.value()),
+                .for_item(item),
             );
         }
     }

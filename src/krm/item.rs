@@ -1,26 +1,40 @@
-//! One resource as the stages see it: a JSON view to compute on, and where its text came from.
+//! One resource as the stages see it: where its text came from, and a JSON view to compute on,
+//! built only when a stage asks for it.
 
-use crate::yaml::{Document, NodeId};
+use crate::yaml::{Document, JsonKind, NodeId, YamlError};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
-/// Where an item's text lives: a node of a parsed document, and its JSON view as read.
+/// Where an item's text lives: a node of a parsed document.
 #[derive(Debug, Clone)]
 pub struct Origin {
     /// The parsed text the item came from (a whole ResourceList, or one package file).
     pub doc: Arc<Document>,
     /// The item's mapping node in `doc`.
     pub node: NodeId,
-    /// The JSON view as read, before any stage changed it.
-    pub original: Value,
 }
 
-/// One resource. Stages change `value`; the writer syncs the difference back to `origin`'s text
-/// as minimal edits. Generated items have no origin and carry their own `text`.
+thread_local! {
+    static MATERIALIZED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many read items built their JSON view on this thread so far (to check that stages
+/// leave the items they do not touch unbuilt).
+pub fn materializations() -> usize {
+    MATERIALIZED.with(Cell::get)
+}
+
+/// One resource. Stages read it through the accessors and [`Item::value`] and change it through
+/// [`Item::value_mut`]; the writer syncs a changed item back to `origin`'s text as minimal
+/// edits. Generated items have no origin and carry their own `text`.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// Current JSON view (key order kept): [`Item::value`], [`Item::value_mut`].
-    value: Value,
+    /// JSON view (key order kept): for plain read items, built from `origin` on first use.
+    value: OnceCell<Value>,
+    /// `value_mut` was called: the view may differ from the origin's text.
+    dirty: bool,
     /// Source of an item that was read; `None` for items the function generated.
     pub origin: Option<Origin>,
     /// For generated items: YAML text of the item at indent 0 (may carry setter comments).
@@ -28,16 +42,42 @@ pub struct Item {
     pub text: Option<String>,
 }
 
+/// The kind of a built view.
+fn kind_of(v: &Value) -> JsonKind {
+    match v {
+        Value::Null => JsonKind::Null,
+        Value::Bool(_) => JsonKind::Bool,
+        Value::Number(_) => JsonKind::Number,
+        Value::String(_) => JsonKind::String,
+        Value::Array(_) => JsonKind::Array,
+        Value::Object(_) => JsonKind::Object,
+    }
+}
+
 impl Item {
-    /// An item read from `doc` at `node`.
-    pub fn read(doc: Arc<Document>, node: NodeId, value: Value) -> Self {
+    /// An item read from `doc` at `node`. A plain node (see [`Document::is_plain_tree`]) builds
+    /// its JSON view only when a stage asks for it; any other builds it now, so that an error
+    /// in it is an error of reading.
+    pub fn read(doc: Arc<Document>, node: NodeId) -> Result<Self, YamlError> {
+        let value = OnceCell::new();
+        if !doc.is_plain_tree(node) {
+            let _ = value.set(doc.to_json(node)?);
+        }
+        Ok(Item {
+            value,
+            dirty: false,
+            origin: Some(Origin { doc, node }),
+            text: None,
+        })
+    }
+
+    /// An item read from `doc` at `node` with a view `value` that is not the node's own (package
+    /// mode adds location annotations): its writer decides what changed.
+    pub fn read_as(doc: Arc<Document>, node: NodeId, value: Value) -> Self {
         Item {
-            value: value.clone(),
-            origin: Some(Origin {
-                doc,
-                node,
-                original: value,
-            }),
+            value: OnceCell::from(value),
+            dirty: false,
+            origin: Some(Origin { doc, node }),
             text: None,
         }
     }
@@ -45,59 +85,145 @@ impl Item {
     /// A generated item with its YAML text; `value` must be what `text` reads as.
     pub fn generated(value: Value, text: Option<String>) -> Self {
         Item {
-            value,
+            value: OnceCell::from(value),
+            dirty: false,
             origin: None,
             text,
         }
     }
 
-    /// The item's JSON view (key order kept).
+    /// The item's JSON view (key order kept), built on first use.
     pub fn value(&self) -> &Value {
-        &self.value
+        self.value.get_or_init(|| {
+            MATERIALIZED.with(|c| c.set(c.get() + 1));
+            // Plain trees convert without error (`Item::read` built the others).
+            self.origin
+                .as_ref()
+                .and_then(|o| o.doc.to_json(o.node).ok())
+                .unwrap_or(Value::Null)
+        })
     }
 
-    /// The item's JSON view, to change it.
+    /// The item's JSON view, to change it (from now on [`Item::is_changed`] compares it with
+    /// the text).
     pub fn value_mut(&mut self) -> &mut Value {
-        &mut self.value
+        self.value();
+        self.dirty = true;
+        self.value.get_mut().expect("built just above")
+    }
+
+    /// True when the JSON view was built.
+    pub fn is_materialized(&self) -> bool {
+        self.value.get().is_some()
+    }
+
+    /// True when [`Item::value_mut`] was called.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// True for a read item whose view is still its origin node's, readable off the node
+    /// without building it ([`Document::is_plain_tree`]).
+    pub fn reads_as_origin(&self) -> bool {
+        !self.dirty
+            && self
+                .origin
+                .as_ref()
+                .is_some_and(|o| self.value.get().is_none() || o.doc.is_plain_tree(o.node))
+    }
+
+    /// The origin's document and node while the view is not built.
+    fn unbuilt(&self) -> Option<(&Document, NodeId)> {
+        if self.value.get().is_some() {
+            return None;
+        }
+        self.origin.as_ref().map(|o| (&*o.doc, o.node))
+    }
+
+    /// The node at `path` (keys from the item's root) of an unbuilt item: `Some(None)` when
+    /// absent, `None` when the nodes cannot say.
+    fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
+        let (doc, mut node) = self.unbuilt()?;
+        for key in path {
+            match doc.json_member(node, key).ok()? {
+                Some(child) => node = child,
+                None => return Some((doc, None)),
+            }
+        }
+        Some((doc, Some(node)))
+    }
+
+    /// The string at `path` (keys from the root) of the view, `None` when absent or no string;
+    /// read off the text while the view is not built.
+    pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        match self.node_at(path) {
+            Some((_, None)) => return None,
+            Some((doc, Some(node))) => {
+                if let Ok(found) = doc.json_str(node) {
+                    return found;
+                }
+            }
+            None => {}
+        }
+        path.iter()
+            .try_fold(self.value(), |v, k| v.get(k))
+            .and_then(Value::as_str)
+    }
+
+    /// The view at `path` (keys from the root; `null` when absent, as indexing gives): borrowed
+    /// from the view when it is built, otherwise built from the text for this call only.
+    pub fn view_at(&self, path: &[&str]) -> Cow<'_, Value> {
+        match self.node_at(path) {
+            Some((_, None)) => return Cow::Owned(Value::Null),
+            Some((doc, Some(node))) => {
+                if let Ok(value) = doc.to_json(node) {
+                    return Cow::Owned(value);
+                }
+            }
+            None => {}
+        }
+        Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
+    }
+
+    /// What the view holds at `path` (`None` when absent).
+    pub fn kind_at(&self, path: &[&str]) -> Option<JsonKind> {
+        match self.node_at(path) {
+            Some((_, None)) => return None,
+            Some((doc, Some(node))) => {
+                if let Ok(kind) = doc.json_kind(node) {
+                    return Some(kind);
+                }
+            }
+            None => {}
+        }
+        path.iter()
+            .try_fold(self.value(), |v, k| v.get(k))
+            .map(kind_of)
     }
 
     /// `kind` of the item ("" when absent).
     pub fn kind(&self) -> &str {
-        self.value.get("kind").and_then(Value::as_str).unwrap_or("")
+        self.str_at(&["kind"]).unwrap_or("")
     }
 
     /// `apiVersion` of the item ("" when absent).
     pub fn api_version(&self) -> &str {
-        self.value
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.str_at(&["apiVersion"]).unwrap_or("")
     }
 
     /// `metadata.name` ("" when absent).
     pub fn name(&self) -> &str {
-        self.value
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.str_at(&["metadata", "name"]).unwrap_or("")
     }
 
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&str> {
-        self.value
-            .get("metadata")
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
+        self.str_at(&["metadata", "namespace"])
     }
 
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.value
-            .get("metadata")
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(key))
-            .and_then(Value::as_str)
+        self.str_at(&["metadata", "annotations", key])
     }
 
     /// True when the item has a string `apiVersion` and `kind`, as a Kubernetes object has
@@ -110,9 +236,9 @@ impl Item {
     /// default) a file named `kustomization.yaml`, `kustomization.yml` or `Kustomization`
     /// without a `kind`.
     pub fn is_kustomization(&self) -> bool {
-        match self.value.get("kind") {
-            Some(Value::String(kind)) => kind == "Kustomization" || kind == "Component",
-            None | Some(Value::Null) => {
+        match self.kind_at(&["kind"]) {
+            Some(JsonKind::String) => matches!(self.kind(), "Kustomization" | "Component"),
+            None | Some(JsonKind::Null) => {
                 let api_version = self.api_version();
                 (api_version.is_empty() || api_version.starts_with("kustomize.config.k8s.io/"))
                     && self
@@ -124,11 +250,13 @@ impl Item {
         }
     }
 
-    /// True when the item was changed since it was read (always true for generated items).
+    /// True when the item was changed since it was read (always true for generated items): it
+    /// was given out to change and no longer reads as its origin node.
     pub fn is_changed(&self) -> bool {
-        match &self.origin {
-            Some(o) => o.original != self.value,
-            None => true,
+        match (&self.origin, self.value.get()) {
+            (Some(o), Some(value)) => self.dirty && !o.doc.equals_json(o.node, value),
+            (Some(_), None) => false,
+            (None, _) => true,
         }
     }
 }

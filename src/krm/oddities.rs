@@ -1,8 +1,8 @@
 //! Items that kpt and kustomize accept although they are odd: mappings that repeat a key,
 //! objects without `apiVersion` or `kind`. Reading passes them through and says what is odd.
 
-use crate::krm::{InputError, KrmResult};
-use crate::yaml::{Document, NodeId, NodeKind, ParseOptions};
+use crate::krm::{InputError, Item, KrmResult};
+use crate::yaml::{Document, JsonKind, NodeId, NodeKind, ParseOptions};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -12,20 +12,20 @@ pub const PARSE: ParseOptions = ParseOptions {
     allow_duplicate_keys: true,
 };
 
-/// One warning per repeated key inside `items` (node and JSON view of each item read from
+/// One warning per repeated key inside `items` (node and item of each item read from
 /// `doc`). A repeated key outside every item is skipped (a package file's document that is no
 /// item), or with `refuse_outside` (the ResourceList's own keys, its functionConfig) makes the
 /// input unreadable, as before. `source` names the text (`stdin`, a package file).
 pub fn duplicate_key_warnings(
     doc: &Document,
     source: &str,
-    items: &[(NodeId, &Value)],
+    items: &[(NodeId, &Item)],
     refuse_outside: bool,
 ) -> Result<Vec<KrmResult>, InputError> {
     if doc.duplicate_keys().is_empty() {
         return Ok(Vec::new());
     }
-    let by_node: HashMap<NodeId, &Value> = items.iter().copied().collect();
+    let by_node: HashMap<NodeId, &Item> = items.iter().copied().collect();
     let mut warnings = Vec::new();
     for &(earlier, later) in doc.duplicate_keys() {
         let (line, column) = doc.position(doc.node(later).span().start);
@@ -43,7 +43,7 @@ pub fn duplicate_key_warnings(
                  read as its last value, as kustomize reads it; passed through unchanged, and a \
                  change to this key is an error"
             ))
-            .for_resource(item)
+            .for_item(item)
             .at_field(path, None, None),
         );
     }
@@ -73,18 +73,18 @@ fn duplicate_error(doc: &Document, source: &str, earlier: NodeId, later: NodeId)
 }
 
 /// The item holding node `id` and the field path of `id` in it (`spec.list[2].key`).
-fn item_path<'v>(
+fn item_path<T: Copy>(
     doc: &Document,
     id: NodeId,
-    items: &HashMap<NodeId, &'v Value>,
-) -> Option<(&'v Value, String)> {
+    items: &HashMap<NodeId, T>,
+) -> Option<(T, String)> {
     let mut segments: Vec<String> = Vec::new();
     let mut node = id;
     loop {
         if let Some(item) = items.get(&node) {
             segments.reverse();
             let path = segments.concat();
-            return Some((item, path.trim_start_matches('.').to_string()));
+            return Some((*item, path.trim_start_matches('.').to_string()));
         }
         let parent = doc.parent(node)?;
         match &doc.node(parent).kind {
@@ -113,6 +113,29 @@ pub fn is_kustomization_file(path: &str) -> bool {
         name,
         "kustomization.yaml" | "kustomization.yml" | "Kustomization"
     )
+}
+
+/// [`metadata_results`] for `item`, read off its text when every shape is right.
+pub fn item_metadata_results(item: &Item, what: &str) -> Vec<KrmResult> {
+    let fine = match item.kind_at(&["metadata"]) {
+        None | Some(JsonKind::Null) => true,
+        Some(JsonKind::Object) => {
+            let at = |key: &str| item.kind_at(&["metadata", key]);
+            let scalar =
+                |k: Option<JsonKind>| !matches!(k, Some(JsonKind::Object | JsonKind::Array));
+            let map =
+                |k: Option<JsonKind>| matches!(k, None | Some(JsonKind::Null | JsonKind::Object));
+            map(at("annotations"))
+                && scalar(at("name"))
+                && scalar(at("namespace"))
+                && map(at("labels"))
+        }
+        Some(_) => false,
+    };
+    if fine {
+        return Vec::new();
+    }
+    metadata_results(item.value(), what)
 }
 
 /// Results for an item whose `metadata` has the wrong shape: an error where kpt refuses the file

@@ -2,7 +2,7 @@
 //! minimal edits: untouched text byte-identical, results in the spec v1 list form.
 
 use crate::krm::{oddities, Item, KrmResult, Severity};
-use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, ScalarStyle};
+use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, ScalarStyle};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
@@ -226,10 +226,10 @@ fn read_warnings(
     nodes: &[NodeId],
     items: &[Item],
 ) -> Result<Vec<KrmResult>, InputError> {
-    let pairs: Vec<(NodeId, &Value)> = nodes
+    let pairs: Vec<(NodeId, &Item)> = nodes
         .iter()
         .map(|&n| resolve(doc, n))
-        .zip(items.iter().map(|i| i.value()))
+        .zip(items.iter())
         .collect();
     oddities::duplicate_key_warnings(doc, source, &pairs, true)
 }
@@ -263,6 +263,18 @@ pub fn check_identity_types(value: &Value, what: &str) -> Result<(), String> {
         match value.get(key) {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err(format!("{what}: `{key}` must be a non-empty string")),
+        }
+    }
+    Ok(())
+}
+
+/// [`check_identity_types`] for a read item, off its text when its view is not built.
+pub fn check_item_identity_types(item: &Item, what: &str) -> Result<(), String> {
+    for (key, text) in [("apiVersion", item.api_version()), ("kind", item.kind())] {
+        match item.kind_at(&[key]) {
+            None | Some(JsonKind::Null) => {}
+            Some(JsonKind::String) if !text.is_empty() => {}
             Some(_) => return Err(format!("{what}: `{key}` must be a non-empty string")),
         }
     }
@@ -317,10 +329,6 @@ impl ResourceList {
         let err_at = |id: NodeId, message: String| {
             let (line, column) = doc.position(doc.node(id).span().start);
             InputError::at(source, line, column, message)
-        };
-        let json = |id: NodeId| {
-            doc.to_json(id)
-                .map_err(|e| InputError::at(source, e.line, e.column, e.message))
         };
         if roots.is_empty() {
             return Err(InputError::whole(
@@ -391,14 +399,15 @@ impl ResourceList {
                     ),
                 ));
             }
-            let value = json(root)?;
-            check_identity_types(&value, &what).map_err(|m| err_at(root, m))?;
-            items.push(Item::read(doc.clone(), root, value));
+            let item = Item::read(doc.clone(), root)
+                .map_err(|e| InputError::at(source, e.line, e.column, e.message))?;
+            check_item_identity_types(&item, &what).map_err(|m| err_at(root, m))?;
+            items.push(item);
         }
         let mut warnings = read_warnings(&doc, source, &roots, &items)?;
         for (i, item) in items.iter().enumerate() {
-            warnings.extend(oddities::metadata_results(
-                item.value(),
+            warnings.extend(oddities::item_metadata_results(
+                item,
                 &format!("document {}", i + 1),
             ));
         }
@@ -453,14 +462,15 @@ impl ResourceList {
                     format!("{what} must be a mapping, found {}", describe(kind)),
                 ));
             }
-            let value = json(node)?;
-            check_identity_types(&value, &what).map_err(|m| err_at(node, m))?;
-            items.push(Item::read(doc.clone(), node, value));
+            let item = Item::read(doc.clone(), node)
+                .map_err(|e| InputError::at(source, e.line, e.column, e.message))?;
+            check_item_identity_types(&item, &what).map_err(|m| err_at(node, m))?;
+            items.push(item);
         }
         let mut warnings = read_warnings(&doc, source, &item_nodes, &items)?;
         for (i, item) in items.iter().enumerate() {
-            warnings.extend(oddities::metadata_results(
-                item.value(),
+            warnings.extend(oddities::item_metadata_results(
+                item,
                 &format!("items[{i}]"),
             ));
         }
@@ -532,10 +542,7 @@ impl ResourceList {
         let as_read: Vec<Item> = self
             .item_nodes
             .iter()
-            .filter_map(|&node| {
-                let value = self.doc.to_json(node).ok()?;
-                Some(Item::read(self.doc.clone(), node, value))
-            })
+            .filter_map(|&node| Item::read(self.doc.clone(), node).ok())
             .collect();
         self.write_unchecked(&as_read, results, &mut verify::WriteNotes::default())
     }
@@ -586,17 +593,10 @@ impl ResourceList {
             match self.own_node(item) {
                 Some(node) => {
                     kept[node] = true;
-                    // Same as `is_changed`, without looking up every key when nothing changed.
-                    let changed = item
-                        .origin
-                        .as_ref()
-                        .is_none_or(|o| !same_ordered(&o.original, item.value()));
-                    if changed {
-                        let synced = match &item.origin {
-                            Some(origin) => {
-                                sync_item(doc, node, &origin.original, item.value(), &mut edits)
-                            }
-                            None => doc.sync(node, item.value(), &mut edits),
+                    if item.is_changed() {
+                        let synced = match doc.to_json(node) {
+                            Ok(old) => sync_item(doc, node, &old, item.value(), &mut edits),
+                            Err(_) => doc.sync(node, item.value(), &mut edits),
                         };
                         if let Err(e) = synced {
                             notes.unsynced.push(node);
@@ -605,7 +605,7 @@ impl ResourceList {
                                     "cannot write the change back (line {}, column {}): {}",
                                     e.line, e.column, e.message
                                 ))
-                                .for_resource(item.value()),
+                                .for_item(item),
                             );
                         }
                     }

@@ -115,6 +115,29 @@ impl KrmResult {
         self
     }
 
+    /// [`KrmResult::for_resource`] of an item, read through its accessors (its view is not
+    /// built for this).
+    pub fn for_item(mut self, item: &crate::krm::Item) -> Self {
+        let reference = ResourceRef {
+            api_version: item.api_version().to_string(),
+            kind: item.kind().to_string(),
+            name: item.name().to_string(),
+            namespace: item.namespace().map(str::to_string),
+        };
+        self.resource_ref =
+            (!reference.api_version.is_empty() || !reference.kind.is_empty()).then_some(reference);
+        let get = |k: &str| item.annotation(k);
+        self.file = get("internal.config.kubernetes.io/path")
+            .or_else(|| get("config.kubernetes.io/path"))
+            .map(|path| FileRef {
+                path: path.to_string(),
+                index: get("internal.config.kubernetes.io/index")
+                    .or_else(|| get("config.kubernetes.io/index"))
+                    .and_then(|i| i.parse().ok()),
+            });
+        self
+    }
+
     /// Attach a field path, optionally with old and new values.
     pub fn at_field(
         mut self,

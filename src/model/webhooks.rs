@@ -60,7 +60,7 @@ pub(crate) fn needs<'a>(ctx: &Ctx<'a>) -> (Vec<Need<'a>>, Vec<KrmResult>) {
         "MutatingWebhookConfiguration",
     ] {
         for config in ctx.of_kind(kind) {
-            for (index, hook) in array(&config.value()["webhooks"]).iter().enumerate() {
+            for (index, hook) in array(&config.view_at(&["webhooks"])).iter().enumerate() {
                 found.extend(resolve(ctx, &workloads, config, index, hook, &mut warnings));
             }
         }
@@ -145,7 +145,7 @@ fn resolve<'a>(
                  the firewall was not checked for it. Fix: add the Service and its workload to \
                  the package, or make sure an ingress rule from the master range allows the port"
             ))
-            .for_resource(config.value())
+            .for_item(config)
             .at_field(
                 format!("webhooks[{index}].clientConfig.service"),
                 None,
@@ -161,7 +161,8 @@ fn resolve<'a>(
         warn(format!("service {service} is not in the package"));
         return None;
     };
-    let Some(sport) = array(&svc.value()["spec"]["ports"])
+    let ports = svc.view_at(&["spec", "ports"]);
+    let Some(sport) = array(&ports)
         .iter()
         .find(|p| p["port"].as_u64() == Some(u64::from(port)))
     else {
@@ -211,7 +212,7 @@ fn named_port(
         .chain(workloads.get(""))
         .flatten();
     for w in candidates {
-        let template = &w.value()["spec"]["template"];
+        let template = &*w.view_at(&["spec", "template"]);
         let labels = &template["metadata"]["labels"];
         if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
             continue;

@@ -136,7 +136,7 @@ impl Pending {
             At::Field(path) => field_path(item, &path),
             At::Text(path) => path,
         };
-        let mut result = base.for_resource(item.value()).at_field(path, None, None);
+        let mut result = base.for_item(item).at_field(path, None, None);
         result.message = self.message;
         result
     }
@@ -148,6 +148,8 @@ struct Stage {
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
     changes: Vec<Change>,
+    /// New values of fields of an item walked without its JSON view: (path, value).
+    writes: Vec<(Vec<Seg>, Value)>,
     errors: Vec<Pending>,
     warnings: Vec<Pending>,
     /// Given names some comment used.
@@ -247,7 +249,7 @@ impl Stage {
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
-        json: &mut Value,
+        mut json: Option<&mut Value>,
     ) {
         let mut prev_end = from;
         match &doc.node(node).kind {
@@ -262,8 +264,12 @@ impl Stage {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
-                    let Some(child) = json.get_mut(key_text(doc, key)) else {
-                        continue;
+                    let child = match json.as_deref_mut() {
+                        Some(json) => match json.get_mut(key_text(doc, key)) {
+                            Some(child) => Some(child),
+                            None => continue,
+                        },
+                        None => None,
                     };
                     path.push(Seg::Key(key));
                     self.visit(doc, (key, value), item, path, region.start, child);
@@ -277,8 +283,12 @@ impl Stage {
                     if !has_comment(doc, region.clone()) {
                         continue;
                     }
-                    let Some(child_json) = json.get_mut(i) else {
-                        continue;
+                    let child_json = match json.as_deref_mut() {
+                        Some(json) => match json.get_mut(i) {
+                            Some(child) => Some(child),
+                            None => continue,
+                        },
+                        None => None,
                     };
                     path.push(Seg::Index(i));
                     self.visit(doc, (child, child), item, path, region.start, child_json);
@@ -289,8 +299,8 @@ impl Stage {
         }
     }
 
-    /// A value node with its JSON view `old`; `head` is its key, or the node itself for
-    /// sequence items.
+    /// A value node with its JSON view `old` (`None`: read off the node, and a change goes to
+    /// `writes`); `head` is its key, or the node itself for sequence items.
     fn visit(
         &mut self,
         doc: &Document,
@@ -298,7 +308,7 @@ impl Stage {
         item: usize,
         path: &mut Vec<Seg>,
         from: usize,
-        old: &mut Value,
+        old: Option<&mut Value>,
     ) {
         let node = doc.node(value);
         let is_sequence = match &node.kind {
@@ -337,11 +347,23 @@ impl Stage {
             );
             return self.warn_at(&field, message);
         }
+        let mut built;
+        let (old, before) = match old {
+            Some(old) => (old, None),
+            None => {
+                built = doc.to_json(value).unwrap_or(Value::Null);
+                let before = built.clone();
+                (&mut built, Some(before))
+            }
+        };
         if is_sequence {
             self.sequence(&field, old, &comment);
         } else {
             let text = doc.scalar_of(node).unwrap_or("");
             self.scalar(&field, old, text, &comment);
+        }
+        if before.is_some_and(|before| *old != before) {
+            self.writes.push((path.clone(), old.clone()));
         }
     }
 
@@ -731,12 +753,19 @@ fn kustomize_warning(settings: &Settings, unmatched: &[&String]) -> Option<KrmRe
 /// Stage 3: apply every setter comment in every item's text to the item's JSON view.
 pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>) {
     let values = settings.setter_values();
-    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, it.value())));
+    let defs = Definitions::read(
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.kind() == "Kptfile")
+            .map(|(i, it)| (i, it.value())),
+    );
     let mut stage = Stage {
         values,
         defs,
         invalid: HashSet::new(),
         changes: Vec::new(),
+        writes: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         used: HashSet::new(),
@@ -773,7 +802,24 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         if let Some(values) = values {
             stage.values = values;
         }
-        stage.walk(&doc, node, index, &mut Vec::new(), 0, item.value_mut());
+        // An item as read is walked over its text; only the fields that change reach its view.
+        if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
+            stage.walk(&doc, node, index, &mut Vec::new(), 0, None);
+            for (path, value) in std::mem::take(&mut stage.writes) {
+                if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
+                    *slot = value;
+                }
+            }
+        } else {
+            stage.walk(
+                &doc,
+                node,
+                index,
+                &mut Vec::new(),
+                0,
+                Some(item.value_mut()),
+            );
+        }
         if scoped {
             stage.values.clone_from(&given);
         }
@@ -811,7 +857,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
                 "no value for setter ${{{name}}}: {} field(s) that use it left as they are",
                 u.count
             ))
-            .for_resource(item.value())
+            .for_item(item)
             .at_field(field_path(item, &u.path), None, None),
         );
     }
@@ -869,7 +915,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         let base = match &template {
             Some((index, base)) if *index == change.item => base.clone(),
             _ => {
-                let base = KrmResult::info(String::new()).for_resource(item.value());
+                let base = KrmResult::info(String::new()).for_item(item);
                 template = Some((change.item, base.clone()));
                 base
             }
@@ -897,7 +943,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             definitions += 1;
             infos.push(
                 KrmResult::info(format!("stored the value of setter {name} (isSet: true)"))
-                    .for_resource(items[index].value())
+                    .for_item(&items[index])
                     .at_field(path, Some(old), Some(new)),
             );
         }
@@ -986,7 +1032,7 @@ mod tests {
         let mut items: Vec<Item> = doc
             .roots()
             .iter()
-            .map(|&r| Item::read(doc.clone(), r, doc.to_json(r).unwrap()))
+            .map(|&r| Item::read(doc.clone(), r).unwrap())
             .collect();
         let settings = Settings {
             given: values

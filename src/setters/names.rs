@@ -28,7 +28,13 @@ pub fn names_in_use(items: &[Item]) -> BTreeSet<String> {
             }
         }
     }
-    let defs = Definitions::read(items.iter().enumerate().map(|(i, it)| (i, it.value())));
+    let defs = Definitions::read(
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.kind() == "Kptfile")
+            .map(|(i, it)| (i, it.value())),
+    );
     names.extend(defs.setters.into_keys());
     names.extend(defs.substitutions.into_keys());
     names
@@ -44,7 +50,7 @@ mod tests {
         let doc = Arc::new(Document::parse(src).unwrap());
         doc.roots()
             .iter()
-            .map(|&root| Item::read(doc.clone(), root, doc.to_json(root).unwrap()))
+            .map(|&root| Item::read(doc.clone(), root).unwrap())
             .collect()
     }
 

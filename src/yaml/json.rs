@@ -289,27 +289,32 @@ fn merge_into(out: &mut Map<String, Value>, merge: Value) -> Result<(), String> 
 
 /// Resolve a plain scalar (see the module documentation).
 pub fn resolve_plain(s: &str) -> Value {
+    resolve_plain_non_string(s).unwrap_or_else(|| Value::String(s.to_string()))
+}
+
+/// What a plain scalar resolves to when that is not a string (`None`: it reads as itself).
+pub(super) fn resolve_plain_non_string(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::String(s.to_string());
+        return None;
     }
     if let Some(n) = parse_int(s) {
-        return Value::Number(n);
+        return Some(Value::Number(n));
     }
     if !digits_but_not_number(s) {
         if let Some(f) = parse_float(s) {
             if let Some(n) = Number::from_f64(f) {
-                return Value::Number(n);
+                return Some(Value::Number(n));
             }
         }
     }
-    Value::String(s.to_string())
+    None
 }
 
 /// Leading zero(s) followed by digits: a string in YAML 1.2.

@@ -22,9 +22,11 @@ mod strict;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod view;
 
 pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
 pub use parse::MAX_DEPTH;
+pub use view::{JsonKind, NotPlain};
 
 pub use edits::{line_column, Edits};
 pub use render::{

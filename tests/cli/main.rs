@@ -4,6 +4,7 @@
 
 mod bench_input;
 mod input_edges;
+mod item_lazy;
 mod options_and_messages;
 mod package_read;
 mod safe_writes;

@@ -431,7 +431,7 @@ fn resource_list_from_kpt_render() {
     };
     let mut items: Vec<Item> = nodes
         .iter()
-        .map(|&n| Item::read(doc.clone(), n, doc.to_json(n).unwrap()))
+        .map(|&n| Item::read(doc.clone(), n).unwrap())
         .collect();
     let config = doc
         .to_json(doc.get(root, "functionConfig").unwrap())

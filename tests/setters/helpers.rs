@@ -60,8 +60,7 @@ pub fn run_texts(texts: &[&str], settings: &Settings) -> Run {
     let mut owner = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
         for &root in doc.roots() {
-            let value = doc.to_json(root).expect("test input reads as JSON");
-            items.push(Item::read(doc.clone(), root, value));
+            items.push(Item::read(doc.clone(), root).expect("test input reads as JSON"));
             owner.push(d);
         }
     }

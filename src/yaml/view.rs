@@ -1,0 +1,288 @@
+//! Reading a node's JSON view without building it: member lookup, scalar strings, kinds and
+//! equality with a value, with exactly [`Document::to_json`]'s semantics.
+//!
+//! The answers hold for "plain" nodes: no alias, tag or anchor, no merge key (`<<`), scalar
+//! keys only. Anywhere else the lookups say [`NotPlain`] and the caller builds the view.
+
+use super::json::resolve_plain_non_string;
+use super::parse::MAX_DEPTH;
+use super::{Document, Node, NodeId, NodeKind, ScalarStyle};
+use serde_json::Value;
+
+/// The JSON view cannot be read off the nodes alone (an alias, a tag or anchor, a merge key, a
+/// collection key is in the way): build it with [`Document::to_json`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotPlain;
+
+/// What a node's JSON view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl Document {
+    /// Node `id` when it has no alias, tag or anchor.
+    fn plain_node(&self, id: NodeId) -> Result<&Node, NotPlain> {
+        let node = self.nodes.get(id).ok_or(NotPlain)?;
+        if node.has_props() || matches!(node.kind, NodeKind::Alias { .. }) {
+            return Err(NotPlain);
+        }
+        Ok(node)
+    }
+
+    /// The text of a plain scalar key (not `<<`).
+    fn plain_key(&self, key: NodeId) -> Result<&str, NotPlain> {
+        let node = self.plain_node(key)?;
+        match (&node.kind, self.scalar_of(node)) {
+            (NodeKind::Scalar { style, .. }, Some(text))
+                if !(*style == ScalarStyle::Plain && text == "<<") =>
+            {
+                Ok(text)
+            }
+            _ => Err(NotPlain),
+        }
+    }
+
+    /// The node whose view is member `key` of `map`'s view (`to_json(map).get(key)`): the last
+    /// entry with that key; `Ok(None)` when absent or `map` is no mapping.
+    pub fn json_member(&self, map: NodeId, key: &str) -> Result<Option<NodeId>, NotPlain> {
+        let NodeKind::Mapping { entries, .. } = &self.plain_node(map)?.kind else {
+            return Ok(None);
+        };
+        let mut found = None;
+        for &(k, v) in entries.iter() {
+            if self.plain_key(k)? == key {
+                found = Some(v);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
+    pub fn json_str(&self, id: NodeId) -> Result<Option<&str>, NotPlain> {
+        let node = self.plain_node(id)?;
+        Ok(match (&node.kind, self.scalar_of(node)) {
+            (NodeKind::Scalar { style, .. }, Some(text))
+                if *style != ScalarStyle::Plain || resolve_plain_non_string(text).is_none() =>
+            {
+                Some(text)
+            }
+            _ => None,
+        })
+    }
+
+    /// What node `id`'s view is.
+    pub fn json_kind(&self, id: NodeId) -> Result<JsonKind, NotPlain> {
+        let node = self.plain_node(id)?;
+        Ok(match (&node.kind, self.scalar_of(node)) {
+            (NodeKind::Mapping { .. }, _) => JsonKind::Object,
+            (NodeKind::Sequence { .. }, _) => JsonKind::Array,
+            (NodeKind::Scalar { style, .. }, Some(text)) if *style == ScalarStyle::Plain => {
+                match resolve_plain_non_string(text) {
+                    None => JsonKind::String,
+                    Some(Value::Null) => JsonKind::Null,
+                    Some(Value::Bool(_)) => JsonKind::Bool,
+                    Some(_) => JsonKind::Number,
+                }
+            }
+            _ => JsonKind::String,
+        })
+    }
+
+    /// Whether the whole subtree of `id` is plain: its view is a direct transcription of the
+    /// nodes, so [`Document::to_json`] cannot fail on it and every lookup here answers.
+    pub fn is_plain_tree(&self, id: NodeId) -> bool {
+        let mut stack = vec![(id, 1usize)];
+        while let Some((n, depth)) = stack.pop() {
+            let Ok(node) = self.plain_node(n) else {
+                return false;
+            };
+            match &node.kind {
+                NodeKind::Mapping { entries, .. } => {
+                    if depth + 1 >= MAX_DEPTH {
+                        return false;
+                    }
+                    for &(k, v) in entries.iter() {
+                        if self.plain_key(k).is_err() {
+                            return false;
+                        }
+                        stack.push((v, depth + 1));
+                    }
+                }
+                NodeKind::Sequence { items, .. } => {
+                    if depth + 1 >= MAX_DEPTH {
+                        return false;
+                    }
+                    stack.extend(items.iter().map(|&i| (i, depth + 1)));
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Whether node `id` reads as `value` (`to_json(id) == Ok(value)`, so mappings compare as
+    /// sets of keys), without building the view where the nodes are plain.
+    pub fn equals_json(&self, id: NodeId, value: &Value) -> bool {
+        if self.duplicate_keys.is_empty() {
+            if let Ok(same) = self.plain_equals(id, value) {
+                return same;
+            }
+        }
+        self.to_json(id).is_ok_and(|v| v == *value)
+    }
+
+    /// [`Document::equals_json`] over plain nodes of a text without repeated keys.
+    fn plain_equals(&self, id: NodeId, value: &Value) -> Result<bool, NotPlain> {
+        let node = self.plain_node(id)?;
+        match (&node.kind, value) {
+            (NodeKind::Scalar { style, .. }, v) => {
+                let text = self.scalar_of(node).unwrap_or_default();
+                Ok(match (style, resolve_plain_non_string(text)) {
+                    (ScalarStyle::Plain, Some(resolved)) => resolved == *v,
+                    _ => v.as_str() == Some(text),
+                })
+            }
+            (NodeKind::Mapping { entries, .. }, Value::Object(map)) => {
+                if entries.len() != map.len() {
+                    // Keys are distinct (no repeated keys): a different count differs, unless a
+                    // key is no plain scalar.
+                    for &(k, _) in entries.iter() {
+                        self.plain_key(k)?;
+                    }
+                    return Ok(false);
+                }
+                let mut in_order = map.iter();
+                for &(k, v) in entries.iter() {
+                    let key = self.plain_key(k)?;
+                    let child = match in_order.next() {
+                        Some((mk, mv)) if mk == key => mv,
+                        _ => match map.get(key) {
+                            Some(c) => c,
+                            None => return Ok(false),
+                        },
+                    };
+                    if !self.plain_equals(v, child)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (NodeKind::Sequence { items, .. }, Value::Array(values)) => {
+                if items.len() != values.len() {
+                    return Ok(false);
+                }
+                for (&i, v) in items.iter().zip(values) {
+                    if !self.plain_equals(i, v)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::ParseOptions;
+    use serde_json::json;
+
+    /// Every lookup agrees with the built view on every node it answers for.
+    fn agrees(src: &str) {
+        let doc = Document::parse_with(
+            src,
+            ParseOptions {
+                allow_duplicate_keys: true,
+            },
+        )
+        .unwrap();
+        for id in 0..doc.len() {
+            let Ok(view) = doc.to_json(id) else { continue };
+            assert!(doc.equals_json(id, &view), "{src:?} node {id}");
+            if let Ok(s) = doc.json_str(id) {
+                assert_eq!(s, view.as_str(), "{src:?} node {id}");
+            }
+            if let Ok(kind) = doc.json_kind(id) {
+                let want = match &view {
+                    Value::Null => JsonKind::Null,
+                    Value::Bool(_) => JsonKind::Bool,
+                    Value::Number(_) => JsonKind::Number,
+                    Value::String(_) => JsonKind::String,
+                    Value::Array(_) => JsonKind::Array,
+                    Value::Object(_) => JsonKind::Object,
+                };
+                assert_eq!(kind, want, "{src:?} node {id}");
+            }
+            for key in ["a", "b", "kind", "<<", "1", "~"] {
+                if let Ok(member) = doc.json_member(id, key) {
+                    let got = member.map(|m| doc.to_json(m).unwrap());
+                    assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
+                }
+            }
+            if doc.is_plain_tree(id) {
+                assert!(doc.json_kind(id).is_ok());
+            }
+            let mut other = view.clone();
+            match &mut other {
+                Value::Object(m) => {
+                    m.insert("zz-extra".into(), json!(1));
+                }
+                Value::Array(a) => a.push(json!(null)),
+                Value::String(s) => s.push('x'),
+                v => *v = json!("other"),
+            }
+            assert!(!doc.equals_json(id, &other), "{src:?} node {id}");
+        }
+    }
+
+    #[test]
+    fn lookups_read_what_the_built_view_says() {
+        for src in [
+            "a: 1\nb: '1'\nkind: x\n",
+            "a: null\nb: ~\nkind: \"\"\n1: true\n~: 0x10\n",
+            "a: [1, '2', x]\nb: {c: d}\n",
+            "a: |\n  text\nb: >\n  folded\n",
+            "a: 012\nb: 1.5\nkind: .inf\n",
+            "a: &x {b: 1}\nb: *x\n",
+            "base: &b {a: 1}\nm:\n  <<: *b\n  b: 2\n",
+            "a: !!str 1\nb: !!int 2\nkind: !custom x\n",
+            "a: 1\na: 2\nb: 3\n",
+            "? [x]\n: 1\na: 2\n",
+            "\"kind\": 'a'\n\"a\": \"1\"\n",
+            "a:\n  b:\n  - c: 1\n    d: [e]\n",
+        ] {
+            agrees(src);
+        }
+    }
+
+    #[test]
+    fn mappings_compare_as_sets_and_unplain_nodes_say_so() {
+        let doc = Document::parse("a: 1\nb: x\n").unwrap();
+        let root = doc.roots()[0];
+        assert!(doc.equals_json(root, &json!({"b": "x", "a": 1})));
+        assert!(!doc.equals_json(root, &json!({"a": 1})));
+        assert!(doc.is_plain_tree(root));
+        let doc = Document::parse("a: &x 1\nb: *x\n").unwrap();
+        let root = doc.roots()[0];
+        assert!(!doc.is_plain_tree(root));
+        let alias = doc.json_member(root, "b").unwrap().unwrap();
+        assert_eq!(doc.json_str(alias), Err(NotPlain));
+        assert!(doc.equals_json(root, &json!({"a": 1, "b": 1})));
+        let doc = Document::parse("m:\n  <<: {a: 1}\n").unwrap();
+        assert!(!doc.is_plain_tree(doc.roots()[0]));
+    }
+}
