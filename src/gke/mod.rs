@@ -138,14 +138,15 @@ fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
 }
 
-/// Same kind, group and name; namespaces equal or one of them unset.
-fn same_resource(a: &Value, b: &Value) -> bool {
-    let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-    s(a, "/kind") == s(b, "/kind")
-        && group(&s(a, "/apiVersion").unwrap_or_default())
-            == group(&s(b, "/apiVersion").unwrap_or_default())
-        && s(a, "/metadata/name") == s(b, "/metadata/name")
-        && match (s(a, "/metadata/namespace"), s(b, "/metadata/namespace")) {
+/// Same kind, group and name; namespaces equal or one of them unset (the item read through
+/// its accessors).
+fn same_resource(a: &Value, item: &Item) -> bool {
+    let s = |p: &str| a.pointer(p).and_then(Value::as_str);
+    s("/kind") == item.str_at(&["kind"])
+        && group(s("/apiVersion").unwrap_or_default())
+            == group(item.str_at(&["apiVersion"]).unwrap_or_default())
+        && s("/metadata/name") == item.str_at(&["metadata", "name"])
+        && match (s("/metadata/namespace"), item.namespace()) {
             (Some(x), Some(y)) => x == y,
             _ => true,
         }
@@ -391,10 +392,10 @@ fn upsert(
     results: &mut Vec<KrmResult>,
 ) {
     items.retain_mut(|item| {
-        if !is_owned_resource(item.value())
-            || desired
-                .iter()
-                .any(|d| same_resource(&d.value, item.value()))
+        // Only an item with the annotation is owned.
+        if item.annotation(OWNED).is_none()
+            || !is_owned_resource(item.value())
+            || desired.iter().any(|d| same_resource(&d.value, item))
         {
             return true;
         }
@@ -425,7 +426,7 @@ fn upsert(
         let index = per_file.entry(d.file).or_insert(0);
         let existing = items
             .iter_mut()
-            .find(|i| same_resource(&d.value, i.value()) && !is_partial_cluster(i.value()));
+            .find(|i| same_resource(&d.value, i) && !is_partial_cluster(i.value()));
         match existing {
             Some(item) => {
                 let before = item.value().clone();
