@@ -388,7 +388,9 @@ fn upsert(
     results: &mut Vec<KrmResult>,
 ) {
     items.retain_mut(|item| {
-        if !is_owned_resource(item.value())
+        // Only an item with the annotation is owned.
+        if item.annotation(OWNED).is_none()
+            || !is_owned_resource(item.value())
             || desired
                 .iter()
                 .any(|d| same_resource(&d.value, item.value()))

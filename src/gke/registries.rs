@@ -18,6 +18,13 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 pub fn images(items: &[Item]) -> Vec<(&str, &Item)> {
     let mut out = Vec::new();
     for item in items {
+        // A key reads as `…containers` only if its text says so (or spells it with escapes).
+        if item
+            .unbuilt_text()
+            .is_some_and(|t| !t.contains("ontainers") && !t.contains('\\'))
+        {
+            continue;
+        }
         let mut found = Vec::new();
         collect(item.value(), &mut found);
         out.extend(found.into_iter().map(|i| (i, item)));

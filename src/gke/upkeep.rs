@@ -70,7 +70,10 @@ pub(super) fn prune(p: &Params, items: &mut [Item]) {
             "/spec/networkFirewallPolicyEnforcementOrder",
         ));
     }
-    for item in items.iter_mut().filter(|i| is_owned_resource(i.value())) {
+    for item in items
+        .iter_mut()
+        .filter(|i| i.annotation(super::OWNED).is_some() && is_owned_resource(i.value()))
+    {
         let before = item.value().clone();
         for (kind, pointer) in &gone {
             if item.kind() == *kind {
@@ -108,7 +111,7 @@ pub(super) fn replaced_lists(
         for item in items
             .iter()
             .filter(|i| i.kind() == "ComputeFirewall" && i.name() == name)
-            .filter(|i| !is_owned_resource(i.value()))
+            .filter(|i| i.annotation(super::OWNED).is_none() || !is_owned_resource(i.value()))
         {
             results.push(tagged(
                 KrmResult::warning(format!(

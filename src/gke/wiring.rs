@@ -173,7 +173,10 @@ impl Graph {
 fn owned_files(items: &[Item]) -> BTreeSet<String> {
     items
         .iter()
-        .filter(|i| super::is_owned_resource(i.value()) || is_generated(i.value()))
+        .filter(|i| {
+            i.annotation(OWNED).is_some()
+                && (super::is_owned_resource(i.value()) || is_generated(i.value()))
+        })
         .filter(|i| !is_kustomization(i))
         .filter_map(item_path)
         .map(str::to_string)
@@ -186,7 +189,7 @@ fn own_kustomization(dir: &str, items: &mut Vec<Item>, place: &super::Placement)
     let path = format!("{dir}/kustomization.yaml");
     let generated: Vec<String> = items
         .iter()
-        .filter(|i| is_generated(i.value()) && !is_kustomization(i))
+        .filter(|i| super::is_generated_item(i) && !is_kustomization(i))
         .filter_map(item_path)
         .filter(|p| dir_of(p) == dir)
         .map(|p| base_name(p).to_string())
@@ -428,7 +431,7 @@ fn label_like_the_cluster(cluster_idx: usize, items: &mut [Item]) {
     };
     for item in items
         .iter_mut()
-        .filter(|i| is_generated(i.value()) && i.origin.is_none())
+        .filter(|i| super::is_generated_item(i) && i.origin.is_none())
     {
         let meta = &mut item.value_mut()["metadata"];
         if meta.get("labels").is_none() {

@@ -132,6 +132,13 @@ impl Item {
                 .is_some_and(|o| self.value.get().is_none() || o.doc.is_plain_tree(o.node))
     }
 
+    /// The item's own source text while its view is not built (a scan for a key can skip an
+    /// item whose text cannot hold it).
+    pub fn unbuilt_text(&self) -> Option<&str> {
+        let (doc, node) = self.unbuilt()?;
+        doc.source().get(doc.node(node).span())
+    }
+
     /// The origin's document and node while the view is not built.
     fn unbuilt(&self) -> Option<(&Document, NodeId)> {
         if self.value.get().is_some() {

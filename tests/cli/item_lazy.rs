@@ -74,3 +74,25 @@ fn a_setter_builds_the_views_of_the_items_it_changes_only() {
         assert!(annotation.is_none() || annotation == Some("other-project"));
     }
 }
+
+#[test]
+fn making_one_cluster_private_builds_that_cluster_only() {
+    let src = input(200);
+    let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    let config = settings(&[
+        ("private-gke.cluster", "cluster-0"),
+        ("region", "us-central1"),
+        ("zone", "us-central1-a"),
+    ]);
+    run_stages(&mut items, Some(&config));
+    let read: Vec<_> = items.iter().filter(|i| i.origin.is_some()).collect();
+    assert_eq!(read.len(), 200);
+    let built: Vec<&str> = read
+        .iter()
+        .filter(|i| i.is_materialized())
+        .map(|i| i.name())
+        .collect();
+    assert_eq!(built, ["cluster-0"]);
+    assert!(items.iter().any(|i| i.origin.is_none()), "the network");
+}
