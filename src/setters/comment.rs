@@ -64,43 +64,9 @@ impl SetterComment {
     }
 }
 
-/// What parsing a comment text gave.
-type Parsed = Result<Option<SetterComment>, String>;
-
-/// Distinct comment texts kept per thread before the cache starts over.
-const CACHE_LIMIT: usize = 4096;
-
-thread_local! {
-    /// Parsed line and head comments by text: a package repeats the same few setter comments on
-    /// every item, so each distinct text is parsed once.
-    static CACHE: std::cell::RefCell<[std::collections::HashMap<String, Parsed>; 2]> =
-        Default::default();
-}
-
-/// `parse(text)`, from the cache `which` (0 line, 1 head) when the text was parsed before.
-fn cached(which: usize, text: &str, parse: fn(&str) -> Parsed) -> Parsed {
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let map = &mut cache[which];
-        if let Some(found) = map.get(text) {
-            return found.clone();
-        }
-        let found = parse(text);
-        if map.len() >= CACHE_LIMIT {
-            map.clear();
-        }
-        map.insert(text.to_string(), found.clone());
-        found
-    })
-}
-
 /// Parse a line comment (text after `#`, trimmed): kpt v1 or v0. `Ok(None)` when the comment is
 /// not a setter comment; `Err` (message) when it looks like a v0 setter comment but is broken.
 pub fn parse_line(text: &str) -> Result<Option<SetterComment>, String> {
-    cached(0, text, parse_line_uncached)
-}
-
-fn parse_line_uncached(text: &str) -> Parsed {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("kpt-set:") {
         return Ok(Some(SetterComment::V1(Pattern::parse(rest.trim()))));
@@ -110,10 +76,6 @@ fn parse_line_uncached(text: &str) -> Parsed {
 
 /// Parse a head comment (lines joined by `\n`): the first line that is a kpt v0 reference.
 pub fn parse_head(text: &str) -> Result<Option<SetterComment>, String> {
-    cached(1, text, parse_head_uncached)
-}
-
-fn parse_head_uncached(text: &str) -> Parsed {
     for line in text.lines() {
         if let Some(found) = parse_v0(line.trim())? {
             return Ok(Some(found));
@@ -171,25 +133,6 @@ fn parse_v0(text: &str) -> Result<Option<SetterComment>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cached_results_are_the_parsed_ones_and_the_cache_starts_over_when_full() {
-        for text in [
-            "kpt-set: ${a}-x",
-            "{\"$kpt-set\":\"b\"}",
-            "{\"$ref\":\"bad\"}",
-            "plain",
-        ] {
-            assert_eq!(parse_line(text), parse_line_uncached(text), "{text}");
-            assert_eq!(parse_line(text), parse_line_uncached(text), "{text}, again");
-            assert_eq!(parse_head(text), parse_head_uncached(text), "{text}");
-        }
-        for i in 0..CACHE_LIMIT + 10 {
-            let text = format!("kpt-set: ${{n{i}}}");
-            assert_eq!(parse_line(&text), parse_line_uncached(&text));
-        }
-        CACHE.with(|c| assert!(c.borrow()[0].len() <= CACHE_LIMIT));
-    }
 
     fn v0(r: V0Ref, text: &str) -> Result<Option<SetterComment>, String> {
         Ok(Some(SetterComment::V0(r, text.to_string())))
