@@ -449,7 +449,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
     }
     let name = policy["clusterSecondaryRangeName"].as_str()?;
     let subnet = ctx.subnet()?;
-    array(&subnet.view_at(&["spec", "secondaryIpRange"]))
+    array(&subnet.value()["spec"]["secondaryIpRange"])
         .iter()
         .find(|r| r["rangeName"].as_str() == Some(name))
         .and_then(|r| r["ipCidrRange"].as_str().and_then(parse_net))
@@ -458,7 +458,7 @@ fn pods_range(ctx: &Ctx) -> Option<Ipv4Net> {
 /// True when a BackendConfig enables IAP.
 fn iap_in_use(ctx: &Ctx) -> bool {
     ctx.of_kind("BackendConfig").any(|bc| {
-        let iap = &*bc.view_at(&["spec", "iap"]);
+        let iap = &bc.value()["spec"]["iap"];
         iap.is_object() && iap["enabled"].as_bool() != Some(false)
     })
 }

@@ -237,7 +237,7 @@ impl<'a> Ctx<'a> {
     pub fn nat(&self) -> Option<(&'a Item, &'a Item)> {
         let c = self.cluster.as_ref()?;
         self.cnrm("ComputeRouterNAT").find_map(|nat| {
-            let router_name = ref_name(&nat.view_at(&["spec", "routerRef"]))?;
+            let router_name = ref_name(&nat.value()["spec"]["routerRef"])?;
             let router = self.resolve("ComputeRouter", &router_name, nat.namespace())?;
             (network_of(router.value()).as_deref() == Some(c.network.as_str()))
                 .then_some((router, nat))
@@ -346,7 +346,7 @@ impl Rule {
 
 impl<'a> Firewall<'a> {
     fn parse(item: &'a Item) -> Self {
-        let spec = &*item.view_at(&["spec"]);
+        let spec = &item.value()["spec"];
         let egress = spec["direction"]
             .as_str()
             .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));

@@ -39,7 +39,7 @@ pub(super) fn private_zones<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Item, String)> {
     };
     ctx.cnrm("DNSManagedZone")
         .filter(|z| {
-            let spec = &*z.view_at(&["spec"]);
+            let spec = &z.value()["spec"];
             spec["visibility"].as_str() == Some("private")
                 && array(&spec["privateVisibilityConfig"]["networks"])
                     .iter()
@@ -95,7 +95,7 @@ pub(super) fn resolve<'a>(
                 ),
             );
         };
-        let spec = &*record.view_at(&["spec"]);
+        let spec = &record.value()["spec"];
         let data: Vec<&str> = array(&spec["rrdatas"])
             .iter()
             .filter_map(Value::as_str)
@@ -150,7 +150,7 @@ pub(super) fn route<'a>(ctx: &'a Ctx<'a>, dst: &Ipv4Net) -> Path<'a> {
         .cnrm("ComputeRoute")
         .filter(|r| super::network_of(r.value()).as_deref() == Some(cluster.network.as_str()))
     {
-        let spec = &*r.view_at(&["spec"]);
+        let spec = &r.value()["spec"];
         let Some(range) = spec["destRange"].as_str().and_then(parse_net) else {
             continue;
         };

@@ -55,21 +55,21 @@ pub(crate) fn egress_rules<'a>(ctx: &'a Ctx<'a>) -> (Vec<PolicyRule<'a>>, bool) 
     let policies: Vec<String> = ctx
         .cnrm("ComputeNetworkFirewallPolicyAssociation")
         .filter(|a| {
-            ref_name(&a.view_at(&["spec", "attachmentTargetRef"])).as_deref()
+            ref_name(&a.value()["spec"]["attachmentTargetRef"]).as_deref()
                 == Some(cluster.network.as_str())
         })
-        .filter_map(|a| ref_name(&a.view_at(&["spec", "firewallPolicyRef"])))
+        .filter_map(|a| ref_name(&a.value()["spec"]["firewallPolicyRef"]))
         .collect();
     let mut rules: Vec<PolicyRule> = ctx
         .cnrm("ComputeNetworkFirewallPolicyRule")
         .filter(|r| {
-            let spec = &*r.view_at(&["spec"]);
+            let spec = &r.value()["spec"];
             ref_name(&spec["firewallPolicyRef"]).is_some_and(|p| policies.contains(&p))
                 && spec["direction"].as_str() == Some("EGRESS")
                 && spec["disabled"].as_bool() != Some(true)
         })
         .map(|item| {
-            let spec = &*item.view_at(&["spec"]);
+            let spec = &item.value()["spec"];
             let m = &spec["match"];
             PolicyRule {
                 item,

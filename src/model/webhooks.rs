@@ -60,7 +60,7 @@ pub(crate) fn needs<'a>(ctx: &Ctx<'a>) -> (Vec<Need<'a>>, Vec<KrmResult>) {
         "MutatingWebhookConfiguration",
     ] {
         for config in ctx.of_kind(kind) {
-            for (index, hook) in array(&config.view_at(&["webhooks"])).iter().enumerate() {
+            for (index, hook) in array(&config.value()["webhooks"]).iter().enumerate() {
                 found.extend(resolve(ctx, &workloads, config, index, hook, &mut warnings));
             }
         }
@@ -161,8 +161,8 @@ fn resolve<'a>(
         warn(format!("service {service} is not in the package"));
         return None;
     };
-    let ports = svc.view_at(&["spec", "ports"]);
-    let Some(sport) = array(&ports)
+    let ports = &svc.value()["spec"]["ports"];
+    let Some(sport) = array(ports)
         .iter()
         .find(|p| p["port"].as_u64() == Some(u64::from(port)))
     else {
@@ -212,7 +212,7 @@ fn named_port(
         .chain(workloads.get(""))
         .flatten();
     for w in candidates {
-        let template = &*w.view_at(&["spec", "template"]);
+        let template = &w.value()["spec"]["template"];
         let labels = &template["metadata"]["labels"];
         if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
             continue;
