@@ -132,8 +132,12 @@ fn merge_map(
         Some(Some("delete")) => return Ok(None),
         Some(Some("replace")) => {
             let mut rest = patch.clone();
-            rest.remove("$patch");
-            return merge_map(None, &rest, path, strategy);
+            rest.shift_remove("$patch");
+            let replaced = merge_map(None, &rest, path, strategy)?;
+            return Ok(keep_if_equal(
+                original.map(|m| Value::Object(m.clone())),
+                replaced,
+            ));
         }
         Some(other) => {
             return Err(error(
@@ -216,6 +220,22 @@ fn merge_map(
     Ok(Some(Value::Object(result)))
 }
 
+/// A replacement equal to the original is the original, as it was (maps compare without regard
+/// to key order, so a replace that changes nothing keeps the original's order).
+fn keep_if_equal(original: Option<Value>, replaced: Option<Value>) -> Option<Value> {
+    match (original, replaced) {
+        (Some(original), Some(replaced)) if original == replaced => Some(original),
+        (_, replaced) => replaced,
+    }
+}
+
+/// Every list replaced: how a custom resource merges when no schema declares merge keys (Config
+/// Connector's CRDs declare none, so `allow[].ports` of a firewall is replaced, not merged by
+/// `port`).
+pub fn replace_lists(_path: &[String]) -> ListStrategy {
+    ListStrategy::Replace
+}
+
 /// Puts the elements named in `order` first, in that order; the others follow as they were.
 fn reorder(list: &mut Vec<Value>, order: &[Value], key: Option<&str>) {
     let id = |v: &Value| match key {
@@ -254,7 +274,11 @@ fn merge_list(
             }
             path.pop();
         }
-        return Ok(Value::Array(out));
+        let kept = keep_if_equal(
+            original.map(|l| Value::Array(l.clone())),
+            Some(Value::Array(out)),
+        );
+        return Ok(kept.unwrap_or_default());
     }
     let mut result = original.cloned().unwrap_or_default();
     match strategy_here {

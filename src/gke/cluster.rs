@@ -3,6 +3,7 @@
 use super::{field_path, OWNED};
 use crate::config::IpAllocation;
 use crate::krm::KrmResult;
+use crate::smp;
 use serde_json::{json, Map, Value};
 
 /// True for a ContainerCluster that is a kustomize patch rather than a cluster: upstream's
@@ -129,7 +130,60 @@ pub fn remove(root: &mut Value, pointer: &str) -> Option<Value> {
         .shift_remove(&last)
 }
 
-/// Applies the private patch to a cluster, recording first values for reversal.
+/// The private patch as a strategic merge patch of the cluster (what upstream's
+/// `cluster-private-patch.yaml` is to kustomize), for the cluster as it is now: maps merge, the
+/// refs are replaced whole, `null` removes a field no Config Connector version accepts.
+pub fn patch_document(cluster: &Value, patch: &Patch) -> Value {
+    let mut private = Map::new();
+    private.insert("enablePrivateNodes".into(), json!(true));
+    if cluster
+        .pointer("/spec/privateClusterConfig/enablePrivateEndpoint")
+        .is_none()
+    {
+        private.insert("enablePrivateEndpoint".into(), json!(false));
+    }
+    if !patch.keep_master {
+        private.insert("masterIpv4CidrBlock".into(), json!(patch.master_cidr));
+    }
+    let mut ip_allocation = Map::new();
+    match patch.ip_allocation {
+        IpAllocation::Upstream => {
+            ip_allocation.insert("useIpAliases".into(), json!(true));
+            ip_allocation.insert("createSubnetwork".into(), json!(false));
+        }
+        IpAllocation::Compat => {
+            for field in UNSUPPORTED {
+                ip_allocation.insert(field.into(), Value::Null);
+            }
+        }
+    }
+    if !patch.keep_ranges {
+        ip_allocation.insert("clusterSecondaryRangeName".into(), json!("pods"));
+        ip_allocation.insert("servicesSecondaryRangeName".into(), json!("services"));
+    }
+    let mut spec = Map::new();
+    spec.insert("privateClusterConfig".into(), Value::Object(private));
+    let only_removals = ip_allocation.values().all(Value::is_null);
+    if !only_removals
+        || cluster
+            .pointer("/spec/ipAllocationPolicy")
+            .is_some_and(Value::is_object)
+    {
+        spec.insert("ipAllocationPolicy".into(), Value::Object(ip_allocation));
+    }
+    if patch.networking_mode {
+        spec.insert("networkingMode".into(), json!("VPC_NATIVE"));
+    }
+    if !patch.keep_network {
+        for r in ["networkRef", "subnetworkRef"] {
+            spec.insert(r.into(), json!({ "$patch": "replace", "name": patch.name }));
+        }
+    }
+    json!({ "spec": spec })
+}
+
+/// Applies the private patch to a cluster ([`patch_document`], merged the way kustomize merges
+/// a patch of a custom resource), recording first values for reversal.
 pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
     let mut rec = record(cluster).unwrap_or_default();
     if patch.keep_network {
@@ -148,78 +202,39 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
             }
         }
     }
-    set(
-        cluster,
-        "/spec/privateClusterConfig/enablePrivateNodes",
-        json!(true),
-    );
-    if cluster
-        .pointer("/spec/privateClusterConfig/enablePrivateEndpoint")
-        .is_none()
-    {
-        set(
-            cluster,
-            "/spec/privateClusterConfig/enablePrivateEndpoint",
-            json!(false),
-        );
-    }
-    if !patch.keep_master {
-        set(
-            cluster,
-            "/spec/privateClusterConfig/masterIpv4CidrBlock",
-            json!(patch.master_cidr),
-        );
-    }
-    match patch.ip_allocation {
-        IpAllocation::Upstream => {
-            set(
-                cluster,
-                "/spec/ipAllocationPolicy/useIpAliases",
-                json!(true),
-            );
-            set(
-                cluster,
-                "/spec/ipAllocationPolicy/createSubnetwork",
-                json!(false),
-            );
-        }
-        IpAllocation::Compat => {
-            for field in UNSUPPORTED {
-                let pointer = format!("/spec/ipAllocationPolicy/{field}");
-                if let Some(old) = remove(cluster, &pointer) {
-                    results.push(
-                        KrmResult::warning(format!(
-                            "removed {field}: no Config Connector version accepts it (gcp-blueprints issue 32); \
-                             private-gke.ip-allocation: upstream keeps it"
-                        ))
-                        .for_resource(cluster)
-                        .at_field(field_path(&pointer), Some(old), None)
-                        .tag("stage", "private-gke"),
-                    );
-                }
+    if patch.ip_allocation == IpAllocation::Compat {
+        for field in UNSUPPORTED {
+            let pointer = format!("/spec/ipAllocationPolicy/{field}");
+            if let Some(old) = cluster.pointer(&pointer) {
+                results.push(
+                    KrmResult::warning(format!(
+                        "removed {field}: no Config Connector version accepts it (gcp-blueprints issue 32); \
+                         private-gke.ip-allocation: upstream keeps it"
+                    ))
+                    .for_resource(cluster)
+                    .at_field(field_path(&pointer), Some(old.clone()), None)
+                    .tag("stage", "private-gke"),
+                );
             }
         }
     }
-    if !patch.keep_ranges {
-        set(
-            cluster,
-            "/spec/ipAllocationPolicy/clusterSecondaryRangeName",
-            json!("pods"),
-        );
-        set(
-            cluster,
-            "/spec/ipAllocationPolicy/servicesSecondaryRangeName",
-            json!("services"),
-        );
-    }
-    if patch.networking_mode {
-        set(cluster, "/spec/networkingMode", json!("VPC_NATIVE"));
-    } else if release(
+    let merged = smp::merge_with(
         cluster,
-        &mut rec,
-        "/spec/networkingMode",
-        &json!("VPC_NATIVE"),
-    ) {
+        &patch_document(cluster, patch),
+        &smp::replace_lists,
+    )
+    .expect("the private patch holds only the `$patch: replace` directive");
+    if merged != *cluster {
+        *cluster = merged;
+    }
+    if !patch.networking_mode
+        && release(
+            cluster,
+            &mut rec,
+            "/spec/networkingMode",
+            &json!("VPC_NATIVE"),
+        )
+    {
         results.push(
             KrmResult::info(
                 "networkingMode given back: the target Config Connector lacks it, or \
@@ -229,11 +244,6 @@ pub fn apply(cluster: &mut Value, patch: &Patch, results: &mut Vec<KrmResult>) {
             .at_field("spec.networkingMode", None, None)
             .tag("stage", "private-gke"),
         );
-    }
-    if !patch.keep_network {
-        for r in ["/spec/networkRef", "/spec/subnetworkRef"] {
-            set(cluster, r, json!({ "name": patch.name }));
-        }
     }
     write_record(cluster, rec);
 }

@@ -23,6 +23,7 @@ pub use crd::fix_crds;
 
 use crate::config::{IpAllocation, Mode, Settings};
 use crate::krm::{Item, KrmResult};
+use crate::smp;
 use resources::{full_name, Desired, Params};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -301,31 +302,25 @@ pub fn check_name(name: &str, results: &mut Vec<KrmResult>) -> bool {
     true
 }
 
-/// Overlays `desired` onto `target`: maps merge key by key, except references (`*Ref`), which
-/// are replaced whole (`name` and `external` exclude each other); everything else is replaced.
-fn overlay(target: &mut Value, desired: &Value) {
-    match (target, desired) {
-        (Value::Object(t), Value::Object(d)) => {
-            for (k, v) in d {
-                match t.get_mut(k) {
-                    Some(existing) if k.ends_with("Ref") => {
-                        if existing != v {
-                            *existing = v.clone();
-                        }
-                    }
-                    Some(existing) => overlay(existing, v),
-                    None => {
-                        t.insert(k.clone(), v.clone());
-                    }
-                }
+/// `desired` as a strategic merge patch of the resource it updates: maps merge key by key,
+/// except references (`*Ref`), which are replaced whole (`name` and `external` exclude each
+/// other); lists and scalars are replaced.
+fn as_patch(desired: &Value) -> Value {
+    let Value::Object(map) = desired else {
+        return desired.clone();
+    };
+    let entries = map.iter().map(|(key, value)| {
+        let value = match value {
+            Value::Object(reference) if key.ends_with("Ref") => {
+                let mut reference = reference.clone();
+                reference.insert("$patch".into(), json!("replace"));
+                Value::Object(reference)
             }
-        }
-        (t, d) => {
-            if t != d {
-                *t = d.clone();
-            }
-        }
-    }
+            other => as_patch(other),
+        };
+        (key.clone(), value)
+    });
+    Value::Object(entries.collect())
 }
 
 /// The value of a new generated resource: the template plus namespace and annotations.
@@ -443,7 +438,14 @@ fn upsert(
                 if let Some(meta) = template.get_mut("metadata").and_then(Value::as_object_mut) {
                     meta.remove("name");
                 }
-                overlay(item.value_mut(), &template);
+                let merged =
+                    smp::merge_with(item.value(), &as_patch(&template), &smp::replace_lists)
+                        .expect(
+                            "a generated resource holds no `$` keys but the ones as_patch adds",
+                        );
+                if merged != *item.value() {
+                    *item.value_mut() = merged;
+                }
                 adopt::mark(&before, item.value_mut());
                 if *item.value() != before {
                     updated += 1;

@@ -7,6 +7,7 @@ mod behaviour;
 mod blueprint_subtree;
 mod checks_blueprint;
 mod checks_capacity_access;
+mod cluster_patch;
 mod config;
 mod connectivity;
 mod crd;

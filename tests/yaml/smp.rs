@@ -216,3 +216,50 @@ fn upstream_private_patch_gives_the_hydrated_cluster() {
     meta["labels"].as_object_mut().unwrap().remove("kf-name");
     assert_eq!(merge(cluster, patch).unwrap(), want);
 }
+
+/// Key order of a value, all the way down (serde_json's maps compare without it).
+fn keys_in_order(v: &Value) -> String {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| format!("{k}({})", keys_in_order(v)))
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Array(items) => items
+            .iter()
+            .map(keys_in_order)
+            .collect::<Vec<_>>()
+            .join(";"),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn a_replace_that_changes_nothing_keeps_the_original_as_it_was() {
+    let original = yaml("ref: {name: a, namespace: b}\nlist: [{x: 1, y: 2}]");
+    let patch = yaml("ref: {$patch: replace, namespace: b, name: a}\nlist: [{y: 2, x: 1}]");
+    let merged = merge_with(&original, &patch, &private_gke::smp::replace_lists).unwrap();
+    assert_eq!(merged, original);
+    assert_eq!(keys_in_order(&merged), keys_in_order(&original));
+}
+
+#[test]
+fn a_replace_keeps_the_patch_key_order() {
+    let original = yaml("ref: {external: x}");
+    let patch = yaml("ref: {$patch: replace, name: a, namespace: b, kind: c}");
+    let merged = merge(&original, &patch).unwrap();
+    assert_eq!(keys_in_order(&merged), "ref(name(),namespace(),kind())");
+}
+
+#[test]
+fn custom_resources_replace_every_list() {
+    // A ComputeFirewall's `allow[].ports` is a list of strings, not Service ports keyed by `port`.
+    let original = yaml("allow: [{protocol: tcp, ports: ['22']}]");
+    let patch = yaml("allow: [{protocol: tcp, ports: ['443', '8443']}]");
+    assert!(
+        merge(&original, &patch).is_err(),
+        "the built-in table keys ports by `port`"
+    );
+    let merged = merge_with(&original, &patch, &private_gke::smp::replace_lists).unwrap();
+    assert_eq!(merged, patch);
+}
