@@ -43,13 +43,13 @@ impl Edits {
     /// Apply every edit to `src`; overlapping edits are an error naming the position.
     ///
     /// Edits are applied in source order (inserts at one position in the order they were
-    /// added, before a replacement starting there). When `src` uses `\r\n` line breaks (its first
-    /// line break decides), every lone `\n` in the inserted text becomes `\r\n`.
+    /// added, before a replacement starting there). Inserted text takes `src`'s line break (its
+    /// first line break decides): with `\r\n` or a lone `\r`, every lone `\n` in it becomes that.
     pub fn apply(&self, src: &str) -> Result<String, YamlError> {
         let mut order: Vec<usize> = (0..self.edits.len()).collect();
         // Stable: inserts at one position keep the order they were added in.
         order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
-        let crlf = uses_crlf(src);
+        let line_break = line_break(src);
         let extra: usize = self.edits.iter().map(|(_, t)| t.len()).sum();
         let mut out = String::with_capacity(src.len() + extra + extra / 8);
         let mut pos = 0;
@@ -90,10 +90,10 @@ impl Edits {
                 ));
             }
             out.push_str(&src[pos..range.start]);
-            if crlf {
-                push_crlf(&mut out, text);
-            } else {
+            if line_break == "\n" {
                 out.push_str(text);
+            } else {
+                push_with_break(&mut out, text, line_break);
             }
             pos = range.end;
             last_range = Some(range);
@@ -103,22 +103,24 @@ impl Edits {
     }
 }
 
-/// True when the first line break of `src` is `\r\n`.
-pub(crate) fn uses_crlf(src: &str) -> bool {
-    match src.find('\n') {
-        Some(i) => i > 0 && src.as_bytes()[i - 1] == b'\r',
-        None => false,
+/// The first line break of `src` (`\n`, `\r\n` or a lone `\r`); `\n` when it has none.
+pub(crate) fn line_break(src: &str) -> &'static str {
+    let b = src.as_bytes();
+    match b.iter().position(|&c| c == b'\n' || c == b'\r') {
+        Some(i) if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') => "\r\n",
+        Some(i) if b[i] == b'\r' => "\r",
+        _ => "\n",
     }
 }
 
-/// Append `text` to `out`, turning every `\n` not already preceded by `\r` into `\r\n`.
-fn push_crlf(out: &mut String, text: &str) {
+/// Append `text` to `out`, turning every `\n` not already preceded by `\r` into `line_break`.
+fn push_with_break(out: &mut String, text: &str, line_break: &str) {
     let mut prev = 0u8;
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {
         if b == b'\n' && prev != b'\r' {
             out.push_str(&text[start..i]);
-            out.push_str("\r\n");
+            out.push_str(line_break);
             start = i + 1;
         }
         prev = b;
@@ -234,6 +236,10 @@ mod tests {
             e.apply(src).unwrap(),
             "a: 1\r\nc:\r\n  d: 3\r\nb: 2\r\ne: 4\r\n"
         );
+        // CR-only sources get `\r`, the same number of bytes.
+        let mut e = Edits::default();
+        e.insert(4, "\nc:\n  d: 3");
+        assert_eq!(e.apply("a: 1\rb: 2\r").unwrap(), "a: 1\rc:\r  d: 3\rb: 2\r");
         // LF sources keep generated text as is.
         let mut e = Edits::default();
         e.insert(4, "\nc: 3");

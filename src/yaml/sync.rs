@@ -636,8 +636,16 @@ impl<'a> Syncer<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !added.is_empty() {
-            let (last_key, last_value) = entries[*kept.last().unwrap_or(&0)];
+            let last = *kept.last().unwrap_or(&0);
+            let (last_key, last_value) = entries[last];
             let col = t.column(self.start_of(last_key));
+            if doc.ends_with_open_block(last_value) {
+                // Lines after a `|`/`>` block ending the text would change its header: the new
+                // keys go before the last kept entry, and the block keeps ending the text.
+                let moved_up = dash_line_key && last == first_kept && first_kept > 0;
+                self.insert_before_entry(last_key, &added, col, moved_up);
+                return Ok(());
+            }
             let point = doc.after_point(last_value);
             self.keep_eof_block_value(last_value);
             let after = t.after(point);
@@ -645,6 +653,32 @@ impl<'a> Syncer<'a> {
             self.edits.push((point.pos..point.pos, point.wrap(&body)));
         }
         Ok(())
+    }
+
+    /// Insert the `added` keys (at column `col`) before the entry of key `key`: above its line
+    /// (and its head comment) when the key starts its line, else (a key on a `- ` line, or one
+    /// that moves up onto it, `moved_up`) on that line before the key, which goes on the next.
+    fn insert_before_entry(
+        &mut self,
+        key: NodeId,
+        added: &Map<String, Value>,
+        col: usize,
+        moved_up: bool,
+    ) {
+        let t = self.text();
+        let key_start = self.start_of(key);
+        let body = self.renderer(After::Break).map_body(added, col);
+        if t.blank_before(key_start) && !moved_up {
+            let head = t.head_start(t.line_start(key_start), col);
+            let point = Point {
+                pos: head,
+                line_start: true,
+            };
+            self.edits.push((head..head, point.wrap(&body)));
+        } else {
+            let text = format!("{}\n{}", &body[col..], " ".repeat(col));
+            self.edits.push((key_start..key_start, text));
+        }
     }
 
     /// Remove entries `0..first_kept` of a map whose first key sits on a `- ` line: the first
@@ -1120,9 +1154,13 @@ impl<'a> Text<'a> {
     }
 
     /// Start of the line holding `pos` (line breaks: `\n`, `\r\n`, and a lone `\r` as YAML
-    /// reads it).
+    /// reads it; a position at the `\n` of a `\r\n` is on the line that break ends).
     fn line_start(&self, pos: usize) -> usize {
-        self.b[..pos]
+        let mut end = pos;
+        if end > 0 && self.b[end - 1] == b'\r' && self.b.get(end) == Some(&b'\n') {
+            end -= 1;
+        }
+        self.b[..end]
             .iter()
             .rposition(|&c| c == b'\n' || c == b'\r')
             .map_or(0, |i| i + 1)
@@ -2106,6 +2144,18 @@ mod tests {
                 "l:\r\n- b\r\n- c\r\n",
             ),
             (
+                "cr-only insert: new lines end in `\\r`",
+                "a: 1\rb:\r  c: 2\r",
+                vec![Set("/b/d", json!({"e": "x\ny"}))],
+                "a: 1\rb:\r  c: 2\r  d:\r    e: |-\r      x\r      y\r",
+            ),
+            (
+                "cr-only sequence append",
+                "l:\r- a\r",
+                vec![Set("/l/1", json!("b"))],
+                "l:\r- a\r- b\r",
+            ),
+            (
                 "utf-8 before and inside edits",
                 "名前: ü # é\nx: 日本\n",
                 vec![Set("/x", json!("中文")), Set("/名前", json!("ö"))],
@@ -2118,6 +2168,22 @@ mod tests {
                 "ä: 1\nö: ü\n",
             ),
         ]);
+    }
+
+    /// A position at the `\n` of a `\r\n` is on the line that break ends, as at its `\r`.
+    #[test]
+    fn the_cr_of_a_crlf_is_no_line_break_of_its_own() {
+        let t = Text::new("a:\r\n  b: 1\r\n");
+        for pos in [10, 11] {
+            assert_eq!(t.line_start(pos), 4, "at {pos}");
+            assert_eq!(t.indent_of(pos), 2, "at {pos}");
+        }
+        assert_eq!((t.column(10), t.column(11)), (6, 7));
+        assert_eq!(t.line_start(12), 12);
+        assert!(!Text::new("a\r\n").blank_before(2));
+        // A lone `\r` still ends a line.
+        assert_eq!(Text::new("a\rb").line_start(2), 2);
+        assert_eq!(Text::new("a\r\rb").line_start(3), 3);
     }
 
     /// Cases the fuzz target found: properties before a root, blanks after a token, a block
@@ -2168,16 +2234,16 @@ mod tests {
                 "a: \"l1\\nl2\"\n     \nb: 1\n",
             ),
             (
-                "clip block ending the text",
+                "clip block ending the text: new keys go before it",
                 "a: |\n  x",
                 vec![Set("/b", json!(1))],
-                "a: |-\n  x\nb: 1",
+                "b: 1\na: |\n  x",
             ),
             (
                 "lone CR line breaks: insert",
                 "a: 1\rb: 2\r",
                 vec![Set("/c", json!(3))],
-                "a: 1\rb: 2\nc: 3\r",
+                "a: 1\rb: 2\rc: 3\r",
             ),
             (
                 "lone CR line breaks: delete",

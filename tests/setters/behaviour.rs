@@ -515,3 +515,24 @@ fn setter_on_an_empty_tagged_value() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  owner: kf-demo # kpt-set: ${name}\n"
     );
 }
+
+/// A ResourceList with CR-only line breaks comes back with CR-only line breaks: the set field,
+/// the results block and its lines, and it reads back as the same items.
+#[test]
+fn cr_only_input_gets_cr_only_output() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x # kpt-set: ${name}\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: fc\n  data:\n    name: newname\n"
+        .replace('\n', "\r");
+    let output = private_gke::process(input.as_bytes(), &private_gke::Options::default()).unwrap();
+    assert_eq!(output.exit_code(), 0, "{}", output.stdout);
+    let out = &output.stdout;
+    assert!(!out.contains('\n'), "a `\\n` in CR-only output: {out:?}");
+    assert!(
+        out.contains("\r    name: newname # kpt-set: ${name}\r"),
+        "{out:?}"
+    );
+    assert!(out.contains("\rresults:\r- message: "), "{out:?}");
+    let doc = private_gke::yaml::Document::parse(out.as_str()).unwrap();
+    let view = doc.to_json(doc.roots()[0]).unwrap();
+    assert_eq!(view["items"][0]["metadata"]["name"], "newname");
+    assert!(view["results"].as_array().is_some_and(|r| !r.is_empty()));
+}

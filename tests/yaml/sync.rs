@@ -249,17 +249,25 @@ fn sync_to(src: &str, change: impl Fn(&mut Value)) -> (String, Value, Value) {
     (out, got, want)
 }
 
-/// Text added or removed next to a block scalar leaves its value as it was: a last line of
-/// spaces stays its content, and at the end of a text without a final line break a `|+`/`|`
-/// header gets `-` (lines follow now) or the break before removed lines stays.
+/// Text added or removed next to a block scalar leaves its value and its text as they were: a
+/// last line of spaces stays its content; at the end of a text without a final line break, new
+/// keys go before the block's entry (its header stays; lines after it would change it) and the
+/// break before removed lines stays.
 #[test]
 fn block_scalars_keep_their_value_next_to_inserts_and_removals() {
     let add = |v: &mut Value| v["spec"]["enableLogging"] = json!(true);
     let pop = |v: &mut Value| {
         v["l"].as_array_mut().unwrap().pop();
     };
+    let add_root = |v: &mut Value| v["z"] = json!(1);
+    let add_item = |v: &mut Value| v[0]["e"] = json!(1);
+    let swap_item = |v: &mut Value| {
+        let m = v[0].as_object_mut().unwrap();
+        m.remove("a");
+        m.insert("e".into(), json!(1));
+    };
     type Change<'a> = &'a dyn Fn(&mut Value);
-    let cases: [(&str, Change, &str); 6] = [
+    let cases: [(&str, Change, &str); 12] = [
         (
             "spec:\n  description: |\n    allow ssh\n     \n",
             &add,
@@ -273,7 +281,29 @@ fn block_scalars_keep_their_value_next_to_inserts_and_removals() {
         (
             "spec:\n  d: |+\n    x",
             &add,
-            "spec:\n  d: |-\n    x\n  enableLogging: true",
+            "spec:\n  enableLogging: true\n  d: |+\n    x",
+        ),
+        (
+            "spec:\n  d: |\n    x",
+            &add,
+            "spec:\n  enableLogging: true\n  d: |\n    x",
+        ),
+        (
+            "spec:\n  a: 1\n  # about d\n  d: >2\n     x",
+            &add,
+            "spec:\n  a: 1\n  enableLogging: true\n  # about d\n  d: >2\n     x",
+        ),
+        (
+            "spec:\n  d: |\n    x",
+            &add_root,
+            "z: 1\nspec:\n  d: |\n    x",
+        ),
+        ("- d: |\n    x", &add_item, "- e: 1\n  d: |\n    x"),
+        ("- a: 1\n  d: |\n    x", &swap_item, "- e: 1\n  d: |\n    x"),
+        (
+            "- a: 1\n  # d\n  d: |\n    x",
+            &swap_item,
+            "# d\n- e: 1\n  d: |\n    x",
         ),
         ("l:\n- |\n  x\n- b", &pop, "l:\n- |\n  x\n"),
         ("l:\n- a: |\n    x\n- b", &pop, "l:\n- a: |\n    x\n"),
