@@ -1,7 +1,7 @@
 //! One resource as the stages see it: where its text came from, and a JSON view to compute on,
 //! built only when a stage asks for it.
 
-use crate::yaml::{Document, JsonKind, NodeId, YamlError};
+use crate::yaml::{Document, JsonKind, NodeId, NotPlain, YamlError};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -33,6 +33,9 @@ pub fn materializations() -> usize {
 pub struct Item {
     /// JSON view (key order kept): for plain read items, built from `origin` on first use.
     value: OnceCell<Value>,
+    /// What [`Item::kind`], [`Item::name`] and the like answer, read once off the text; reset
+    /// by [`Item::value_mut`].
+    identity: OnceCell<Identity>,
     /// `value_mut` was called: the view may differ from the origin's text.
     dirty: bool,
     /// Source of an item that was read; `None` for items the function generated.
@@ -40,6 +43,85 @@ pub struct Item {
     /// For generated items: YAML text of the item at indent 0 (may carry setter comments).
     /// `None` means: render `value`.
     pub text: Option<String>,
+}
+
+/// A string of an item's text: where it lies in the source, or a copy when its token has
+/// escapes.
+#[derive(Debug, Clone)]
+enum Text {
+    Source(usize, usize),
+    Owned(Box<str>),
+}
+
+impl Identity {
+    /// The identity of an item whose view is not built, off `doc`'s node `root`; `None` when
+    /// the nodes cannot say.
+    fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
+        let member = |map: Option<NodeId>, key: &str| match map {
+            Some(m) => doc.json_member(m, key),
+            None => Ok(None),
+        };
+        let text = |node: Option<NodeId>| match node {
+            Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
+            None => Ok(None),
+        };
+        let metadata = member(Some(root), "metadata").ok()?;
+        Some(Identity {
+            api_version: text(member(Some(root), "apiVersion").ok()?).ok()?,
+            kind: text(member(Some(root), "kind").ok()?).ok()?,
+            name: text(member(metadata, "name").ok()?).ok()?,
+            namespace: text(member(metadata, "namespace").ok()?).ok()?,
+            annotations: member(metadata, "annotations"),
+            doc: Some(doc.clone()),
+        })
+    }
+
+    /// The identity of an item whose view is built: its accessors read the view.
+    fn of_view() -> Identity {
+        Identity {
+            doc: None,
+            api_version: None,
+            kind: None,
+            name: None,
+            namespace: None,
+            annotations: Err(NotPlain),
+        }
+    }
+
+    /// A field's text.
+    fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
+        match field.as_ref()? {
+            Text::Owned(text) => Some(text),
+            Text::Source(start, end) => self.doc.as_ref()?.source().get(*start..*end),
+        }
+    }
+}
+
+impl Text {
+    /// `text`, read off `doc`.
+    fn of(doc: &Document, text: &str) -> Text {
+        let src = doc.source();
+        let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        if start <= src.len() && text.len() <= src.len() - start {
+            Text::Source(start, start + text.len())
+        } else {
+            Text::Owned(text.into())
+        }
+    }
+}
+
+/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace` and annotations node,
+/// read once off the text of an item whose view is not built. `doc` is `None` when the item's
+/// view was built first: then the accessors read the view.
+#[derive(Debug, Clone)]
+struct Identity {
+    doc: Option<Arc<Document>>,
+    api_version: Option<Text>,
+    kind: Option<Text>,
+    name: Option<Text>,
+    namespace: Option<Text>,
+    /// `metadata.annotations` in `doc` (`Ok(None)` when absent; `Err` when the nodes cannot say).
+    annotations: Result<Option<NodeId>, NotPlain>,
 }
 
 /// The kind of a built view.
@@ -65,6 +147,7 @@ impl Item {
         }
         Ok(Item {
             value,
+            identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
@@ -76,6 +159,7 @@ impl Item {
     pub fn read_as(doc: Arc<Document>, node: NodeId, value: Value) -> Self {
         Item {
             value: OnceCell::from(value),
+            identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
@@ -86,6 +170,7 @@ impl Item {
     pub fn generated(value: Value, text: Option<String>) -> Self {
         Item {
             value: OnceCell::from(value),
+            identity: OnceCell::new(),
             dirty: false,
             origin: None,
             text,
@@ -109,6 +194,7 @@ impl Item {
     pub fn value_mut(&mut self) -> &mut Value {
         self.value();
         self.dirty = true;
+        self.identity = OnceCell::new();
         self.value.get_mut().expect("built just above")
     }
 
@@ -208,28 +294,67 @@ impl Item {
             .map(kind_of)
     }
 
+    /// The identity read off the origin's text, when it still is the text the item reads as.
+    fn identity(&self) -> Option<&Identity> {
+        let identity = self.identity.get_or_init(|| {
+            self.unbuilt()
+                .and_then(|_| {
+                    let origin = self.origin.as_ref()?;
+                    Identity::off_text(&origin.doc, origin.node)
+                })
+                .unwrap_or_else(Identity::of_view)
+        });
+        let doc = identity.doc.as_ref()?;
+        let origin = self.origin.as_ref()?;
+        Arc::ptr_eq(doc, &origin.doc).then_some(identity)
+    }
+
+    /// A field of the identity, else the string at `path`.
+    fn identity_str(&self, field: fn(&Identity) -> &Option<Text>, path: &[&str]) -> Option<&str> {
+        match self.identity() {
+            Some(identity) => identity.get(field(identity)),
+            None => self.str_at(path),
+        }
+    }
+
     /// `kind` of the item ("" when absent).
     pub fn kind(&self) -> &str {
-        self.str_at(&["kind"]).unwrap_or("")
+        self.identity_str(|i| &i.kind, &["kind"]).unwrap_or("")
     }
 
     /// `apiVersion` of the item ("" when absent).
     pub fn api_version(&self) -> &str {
-        self.str_at(&["apiVersion"]).unwrap_or("")
+        self.identity_str(|i| &i.api_version, &["apiVersion"])
+            .unwrap_or("")
     }
 
     /// `metadata.name` ("" when absent).
     pub fn name(&self) -> &str {
-        self.str_at(&["metadata", "name"]).unwrap_or("")
+        self.identity_str(|i| &i.name, &["metadata", "name"])
+            .unwrap_or("")
     }
 
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at(&["metadata", "namespace"])
+        self.identity_str(|i| &i.namespace, &["metadata", "namespace"])
     }
 
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
+        if let Some(identity) = self.identity() {
+            if let (Some(doc), Ok(annotations)) = (&identity.doc, identity.annotations) {
+                let annotations = annotations?;
+                match doc.json_member(annotations, key) {
+                    Ok(None) => return None,
+                    Ok(Some(node)) => {
+                        if let Ok(text) = doc.json_str(node) {
+                            return text;
+                        }
+                    }
+                    Err(NotPlain) => {}
+                }
+            }
+        }
         self.str_at(&["metadata", "annotations", key])
     }
 
@@ -265,5 +390,79 @@ impl Item {
             (Some(_), None) => false,
             (None, _) => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::ParseOptions;
+    use serde_json::json;
+
+    fn read(src: &str) -> Item {
+        let doc = Document::parse_with(
+            src,
+            ParseOptions {
+                allow_duplicate_keys: true,
+            },
+        )
+        .unwrap();
+        let root = doc.roots()[0];
+        Item::read(Arc::new(doc), root).unwrap()
+    }
+
+    /// Identity, namespace and two annotations, as the accessors answer them.
+    fn answers(item: &Item) -> (String, String, String, Option<String>, Vec<Option<String>>) {
+        (
+            item.api_version().into(),
+            item.kind().into(),
+            item.name().into(),
+            item.namespace().map(str::to_string),
+            ["a", "b"]
+                .iter()
+                .map(|k| item.annotation(k).map(str::to_string))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn identity_read_off_the_text_is_what_the_view_says() {
+        for src in [
+            "apiVersion: v1\nkind: A\nmetadata:\n  name: n\n  namespace: ns\n  annotations:\n    a: x\n",
+            "kind: \"B\\u0041\"\nmetadata: {name: 'it''s', annotations: {a: 1, b: \"y\"}}\n",
+            "kind: 1\nmetadata: text\n",
+            "apiVersion: v1\nkind: A\nkind: C\nmetadata:\n  name: n\n  name: m\n  annotations: [a]\n",
+            "metadata:\n  annotations:\n    a: x\n    a: z\n",
+            "a: &x 1\nkind: *x\nmetadata: {name: ~}\n",
+        ] {
+            let lazy = read(src);
+            let got = answers(&lazy);
+            assert_eq!(lazy.is_materialized(), src.contains('&'), "{src:?}");
+            let built = read(src);
+            built.value();
+            assert_eq!(got, answers(&built), "{src:?}");
+            let generated = Item::generated(built.value().clone(), None);
+            assert_eq!(got, answers(&generated), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn identity_follows_a_changed_view() {
+        let mut item =
+            read("apiVersion: v1\nkind: A\nmetadata:\n  name: n\n  annotations:\n    a: x\n");
+        assert_eq!(
+            (item.kind(), item.name(), item.annotation("a")),
+            ("A", "n", Some("x"))
+        );
+        let value = item.value_mut();
+        value["kind"] = json!("B");
+        value["metadata"]["name"] = json!("m");
+        value["metadata"]["namespace"] = json!("ns");
+        value["metadata"]["annotations"]["a"] = json!("y");
+        assert_eq!(item.kind(), "B");
+        assert_eq!(item.name(), "m");
+        assert_eq!(item.namespace(), Some("ns"));
+        assert_eq!(item.annotation("a"), Some("y"));
+        assert_eq!(item.api_version(), "v1");
     }
 }

@@ -31,8 +31,15 @@ pub enum JsonKind {
     Object,
 }
 
+/// `a == b`, with the length and first byte compared before the call to compare the rest.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 impl Document {
     /// Node `id` when it has no alias, tag or anchor.
+    #[inline]
     fn plain_node(&self, id: NodeId) -> Result<&Node, NotPlain> {
         let node = self.nodes.get(id).ok_or(NotPlain)?;
         if node.has_props() || matches!(node.kind, NodeKind::Alias { .. }) {
@@ -42,16 +49,17 @@ impl Document {
     }
 
     /// The text of a plain scalar key (not `<<`).
+    #[inline]
     fn plain_key(&self, key: NodeId) -> Result<&str, NotPlain> {
         let node = self.plain_node(key)?;
-        match (&node.kind, self.scalar_of(node)) {
-            (NodeKind::Scalar { style, .. }, Some(text))
-                if !(*style == ScalarStyle::Plain && text == "<<") =>
-            {
-                Ok(text)
-            }
-            _ => Err(NotPlain),
+        let NodeKind::Scalar { value, style } = &node.kind else {
+            return Err(NotPlain);
+        };
+        let text = value.get(&self.src, node.span(), *style);
+        if *style == ScalarStyle::Plain && text == "<<" {
+            return Err(NotPlain);
         }
+        Ok(text)
     }
 
     /// The node whose view is member `key` of `map`'s view (`to_json(map).get(key)`): the last
@@ -60,9 +68,11 @@ impl Document {
         let NodeKind::Mapping { entries, .. } = &self.plain_node(map)?.kind else {
             return Ok(None);
         };
+        // The last entry with the key wins; every key is still read, since one that is not
+        // plain makes the whole view unreadable here.
         let mut found = None;
         for &(k, v) in entries.iter() {
-            if self.plain_key(k)? == key {
+            if same_text(self.plain_key(k)?, key) {
                 found = Some(v);
             }
         }
