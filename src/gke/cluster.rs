@@ -31,7 +31,7 @@ pub fn is_partial_cluster(value: &Value) -> bool {
 pub fn is_full_cluster_item(item: &crate::krm::Item) -> bool {
     item.kind() == "ContainerCluster"
         && !super::item_path(item).is_some_and(|p| p.ends_with("cluster-private-patch.yaml"))
-        && item.kind_at(&["spec", "location"]).is_some()
+        && item.has_at(&["spec", "location"])
 }
 
 /// True for a ContainerCluster that is a real cluster (not a partial patch).

@@ -1,7 +1,7 @@
 //! One resource as the stages see it: where its text came from, and a JSON view to compute on,
 //! built only when a stage asks for it.
 
-use crate::yaml::{Document, JsonKind, NodeId, NotPlain, YamlError};
+use crate::yaml::{Document, JsonKind, NodeId, YamlError};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -54,23 +54,20 @@ enum Text {
 }
 
 impl Identity {
-    /// The identity of an item whose view is not built, off `doc`'s node `root`; `None` when
-    /// the nodes cannot say.
+    /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
+    /// `doc`'s node `root`; `None` when the nodes cannot say.
     fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
-        let member = |map: Option<NodeId>, key: &str| match map {
-            Some(m) => doc.json_member(m, key),
-            None => Ok(None),
-        };
+        let member = |map: Option<NodeId>, key: &str| doc.plain_tree_member(map?, key);
         let text = |node: Option<NodeId>| match node {
             Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
             None => Ok(None),
         };
-        let metadata = member(Some(root), "metadata").ok()?;
+        let metadata = member(Some(root), "metadata");
         Some(Identity {
-            api_version: text(member(Some(root), "apiVersion").ok()?).ok()?,
-            kind: text(member(Some(root), "kind").ok()?).ok()?,
-            name: text(member(metadata, "name").ok()?).ok()?,
-            namespace: text(member(metadata, "namespace").ok()?).ok()?,
+            api_version: text(member(Some(root), "apiVersion")).ok()?,
+            kind: text(member(Some(root), "kind")).ok()?,
+            name: text(member(metadata, "name")).ok()?,
+            namespace: text(member(metadata, "namespace")).ok()?,
             annotations: member(metadata, "annotations"),
             doc: Some(doc.clone()),
         })
@@ -84,7 +81,7 @@ impl Identity {
             kind: None,
             name: None,
             namespace: None,
-            annotations: Err(NotPlain),
+            annotations: None,
         }
     }
 
@@ -120,8 +117,8 @@ struct Identity {
     kind: Option<Text>,
     name: Option<Text>,
     namespace: Option<Text>,
-    /// `metadata.annotations` in `doc` (`Ok(None)` when absent; `Err` when the nodes cannot say).
-    annotations: Result<Option<NodeId>, NotPlain>,
+    /// `metadata.annotations` in `doc`, when present.
+    annotations: Option<NodeId>,
 }
 
 /// The kind of a built view.
@@ -234,11 +231,11 @@ impl Item {
     }
 
     /// The node at `path` (keys from the item's root) of an unbuilt item: `Some(None)` when
-    /// absent, `None` when the nodes cannot say.
+    /// absent, `None` when the view is built. (An unbuilt item's tree is plain: `Item::read`.)
     fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
         let (doc, mut node) = self.unbuilt()?;
         for key in path {
-            match doc.json_member(node, key).ok()? {
+            match doc.plain_tree_member(node, key) {
                 Some(child) => node = child,
                 None => return Some((doc, None)),
             }
@@ -276,6 +273,17 @@ impl Item {
             None => {}
         }
         Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
+    }
+
+    /// True when the view has a member at `path` (of any kind, `null` too).
+    pub fn has_at(&self, path: &[&str]) -> bool {
+        match self.node_at(path) {
+            Some((_, found)) => found.is_some(),
+            None => path
+                .iter()
+                .try_fold(self.value(), |v, k| v.get(k))
+                .is_some(),
+        }
     }
 
     /// What the view holds at `path` (`None` when absent).
@@ -342,16 +350,10 @@ impl Item {
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         if let Some(identity) = self.identity() {
-            if let (Some(doc), Ok(annotations)) = (&identity.doc, identity.annotations) {
-                let annotations = annotations?;
-                match doc.json_member(annotations, key) {
-                    Ok(None) => return None,
-                    Ok(Some(node)) => {
-                        if let Ok(text) = doc.json_str(node) {
-                            return text;
-                        }
-                    }
-                    Err(NotPlain) => {}
+            if let Some(doc) = &identity.doc {
+                let node = doc.plain_tree_member(identity.annotations?, key)?;
+                if let Ok(text) = doc.json_str(node) {
+                    return text;
                 }
             }
         }
@@ -443,6 +445,11 @@ mod tests {
             assert_eq!(got, answers(&built), "{src:?}");
             let generated = Item::generated(built.value().clone(), None);
             assert_eq!(got, answers(&generated), "{src:?}");
+            for path in [&["kind"][..], &["metadata", "name"], &["metadata", "x"], &["a"]] {
+                let want = path.iter().try_fold(built.value(), |v, k| v.get(k)).is_some();
+                assert_eq!(read(src).has_at(path), want, "{src:?} {path:?}");
+                assert_eq!(built.has_at(path), want, "{src:?} {path:?}");
+            }
         }
     }
 

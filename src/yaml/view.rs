@@ -79,6 +79,28 @@ impl Document {
         Ok(found)
     }
 
+    /// [`Document::json_member`] of a mapping in a tree [`Document::is_plain_tree`] accepts (no
+    /// key there can be unplain): the last entry with `key`, searched from the end. Elsewhere the
+    /// answer may differ from the view's.
+    pub fn plain_tree_member(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
+            return None;
+        };
+        let is_key = |k: NodeId| {
+            self.nodes.get(k).is_some_and(|node| match &node.kind {
+                NodeKind::Scalar { value, style } => {
+                    same_text(value.get(&self.src, node.span(), *style), key)
+                }
+                _ => false,
+            })
+        };
+        entries
+            .iter()
+            .rev()
+            .find(|&&(k, _)| is_key(k))
+            .map(|&(_, v)| v)
+    }
+
     /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
     pub fn json_str(&self, id: NodeId) -> Result<Option<&str>, NotPlain> {
         let node = self.plain_node(id)?;
@@ -242,6 +264,12 @@ mod tests {
                     let got = member.map(|m| doc.to_json(m).unwrap());
                     assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
                 }
+                if doc.is_plain_tree(id) {
+                    let got = doc
+                        .plain_tree_member(id, key)
+                        .map(|m| doc.to_json(m).unwrap());
+                    assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
+                }
             }
             if doc.is_plain_tree(id) {
                 assert!(doc.json_kind(id).is_ok());
@@ -271,6 +299,7 @@ mod tests {
             "base: &b {a: 1}\nm:\n  <<: *b\n  b: 2\n",
             "a: !!str 1\nb: !!int 2\nkind: !custom x\n",
             "a: 1\na: 2\nb: 3\n",
+            "a: 1\nb: 2\na: 3\nb: {a: x, b: y, a: z}\n",
             "? [x]\n: 1\na: 2\n",
             "\"kind\": 'a'\n\"a\": \"1\"\n",
             "a:\n  b:\n  - c: 1\n    d: [e]\n",
