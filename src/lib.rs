@@ -218,8 +218,7 @@ pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
             Entry::Occupied(slot) => {
                 let earlier = *slot.get();
                 let file = items[earlier]
-                    .annotation("internal.config.kubernetes.io/path")
-                    .or_else(|| items[earlier].annotation("config.kubernetes.io/path"))
+                    .path()
                     .map(|p| format!(" in {p}"))
                     .unwrap_or_default();
                 results.push(

@@ -14,15 +14,19 @@ const VIP_REGISTRIES: [(&str, &str); 3] = [
 /// Keys under which Kubernetes (and the CRDs that embed a pod template) list containers.
 const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
+/// False for an item that has no container image: a key reads as `…containers` only if its
+/// text says so (or spells it with escapes).
+pub fn may_run_images(item: &Item) -> bool {
+    !item
+        .unbuilt_text()
+        .is_some_and(|t| !t.contains("ontainers") && !t.contains('\\'))
+}
+
 /// Every container image in the items, with the item that runs it, in item order.
-pub fn images(items: &[Item]) -> Vec<(&str, &Item)> {
+pub fn images<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<(&'a str, &'a Item)> {
     let mut out = Vec::new();
     for item in items {
-        // A key reads as `…containers` only if its text says so (or spells it with escapes).
-        if item
-            .unbuilt_text()
-            .is_some_and(|t| !t.contains("ontainers") && !t.contains('\\'))
-        {
+        if !may_run_images(item) {
             continue;
         }
         let mut found = Vec::new();

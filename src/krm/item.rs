@@ -45,6 +45,12 @@ pub struct Item {
     pub text: Option<String>,
 }
 
+/// kpt's annotation naming the file an item came from.
+const PATH: &str = "internal.config.kubernetes.io/path";
+
+/// The annotation kpt wrote before [`PATH`] (and still reads).
+const LEGACY_PATH: &str = "config.kubernetes.io/path";
+
 /// A string of an item's text: where it lies in the source, or a copy when its token has
 /// escapes.
 #[derive(Debug, Clone)]
@@ -63,12 +69,18 @@ impl Identity {
             None => Ok(None),
         };
         let metadata = member(Some(root), "metadata");
+        let annotations = member(metadata, "annotations");
+        let path = match text(member(annotations, PATH)).ok()? {
+            Some(path) => Some(path),
+            None => text(member(annotations, LEGACY_PATH)).ok()?,
+        };
         Some(Identity {
             api_version: text(member(Some(root), "apiVersion")).ok()?,
             kind: text(member(Some(root), "kind")).ok()?,
             name: text(member(metadata, "name")).ok()?,
             namespace: text(member(metadata, "namespace")).ok()?,
-            annotations: member(metadata, "annotations"),
+            annotations,
+            path,
             doc: Some(doc.clone()),
         })
     }
@@ -82,6 +94,7 @@ impl Identity {
             name: None,
             namespace: None,
             annotations: None,
+            path: None,
         }
     }
 
@@ -119,6 +132,8 @@ struct Identity {
     namespace: Option<Text>,
     /// `metadata.annotations` in `doc`, when present.
     annotations: Option<NodeId>,
+    /// [`Item::path`].
+    path: Option<Text>,
 }
 
 /// The kind of a built view.
@@ -347,6 +362,17 @@ impl Item {
         self.identity_str(|i| &i.namespace, &["metadata", "namespace"])
     }
 
+    /// The package-relative file the item came from: kpt's `internal.config.kubernetes.io/path`
+    /// annotation, else the legacy `config.kubernetes.io/path`.
+    pub fn path(&self) -> Option<&str> {
+        match self.identity() {
+            Some(identity) => identity.get(&identity.path),
+            None => self
+                .annotation(PATH)
+                .or_else(|| self.annotation(LEGACY_PATH)),
+        }
+    }
+
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         if let Some(identity) = self.identity() {
@@ -413,16 +439,16 @@ mod tests {
         Item::read(Arc::new(doc), root).unwrap()
     }
 
-    /// Identity, namespace and two annotations, as the accessors answer them.
-    fn answers(item: &Item) -> (String, String, String, Option<String>, Vec<Option<String>>) {
+    /// Identity, namespace, path and three annotations, as the accessors answer them.
+    fn answers(item: &Item) -> (String, String, String, Vec<Option<String>>) {
         (
             item.api_version().into(),
             item.kind().into(),
             item.name().into(),
-            item.namespace().map(str::to_string),
-            ["a", "b"]
-                .iter()
-                .map(|k| item.annotation(k).map(str::to_string))
+            [item.namespace(), item.path()]
+                .into_iter()
+                .chain(["a", "b", LEGACY_PATH].map(|k| item.annotation(k)))
+                .map(|v| v.map(str::to_string))
                 .collect(),
         )
     }
@@ -436,6 +462,11 @@ mod tests {
             "apiVersion: v1\nkind: A\nkind: C\nmetadata:\n  name: n\n  name: m\n  annotations: [a]\n",
             "metadata:\n  annotations:\n    a: x\n    a: z\n",
             "a: &x 1\nkind: *x\nmetadata: {name: ~}\n",
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n",
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n    \
+             internal.config.kubernetes.io/path: \"b\\u002eyaml\"\n",
+            "metadata:\n  annotations:\n    internal.config.kubernetes.io/path: 1\n    \
+             config.kubernetes.io/path: a.yaml\n",
         ] {
             let lazy = read(src);
             let got = answers(&lazy);
@@ -458,10 +489,11 @@ mod tests {
         let mut item =
             read("apiVersion: v1\nkind: A\nmetadata:\n  name: n\n  annotations:\n    a: x\n");
         assert_eq!(
-            (item.kind(), item.name(), item.annotation("a")),
-            ("A", "n", Some("x"))
+            (item.kind(), item.name(), item.annotation("a"), item.path()),
+            ("A", "n", Some("x"), None)
         );
         let value = item.value_mut();
+        value["metadata"]["annotations"][PATH] = json!("p.yaml");
         value["kind"] = json!("B");
         value["metadata"]["name"] = json!("m");
         value["metadata"]["namespace"] = json!("ns");
@@ -471,5 +503,6 @@ mod tests {
         assert_eq!(item.namespace(), Some("ns"));
         assert_eq!(item.annotation("a"), Some("y"));
         assert_eq!(item.api_version(), "v1");
+        assert_eq!(item.path(), Some("p.yaml"));
     }
 }
