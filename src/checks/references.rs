@@ -60,12 +60,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let private = ctx.private();
     let mut missing: Vec<Found> = Vec::new();
     for (i, (item, meta)) in ctx.items.iter().zip(&ctx.meta).enumerate() {
-        // Every reference key ends in `Ref`: an unbuilt item's text spells it so, or with escapes.
-        if !meta.cnrm
-            || item
-                .unbuilt_text()
-                .is_some_and(|t| !t.contains("Ref") && !t.contains('\\'))
-        {
+        if !meta.cnrm || !item.may_have_key(|k| REF_KINDS.iter().any(|(r, _)| *r == k)) {
             continue;
         }
         let mut refs = Vec::new();

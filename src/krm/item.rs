@@ -63,22 +63,31 @@ impl Identity {
     /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
     /// `doc`'s node `root`; `None` when the nodes cannot say.
     fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
-        let member = |map: Option<NodeId>, key: &str| doc.plain_tree_member(map?, key);
         let text = |node: Option<NodeId>| match node {
             Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
             None => Ok(None),
         };
-        let metadata = member(Some(root), "metadata");
-        let annotations = member(metadata, "annotations");
-        let path = match text(member(annotations, PATH)).ok()? {
+        let [api_version, kind, metadata, spec] =
+            doc.plain_tree_members(root, ["apiVersion", "kind", "metadata", "spec"]);
+        let [name, namespace, annotations] = match metadata {
+            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations"]),
+            None => [None; 3],
+        };
+        let [path, legacy_path] = match annotations {
+            Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
+            None => [None; 2],
+        };
+        let path = match text(path).ok()? {
             Some(path) => Some(path),
-            None => text(member(annotations, LEGACY_PATH)).ok()?,
+            None => text(legacy_path).ok()?,
         };
         Some(Identity {
-            api_version: text(member(Some(root), "apiVersion")).ok()?,
-            kind: text(member(Some(root), "kind")).ok()?,
-            name: text(member(metadata, "name")).ok()?,
-            namespace: text(member(metadata, "namespace")).ok()?,
+            api_version: text(api_version).ok()?,
+            kind: text(kind).ok()?,
+            name: text(name).ok()?,
+            namespace: text(namespace).ok()?,
+            metadata,
+            spec,
             annotations,
             path,
             doc: Some(doc.clone()),
@@ -93,6 +102,8 @@ impl Identity {
             kind: None,
             name: None,
             namespace: None,
+            metadata: None,
+            spec: None,
             annotations: None,
             path: None,
         }
@@ -130,7 +141,9 @@ struct Identity {
     kind: Option<Text>,
     name: Option<Text>,
     namespace: Option<Text>,
-    /// `metadata.annotations` in `doc`, when present.
+    /// `metadata`, `spec` and `metadata.annotations` in `doc`, when present.
+    metadata: Option<NodeId>,
+    spec: Option<NodeId>,
     annotations: Option<NodeId>,
     /// [`Item::path`].
     path: Option<Text>,
@@ -249,6 +262,21 @@ impl Item {
     /// absent, `None` when the view is built. (An unbuilt item's tree is plain: `Item::read`.)
     fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
         let (doc, mut node) = self.unbuilt()?;
+        let mut path = path;
+        if let (Some(identity), Some((&first, rest))) = (self.identity(), path.split_first()) {
+            let cached = match first {
+                "metadata" => Some(identity.metadata),
+                "spec" => Some(identity.spec),
+                _ => None,
+            };
+            if let Some(cached) = cached {
+                let Some(cached) = cached else {
+                    return Some((doc, None));
+                };
+                node = cached;
+                path = rest;
+            }
+        }
         for key in path {
             match doc.plain_tree_member(node, key) {
                 Some(child) => node = child,
@@ -288,6 +316,15 @@ impl Item {
             None => {}
         }
         Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
+    }
+
+    /// False only when no key anywhere in the view is one `wanted` accepts: read off the text
+    /// while the view is not built (a scan for a key can skip the item), true once it is.
+    pub fn may_have_key(&self, wanted: impl Fn(&str) -> bool) -> bool {
+        match self.unbuilt() {
+            Some((doc, node)) => doc.plain_tree_any_key(node, wanted),
+            None => true,
+        }
     }
 
     /// True when the view has a member at `path` (of any kind, `null` too).
@@ -439,6 +476,15 @@ mod tests {
         Item::read(Arc::new(doc), root).unwrap()
     }
 
+    /// Whether `key` is a key of an object anywhere in `value`.
+    fn has_key(value: &Value, key: &str) -> bool {
+        match value {
+            Value::Object(m) => m.iter().any(|(k, v)| k == key || has_key(v, key)),
+            Value::Array(a) => a.iter().any(|v| has_key(v, key)),
+            _ => false,
+        }
+    }
+
     /// Identity, namespace, path and three annotations, as the accessors answer them.
     fn answers(item: &Item) -> (String, String, String, Vec<Option<String>>) {
         (
@@ -462,6 +508,8 @@ mod tests {
             "apiVersion: v1\nkind: A\nkind: C\nmetadata:\n  name: n\n  name: m\n  annotations: [a]\n",
             "metadata:\n  annotations:\n    a: x\n    a: z\n",
             "a: &x 1\nkind: *x\nmetadata: {name: ~}\n",
+            "kind: A\nspec: {x: 1, y: {a: b}, x: [2]}\n",
+            "kind: A\nspec: 1\nmetadata: [x]\n",
             "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n",
             "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n    \
              internal.config.kubernetes.io/path: \"b\\u002eyaml\"\n",
@@ -476,10 +524,26 @@ mod tests {
             assert_eq!(got, answers(&built), "{src:?}");
             let generated = Item::generated(built.value().clone(), None);
             assert_eq!(got, answers(&generated), "{src:?}");
-            for path in [&["kind"][..], &["metadata", "name"], &["metadata", "x"], &["a"]] {
-                let want = path.iter().try_fold(built.value(), |v, k| v.get(k)).is_some();
-                assert_eq!(read(src).has_at(path), want, "{src:?} {path:?}");
-                assert_eq!(built.has_at(path), want, "{src:?} {path:?}");
+            let paths = [
+                &["kind"][..],
+                &["metadata", "name"],
+                &["metadata", "x"],
+                &["spec", "x"],
+                &["spec"],
+                &["a"],
+            ];
+            for path in paths {
+                let want = path.iter().try_fold(built.value(), |v, k| v.get(k));
+                let lazy = read(src);
+                assert_eq!(lazy.has_at(path), want.is_some(), "{src:?} {path:?}");
+                assert_eq!(built.has_at(path), want.is_some(), "{src:?} {path:?}");
+                lazy.kind();
+                let view = lazy.view_at(path);
+                assert_eq!(&*view, want.unwrap_or(&Value::Null), "{src:?} {path:?}");
+                let key = path[path.len() - 1];
+                let any = read(src).may_have_key(|k| k == key);
+                let plain = !lazy.is_materialized();
+                assert_eq!(any, !plain || has_key(built.value(), key), "{src:?} {key}");
             }
         }
     }

@@ -101,6 +101,54 @@ impl Document {
             .map(|&(_, v)| v)
     }
 
+    /// [`Document::plain_tree_member`] for several keys in one pass over the entries.
+    pub fn plain_tree_members<const N: usize>(
+        &self,
+        map: NodeId,
+        keys: [&str; N],
+    ) -> [Option<NodeId>; N] {
+        let mut found = [None; N];
+        let Some(NodeKind::Mapping { entries, .. }) = self.nodes.get(map).map(|n| &n.kind) else {
+            return found;
+        };
+        for &(k, v) in entries.iter() {
+            let Some(node) = self.nodes.get(k) else {
+                continue;
+            };
+            let NodeKind::Scalar { value, style } = &node.kind else {
+                continue;
+            };
+            let text = value.get(&self.src, node.span(), *style);
+            for (slot, key) in found.iter_mut().zip(keys) {
+                if same_text(text, key) {
+                    *slot = Some(v);
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether a mapping key anywhere in the subtree of `id` reads as a string `wanted` accepts,
+    /// in a tree [`Document::is_plain_tree`] accepts (elsewhere keys may read otherwise).
+    pub fn plain_tree_any_key(&self, id: NodeId, wanted: impl Fn(&str) -> bool) -> bool {
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            match self.nodes.get(n).map(|n| &n.kind) {
+                Some(NodeKind::Mapping { entries, .. }) => {
+                    for &(k, v) in entries.iter() {
+                        if self.scalar(k).is_some_and(&wanted) {
+                            return true;
+                        }
+                        stack.push(v);
+                    }
+                }
+                Some(NodeKind::Sequence { items, .. }) => stack.extend(items.iter().copied()),
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
     pub fn json_str(&self, id: NodeId) -> Result<Option<&str>, NotPlain> {
         let node = self.plain_node(id)?;
@@ -233,6 +281,15 @@ mod tests {
     use crate::yaml::ParseOptions;
     use serde_json::json;
 
+    /// Whether `key` is a key of an object anywhere in `value`.
+    fn has_key(value: &Value, key: &str) -> bool {
+        match value {
+            Value::Object(m) => m.iter().any(|(k, v)| k == key || has_key(v, key)),
+            Value::Array(a) => a.iter().any(|v| has_key(v, key)),
+            _ => false,
+        }
+    }
+
     /// Every lookup agrees with the built view on every node it answers for.
     fn agrees(src: &str) {
         let doc = Document::parse_with(
@@ -269,6 +326,15 @@ mod tests {
                         .plain_tree_member(id, key)
                         .map(|m| doc.to_json(m).unwrap());
                     assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
+                    let [one, two] = doc.plain_tree_members(id, [key, "b"]);
+                    assert_eq!(
+                        one,
+                        doc.plain_tree_member(id, key),
+                        "{src:?} node {id} {key}"
+                    );
+                    assert_eq!(two, doc.plain_tree_member(id, "b"), "{src:?} node {id}");
+                    let any = doc.plain_tree_any_key(id, |k| k == key);
+                    assert_eq!(any, has_key(&view, key), "{src:?} node {id} {key}");
                 }
             }
             if doc.is_plain_tree(id) {
