@@ -60,7 +60,9 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let private = ctx.private();
     let mut missing: Vec<Found> = Vec::new();
     for (i, (item, meta)) in ctx.items.iter().zip(&ctx.meta).enumerate() {
-        if !meta.cnrm || !item.may_have_key(|k| REF_KINDS.iter().any(|(r, _)| *r == k)) {
+        if !meta.cnrm
+            || !item.may_have_key(|k| k.ends_with("Ref") && REF_KINDS.iter().any(|(r, _)| *r == k))
+        {
             continue;
         }
         let mut refs = Vec::new();

@@ -16,7 +16,7 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 
 /// False for an item that has no container image: none of its keys is a list of containers.
 pub fn may_run_images(item: &Item) -> bool {
-    item.may_have_key(|k| CONTAINER_LISTS.contains(&k))
+    item.may_have_key(|k| k.ends_with("ontainers") && CONTAINER_LISTS.contains(&k))
 }
 
 /// Every container image in the items, with the item that runs it, in item order.

@@ -131,18 +131,37 @@ impl Document {
     /// Whether a mapping key anywhere in the subtree of `id` reads as a string `wanted` accepts,
     /// in a tree [`Document::is_plain_tree`] accepts (elsewhere keys may read otherwise).
     pub fn plain_tree_any_key(&self, id: NodeId, wanted: impl Fn(&str) -> bool) -> bool {
-        let mut stack = vec![id];
+        let mut stack = Vec::with_capacity(32);
+        stack.push(id);
         while let Some(n) = stack.pop() {
             match self.nodes.get(n).map(|n| &n.kind) {
                 Some(NodeKind::Mapping { entries, .. }) => {
                     for &(k, v) in entries.iter() {
-                        if self.scalar(k).is_some_and(&wanted) {
-                            return true;
+                        let Some(key) = self.nodes.get(k) else {
+                            continue;
+                        };
+                        if let NodeKind::Scalar { value, style } = &key.kind {
+                            if wanted(value.get(&self.src, key.span(), *style)) {
+                                return true;
+                            }
                         }
-                        stack.push(v);
+                        // Scalars hold no keys: only collections are walked.
+                        if self
+                            .nodes
+                            .get(v)
+                            .is_some_and(|n| !matches!(n.kind, NodeKind::Scalar { .. }))
+                        {
+                            stack.push(v);
+                        }
                     }
                 }
-                Some(NodeKind::Sequence { items, .. }) => stack.extend(items.iter().copied()),
+                Some(NodeKind::Sequence { items, .. }) => {
+                    stack.extend(items.iter().copied().filter(|&i| {
+                        self.nodes
+                            .get(i)
+                            .is_some_and(|n| !matches!(n.kind, NodeKind::Scalar { .. }))
+                    }))
+                }
                 _ => {}
             }
         }
