@@ -18,6 +18,7 @@ pub mod yaml;
 use crate::config::{Mode, Settings};
 use crate::krm::{has_errors, InputError, Item, KrmResult, ResourceList};
 use serde_json::{json, Map, Value};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -197,7 +198,8 @@ pub fn from_kustomize(items: &[Item]) -> bool {
 /// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one
 /// (items without a name, like a `Kustomization`, have no identity to clash).
 pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
-    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
+    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> =
+        HashMap::with_capacity(items.len());
     let mut results = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if item.name().is_empty() {
@@ -209,14 +211,14 @@ pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
             item.namespace(),
             item.name(),
         );
-        match first.get(&key) {
-            None => {
-                first.insert(key, i);
+        match first.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(i);
             }
-            Some(&earlier) => {
+            Entry::Occupied(slot) => {
+                let earlier = *slot.get();
                 let file = items[earlier]
-                    .annotation("internal.config.kubernetes.io/path")
-                    .or_else(|| items[earlier].annotation("config.kubernetes.io/path"))
+                    .path()
                     .map(|p| format!(" in {p}"))
                     .unwrap_or_default();
                 results.push(

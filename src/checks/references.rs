@@ -60,7 +60,9 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let private = ctx.private();
     let mut missing: Vec<Found> = Vec::new();
     for (i, (item, meta)) in ctx.items.iter().zip(&ctx.meta).enumerate() {
-        if !meta.cnrm {
+        if !meta.cnrm
+            || !item.may_have_key(|k| k.ends_with("Ref") && REF_KINDS.iter().any(|(r, _)| *r == k))
+        {
             continue;
         }
         let mut refs = Vec::new();
@@ -299,5 +301,42 @@ fn wrong_networks(ctx: &Ctx, out: &mut Vec<KrmResult>) {
             &current,
             "private DNS zones",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::krm::Item;
+    use crate::yaml::Document;
+    use std::sync::Arc;
+
+    /// The messages the checks give on `src`'s documents, read lazily as a ResourceList's are.
+    fn missing(src: &str) -> Vec<String> {
+        let doc = Arc::new(Document::parse(src).unwrap());
+        let items: Vec<Item> = (doc.roots().iter())
+            .map(|&r| Item::read(doc.clone(), r).unwrap())
+            .collect();
+        let mut results = Vec::new();
+        super::super::run(&Settings::default(), &items, &mut results);
+        (results.iter())
+            .filter(|r| r.message.contains("not in the package"))
+            .map(|r| r.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn references_spelled_with_escapes_are_found() {
+        let head = "apiVersion: compute.cnrm.cloud.google.com/v1beta1\nkind: ComputeSubnetwork\n\
+                    metadata: {name: s}\nspec:\n";
+        for key in ["networkRef", "'networkRef'", "\"network\\u0052ef\""] {
+            let found = missing(&format!("{head}  {key}: {{name: gone}}\n"));
+            assert_eq!(found.len(), 1, "{key}: {found:?}");
+            assert!(
+                found[0].contains("ComputeNetwork `gone`"),
+                "{key}: {found:?}"
+            );
+        }
+        assert!(missing(&format!("{head}  ipCidrRange: 10.0.0.0/24\n")).is_empty());
     }
 }

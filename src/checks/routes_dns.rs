@@ -11,7 +11,7 @@
 
 use super::connectivity::{naming, owned, Owner};
 use super::{array, network_of, parse_net, Ctx, DEFAULT_PRIORITY, RESTRICTED_VIP};
-use crate::gke::registries::{images, registry, vip_zone};
+use crate::gke::registries::{registry, vip_zone};
 use crate::krm::{Item, KrmResult};
 use crate::model::flows::{Block, Flow, Flows};
 use crate::model::hosts::{google_host, pull_host, vip_of};
@@ -264,7 +264,7 @@ fn public_names(ctx: &Ctx, mine: &[&Flow], subject: &Item, out: &mut Vec<KrmResu
         .filter(|f| matches!(f.block, Some(Block::Public)))
         .filter_map(|f| Some((f, f.host.as_deref()?)))
         .collect();
-    let all = images(ctx.items);
+    let all = ctx.images();
     let mut done: Vec<String> = Vec::new();
     for &(_, host) in &public {
         let key = match google_host(host) {

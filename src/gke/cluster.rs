@@ -30,14 +30,9 @@ pub fn is_partial_cluster(value: &Value) -> bool {
 
 /// [`is_full_cluster`] of an item, read off its text while its view is not built.
 pub fn is_full_cluster_item(item: &crate::krm::Item) -> bool {
-    let patch = [
-        "internal.config.kubernetes.io/path",
-        "config.kubernetes.io/path",
-    ]
-    .iter()
-    .find_map(|k| item.annotation(k))
-    .is_some_and(|p| p.ends_with("cluster-private-patch.yaml"));
-    item.kind() == "ContainerCluster" && !patch && item.kind_at(&["spec", "location"]).is_some()
+    item.kind() == "ContainerCluster"
+        && !super::item_path(item).is_some_and(|p| p.ends_with("cluster-private-patch.yaml"))
+        && item.has_at(&["spec", "location"])
 }
 
 /// True for a ContainerCluster that is a real cluster (not a partial patch).

@@ -95,8 +95,7 @@ fn is_generated_item(item: &Item) -> bool {
 
 /// The package-relative file an item came from (internal annotation first, then legacy).
 fn item_path(item: &Item) -> Option<&str> {
-    item.annotation("internal.config.kubernetes.io/path")
-        .or_else(|| item.annotation("config.kubernetes.io/path"))
+    item.path()
 }
 
 /// kpt's annotation naming the absolute directory of the package an item belongs to.

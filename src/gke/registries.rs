@@ -14,15 +14,16 @@ const VIP_REGISTRIES: [(&str, &str); 3] = [
 /// Keys under which Kubernetes (and the CRDs that embed a pod template) list containers.
 const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
+/// False for an item that has no container image: none of its keys is a list of containers.
+pub fn may_run_images(item: &Item) -> bool {
+    item.may_have_key(|k| k.ends_with("ontainers") && CONTAINER_LISTS.contains(&k))
+}
+
 /// Every container image in the items, with the item that runs it, in item order.
-pub fn images(items: &[Item]) -> Vec<(&str, &Item)> {
+pub fn images<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<(&'a str, &'a Item)> {
     let mut out = Vec::new();
     for item in items {
-        // A key reads as `…containers` only if its text says so (or spells it with escapes).
-        if item
-            .unbuilt_text()
-            .is_some_and(|t| !t.contains("ontainers") && !t.contains('\\'))
-        {
+        if !may_run_images(item) {
             continue;
         }
         let mut found = Vec::new();
@@ -127,5 +128,22 @@ mod tests {
         ];
         let got: Vec<&str> = images(&items).into_iter().map(|(i, _)| i).collect();
         assert_eq!(got, vec!["busybox", "us-docker.pkg.dev/p/r/a"]);
+    }
+
+    #[test]
+    fn images_of_items_read_lazily_whatever_the_key_spelling() {
+        let src = "kind: Pod\nspec:\n  \"c\\u006fntainers\": [{image: a}]\n---\n\
+                   kind: Pod\nspec:\n  'initContainers': [{image: b}]\n---\n\
+                   kind: Pod\nspec: {image: c, x: containers}\n";
+        let doc = std::sync::Arc::new(crate::yaml::Document::parse(src).unwrap());
+        let items: Vec<Item> = (doc.roots().iter())
+            .map(|&r| Item::read(doc.clone(), r).unwrap())
+            .collect();
+        let got: Vec<&str> = images(&items).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(got, vec!["a", "b"]);
+        assert!(
+            !items[2].is_materialized(),
+            "an item without containers stays unbuilt"
+        );
     }
 }

@@ -87,7 +87,9 @@ impl Selector {
     pub fn matches(&self, item: &Item) -> bool {
         let path_ok = self.path.as_deref().is_none_or(|want| {
             let want = want.trim_start_matches("./");
-            item_path(item).is_some_and(|p| p == want || p.ends_with(&format!("/{want}")))
+            item_path(item).is_some_and(|p| {
+                p == want || p.strip_suffix(want).is_some_and(|rest| rest.ends_with('/'))
+            })
         });
         path_ok
             && self.name.as_deref().is_none_or(|n| item.name() == n)

@@ -33,6 +33,9 @@ pub fn materializations() -> usize {
 pub struct Item {
     /// JSON view (key order kept): for plain read items, built from `origin` on first use.
     value: OnceCell<Value>,
+    /// What [`Item::kind`], [`Item::name`] and the like answer, read once off the text; reset
+    /// by [`Item::value_mut`].
+    identity: OnceCell<Identity>,
     /// `value_mut` was called: the view may differ from the origin's text.
     dirty: bool,
     /// Source of an item that was read; `None` for items the function generated.
@@ -40,6 +43,110 @@ pub struct Item {
     /// For generated items: YAML text of the item at indent 0 (may carry setter comments).
     /// `None` means: render `value`.
     pub text: Option<String>,
+}
+
+/// kpt's annotation naming the file an item came from.
+const PATH: &str = "internal.config.kubernetes.io/path";
+
+/// The annotation kpt wrote before [`PATH`] (and still reads).
+const LEGACY_PATH: &str = "config.kubernetes.io/path";
+
+/// A string of an item's text: where it lies in the source, or a copy when its token has
+/// escapes.
+#[derive(Debug, Clone)]
+enum Text {
+    Source(usize, usize),
+    Owned(Box<str>),
+}
+
+impl Identity {
+    /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
+    /// `doc`'s node `root`; `None` when the nodes cannot say.
+    fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
+        let text = |node: Option<NodeId>| match node {
+            Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
+            None => Ok(None),
+        };
+        let [api_version, kind, metadata, spec] =
+            doc.plain_tree_members(root, ["apiVersion", "kind", "metadata", "spec"]);
+        let [name, namespace, annotations] = match metadata {
+            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations"]),
+            None => [None; 3],
+        };
+        let [path, legacy_path] = match annotations {
+            Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
+            None => [None; 2],
+        };
+        let path = match text(path).ok()? {
+            Some(path) => Some(path),
+            None => text(legacy_path).ok()?,
+        };
+        Some(Identity {
+            api_version: text(api_version).ok()?,
+            kind: text(kind).ok()?,
+            name: text(name).ok()?,
+            namespace: text(namespace).ok()?,
+            metadata,
+            spec,
+            annotations,
+            path,
+            doc: Some(doc.clone()),
+        })
+    }
+
+    /// The identity of an item whose view is built: its accessors read the view.
+    fn of_view() -> Identity {
+        Identity {
+            doc: None,
+            api_version: None,
+            kind: None,
+            name: None,
+            namespace: None,
+            metadata: None,
+            spec: None,
+            annotations: None,
+            path: None,
+        }
+    }
+
+    /// A field's text.
+    fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
+        match field.as_ref()? {
+            Text::Owned(text) => Some(text),
+            Text::Source(start, end) => self.doc.as_ref()?.source().get(*start..*end),
+        }
+    }
+}
+
+impl Text {
+    /// `text`, read off `doc`.
+    fn of(doc: &Document, text: &str) -> Text {
+        let src = doc.source();
+        let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        if start <= src.len() && text.len() <= src.len() - start {
+            Text::Source(start, start + text.len())
+        } else {
+            Text::Owned(text.into())
+        }
+    }
+}
+
+/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace` and annotations node,
+/// read once off the text of an item whose view is not built. `doc` is `None` when the item's
+/// view was built first: then the accessors read the view.
+#[derive(Debug, Clone)]
+struct Identity {
+    doc: Option<Arc<Document>>,
+    api_version: Option<Text>,
+    kind: Option<Text>,
+    name: Option<Text>,
+    namespace: Option<Text>,
+    /// `metadata`, `spec` and `metadata.annotations` in `doc`, when present.
+    metadata: Option<NodeId>,
+    spec: Option<NodeId>,
+    annotations: Option<NodeId>,
+    /// [`Item::path`].
+    path: Option<Text>,
 }
 
 /// The kind of a built view.
@@ -65,6 +172,7 @@ impl Item {
         }
         Ok(Item {
             value,
+            identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
@@ -76,6 +184,7 @@ impl Item {
     pub fn read_as(doc: Arc<Document>, node: NodeId, value: Value) -> Self {
         Item {
             value: OnceCell::from(value),
+            identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
@@ -86,6 +195,7 @@ impl Item {
     pub fn generated(value: Value, text: Option<String>) -> Self {
         Item {
             value: OnceCell::from(value),
+            identity: OnceCell::new(),
             dirty: false,
             origin: None,
             text,
@@ -109,6 +219,7 @@ impl Item {
     pub fn value_mut(&mut self) -> &mut Value {
         self.value();
         self.dirty = true;
+        self.identity = OnceCell::new();
         self.value.get_mut().expect("built just above")
     }
 
@@ -148,11 +259,26 @@ impl Item {
     }
 
     /// The node at `path` (keys from the item's root) of an unbuilt item: `Some(None)` when
-    /// absent, `None` when the nodes cannot say.
+    /// absent, `None` when the view is built. (An unbuilt item's tree is plain: `Item::read`.)
     fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
         let (doc, mut node) = self.unbuilt()?;
+        let mut path = path;
+        if let (Some(identity), Some((&first, rest))) = (self.identity(), path.split_first()) {
+            let cached = match first {
+                "metadata" => Some(identity.metadata),
+                "spec" => Some(identity.spec),
+                _ => None,
+            };
+            if let Some(cached) = cached {
+                let Some(cached) = cached else {
+                    return Some((doc, None));
+                };
+                node = cached;
+                path = rest;
+            }
+        }
         for key in path {
-            match doc.json_member(node, key).ok()? {
+            match doc.plain_tree_member(node, key) {
                 Some(child) => node = child,
                 None => return Some((doc, None)),
             }
@@ -192,6 +318,26 @@ impl Item {
         Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
     }
 
+    /// False only when no key anywhere in the view is one `wanted` accepts: read off the text
+    /// while the view is not built (a scan for a key can skip the item), true once it is.
+    pub fn may_have_key(&self, wanted: impl Fn(&str) -> bool) -> bool {
+        match self.unbuilt() {
+            Some((doc, node)) => doc.plain_tree_any_key(node, wanted),
+            None => true,
+        }
+    }
+
+    /// True when the view has a member at `path` (of any kind, `null` too).
+    pub fn has_at(&self, path: &[&str]) -> bool {
+        match self.node_at(path) {
+            Some((_, found)) => found.is_some(),
+            None => path
+                .iter()
+                .try_fold(self.value(), |v, k| v.get(k))
+                .is_some(),
+        }
+    }
+
     /// What the view holds at `path` (`None` when absent).
     pub fn kind_at(&self, path: &[&str]) -> Option<JsonKind> {
         match self.node_at(path) {
@@ -208,28 +354,72 @@ impl Item {
             .map(kind_of)
     }
 
+    /// The identity read off the origin's text, when it still is the text the item reads as.
+    fn identity(&self) -> Option<&Identity> {
+        let identity = self.identity.get_or_init(|| {
+            self.unbuilt()
+                .and_then(|_| {
+                    let origin = self.origin.as_ref()?;
+                    Identity::off_text(&origin.doc, origin.node)
+                })
+                .unwrap_or_else(Identity::of_view)
+        });
+        let doc = identity.doc.as_ref()?;
+        let origin = self.origin.as_ref()?;
+        Arc::ptr_eq(doc, &origin.doc).then_some(identity)
+    }
+
+    /// A field of the identity, else the string at `path`.
+    fn identity_str(&self, field: fn(&Identity) -> &Option<Text>, path: &[&str]) -> Option<&str> {
+        match self.identity() {
+            Some(identity) => identity.get(field(identity)),
+            None => self.str_at(path),
+        }
+    }
+
     /// `kind` of the item ("" when absent).
     pub fn kind(&self) -> &str {
-        self.str_at(&["kind"]).unwrap_or("")
+        self.identity_str(|i| &i.kind, &["kind"]).unwrap_or("")
     }
 
     /// `apiVersion` of the item ("" when absent).
     pub fn api_version(&self) -> &str {
-        self.str_at(&["apiVersion"]).unwrap_or("")
+        self.identity_str(|i| &i.api_version, &["apiVersion"])
+            .unwrap_or("")
     }
 
     /// `metadata.name` ("" when absent).
     pub fn name(&self) -> &str {
-        self.str_at(&["metadata", "name"]).unwrap_or("")
+        self.identity_str(|i| &i.name, &["metadata", "name"])
+            .unwrap_or("")
     }
 
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at(&["metadata", "namespace"])
+        self.identity_str(|i| &i.namespace, &["metadata", "namespace"])
+    }
+
+    /// The package-relative file the item came from: kpt's `internal.config.kubernetes.io/path`
+    /// annotation, else the legacy `config.kubernetes.io/path`.
+    pub fn path(&self) -> Option<&str> {
+        match self.identity() {
+            Some(identity) => identity.get(&identity.path),
+            None => self
+                .annotation(PATH)
+                .or_else(|| self.annotation(LEGACY_PATH)),
+        }
     }
 
     /// An annotation's value, when set to a string.
     pub fn annotation(&self, key: &str) -> Option<&str> {
+        if let Some(identity) = self.identity() {
+            if let Some(doc) = &identity.doc {
+                let node = doc.plain_tree_member(identity.annotations?, key)?;
+                if let Ok(text) = doc.json_str(node) {
+                    return text;
+                }
+            }
+        }
         self.str_at(&["metadata", "annotations", key])
     }
 
@@ -265,5 +455,118 @@ impl Item {
             (Some(_), None) => false,
             (None, _) => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::ParseOptions;
+    use serde_json::json;
+
+    fn read(src: &str) -> Item {
+        let doc = Document::parse_with(
+            src,
+            ParseOptions {
+                allow_duplicate_keys: true,
+            },
+        )
+        .unwrap();
+        let root = doc.roots()[0];
+        Item::read(Arc::new(doc), root).unwrap()
+    }
+
+    /// Whether `key` is a key of an object anywhere in `value`.
+    fn has_key(value: &Value, key: &str) -> bool {
+        match value {
+            Value::Object(m) => m.iter().any(|(k, v)| k == key || has_key(v, key)),
+            Value::Array(a) => a.iter().any(|v| has_key(v, key)),
+            _ => false,
+        }
+    }
+
+    /// Identity, namespace, path and three annotations, as the accessors answer them.
+    fn answers(item: &Item) -> (String, String, String, Vec<Option<String>>) {
+        (
+            item.api_version().into(),
+            item.kind().into(),
+            item.name().into(),
+            [item.namespace(), item.path()]
+                .into_iter()
+                .chain(["a", "b", LEGACY_PATH].map(|k| item.annotation(k)))
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn identity_read_off_the_text_is_what_the_view_says() {
+        for src in [
+            "apiVersion: v1\nkind: A\nmetadata:\n  name: n\n  namespace: ns\n  annotations:\n    a: x\n",
+            "kind: \"B\\u0041\"\nmetadata: {name: 'it''s', annotations: {a: 1, b: \"y\"}}\n",
+            "kind: 1\nmetadata: text\n",
+            "apiVersion: v1\nkind: A\nkind: C\nmetadata:\n  name: n\n  name: m\n  annotations: [a]\n",
+            "metadata:\n  annotations:\n    a: x\n    a: z\n",
+            "a: &x 1\nkind: *x\nmetadata: {name: ~}\n",
+            "kind: A\nspec: {x: 1, y: {a: b}, x: [2]}\n",
+            "kind: A\nspec: 1\nmetadata: [x]\n",
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n",
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: a.yaml\n    \
+             internal.config.kubernetes.io/path: \"b\\u002eyaml\"\n",
+            "metadata:\n  annotations:\n    internal.config.kubernetes.io/path: 1\n    \
+             config.kubernetes.io/path: a.yaml\n",
+        ] {
+            let lazy = read(src);
+            let got = answers(&lazy);
+            assert_eq!(lazy.is_materialized(), src.contains('&'), "{src:?}");
+            let built = read(src);
+            built.value();
+            assert_eq!(got, answers(&built), "{src:?}");
+            let generated = Item::generated(built.value().clone(), None);
+            assert_eq!(got, answers(&generated), "{src:?}");
+            let paths = [
+                &["kind"][..],
+                &["metadata", "name"],
+                &["metadata", "x"],
+                &["spec", "x"],
+                &["spec"],
+                &["a"],
+            ];
+            for path in paths {
+                let want = path.iter().try_fold(built.value(), |v, k| v.get(k));
+                let lazy = read(src);
+                assert_eq!(lazy.has_at(path), want.is_some(), "{src:?} {path:?}");
+                assert_eq!(built.has_at(path), want.is_some(), "{src:?} {path:?}");
+                lazy.kind();
+                let view = lazy.view_at(path);
+                assert_eq!(&*view, want.unwrap_or(&Value::Null), "{src:?} {path:?}");
+                let key = path[path.len() - 1];
+                let any = read(src).may_have_key(|k| k == key);
+                let plain = !lazy.is_materialized();
+                assert_eq!(any, !plain || has_key(built.value(), key), "{src:?} {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn identity_follows_a_changed_view() {
+        let mut item =
+            read("apiVersion: v1\nkind: A\nmetadata:\n  name: n\n  annotations:\n    a: x\n");
+        assert_eq!(
+            (item.kind(), item.name(), item.annotation("a"), item.path()),
+            ("A", "n", Some("x"), None)
+        );
+        let value = item.value_mut();
+        value["metadata"]["annotations"][PATH] = json!("p.yaml");
+        value["kind"] = json!("B");
+        value["metadata"]["name"] = json!("m");
+        value["metadata"]["namespace"] = json!("ns");
+        value["metadata"]["annotations"]["a"] = json!("y");
+        assert_eq!(item.kind(), "B");
+        assert_eq!(item.name(), "m");
+        assert_eq!(item.namespace(), Some("ns"));
+        assert_eq!(item.annotation("a"), Some("y"));
+        assert_eq!(item.api_version(), "v1");
+        assert_eq!(item.path(), Some("p.yaml"));
     }
 }

@@ -184,10 +184,10 @@ impl<'a> Flows<'a> {
 /// The registry hosts of every container image among the items (`gke::registries`, which the
 /// private-GKE stage reads too), and `gke.gcr.io`, where the cluster's own system images come
 /// from.
-pub(crate) fn registries(items: &[Item]) -> Vec<String> {
+pub(crate) fn registries(ctx: &Ctx) -> Vec<String> {
     let mut found: BTreeSet<String> = BTreeSet::new();
     found.insert("gke.gcr.io".to_string());
-    for (image, _) in crate::gke::registries::images(items) {
+    for (image, _) in ctx.images() {
         found.insert(crate::gke::registries::registry(image));
     }
     found.into_iter().collect()
@@ -206,7 +206,7 @@ pub(crate) fn compute<'a>(ctx: &'a Ctx<'a>) -> Flows<'a> {
         return out;
     };
     out.zones = private_zones(ctx);
-    out.registries = registries(ctx.items);
+    out.registries = registries(ctx);
     let (needs, warnings) = webhooks::needs(ctx);
     out.webhooks = needs;
     out.webhook_warnings = warnings;

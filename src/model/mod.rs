@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::krm::{Item, KrmResult, Severity};
 use ipnet::Ipv4Net;
 use serde_json::Value;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -49,6 +50,8 @@ pub(crate) struct Ctx<'a> {
     pub firewalls: Vec<Firewall<'a>>,
     /// Primary and secondary ranges of the cluster's subnetwork (when it is among the items).
     pub subnet_ranges: Vec<Ipv4Net>,
+    /// Indexes of the items that may run container images, found on first use.
+    image_items: OnceCell<Vec<usize>>,
 }
 
 /// The cluster the private checks are about.
@@ -109,6 +112,7 @@ impl<'a> Ctx<'a> {
             cluster: None,
             firewalls: Vec::new(),
             subnet_ranges: Vec::new(),
+            image_items: OnceCell::new(),
         };
         ctx.cluster = ctx.select_cluster(found);
         if let Some(cluster) = ctx.cluster.as_ref().filter(|c| c.private) {
@@ -134,6 +138,18 @@ impl<'a> Ctx<'a> {
                 .collect();
         }
         ctx
+    }
+
+    /// Every container image among the items, with the item that runs it, in item order
+    /// (`gke::registries::images`; the items' texts are scanned once per model).
+    pub fn images(&self) -> Vec<(&'a str, &'a Item)> {
+        let items = self.items;
+        let holders = self.image_items.get_or_init(|| {
+            (0..items.len())
+                .filter(|&i| crate::gke::registries::may_run_images(&items[i]))
+                .collect()
+        });
+        crate::gke::registries::images(holders.iter().map(|&i| &items[i]))
     }
 
     /// True when the selected cluster has private nodes.

@@ -138,6 +138,7 @@ impl ScalarText {
     }
 
     /// The text a scalar reads as when it is its source text.
+    #[inline]
     fn in_source(src: &str, span: Range<usize>, style: ScalarStyle) -> Option<&str> {
         match style {
             ScalarStyle::Plain => src.get(span),
@@ -149,6 +150,7 @@ impl ScalarText {
     }
 
     /// The text, given the source and the node's span and style.
+    #[inline]
     fn get<'a>(&'a self, src: &'a str, span: Range<usize>, style: ScalarStyle) -> &'a str {
         match &self.0 {
             Some(text) => text,

@@ -31,8 +31,15 @@ pub enum JsonKind {
     Object,
 }
 
+/// `a == b`, with the length and first byte compared before the call to compare the rest.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 impl Document {
     /// Node `id` when it has no alias, tag or anchor.
+    #[inline]
     fn plain_node(&self, id: NodeId) -> Result<&Node, NotPlain> {
         let node = self.nodes.get(id).ok_or(NotPlain)?;
         if node.has_props() || matches!(node.kind, NodeKind::Alias { .. }) {
@@ -42,16 +49,17 @@ impl Document {
     }
 
     /// The text of a plain scalar key (not `<<`).
+    #[inline]
     fn plain_key(&self, key: NodeId) -> Result<&str, NotPlain> {
         let node = self.plain_node(key)?;
-        match (&node.kind, self.scalar_of(node)) {
-            (NodeKind::Scalar { style, .. }, Some(text))
-                if !(*style == ScalarStyle::Plain && text == "<<") =>
-            {
-                Ok(text)
-            }
-            _ => Err(NotPlain),
+        let NodeKind::Scalar { value, style } = &node.kind else {
+            return Err(NotPlain);
+        };
+        let text = value.get(&self.src, node.span(), *style);
+        if *style == ScalarStyle::Plain && text == "<<" {
+            return Err(NotPlain);
         }
+        Ok(text)
     }
 
     /// The node whose view is member `key` of `map`'s view (`to_json(map).get(key)`): the last
@@ -60,13 +68,104 @@ impl Document {
         let NodeKind::Mapping { entries, .. } = &self.plain_node(map)?.kind else {
             return Ok(None);
         };
+        // The last entry with the key wins; every key is still read, since one that is not
+        // plain makes the whole view unreadable here.
         let mut found = None;
         for &(k, v) in entries.iter() {
-            if self.plain_key(k)? == key {
+            if same_text(self.plain_key(k)?, key) {
                 found = Some(v);
             }
         }
         Ok(found)
+    }
+
+    /// [`Document::json_member`] of a mapping in a tree [`Document::is_plain_tree`] accepts (no
+    /// key there can be unplain): the last entry with `key`, searched from the end. Elsewhere the
+    /// answer may differ from the view's.
+    pub fn plain_tree_member(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
+            return None;
+        };
+        let is_key = |k: NodeId| {
+            self.nodes.get(k).is_some_and(|node| match &node.kind {
+                NodeKind::Scalar { value, style } => {
+                    same_text(value.get(&self.src, node.span(), *style), key)
+                }
+                _ => false,
+            })
+        };
+        entries
+            .iter()
+            .rev()
+            .find(|&&(k, _)| is_key(k))
+            .map(|&(_, v)| v)
+    }
+
+    /// [`Document::plain_tree_member`] for several keys in one pass over the entries.
+    pub fn plain_tree_members<const N: usize>(
+        &self,
+        map: NodeId,
+        keys: [&str; N],
+    ) -> [Option<NodeId>; N] {
+        let mut found = [None; N];
+        let Some(NodeKind::Mapping { entries, .. }) = self.nodes.get(map).map(|n| &n.kind) else {
+            return found;
+        };
+        for &(k, v) in entries.iter() {
+            let Some(node) = self.nodes.get(k) else {
+                continue;
+            };
+            let NodeKind::Scalar { value, style } = &node.kind else {
+                continue;
+            };
+            let text = value.get(&self.src, node.span(), *style);
+            for (slot, key) in found.iter_mut().zip(keys) {
+                if same_text(text, key) {
+                    *slot = Some(v);
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether a mapping key anywhere in the subtree of `id` reads as a string `wanted` accepts,
+    /// in a tree [`Document::is_plain_tree`] accepts (elsewhere keys may read otherwise).
+    pub fn plain_tree_any_key(&self, id: NodeId, wanted: impl Fn(&str) -> bool) -> bool {
+        let mut stack = Vec::with_capacity(32);
+        stack.push(id);
+        while let Some(n) = stack.pop() {
+            match self.nodes.get(n).map(|n| &n.kind) {
+                Some(NodeKind::Mapping { entries, .. }) => {
+                    for &(k, v) in entries.iter() {
+                        let Some(key) = self.nodes.get(k) else {
+                            continue;
+                        };
+                        if let NodeKind::Scalar { value, style } = &key.kind {
+                            if wanted(value.get(&self.src, key.span(), *style)) {
+                                return true;
+                            }
+                        }
+                        // Scalars hold no keys: only collections are walked.
+                        if self
+                            .nodes
+                            .get(v)
+                            .is_some_and(|n| !matches!(n.kind, NodeKind::Scalar { .. }))
+                        {
+                            stack.push(v);
+                        }
+                    }
+                }
+                Some(NodeKind::Sequence { items, .. }) => {
+                    stack.extend(items.iter().copied().filter(|&i| {
+                        self.nodes
+                            .get(i)
+                            .is_some_and(|n| !matches!(n.kind, NodeKind::Scalar { .. }))
+                    }))
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
@@ -201,6 +300,15 @@ mod tests {
     use crate::yaml::ParseOptions;
     use serde_json::json;
 
+    /// Whether `key` is a key of an object anywhere in `value`.
+    fn has_key(value: &Value, key: &str) -> bool {
+        match value {
+            Value::Object(m) => m.iter().any(|(k, v)| k == key || has_key(v, key)),
+            Value::Array(a) => a.iter().any(|v| has_key(v, key)),
+            _ => false,
+        }
+    }
+
     /// Every lookup agrees with the built view on every node it answers for.
     fn agrees(src: &str) {
         let doc = Document::parse_with(
@@ -232,6 +340,21 @@ mod tests {
                     let got = member.map(|m| doc.to_json(m).unwrap());
                     assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
                 }
+                if doc.is_plain_tree(id) {
+                    let got = doc
+                        .plain_tree_member(id, key)
+                        .map(|m| doc.to_json(m).unwrap());
+                    assert_eq!(got.as_ref(), view.get(key), "{src:?} node {id} {key}");
+                    let [one, two] = doc.plain_tree_members(id, [key, "b"]);
+                    assert_eq!(
+                        one,
+                        doc.plain_tree_member(id, key),
+                        "{src:?} node {id} {key}"
+                    );
+                    assert_eq!(two, doc.plain_tree_member(id, "b"), "{src:?} node {id}");
+                    let any = doc.plain_tree_any_key(id, |k| k == key);
+                    assert_eq!(any, has_key(&view, key), "{src:?} node {id} {key}");
+                }
             }
             if doc.is_plain_tree(id) {
                 assert!(doc.json_kind(id).is_ok());
@@ -261,6 +384,7 @@ mod tests {
             "base: &b {a: 1}\nm:\n  <<: *b\n  b: 2\n",
             "a: !!str 1\nb: !!int 2\nkind: !custom x\n",
             "a: 1\na: 2\nb: 3\n",
+            "a: 1\nb: 2\na: 3\nb: {a: x, b: y, a: z}\n",
             "? [x]\n: 1\na: 2\n",
             "\"kind\": 'a'\n\"a\": \"1\"\n",
             "a:\n  b:\n  - c: 1\n    d: [e]\n",
