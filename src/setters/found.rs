@@ -154,7 +154,7 @@ impl<'a> Kids<'a> {
 fn fields_near(
     doc: &Document,
     root: NodeId,
-    pos: usize,
+    (pos, line_start): (usize, usize),
     (line, head): (bool, bool),
     out: &mut Vec<(NodeId, NodeId)>,
 ) {
@@ -164,10 +164,10 @@ fn fields_near(
     while let Some(kids) = Kids::of(doc, node) {
         let i = kids.before(doc, pos);
         let before = i.checked_sub(1).and_then(|i| kids.get(i));
-        // A collection reaches a comment after its last content on that content's line.
+        // A collection reaches a comment after its last content on that content's line (no
+        // line break between them).
         let inner = before.filter(|&(_, v)| {
-            line_end(doc, doc.node(v).span().end) > pos
-                && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+            doc.node(v).span().end >= line_start && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
         });
         if let Some((_, value)) = inner {
             // A comment after a flow sequence's `]` is the sequence's own.
@@ -200,21 +200,22 @@ fn fields_near(
 
 /// Which fields a comment starting at `pos` can belong to, by what is before it on its line:
 /// (a line comment: after content or after `- `/`? `, a head comment: on its own line or after
-/// `- `/`? `).
-fn placement(src: &str, pos: usize) -> (bool, bool) {
-    let before = src.as_bytes()[..pos]
+/// `- `/`? `), and where that line starts.
+fn placement(src: &str, pos: usize) -> ((bool, bool), usize) {
+    let b = src.as_bytes();
+    let line_start = b[..pos]
         .iter()
-        .rev()
-        .take_while(|&&b| b != b'\n' && b != b'\r');
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1);
     let mut indicator = false;
-    for &b in before {
-        match b {
+    for &c in &b[line_start..pos] {
+        match c {
             b' ' | b'\t' => {}
             b'-' | b'?' => indicator = true,
-            _ => return (true, false),
+            _ => return ((true, false), line_start),
         }
     }
-    (indicator, true)
+    ((indicator, true), line_start)
 }
 
 impl Stage {
@@ -232,13 +233,14 @@ impl Stage {
         let above = comments[..first]
             .iter()
             .rev()
-            .take_while(|c| placement(src, c.start).1);
+            .take_while(|c| placement(src, c.start).0 .1);
         if above.clone().any(setter_text) {
             fields.extend(Kids::of(doc, root).and_then(|k| k.get(0)));
         }
         for c in comments[first..].iter().take_while(|c| c.start < end) {
             if setter_text(c) {
-                fields_near(doc, root, c.start, placement(src, c.start), &mut fields);
+                let (kinds, line_start) = placement(src, c.start);
+                fields_near(doc, root, (c.start, line_start), kinds, &mut fields);
             }
         }
         let start = |n: NodeId| doc.node(n).span().start;
