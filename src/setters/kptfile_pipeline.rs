@@ -97,10 +97,18 @@ impl PipelineValues {
     /// `configPath` names (relative to the Kptfile); any entry whose `configPath` item says
     /// `private-gke.mode: setters` contributes that item's other `data`.
     pub fn read(items: &[Item]) -> PipelineValues {
+        let kptfiles: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].kind() == "Kptfile")
+            .collect();
+        Self::read_kptfiles(items, &kptfiles)
+    }
+
+    /// [`PipelineValues::read`] for a caller that knows which items are Kptfiles.
+    pub fn read_kptfiles(items: &[Item], kptfiles: &[usize]) -> PipelineValues {
         let mut out = PipelineValues::default();
-        for (index, kptfile) in items.iter().enumerate() {
-            let api_version = kptfile.api_version();
-            if kptfile.kind() != "Kptfile" || !PIPELINE_VERSIONS.contains(&api_version) {
+        for &index in kptfiles {
+            let kptfile = &items[index];
+            if !PIPELINE_VERSIONS.contains(&kptfile.api_version()) {
                 continue;
             }
             let Some(dir) = location_of(kptfile, Some("Kptfile"))
@@ -191,6 +199,9 @@ impl PipelineValues {
         items: &[Item],
         given: &BTreeMap<String, String>,
     ) -> Vec<Option<BTreeMap<String, String>>> {
+        if self.scopes.is_empty() {
+            return vec![None; items.len()];
+        }
         let mut cache: HashMap<Vec<usize>, BTreeMap<String, String>> = HashMap::new();
         items
             .iter()

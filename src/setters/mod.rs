@@ -1,6 +1,7 @@
 //! Comment setters: kpt v1 `# kpt-set: ${x}` and kpt v0 `$kpt-set`/`$ref` with Kptfile definitions.
 //!
-//! The stage walks each read item's node tree, finds setter comments, computes new values with
+//! The stage finds each read item's setter comments from its document's sorted comment list
+//! (`found.rs`; items whose view was changed are walked over it), computes new values with
 //! type-preserving rules, and writes them into the item's JSON view; the writer syncs the text.
 //! Nothing is changed when any error is found.
 //!
@@ -15,6 +16,7 @@
 
 pub mod comment;
 pub mod defs;
+mod found;
 pub mod kptfile_pipeline;
 pub mod names;
 pub mod pattern;
@@ -78,6 +80,8 @@ struct Field<'f> {
     item: usize,
     path: &'f [Seg],
     comment: &'f SetterComment,
+    /// The comment for results ([`SetterComment`]'s `Display`), written once per comment.
+    label: &'f str,
 }
 
 /// A change made during the walk (undone when the stage finds any error).
@@ -159,6 +163,8 @@ struct Stage {
     reported: HashSet<String>,
     /// Items the private-GKE stage owns (it writes its own settings into them).
     owned: HashSet<usize>,
+    /// Every distinct comment text, parsed once.
+    comments: found::CommentCache,
 }
 
 /// The end of the line holding byte `pos` (before its line break: `\n`, `\r\n` or a lone `\r`).
@@ -317,16 +323,8 @@ impl Stage {
             NodeKind::Sequence { .. } => true,
             NodeKind::Scalar { .. } => false,
         };
-        let found = match doc.line_comment(value).map(comment::parse_line) {
-            Some(Ok(Some(c))) => Ok(Some(c)),
-            Some(Err(e)) => Err(e),
-            _ => match doc.head_comment(head) {
-                Some(text) => comment::parse_head(&text),
-                None => Ok(None),
-            },
-        };
-        let comment = match found {
-            Ok(Some(c)) => c,
+        let setter = match self.comments.of(doc, head, value) {
+            Ok(Some(setter)) => setter,
             Ok(None) => {
                 if is_sequence {
                     self.walk(doc, value, item, path, from, old);
@@ -335,10 +333,50 @@ impl Stage {
             }
             Err(message) => return self.error_at_path(item, path, message),
         };
+        self.apply(doc, value, item, path, &setter, old);
+    }
+
+    /// A field found next to a setter comment ([`Stage::visit_commented`]): applied when it
+    /// carries one; a change goes to `writes`. True when it carries one, or a broken one.
+    fn visit_field(
+        &mut self,
+        doc: &Document,
+        (head, value): (NodeId, NodeId),
+        item: usize,
+        path: &[Seg],
+    ) -> bool {
+        if matches!(
+            doc.node(value).kind,
+            NodeKind::Alias { .. } | NodeKind::Mapping { .. }
+        ) {
+            return false;
+        }
+        match self.comments.of(doc, head, value) {
+            Ok(Some(setter)) => self.apply(doc, value, item, path, &setter, None),
+            Ok(None) => return false,
+            Err(message) => self.error_at_path(item, path, message),
+        }
+        true
+    }
+
+    /// Apply `setter` to scalar or sequence node `value` with its JSON view `old` (`None`: read
+    /// off the node, and a change goes to `writes`).
+    fn apply(
+        &mut self,
+        doc: &Document,
+        value: NodeId,
+        item: usize,
+        path: &[Seg],
+        setter: &found::Setter,
+        old: Option<&mut Value>,
+    ) {
+        let node = doc.node(value);
+        let is_sequence = matches!(node.kind, NodeKind::Sequence { .. });
         let field = Field {
             item,
             path,
-            comment: &comment,
+            comment: &setter.comment,
+            label: &setter.label,
         };
         if let Some(anchor) = doc.anchor(value) {
             let message = format!(
@@ -347,39 +385,56 @@ impl Stage {
             );
             return self.warn_at(&field, message);
         }
+        if self.none_given(&field, setter.effective(), is_sequence) {
+            return;
+        }
         let mut built;
-        let (old, before) = match old {
-            Some(old) => (old, None),
+        let built_here = old.is_none();
+        let old = match old {
+            Some(old) => old,
             None => {
                 built = doc.to_json(value).unwrap_or(Value::Null);
-                let before = built.clone();
-                (&mut built, Some(before))
+                &mut built
             }
         };
+        let changes = self.changes.len();
         if is_sequence {
-            self.sequence(&field, old, &comment);
+            self.sequence(&field, old, setter.effective());
         } else {
             let text = doc.scalar_of(node).unwrap_or("");
-            self.scalar(&field, old, text, &comment);
+            self.scalar(&field, old, text, setter.effective());
         }
-        if before.is_some_and(|before| *old != before) {
-            self.writes.push((path.clone(), old.clone()));
-        }
-    }
-
-    /// A v0 reference read as a v1 `${name}` pattern (when no Kptfile defines anything).
-    fn as_v1(&self, comment: &SetterComment) -> Option<SetterComment> {
-        match comment {
-            SetterComment::V0(r, _) if self.defs.is_empty() => Some(SetterComment::V1(
-                Pattern::parse(&format!("${{{}}}", r.name())),
-            )),
-            _ => None,
+        if built_here && self.changes.len() > changes {
+            self.writes.push((path.to_vec(), old.clone()));
         }
     }
 
+    /// For a kpt v1 comment none of whose setters is given: count them as unresolved, as
+    /// [`Stage::scalar`] and [`Stage::sequence`] would, and say so (the field's view is not
+    /// needed).
+    fn none_given(&mut self, field: &Field, comment: &SetterComment, is_sequence: bool) -> bool {
+        let SetterComment::V1(p) = comment else {
+            return false;
+        };
+        if is_sequence && p.single_setter().is_none() {
+            return false;
+        }
+        let setters = p.segments.iter().filter_map(|s| match s {
+            pattern::Segment::Setter(name) => Some(name.as_str()),
+            pattern::Segment::Literal(_) => None,
+        });
+        if setters.clone().any(|n| self.values.contains_key(n)) {
+            return false;
+        }
+        for name in p.names() {
+            self.unresolved(name, field);
+        }
+        true
+    }
+
+    /// `comment`: the one to apply ([`found::Setter::effective`]).
     fn scalar(&mut self, field: &Field, old: &mut Value, text: &str, comment: &SetterComment) {
-        let converted = self.as_v1(comment);
-        match converted.as_ref().unwrap_or(comment) {
+        match comment {
             SetterComment::V1(p) => {
                 // An empty field (`env: # kpt-set: ${env}`) given a YAML sequence becomes a list.
                 if let (Value::Null, Some(name)) = (&*old, p.single_setter()) {
@@ -562,14 +617,14 @@ impl Stage {
                 path: field.path.to_vec(),
                 old: previous,
                 new,
-                comment: field.comment.to_string(),
+                comment: field.label.to_string(),
             });
         }
     }
 
+    /// `comment`: the one to apply ([`found::Setter::effective`]).
     fn sequence(&mut self, field: &Field, old: &mut Value, comment: &SetterComment) {
-        let converted = self.as_v1(comment);
-        match converted.as_ref().unwrap_or(comment) {
+        match comment {
             SetterComment::V1(p) => {
                 let Some(name) = p.single_setter() else {
                     let message = format!(
@@ -753,13 +808,11 @@ fn kustomize_warning(settings: &Settings, unmatched: &[&String]) -> Option<KrmRe
 /// Stage 3: apply every setter comment in every item's text to the item's JSON view.
 pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>) {
     let values = settings.setter_values();
-    let defs = Definitions::read(
-        items
-            .iter()
-            .enumerate()
-            .filter(|(_, it)| it.kind() == "Kptfile")
-            .map(|(i, it)| (i, it.value())),
-    );
+    let kptfiles: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].kind() == "Kptfile")
+        .collect();
+    let defs = Definitions::read(kptfiles.iter().map(|&i| (i, items[i].value())));
+    let defs_empty = defs.is_empty();
     let mut stage = Stage {
         values,
         defs,
@@ -771,6 +824,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         used: HashSet::new(),
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
+        comments: found::CommentCache::new(defs_empty),
         owned: items
             .iter()
             .enumerate()
@@ -782,7 +836,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         stage.kptfile_error(item, path, message);
     }
     let stores = stage.v0_given();
-    let pipeline = kptfile_pipeline::PipelineValues::read(items);
+    let pipeline = kptfile_pipeline::PipelineValues::read_kptfiles(items, &kptfiles);
     for (item, path, message) in &pipeline.problems {
         stage.warnings.push(Pending {
             item: *item,
@@ -804,7 +858,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         }
         // An item as read is walked over its text; only the fields that change reach its view.
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
-            stage.walk(&doc, node, index, &mut Vec::new(), 0, None);
+            stage.visit_commented(&doc, node, index);
             for (path, value) in std::mem::take(&mut stage.writes) {
                 if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
                     *slot = value;

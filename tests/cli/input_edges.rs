@@ -382,7 +382,7 @@ fn cr_only_line_endings_keep_the_results_block_at_column_0() {
     let input = RL.replace('\n', "\r");
     let out = process_ok(&input, set(&[("gke.private", "true")]));
     assert!(
-        out.stdout.contains("${x}\nresults:\n- "),
+        out.stdout.contains("${x}\rresults:\r- ") && !out.stdout.contains('\n'),
         "{:?}",
         out.stdout
     );

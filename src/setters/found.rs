@@ -1,0 +1,374 @@
+//! The fields of a read item that carry setter comments, found from its document's sorted
+//! comment list (only the nodes next to a comment that can be a setter comment are looked at),
+//! and each distinct comment text parsed once per run.
+
+use super::comment::{self, SetterComment};
+use super::pattern::Pattern;
+use super::{line_end, Seg, Stage};
+use crate::yaml::{Document, NodeId, NodeKind};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A parsed setter comment, with what the stage needs of it every time it is used.
+pub(super) struct Setter {
+    /// The comment as written.
+    pub comment: SetterComment,
+    /// The comment a kpt v0 reference stands for when no Kptfile defines anything (`${name}`).
+    pub v1: Option<SetterComment>,
+    /// The comment for results and messages (its `Display`).
+    pub label: String,
+}
+
+impl Setter {
+    /// The comment the stage applies: [`Setter::v1`] when there is one.
+    pub fn effective(&self) -> &SetterComment {
+        self.v1.as_ref().unwrap_or(&self.comment)
+    }
+}
+
+/// What a comment text parses as: no setter comment, a setter comment, or why it is broken.
+pub(super) type Parsed = Result<Option<Rc<Setter>>, String>;
+
+/// Every distinct line and head comment text seen so far, parsed.
+#[derive(Default)]
+pub(super) struct CommentCache {
+    line: HashMap<String, Parsed>,
+    head: HashMap<String, Parsed>,
+    /// kpt v0 references read as `${name}` (no Kptfile defines anything).
+    v0_as_v1: bool,
+}
+
+impl CommentCache {
+    pub fn new(v0_as_v1: bool) -> Self {
+        CommentCache {
+            v0_as_v1,
+            ..CommentCache::default()
+        }
+    }
+
+    fn wrap(&self, found: Result<Option<SetterComment>, String>) -> Parsed {
+        let v0_as_v1 = self.v0_as_v1;
+        found.map(|c| {
+            c.map(|comment| {
+                let v1 = match &comment {
+                    SetterComment::V0(r, _) if v0_as_v1 => Some(SetterComment::V1(Pattern::parse(
+                        &format!("${{{}}}", r.name()),
+                    ))),
+                    _ => None,
+                };
+                let label = comment.to_string();
+                Rc::new(Setter { comment, v1, label })
+            })
+        })
+    }
+
+    /// A line comment's text (after `#`, trimmed), parsed.
+    pub fn line(&mut self, text: &str) -> Parsed {
+        if let Some(p) = self.line.get(text) {
+            return p.clone();
+        }
+        let parsed = self.wrap(comment::parse_line(text));
+        self.line.insert(text.to_string(), parsed.clone());
+        parsed
+    }
+
+    /// A head comment's text (lines joined by `\n`), parsed.
+    pub fn head(&mut self, text: &str) -> Parsed {
+        if let Some(p) = self.head.get(text) {
+            return p.clone();
+        }
+        let parsed = self.wrap(comment::parse_head(text));
+        self.head.insert(text.to_string(), parsed.clone());
+        parsed
+    }
+
+    /// The setter comment of a field (`head`: its key, or the item itself in a sequence): its
+    /// line comment if that is one, else its head comment (as kpt reads them).
+    pub fn of(&mut self, doc: &Document, head: NodeId, value: NodeId) -> Parsed {
+        match doc.line_comment(value).map(|t| self.line(t)) {
+            Some(Ok(Some(c))) => Ok(Some(c)),
+            Some(Err(e)) => Err(e),
+            _ => match doc.head_comment(head) {
+                Some(text) => self.head(&text),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+/// True when a comment's text (after `#`, trimmed) can be, or be a line of, a setter comment
+/// (a broken kpt v0 one included).
+fn may_be_setter(text: &str) -> bool {
+    text.starts_with("kpt-set:")
+        || (text.starts_with('{')
+            && ["\"$ref\"", "\"$kpt-set\"", "\"$openapi\""]
+                .iter()
+                .any(|k| text.contains(k)))
+}
+
+/// The children of a collection node: mapping entries (key, value) or sequence items.
+#[derive(Clone, Copy)]
+enum Kids<'a> {
+    Map(&'a [(NodeId, NodeId)]),
+    Seq(&'a [NodeId]),
+}
+
+impl<'a> Kids<'a> {
+    fn of(doc: &'a Document, node: NodeId) -> Option<Self> {
+        match &doc.node(node).kind {
+            NodeKind::Mapping { entries, .. } => Some(Kids::Map(entries)),
+            NodeKind::Sequence { items, .. } => Some(Kids::Seq(items)),
+            _ => None,
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Kids::Map(e) => e.len(),
+            Kids::Seq(i) => i.len(),
+        }
+    }
+
+    /// Child `i` as (head, value): (key, value) or (item, item).
+    fn get(self, i: usize) -> Option<(NodeId, NodeId)> {
+        match self {
+            Kids::Map(e) => e.get(i).copied(),
+            Kids::Seq(items) => items.get(i).map(|&n| (n, n)),
+        }
+    }
+
+    /// How many children have a head starting before `pos`.
+    fn before(self, doc: &Document, pos: usize) -> usize {
+        let start = |n: NodeId| doc.node(n).span().start;
+        match self {
+            Kids::Map(e) => e.partition_point(|&(k, _)| start(k) < pos),
+            Kids::Seq(items) => items.partition_point(|&n| start(n) < pos),
+        }
+    }
+}
+
+/// The fields of the tree at `root` that a comment at `pos` can belong to: the last one
+/// starting before it in the innermost collection that reaches its line (its line comment),
+/// and the first one after it there, with that one's first entry when it starts there too
+/// (its head comment; `- # c` above `key: v` heads the key).
+fn fields_near(
+    doc: &Document,
+    root: NodeId,
+    (pos, line_start): (usize, usize),
+    (line, head): (bool, bool),
+    out: &mut Vec<(NodeId, NodeId)>,
+) {
+    let start = |n: NodeId| doc.node(n).span().start;
+    let mut node = root;
+    let mut line_field = None;
+    while let Some(kids) = Kids::of(doc, node) {
+        let i = kids.before(doc, pos);
+        let before = i.checked_sub(1).and_then(|i| kids.get(i));
+        // A collection reaches a comment after its last content on that content's line (no
+        // line break between them).
+        let inner = before.filter(|&(_, v)| {
+            doc.node(v).span().end >= line_start && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+        });
+        if let Some((_, value)) = inner {
+            // A comment after a flow sequence's `]` is the sequence's own.
+            if line && matches!(doc.node(value).kind, NodeKind::Sequence { .. }) {
+                out.extend(before);
+            }
+            line_field = before;
+            node = value;
+            continue;
+        }
+        if line {
+            out.extend(before.or(line_field));
+        }
+        if let Some((first, mut value)) = kids.get(i).filter(|_| head) {
+            out.push((first, value));
+            while let Some((h, v)) = Kids::of(doc, value).and_then(|k| k.get(0)) {
+                if start(h) != start(value) {
+                    break;
+                }
+                out.push((h, v));
+                value = v;
+            }
+        }
+        return;
+    }
+    if line {
+        out.extend(line_field);
+    }
+}
+
+/// Which fields a comment starting at `pos` can belong to, by what is before it on its line:
+/// (a line comment: after content or after `- `/`? `, a head comment: on its own line or after
+/// `- `/`? `), and where that line starts.
+fn placement(src: &str, pos: usize) -> ((bool, bool), usize) {
+    let b = src.as_bytes();
+    let line_start = b[..pos]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1);
+    let mut indicator = false;
+    for &c in &b[line_start..pos] {
+        match c {
+            b' ' | b'\t' => {}
+            b'-' | b'?' => indicator = true,
+            _ => return ((true, false), line_start),
+        }
+    }
+    ((indicator, true), line_start)
+}
+
+impl Stage {
+    /// Apply the setter comments of read item `item` (node `root` of `doc`), visiting only the
+    /// fields next to comments that can be setter comments; changes go to `writes`.
+    pub(super) fn visit_commented(&mut self, doc: &Document, root: NodeId, item: usize) {
+        let src = doc.source();
+        let span = doc.node(root).span();
+        let comments = doc.comments();
+        let end = line_end(doc, span.end);
+        let first = comments.partition_point(|c| c.start < span.start);
+        let mut fields: Vec<(NodeId, NodeId)> = Vec::new();
+        let setter_text = |c: &std::ops::Range<usize>| may_be_setter(src[c.clone()][1..].trim());
+        // The first key's head comment lies before the item's own text.
+        let above = comments[..first]
+            .iter()
+            .rev()
+            .take_while(|c| placement(src, c.start).0 .1);
+        if above.clone().any(setter_text) {
+            fields.extend(Kids::of(doc, root).and_then(|k| k.get(0)));
+        }
+        for c in comments[first..].iter().take_while(|c| c.start < end) {
+            if setter_text(c) {
+                let (kinds, line_start) = placement(src, c.start);
+                fields_near(doc, root, (c.start, line_start), kinds, &mut fields);
+            }
+        }
+        let start = |n: NodeId| doc.node(n).span().start;
+        let key = |&(h, v): &(NodeId, NodeId)| (start(h), start(v), v);
+        if !fields.is_sorted_by_key(key) {
+            fields.sort_unstable_by_key(key);
+        }
+        fields.dedup_by_key(|f| f.1);
+        let mut path = Vec::new();
+        // Sequences that carry a setter comment (or a broken one): the walk does not enter them.
+        let mut closed: Vec<NodeId> = Vec::new();
+        for (head, value) in fields {
+            if value == root
+                || matches!(doc.node(value).kind, NodeKind::Mapping { .. })
+                || !path_to(doc, root, value, &closed, &mut path)
+            {
+                continue;
+            }
+            let is_sequence = matches!(doc.node(value).kind, NodeKind::Sequence { .. });
+            if self.visit_field(doc, (head, value), item, &path) && is_sequence {
+                closed.push(value);
+            }
+        }
+    }
+}
+
+/// The path from `root` to `value` into `path`; false when the walk from the root would not
+/// reach it (under a complex or merge key, or in one of the `closed` sequences). A sequence
+/// comes before the fields inside it in document order, so `closed` already holds it then.
+fn path_to(
+    doc: &Document,
+    root: NodeId,
+    value: NodeId,
+    closed: &[NodeId],
+    path: &mut Vec<Seg>,
+) -> bool {
+    path.clear();
+    let mut node = value;
+    while node != root {
+        let Some(parent) = doc.parent(node) else {
+            return false;
+        };
+        match &doc.node(parent).kind {
+            NodeKind::Mapping { entries, .. } => {
+                let Some(&(key, _)) = entries.iter().find(|e| e.1 == node) else {
+                    return false;
+                };
+                match doc.scalar(key) {
+                    Some(text) if text != "<<" => path.push(Seg::Key(key)),
+                    _ => return false,
+                }
+            }
+            NodeKind::Sequence { items, .. } => {
+                if closed.contains(&parent) {
+                    return false;
+                }
+                let Some(i) = items.iter().position(|&n| n == node) else {
+                    return false;
+                };
+                path.push(Seg::Index(i));
+            }
+            _ => return false,
+        }
+        node = parent;
+    }
+    path.reverse();
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::krm::{Item, KrmResult};
+    use crate::yaml::Document;
+    use std::sync::Arc;
+
+    /// The stage's results and the items' views, for items read fresh (found from the comment
+    /// list) or given out to change first (the full walk over their views).
+    fn run(
+        src: &str,
+        values: &[(&str, &str)],
+        walk: bool,
+    ) -> (Vec<serde_json::Value>, Vec<String>) {
+        let doc = Arc::new(Document::parse(src).unwrap());
+        let mut items: Vec<Item> = doc
+            .roots()
+            .iter()
+            .map(|&r| Item::read(doc.clone(), r).unwrap())
+            .collect();
+        if walk {
+            for item in &mut items {
+                item.value_mut();
+            }
+        }
+        let settings = Settings {
+            given: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Settings::default()
+        };
+        let mut results: Vec<KrmResult> = Vec::new();
+        super::super::run(&settings, &mut items, &mut results);
+        (
+            items.iter().map(|i| i.value().clone()).collect(),
+            results.iter().map(|r| format!("{r:?}")).collect(),
+        )
+    }
+
+    /// Fields found from the comment list are the ones the walk over every node finds, in the
+    /// same order: head comments above `- `, `- # c` above a key, several head comment lines,
+    /// a comment after a flow sequence, fields under a merge key or inside a list setter's
+    /// sequence (not set), broken comments, items with and without comments.
+    #[test]
+    fn the_comment_list_finds_what_the_walk_finds() {
+        let cases = [
+            "a: x # kpt-set: ${a}\nb:\n  c: y # kpt-set: ${a}-${b}\n  d: [1, 2] # kpt-set: ${l}\n",
+            "# {\"$kpt-set\":\"a\"}\nfirst: x\nsecond: y\n",
+            "k:\n- # {\"$kpt-set\":\"a\"}\n  n: x\n- # kpt-set: ${a}\n- m: z\n  # {\"$kpt-set\":\"b\"}\n  # note\n  o: w\n",
+            "l: # kpt-set: ${l}\n- a # kpt-set: ${a}\n- b\nm:\n- c # kpt-set: ${a}\n",
+            "base: &b\n  x: 1\nm:\n  <<: *b\n  y: 2 # kpt-set: ${a}\n? [k]\n: v # kpt-set: ${a}\n",
+            "a: x # {\"$ref\": 1}\nb: y # kpt-set: ${b}\n",
+            "a: x\n---\n# kpt-set: ${a}\nb: y # note\nc: | # kpt-set: ${a}\n  t\n",
+            "s: [a, b] # kpt-set: ${a}\nf: {g: h} # kpt-set: ${a}\n",
+        ];
+        let values = [("a", "A"), ("b", "B"), ("l", "[p, q]")];
+        for src in cases {
+            assert_eq!(run(src, &values, false), run(src, &values, true), "{src:?}");
+        }
+    }
+}
