@@ -6,9 +6,7 @@
 //! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
 //! writes back only the files whose text changed.
 
-use crate::krm::resource_list::{
-    check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, BOM,
-};
+use crate::krm::resource_list::{check_identity_types, decode_utf8, BOM};
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -559,9 +557,9 @@ fn plan(
                 }
             }
         } else {
-            let ranges = document_ranges(src);
+            let ranges = yaml::document_ranges(src);
             let positions = removed.iter().map(|node| file.doc.node(*node).span().start);
-            for range in documents_removal_ranges(src, &ranges, positions) {
+            for range in yaml::documents_removal_ranges(src, &ranges, positions) {
                 edits[f].replace(range, "");
             }
             let mut text = match std::mem::take(&mut edits[f]).apply(src) {
