@@ -182,11 +182,29 @@ impl Document {
     }
 }
 
+/// The edits of one [`Edits`] in source order, to find those near a region quickly.
+#[derive(Debug)]
+pub struct EditIndex<'e> {
+    edits: &'e [(Range<usize>, String)],
+    /// Indices into `edits`, sorted by range (as [`Edits::apply`] orders them).
+    order: Vec<usize>,
+}
+
 impl Edits {
-    /// The text `src[region]` gets from these edits (those `skip` names left out), exactly
-    /// the bytes [`Edits::apply`] writes for it, or `None` when that cannot be said from the
-    /// region alone: an edit crosses or touches one of its bounds (an insert at its end counts
-    /// as inside when `end_inserts`), or its line breaks would be chosen otherwise.
+    /// The edits sorted by place, for [`EditIndex::region_text`].
+    pub fn index(&self) -> EditIndex<'_> {
+        let edits = self.entries();
+        let mut order: Vec<usize> = (0..edits.len()).collect();
+        order.sort_by_key(|&i| (edits[i].0.start, edits[i].0.end));
+        EditIndex { edits, order }
+    }
+}
+
+impl EditIndex<'_> {
+    /// The text `src[region]` gets from the edits (those `skip` names left out), exactly the
+    /// bytes [`Edits::apply`] writes for it, or `None` when that cannot be said from the region
+    /// alone: an edit crosses or touches one of its bounds (an insert at its end counts as
+    /// inside when `end_inserts`), or its line breaks would be chosen otherwise.
     pub fn region_text(
         &self,
         src: &str,
@@ -198,8 +216,21 @@ impl Edits {
         if uses_crlf(text) != uses_crlf(src) {
             return None;
         }
+        // Edits do not overlap: the first that can reach the region starts before it at most
+        // by its own length, and is found from the first one starting at or after it.
+        let edits = self.edits;
+        let mut first = self
+            .order
+            .partition_point(|&i| edits[i].0.start < region.start);
+        while first > 0 && edits[self.order[first - 1]].0.end >= region.start {
+            first -= 1;
+        }
         let mut inside = Edits::default();
-        for (i, (range, new)) in self.entries().iter().enumerate() {
+        for &i in &self.order[first..] {
+            let (range, new) = &edits[i];
+            if range.start > region.end {
+                break;
+            }
             if skip(i) {
                 continue;
             }
@@ -259,35 +290,45 @@ mod tests {
         let whole = edits.apply(src).unwrap();
         let b = 5..10;
         assert_eq!(
-            edits.region_text(src, b.clone(), false, |_| false),
+            edits.index().region_text(src, b.clone(), false, |_| false),
             Some("b: 20\n".into())
         );
         assert_eq!(&whole[5..11], "b: 20\n");
         assert_eq!(
-            edits.region_text(src, 10..15, false, |_| false),
+            edits.index().region_text(src, 10..15, false, |_| false),
             Some("c: 3\n".into())
         );
         assert_eq!(
-            edits.region_text(src, 10..15, true, |_| false),
+            edits.index().region_text(src, 10..15, true, |_| false),
             Some("c: 3\nd: 4\n".into())
         );
         assert_eq!(
-            edits.region_text(src, 10..15, true, |i| i == 1),
+            edits.index().region_text(src, 10..15, true, |i| i == 1),
             Some("c: 3\n".into())
         );
         // A replacement across the region's start, or touching it, cannot be placed.
         let mut across = Edits::default();
         across.replace(3..7, "x");
-        assert_eq!(across.region_text(src, b.clone(), false, |_| false), None);
+        assert_eq!(
+            across.index().region_text(src, b.clone(), false, |_| false),
+            None
+        );
         let mut touching = Edits::default();
         touching.replace(3..5, "");
-        assert_eq!(touching.region_text(src, b.clone(), false, |_| false), None);
+        assert_eq!(
+            touching
+                .index()
+                .region_text(src, b.clone(), false, |_| false),
+            None
+        );
         let mut at_start = Edits::default();
         at_start.insert(5, "- ");
-        assert_eq!(at_start.region_text(src, b, false, |_| false), None);
+        assert_eq!(at_start.index().region_text(src, b, false, |_| false), None);
         // Line breaks chosen from the whole text must be those of the region.
         assert_eq!(
-            Edits::default().region_text("a\r\nb\nc\n", 3..5, false, |_| false),
+            Edits::default()
+                .index()
+                .region_text("a\r\nb\nc\n", 3..5, false, |_| false),
             None
         );
     }

@@ -254,8 +254,8 @@ impl ResourceList {
             if kept[j].replace(item).is_some() {
                 return false;
             }
-            let unsynced = notes.unsynced.contains(&nodes[j]);
-            if unsynced || item.is_changed() {
+            // Items given out to change (a superset of the changed ones, cheaper to tell).
+            if item.is_dirty() || notes.unsynced.contains(&nodes[j]) {
                 checked.push((j, vec![item]));
             }
         }
@@ -270,18 +270,21 @@ impl ResourceList {
             let Some(item) = kept[last] else {
                 return false;
             };
-            match checked.last_mut() {
-                Some((j, _)) if *j == last => {}
-                _ => checked.push((last, vec![item])),
-            }
-            if let Some((_, meant)) = checked.last_mut() {
-                meant.extend(generated);
+            match checked.iter_mut().find(|(j, _)| *j == last) {
+                Some((_, meant)) => meant.extend(generated),
+                None => checked.push((last, [item].into_iter().chain(generated).collect())),
             }
         }
         if checked.is_empty() {
             return true;
         }
-        if src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+        let budget = src.len() / REGIONS_MAX_SHARE + REGIONS_MIN_BUDGET;
+        // The items' own text is within their regions: too much of it settles it at once.
+        let spans: usize = checked
+            .iter()
+            .map(|(j, _)| doc.node(nodes[*j]).span().len())
+            .sum();
+        if spans > budget {
             return false;
         }
         checked.sort_by_key(|(j, _)| *j);
@@ -293,7 +296,10 @@ impl ResourceList {
             match &ranges {
                 Some(ranges) => {
                     let start = doc.node(nodes[j]).span().start;
-                    Some(yaml::document_range_at(ranges, start))
+                    let k = ranges
+                        .partition_point(|r| r.start <= start)
+                        .checked_sub(1)?;
+                    Some(ranges[k].clone()).filter(|r| r.contains(&start))
                 }
                 None => {
                     let start = doc.item_line_start(nodes[j])?;
@@ -306,23 +312,28 @@ impl ResourceList {
             }
         };
         let skip = |i: usize| notes.results_edit == Some(i);
-        let mut budget = src.len() / REGIONS_MAX_SHARE + REGIONS_MIN_BUDGET;
+        // Every region first: when they are too much of the text, reading it all is cheaper.
+        let mut regions = Vec::with_capacity(checked.len());
+        let mut bytes = 0;
         for (j, meant) in &checked {
             let Some(range) = region(*j) else {
                 return false;
             };
-            let Some(bytes) = budget.checked_sub(range.len()) else {
-                return false;
-            };
-            budget = bytes;
-            let tail = *j + 1 == nodes.len();
-            let generated_at = notes
-                .generated_edit
-                .map(|i| notes.edits.entries()[i].0.start);
+            bytes += range.len();
+            regions.push((range, *j + 1 == nodes.len(), meant));
+        }
+        if bytes > budget || src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+            return false;
+        }
+        let index = notes.edits.index();
+        let generated_at = notes
+            .generated_edit
+            .map(|i| notes.edits.entries()[i].0.start);
+        for (range, tail, meant) in regions {
             if tail && meant.len() > 1 && generated_at != Some(range.end) {
                 return false;
             }
-            let Some(text) = notes.edits.region_text(src, range.clone(), tail, skip) else {
+            let Some(text) = index.region_text(src, range.clone(), tail, skip) else {
                 return false;
             };
             if src[range].contains('&') || text.contains('&') {
