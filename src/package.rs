@@ -6,9 +6,7 @@
 //! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
 //! writes back only the files whose text changed.
 
-use crate::krm::resource_list::{
-    check_identity_types, decode_utf8, document_ranges, documents_removal_ranges, BOM,
-};
+use crate::krm::resource_list::{check_item_identity_types, decode_utf8, BOM};
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -116,7 +114,7 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         recovered = write::recover(dir)?;
         lock
     };
-    let ((files, mut items, added), mut results) = read_package_and_warnings(dir)?;
+    let ((files, mut items), mut results) = read_package_and_warnings(dir)?;
     // A file kpt itself would refuse is an error result: the stages do not run on it.
     let mut report = None;
     if !has_errors(&results) {
@@ -126,7 +124,7 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
         report = written;
     }
     results.extend(recovered.map(KrmResult::warning));
-    let changes = plan(dir, &files, &items, &added, &mut results);
+    let changes = plan(dir, &files, &items, &mut results);
     let mut outcome = PackageOutcome {
         results,
         report,
@@ -257,7 +255,7 @@ fn walk(
     Ok(())
 }
 
-type ReadPackage = (Vec<SourceFile>, Vec<Item>, HashMap<(usize, NodeId), Added>);
+type ReadPackage = (Vec<SourceFile>, Vec<Item>);
 
 /// [`read_package_and_warnings`] without the warnings.
 #[cfg(test)]
@@ -265,13 +263,13 @@ fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
     read_package_and_warnings(dir).map(|(read, _)| read)
 }
 
-/// Parse every KRM file; each mapping document becomes an item with kpt's annotations (those
+/// Parse every KRM file; each mapping document becomes an item with kpt's annotations, kept
+/// beside its text until a stage builds its view ([`Item::with_annotations`]) (those
 /// without `apiVersion`/`kind` too, as kustomizations and settings files: setters run on them);
 /// the warnings say what was skipped or is odd.
 fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>), InputError> {
     let mut files = Vec::new();
     let mut items = Vec::new();
-    let mut added = HashMap::new();
     let (paths, mut warnings) = package_files(dir)?;
     let total: u64 = paths
         .iter()
@@ -299,26 +297,22 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
             oddities::refuse_duplicates_in_json(&doc, &rel)?;
         }
         let doc = Arc::new(doc);
-        let file_index = files.len();
         let mut item_nodes = Vec::new();
         for (index, &root) in doc.roots().iter().enumerate() {
             if !matches!(doc.node(root).kind, NodeKind::Mapping { .. }) {
                 continue;
             }
-            let mut value = doc
-                .to_json(root)
+            let item = Item::read(doc.clone(), root)
                 .map_err(|e| InputError::at(&rel, e.line, e.column, e.message))?;
-            if check_identity_types(&value, "document").is_err() {
+            if check_item_identity_types(&item, "document").is_err() {
                 continue;
             }
-            warnings.extend(oddities::metadata_results(
-                &value,
+            warnings.extend(oddities::item_metadata_results(
+                &item,
                 &format!("{rel}: document {}", index + 1),
             ));
-            let what = annotate(&mut value, &rel, index);
-            added.insert((file_index, root), what);
             item_nodes.push(root);
-            items.push(Item::read_as(doc.clone(), root, value));
+            items.push(item.with_annotations(location(&rel, index)));
         }
         let first = items.len() - item_nodes.len();
         let pairs: Vec<(NodeId, &Item)> = item_nodes
@@ -337,47 +331,56 @@ fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>)
             });
         }
     }
-    Ok(((files, items, added), warnings))
+    Ok(((files, items), warnings))
 }
 
-/// Set kpt's path/index annotations (internal and legacy) where absent; say what was added.
-fn annotate(value: &mut Value, rel: &str, index: usize) -> Added {
-    let mut what = Added::default();
-    let Some(object) = value.as_object_mut() else {
-        return what;
-    };
-    if !object.get("metadata").is_some_and(Value::is_object) {
-        what.metadata = !object.contains_key("metadata");
-        what.metadata_null = object.get("metadata").is_some_and(Value::is_null);
-        object.insert("metadata".to_string(), Value::Object(Map::new()));
-    }
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return what;
-    };
-    if !metadata.get("annotations").is_some_and(Value::is_object) {
-        what.annotations = !metadata.contains_key("annotations");
-        what.annotations_null = metadata.get("annotations").is_some_and(Value::is_null);
-        metadata.insert("annotations".to_string(), Value::Object(Map::new()));
-    }
-    let Some(annotations) = metadata
-        .get_mut("annotations")
-        .and_then(Value::as_object_mut)
-    else {
-        return what;
-    };
-    what.had_annotations = annotations.len();
+/// kpt's path/index annotations (internal and legacy) of document `index` of file `rel`.
+fn location(rel: &str, index: usize) -> Vec<(&'static str, String)> {
     let index = index.to_string();
-    for (key, val) in [
-        (PATH, rel),
-        (INDEX, index.as_str()),
-        (LEGACY_PATH, rel),
-        (LEGACY_INDEX, index.as_str()),
-    ] {
-        if !annotations.contains_key(key) {
-            annotations.insert(key.to_string(), Value::String(val.to_string()));
-            what.keys.push(key);
+    vec![
+        (PATH, rel.to_string()),
+        (INDEX, index.clone()),
+        (LEGACY_PATH, rel.to_string()),
+        (LEGACY_INDEX, index),
+    ]
+}
+
+/// What [`crate::krm::item::add_annotations`] adds to `value` (a document as read) for `location`.
+fn added_by_reading(value: &Value, location: &[(&'static str, String)]) -> Added {
+    let mut what = Added::default();
+    let Some(object) = value.as_object() else {
+        return what;
+    };
+    let metadata = object.get("metadata");
+    // `None`: `metadata` is made a mapping, so `annotations` is absent from it.
+    let annotations = match metadata.and_then(Value::as_object) {
+        Some(fields) => Some(fields.get("annotations")),
+        None => {
+            what.metadata = metadata.is_none();
+            what.metadata_null = metadata.is_some_and(Value::is_null);
+            None
         }
-    }
+    };
+    let existing = match annotations {
+        None => {
+            what.annotations = true;
+            None
+        }
+        Some(a) => match a.and_then(Value::as_object) {
+            Some(map) => Some(map),
+            None => {
+                what.annotations = a.is_none();
+                what.annotations_null = a.is_some_and(Value::is_null);
+                None
+            }
+        },
+    };
+    what.had_annotations = existing.map_or(0, Map::len);
+    what.keys = location
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| !existing.is_some_and(|m| m.contains_key(*key)))
+        .collect();
     what
 }
 
@@ -459,7 +462,6 @@ fn plan(
     dir: &Path,
     files: &[SourceFile],
     items: &[Item],
-    added: &HashMap<(usize, NodeId), Added>,
     results: &mut Vec<KrmResult>,
 ) -> Vec<Change> {
     let file_of = |item: &Item| {
@@ -472,10 +474,12 @@ fn plan(
     let mut edits: Vec<Edits> = files.iter().map(|_| Edits::default()).collect();
     let mut touched: Vec<bool> = vec![false; files.len()];
     let mut kept: HashSet<(usize, NodeId)> = HashSet::new();
-    let mut json_values: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
+    // Values of the items of JSON files (`None`: as read).
+    let mut json_values: HashMap<usize, Vec<(NodeId, Option<Value>)>> = HashMap::new();
     let mut appended: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // What each file must read as: its kept items (by node, sorted below), then the added ones.
-    let mut meant: HashMap<usize, Vec<(NodeId, Value)>> = HashMap::new();
+    // What each file must read as: its kept items (by node, sorted below; `None`: as read),
+    // then the added ones.
+    let mut meant: HashMap<usize, Vec<(NodeId, Option<Value>)>> = HashMap::new();
     let mut meant_added: HashMap<String, Vec<Value>> = HashMap::new();
     // Files with a change that could not be synced (an error result already): not verified.
     let mut unsynced: HashSet<usize> = HashSet::new();
@@ -483,17 +487,25 @@ fn plan(
         match file_of(item) {
             Some((f, node)) => {
                 kept.insert((f, node));
-                let value = strip(item.value(), added.get(&(f, node)));
+                // An item no stage changed reads as read: its view is not built.
+                let doc = &files[f].doc;
+                let value = item.is_dirty().then(|| {
+                    let index = doc.roots().iter().position(|&r| r == node).unwrap_or(0);
+                    let original = doc.to_json(node).unwrap_or(Value::Null);
+                    let added = added_by_reading(&original, &location(&files[f].rel, index));
+                    strip(item.value(), Some(&added))
+                });
                 meant.entry(f).or_default().push((node, value.clone()));
                 // The view carries the location annotations: changed when it no longer reads,
                 // without them, as the text.
-                let changed = item.is_dirty() && !files[f].doc.equals_json(node, &value);
+                let changed = value.as_ref().is_some_and(|v| !doc.equals_json(node, v));
                 if files[f].json {
                     json_values.entry(f).or_default().push((node, value));
                     touched[f] |= changed;
                 } else if changed {
                     touched[f] = true;
-                    if let Err(e) = files[f].doc.sync(node, &value, &mut edits[f]) {
+                    let value = value.as_ref().unwrap_or(&Value::Null);
+                    if let Err(e) = files[f].doc.sync(node, value, &mut edits[f]) {
                         unsynced.insert(f);
                         results.push(
                             KrmResult::error(format!(
@@ -548,7 +560,13 @@ fn plan(
                 continue;
             }
             let doc = &file.doc;
-            match json_values.remove(&f).unwrap_or_default().as_slice() {
+            let values: Vec<(NodeId, Value)> = json_values
+                .remove(&f)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(node, value)| (node, value.unwrap_or_else(|| as_read(doc, node))))
+                .collect();
+            match values.as_slice() {
                 [] => None,
                 [(node, one)] => Some(format!("{}\n", doc.json_text(Some(*node), one))),
                 many => {
@@ -559,9 +577,9 @@ fn plan(
                 }
             }
         } else {
-            let ranges = document_ranges(src);
+            let ranges = yaml::document_ranges(src);
             let positions = removed.iter().map(|node| file.doc.node(*node).span().start);
-            for range in documents_removal_ranges(src, &ranges, positions) {
+            for range in yaml::documents_removal_ranges(src, &ranges, positions) {
                 edits[f].replace(range, "");
             }
             let mut text = match std::mem::take(&mut edits[f]).apply(src) {
@@ -575,25 +593,40 @@ fn plan(
                 }
             };
             let eol = if file.doc.layout().crlf { "\r\n" } else { "\n" };
-            for document in additions.unwrap_or_default() {
+            // Whether the text holds a document (`None`: it does not read): read again only
+            // when documents were removed (edits to values never take a document away, and
+            // every added one is one; a text that does not read fails its verification).
+            let roots = match removed.is_empty() {
+                true => Some(!file.doc.roots().is_empty()),
+                false => Document::parse(text.as_str())
+                    .ok()
+                    .map(|d| !d.roots().is_empty()),
+            };
+            let additions = additions.unwrap_or_default();
+            let empty = additions.is_empty() && roots == Some(false);
+            let mut separate = roots == Some(true);
+            for document in additions {
                 if !text.is_empty() && !text.ends_with('\n') {
                     text.push_str(eol);
                 }
-                if Document::parse(text.as_str()).is_ok_and(|d| !d.roots().is_empty()) {
+                if separate {
                     text.push_str("---");
                     text.push_str(eol);
                 }
                 text.push_str(&document);
+                separate = true;
             }
-            let empty = Document::parse(text.as_str()).is_ok_and(|d| d.roots().is_empty());
             (!empty || removed.is_empty()).then_some(text)
         };
         if let (Some(text), false) = (&new, unsynced.contains(&f)) {
             let mut kept_values = meant.remove(&f).unwrap_or_default();
             kept_values.sort_by_key(|(node, _)| *node);
+            let kept_values: Vec<Value> = kept_values
+                .into_iter()
+                .map(|(node, value)| value.unwrap_or_else(|| as_read(&file.doc, node)))
+                .collect();
             let expected: Vec<&Value> = kept_values
                 .iter()
-                .map(|(_, v)| v)
                 .chain(meant_added.get(&file.rel).into_iter().flatten())
                 .collect();
             if let Some(result) = verify::check_file(&file.rel, text, &expected) {
@@ -635,6 +668,11 @@ fn plan(
         }
     }
     changes
+}
+
+/// The JSON view of document root `node` as read (without the location annotations).
+fn as_read(doc: &Document, node: NodeId) -> Value {
+    doc.to_json(node).unwrap_or(Value::Null)
 }
 
 /// A unified diff of every change, `a/` and `b/` prefixed like git.
@@ -709,7 +747,7 @@ mod tests {
     #[test]
     fn reads_a_package_like_kpt() {
         let dir = package();
-        let (files, items, _) = read_package(dir.path()).unwrap();
+        let (files, items) = read_package(dir.path()).unwrap();
         let expected = [
             ("pkg", "Kptfile", "0"),
             ("a0", "a.yaml", "0"),
@@ -733,10 +771,10 @@ mod tests {
     }
 
     fn plan_for(dir: &Path, change: impl FnOnce(&mut Vec<Item>)) -> (Vec<Change>, Vec<KrmResult>) {
-        let (files, mut items, added) = read_package(dir).unwrap();
+        let (files, mut items) = read_package(dir).unwrap();
         change(&mut items);
         let mut results = Vec::new();
-        let changes = plan(dir, &files, &items, &added, &mut results);
+        let changes = plan(dir, &files, &items, &mut results);
         (changes, results)
     }
 
@@ -895,7 +933,7 @@ mod tests {
     #[test]
     fn output_stdout_lists_items_with_their_locations() {
         let dir = package();
-        let (files, items, _) = read_package(dir.path()).unwrap();
+        let (files, items) = read_package(dir.path()).unwrap();
         let text = resource_list_text(&files, &items[3..4], &mut Vec::new());
         assert_eq!(
             text,

@@ -43,6 +43,9 @@ pub struct Item {
     /// For generated items: YAML text of the item at indent 0 (may carry setter comments).
     /// `None` means: render `value`.
     pub text: Option<String>,
+    /// Annotations a reader gives the item beyond its text (package mode's location): see
+    /// [`Item::with_annotations`].
+    added: Option<Box<[(&'static str, String)]>>,
 }
 
 /// kpt's annotation naming the file an item came from.
@@ -176,18 +179,22 @@ impl Item {
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
+            added: None,
         })
     }
 
     /// An item read from `doc` at `node` with a view `value` that is not the node's own (package
     /// mode adds location annotations): its writer decides what changed.
     pub fn read_as(doc: Arc<Document>, node: NodeId, value: Value) -> Self {
+        // A view built for a read item: counted as one.
+        MATERIALIZED.with(|c| c.set(c.get() + 1));
         Item {
             value: OnceCell::from(value),
             identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
+            added: None,
         }
     }
 
@@ -199,7 +206,38 @@ impl Item {
             dirty: false,
             origin: None,
             text,
+            added: None,
         }
+    }
+
+    /// The item with `annotations` beyond its text (kpt's path and index, as package mode reads
+    /// a file): each goes into the view where the text has none when the view is built
+    /// ([`add_annotations`]), and the accessors read them from here while it is not, so an
+    /// item no stage changes still builds no view.
+    pub fn with_annotations(mut self, annotations: Vec<(&'static str, String)>) -> Self {
+        if let Some(value) = self.value.get_mut() {
+            add_annotations(value, &annotations);
+        }
+        self.added = Some(annotations.into_boxed_slice());
+        self
+    }
+
+    /// An annotation [`Item::with_annotations`] gave an unbuilt item whose text has none at
+    /// `path` (`metadata.annotations.<key>`).
+    fn added_at(&self, path: &[&str]) -> Option<&str> {
+        let added = self.added.as_ref()?;
+        let &["metadata", "annotations", key] = path else {
+            return None;
+        };
+        let (_, value) = added.iter().find(|(k, _)| *k == key)?;
+        matches!(self.node_at(path), Some((_, None))).then_some(value.as_str())
+    }
+
+    /// The value of `key` among the annotations [`Item::with_annotations`] gave the item.
+    fn added_annotation(&self, key: &str) -> Option<&str> {
+        let added = self.added.as_ref()?;
+        let (_, value) = added.iter().find(|(k, _)| *k == key)?;
+        Some(value.as_str())
     }
 
     /// The item's JSON view (key order kept), built on first use.
@@ -207,10 +245,15 @@ impl Item {
         self.value.get_or_init(|| {
             MATERIALIZED.with(|c| c.set(c.get() + 1));
             // Plain trees convert without error (`Item::read` built the others).
-            self.origin
+            let mut value = self
+                .origin
                 .as_ref()
                 .and_then(|o| o.doc.to_json(o.node).ok())
-                .unwrap_or(Value::Null)
+                .unwrap_or(Value::Null);
+            if let Some(added) = &self.added {
+                add_annotations(&mut value, added);
+            }
+            value
         })
     }
 
@@ -289,6 +332,9 @@ impl Item {
     /// The string at `path` (keys from the root) of the view, `None` when absent or no string;
     /// read off the text while the view is not built.
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        if let Some(added) = self.added_at(path) {
+            return Some(added);
+        }
         match self.node_at(path) {
             Some((_, None)) => return None,
             Some((doc, Some(node))) => {
@@ -306,7 +352,9 @@ impl Item {
     /// The view at `path` (keys from the root; `null` when absent, as indexing gives): borrowed
     /// from the view when it is built, otherwise built from the text for this call only.
     pub fn view_at(&self, path: &[&str]) -> Cow<'_, Value> {
-        match self.node_at(path) {
+        // What holds added annotations is read from the view.
+        let holds_added = self.added.is_some() && ["metadata", "annotations"].starts_with(path);
+        match self.node_at(path).filter(|_| !holds_added) {
             Some((_, None)) => return Cow::Owned(Value::Null),
             Some((doc, Some(node))) => {
                 if let Ok(value) = doc.to_json(node) {
@@ -340,7 +388,11 @@ impl Item {
 
     /// What the view holds at `path` (`None` when absent).
     pub fn kind_at(&self, path: &[&str]) -> Option<JsonKind> {
-        match self.node_at(path) {
+        if self.added_at(path).is_some() {
+            return Some(JsonKind::String);
+        }
+        let holds_added = self.added.is_some() && ["metadata", "annotations"].starts_with(path);
+        match self.node_at(path).filter(|_| !holds_added) {
             Some((_, None)) => return None,
             Some((doc, Some(node))) => {
                 if let Ok(kind) = doc.json_kind(node) {
@@ -403,8 +455,8 @@ impl Item {
     /// annotation, else the legacy `config.kubernetes.io/path`.
     pub fn path(&self) -> Option<&str> {
         match self.identity() {
-            Some(identity) => identity.get(&identity.path),
-            None => self
+            Some(identity) if self.added.is_none() => identity.get(&identity.path),
+            _ => self
                 .annotation(PATH)
                 .or_else(|| self.annotation(LEGACY_PATH)),
         }
@@ -414,7 +466,12 @@ impl Item {
     pub fn annotation(&self, key: &str) -> Option<&str> {
         if let Some(identity) = self.identity() {
             if let Some(doc) = &identity.doc {
-                let node = doc.plain_tree_member(identity.annotations?, key)?;
+                let node = identity
+                    .annotations
+                    .and_then(|annotations| doc.plain_tree_member(annotations, key));
+                let Some(node) = node else {
+                    return self.added_annotation(key);
+                };
                 if let Ok(text) = doc.json_str(node) {
                     return text;
                 }
@@ -454,6 +511,35 @@ impl Item {
             (Some(o), Some(value)) => self.dirty && !o.doc.equals_json(o.node, value),
             (Some(_), None) => false,
             (None, _) => true,
+        }
+    }
+}
+
+/// Put `annotations` into `value`'s `metadata.annotations` where absent, making `metadata` and
+/// `annotations` mappings first where they are not (as kpt gives every item of a package its
+/// path and index).
+pub fn add_annotations(value: &mut Value, annotations: &[(&'static str, String)]) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    if !object.get("metadata").is_some_and(Value::is_object) {
+        object.insert("metadata".to_string(), Value::Object(Default::default()));
+    }
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if !metadata.get("annotations").is_some_and(Value::is_object) {
+        metadata.insert("annotations".to_string(), Value::Object(Default::default()));
+    }
+    let Some(map) = metadata
+        .get_mut("annotations")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (key, text) in annotations {
+        if !map.contains_key(*key) {
+            map.insert(key.to_string(), Value::String(text.clone()));
         }
     }
 }
@@ -545,6 +631,32 @@ mod tests {
                 let plain = !lazy.is_materialized();
                 assert_eq!(any, !plain || has_key(built.value(), key), "{src:?} {key}");
             }
+        }
+    }
+
+    #[test]
+    fn annotations_a_reader_adds_answer_as_the_view_does() {
+        let added = || {
+            vec![
+                (PATH, "added.yaml".to_string()),
+                (LEGACY_PATH, "legacy.yaml".to_string()),
+                ("a", "from-reader".to_string()),
+            ]
+        };
+        for src in [
+            "apiVersion: v1\nkind: A\nmetadata:\n  name: n\n",
+            "kind: A\nmetadata:\n  annotations:\n    config.kubernetes.io/path: own.yaml\n",
+            "kind: A\nmetadata:\n  annotations:\n    a: 1\n",
+            "kind: A\nmetadata:\n  annotations: [x]\n",
+            "kind: A\nmetadata: text\n",
+        ] {
+            let lazy = read(src).with_annotations(added());
+            lazy.kind();
+            let got = answers(&lazy);
+            assert!(!lazy.is_materialized(), "{src:?}");
+            let built = read(src).with_annotations(added());
+            built.value();
+            assert_eq!(got, answers(&built), "{src:?}");
         }
     }
 

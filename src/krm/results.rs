@@ -1,5 +1,6 @@
 //! Structured results in the KRM functions spec v1 list form.
 
+use crate::yaml::{BlockWriter, Layout};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -238,4 +239,199 @@ pub fn file_ref(resource: &serde_json::Value) -> Option<FileRef> {
 /// True when any result is an error.
 pub fn has_errors(results: &[KrmResult]) -> bool {
     results.iter().any(|r| r.severity == Severity::Error)
+}
+
+/// A result as the JSON object written under `results:`.
+pub fn result_json(result: &KrmResult) -> serde_json::Value {
+    serde_json::to_value(result)
+        .unwrap_or_else(|_| serde_json::Value::String(result.message.clone()))
+}
+
+/// The results as block-sequence items at `dash_column`, each preceded by a line break: the
+/// same text as rendering each [`result_json`] as a sequence item, written straight from the
+/// structs ([`BlockWriter`]). A result with a multi-line string or a collection value is
+/// rendered whole.
+pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+    results_into(String::new(), results, dash_column, layout)
+}
+
+/// [`results_text`] appended to `out`.
+pub fn results_into(
+    out: String,
+    results: &[KrmResult],
+    dash_column: usize,
+    layout: Layout,
+) -> String {
+    let mut writer = BlockWriter::new(out, results.len() * 320, layout);
+    for result in results {
+        writer.line_break();
+        let mark = writer.mark();
+        if write_result(&mut writer, result, dash_column).is_none() {
+            writer.truncate(mark);
+            writer.value_item(&result_json(result), dash_column);
+        }
+    }
+    writer.finish()
+}
+
+/// One result at `dash_column`, its keys in [`result_json`]'s order; `None` (with partial text
+/// written) when it needs the general renderer.
+fn write_result<'a>(w: &mut BlockWriter<'a>, r: &'a KrmResult, dash_column: usize) -> Option<()> {
+    let inner = dash_column + 2;
+    let nested = inner + w.layout().indent;
+    w.item(dash_column, "message");
+    w.string(&r.message)?;
+    w.field(inner, "severity");
+    w.raw(match r.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    });
+    if let Some(rr) = &r.resource_ref {
+        w.key(inner, "resourceRef");
+        w.field(nested, "apiVersion");
+        w.string(&rr.api_version)?;
+        w.field(nested, "kind");
+        w.string(&rr.kind)?;
+        w.field(nested, "name");
+        w.string(&rr.name)?;
+        if let Some(ns) = &rr.namespace {
+            w.field(nested, "namespace");
+            w.string(ns)?;
+        }
+    }
+    if let Some(f) = &r.field {
+        w.key(inner, "field");
+        w.field(nested, "path");
+        w.string(&f.path)?;
+        if let Some(v) = &f.current_value {
+            w.field(nested, "currentValue");
+            w.scalar(v)?;
+        }
+        if let Some(v) = &f.proposed_value {
+            w.field(nested, "proposedValue");
+            w.scalar(v)?;
+        }
+    }
+    if let Some(file) = &r.file {
+        w.key(inner, "file");
+        w.field(nested, "path");
+        w.string(&file.path)?;
+        if let Some(index) = file.index {
+            w.field(nested, "index");
+            w.raw(&index.to_string());
+        }
+    }
+    if !r.tags.is_empty() {
+        w.key(inner, "tags");
+        for (k, v) in &r.tags {
+            w.string_entry(nested, k, v)?;
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What the general path writes: each result's JSON rendered as a sequence item.
+    fn general(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
+        let eol = if layout.crlf { "\r\n" } else { "\n" };
+        results
+            .iter()
+            .map(|r| {
+                format!(
+                    "{eol}{}",
+                    crate::yaml::render_item_at(&result_json(r), dash_column, layout)
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_text_matches_rendering_each_result_json() {
+        let item = json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "yes", "namespace": "0123", "annotations": {
+                "config.kubernetes.io/path": "a b/it's.yaml",
+                "config.kubernetes.io/index": "3"}}
+        });
+        let strings = [
+            "plain-text",
+            "yes",
+            "no",
+            "on",
+            "y",
+            "null",
+            "true",
+            "~",
+            "",
+            "1.5",
+            "0x1F",
+            "1e3",
+            "2024-01-01",
+            "a: b",
+            "a #b",
+            "it's",
+            "tab\there",
+            "-x",
+            "- x",
+            "key:",
+            "@at",
+            "ünïcödé",
+            " lead",
+            "trail ",
+            "a,b",
+            "[x]",
+            "two\nlines",
+            "cr\rhere",
+            "<<",
+            "=",
+            "config.kubernetes.io/index",
+            "Upper",
+            "e",
+            ".inf",
+        ];
+        let mut results = Vec::new();
+        for s in strings {
+            results.push(
+                KrmResult::info(format!("set {s}"))
+                    .for_resource(&item)
+                    .at_field(s, Some(json!(s)), Some(json!(s))),
+            );
+            results.push(KrmResult::warning(s).tag(s, s).tag("check", "names"));
+        }
+        for v in [
+            json!(true),
+            json!(3),
+            json!(1.5),
+            json!(null),
+            json!([1]),
+            json!({"a": 1}),
+        ] {
+            results.push(
+                KrmResult::error("typed")
+                    .for_resource(&json!({"apiVersion": "v1", "kind": "K"}))
+                    .at_field("spec.x", Some(v.clone()), Some(v)),
+            );
+        }
+        results.push(KrmResult::info("only a message"));
+        let layouts = [
+            Layout::default(),
+            Layout {
+                indent: 4,
+                wide_sequences: true,
+                crlf: true,
+                double_quotes: false,
+            },
+        ];
+        for layout in layouts {
+            for dash_column in [0, 2] {
+                let fast = results_text(&results, dash_column, layout);
+                assert_eq!(fast, general(&results, dash_column, layout));
+            }
+        }
+    }
 }

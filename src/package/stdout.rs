@@ -2,7 +2,7 @@
 //! (head comments included) synced to its new value.
 
 use super::SourceFile;
-use crate::krm::resource_list::{document_range_at, document_ranges, result_json};
+use crate::krm::resource_list::result_json;
 use crate::krm::{oddities, Item, KrmResult, REREAD_FAILURE};
 use crate::yaml::{self, Document, Edits, Layout, NodeId};
 use serde_json::Value;
@@ -102,11 +102,11 @@ fn node_text(doc: &Document, node: NodeId, value: &Value) -> Option<String> {
     doc.sync(node, value, &mut edits).ok()?;
     let applied = edits.apply(src).ok()?;
     let span = doc.node(node).span();
-    let document_end = document_range_at(&document_ranges(src), span.start).end;
+    let document_end = yaml::document_range_at(&yaml::document_ranges(src), span.start).end;
     let end = applied.len().checked_sub(src.len() - document_end)?;
     let start = head_comment_start(
         src,
-        document_range_at(&document_ranges(src), span.start).start,
+        yaml::document_range_at(&yaml::document_ranges(src), span.start).start,
         span.start,
     );
     let text = applied.get(start..end)?.trim_end();

@@ -11,13 +11,16 @@
 //! [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; all are errors, not crashes.
 //! The signatures here are the API the rest of the crate codes against.
 
+mod block;
 mod comments;
 mod edits;
 mod fast;
 mod json;
 mod json_text;
+mod leaf_sync;
 mod parse;
 mod render;
+mod stream;
 mod strict;
 mod sync;
 #[cfg(test)]
@@ -28,10 +31,15 @@ pub use json::{resolve_plain, MAX_ALIAS_EXPANSION};
 pub use parse::MAX_DEPTH;
 pub use view::{JsonKind, NotPlain};
 
+pub use block::{document_text, indent_item_at, render_item_at, BlockWriter};
 pub use edits::{line_column, Edits};
 pub use render::{
     indent_as_item, render_commented_document, render_document, render_item, scalar_text,
     split_lines, Comments,
+};
+pub use stream::{
+    column_of, document_range_at, document_ranges, document_removal_range,
+    documents_removal_ranges, opens_line,
 };
 
 use serde_json::Value;

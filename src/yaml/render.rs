@@ -442,7 +442,7 @@ pub(crate) fn string_text(s: &str, ctx: Context) -> String {
 
 /// The common case, decided in one pass: a letter, then letters, digits and `-._/`, and not
 /// one of the YAML 1.1 words (`yes`, `on`, `null` …): plain in any context.
-fn simple_word(s: &str) -> bool {
+pub(crate) fn simple_word(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_alphabetic)
         && b.iter()

@@ -96,3 +96,51 @@ fn making_one_cluster_private_builds_that_cluster_only() {
     assert_eq!(built, ["cluster-0"]);
     assert!(items.iter().any(|i| i.origin.is_none()), "the network");
 }
+
+#[test]
+fn a_package_run_that_changes_nothing_builds_no_item_view() {
+    // The generated list's items (`- ` at column 0) as documents, with their comments.
+    let src = input(200);
+    let mut documents: Vec<String> = Vec::new();
+    let items = &src[src.find("\nitems:\n").unwrap() + 8..];
+    for line in items.lines() {
+        if let Some(first) = line.strip_prefix("- ") {
+            documents.push(format!("{first}\n"));
+        } else if let (Some(rest), Some(doc)) = (line.strip_prefix("  "), documents.last_mut()) {
+            doc.push_str(rest);
+            doc.push('\n');
+        } else {
+            break;
+        }
+    }
+    assert_eq!(documents.len(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    for (f, chunk) in documents.chunks(50).enumerate() {
+        std::fs::write(dir.path().join(format!("f{f}.yaml")), chunk.join("---\n")).unwrap();
+    }
+    let options = private_gke::package::PackageOptions {
+        function_config: Some(settings(&[("gke.private", "false")])),
+        ..Default::default()
+    };
+    let before = materializations();
+    let outcome = private_gke::package::run(dir.path(), &options).unwrap();
+    assert_eq!(materializations(), before, "reading, stages and planning");
+    assert!(outcome.changed.is_empty(), "{:?}", outcome.changed);
+    assert_eq!(outcome.exit_code(), 0);
+
+    // A setter builds the views of the items it changes, as many as in function mode.
+    let pairs = [("gke.private", "false"), ("project-id", "other-project")];
+    let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    run_stages(&mut items, Some(&settings(&pairs)));
+    let changed = items.iter().filter(|i| i.is_changed()).count();
+    let options = private_gke::package::PackageOptions {
+        function_config: Some(settings(&pairs)),
+        ..Default::default()
+    };
+    let before = materializations();
+    let outcome = private_gke::package::run(dir.path(), &options).unwrap();
+    assert!(changed > 0);
+    assert_eq!(materializations() - before, changed);
+    assert!(!outcome.changed.is_empty());
+}

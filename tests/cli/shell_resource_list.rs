@@ -1,7 +1,8 @@
 //! ResourceList reading and writing: shapes, formats, minimal edits, results, bad input.
 
-use private_gke::krm::resource_list::{document_ranges, Format, Shape};
+use private_gke::krm::resource_list::{Format, Shape};
 use private_gke::krm::{Item, KrmResult, ResourceList};
+use private_gke::yaml::document_ranges;
 use serde_json::json;
 
 const RL: &str = "\

@@ -4,8 +4,9 @@
 
 use super::{result_json, Format, ResourceList, BOM};
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{Document, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, NodeId, NodeKind};
 use serde_json::Value;
+use std::ops::Range;
 
 /// The start of the message of the error result a failed verification adds.
 pub const REREAD_FAILURE: &str = "internal error: the output does not read back as intended";
@@ -25,6 +26,12 @@ pub(super) struct WriteNotes {
     pub generated_before_last: bool,
     /// A results block written beside the items, skipped by the release verification.
     pub results_block: Option<ResultsBlock>,
+    /// The edits the output is the input with (YAML only).
+    pub edits: Edits,
+    /// Which of `edits` writes the results block (with `results_block`).
+    pub results_edit: Option<usize>,
+    /// Which of `edits` writes the generated items after the last item or document.
+    pub generated_edit: Option<usize>,
 }
 
 /// Where a results block was written.
@@ -75,6 +82,28 @@ impl ResourceList {
     /// Read `output` (the text written for `items` and `results`) again: `Err` with what differs
     /// when an item or result does not read as meant (items at `unsynced` nodes: as read).
     pub(super) fn verify(
+        &self,
+        items: &[Item],
+        results: &[KrmResult],
+        output: &str,
+        notes: &WriteNotes,
+    ) -> Result<(), String> {
+        let regions = self.verify_regions(items, results, notes);
+        if regions && !EVERYTHING {
+            return Ok(());
+        }
+        let full = self.verify_all(items, results, output, notes);
+        // Builds with debug assertions (tests, fuzzing) read everything and check that reading
+        // the regions again never passes an output that reading all of it again fails.
+        debug_assert!(
+            full.is_ok() || !regions,
+            "the regions read as meant, the whole output does not: {full:?}"
+        );
+        full
+    }
+
+    /// [`ResourceList::verify`] by reading the whole output again.
+    pub(super) fn verify_all(
         &self,
         items: &[Item],
         results: &[KrmResult],
@@ -161,5 +190,188 @@ impl ResourceList {
             }
         }
         Ok(())
+    }
+}
+
+/// Above this share of the input's bytes in regions to read again, the whole output is read.
+const REGIONS_MAX_SHARE: usize = 4;
+/// Bytes of regions always read on their own, whatever the input's size.
+const REGIONS_MIN_BUDGET: usize = 4096;
+
+impl ResourceList {
+    /// The verification from the changed regions alone: true when every item whose text the
+    /// write changed reads as meant from its own region's new text, false when that cannot be
+    /// said from the regions (the whole output is read again then, and decides).
+    ///
+    /// Why this is the full re-read for what it passes. The output is the input with
+    /// `notes.edits` applied. The items' regions tile the items' text: in a block `items`
+    /// sequence, an item's region runs from the start of its first line (its head comment's)
+    /// to the start of the next item's, the last one's to [`Document::append_point`]; for
+    /// plain documents, each document's range ([`yaml::document_ranges`]). No edit may cross
+    /// or touch the bound of a region that is read ([`Edits::region_text`]), so the output
+    /// is the input's own bytes up to the region's first line, the region's new text, then
+    /// the input's own bytes of the next region's first line (a dash at the same column, a
+    /// `---` line, or the text after the sequence): a block parser enters such a region at a
+    /// line start between two items or documents and leaves it at the next one, exactly as it
+    /// reads that text on its own. So a region read alone as a block sequence (or stream) of
+    /// exactly its meant items reads so in the output; a region without edits is the input's
+    /// own text in the same place and reads as it read. Anchors and directives reach across
+    /// regions: a region holding `&` and a text holding a `%` line are read whole. Removed
+    /// items and an appended results block lie outside the regions read; the release
+    /// verification never read the results block (it cuts it out) and trusts
+    /// [`Document::item_removal_range`]; builds with debug assertions read everything and
+    /// check that this pass never passes what the whole re-read fails.
+    pub(super) fn verify_regions(
+        &self,
+        items: &[Item],
+        results: &[KrmResult],
+        notes: &WriteNotes,
+    ) -> bool {
+        let doc = &*self.doc;
+        let src = doc.source();
+        if self.format != Format::Yaml || notes.generated_before_last {
+            return false;
+        }
+        if self.carries_results() && !results.is_empty() && notes.results_block.is_none() {
+            return false;
+        }
+        let block_items = match self.items_node {
+            Some(n) => matches!(doc.node(n).kind, NodeKind::Sequence { flow: false, .. }),
+            None => self.root.is_none(),
+        };
+        if !block_items {
+            return false;
+        }
+        let nodes = &self.item_nodes;
+        let index_of = |node: NodeId| nodes.binary_search(&node).ok();
+        // Each region to read: the item index, and the items it must read as.
+        let mut checked: Vec<(usize, Vec<&Item>)> = Vec::new();
+        let mut kept = vec![None; nodes.len()];
+        for item in items {
+            let Some(j) = self.own_node(item).and_then(index_of) else {
+                continue;
+            };
+            if kept[j].replace(item).is_some() {
+                return false;
+            }
+            // Items given out to change (a superset of the changed ones, cheaper to tell).
+            if item.is_dirty() || notes.unsynced.contains(&nodes[j]) {
+                checked.push((j, vec![item]));
+            }
+        }
+        let generated: Vec<&Item> = items
+            .iter()
+            .filter(|i| self.own_node(i).is_none())
+            .collect();
+        if !generated.is_empty() {
+            let (Some(last), Some(_)) = (nodes.len().checked_sub(1), notes.generated_edit) else {
+                return false;
+            };
+            let Some(item) = kept[last] else {
+                return false;
+            };
+            match checked.iter_mut().find(|(j, _)| *j == last) {
+                Some((_, meant)) => meant.extend(generated),
+                None => checked.push((last, [item].into_iter().chain(generated).collect())),
+            }
+        }
+        if checked.is_empty() {
+            return true;
+        }
+        let budget = src.len() / REGIONS_MAX_SHARE + REGIONS_MIN_BUDGET;
+        // The items' own text is within their regions: too much of it settles it at once.
+        let spans: usize = checked
+            .iter()
+            .map(|(j, _)| doc.node(nodes[*j]).span().len())
+            .sum();
+        if spans > budget {
+            return false;
+        }
+        checked.sort_by_key(|(j, _)| *j);
+        let ranges = match self.root {
+            None => Some(yaml::document_ranges(src)),
+            Some(_) => None,
+        };
+        let region = |j: usize| -> Option<Range<usize>> {
+            match &ranges {
+                Some(ranges) => {
+                    let start = doc.node(nodes[j]).span().start;
+                    let k = ranges
+                        .partition_point(|r| r.start <= start)
+                        .checked_sub(1)?;
+                    Some(ranges[k].clone()).filter(|r| r.contains(&start))
+                }
+                None => {
+                    let start = doc.item_line_start(nodes[j])?;
+                    let end = match nodes.get(j + 1) {
+                        Some(&next) => doc.item_line_start(next)?,
+                        None => doc.append_point(self.items_node?).0,
+                    };
+                    Some(start..end)
+                }
+            }
+        };
+        let skip = |i: usize| notes.results_edit == Some(i);
+        // Every region first: when they are too much of the text, reading it all is cheaper.
+        let mut regions = Vec::with_capacity(checked.len());
+        let mut bytes = 0;
+        for (j, meant) in &checked {
+            let Some(range) = region(*j) else {
+                return false;
+            };
+            bytes += range.len();
+            regions.push((range, *j + 1 == nodes.len(), meant));
+        }
+        if bytes > budget || src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+            return false;
+        }
+        let index = notes.edits.index();
+        let generated_at = notes
+            .generated_edit
+            .map(|i| notes.edits.entries()[i].0.start);
+        for (range, tail, meant) in regions {
+            if tail && meant.len() > 1 && generated_at != Some(range.end) {
+                return false;
+            }
+            let Some(text) = index.region_text(src, range.clone(), tail, skip) else {
+                return false;
+            };
+            if src[range].contains('&') || text.contains('&') {
+                return false;
+            }
+            if !self.region_reads_as(&text, meant, &notes.unsynced) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// True when `text`, read on its own, is a block sequence (plain documents: a stream) of
+    /// exactly the items `meant` (those at `unsynced` nodes as read).
+    fn region_reads_as(&self, text: &str, meant: &[&Item], unsynced: &[NodeId]) -> bool {
+        let Ok(doc) = Document::parse_with(text, oddities::PARSE) else {
+            return false;
+        };
+        let nodes: &[NodeId] = match (self.root, doc.roots()) {
+            (None, roots) => roots,
+            (Some(_), &[root]) => match &doc.node(root).kind {
+                NodeKind::Sequence { flow: false, items } => items,
+                _ => return false,
+            },
+            _ => return false,
+        };
+        nodes.len() == meant.len()
+            && nodes.iter().zip(meant).all(|(&node, item)| {
+                let as_read = self
+                    .own_node(item)
+                    .is_some_and(|own| unsynced.contains(&own));
+                match &item.origin {
+                    Some(o) if as_read || !item.is_materialized() => o
+                        .doc
+                        .to_json(o.node)
+                        .is_ok_and(|v| doc.equals_json(node, &v)),
+                    _ => doc.equals_json(node, item.value()),
+                }
+            })
     }
 }

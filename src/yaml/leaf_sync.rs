@@ -1,0 +1,235 @@
+//! Syncing a changed value scalar by scalar when that is all that changed: the edits
+//! [`Document::sync_from`] makes for such a change, without walking every mapping again.
+
+use super::{Document, Edits, NodeId, NodeKind, YamlError};
+use serde_json::Value;
+
+impl Document {
+    /// Sync a read item's change back to its text: when every difference between `old` (its JSON
+    /// view as read) and `new` is a scalar replacing a scalar, reached through block mappings that
+    /// keep their keys (sequences are diffed item by item, so they are left to the general path),
+    /// each changed scalar is synced on its own (what syncing
+    /// the whole item does for such changes, without walking the item's mappings again);
+    /// otherwise, or when a scalar cannot be synced, the whole item is, so that every other case
+    /// and every error is exactly that of [`Document::sync_from`].
+    pub fn sync_item(
+        &self,
+        node: NodeId,
+        old: &Value,
+        new: &Value,
+        edits: &mut Edits,
+    ) -> Result<(), YamlError> {
+        let doc = self;
+        let mut leaves = Vec::new();
+        if scalar_changes(doc, node, old, new, &mut leaves) {
+            let mut trial = Edits::default();
+            if leaves
+                .iter()
+                .all(|&(id, o, n)| doc.sync_from(id, o, n, &mut trial).is_ok())
+            {
+                for (id, o, n) in leaves {
+                    doc.sync_from(id, o, n, edits)?;
+                }
+                return Ok(());
+            }
+        }
+        doc.sync_from(node, old, new, edits)
+    }
+}
+
+/// Collect the changed scalars under `node` into `out`; false when some difference is not a
+/// plain scalar replacing a scalar inside block mappings that keep their keys.
+fn scalar_changes<'v>(
+    doc: &Document,
+    node: NodeId,
+    old: &'v Value,
+    new: &'v Value,
+    out: &mut Vec<(NodeId, &'v Value, &'v Value)>,
+) -> bool {
+    let n = doc.node(node);
+    if doc.anchor(node).is_some() || doc.tag(node).is_some() {
+        return false;
+    }
+    match (&n.kind, old, new) {
+        (
+            NodeKind::Mapping {
+                flow: false,
+                entries,
+            },
+            Value::Object(o),
+            Value::Object(nw),
+        ) => {
+            if o.len() != entries.len()
+                || nw.len() != entries.len()
+                || doc.source()[n.span()].contains('?')
+            {
+                return false;
+            }
+            for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
+                let plain_key = matches!(doc.scalar(key), Some(text)
+                    if text == ok && text != "<<");
+                if ok != nk || !plain_key || doc.anchor(key).is_some() || doc.tag(key).is_some() {
+                    return false;
+                }
+                if !same_ordered(ov, nv) && !scalar_changes(doc, value, ov, nv, out) {
+                    return false;
+                }
+            }
+            true
+        }
+        (NodeKind::Scalar { .. }, old, new)
+            if !n.span().is_empty()
+                && !matches!(old, Value::Object(_) | Value::Array(_))
+                && !matches!(new, Value::Object(_) | Value::Array(_)) =>
+        {
+            out.push((node, old, new));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Equality that also requires mappings to list their keys in the same order (cheaper than
+/// `==`, which looks every key up; a reordered mapping counts as changed).
+fn same_ordered(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((xk, xv), (yk, yv))| xk == yk && same_ordered(xv, yv))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_ordered(x, y))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Apply `change` to the JSON view of the first document of `src`, then sync it back both
+    /// ways: scalar by scalar where possible, and whole (the general path).
+    fn both_ways(src: &str, change: impl Fn(&mut Value)) -> (String, String, usize) {
+        let doc = Document::parse(src).unwrap();
+        let root = doc.roots()[0];
+        let old = doc.to_json(root).unwrap();
+        let mut new = old.clone();
+        change(&mut new);
+        let outcome = |edits: Result<Edits, YamlError>| match edits {
+            Ok(edits) => edits.apply(doc.source()).unwrap(),
+            Err(e) => format!("error at {}:{}: {}", e.line, e.column, e.message),
+        };
+        let mut fast = Edits::default();
+        let fast = doc.sync_item(root, &old, &new, &mut fast).map(|()| fast);
+        let mut whole = Edits::default();
+        let whole = doc.sync_from(root, &old, &new, &mut whole).map(|()| whole);
+        let mut leaves = Vec::new();
+        let scalar_only = scalar_changes(&doc, root, &old, &new, &mut leaves);
+        (
+            outcome(fast),
+            outcome(whole),
+            if scalar_only { leaves.len() } else { 0 },
+        )
+    }
+
+    #[test]
+    fn syncing_scalar_by_scalar_writes_what_syncing_the_item_writes() {
+        let src = "kind: K\nmetadata:\n  name: a # kpt-set: ${name}\n  annotations:\n    \
+                   x: 'quoted' # c\n    n: \"1\"\nspec:\n  # head\n  list:\n  - a # c\n  \
+                   - b\n  flow: {a: 1, b: [x, y]}\n  text: |\n    two\n    lines\n  \
+                   anchored: &a v\n  alias: *a\n  tagged: !!str 5\n  empty:\n";
+        type Change = fn(&mut Value);
+        let cases: Vec<(&str, Change, usize)> = vec![
+            (
+                "plain scalar, comment kept",
+                |v| v["metadata"]["name"] = "b-1".into(),
+                1,
+            ),
+            (
+                "quoted scalars",
+                |v| {
+                    v["metadata"]["annotations"]["x"] = "it's".into();
+                    v["metadata"]["annotations"]["n"] = "2".into();
+                },
+                2,
+            ),
+            ("type change", |v| v["metadata"]["name"] = true.into(), 1),
+            ("to a multi-line string", |v| v["kind"] = "x\ny".into(), 1),
+            ("block scalar", |v| v["spec"]["text"] = "one\n".into(), 1),
+            (
+                "sequence item: general path",
+                |v| v["spec"]["list"][0] = "z".into(),
+                0,
+            ),
+            (
+                "swapped items: general path",
+                |v| {
+                    v["spec"]["list"] = serde_json::json!(["b", "a"]);
+                },
+                0,
+            ),
+            (
+                "flow mapping: general path",
+                |v| v["spec"]["flow"]["a"] = 2.into(),
+                0,
+            ),
+            (
+                "anchored: general path",
+                |v| v["spec"]["anchored"] = "w".into(),
+                0,
+            ),
+            (
+                "alias: general path",
+                |v| v["spec"]["alias"] = "w".into(),
+                0,
+            ),
+            (
+                "tagged: general path",
+                |v| v["spec"]["tagged"] = "6".into(),
+                0,
+            ),
+            (
+                "empty value: general path",
+                |v| v["spec"]["empty"] = "e".into(),
+                0,
+            ),
+            (
+                "key added: general path",
+                |v| v["metadata"]["labels"] = "l".into(),
+                0,
+            ),
+            (
+                "key removed: general path",
+                |v| {
+                    v["metadata"]
+                        .as_object_mut()
+                        .unwrap()
+                        .shift_remove("annotations");
+                },
+                0,
+            ),
+            (
+                "scalar to mapping: general path",
+                |v| {
+                    v["metadata"]["name"] = serde_json::json!({"a": 1});
+                },
+                0,
+            ),
+        ];
+        for (name, change, leaves) in cases {
+            let (fast, whole, n) = both_ways(src, change);
+            assert_eq!(fast, whole, "{name}");
+            assert_eq!(n, leaves, "{name}");
+        }
+        let merged = "base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n";
+        let (fast, whole, n) = both_ways(merged, |v| v["m"]["y"] = 3.into());
+        assert_eq!((fast, n), (whole, 0));
+        let explicit = "m:\n  ? k\n  : v\n  y: 2\n";
+        let (fast, whole, n) = both_ways(explicit, |v| v["m"]["y"] = 3.into());
+        assert_eq!((fast, n), (whole.clone(), 0));
+        assert!(whole.starts_with("error"), "{whole}");
+    }
+}

@@ -1,0 +1,335 @@
+//! Document-level edits of a YAML stream: where its documents are, the ranges that remove a
+//! document or a sequence item, block text put after a key, and the text one region of a
+//! source gets from a set of edits (for reading only what changed again).
+
+use super::edits::line_break;
+use super::{Document, Edits, NodeId, NodeKind, ScalarStyle};
+use std::ops::Range;
+
+/// Byte ranges of the documents of a YAML stream: each starts at its `---` line (or at 0) and
+/// ends where the next `---` line starts (or at the end). A `---` at column 0 always starts a
+/// document, even after a block scalar, so a line scan is exact.
+pub fn document_ranges(src: &str) -> Vec<Range<usize>> {
+    let mut starts = vec![0];
+    let mut pos = 0;
+    // Every YAML line break ends a line: `\n`, `\r\n` and a lone `\r`.
+    for body in super::split_lines(src) {
+        let is_marker = body.starts_with("---")
+            && body[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ' || c == '\t');
+        if is_marker && pos != 0 {
+            starts.push(pos);
+        }
+        pos += body.len();
+        pos += match src.as_bytes().get(pos) {
+            Some(b'\r') if src.as_bytes().get(pos + 1) == Some(&b'\n') => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+    }
+    let mut ranges = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(src.len());
+        ranges.push(start..end);
+    }
+    ranges
+}
+
+/// The document range holding byte `pos`.
+pub fn document_range_at(ranges: &[Range<usize>], pos: usize) -> Range<usize> {
+    ranges
+        .iter()
+        .find(|r| r.contains(&pos))
+        .cloned()
+        .unwrap_or_else(|| ranges.last().cloned().unwrap_or(0..0))
+}
+
+/// The range to delete to remove the document holding byte `pos`: its marker line and content;
+/// for a first document without a marker, the next document's bare `---` line goes too.
+pub fn document_removal_range(src: &str, ranges: &[Range<usize>], pos: usize) -> Range<usize> {
+    let range = document_range_at(ranges, pos);
+    if range.start == 0 && !src.starts_with("---") && range.end < src.len() {
+        let rest = &src[range.end..];
+        for marker in ["---\n", "---\r\n", "---\r"] {
+            if rest.starts_with(marker) {
+                return range.start..range.end + marker.len();
+            }
+        }
+    }
+    range
+}
+
+/// The ranges to delete to remove the documents holding each of `positions`, merged where they
+/// touch or overlap (removing a first document also takes the next one's `---` line).
+pub fn documents_removal_ranges(
+    src: &str,
+    ranges: &[Range<usize>],
+    positions: impl IntoIterator<Item = usize>,
+) -> Vec<Range<usize>> {
+    let mut removals: Vec<Range<usize>> = positions
+        .into_iter()
+        .map(|pos| document_removal_range(src, ranges, pos))
+        .collect();
+    removals.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(removals.len());
+    for r in removals {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// 0-based column, in characters, of byte `pos` of `src`.
+pub fn column_of(src: &str, pos: usize) -> usize {
+    // A lone `\r` ends a line too (YAML reads CR-only text).
+    let line_start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    src[line_start..pos].chars().count()
+}
+
+/// True when byte `pos` is the first thing on its line (after spaces).
+pub fn opens_line(src: &str, pos: usize) -> bool {
+    let line_start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    src[line_start..pos].bytes().all(|b| b == b' ')
+}
+
+impl Document {
+    /// The column of the `-` of block-sequence item `item`: on the item's first line, or on an
+    /// earlier line that holds only the dash and maybe a comment (`- # head comment`).
+    pub fn dash_column(&self, item: NodeId) -> usize {
+        let src = self.source();
+        let start = self.node(item).span().start;
+        let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let prefix = &src[line_start..start];
+        if let Some(i) = prefix.rfind('-') {
+            return prefix[..i].chars().count();
+        }
+        let mut end = line_start;
+        while end > 0 {
+            // The previous line, without its break (`\n`, `\r\n` or a lone `\r`).
+            let stop = if src[..end].ends_with("\r\n") {
+                end - 2
+            } else {
+                end - 1
+            };
+            let begin = src[..stop].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            let line = &src[begin..stop];
+            let body = line.trim_start();
+            if let Some(after) = body.strip_prefix('-') {
+                if after.trim_start().is_empty() || after.trim_start().starts_with('#') {
+                    return line.len() - body.len();
+                }
+            }
+            if !(body.trim_end().is_empty() || body.starts_with('#')) {
+                break;
+            }
+            end = begin;
+        }
+        prefix.chars().count().saturating_sub(2)
+    }
+
+    /// True for a plain scalar that reads as null (`~`, `null`, empty).
+    pub fn is_null(&self, id: NodeId) -> bool {
+        matches!(
+            &self.node(id).kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Plain,
+                ..
+            }
+        ) && matches!(self.scalar(id), Some("" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// Replace the null or flow value `value` of `key` in mapping `map` with `block` (text
+    /// starting with a line break): the value's token goes, and the block follows the rest of
+    /// its line (a comment stays put).
+    pub fn replace_with_block(
+        &self,
+        map: NodeId,
+        key: &str,
+        value: NodeId,
+        block: String,
+        edits: &mut Edits,
+    ) {
+        let src = self.source();
+        let value_span = self.node(value).span();
+        let key_end = self
+            .entry(map, key)
+            .map(|(k, _)| self.node(k).span().end)
+            .unwrap_or(value_span.start);
+        let colon = src[key_end..]
+            .find(':')
+            .map_or(key_end, |i| key_end + i + 1);
+        let token_end = if self.is_null(value) {
+            let line_end = src[colon..]
+                .find(['\n', '\r', '#'])
+                .map_or(src.len(), |i| colon + i);
+            colon + src[colon..line_end].trim_end().len()
+        } else {
+            value_span.end.max(colon)
+        };
+        let insert_at = src[token_end..]
+            .find(['\n', '\r'])
+            .map_or(src.len(), |i| token_end + i);
+        if insert_at == token_end {
+            edits.replace(colon..token_end, block);
+        } else {
+            edits.replace(colon..token_end, "");
+            edits.insert(insert_at, block);
+        }
+    }
+}
+
+/// The edits of one [`Edits`] in source order, to find those near a region quickly.
+#[derive(Debug)]
+pub struct EditIndex<'e> {
+    edits: &'e [(Range<usize>, String)],
+    /// Indices into `edits`, sorted by range (as [`Edits::apply`] orders them).
+    order: Vec<usize>,
+}
+
+impl Edits {
+    /// The edits sorted by place, for [`EditIndex::region_text`].
+    pub fn index(&self) -> EditIndex<'_> {
+        let edits = self.entries();
+        let mut order: Vec<usize> = (0..edits.len()).collect();
+        order.sort_by_key(|&i| (edits[i].0.start, edits[i].0.end));
+        EditIndex { edits, order }
+    }
+}
+
+impl EditIndex<'_> {
+    /// The text `src[region]` gets from the edits (those `skip` names left out), exactly the
+    /// bytes [`Edits::apply`] writes for it, or `None` when that cannot be said from the region
+    /// alone: an edit crosses or touches one of its bounds (an insert at its end counts as
+    /// inside when `end_inserts`), or its line breaks would be chosen otherwise.
+    pub fn region_text(
+        &self,
+        src: &str,
+        region: Range<usize>,
+        end_inserts: bool,
+        skip: impl Fn(usize) -> bool,
+    ) -> Option<String> {
+        let text = src.get(region.clone())?;
+        if line_break(text) != line_break(src) {
+            return None;
+        }
+        // Edits do not overlap: the first that can reach the region starts before it at most
+        // by its own length, and is found from the first one starting at or after it.
+        let edits = self.edits;
+        let mut first = self
+            .order
+            .partition_point(|&i| edits[i].0.start < region.start);
+        while first > 0 && edits[self.order[first - 1]].0.end >= region.start {
+            first -= 1;
+        }
+        let mut inside = Edits::default();
+        for &i in &self.order[first..] {
+            let (range, new) = &edits[i];
+            if range.start > region.end {
+                break;
+            }
+            if skip(i) {
+                continue;
+            }
+            let insert = range.is_empty();
+            let before = range.end < region.start || (!insert && range.end == region.start);
+            let after =
+                range.start > region.end || (range.start == region.end && !(insert && end_inserts));
+            if before || after {
+                // A replacement ending at the region's start or starting at its end changes
+                // the bytes around it: the region alone cannot say how it reads.
+                if !insert && (range.end == region.start || range.start == region.end) {
+                    return None;
+                }
+                continue;
+            }
+            let contained = region.start <= range.start
+                && range.end <= region.end
+                && !(insert && range.start == region.start);
+            if !contained {
+                return None;
+            }
+            inside.replace(
+                range.start - region.start..range.end - region.start,
+                new.clone(),
+            );
+        }
+        inside.apply(text).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_ranges_split_at_markers_after_every_kind_of_line_break() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let src = ["a: 1", "---", "b: 2", "--- # c", "c: 3", ""].join(eol);
+            let starts: Vec<usize> = document_ranges(&src).iter().map(|r| r.start).collect();
+            let want: Vec<usize> = [0, src.find("---").unwrap(), src.find("--- #").unwrap()].into();
+            assert_eq!(starts, want, "{src:?}");
+            let second = document_range_at(&document_ranges(&src), src.find('b').unwrap());
+            assert_eq!(
+                document_removal_range(&src, &document_ranges(&src), 0),
+                0..second.start + 3 + eol.len(),
+                "{src:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn region_text_is_the_applied_text_of_the_region_or_none_at_its_bounds() {
+        let src = "a: 1\nb: 2\nc: 3\n";
+        let mut edits = Edits::default();
+        edits.replace(8..9, "20");
+        edits.insert(15, "d: 4\n");
+        let whole = edits.apply(src).unwrap();
+        let b = 5..10;
+        assert_eq!(
+            edits.index().region_text(src, b.clone(), false, |_| false),
+            Some("b: 20\n".into())
+        );
+        assert_eq!(&whole[5..11], "b: 20\n");
+        assert_eq!(
+            edits.index().region_text(src, 10..15, false, |_| false),
+            Some("c: 3\n".into())
+        );
+        assert_eq!(
+            edits.index().region_text(src, 10..15, true, |_| false),
+            Some("c: 3\nd: 4\n".into())
+        );
+        assert_eq!(
+            edits.index().region_text(src, 10..15, true, |i| i == 1),
+            Some("c: 3\n".into())
+        );
+        // A replacement across the region's start, or touching it, cannot be placed.
+        let mut across = Edits::default();
+        across.replace(3..7, "x");
+        assert_eq!(
+            across.index().region_text(src, b.clone(), false, |_| false),
+            None
+        );
+        let mut touching = Edits::default();
+        touching.replace(3..5, "");
+        assert_eq!(
+            touching
+                .index()
+                .region_text(src, b.clone(), false, |_| false),
+            None
+        );
+        let mut at_start = Edits::default();
+        at_start.insert(5, "- ");
+        assert_eq!(at_start.index().region_text(src, b, false, |_| false), None);
+        // Line breaks chosen from the whole text must be those of the region.
+        assert_eq!(
+            Edits::default()
+                .index()
+                .region_text("a\r\nb\nc\n", 3..5, false, |_| false),
+            None
+        );
+    }
+}
