@@ -592,7 +592,7 @@ fn plan(
                     continue;
                 }
             };
-            let eol = if file.doc.layout().crlf { "\r\n" } else { "\n" };
+            let eol = yaml::line_break(src);
             // Whether the text holds a document (`None`: it does not read): read again only
             // when documents were removed (edits to values never take a document away, and
             // every added one is one; a text that does not read fails its verification).
@@ -606,14 +606,18 @@ fn plan(
             let empty = additions.is_empty() && roots == Some(false);
             let mut separate = roots == Some(true);
             for document in additions {
-                if !text.is_empty() && !text.ends_with('\n') {
+                if !text.is_empty() && !text.ends_with(['\n', '\r']) {
                     text.push_str(eol);
                 }
                 if separate {
                     text.push_str("---");
                     text.push_str(eol);
                 }
-                text.push_str(&document);
+                match eol {
+                    // Rendered with `\n` (or `\r\n`) breaks; a CR-only file keeps its own.
+                    "\r" => text.push_str(&document.replace('\n', "\r")),
+                    _ => text.push_str(&document),
+                }
                 separate = true;
             }
             (!empty || removed.is_empty()).then_some(text)
@@ -974,6 +978,23 @@ mod tests {
             err.to_string(),
             format!("{}: not a directory", file.display())
         );
+    }
+
+    #[test]
+    fn a_cr_only_file_gets_cr_line_breaks_for_appended_resources() {
+        let dir = package();
+        fs::write(dir.path().join("b.yml"), B.replace('\n', "\r")).unwrap();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.push(Item::generated(
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
+                None,
+            ));
+        });
+        assert!(results.is_empty(), "{results:?}");
+        let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
+            .replace('\n', "\r");
+        assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
     }
 
     #[test]

@@ -628,26 +628,37 @@ impl ResourceList {
                             let end = doc.node(root).span().end;
                             // After a block scalar that owns its line breaks, the block starts
                             // at the end; otherwise at the end of the root's last line.
-                            let owns_break = src[..end].ends_with('\n');
+                            let owns_break = src[..end].ends_with(['\n', '\r']);
+                            let line_end =
+                                src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
+                            // After a block scalar the block goes on a line of its own, past
+                            // the blank lines (a kept `|+` block's value holds them); otherwise
+                            // at the end of the root's last line.
+                            let line_after = yaml::next_line_start(src, line_end);
+                            let after_block = match owns_break {
+                                true => Some(end),
+                                false if line_after.is_some() && doc.ends_in_block_scalar(root) => {
+                                    line_after
+                                }
+                                false => None,
+                            };
                             let mut block = String::new();
-                            if !owns_break {
+                            if after_block.is_none() {
                                 block.push_str(eol);
                             }
                             block.push_str(&" ".repeat(root_column));
                             block.push_str("results:");
                             block = results_into(block, results, dash_column, layout);
-                            if owns_break {
-                                block.push_str(eol);
-                                notes.results_block = Some(ResultsBlock::At(end, block.len()));
-                                notes.results_edit = Some(edits.len());
-                                edits.insert(end, block);
-                            } else {
-                                let line_end =
-                                    src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
-                                notes.results_block = Some(ResultsBlock::At(line_end, block.len()));
-                                notes.results_edit = Some(edits.len());
-                                edits.insert(line_end, block);
-                            }
+                            let at = match after_block {
+                                Some(start) => {
+                                    block.push_str(eol);
+                                    yaml::past_blank_lines(src, start)
+                                }
+                                None => line_end,
+                            };
+                            notes.results_block = Some(ResultsBlock::At(at, block.len()));
+                            notes.results_edit = Some(edits.len());
+                            edits.insert(at, block);
                         }
                     }
                 }

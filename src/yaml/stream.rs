@@ -90,6 +90,29 @@ pub fn column_of(src: &str, pos: usize) -> usize {
     src[line_start..pos].chars().count()
 }
 
+/// The start of the line after the line break at byte `pos` of `src` (`None` when `pos` is
+/// the end of the text).
+pub fn next_line_start(src: &str, pos: usize) -> Option<usize> {
+    let rest = src.get(pos..).filter(|r| r.starts_with(['\n', '\r']))?;
+    Some(pos + if rest.starts_with("\r\n") { 2 } else { 1 })
+}
+
+/// Byte `pos` of `src` (at a line start) moved past the blank lines (spaces and tabs only, each
+/// ending in a line break) that follow it: those after a kept (`|+`) block scalar are part of
+/// its value, so text that must not change it goes after them.
+pub fn past_blank_lines(src: &str, mut pos: usize) -> usize {
+    loop {
+        let rest = &src[pos..];
+        let Some(i) = rest.find(['\n', '\r']) else {
+            return pos;
+        };
+        if !rest[..i].bytes().all(|b| b == b' ' || b == b'\t') {
+            return pos;
+        }
+        pos += i + if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+    }
+}
+
 /// True when byte `pos` is the first thing on its line (after spaces).
 pub fn opens_line(src: &str, pos: usize) -> bool {
     let line_start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);

@@ -391,6 +391,30 @@ fn cr_only_line_endings_keep_the_results_block_at_column_0() {
     assert!(view["results"].as_array().is_some_and(|r| !r.is_empty()));
 }
 
+#[test]
+fn a_kept_block_scalar_ending_the_list_keeps_its_blank_lines_above_the_results() {
+    for line_break in ["\n", "\r\n", "\r"] {
+        let input = RL
+            .replace(
+                "'y' # kpt-set: ${x}\n",
+                "'y' # kpt-set: ${x}\n    z: |+\n      kept\n\n",
+            )
+            .replace('\n', line_break);
+        let out = process_ok(&input, set(&[("x", "w")]));
+        let other_breaks = out.stdout.replace(line_break, "");
+        assert!(!other_breaks.contains(['\r', '\n']), "{:?}", out.stdout);
+        let view = &views(&out.stdout)[0];
+        assert_eq!(
+            view["items"][0]["data"]["z"],
+            json!("kept\n\n"),
+            "{:?}",
+            out.stdout
+        );
+        assert_eq!(view["items"][0]["data"]["x"], json!("w"));
+        assert!(!out.stdout.contains("internal error"), "{:?}", out.stdout);
+    }
+}
+
 // Memory: input above the size limit is refused in one line before it is read whole.
 
 #[test]

@@ -96,6 +96,18 @@ impl Document {
             && !src[leaf.span().start..t.header_end(leaf.span().start)].contains('-')
     }
 
+    /// True when block collection `id`'s text ends with a `|`/`>` block scalar (its last
+    /// entry's value or last item, recursively).
+    pub fn ends_in_block_scalar(&self, id: NodeId) -> bool {
+        matches!(
+            self.node(self.last_leaf(id)).kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        )
+    }
+
     /// The node whose text ends block collection `id` (its last entry's value or last item,
     /// recursively), or `id` itself.
     pub(super) fn last_leaf(&self, id: NodeId) -> NodeId {
