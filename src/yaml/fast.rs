@@ -5,9 +5,9 @@
 //! aliases, tags, escapes, multi-line flow scalars, folded scalars, odd characters, anything
 //! doubtful — makes it give up, and the caller parses with granit instead.
 
-use super::parse::Builder;
+use super::builder::Builder;
 use super::NodeKind;
-use granit_parser::ScalarStyle as Style;
+use super::ScalarStyle as Style;
 
 /// An open block collection.
 struct Open {
@@ -181,7 +181,7 @@ impl Scanner<'_, '_> {
         }
         if let (Some(at), false) = (self.doc_start.take(), self.doc_content) {
             // An empty explicit document: granit reports an empty scalar after its `---`.
-            let id = self.b.scalar(String::new(), Style::Plain, at..at, None);
+            let id = self.b.scalar(None, Style::Plain, at..at, None);
             self.b.attach(id, 0).ok()?;
         }
         self.root_done = false;
@@ -195,9 +195,7 @@ impl Scanner<'_, '_> {
             if pd.item {
                 return None; // an empty item: left to granit
             }
-            let id = self
-                .b
-                .scalar(String::new(), Style::Plain, pd.colon..pd.colon, None);
+            let id = self.b.scalar(None, Style::Plain, pd.colon..pd.colon, None);
             self.b.attach(id, 0).ok()?;
         }
         Some(())
@@ -316,7 +314,7 @@ impl Scanner<'_, '_> {
             self.open_collection(c, col, false)?;
         }
         let colon = key.colon;
-        let id = self.b.scalar(key.value, key.style, key.range, None);
+        let id = self.b.scalar(Some(key.value), key.style, key.range, None);
         self.b.attach(id, 0).ok()?;
         let v = self.skip_blanks(colon + 1, end);
         if v == end || self.bytes[v] == b'#' {
@@ -538,7 +536,7 @@ impl Scanner<'_, '_> {
                     } else {
                         Style::DoubleQuoted
                     };
-                    let id = self.b.scalar(value, style, v..close, None);
+                    let id = self.b.scalar(Some(value), style, v..close, None);
                     self.b.attach(id, 0).ok()?;
                     return Some(nx);
                 }
@@ -612,12 +610,12 @@ impl Scanner<'_, '_> {
                         resume = after;
                     }
                 }
-                let id = self.b.scalar(value, Style::Plain, v..token_end, None);
+                let id = self.b.scalar(Some(value), Style::Plain, v..token_end, None);
                 self.b.attach(id, 0).ok()?;
                 return Some(resume);
             }
         };
-        let id = self.b.scalar(value, style, range, None);
+        let id = self.b.scalar(Some(value), style, range, None);
         self.b.attach(id, 0).ok()?;
         Some(next)
     }
@@ -772,7 +770,7 @@ impl Scanner<'_, '_> {
         }
         let id = self
             .b
-            .scalar(value, Style::Literal, first + m..last_end, None);
+            .scalar(Some(value), Style::Literal, first + m..last_end, None);
         self.b.attach(id, 0).ok()?;
         Some(q)
     }

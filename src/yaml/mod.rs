@@ -11,6 +11,7 @@
 //! [`MAX_ALIAS_EXPANSION`] nodes per `to_json`; all are errors, not crashes.
 //! The signatures here are the API the rest of the crate codes against.
 
+mod builder;
 mod comments;
 mod edits;
 mod fast;
@@ -260,7 +261,7 @@ pub struct Document {
     nodes: Vec<Node>,
     /// Tag and anchor of the nodes that have either, by node id.
     props: Vec<(NodeId, NodeProps)>,
-    /// Parent of each node (`parse::NO_PARENT` for roots).
+    /// Parent of each node (`builder::NO_PARENT` for roots).
     parents: Vec<u32>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
@@ -400,7 +401,7 @@ impl Document {
         self.parents
             .get(id)
             .copied()
-            .filter(|&p| p != parse::NO_PARENT)
+            .filter(|&p| p != builder::NO_PARENT)
             .map(|p| p as NodeId)
     }
 
