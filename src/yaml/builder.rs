@@ -20,6 +20,8 @@ struct Frame {
     pending_key: Option<NodeId>,
     /// Where this collection's children start in `open_entries` or `open_items`.
     first_child: usize,
+    /// A mapping (else a sequence).
+    mapping: bool,
 }
 
 /// What a finished builder hands over.
@@ -134,6 +136,7 @@ impl<'s> Builder<'s> {
         }
     }
 
+    #[inline]
     fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
         if tag.is_some() {
             self.nodes[id].mark_props();
@@ -190,6 +193,44 @@ impl<'s> Builder<'s> {
         id
     }
 
+    /// A scalar whose text is its source text (not a block scalar), as the next child of the
+    /// innermost open collection: [`Builder::scalar`] then [`Builder::attach`], without the
+    /// cases only granit's events bring (tags, anchors; roots go the general way).
+    pub(super) fn source_scalar(
+        &mut self,
+        style: ScalarStyle,
+        mut span: Range<usize>,
+    ) -> Result<(), YamlError> {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let Some(frame) = self.stack.last_mut().filter(|_| !block) else {
+            let id = self.scalar(None, style, span, None);
+            return self.attach(id, 0);
+        };
+        let id = self.nodes.len();
+        if frame.pending_key.is_some()
+            && span.is_empty()
+            && style == ScalarStyle::Plain
+            && self.src.as_bytes().get(span.start) == Some(&b':')
+        {
+            // As in `attach`: an empty value sits just after its `:`.
+            span = span.start + 1..span.start + 1;
+        }
+        let value = ScalarText(None);
+        self.nodes
+            .push(Node::new(NodeKind::Scalar { value, style }, span));
+        self.parents.push(frame.id as u32);
+        self.last_node = Some(id);
+        if frame.mapping {
+            match frame.pending_key.take() {
+                Some(key) => self.open_entries.push((key, id)),
+                None => frame.pending_key = Some(id),
+            }
+        } else {
+            self.open_items.push(id);
+        }
+        Ok(())
+    }
+
     pub(super) fn open(
         &mut self,
         kind: NodeKind,
@@ -213,6 +254,7 @@ impl<'s> Builder<'s> {
             anchor,
             pending_key: None,
             first_child,
+            mapping: matches!(self.nodes[id].kind, NodeKind::Mapping { .. }),
         });
         if anchor != 0 {
             // Registered on close: an alias inside the node itself must not resolve.
@@ -230,10 +272,12 @@ impl<'s> Builder<'s> {
         // The children, allocated once at their final size.
         match &mut self.nodes[id].kind {
             NodeKind::Mapping { entries, .. } => {
-                *entries = self.open_entries.drain(frame.first_child..).collect();
+                *entries = self.open_entries[frame.first_child..].into();
+                self.open_entries.truncate(frame.first_child);
             }
             NodeKind::Sequence { items, .. } => {
-                *items = self.open_items.drain(frame.first_child..).collect();
+                *items = self.open_items[frame.first_child..].into();
+                self.open_items.truncate(frame.first_child);
             }
             _ => {}
         }
@@ -249,8 +293,10 @@ impl<'s> Builder<'s> {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
                         let mut s = self.nodes[k].span().start;
-                        if let Some(&at) = self.properties.get(&k) {
-                            s = s.min(at);
+                        if self.nodes[k].has_props() {
+                            if let Some(&at) = self.properties.get(&k) {
+                                s = s.min(at);
+                            }
                         }
                         // The key may start on the line after a lone `?`, which then starts
                         // its line (after indentation or `- ` indicators).
@@ -258,20 +304,22 @@ impl<'s> Builder<'s> {
                         while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') {
                             p -= 1;
                         }
-                        let same_line = !bytes[p..s].iter().any(|&b| b == b'\n' || b == b'\r');
-                        let line_start = bytes[..p.saturating_sub(1)]
-                            .iter()
-                            .rposition(|&b| b == b'\n' || b == b'\r')
-                            .map_or(0, |i| i + 1);
-                        let indicator_only = bytes[line_start..p.saturating_sub(1)]
-                            .iter()
-                            .all(|&b| matches!(b, b' ' | b'\t' | b'-'));
+                        let same_line = || !bytes[p..s].iter().any(|&b| b == b'\n' || b == b'\r');
+                        let indicator_only = || {
+                            let line_start = bytes[..p.saturating_sub(1)]
+                                .iter()
+                                .rposition(|&b| b == b'\n' || b == b'\r')
+                                .map_or(0, |i| i + 1);
+                            bytes[line_start..p.saturating_sub(1)]
+                                .iter()
+                                .all(|&b| matches!(b, b' ' | b'\t' | b'-'))
+                        };
                         // An empty key right after its `?` (`?` alone) starts at the `?` too.
                         let empty_key = self.nodes[k].span().is_empty();
                         if p > 0
-                            && (p < s || empty_key)
                             && bytes[p - 1] == b'?'
-                            && (same_line || indicator_only)
+                            && (p < s || empty_key)
+                            && (same_line() || indicator_only())
                         {
                             s = p - 1;
                         }
@@ -348,13 +396,13 @@ impl<'s> Builder<'s> {
                 node.set_span(at + 1..at + 1);
             }
         }
-        match &self.nodes[frame.id].kind {
-            NodeKind::Mapping { .. } => match frame.pending_key.take() {
+        if frame.mapping {
+            match frame.pending_key.take() {
                 Some(key) => self.open_entries.push((key, id)),
                 None => frame.pending_key = Some(id),
-            },
-            NodeKind::Sequence { .. } => self.open_items.push(id),
-            _ => {}
+            }
+        } else {
+            self.open_items.push(id);
         }
         Ok(())
     }
@@ -392,11 +440,17 @@ impl<'s> Builder<'s> {
         let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
             return Ok(());
         };
-        let key_text = |k: NodeId| match &self.nodes[k].kind {
-            NodeKind::Scalar { value, style } => {
-                Some(value.get(self.src, self.nodes[k].span(), *style))
+        let key_text = |k: NodeId| {
+            let node = &self.nodes[k];
+            match &node.kind {
+                // The common key, read here without a call.
+                NodeKind::Scalar {
+                    value: ScalarText(None),
+                    style: ScalarStyle::Plain,
+                } => Some(self.src.get(node.span()).unwrap_or_default()),
+                NodeKind::Scalar { value, style } => Some(value.get(self.src, node.span(), *style)),
+                _ => None,
             }
-            _ => None,
         };
         let report = |first: NodeId, second: NodeId| {
             let (first, second) =
@@ -415,13 +469,18 @@ impl<'s> Builder<'s> {
             )
         };
         if entries.len() <= 16 {
+            // Each key's text read once, with its length and first bytes to tell most keys
+            // apart in one comparison; `None` for keys that are not scalars.
+            let mut texts: [Option<(u64, &str)>; 16] = [None; 16];
             for (i, &(a, _)) in entries.iter().enumerate() {
                 let Some(ta) = key_text(a) else { continue };
-                for &(b, _) in &entries[..i] {
-                    if key_text(b) == Some(ta) {
-                        return Err(report(b, a));
+                let print = fingerprint(ta);
+                for (j, tb) in texts[..i].iter().enumerate() {
+                    if matches!(tb, Some((p, tb)) if *p == print && *tb == ta) {
+                        return Err(report(entries[j].0, a));
                     }
                 }
+                texts[i] = Some((print, ta));
             }
             return Ok(());
         }
@@ -453,6 +512,14 @@ impl<'s> Builder<'s> {
 
 fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
     b.error_at(at, format!("nesting deeper than {MAX_DEPTH} levels"))
+}
+
+/// A key's length and first bytes in one word: different words mean different texts.
+fn fingerprint(text: &str) -> u64 {
+    let mut word = [0u8; 8];
+    let n = text.len().min(7);
+    word[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_le_bytes(word) | (text.len().min(255) as u64) << 56
 }
 
 /// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it
@@ -586,4 +653,30 @@ pub(super) fn floor_char_boundary(src: &str, mut byte: usize) -> usize {
         byte -= 1;
     }
     byte
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::yaml::Document;
+
+    #[test]
+    fn keys_alike_in_length_and_first_bytes_are_told_apart() {
+        for src in [
+            "abcdefg1: 1\nabcdefg2: 2\n",
+            "abcdefghij: 1\nabcdefgxij: 2\n",
+            "a: 1\nab: 2\n",
+        ] {
+            assert!(Document::parse(src).is_ok(), "{src:?}");
+            assert!(Document::parse_with_granit(src).is_ok(), "{src:?}");
+        }
+        let long = "k".repeat(300);
+        for src in [
+            "abcdefg1: 1\nx: 0\nabcdefg1: 2\n".to_string(),
+            format!("{long}a: 1\n{long}b: 2\n{long}a: 3\n"),
+        ] {
+            let e = Document::parse(src.as_str()).unwrap_err();
+            assert!(e.message.starts_with("duplicate key"), "{src:?}: {e}");
+            assert_eq!(e.line, 3, "{src:?}");
+        }
+    }
 }
