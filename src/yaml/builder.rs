@@ -124,7 +124,11 @@ impl<'s> Builder<'s> {
     }
 
     /// What was built, for [`assemble`].
-    pub(super) fn finish(self) -> Parts {
+    pub(super) fn finish(mut self) -> Parts {
+        // The arena was reserved generously; what the document keeps is its exact size (for
+        // large arenas the allocator shrinks in place, without copying).
+        self.nodes.shrink_to_fit();
+        self.parents.shrink_to_fit();
         Parts {
             nodes: self.nodes,
             props: self.props.into_iter().collect(),
@@ -469,7 +473,7 @@ impl<'s> Builder<'s> {
             )
         };
         if entries.len() <= 16 {
-            // Each key's text read once, with its length and first bytes to tell most keys
+            // Each key's text read once, with its length and end bytes to tell most keys
             // apart in one comparison; `None` for keys that are not scalars.
             let mut texts: [Option<(u64, &str)>; 16] = [None; 16];
             for (i, &(a, _)) in entries.iter().enumerate() {
@@ -514,12 +518,15 @@ fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
     b.error_at(at, format!("nesting deeper than {MAX_DEPTH} levels"))
 }
 
-/// A key's length and first bytes in one word: different words mean different texts.
+/// A key's length and first and last bytes in one word: different words mean different texts.
 fn fingerprint(text: &str) -> u64 {
-    let mut word = [0u8; 8];
-    let n = text.len().min(7);
-    word[..n].copy_from_slice(&text.as_bytes()[..n]);
-    u64::from_le_bytes(word) | (text.len().min(255) as u64) << 56
+    let b = text.as_bytes();
+    let (first, last) = match b {
+        [] => (0, 0),
+        [first, .., last] => (*first, *last),
+        [only] => (*only, *only),
+    };
+    (b.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
 }
 
 /// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it

@@ -12,6 +12,7 @@ mod tests;
 use super::builder::Builder;
 use super::NodeKind;
 use super::ScalarStyle as Style;
+use chars::{fold, is_blank, past_spaces, trim_blanks_end};
 use std::ops::Range;
 
 /// An open block collection.
@@ -73,27 +74,6 @@ pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
     s.run().is_some()
 }
 
-/// The first byte from `c` on that is not a space, or `end`; eight bytes at a time.
-fn past_spaces(bytes: &[u8], mut c: usize, end: usize) -> usize {
-    while c + 8 <= end {
-        let w = &bytes[c..c + 8];
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
-            ^ 0x2020_2020_2020_2020;
-        if x != 0 {
-            return c + (x.trailing_zeros() / 8) as usize;
-        }
-        c += 8;
-    }
-    while c < end && bytes[c] == b' ' {
-        c += 1;
-    }
-    c
-}
-
-fn is_blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
-}
-
 impl Scanner<'_, '_> {
     fn run(&mut self) -> Option<()> {
         let bytes = self.bytes;
@@ -140,9 +120,8 @@ impl Scanner<'_, '_> {
     /// End of the line starting at `p` (before `\r\n`/`\n`) and the start of the next line.
     fn line_end(&self, p: usize) -> (usize, usize) {
         let bytes = self.bytes;
-        match memchr::memchr(b'\n', &bytes[p..]) {
-            Some(i) => {
-                let nl = p + i;
+        match chars::find(bytes, p, bytes.len(), b'\n') {
+            Some(nl) => {
                 let end = if nl > p && bytes[nl - 1] == b'\r' {
                     nl - 1
                 } else {
@@ -381,8 +360,7 @@ impl Scanner<'_, '_> {
             b'-' | b':' if c + 1 == end || is_blank(bytes[c + 1]) => Some(None),
             _ => {
                 let mut i = c;
-                while let Some(at) = memchr::memchr2(b':', b'#', &bytes[i..end]) {
-                    let j = i + at;
+                while let Some(j) = chars::find2(bytes, i, end, b':', b'#') {
                     if bytes[j] == b':' {
                         if j + 1 == end || is_blank(bytes[j + 1]) {
                             if is_blank(bytes[j - 1]) {
@@ -408,15 +386,15 @@ impl Scanner<'_, '_> {
     /// After the closing `quote` of quoted text from `start`, when it closes before `end` and
     /// reads as written (no escape, no doubled quote); `None` otherwise.
     fn simple_quoted(&self, start: usize, end: usize, quote: u8) -> Option<usize> {
-        let text = &self.bytes[start..end];
+        let bytes = self.bytes;
         let at = if quote == b'"' {
-            memchr::memchr2(b'"', b'\\', text)?
+            chars::find2(bytes, start, end, b'"', b'\\')?
         } else {
-            memchr::memchr(b'\'', text)?
+            chars::find(bytes, start, end, b'\'')?
         };
-        let after = start + at + 1;
-        let doubled = quote == b'\'' && after < end && self.bytes[after] == b'\'';
-        (text[at] == quote && !doubled).then_some(after)
+        let after = at + 1;
+        let doubled = quote == b'\'' && after < end && bytes[after] == b'\'';
+        (bytes[at] == quote && !doubled).then_some(after)
     }
 
     /// Append the quoted-scalar text from `start` up to its closing `quote` or the line end
@@ -615,8 +593,7 @@ impl Scanner<'_, '_> {
                 let mut i = v;
                 let mut token_end = end;
                 let mut commented = false;
-                while let Some(at) = memchr::memchr2(b':', b'#', &bytes[i..end]) {
-                    let j = i + at;
+                while let Some(j) = chars::find2(bytes, i, end, b':', b'#') {
                     if bytes[j] == b':' {
                         if j + 1 == end || is_blank(bytes[j + 1]) {
                             return None;
@@ -824,20 +801,4 @@ impl Scanner<'_, '_> {
         self.b.attach(id, 0).ok()?;
         Some(q)
     }
-}
-
-/// Fold a line break into `value`: a space, or one line feed per empty line between.
-fn fold(value: &mut String, empty_lines: usize) {
-    if empty_lines == 0 {
-        value.push(' ');
-    } else {
-        for _ in 0..empty_lines {
-            value.push('\n');
-        }
-    }
-}
-
-fn trim_blanks_end(value: &mut String) {
-    let trimmed = value.trim_end_matches([' ', '\t']).len();
-    value.truncate(trimmed);
 }
