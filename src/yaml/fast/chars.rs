@@ -140,7 +140,7 @@ mod tests {
                     text[at + 3] = b;
                 }
                 for from in 0..=at {
-                    for end in [at, at + 1, 40] {
+                    for end in [at, at + 1, (at + 2).min(40), (at + 9).min(40), 40] {
                         let want = (from..end).find(|&i| text[i] == a || text[i] == b);
                         assert_eq!(find2(&text, from, end, a, b), want, "{at} {from} {end}");
                         let want = (from..end).find(|&i| text[i] == a);
