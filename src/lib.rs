@@ -62,7 +62,17 @@ impl Output {
 /// `InputError`; everything else is results.
 pub fn process(input: &[u8], options: &Options) -> Result<Output, InputError> {
     limits::check_input_size(input.len() as u64, "stdin")?;
-    let mut list = ResourceList::read(input, "stdin")?;
+    process_list(ResourceList::read(input, "stdin")?, options)
+}
+
+/// [`process`] of input already decoded as UTF-8, which the parsed document keeps without
+/// copying it.
+pub fn process_text(input: String, options: &Options) -> Result<Output, InputError> {
+    limits::check_input_size(input.len() as u64, "stdin")?;
+    process_list(ResourceList::read_text(input, "stdin")?, options)
+}
+
+fn process_list(mut list: ResourceList, options: &Options) -> Result<Output, InputError> {
     let function_config = options
         .function_config
         .clone()

@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use private_gke::krm::Severity;
-use private_gke::{function_config_from_args, migrate, package, process, Options};
+use private_gke::{function_config_from_args, migrate, package, process, process_text, Options};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -174,7 +174,13 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         .take(private_gke::limits::max_input_bytes().saturating_add(1))
         .read_to_end(&mut input)
         .map_err(|e| format!("stdin: {e}"))?;
-    let output = process(&input, &Options { function_config }).map_err(|e| e.to_string())?;
+    let options = Options { function_config };
+    // Valid UTF-8 is handed over whole, so the parsed document keeps these bytes (no copy).
+    let output = match String::from_utf8(input) {
+        Ok(text) => process_text(text, &options),
+        Err(e) => process(e.as_bytes(), &options),
+    }
+    .map_err(|e| e.to_string())?;
     write_report(cli, output.report.as_deref())?;
     // kustomize shows none of the results unless the function fails: warnings go to stderr too.
     let shown = if output.under_kustomize {

@@ -209,9 +209,14 @@ impl ResourceList {
     /// Read a ResourceList, a `kind: List`, or plain Kubernetes documents from `input`
     /// (YAML or JSON). `source` names the input in errors (`stdin`, a file name).
     pub fn read(input: &[u8], source: &str) -> Result<ResourceList, InputError> {
-        let text = decode_utf8(input, source)?;
+        Self::read_text(decode_utf8(input, source)?.to_owned(), source)
+    }
+
+    /// [`ResourceList::read`] of text already decoded, which the parsed document keeps
+    /// without a copy (but for a leading BOM).
+    pub fn read_text(text: String, source: &str) -> Result<ResourceList, InputError> {
         let (bom, text) = match text.strip_prefix(BOM) {
-            Some(rest) => (true, rest),
+            Some(rest) => (true, rest.to_owned()),
             None => (false, text),
         };
         if text.trim().is_empty() {

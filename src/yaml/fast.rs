@@ -5,9 +5,15 @@
 //! aliases, tags, escapes, multi-line flow scalars, folded scalars, odd characters, anything
 //! doubtful — makes it give up, and the caller parses with granit instead.
 
-use super::parse::Builder;
+mod chars;
+#[cfg(test)]
+mod tests;
+
+use super::builder::Builder;
 use super::NodeKind;
-use granit_parser::ScalarStyle as Style;
+use super::ScalarStyle as Style;
+use chars::{fold, is_blank, past_spaces, trim_blanks_end};
+use std::ops::Range;
 
 /// An open block collection.
 struct Open {
@@ -28,7 +34,8 @@ struct Pending {
 
 /// A mapping key found on a line.
 struct Key {
-    value: String,
+    /// The decoded text, `None` when it is the source text.
+    value: Option<String>,
     style: Style,
     range: std::ops::Range<usize>,
     colon: usize,
@@ -51,7 +58,7 @@ struct Scanner<'s, 'b> {
 /// Build `src` into `b` without granit; `false` when the text needs the full parser (then
 /// `b` must be discarded).
 pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
-    if !characters_ok(src.as_bytes()) {
+    if !chars::characters_ok(src.as_bytes()) {
         return false;
     }
     let mut s = Scanner {
@@ -67,49 +74,13 @@ pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
     s.run().is_some()
 }
 
-/// No byte the fast path would have to judge: C0/C1 controls (but tab and line breaks), DEL,
-/// BOM, U+FFFE/U+FFFF, or a lone `\r`.
-fn characters_ok(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if (0x20..0x7f).contains(&c) {
-            i += 1;
-            continue;
-        }
-        match c {
-            b'\n' | b'\t' => {}
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
-            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => return false,
-            0xef if matches!(
-                bytes.get(i + 1..i + 3),
-                Some([0xbb, 0xbf] | [0xbf, 0xbe..=0xbf])
-            ) =>
-            {
-                return false
-            }
-            0x80..=0xff => {}
-            _ => return false,
-        }
-        i += 1;
-    }
-    true
-}
-
-fn is_blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
-}
-
 impl Scanner<'_, '_> {
     fn run(&mut self) -> Option<()> {
         let bytes = self.bytes;
         let mut p = 0;
         while p < bytes.len() {
             let (end, next) = self.line_end(p);
-            let mut c = p;
-            while c < end && bytes[c] == b' ' {
-                c += 1;
-            }
+            let c = past_spaces(bytes, p, end);
             if c < end && bytes[c] == b'\t' {
                 return None;
             }
@@ -149,9 +120,8 @@ impl Scanner<'_, '_> {
     /// End of the line starting at `p` (before `\r\n`/`\n`) and the start of the next line.
     fn line_end(&self, p: usize) -> (usize, usize) {
         let bytes = self.bytes;
-        match bytes[p..].iter().position(|&c| c == b'\n') {
-            Some(i) => {
-                let nl = p + i;
+        match chars::find(bytes, p, bytes.len(), b'\n') {
+            Some(nl) => {
                 let end = if nl > p && bytes[nl - 1] == b'\r' {
                     nl - 1
                 } else {
@@ -181,7 +151,7 @@ impl Scanner<'_, '_> {
         }
         if let (Some(at), false) = (self.doc_start.take(), self.doc_content) {
             // An empty explicit document: granit reports an empty scalar after its `---`.
-            let id = self.b.scalar(String::new(), Style::Plain, at..at, None);
+            let id = self.b.scalar(None, Style::Plain, at..at, None);
             self.b.attach(id, 0).ok()?;
         }
         self.root_done = false;
@@ -195,10 +165,7 @@ impl Scanner<'_, '_> {
             if pd.item {
                 return None; // an empty item: left to granit
             }
-            let id = self
-                .b
-                .scalar(String::new(), Style::Plain, pd.colon..pd.colon, None);
-            self.b.attach(id, 0).ok()?;
+            self.leaf(None, Style::Plain, pd.colon..pd.colon)?;
         }
         Some(())
     }
@@ -210,6 +177,18 @@ impl Scanner<'_, '_> {
             self.root_done = true;
         }
         Some(())
+    }
+
+    /// A scalar that is no block scalar, as the next child of the open collection: `value`
+    /// is its decoded text, `None` when that is its source text.
+    fn leaf(&mut self, value: Option<String>, style: Style, range: Range<usize>) -> Option<()> {
+        match value {
+            None => self.b.source_scalar(style, range).ok(),
+            value => {
+                let id = self.b.scalar(value, style, range, None);
+                self.b.attach(id, 0).ok()
+            }
+        }
     }
 
     /// Open a collection at byte `at`, column `indent`.
@@ -316,8 +295,7 @@ impl Scanner<'_, '_> {
             self.open_collection(c, col, false)?;
         }
         let colon = key.colon;
-        let id = self.b.scalar(key.value, key.style, key.range, None);
-        self.b.attach(id, 0).ok()?;
+        self.leaf(key.value, key.style, key.range)?;
         let v = self.skip_blanks(colon + 1, end);
         if v == end || self.bytes[v] == b'#' {
             if v < end {
@@ -348,9 +326,15 @@ impl Scanner<'_, '_> {
         let bytes = self.bytes;
         match bytes[c] {
             b'\'' | b'"' => {
-                let mut value = String::new();
-                let Some(close) = self.segment(c + 1, end, bytes[c], &mut value)? else {
-                    return Some(None); // continues on the next line: not a key
+                let (close, value) = match self.simple_quoted(c + 1, end, bytes[c]) {
+                    Some(close) => (close, None),
+                    None => {
+                        let mut value = String::new();
+                        let Some(close) = self.segment(c + 1, end, bytes[c], &mut value)? else {
+                            return Some(None); // continues on the next line: not a key
+                        };
+                        (close, Some(value))
+                    }
                 };
                 if close < end
                     && bytes[close] == b':'
@@ -376,26 +360,41 @@ impl Scanner<'_, '_> {
             b'-' | b':' if c + 1 == end || is_blank(bytes[c + 1]) => Some(None),
             _ => {
                 let mut i = c;
-                while i < end {
-                    match bytes[i] {
-                        b':' if i + 1 == end || is_blank(bytes[i + 1]) => {
-                            if is_blank(bytes[i - 1]) {
+                while let Some(j) = chars::find2(bytes, i, end, b':', b'#') {
+                    if bytes[j] == b':' {
+                        if j + 1 == end || is_blank(bytes[j + 1]) {
+                            if is_blank(bytes[j - 1]) {
                                 return None;
                             }
                             return Some(Some(Key {
-                                value: self.src[c..i].to_string(),
+                                value: None,
                                 style: Style::Plain,
-                                range: c..i,
-                                colon: i,
+                                range: c..j,
+                                colon: j,
                             }));
                         }
-                        b'#' if is_blank(bytes[i - 1]) => return Some(None),
-                        _ => i += 1,
+                    } else if is_blank(bytes[j - 1]) {
+                        return Some(None);
                     }
+                    i = j + 1;
                 }
                 Some(None)
             }
         }
+    }
+
+    /// After the closing `quote` of quoted text from `start`, when it closes before `end` and
+    /// reads as written (no escape, no doubled quote); `None` otherwise.
+    fn simple_quoted(&self, start: usize, end: usize, quote: u8) -> Option<usize> {
+        let bytes = self.bytes;
+        let at = if quote == b'"' {
+            chars::find2(bytes, start, end, b'"', b'\\')?
+        } else {
+            chars::find(bytes, start, end, b'\'')?
+        };
+        let after = at + 1;
+        let doubled = quote == b'\'' && after < end && bytes[after] == b'\'';
+        (bytes[at] == quote && !doubled).then_some(after)
     }
 
     /// Append the quoted-scalar text from `start` up to its closing `quote` or the line end
@@ -538,8 +537,7 @@ impl Scanner<'_, '_> {
                     } else {
                         Style::DoubleQuoted
                     };
-                    let id = self.b.scalar(value, style, v..close, None);
-                    self.b.attach(id, 0).ok()?;
+                    self.leaf(Some(value), style, v..close)?;
                     return Some(nx);
                 }
                 None => trim_blanks_end(&mut value),
@@ -566,9 +564,15 @@ impl Scanner<'_, '_> {
         let bytes = self.bytes;
         let (value, style, range) = match bytes[v] {
             b'\'' | b'"' => {
-                let mut value = String::new();
-                let Some(close) = self.segment(v + 1, end, bytes[v], &mut value)? else {
-                    return self.quoted_lines(v, end, next, parent);
+                let (close, value) = match self.simple_quoted(v + 1, end, bytes[v]) {
+                    Some(close) => (close, None),
+                    None => {
+                        let mut value = String::new();
+                        let Some(close) = self.segment(v + 1, end, bytes[v], &mut value)? else {
+                            return self.quoted_lines(v, end, next, parent);
+                        };
+                        (close, Some(value))
+                    }
                 };
                 self.rest_of_line(close, end)?;
                 let style = if bytes[v] == b'\'' {
@@ -588,63 +592,82 @@ impl Scanner<'_, '_> {
             _ => {
                 let mut i = v;
                 let mut token_end = end;
-                while i < end {
-                    match bytes[i] {
-                        b':' if i + 1 == end || is_blank(bytes[i + 1]) => return None,
-                        b'#' if is_blank(bytes[i - 1]) => {
-                            token_end = i;
-                            self.b.comments.push(i..end);
-                            break;
+                let mut commented = false;
+                while let Some(j) = chars::find2(bytes, i, end, b':', b'#') {
+                    if bytes[j] == b':' {
+                        if j + 1 == end || is_blank(bytes[j + 1]) {
+                            return None;
                         }
-                        _ => i += 1,
+                    } else if is_blank(bytes[j - 1]) {
+                        token_end = j;
+                        commented = true;
+                        self.b.comments.push(j..end);
+                        break;
                     }
+                    i = j + 1;
                 }
                 while is_blank(bytes[token_end - 1]) {
                     token_end -= 1;
                 }
-                let mut value = self.src[v..token_end].to_string();
+                let mut value = None;
                 let mut resume = next;
-                if i == end {
+                if !commented && !self.ends_plain(next, parent) {
                     // Continuation lines, indented past the parent, fold into the scalar.
-                    let (last, after) = self.plain_lines(&mut value, next, parent)?;
-                    if let Some(last) = last {
+                    if let Some((folded, last, after)) =
+                        self.plain_lines(v..token_end, next, parent)?
+                    {
+                        value = Some(folded);
                         token_end = last;
                         resume = after;
                     }
                 }
-                let id = self.b.scalar(value, Style::Plain, v..token_end, None);
-                self.b.attach(id, 0).ok()?;
+                self.leaf(value, Style::Plain, v..token_end)?;
                 return Some(resume);
             }
         };
-        let id = self.b.scalar(value, style, range, None);
-        self.b.attach(id, 0).ok()?;
+        self.leaf(value, style, range)?;
         Some(next)
     }
 
-    /// Continuation lines of a plain scalar from `q`: appended to `value` folded; the end of
-    /// the last one and where reading resumes (`None` when there are none).
+    /// Whether the line at `q` surely holds no continuation of a plain scalar inside the
+    /// collection at column `parent` (the common case, decided without finding the line end):
+    /// the text ends, or the line has content at or left of `parent`, or a comment.
+    fn ends_plain(&self, q: usize, parent: usize) -> bool {
+        let bytes = self.bytes;
+        let c = past_spaces(bytes, q, bytes.len());
+        match bytes.get(c) {
+            None => true,
+            Some(b'\n' | b'\r' | b'\t') => false,
+            Some(&first) => c - q <= parent || first == b'#',
+        }
+    }
+
+    /// Continuation lines, from `q`, of a plain scalar whose first line is `first`, indented past
+    /// `parent`: the folded text, the end of the last line and where reading resumes; `None`
+    /// inside when there are none (the common case, which copies nothing).
     fn plain_lines(
         &mut self,
-        value: &mut String,
+        first: std::ops::Range<usize>,
         mut q: usize,
         parent: usize,
-    ) -> Option<(Option<usize>, usize)> {
+    ) -> Option<Option<(String, usize, usize)>> {
         let bytes = self.bytes;
         let mut empty = 0;
-        let mut last = None;
-        let mut resume = q;
+        let mut folded: Option<(String, usize, usize)> = None;
         while q < bytes.len() {
+            let k = self.indentation(q, bytes.len())?;
+            let c = q + k;
+            if c < bytes.len() && !matches!(bytes[c], b'\n' | b'\r') {
+                // Most lines end the scalar: judged before looking for the line's end.
+                if k <= parent || bytes[c] == b'#' {
+                    break;
+                }
+            }
             let (e, nx) = self.line_end(q);
-            let k = self.indentation(q, e)?;
-            if q + k == e {
+            if c >= e {
                 empty += 1;
                 q = nx;
                 continue;
-            }
-            let c = q + k;
-            if k <= parent || bytes[c] == b'#' {
-                break;
             }
             if matches!(bytes[c], b'-' | b'?' | b':') {
                 return None;
@@ -660,14 +683,16 @@ impl Scanner<'_, '_> {
             while is_blank(bytes[t - 1]) {
                 t -= 1;
             }
+            let (value, last, resume) =
+                folded.get_or_insert_with(|| (self.src[first.clone()].to_string(), 0, 0));
             fold(value, empty);
             empty = 0;
             value.push_str(&self.src[c..t]);
-            last = Some(t);
+            *last = t;
             q = nx;
-            resume = nx;
+            *resume = nx;
         }
-        Some((last, resume))
+        Some(folded)
     }
 
     /// An empty flow collection, `[]` or `{}`.
@@ -772,24 +797,8 @@ impl Scanner<'_, '_> {
         }
         let id = self
             .b
-            .scalar(value, Style::Literal, first + m..last_end, None);
+            .scalar(Some(value), Style::Literal, first + m..last_end, None);
         self.b.attach(id, 0).ok()?;
         Some(q)
     }
-}
-
-/// Fold a line break into `value`: a space, or one line feed per empty line between.
-fn fold(value: &mut String, empty_lines: usize) {
-    if empty_lines == 0 {
-        value.push(' ');
-    } else {
-        for _ in 0..empty_lines {
-            value.push('\n');
-        }
-    }
-}
-
-fn trim_blanks_end(value: &mut String) {
-    let trimmed = value.trim_end_matches([' ', '\t']).len();
-    value.truncate(trimmed);
 }

@@ -12,6 +12,7 @@
 //! The signatures here are the API the rest of the crate codes against.
 
 mod block;
+mod builder;
 mod comments;
 mod edits;
 mod fast;
@@ -271,7 +272,7 @@ pub struct Document {
     nodes: Vec<Node>,
     /// Tag and anchor of the nodes that have either, by node id.
     props: Vec<(NodeId, NodeProps)>,
-    /// Parent of each node (`parse::NO_PARENT` for roots).
+    /// Parent of each node (`builder::NO_PARENT` for roots).
     parents: Vec<u32>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
@@ -411,7 +412,7 @@ impl Document {
         self.parents
             .get(id)
             .copied()
-            .filter(|&p| p != parse::NO_PARENT)
+            .filter(|&p| p != builder::NO_PARENT)
             .map(|p| p as NodeId)
     }
 

@@ -1,29 +1,12 @@
-//! Building the node arena from `granit-parser` events: byte spans, styles, tags, anchors,
-//! comments, duplicate-key and depth checks.
+//! Reading a text into a [`Document`]: the fast scanner when it can (`fast.rs`), granit's
+//! events otherwise, both fed into the arena [`Builder`].
 
-use super::{
-    Document, Node, NodeId, NodeKind, NodeProps, ParseOptions, ScalarStyle, ScalarText, YamlError,
-};
+use super::builder::{assemble, Builder};
+use super::{Document, Node, NodeKind, ParseOptions, ScalarStyle, YamlError};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
-use std::ops::Range;
 
-/// Deepest nesting of collections accepted (checked before descending, so no recursion
-/// anywhere depends on input depth).
-pub const MAX_DEPTH: usize = 1000;
-
-/// Marks "no parent" in the parent table.
-pub(super) const NO_PARENT: u32 = u32::MAX;
-
-/// An open collection while its children are being read.
-struct Frame {
-    id: NodeId,
-    /// granit anchor id defined on the collection (0: none).
-    anchor: usize,
-    /// For mappings: the key read, waiting for its value.
-    pending_key: Option<NodeId>,
-    /// Where this collection's children start in `open_entries` or `open_items`.
-    first_child: usize,
-}
+pub use super::builder::MAX_DEPTH;
+pub(super) use super::builder::{floor_char_boundary, position_in};
 
 /// Parse `src` into a [`Document`]: the fast path when it can read the text, granit otherwise
 /// (and always for errors, so messages and positions are granit's).
@@ -37,7 +20,7 @@ pub(super) fn parse(src: String, options: ParseOptions) -> Result<Document, Yaml
     }
     let mut b = Builder::new(&src);
     b.allow_duplicate_keys = options.allow_duplicate_keys;
-    b.run()?;
+    run(&mut b)?;
     let parts = b.finish();
     let doc = assemble(src, parts);
     doc.check_strict()?;
@@ -59,7 +42,7 @@ pub(super) fn parse_fast_only(src: String) -> Option<Document> {
 pub(super) fn parse_with_granit(src: String) -> Result<Document, YamlError> {
     check_size(&src)?;
     let mut b = Builder::new(&src);
-    b.run()?;
+    run(&mut b)?;
     let parts = b.finish();
     Ok(assemble(src, parts))
 }
@@ -80,556 +63,128 @@ fn check_size(src: &str) -> Result<(), YamlError> {
     })
 }
 
-/// What a finished builder hands over.
-struct Parts {
-    nodes: Vec<Node>,
-    props: Vec<(NodeId, NodeProps)>,
-    parents: Vec<u32>,
-    roots: Vec<NodeId>,
-    comments: Vec<Range<usize>>,
-    block_scalars: Vec<NodeId>,
-    duplicate_keys: Vec<(NodeId, NodeId)>,
-}
-
-fn assemble(src: String, parts: Parts) -> Document {
-    let Parts {
-        mut nodes,
-        props,
-        parents,
-        roots,
-        mut comments,
-        block_scalars,
-        mut duplicate_keys,
-    } = parts;
-    duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
-    if !comments.is_sorted_by_key(|c| c.start) {
-        comments.sort_by_key(|c| c.start);
-    }
-    fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
-    Document {
-        src,
-        nodes,
-        props,
-        parents,
-        roots,
-        comments,
-        duplicate_keys,
-        line_starts: Default::default(),
-        layout: Default::default(),
-    }
-}
-
-/// Builds the arena from parse events (granit's, or the fast path's).
-pub(super) struct Builder<'s> {
-    src: &'s str,
-    nodes: Vec<Node>,
-    parents: Vec<u32>,
-    roots: Vec<NodeId>,
-    pub(super) comments: Vec<Range<usize>>,
-    stack: Vec<Frame>,
-    /// Tag and anchor of the nodes that have either, by node id.
-    props: std::collections::BTreeMap<NodeId, NodeProps>,
-    /// Entries of the open mappings, innermost last (moved into the node on close).
-    open_entries: Vec<(NodeId, NodeId)>,
-    /// Items of the open sequences, innermost last (moved into the node on close).
-    open_items: Vec<NodeId>,
-    /// granit anchor id → completed node (index = anchor id).
-    anchors: Vec<Option<NodeId>>,
-    /// Block scalars whose header start is found once all comments are known.
-    block_scalars: Vec<NodeId>,
-    /// The node an `Anchor` event that follows belongs to.
-    last_node: Option<NodeId>,
-    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
-    properties: std::collections::HashMap<NodeId, usize>,
-    /// Record duplicate keys in `duplicate_keys` instead of failing.
-    allow_duplicate_keys: bool,
-    /// (earlier key, later key with the same text), when duplicates are allowed.
-    duplicate_keys: Vec<(NodeId, NodeId)>,
-}
-
-impl<'s> Builder<'s> {
-    fn new(src: &'s str) -> Self {
-        // Typical Kubernetes YAML has a node per 15-20 bytes. Reserving generously avoids
-        // copying the arena as it grows; pages never touched cost no memory.
-        let estimate = src.len() / 10 + 16;
-        Builder {
-            src,
-            nodes: Vec::with_capacity(estimate),
-            parents: Vec::with_capacity(estimate),
-            roots: Vec::new(),
-            comments: Vec::new(),
-            stack: Vec::new(),
-            props: Default::default(),
-            open_entries: Vec::new(),
-            open_items: Vec::new(),
-            anchors: Vec::new(),
-            block_scalars: Vec::new(),
-            last_node: None,
-            properties: Default::default(),
-            allow_duplicate_keys: false,
-            duplicate_keys: Vec::new(),
-        }
-    }
-
-    fn note_properties(&mut self, id: NodeId, at: usize) {
-        let start = self.properties.entry(id).or_insert(at);
-        *start = (*start).min(at);
-    }
-
-    fn finish(self) -> Parts {
-        Parts {
-            nodes: self.nodes,
-            props: self.props.into_iter().collect(),
-            parents: self.parents,
-            roots: self.roots,
-            comments: self.comments,
-            block_scalars: self.block_scalars,
-            duplicate_keys: self.duplicate_keys,
-        }
-    }
-
-    fn run(&mut self) -> Result<(), YamlError> {
-        let options = granit_parser::options! {
-            emit_anchor_events: true,
-            // A block scalar's last line at end of input without a line break reads without
-            // one, as libyaml (and so go-yaml, kpt, kubectl) reads it.
-            block_scalar_eof_without_line_feed: true,
-            flow_nesting_limit: MAX_DEPTH,
-            block_nesting_limit: MAX_DEPTH,
+/// Feed granit's events for `b`'s source into `b`.
+fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
+    let options = granit_parser::options! {
+        emit_anchor_events: true,
+        // A block scalar's last line at end of input without a line break reads without
+        // one, as libyaml (and so go-yaml, kpt, kubectl) reads it.
+        block_scalar_eof_without_line_feed: true,
+        flow_nesting_limit: MAX_DEPTH,
+        block_nesting_limit: MAX_DEPTH,
+    };
+    let src = b.src;
+    for ev in Parser::new_from_str_with_options(src, options) {
+        let (ev, span) = ev.map_err(|e| scan_error(b, &e))?;
+        let range = match (span.start.byte_offset(), span.end.byte_offset()) {
+            (Some(s), Some(e)) if s <= e && e <= src.len() => s..e,
+            _ => {
+                return Err(b.error_at(
+                    span.start.byte_offset().unwrap_or(0),
+                    "parser reported no byte offsets",
+                ))
+            }
         };
-        let src = self.src;
-        for ev in Parser::new_from_str_with_options(src, options) {
-            let (ev, span) = ev.map_err(|e| self.scan_error(&e))?;
-            let range = match (span.start.byte_offset(), span.end.byte_offset()) {
-                (Some(s), Some(e)) if s <= e && e <= src.len() => s..e,
-                _ => {
-                    return Err(self.error_at(
-                        span.start.byte_offset().unwrap_or(0),
-                        "parser reported no byte offsets",
-                    ))
-                }
-            };
-            let tag_text = |tag: Option<&granit_parser::Tag>| -> Option<String> {
-                let tag = tag?;
-                match span.tag_span().and_then(|t| t.slice(src)) {
-                    Some(text) => Some(text.to_string()),
-                    None => Some(format!("{}{}", tag.original_handle(), tag.suffix())),
-                }
-            };
-            match ev {
-                Event::Comment(..) => self.comments.push(range),
-                Event::Scalar(value, style, anchor, tag) => {
-                    let tag = tag_text(tag.as_deref());
-                    let id = self.scalar(value.into_owned(), style, range, tag);
-                    if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
-                        self.note_properties(id, at);
-                    }
-                    self.attach(id, anchor)?;
-                }
-                Event::Alias(anchor) => {
-                    let target = self.anchors.get(anchor).copied().flatten().ok_or_else(|| {
-                        self.error_at(
-                            range.start,
-                            format!(
-                                "alias {} refers to a node that contains it",
-                                &src[range.clone()]
-                            ),
-                        )
-                    })?;
-                    let id = self.push_node(Node::new(NodeKind::Alias { target }, range));
-                    self.last_node = None;
-                    self.attach(id, 0)?;
-                }
-                Event::Anchor(_, name) => {
-                    if let Some(id) = self.last_node.take() {
-                        self.set_anchor(id, name.into_owned());
-                        self.note_properties(id, range.start);
-                    }
-                }
-                Event::MappingStart(style, anchor, tag) => {
-                    let tag = tag_text(tag.as_deref());
-                    let flow = style == StructureStyle::Flow;
-                    let kind = NodeKind::Mapping {
-                        flow,
-                        entries: Box::default(),
-                    };
-                    self.open(kind, range, tag, anchor)?;
-                }
-                Event::SequenceStart(style, anchor, tag) => {
-                    let tag = tag_text(tag.as_deref());
-                    let flow = style == StructureStyle::Flow;
-                    let kind = NodeKind::Sequence {
-                        flow,
-                        items: Box::default(),
-                    };
-                    self.open(kind, range, tag, anchor)?;
-                }
-                Event::MappingEnd | Event::SequenceEnd => self.close(range)?,
-                Event::UnresolvedAlias(name) => {
-                    return Err(self.error_at(range.start, format!("unknown anchor *{name}")));
-                }
-                _ => {}
+        let tag_text = |tag: Option<&granit_parser::Tag>| -> Option<String> {
+            let tag = tag?;
+            match span.tag_span().and_then(|t| t.slice(src)) {
+                Some(text) => Some(text.to_string()),
+                None => Some(format!("{}{}", tag.original_handle(), tag.suffix())),
             }
-        }
-        Ok(())
-    }
-
-    fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
-        if tag.is_some() {
-            self.nodes[id].mark_props();
-            self.props.entry(id).or_default().tag = tag;
-        }
-    }
-
-    fn set_anchor(&mut self, id: NodeId, anchor: String) {
-        self.nodes[id].mark_props();
-        self.props.entry(id).or_default().anchor = Some(anchor);
-    }
-
-    fn push_node(&mut self, node: Node) -> NodeId {
-        self.nodes.push(node);
-        self.parents.push(NO_PARENT);
-        self.nodes.len() - 1
-    }
-
-    pub(super) fn scalar(
-        &mut self,
-        value: String,
-        style: granit_parser::ScalarStyle,
-        range: Range<usize>,
-        tag: Option<String>,
-    ) -> NodeId {
-        let bytes = self.src.as_bytes();
-        let (value, style, span, block) = match style {
-            granit_parser::ScalarStyle::Plain => {
-                if range.is_empty() {
-                    // An empty node (`key:`, `- `, `: value`): no text.
-                    (String::new(), ScalarStyle::Plain, range, false)
-                } else {
-                    (value, ScalarStyle::Plain, range, false)
-                }
-            }
-            granit_parser::ScalarStyle::SingleQuoted => {
-                (value, ScalarStyle::SingleQuoted, range, false)
-            }
-            granit_parser::ScalarStyle::DoubleQuoted => {
-                (value, ScalarStyle::DoubleQuoted, range, false)
-            }
-            granit_parser::ScalarStyle::Literal | granit_parser::ScalarStyle::Folded => {
-                let style = if style == granit_parser::ScalarStyle::Literal {
-                    ScalarStyle::Literal
-                } else {
-                    ScalarStyle::Folded
+        };
+        match ev {
+            Event::Comment(..) => b.comments.push(range),
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag_text(tag.as_deref());
+                let style = match style {
+                    granit_parser::ScalarStyle::Plain => ScalarStyle::Plain,
+                    granit_parser::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    granit_parser::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    granit_parser::ScalarStyle::Literal => ScalarStyle::Literal,
+                    granit_parser::ScalarStyle::Folded => ScalarStyle::Folded,
                 };
-                // granit's span covers the content; the header is found later. Until then the
-                // span starts at the content and ends after the last content line.
-                let end = block_content_end(bytes, range.clone());
-                (value, style, range.start..end, true)
+                let id = b.scalar(Some(value.into_owned()), style, range, tag);
+                if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
+                    b.note_properties(id, at);
+                }
+                b.attach(id, anchor)?;
             }
-        };
-        // A block scalar's span changes later (its header is found then): it keeps its text.
-        let value = if block {
-            ScalarText::owned(value)
-        } else {
-            ScalarText::new(value, self.src, span.clone(), style)
-        };
-        let node = Node::new(NodeKind::Scalar { value, style }, span);
-        let id = self.push_node(node);
-        self.set_tag(id, tag);
-        if block {
-            self.block_scalars.push(id);
-        }
-        id
-    }
-
-    pub(super) fn open(
-        &mut self,
-        kind: NodeKind,
-        range: Range<usize>,
-        tag: Option<String>,
-        anchor: usize,
-    ) -> Result<(), YamlError> {
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(depth_error(self, range.start));
-        }
-        let first_child = match kind {
-            NodeKind::Mapping { .. } => self.open_entries.len(),
-            _ => self.open_items.len(),
-        };
-        let node = Node::new(kind, range);
-        let id = self.push_node(node);
-        self.set_tag(id, tag);
-        self.last_node = Some(id);
-        self.stack.push(Frame {
-            id,
-            anchor,
-            pending_key: None,
-            first_child,
-        });
-        if anchor != 0 {
-            // Registered on close: an alias inside the node itself must not resolve.
-            self.note_anchor(anchor, None);
-        }
-        Ok(())
-    }
-
-    pub(super) fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
-        let Some(frame) = self.stack.pop() else {
-            return Err(self.error_at(range.start, "unbalanced collection end"));
-        };
-        let id = frame.id;
-        let anchor = frame.anchor;
-        // The children, allocated once at their final size.
-        match &mut self.nodes[id].kind {
-            NodeKind::Mapping { entries, .. } => {
-                *entries = self.open_entries.drain(frame.first_child..).collect();
+            Event::Alias(anchor) => {
+                let target = b.anchors.get(anchor).copied().flatten().ok_or_else(|| {
+                    b.error_at(
+                        range.start,
+                        format!(
+                            "alias {} refers to a node that contains it",
+                            &src[range.clone()]
+                        ),
+                    )
+                })?;
+                let id = b.push_node(Node::new(NodeKind::Alias { target }, range));
+                b.last_node = None;
+                b.attach(id, 0)?;
             }
-            NodeKind::Sequence { items, .. } => {
-                *items = self.open_items.drain(frame.first_child..).collect();
+            Event::Anchor(_, name) => {
+                if let Some(id) = b.last_node.take() {
+                    b.set_anchor(id, name.into_owned());
+                    b.note_properties(id, range.start);
+                }
+            }
+            Event::MappingStart(style, anchor, tag) => {
+                let tag = tag_text(tag.as_deref());
+                let flow = style == StructureStyle::Flow;
+                let kind = NodeKind::Mapping {
+                    flow,
+                    entries: Box::default(),
+                };
+                b.open(kind, range, tag, anchor)?;
+            }
+            Event::SequenceStart(style, anchor, tag) => {
+                let tag = tag_text(tag.as_deref());
+                let flow = style == StructureStyle::Flow;
+                let kind = NodeKind::Sequence {
+                    flow,
+                    items: Box::default(),
+                };
+                b.open(kind, range, tag, anchor)?;
+            }
+            Event::MappingEnd | Event::SequenceEnd => b.close(range)?,
+            Event::UnresolvedAlias(name) => {
+                return Err(b.error_at(range.start, format!("unknown anchor *{name}")));
             }
             _ => {}
         }
-        let start = self.nodes[id].span().start;
-        let bytes = self.src.as_bytes();
-        let (span, pending) = match &self.nodes[id].kind {
-            NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
-                (start..range.end, frame.pending_key)
-            }
-            NodeKind::Mapping { entries, .. } => {
-                let span = match (entries.first(), entries.last()) {
-                    (Some(&(k, _)), Some(&(_, v))) => {
-                        // The first key's tag or anchor (`!t key: v`) starts the mapping, and
-                        // so does the `?` of an explicit first key (`? key`).
-                        let mut s = self.nodes[k].span().start;
-                        if let Some(&at) = self.properties.get(&k) {
-                            s = s.min(at);
-                        }
-                        // The key may start on the line after a lone `?`, which then starts
-                        // its line (after indentation or `- ` indicators).
-                        let mut p = s;
-                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') {
-                            p -= 1;
-                        }
-                        let same_line = !bytes[p..s].iter().any(|&b| b == b'\n' || b == b'\r');
-                        let line_start = bytes[..p.saturating_sub(1)]
-                            .iter()
-                            .rposition(|&b| b == b'\n' || b == b'\r')
-                            .map_or(0, |i| i + 1);
-                        let indicator_only = bytes[line_start..p.saturating_sub(1)]
-                            .iter()
-                            .all(|&b| matches!(b, b' ' | b'\t' | b'-'));
-                        // An empty key right after its `?` (`?` alone) starts at the `?` too.
-                        let empty_key = self.nodes[k].span().is_empty();
-                        if p > 0
-                            && (p < s || empty_key)
-                            && bytes[p - 1] == b'?'
-                            && (same_line || indicator_only)
-                        {
-                            s = p - 1;
-                        }
-                        s..self.nodes[v].span().end
-                    }
-                    _ => start..start,
-                };
-                (span, frame.pending_key)
-            }
-            NodeKind::Sequence { items, .. } => {
-                let span = match (items.first(), items.last()) {
-                    (Some(&f), Some(&l)) => {
-                        let first = self.nodes[f].span().start;
-                        // (An item may itself start with `-`, as in `- --flag`.)
-                        let s = if start < first && bytes.get(start) == Some(&b'-') {
-                            start
-                        } else {
-                            dash_before(bytes, first)
-                        };
-                        s..self.nodes[l].span().end
-                    }
-                    _ => start..start,
-                };
-                (span, None)
-            }
-            _ => return Err(self.error_at(start, "internal: frame is not a collection")),
-        };
-        if let Some(key) = pending {
-            // A key without value cannot come from granit; be defensive.
-            return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
-        }
-        self.nodes[id].set_span(span);
-        if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
-            if let Err(e) = self.check_duplicates(id) {
-                if !self.allow_duplicate_keys {
-                    return Err(e);
-                }
-                self.record_duplicates(id);
-            }
-        }
-        self.last_node = None;
-        self.attach(id, anchor)
     }
+    Ok(())
+}
 
-    /// Record `id` as the next child of the open collection (or as a document root).
-    pub(super) fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
-        if matches!(self.nodes[id].kind, NodeKind::Scalar { .. }) {
-            self.last_node = Some(id);
+/// A granit error as a [`YamlError`] at its place in `b`'s source.
+fn scan_error(b: &Builder<'_>, e: &ScanError) -> YamlError {
+    let byte = e.marker().byte_offset();
+    let message = match e.kind() {
+        ErrorKind::RecursionLimitExceeded => {
+            format!("nesting deeper than {MAX_DEPTH} levels")
         }
-        if anchor != 0 {
-            self.note_anchor(anchor, Some(id));
-        }
-        let Some(frame) = self.stack.last_mut() else {
-            let node = &self.nodes[id];
-            let empty_doc = node.span().is_empty()
-                && self.props.get(&id).is_none_or(|p| p.tag.is_none())
-                && anchor == 0
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
-            if !empty_doc {
-                self.roots.push(id);
+        ErrorKind::TabNotAllowed
+        | ErrorKind::TabInBlockIndentation
+        | ErrorKind::TabInIndentation
+        | ErrorKind::TabInPlainScalar
+        | ErrorKind::TabAtBlockScalarStart => {
+            // Point at the tab that indents a line, when there is one: granit may notice
+            // it while still reading the previous token.
+            if let Some(tab) = byte.and_then(|at| indenting_tab(b.src, at)) {
+                return b.error_at(tab, "tab character used as indentation");
             }
-            return Ok(());
-        };
-        // Ids fit: a source of at most `u32::MAX` bytes has fewer nodes than that.
-        self.parents[id] = frame.id as u32;
-        if frame.pending_key.is_some() {
-            // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
-            let node = &mut self.nodes[id];
-            let at = node.span().start;
-            if node.span().is_empty()
-                && self.src.as_bytes().get(at) == Some(&b':')
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty())
-            {
-                node.set_span(at + 1..at + 1);
-            }
+            e.info()
         }
-        match &self.nodes[frame.id].kind {
-            NodeKind::Mapping { .. } => match frame.pending_key.take() {
-                Some(key) => self.open_entries.push((key, id)),
-                None => frame.pending_key = Some(id),
-            },
-            NodeKind::Sequence { .. } => self.open_items.push(id),
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn note_anchor(&mut self, anchor: usize, id: Option<NodeId>) {
-        if self.anchors.len() <= anchor {
-            self.anchors.resize(anchor + 1, None);
-        }
-        self.anchors[anchor] = id;
-    }
-
-    /// Record every later occurrence of a scalar key of mapping `id` with its first occurrence.
-    fn record_duplicates(&mut self, id: NodeId) {
-        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
-            return;
-        };
-        let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
-        for &(k, _) in entries.iter() {
-            let node = &self.nodes[k];
-            let NodeKind::Scalar { value, style } = &node.kind else {
-                continue;
-            };
-            let text = value.get(self.src, node.span(), *style);
-            match first.get(text) {
-                Some(&earlier) => self.duplicate_keys.push((earlier, k)),
-                None => {
-                    first.insert(text, k);
-                }
-            }
-        }
-    }
-
-    /// Error on the second occurrence of a scalar key in mapping `id`.
-    fn check_duplicates(&self, id: NodeId) -> Result<(), YamlError> {
-        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
-            return Ok(());
-        };
-        let key_text = |k: NodeId| match &self.nodes[k].kind {
-            NodeKind::Scalar { value, style } => {
-                Some(value.get(self.src, self.nodes[k].span(), *style))
-            }
-            _ => None,
-        };
-        let report = |first: NodeId, second: NodeId| {
-            let (first, second) =
-                if self.nodes[first].span().start <= self.nodes[second].span().start {
-                    (first, second)
-                } else {
-                    (second, first)
-                };
-            let line = line_of(self.src, self.nodes[first].span().start);
-            self.error_at(
-                self.nodes[second].span().start,
-                format!(
-                    "duplicate key \"{}\" (first defined on line {line})",
-                    key_text(second).unwrap_or_default()
-                ),
-            )
-        };
-        if entries.len() <= 16 {
-            for (i, &(a, _)) in entries.iter().enumerate() {
-                let Some(ta) = key_text(a) else { continue };
-                for &(b, _) in &entries[..i] {
-                    if key_text(b) == Some(ta) {
-                        return Err(report(b, a));
-                    }
-                }
-            }
-            return Ok(());
-        }
-        let mut keys: Vec<(&str, NodeId)> = entries
-            .iter()
-            .filter_map(|&(k, _)| key_text(k).map(|t| (t, k)))
-            .collect();
-        keys.sort_unstable();
-        let dup = keys
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| (w[0].1, w[1].1))
-            .min_by_key(|&(a, b)| self.nodes[a].span().start.max(self.nodes[b].span().start));
-        match dup {
-            Some((a, b)) => Err(report(a, b)),
-            None => Ok(()),
-        }
-    }
-
-    fn error_at(&self, byte: usize, message: impl Into<String>) -> YamlError {
-        let (line, column) = position_in(self.src, byte);
-        YamlError {
-            message: message.into(),
-            line,
-            column,
-        }
-    }
-
-    fn scan_error(&self, e: &ScanError) -> YamlError {
-        let byte = e.marker().byte_offset();
-        let message = match e.kind() {
-            ErrorKind::RecursionLimitExceeded => {
-                format!("nesting deeper than {MAX_DEPTH} levels")
-            }
-            ErrorKind::TabNotAllowed
-            | ErrorKind::TabInBlockIndentation
-            | ErrorKind::TabInIndentation
-            | ErrorKind::TabInPlainScalar
-            | ErrorKind::TabAtBlockScalarStart => {
-                // Point at the tab that indents a line, when there is one: granit may notice
-                // it while still reading the previous token.
-                if let Some(tab) = byte.and_then(|b| indenting_tab(self.src, b)) {
-                    return self.error_at(tab, "tab character used as indentation");
-                }
-                e.info()
-            }
-            _ => e.info(),
-        };
-        match byte {
-            Some(b) if b <= self.src.len() => self.error_at(b, message),
-            _ => YamlError {
-                message,
-                line: e.marker().line().max(1),
-                column: e.marker().col() + 1,
-            },
-        }
+        _ => e.info(),
+    };
+    match byte {
+        Some(at) if at <= b.src.len() => b.error_at(at, message),
+        _ => YamlError {
+            message,
+            line: e.marker().line().max(1),
+            column: e.marker().col() + 1,
+        },
     }
 }
 
@@ -653,141 +208,4 @@ fn indenting_tab(src: &str, from: usize) -> Option<usize> {
         };
     }
     None
-}
-
-fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
-    b.error_at(at, format!("nesting deeper than {MAX_DEPTH} levels"))
-}
-
-/// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it
-/// that is followed by a blank and preceded by a blank or a line start); `item` if none.
-fn dash_before(bytes: &[u8], item: usize) -> usize {
-    let mut p = item;
-    while p > 0 {
-        p -= 1;
-        if bytes[p] == b'-'
-            && matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
-            && (p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            return p;
-        }
-    }
-    item
-}
-
-/// End of a block scalar's last content line (line break excluded); `range.start` if it has no
-/// content. A line of spaces longer than the block's indentation is content (` ` in
-/// `allow ssh\n \n`), though it looks blank.
-fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
-    let mut ls = bytes[..range.start]
-        .iter()
-        .rposition(|&c| c == b'\n' || c == b'\r')
-        .map_or(0, |i| i + 1);
-    let mut indent = None;
-    let mut end = range.start;
-    while ls < range.end {
-        let mut e = ls;
-        while e < range.end && bytes[e] != b'\n' && bytes[e] != b'\r' {
-            e += 1;
-        }
-        let spaces = bytes[ls..e].iter().take_while(|&&c| c == b' ').count();
-        let blank = bytes[ls..e].iter().all(|&c| c == b' ' || c == b'\t');
-        if !blank && indent.is_none() {
-            indent = Some(spaces);
-        }
-        if !blank || indent.is_some_and(|i| e - ls > i) {
-            end = e;
-        }
-        ls = if e < bytes.len() && bytes[e] == b'\r' && bytes.get(e + 1) == Some(&b'\n') {
-            e + 2
-        } else {
-            e + 1
-        };
-    }
-    if indent.is_none() {
-        return range.start;
-    }
-    end
-}
-
-/// Move each block scalar's span start back to its `|`/`>` header, and fix the ends of empty
-/// block scalars (and of block collections ending with one).
-fn fix_block_scalars(
-    src: &str,
-    comments: &[Range<usize>],
-    nodes: &mut [Node],
-    parents: &[u32],
-    block_scalars: &[NodeId],
-) {
-    let bytes = src.as_bytes();
-    for &id in block_scalars {
-        let content = nodes[id].span();
-        let mut p = content.start;
-        loop {
-            while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
-                p -= 1;
-            }
-            // Step over a comment that ends here (the header's own comment).
-            let i = comments.partition_point(|c| c.end < p);
-            match comments.get(i) {
-                Some(c) if c.end == p && c.start < p => p = c.start,
-                _ => break,
-            }
-        }
-        let header_end = p;
-        while p > 0 && matches!(bytes[p - 1], b'0'..=b'9' | b'+' | b'-') {
-            p -= 1;
-        }
-        if p == 0 || !matches!(bytes[p - 1], b'|' | b'>') {
-            continue; // not found: keep granit's content span
-        }
-        let start = p - 1;
-        let end = if content.is_empty() {
-            header_end
-        } else {
-            content.end
-        };
-        let old_end = nodes[id].span().end;
-        nodes[id].set_span(start..end);
-        if end != old_end {
-            // Block collections whose last child this is end where it ends.
-            let mut child = id;
-            while let Some(parent) = parents
-                .get(child)
-                .filter(|&&p| p != NO_PARENT)
-                .map(|&p| p as NodeId)
-            {
-                let last = match &nodes[parent].kind {
-                    NodeKind::Mapping {
-                        flow: false,
-                        entries,
-                    } => entries.last().map(|e| e.1),
-                    NodeKind::Sequence { flow: false, items } => items.last().copied(),
-                    _ => None,
-                };
-                if last != Some(child) {
-                    break;
-                }
-                nodes[parent].span().end = end;
-                child = parent;
-            }
-        }
-    }
-}
-
-/// 1-based line of a byte offset.
-fn line_of(src: &str, byte: usize) -> usize {
-    position_in(src, byte).0
-}
-
-/// 1-based (line, column in characters) of a byte offset, by scanning (for errors).
-pub(super) fn position_in(src: &str, byte: usize) -> (usize, usize) {
-    super::edits::line_column(src, floor_char_boundary(src, byte.min(src.len())))
-}
-
-pub(super) fn floor_char_boundary(src: &str, mut byte: usize) -> usize {
-    while byte > 0 && !src.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    byte
 }

@@ -1,0 +1,689 @@
+//! The node arena both readers feed (granit's events in `parse.rs`, the fast scanner in
+//! `fast.rs`): byte spans, styles, tags, anchors, comments, duplicate-key and depth checks.
+
+use super::{Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError};
+use std::ops::Range;
+
+/// Deepest nesting of collections accepted (checked before descending, so no recursion
+/// anywhere depends on input depth).
+pub const MAX_DEPTH: usize = 1000;
+
+/// Marks "no parent" in the parent table.
+pub(super) const NO_PARENT: u32 = u32::MAX;
+
+/// An open collection while its children are being read.
+struct Frame {
+    id: NodeId,
+    /// granit anchor id defined on the collection (0: none).
+    anchor: usize,
+    /// For mappings: the key read, waiting for its value.
+    pending_key: Option<NodeId>,
+    /// Where this collection's children start in `open_entries` or `open_items`.
+    first_child: usize,
+    /// A mapping (else a sequence).
+    mapping: bool,
+}
+
+/// What a finished builder hands over.
+pub(super) struct Parts {
+    nodes: Vec<Node>,
+    props: Vec<(NodeId, NodeProps)>,
+    parents: Vec<u32>,
+    roots: Vec<NodeId>,
+    comments: Vec<Range<usize>>,
+    block_scalars: Vec<NodeId>,
+    duplicate_keys: Vec<(NodeId, NodeId)>,
+}
+
+/// The document made of `src` and what its builder found.
+pub(super) fn assemble(src: String, parts: Parts) -> Document {
+    let Parts {
+        mut nodes,
+        props,
+        parents,
+        roots,
+        mut comments,
+        block_scalars,
+        mut duplicate_keys,
+    } = parts;
+    duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
+    if !comments.is_sorted_by_key(|c| c.start) {
+        comments.sort_by_key(|c| c.start);
+    }
+    fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
+    Document {
+        src,
+        nodes,
+        props,
+        parents,
+        roots,
+        comments,
+        duplicate_keys,
+        line_starts: Default::default(),
+        layout: Default::default(),
+    }
+}
+
+/// Builds the arena from parse events (granit's, or the fast path's).
+pub(super) struct Builder<'s> {
+    pub(super) src: &'s str,
+    nodes: Vec<Node>,
+    parents: Vec<u32>,
+    roots: Vec<NodeId>,
+    pub(super) comments: Vec<Range<usize>>,
+    stack: Vec<Frame>,
+    /// Tag and anchor of the nodes that have either, by node id.
+    props: std::collections::BTreeMap<NodeId, NodeProps>,
+    /// Entries of the open mappings, innermost last (moved into the node on close).
+    open_entries: Vec<(NodeId, NodeId)>,
+    /// Items of the open sequences, innermost last (moved into the node on close).
+    open_items: Vec<NodeId>,
+    /// granit anchor id → completed node (index = anchor id).
+    pub(super) anchors: Vec<Option<NodeId>>,
+    /// Block scalars whose header start is found once all comments are known.
+    block_scalars: Vec<NodeId>,
+    /// The node an `Anchor` event that follows belongs to.
+    pub(super) last_node: Option<NodeId>,
+    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
+    properties: std::collections::HashMap<NodeId, usize>,
+    /// Record duplicate keys in `duplicate_keys` instead of failing.
+    pub(super) allow_duplicate_keys: bool,
+    /// (earlier key, later key with the same text), when duplicates are allowed.
+    duplicate_keys: Vec<(NodeId, NodeId)>,
+}
+
+impl<'s> Builder<'s> {
+    /// An empty arena for `src`.
+    pub(super) fn new(src: &'s str) -> Self {
+        // Typical Kubernetes YAML has a node per 15-20 bytes. Reserving generously avoids
+        // copying the arena as it grows; pages never touched cost no memory.
+        let estimate = src.len() / 10 + 16;
+        Builder {
+            src,
+            nodes: Vec::with_capacity(estimate),
+            parents: Vec::with_capacity(estimate),
+            roots: Vec::new(),
+            comments: Vec::new(),
+            stack: Vec::new(),
+            props: Default::default(),
+            open_entries: Vec::new(),
+            open_items: Vec::new(),
+            anchors: Vec::new(),
+            block_scalars: Vec::new(),
+            last_node: None,
+            properties: Default::default(),
+            allow_duplicate_keys: false,
+            duplicate_keys: Vec::new(),
+        }
+    }
+
+    /// Properties (tag, anchor) of node `id` start at `at`.
+    pub(super) fn note_properties(&mut self, id: NodeId, at: usize) {
+        let start = self.properties.entry(id).or_insert(at);
+        *start = (*start).min(at);
+    }
+
+    /// What was built, for [`assemble`].
+    pub(super) fn finish(mut self) -> Parts {
+        // The arena was reserved generously; what the document keeps is its exact size (for
+        // large arenas the allocator shrinks in place, without copying).
+        self.nodes.shrink_to_fit();
+        self.parents.shrink_to_fit();
+        Parts {
+            nodes: self.nodes,
+            props: self.props.into_iter().collect(),
+            parents: self.parents,
+            roots: self.roots,
+            comments: self.comments,
+            block_scalars: self.block_scalars,
+            duplicate_keys: self.duplicate_keys,
+        }
+    }
+
+    #[inline]
+    fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
+        if tag.is_some() {
+            self.nodes[id].mark_props();
+            self.props.entry(id).or_default().tag = tag;
+        }
+    }
+
+    pub(super) fn set_anchor(&mut self, id: NodeId, anchor: String) {
+        self.nodes[id].mark_props();
+        self.props.entry(id).or_default().anchor = Some(anchor);
+    }
+
+    pub(super) fn push_node(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        self.parents.push(NO_PARENT);
+        self.nodes.len() - 1
+    }
+
+    /// A scalar token at `range` written in `style`; `value` is its decoded text, `None` when
+    /// that is the token's own source text (a plain token, or what is between the quotes of a
+    /// quoted one), so the fast path never copies text that needs no decoding.
+    pub(super) fn scalar(
+        &mut self,
+        value: Option<String>,
+        style: ScalarStyle,
+        range: Range<usize>,
+        tag: Option<String>,
+    ) -> NodeId {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let (value, span) = if block {
+            // granit's span covers the content; the header is found later. Until then the
+            // span starts at the content and ends after the last content line. The span
+            // changes then: the scalar keeps its text.
+            let end = block_content_end(self.src.as_bytes(), range.clone());
+            (
+                ScalarText::owned(value.unwrap_or_default()),
+                range.start..end,
+            )
+        } else {
+            let value = match value {
+                // An empty node (`key:`, `- `, `: value`): no text.
+                _ if range.is_empty() && style == ScalarStyle::Plain => ScalarText(None),
+                Some(value) => ScalarText::new(value, self.src, range.clone(), style),
+                None => ScalarText(None),
+            };
+            (value, range)
+        };
+        let node = Node::new(NodeKind::Scalar { value, style }, span);
+        let id = self.push_node(node);
+        self.set_tag(id, tag);
+        if block {
+            self.block_scalars.push(id);
+        }
+        id
+    }
+
+    /// A scalar whose text is its source text (not a block scalar), as the next child of the
+    /// innermost open collection: [`Builder::scalar`] then [`Builder::attach`], without the
+    /// cases only granit's events bring (tags, anchors; roots go the general way).
+    pub(super) fn source_scalar(
+        &mut self,
+        style: ScalarStyle,
+        mut span: Range<usize>,
+    ) -> Result<(), YamlError> {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let Some(frame) = self.stack.last_mut().filter(|_| !block) else {
+            let id = self.scalar(None, style, span, None);
+            return self.attach(id, 0);
+        };
+        let id = self.nodes.len();
+        if frame.pending_key.is_some()
+            && span.is_empty()
+            && style == ScalarStyle::Plain
+            && self.src.as_bytes().get(span.start) == Some(&b':')
+        {
+            // As in `attach`: an empty value sits just after its `:`.
+            span = span.start + 1..span.start + 1;
+        }
+        let value = ScalarText(None);
+        self.nodes
+            .push(Node::new(NodeKind::Scalar { value, style }, span));
+        self.parents.push(frame.id as u32);
+        self.last_node = Some(id);
+        if frame.mapping {
+            match frame.pending_key.take() {
+                Some(key) => self.open_entries.push((key, id)),
+                None => frame.pending_key = Some(id),
+            }
+        } else {
+            self.open_items.push(id);
+        }
+        Ok(())
+    }
+
+    pub(super) fn open(
+        &mut self,
+        kind: NodeKind,
+        range: Range<usize>,
+        tag: Option<String>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(depth_error(self, range.start));
+        }
+        let first_child = match kind {
+            NodeKind::Mapping { .. } => self.open_entries.len(),
+            _ => self.open_items.len(),
+        };
+        let node = Node::new(kind, range);
+        let id = self.push_node(node);
+        self.set_tag(id, tag);
+        self.last_node = Some(id);
+        self.stack.push(Frame {
+            id,
+            anchor,
+            pending_key: None,
+            first_child,
+            mapping: matches!(self.nodes[id].kind, NodeKind::Mapping { .. }),
+        });
+        if anchor != 0 {
+            // Registered on close: an alias inside the node itself must not resolve.
+            self.note_anchor(anchor, None);
+        }
+        Ok(())
+    }
+
+    pub(super) fn close(&mut self, range: Range<usize>) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(self.error_at(range.start, "unbalanced collection end"));
+        };
+        let id = frame.id;
+        let anchor = frame.anchor;
+        // The children, allocated once at their final size.
+        match &mut self.nodes[id].kind {
+            NodeKind::Mapping { entries, .. } => {
+                *entries = self.open_entries[frame.first_child..].into();
+                self.open_entries.truncate(frame.first_child);
+            }
+            NodeKind::Sequence { items, .. } => {
+                *items = self.open_items[frame.first_child..].into();
+                self.open_items.truncate(frame.first_child);
+            }
+            _ => {}
+        }
+        let start = self.nodes[id].span().start;
+        let bytes = self.src.as_bytes();
+        let (span, pending) = match &self.nodes[id].kind {
+            NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
+                (start..range.end, frame.pending_key)
+            }
+            NodeKind::Mapping { entries, .. } => {
+                let span = match (entries.first(), entries.last()) {
+                    (Some(&(k, _)), Some(&(_, v))) => {
+                        // The first key's tag or anchor (`!t key: v`) starts the mapping, and
+                        // so does the `?` of an explicit first key (`? key`).
+                        let mut s = self.nodes[k].span().start;
+                        if self.nodes[k].has_props() {
+                            if let Some(&at) = self.properties.get(&k) {
+                                s = s.min(at);
+                            }
+                        }
+                        // The key may start on the line after a lone `?`, which then starts
+                        // its line (after indentation or `- ` indicators).
+                        let mut p = s;
+                        while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') {
+                            p -= 1;
+                        }
+                        let same_line = || !bytes[p..s].iter().any(|&b| b == b'\n' || b == b'\r');
+                        let indicator_only = || {
+                            let line_start = bytes[..p.saturating_sub(1)]
+                                .iter()
+                                .rposition(|&b| b == b'\n' || b == b'\r')
+                                .map_or(0, |i| i + 1);
+                            bytes[line_start..p.saturating_sub(1)]
+                                .iter()
+                                .all(|&b| matches!(b, b' ' | b'\t' | b'-'))
+                        };
+                        // An empty key right after its `?` (`?` alone) starts at the `?` too.
+                        let empty_key = self.nodes[k].span().is_empty();
+                        if p > 0
+                            && bytes[p - 1] == b'?'
+                            && (p < s || empty_key)
+                            && (same_line() || indicator_only())
+                        {
+                            s = p - 1;
+                        }
+                        s..self.nodes[v].span().end
+                    }
+                    _ => start..start,
+                };
+                (span, frame.pending_key)
+            }
+            NodeKind::Sequence { items, .. } => {
+                let span = match (items.first(), items.last()) {
+                    (Some(&f), Some(&l)) => {
+                        let first = self.nodes[f].span().start;
+                        // (An item may itself start with `-`, as in `- --flag`.)
+                        let s = if start < first && bytes.get(start) == Some(&b'-') {
+                            start
+                        } else {
+                            dash_before(bytes, first)
+                        };
+                        s..self.nodes[l].span().end
+                    }
+                    _ => start..start,
+                };
+                (span, None)
+            }
+            _ => return Err(self.error_at(start, "internal: frame is not a collection")),
+        };
+        if let Some(key) = pending {
+            // A key without value cannot come from granit; be defensive.
+            return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
+        }
+        self.nodes[id].set_span(span);
+        if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
+            if let Err(e) = self.check_duplicates(id) {
+                if !self.allow_duplicate_keys {
+                    return Err(e);
+                }
+                self.record_duplicates(id);
+            }
+        }
+        self.last_node = None;
+        self.attach(id, anchor)
+    }
+
+    /// Record `id` as the next child of the open collection (or as a document root).
+    pub(super) fn attach(&mut self, id: NodeId, anchor: usize) -> Result<(), YamlError> {
+        if matches!(self.nodes[id].kind, NodeKind::Scalar { .. }) {
+            self.last_node = Some(id);
+        }
+        if anchor != 0 {
+            self.note_anchor(anchor, Some(id));
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            let node = &self.nodes[id];
+            let empty_doc = node.span().is_empty()
+                && self.props.get(&id).is_none_or(|p| p.tag.is_none())
+                && anchor == 0
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
+            if !empty_doc {
+                self.roots.push(id);
+            }
+            return Ok(());
+        };
+        // Ids fit: a source of at most `u32::MAX` bytes has fewer nodes than that.
+        self.parents[id] = frame.id as u32;
+        if frame.pending_key.is_some() {
+            // An empty value (`key:`) sits just after the `:`, where granit places it at the `:`.
+            let node = &mut self.nodes[id];
+            let at = node.span().start;
+            if node.span().is_empty()
+                && self.src.as_bytes().get(at) == Some(&b':')
+                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty())
+            {
+                node.set_span(at + 1..at + 1);
+            }
+        }
+        if frame.mapping {
+            match frame.pending_key.take() {
+                Some(key) => self.open_entries.push((key, id)),
+                None => frame.pending_key = Some(id),
+            }
+        } else {
+            self.open_items.push(id);
+        }
+        Ok(())
+    }
+
+    fn note_anchor(&mut self, anchor: usize, id: Option<NodeId>) {
+        if self.anchors.len() <= anchor {
+            self.anchors.resize(anchor + 1, None);
+        }
+        self.anchors[anchor] = id;
+    }
+
+    /// Record every later occurrence of a scalar key of mapping `id` with its first occurrence.
+    fn record_duplicates(&mut self, id: NodeId) {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+            return;
+        };
+        let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
+        for &(k, _) in entries.iter() {
+            let node = &self.nodes[k];
+            let NodeKind::Scalar { value, style } = &node.kind else {
+                continue;
+            };
+            let text = value.get(self.src, node.span(), *style);
+            match first.get(text) {
+                Some(&earlier) => self.duplicate_keys.push((earlier, k)),
+                None => {
+                    first.insert(text, k);
+                }
+            }
+        }
+    }
+
+    /// Error on the second occurrence of a scalar key in mapping `id`.
+    fn check_duplicates(&self, id: NodeId) -> Result<(), YamlError> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+            return Ok(());
+        };
+        let key_text = |k: NodeId| {
+            let node = &self.nodes[k];
+            match &node.kind {
+                // The common key, read here without a call.
+                NodeKind::Scalar {
+                    value: ScalarText(None),
+                    style: ScalarStyle::Plain,
+                } => Some(self.src.get(node.span()).unwrap_or_default()),
+                NodeKind::Scalar { value, style } => Some(value.get(self.src, node.span(), *style)),
+                _ => None,
+            }
+        };
+        let report = |first: NodeId, second: NodeId| {
+            let (first, second) =
+                if self.nodes[first].span().start <= self.nodes[second].span().start {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
+            let line = line_of(self.src, self.nodes[first].span().start);
+            self.error_at(
+                self.nodes[second].span().start,
+                format!(
+                    "duplicate key \"{}\" (first defined on line {line})",
+                    key_text(second).unwrap_or_default()
+                ),
+            )
+        };
+        if entries.len() <= 16 {
+            // Each key's text read once, with its length and end bytes to tell most keys
+            // apart in one comparison; `None` for keys that are not scalars.
+            let mut texts: [Option<(u64, &str)>; 16] = [None; 16];
+            for (i, &(a, _)) in entries.iter().enumerate() {
+                let Some(ta) = key_text(a) else { continue };
+                let print = fingerprint(ta);
+                for (j, tb) in texts[..i].iter().enumerate() {
+                    if matches!(tb, Some((p, tb)) if *p == print && *tb == ta) {
+                        return Err(report(entries[j].0, a));
+                    }
+                }
+                texts[i] = Some((print, ta));
+            }
+            return Ok(());
+        }
+        let mut keys: Vec<(&str, NodeId)> = entries
+            .iter()
+            .filter_map(|&(k, _)| key_text(k).map(|t| (t, k)))
+            .collect();
+        keys.sort_unstable();
+        let dup = keys
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| (w[0].1, w[1].1))
+            .min_by_key(|&(a, b)| self.nodes[a].span().start.max(self.nodes[b].span().start));
+        match dup {
+            Some((a, b)) => Err(report(a, b)),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn error_at(&self, byte: usize, message: impl Into<String>) -> YamlError {
+        let (line, column) = position_in(self.src, byte);
+        YamlError {
+            message: message.into(),
+            line,
+            column,
+        }
+    }
+}
+
+fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
+    b.error_at(at, format!("nesting deeper than {MAX_DEPTH} levels"))
+}
+
+/// A key's length and first and last bytes in one word: different words mean different texts.
+fn fingerprint(text: &str) -> u64 {
+    let b = text.as_bytes();
+    let (first, last) = match b {
+        [] => (0, 0),
+        [first, .., last] => (*first, *last),
+        [only] => (*only, *only),
+    };
+    (b.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
+}
+
+/// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it
+/// that is followed by a blank and preceded by a blank or a line start); `item` if none.
+fn dash_before(bytes: &[u8], item: usize) -> usize {
+    let mut p = item;
+    while p > 0 {
+        p -= 1;
+        if bytes[p] == b'-'
+            && matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+            && (p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            return p;
+        }
+    }
+    item
+}
+
+/// End of a block scalar's last content line (line break excluded); `range.start` if it has no
+/// content. A line of spaces longer than the block's indentation is content (` ` in
+/// `allow ssh\n \n`), though it looks blank.
+fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
+    let mut ls = bytes[..range.start]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1);
+    let mut indent = None;
+    let mut end = range.start;
+    while ls < range.end {
+        let mut e = ls;
+        while e < range.end && bytes[e] != b'\n' && bytes[e] != b'\r' {
+            e += 1;
+        }
+        let spaces = bytes[ls..e].iter().take_while(|&&c| c == b' ').count();
+        let blank = bytes[ls..e].iter().all(|&c| c == b' ' || c == b'\t');
+        if !blank && indent.is_none() {
+            indent = Some(spaces);
+        }
+        if !blank || indent.is_some_and(|i| e - ls > i) {
+            end = e;
+        }
+        ls = if e < bytes.len() && bytes[e] == b'\r' && bytes.get(e + 1) == Some(&b'\n') {
+            e + 2
+        } else {
+            e + 1
+        };
+    }
+    if indent.is_none() {
+        return range.start;
+    }
+    end
+}
+
+/// Move each block scalar's span start back to its `|`/`>` header, and fix the ends of empty
+/// block scalars (and of block collections ending with one).
+fn fix_block_scalars(
+    src: &str,
+    comments: &[Range<usize>],
+    nodes: &mut [Node],
+    parents: &[u32],
+    block_scalars: &[NodeId],
+) {
+    let bytes = src.as_bytes();
+    for &id in block_scalars {
+        let content = nodes[id].span();
+        let mut p = content.start;
+        loop {
+            while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                p -= 1;
+            }
+            // Step over a comment that ends here (the header's own comment).
+            let i = comments.partition_point(|c| c.end < p);
+            match comments.get(i) {
+                Some(c) if c.end == p && c.start < p => p = c.start,
+                _ => break,
+            }
+        }
+        let header_end = p;
+        while p > 0 && matches!(bytes[p - 1], b'0'..=b'9' | b'+' | b'-') {
+            p -= 1;
+        }
+        if p == 0 || !matches!(bytes[p - 1], b'|' | b'>') {
+            continue; // not found: keep granit's content span
+        }
+        let start = p - 1;
+        let end = if content.is_empty() {
+            header_end
+        } else {
+            content.end
+        };
+        let old_end = nodes[id].span().end;
+        nodes[id].set_span(start..end);
+        if end != old_end {
+            // Block collections whose last child this is end where it ends.
+            let mut child = id;
+            while let Some(parent) = parents
+                .get(child)
+                .filter(|&&p| p != NO_PARENT)
+                .map(|&p| p as NodeId)
+            {
+                let last = match &nodes[parent].kind {
+                    NodeKind::Mapping {
+                        flow: false,
+                        entries,
+                    } => entries.last().map(|e| e.1),
+                    NodeKind::Sequence { flow: false, items } => items.last().copied(),
+                    _ => None,
+                };
+                if last != Some(child) {
+                    break;
+                }
+                nodes[parent].span().end = end;
+                child = parent;
+            }
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, byte: usize) -> usize {
+    position_in(src, byte).0
+}
+
+/// 1-based (line, column in characters) of a byte offset, by scanning (for errors).
+pub(super) fn position_in(src: &str, byte: usize) -> (usize, usize) {
+    super::edits::line_column(src, floor_char_boundary(src, byte.min(src.len())))
+}
+
+pub(super) fn floor_char_boundary(src: &str, mut byte: usize) -> usize {
+    while byte > 0 && !src.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    byte
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::yaml::Document;
+
+    #[test]
+    fn keys_alike_in_length_and_first_bytes_are_told_apart() {
+        for src in [
+            "abcdefg1: 1\nabcdefg2: 2\n",
+            "abcdefghij: 1\nabcdefgxij: 2\n",
+            "a: 1\nab: 2\n",
+        ] {
+            assert!(Document::parse(src).is_ok(), "{src:?}");
+            assert!(Document::parse_with_granit(src).is_ok(), "{src:?}");
+        }
+        let long = "k".repeat(300);
+        for src in [
+            "abcdefg1: 1\nx: 0\nabcdefg1: 2\n".to_string(),
+            format!("{long}a: 1\n{long}b: 2\n{long}a: 3\n"),
+        ] {
+            let e = Document::parse(src.as_str()).unwrap_err();
+            assert!(e.message.starts_with("duplicate key"), "{src:?}: {e}");
+            assert_eq!(e.line, 3, "{src:?}");
+        }
+    }
+}
