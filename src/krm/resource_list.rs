@@ -506,6 +506,11 @@ impl ResourceList {
                 Some(node) => {
                     kept[node] = true;
                     if item.is_changed() {
+                        // New scalar values without a view: synced node by node.
+                        let leaves = item.scalar_overrides();
+                        if leaves.is_some_and(|l| doc.sync_leaves(&l, &mut edits)) {
+                            continue;
+                        }
                         let synced = match doc.to_json(node) {
                             Ok(old) => doc.sync_item(node, &old, item.value(), &mut edits),
                             Err(_) => doc.sync(node, item.value(), &mut edits),

@@ -35,6 +35,76 @@ impl Document {
         }
         doc.sync_from(node, old, new, edits)
     }
+
+    /// True when a change of scalar `leaf` alone, under item node `root`, is one
+    /// [`Document::sync_item`] syncs on its own: the leaf and every mapping above it up to
+    /// `root` pass what `sync_item` asks of a changed scalar's way (block mappings without `?`,
+    /// anchors or tags, plain keys that are not `<<`, no repeated keys in the text).
+    pub fn syncs_alone(&self, root: NodeId, leaf: NodeId) -> bool {
+        let n = self.node(leaf);
+        if !self.duplicate_keys().is_empty()
+            || !matches!(n.kind, NodeKind::Scalar { .. })
+            || n.span().is_empty()
+            || self.anchor(leaf).is_some()
+            || self.tag(leaf).is_some()
+        {
+            return false;
+        }
+        let mut child = leaf;
+        while child != root {
+            let Some(parent) = self.parent(child) else {
+                return false;
+            };
+            let p = self.node(parent);
+            let NodeKind::Mapping {
+                flow: false,
+                entries,
+            } = &p.kind
+            else {
+                return false;
+            };
+            if self.anchor(parent).is_some()
+                || self.tag(parent).is_some()
+                || self.source()[p.span()].contains('?')
+                || !entries.iter().any(|e| e.1 == child)
+            {
+                return false;
+            }
+            for &(key, _) in entries.iter() {
+                let plain = matches!(self.scalar(key), Some(text) if text != "<<");
+                if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
+                    return false;
+                }
+            }
+            child = parent;
+        }
+        true
+    }
+
+    /// Sync scalar `leaves` (nodes [`Document::syncs_alone`] accepts) to their new values, each
+    /// on its own as [`Document::sync_item`] does; those that read as their new value already
+    /// are left. False, with `edits` untouched, when one cannot be synced so.
+    pub fn sync_leaves(&self, leaves: &[(NodeId, &Value)], edits: &mut Edits) -> bool {
+        let mut changed = Vec::with_capacity(leaves.len());
+        for &(id, new) in leaves {
+            let Ok(old) = self.to_json(id) else {
+                return false;
+            };
+            if old != *new {
+                changed.push((id, old, new));
+            }
+        }
+        let mut trial = Edits::default();
+        if !changed
+            .iter()
+            .all(|(id, o, n)| self.sync_from(*id, o, n, &mut trial).is_ok())
+        {
+            return false;
+        }
+        changed
+            .iter()
+            .all(|(id, o, n)| self.sync_from(*id, o, n, edits).is_ok())
+    }
 }
 
 /// Collect the changed scalars under `node` into `out`; false when some difference is not a

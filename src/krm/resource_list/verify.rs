@@ -168,7 +168,8 @@ impl ResourceList {
                 continue;
             }
             let same = match &item.origin {
-                Some(o) if as_read || !item.is_materialized() => {
+                Some(_) if !as_read && !item.is_materialized() => item.text_reads_as(&doc, node),
+                Some(o) if as_read => {
                     let meant = o.doc.to_json(o.node).map_err(|e| e.to_string())?;
                     doc.equals_json(node, &meant)
                 }
@@ -255,7 +256,7 @@ impl ResourceList {
                 return false;
             }
             // Items given out to change (a superset of the changed ones, cheaper to tell).
-            if item.is_dirty() || notes.unsynced.contains(&nodes[j]) {
+            if item.is_dirty() || item.has_overrides() || notes.unsynced.contains(&nodes[j]) {
                 checked.push((j, vec![item]));
             }
         }
@@ -366,7 +367,10 @@ impl ResourceList {
                     .own_node(item)
                     .is_some_and(|own| unsynced.contains(&own));
                 match &item.origin {
-                    Some(o) if as_read || !item.is_materialized() => o
+                    Some(_) if !as_read && !item.is_materialized() => {
+                        item.text_reads_as(&doc, node)
+                    }
+                    Some(o) if as_read => o
                         .doc
                         .to_json(o.node)
                         .is_ok_and(|v| doc.equals_json(node, &v)),
