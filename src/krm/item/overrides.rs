@@ -239,4 +239,73 @@ mod tests {
         built.value();
         assert_eq!(built.set_scalar(at, json!("x")), Err(json!("x")));
     }
+
+    /// Every scalar `set_scalar` takes is written node by node as syncing the built view writes
+    /// it (quoting, comments, types, blocks), and the output reads as the item, node with node.
+    #[test]
+    fn scalars_sync_alone_as_the_whole_item_syncs_them() {
+        use crate::yaml::Edits;
+        let sources = [
+            "a: x # c\nb:\n  c: 'q' # kpt-set: ${c}\n  d: 1\n  e: \"s\"\n",
+            "k: v\nm:\n  n: |\n    text\n  o: true\n",
+            "a: 1\nf: {g: h}\ns:\n- t\n",
+            "? a\n: b\nc: d\n",
+            "a: !t x\nb: y\n",
+        ];
+        let news = [
+            json!("plain"),
+            json!("yes"),
+            json!("1"),
+            json!(2),
+            json!(null),
+            json!("a: b # c"),
+            json!("two\nlines"),
+            json!(""),
+            json!(false),
+        ];
+        let mut taken = 0;
+        for src in sources {
+            let doc = Arc::new(Document::parse(src).unwrap());
+            let root = doc.roots()[0];
+            for leaf in 0..doc.len() {
+                if !matches!(doc.node(leaf).kind, NodeKind::Scalar { .. }) {
+                    continue;
+                }
+                for new in &news {
+                    let mut lazy = Item::read(doc.clone(), root).unwrap();
+                    if lazy.set_scalar(leaf, new.clone()).is_err() {
+                        continue;
+                    }
+                    taken += 1;
+                    let mut alone = Edits::default();
+                    let leaves = lazy.scalar_overrides().unwrap();
+                    let synced = doc.sync_leaves(&leaves, &mut alone);
+                    let mut whole = Edits::default();
+                    let old = doc.to_json(root).unwrap();
+                    let built = doc.sync_item(root, &old, lazy.value(), &mut whole);
+                    assert_eq!(synced, built.is_ok(), "{src:?} {leaf} {new}");
+                    if !synced {
+                        continue;
+                    }
+                    let out = alone.apply(src).unwrap();
+                    assert_eq!(out, whole.apply(src).unwrap(), "{src:?} {leaf} {new}");
+                    let lazy = {
+                        let mut l = Item::read(doc.clone(), root).unwrap();
+                        l.set_scalar(leaf, new.clone()).unwrap();
+                        l
+                    };
+                    let reread = Document::parse(&out).unwrap();
+                    assert!(lazy.text_reads_as(&reread, reread.roots()[0]), "{out:?}");
+                    let other = Document::parse(src).unwrap();
+                    let same = doc.to_json(leaf).unwrap() == *new;
+                    assert_eq!(
+                        lazy.text_reads_as(&other, other.roots()[0]),
+                        same,
+                        "{src:?}"
+                    );
+                }
+            }
+        }
+        assert!(taken > 20, "{taken}");
+    }
 }
