@@ -32,6 +32,9 @@ pub(super) struct WriteNotes {
     pub results_edit: Option<usize>,
     /// Which of `edits` writes the generated items after the last item or document.
     pub generated_edit: Option<usize>,
+    /// Items whose new scalar values were synced node by node, by node: the node, and which of
+    /// `edits` that made.
+    pub leaf_synced: Vec<(NodeId, Range<usize>)>,
 }
 
 /// Where a results block was written.
@@ -255,6 +258,10 @@ impl ResourceList {
             if kept[j].replace(item).is_some() {
                 return false;
             }
+            // New scalar values synced node by node: read again line by line.
+            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes) {
+                continue;
+            }
             // Items given out to change (a superset of the changed ones, cheaper to tell).
             if item.is_dirty() || item.has_overrides() || notes.unsynced.contains(&nodes[j]) {
                 checked.push((j, vec![item]));
@@ -378,4 +385,16 @@ impl ResourceList {
                 }
             })
     }
+}
+
+/// True when `item` (at `node`) had its new scalar values synced node by node and the text
+/// with the edits reads as them ([`Document::leaves_read_as`]).
+fn leaves_read_as(doc: &Document, item: &Item, node: NodeId, notes: &WriteNotes) -> bool {
+    let Ok(i) = notes.leaf_synced.binary_search_by_key(&node, |(n, _)| *n) else {
+        return false;
+    };
+    let Some(leaves) = item.scalar_overrides() else {
+        return false;
+    };
+    doc.leaves_read_as(&notes.edits, notes.leaf_synced[i].1.clone(), &leaves)
 }
