@@ -224,7 +224,9 @@ impl ResourceList {
     /// items and an appended results block lie outside the regions read; the release
     /// verification never read the results block (it cuts it out) and trusts
     /// [`Document::item_removal_range`]; builds with debug assertions read everything and
-    /// check that this pass never passes what the whole re-read fails.
+    /// check that this pass never passes what the whole re-read fails. An item whose new
+    /// scalar values were synced node by node is read again from its edited lines alone
+    /// ([`Document::leaves_read_as`]) instead of its region.
     pub(super) fn verify_regions(
         &self,
         items: &[Item],
