@@ -375,7 +375,9 @@ impl Item {
             Some((_, None)) => return Cow::Owned(Value::Null),
             Some((doc, Some(node))) => {
                 if let Ok(mut value) = doc.to_json(node) {
-                    self.apply_overrides_under(node, &mut value);
+                    if !self.overrides.is_empty() {
+                        self.apply_overrides_under(node, &mut value);
+                    }
                     return Cow::Owned(value);
                 }
             }
@@ -440,11 +442,13 @@ impl Item {
         let doc = identity.doc.as_ref()?;
         let origin = self.origin.as_ref()?;
         // A new value of a field it read: the accessors read the field (`str_at`).
-        let overridden = self.overrides.iter().any(|&(node, _)| {
-            let parent = doc.parent(node);
-            parent == Some(origin.node)
-                || (parent.is_some() && [identity.metadata, identity.annotations].contains(&parent))
-        });
+        let overridden = !self.overrides.is_empty()
+            && self.overrides.iter().any(|&(node, _)| {
+                let parent = doc.parent(node);
+                parent == Some(origin.node)
+                    || (parent.is_some()
+                        && [identity.metadata, identity.annotations].contains(&parent))
+            });
         (Arc::ptr_eq(doc, &origin.doc) && !overridden).then_some(identity)
     }
 
