@@ -489,7 +489,7 @@ fn plan(
                 kept.insert((f, node));
                 // An item no stage changed reads as read: its view is not built.
                 let doc = &files[f].doc;
-                let value = item.is_dirty().then(|| {
+                let value = (item.is_dirty() || item.has_overrides()).then(|| {
                     let index = doc.roots().iter().position(|&r| r == node).unwrap_or(0);
                     let original = doc.to_json(node).unwrap_or(Value::Null);
                     let added = added_by_reading(&original, &location(&files[f].rel, index));

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
+mod overrides;
+
 /// Where an item's text lives: a node of a parsed document.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -27,8 +29,8 @@ pub fn materializations() -> usize {
 }
 
 /// One resource. Stages read it through the accessors and [`Item::value`] and change it through
-/// [`Item::value_mut`]; the writer syncs a changed item back to `origin`'s text as minimal
-/// edits. Generated items have no origin and carry their own `text`.
+/// [`Item::value_mut`] (or a scalar of an unbuilt item through [`Item::set_scalar`]); the writer
+/// syncs a changed item back to `origin`'s text as minimal edits. Generated items have no origin and carry their own `text`.
 #[derive(Debug, Clone)]
 pub struct Item {
     /// JSON view (key order kept): for plain read items, built from `origin` on first use.
@@ -46,6 +48,9 @@ pub struct Item {
     /// Annotations a reader gives the item beyond its text (package mode's location): see
     /// [`Item::with_annotations`].
     added: Option<Box<[(&'static str, String)]>>,
+    /// New values of scalar nodes of the origin, given while the view was not built
+    /// ([`Item::set_scalar`]): the view is the text with these.
+    overrides: Vec<(NodeId, Value)>,
 }
 
 /// kpt's annotation naming the file an item came from.
@@ -180,6 +185,7 @@ impl Item {
             origin: Some(Origin { doc, node }),
             text: None,
             added: None,
+            overrides: Vec::new(),
         })
     }
 
@@ -195,6 +201,7 @@ impl Item {
             origin: Some(Origin { doc, node }),
             text: None,
             added: None,
+            overrides: Vec::new(),
         }
     }
 
@@ -207,6 +214,7 @@ impl Item {
             origin: None,
             text,
             added: None,
+            overrides: Vec::new(),
         }
     }
 
@@ -250,6 +258,7 @@ impl Item {
                 .as_ref()
                 .and_then(|o| o.doc.to_json(o.node).ok())
                 .unwrap_or(Value::Null);
+            self.apply_overrides(&mut value);
             if let Some(added) = &self.added {
                 add_annotations(&mut value, added);
             }
@@ -263,6 +272,7 @@ impl Item {
         self.value();
         self.dirty = true;
         self.identity = OnceCell::new();
+        self.overrides.clear();
         self.value.get_mut().expect("built just above")
     }
 
@@ -280,6 +290,7 @@ impl Item {
     /// without building it ([`Document::is_plain_tree`]).
     pub fn reads_as_origin(&self) -> bool {
         !self.dirty
+            && self.overrides.is_empty()
             && self
                 .origin
                 .as_ref()
@@ -289,6 +300,9 @@ impl Item {
     /// The item's own source text while its view is not built (a scan for a key can skip an
     /// item whose text cannot hold it).
     pub fn unbuilt_text(&self) -> Option<&str> {
+        if !self.overrides.is_empty() {
+            return None;
+        }
         let (doc, node) = self.unbuilt()?;
         doc.source().get(doc.node(node).span())
     }
@@ -338,6 +352,9 @@ impl Item {
         match self.node_at(path) {
             Some((_, None)) => return None,
             Some((doc, Some(node))) => {
+                if let Some(new) = self.override_of(node) {
+                    return new.as_str();
+                }
                 if let Ok(found) = doc.json_str(node) {
                     return found;
                 }
@@ -357,7 +374,10 @@ impl Item {
         match self.node_at(path).filter(|_| !holds_added) {
             Some((_, None)) => return Cow::Owned(Value::Null),
             Some((doc, Some(node))) => {
-                if let Ok(value) = doc.to_json(node) {
+                if let Ok(mut value) = doc.to_json(node) {
+                    if !self.overrides.is_empty() {
+                        self.apply_overrides_under(node, &mut value);
+                    }
                     return Cow::Owned(value);
                 }
             }
@@ -395,6 +415,9 @@ impl Item {
         match self.node_at(path).filter(|_| !holds_added) {
             Some((_, None)) => return None,
             Some((doc, Some(node))) => {
+                if let Some(new) = self.override_of(node) {
+                    return Some(kind_of(new));
+                }
                 if let Ok(kind) = doc.json_kind(node) {
                     return Some(kind);
                 }
@@ -418,7 +441,15 @@ impl Item {
         });
         let doc = identity.doc.as_ref()?;
         let origin = self.origin.as_ref()?;
-        Arc::ptr_eq(doc, &origin.doc).then_some(identity)
+        // A new value of a field it read: the accessors read the field (`str_at`).
+        let overridden = !self.overrides.is_empty()
+            && self.overrides.iter().any(|&(node, _)| {
+                let parent = doc.parent(node);
+                parent == Some(origin.node)
+                    || (parent.is_some()
+                        && [identity.metadata, identity.annotations].contains(&parent))
+            });
+        (Arc::ptr_eq(doc, &origin.doc) && !overridden).then_some(identity)
     }
 
     /// A field of the identity, else the string at `path`.
@@ -508,8 +539,11 @@ impl Item {
     /// was given out to change and no longer reads as its origin node.
     pub fn is_changed(&self) -> bool {
         match (&self.origin, self.value.get()) {
-            (Some(o), Some(value)) => self.dirty && !o.doc.equals_json(o.node, value),
-            (Some(_), None) => false,
+            (Some(o), Some(value)) if self.dirty => !o.doc.equals_json(o.node, value),
+            (Some(o), _) => self
+                .overrides
+                .iter()
+                .any(|(node, new)| !o.doc.equals_json(*node, new)),
             (None, _) => true,
         }
     }

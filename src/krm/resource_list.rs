@@ -511,6 +511,13 @@ impl ResourceList {
                 Some(node) => {
                     kept[node] = true;
                     if item.is_changed() {
+                        // New scalar values without a view: synced node by node.
+                        let leaves = item.scalar_overrides();
+                        let before = edits.len();
+                        if leaves.is_some_and(|l| doc.sync_leaves(&l, &mut edits)) {
+                            notes.leaf_synced.push((node, before..edits.len()));
+                            continue;
+                        }
                         let synced = match doc.to_json(node) {
                             Ok(old) => doc.sync_item(node, &old, item.value(), &mut edits),
                             Err(_) => doc.sync(node, item.value(), &mut edits),
@@ -719,6 +726,7 @@ impl ResourceList {
             .apply(doc.source())
             .map(|text| self.with_bom(text))
             .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message));
+        notes.leaf_synced.sort_by_key(|(node, _)| *node);
         notes.edits = edits;
         text
     }
@@ -806,5 +814,44 @@ mod tests {
         }));
         let flow = "kind: ResourceList\nitems: [{kind: A, metadata: {name: a}}]\n";
         assert!(!regions_pass(flow, rename(0)));
+    }
+
+    /// New scalar values synced node by node are read again line by line, however many items
+    /// change (their regions would be too much of the text to read); the whole re-read passes
+    /// them too.
+    #[test]
+    fn scalars_set_without_a_view_are_verified_line_by_line() {
+        let list: String = ["kind: ResourceList\nitems:\n"]
+            .into_iter()
+            .chain((0..200).map(|_| "- kind: A # c\n  metadata:\n    name: a\n  spec:\n    n: 1\n"))
+            .collect();
+        let set = |value: serde_json::Value| {
+            move |items: &mut Vec<Item>| {
+                for item in items.iter_mut() {
+                    let o = item.origin.clone().unwrap();
+                    let spec = o.doc.get(o.node, "spec").unwrap();
+                    let n = o.doc.get(spec, "n").unwrap();
+                    assert!(item.set_scalar(n, value.clone()).is_ok());
+                }
+            }
+        };
+        for value in [
+            serde_json::json!(2),
+            serde_json::json!("x # y"),
+            serde_json::json!(""),
+        ] {
+            let list = ResourceList::read(list.as_bytes(), "stdin").unwrap();
+            let mut items = list.items.clone();
+            set(value.clone())(&mut items);
+            let mut results = vec![KrmResult::info("done")];
+            let mut notes = verify::WriteNotes::default();
+            let text = list
+                .write_unchecked(&items, &mut results, &mut notes)
+                .unwrap();
+            assert_eq!(notes.leaf_synced.len(), 200, "{value}");
+            assert_eq!(list.verify_all(&items, &results, &text, &notes), Ok(()));
+            assert!(list.verify_regions(&items, &results, &notes), "{value}");
+            assert!(items.iter().all(|i| !i.is_materialized()));
+        }
     }
 }

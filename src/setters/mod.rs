@@ -2,7 +2,8 @@
 //!
 //! The stage finds each read item's setter comments from its document's sorted comment list
 //! (`found.rs`; items whose view was changed are walked over it), computes new values with
-//! type-preserving rules, and writes them into the item's JSON view; the writer syncs the text.
+//! type-preserving rules, and writes them into the item's JSON view, or for a plain scalar of an
+//! item whose view is not built, beside its text ([`Item::set_scalar`]); the writer syncs the text.
 //! Nothing is changed when any error is found.
 //!
 //! kpt v1: a field is set when at least one of its pattern's setters is given; missing ones are
@@ -153,8 +154,8 @@ struct Stage {
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
     changes: Vec<Change>,
-    /// New values of fields of an item walked without its JSON view: (path, value).
-    writes: Vec<(Vec<Seg>, Value)>,
+    /// New values of fields of an item walked without its JSON view: (path, node, value).
+    writes: Vec<(Vec<Seg>, NodeId, Value)>,
     errors: Vec<Pending>,
     warnings: Vec<Pending>,
     /// Given names some comment used.
@@ -406,7 +407,7 @@ impl Stage {
             self.scalar(&field, old, text, setter.effective());
         }
         if built_here && self.changes.len() > changes {
-            self.writes.push((path.to_vec(), old.clone()));
+            self.writes.push((path.to_vec(), value, old.clone()));
         }
     }
 }
@@ -517,7 +518,11 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         // An item as read is walked over its text; only the fields that change reach its view.
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
-            for (path, value) in std::mem::take(&mut stage.writes) {
+            for (path, node, value) in std::mem::take(&mut stage.writes) {
+                // A scalar's new value is kept beside the text: no view is built.
+                let Err(value) = item.set_scalar(node, value) else {
+                    continue;
+                };
                 if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
                     *slot = value;
                 }
@@ -722,7 +727,7 @@ fn summaries(changes: Vec<Change>, items: &[Item]) -> Vec<KrmResult> {
                 Some(c) => {
                     let item = &items[c.item];
                     KrmResult::info(message)
-                        .for_resource(item.value())
+                        .for_item(item)
                         .at_field(field_path(item, &c.path), Some(c.old), Some(c.new))
                 }
                 None => KrmResult::info(message),

@@ -1,7 +1,7 @@
 //! Syncing a changed value scalar by scalar when that is all that changed: the edits
 //! [`Document::sync_from`] makes for such a change, without walking every mapping again.
 
-use super::{Document, Edits, NodeId, NodeKind, YamlError};
+use super::{Document, Edits, NodeId, NodeKind, ScalarStyle, YamlError};
 use serde_json::Value;
 
 impl Document {
@@ -35,6 +35,175 @@ impl Document {
         }
         doc.sync_from(node, old, new, edits)
     }
+
+    /// True when a change of scalar `leaf` alone, under item node `root`, is one
+    /// [`Document::sync_item`] syncs on its own: the leaf and every mapping above it up to
+    /// `root` pass what `sync_item` asks of a changed scalar's way (block mappings without `?`,
+    /// anchors or tags, plain keys that are not `<<`, no repeated keys in the text).
+    pub fn syncs_alone(&self, root: NodeId, leaf: NodeId) -> bool {
+        let n = self.node(leaf);
+        if !self.duplicate_keys().is_empty()
+            || !matches!(n.kind, NodeKind::Scalar { .. })
+            || n.span().is_empty()
+            || self.anchor(leaf).is_some()
+            || self.tag(leaf).is_some()
+        {
+            return false;
+        }
+        let mut child = leaf;
+        while child != root {
+            let Some(parent) = self.parent(child) else {
+                return false;
+            };
+            let p = self.node(parent);
+            let NodeKind::Mapping {
+                flow: false,
+                entries,
+            } = &p.kind
+            else {
+                return false;
+            };
+            if self.anchor(parent).is_some()
+                || self.tag(parent).is_some()
+                || self.source()[p.span()].contains('?')
+                || !entries.iter().any(|e| e.1 == child)
+            {
+                return false;
+            }
+            for &(key, _) in entries.iter() {
+                let plain = matches!(self.scalar(key), Some(text) if text != "<<");
+                if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
+                    return false;
+                }
+            }
+            child = parent;
+        }
+        true
+    }
+
+    /// Sync scalar `leaves` (nodes [`Document::syncs_alone`] accepts) to their new values, each
+    /// on its own as [`Document::sync_item`] does; those that read as their new value already
+    /// are left. False, with `edits` untouched, when one cannot be synced so.
+    pub fn sync_leaves(&self, leaves: &[(NodeId, &Value)], edits: &mut Edits) -> bool {
+        let mut changed = Vec::with_capacity(leaves.len());
+        for &(id, new) in leaves {
+            let Ok(old) = self.to_json(id) else {
+                return false;
+            };
+            if old != *new {
+                changed.push((id, old, new));
+            }
+        }
+        let mut trial = Edits::default();
+        if !changed
+            .iter()
+            .all(|(id, o, n)| self.sync_from(*id, o, n, &mut trial).is_ok())
+        {
+            return false;
+        }
+        changed
+            .iter()
+            .all(|(id, o, n)| self.sync_from(*id, o, n, edits).is_ok())
+    }
+
+    /// True when the text with `edits` reads, at each of `leaves` ([`Document::sync_leaves`]
+    /// made `edits[made]` for them), as its new value, and reads as before everywhere else:
+    /// each edit replaces one leaf's own one-line token by one line of text, and that line, read
+    /// alone from its key on, is one block mapping entry of the same key with a scalar (not a
+    /// block scalar, no anchor or tag) reading as the new value; a leaf without an edit reads
+    /// as its new value already. A value on one line of a block mapping cannot reach another
+    /// line without saying so on its own (an open quote or bracket, a block indicator); a
+    /// plain scalar would go on to a more indented next line, which the text as read cannot
+    /// have after a one-line value of a block mapping (it would have been part of it, or an
+    /// error). False when this cannot be said: read the text again then.
+    pub fn leaves_read_as(
+        &self,
+        edits: &Edits,
+        made: std::ops::Range<usize>,
+        leaves: &[(NodeId, &Value)],
+    ) -> bool {
+        let src = self.source();
+        let Some(made) = edits.entries().get(made) else {
+            return false;
+        };
+        let mut edited = vec![false; leaves.len()];
+        for (range, text) in made {
+            let Some(i) = leaves
+                .iter()
+                .position(|&(leaf, _)| self.node(leaf).span() == *range)
+            else {
+                return false;
+            };
+            if std::mem::replace(&mut edited[i], true) {
+                return false;
+            }
+            let (leaf, new) = leaves[i];
+            let key = match self.parent(leaf).map(|p| &self.node(p).kind) {
+                Some(NodeKind::Mapping { entries, .. }) => {
+                    match entries.iter().find(|e| e.1 == leaf) {
+                        Some(&(key, _)) => key,
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            };
+            let key_start = self.node(key).span().start;
+            let breaks = |t: &str| t.contains(['\n', '\r']);
+            if key_start > range.start || breaks(&src[key_start..range.end]) || breaks(text) {
+                return false;
+            }
+            let eol = src[range.end..]
+                .find(['\n', '\r'])
+                .map_or(src.len(), |i| range.end + i);
+            let line = format!(
+                "{}{text}{}",
+                &src[key_start..range.start],
+                &src[range.end..eol]
+            );
+            if !line_reads_as(&line, self.scalar(key), new) {
+                return false;
+            }
+        }
+        leaves
+            .iter()
+            .zip(edited)
+            .all(|(&(leaf, new), edited)| edited || self.equals_json(leaf, new))
+    }
+}
+
+/// True when `line`, read alone, is one block mapping entry with key `key` and a one-line scalar
+/// (no block scalar, anchor or tag) reading as `value`.
+fn line_reads_as(line: &str, key: Option<&str>, value: &Value) -> bool {
+    let Ok(doc) = Document::parse(line) else {
+        return false;
+    };
+    let &[root] = doc.roots() else {
+        return false;
+    };
+    let NodeKind::Mapping {
+        flow: false,
+        entries,
+    } = &doc.node(root).kind
+    else {
+        return false;
+    };
+    let &[(k, v)] = &entries[..] else {
+        return false;
+    };
+    let plain = |n: NodeId| doc.anchor(n).is_none() && doc.tag(n).is_none();
+    let one_line = matches!(
+        doc.node(v).kind,
+        NodeKind::Scalar {
+            style: ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted,
+            ..
+        }
+    );
+    key.is_some()
+        && doc.scalar(k) == key
+        && plain(k)
+        && plain(v)
+        && one_line
+        && doc.equals_json(v, value)
 }
 
 /// Collect the changed scalars under `node` into `out`; false when some difference is not a
@@ -231,5 +400,50 @@ mod tests {
         let (fast, whole, n) = both_ways(explicit, |v| v["m"]["y"] = 3.into());
         assert_eq!((fast, n), (whole.clone(), 0));
         assert!(whole.starts_with("error"), "{whole}");
+    }
+
+    /// A leaf's line read alone says whether the edited text reads as its new value: an edit
+    /// that opens a quote, a block scalar or a flow collection, reaches another line, starts a
+    /// comment or gives an anchor is not taken; a leaf without an edit must read so already.
+    #[test]
+    fn edited_leaves_are_read_again_from_their_lines() {
+        let src = "a:\n  b: x # c\n  c: y\nd: z\n";
+        let doc = Document::parse(src).unwrap();
+        let root = doc.roots()[0];
+        let a = doc.get(root, "a").unwrap();
+        let b = doc.get(a, "b").unwrap();
+        let c = doc.get(a, "c").unwrap();
+        let check = |text: &str, new: &Value, also: Option<&Value>| {
+            let mut edits = Edits::default();
+            edits.replace(doc.node(b).span(), text);
+            let mut leaves = vec![(b, new)];
+            leaves.extend(also.map(|v| (c, v)));
+            doc.leaves_read_as(&edits, 0..1, &leaves)
+        };
+        let s = |t: &str| Value::String(t.to_string());
+        assert!(check("w", &s("w"), None));
+        assert!(check("'a # b'", &s("a # b"), None));
+        assert!(check("\"1\"", &s("1"), None));
+        assert!(check("1", &serde_json::json!(1), Some(&s("y"))));
+        assert!(!check("1", &s("1"), None));
+        assert!(!check("w", &s("w"), Some(&s("other"))));
+        for bad in [
+            "'open",
+            "|",
+            ">-",
+            "[w",
+            "{w",
+            "w\n  more",
+            "&x w",
+            "!t w",
+            "w: v",
+        ] {
+            assert!(!check(bad, &s("w"), None), "{bad:?}");
+        }
+        assert!(!check("w # x", &s("w # x"), None));
+        // An edit of another range than a leaf's token.
+        let mut edits = Edits::default();
+        edits.replace(0..1, "e");
+        assert!(!doc.leaves_read_as(&edits, 0..1, &[(b, &s("x"))]));
     }
 }

@@ -242,6 +242,77 @@ impl Document {
         self.to_json(id).is_ok_and(|v| v == *value)
     }
 
+    /// Whether node `id` reads as node `other_id` of `other` reads with the values `over` gives
+    /// some of `other`'s nodes instead (`to_json` of both compared), node with node without
+    /// building either view; [`NotPlain`] where that cannot be said so (the caller compares
+    /// views then): a node that is not plain, repeated keys, keys in another order.
+    pub fn equals_node<'v>(
+        &self,
+        id: NodeId,
+        other: &Document,
+        other_id: NodeId,
+        over: &dyn Fn(NodeId) -> Option<&'v Value>,
+    ) -> Result<bool, NotPlain> {
+        if !self.duplicate_keys.is_empty() || !other.duplicate_keys.is_empty() {
+            return Err(NotPlain);
+        }
+        self.plain_equals_node(id, other, other_id, over)
+    }
+
+    fn plain_equals_node<'v>(
+        &self,
+        id: NodeId,
+        other: &Document,
+        other_id: NodeId,
+        over: &dyn Fn(NodeId) -> Option<&'v Value>,
+    ) -> Result<bool, NotPlain> {
+        if let Some(value) = over(other_id) {
+            return self.plain_equals(id, value);
+        }
+        let a = self.plain_node(id)?;
+        let b = other.plain_node(other_id)?;
+        match (&a.kind, &b.kind) {
+            (NodeKind::Scalar { style: sa, .. }, NodeKind::Scalar { style: sb, .. }) => {
+                let ta = self.scalar_of(a).unwrap_or_default();
+                let tb = other.scalar_of(b).unwrap_or_default();
+                let ra = (*sa == ScalarStyle::Plain).then(|| resolve_plain_non_string(ta));
+                let rb = (*sb == ScalarStyle::Plain).then(|| resolve_plain_non_string(tb));
+                Ok(match (ra.flatten(), rb.flatten()) {
+                    (Some(x), Some(y)) => x == y,
+                    (None, None) => ta == tb,
+                    _ => false,
+                })
+            }
+            (NodeKind::Mapping { entries: ea, .. }, NodeKind::Mapping { entries: eb, .. }) => {
+                if ea.len() != eb.len() {
+                    return Err(NotPlain);
+                }
+                for (&(ka, va), &(kb, vb)) in ea.iter().zip(eb.iter()) {
+                    if self.plain_key(ka)? != other.plain_key(kb)? {
+                        return Err(NotPlain);
+                    }
+                    if !self.plain_equals_node(va, other, vb, over)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (NodeKind::Sequence { items: ia, .. }, NodeKind::Sequence { items: ib, .. }) => {
+                if ia.len() != ib.len() {
+                    return Ok(false);
+                }
+                for (&x, &y) in ia.iter().zip(ib.iter()) {
+                    if !self.plain_equals_node(x, other, y, over)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (NodeKind::Alias { .. }, _) | (_, NodeKind::Alias { .. }) => Err(NotPlain),
+            _ => Ok(false),
+        }
+    }
+
     /// [`Document::equals_json`] over plain nodes of a text without repeated keys.
     fn plain_equals(&self, id: NodeId, value: &Value) -> Result<bool, NotPlain> {
         let node = self.plain_node(id)?;

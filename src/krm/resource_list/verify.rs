@@ -32,6 +32,9 @@ pub(super) struct WriteNotes {
     pub results_edit: Option<usize>,
     /// Which of `edits` writes the generated items after the last item or document.
     pub generated_edit: Option<usize>,
+    /// Items whose new scalar values were synced node by node, by node: the node, and which of
+    /// `edits` that made.
+    pub leaf_synced: Vec<(NodeId, Range<usize>)>,
 }
 
 /// Where a results block was written.
@@ -168,7 +171,8 @@ impl ResourceList {
                 continue;
             }
             let same = match &item.origin {
-                Some(o) if as_read || !item.is_materialized() => {
+                Some(_) if !as_read && !item.is_materialized() => item.text_reads_as(&doc, node),
+                Some(o) if as_read => {
                     let meant = o.doc.to_json(o.node).map_err(|e| e.to_string())?;
                     doc.equals_json(node, &meant)
                 }
@@ -220,7 +224,9 @@ impl ResourceList {
     /// items and an appended results block lie outside the regions read; the release
     /// verification never read the results block (it cuts it out) and trusts
     /// [`Document::item_removal_range`]; builds with debug assertions read everything and
-    /// check that this pass never passes what the whole re-read fails.
+    /// check that this pass never passes what the whole re-read fails. An item whose new
+    /// scalar values were synced node by node is read again from its edited lines alone
+    /// ([`Document::leaves_read_as`]) instead of its region.
     pub(super) fn verify_regions(
         &self,
         items: &[Item],
@@ -254,8 +260,12 @@ impl ResourceList {
             if kept[j].replace(item).is_some() {
                 return false;
             }
+            // New scalar values synced node by node: read again line by line.
+            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes) {
+                continue;
+            }
             // Items given out to change (a superset of the changed ones, cheaper to tell).
-            if item.is_dirty() || notes.unsynced.contains(&nodes[j]) {
+            if item.is_dirty() || item.has_overrides() || notes.unsynced.contains(&nodes[j]) {
                 checked.push((j, vec![item]));
             }
         }
@@ -366,7 +376,10 @@ impl ResourceList {
                     .own_node(item)
                     .is_some_and(|own| unsynced.contains(&own));
                 match &item.origin {
-                    Some(o) if as_read || !item.is_materialized() => o
+                    Some(_) if !as_read && !item.is_materialized() => {
+                        item.text_reads_as(&doc, node)
+                    }
+                    Some(o) if as_read => o
                         .doc
                         .to_json(o.node)
                         .is_ok_and(|v| doc.equals_json(node, &v)),
@@ -374,4 +387,16 @@ impl ResourceList {
                 }
             })
     }
+}
+
+/// True when `item` (at `node`) had its new scalar values synced node by node and the text
+/// with the edits reads as them ([`Document::leaves_read_as`]).
+fn leaves_read_as(doc: &Document, item: &Item, node: NodeId, notes: &WriteNotes) -> bool {
+    let Ok(i) = notes.leaf_synced.binary_search_by_key(&node, |(n, _)| *n) else {
+        return false;
+    };
+    let Some(leaves) = item.scalar_overrides() else {
+        return false;
+    };
+    doc.leaves_read_as(&notes.edits, notes.leaf_synced[i].1.clone(), &leaves)
 }
