@@ -551,6 +551,9 @@ fn plan(
         if !touched[f] && removed.is_empty() && additions.is_none() {
             continue;
         }
+        // The kept last document, when it ends in a `|`/`>` block with no final line break:
+        // added documents go before it (a line after it would change its value).
+        let mut added_before: Option<NodeId> = None;
         let new = if file.json {
             if additions.is_some() {
                 results.push(KrmResult::error(format!(
@@ -605,7 +608,36 @@ fn plan(
             let additions = additions.unwrap_or_default();
             let empty = additions.is_empty() && roots == Some(false);
             let mut separate = roots == Some(true);
-            for document in additions {
+            added_before = file
+                .item_nodes
+                .last()
+                .copied()
+                .filter(|&n| file.doc.roots().last() == Some(&n) && kept.contains(&(f, n)))
+                .filter(|&n| file.doc.ends_with_open_block(n))
+                .filter(|_| !additions.is_empty() && !text.ends_with(['\n', '\r']));
+            if added_before.is_some() {
+                let at = yaml::document_ranges(&text).last().map_or(0, |r| r.start);
+                let marked = text[at..].strip_prefix("---").is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n'])
+                });
+                let mut block = String::new();
+                for document in &additions {
+                    if marked {
+                        block.push_str("---");
+                        block.push_str(eol);
+                    }
+                    block.push_str(document);
+                    if !marked {
+                        block.push_str("---");
+                        block.push_str(eol);
+                    }
+                }
+                if eol == "\r" {
+                    block = block.replace('\n', "\r");
+                }
+                text.insert_str(at, &block);
+            }
+            for document in additions.into_iter().filter(|_| added_before.is_none()) {
                 if !text.is_empty() && !text.ends_with(['\n', '\r']) {
                     text.push_str(eol);
                 }
@@ -629,10 +661,13 @@ fn plan(
                 .into_iter()
                 .map(|(node, value)| value.unwrap_or_else(|| as_read(&file.doc, node)))
                 .collect();
-            let expected: Vec<&Value> = kept_values
-                .iter()
-                .chain(meant_added.get(&file.rel).into_iter().flatten())
-                .collect();
+            let added = meant_added.get(&file.rel).into_iter().flatten();
+            let expected: Vec<&Value> = match (added_before, kept_values.split_last()) {
+                (Some(_), Some((last, before))) => {
+                    before.iter().chain(added).chain([last]).collect()
+                }
+                _ => kept_values.iter().chain(added).collect(),
+            };
             if let Some(result) = verify::check_file(&file.rel, text, &expected) {
                 results.push(result);
             }
@@ -978,6 +1013,38 @@ mod tests {
             err.to_string(),
             format!("{}: not a directory", file.display())
         );
+    }
+
+    #[test]
+    fn a_file_ending_in_an_open_block_scalar_keeps_it_when_resources_are_added() {
+        let open = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  x: |\n    text";
+        for file in [open.to_string(), format!("{B}---\n{open}")] {
+            let dir = package();
+            fs::write(dir.path().join("b.yml"), &file).unwrap();
+            let (changes, results) = plan_for(dir.path(), |items| {
+                items.push(Item::generated(
+                    json!({"apiVersion": "v1", "kind": "Namespace",
+                           "metadata": {"name": "n", "annotations": {PATH: "b.yml"}}}),
+                    None,
+                ));
+            });
+            assert!(results.is_empty(), "{results:?}");
+            let [(_, Some(text))] = summary(&changes)[..] else {
+                panic!("{:?}", summary(&changes));
+            };
+            assert!(text.ends_with(open), "{text:?}");
+            let doc = crate::yaml::Document::parse(text).unwrap();
+            let names: Vec<Value> = doc
+                .roots()
+                .iter()
+                .map(|&r| doc.to_json(r).unwrap()["metadata"]["name"].clone())
+                .collect();
+            let want = match file.starts_with(B) {
+                true => vec!["b", "n", "m"],
+                false => vec!["n", "m"],
+            };
+            assert_eq!(names, want, "{text:?}");
+        }
     }
 
     #[test]
