@@ -605,7 +605,18 @@ fn plan(
                     .ok()
                     .map(|d| !d.roots().is_empty()),
             };
-            let additions = additions.unwrap_or_default();
+            // Rendered with `\n` (or `\r\n`) breaks; a CR-only file keeps its own.
+            let additions: Vec<String> = additions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| {
+                    if eol == "\r" {
+                        d.replace('\n', "\r")
+                    } else {
+                        d
+                    }
+                })
+                .collect();
             let empty = additions.is_empty() && roots == Some(false);
             let mut separate = roots == Some(true);
             added_before = file
@@ -617,24 +628,7 @@ fn plan(
                 .filter(|_| !additions.is_empty() && !text.ends_with(['\n', '\r']));
             if added_before.is_some() {
                 let at = yaml::document_ranges(&text).last().map_or(0, |r| r.start);
-                let marked = text[at..].strip_prefix("---").is_some_and(|rest| {
-                    rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n'])
-                });
-                let mut block = String::new();
-                for document in &additions {
-                    if marked {
-                        block.push_str("---");
-                        block.push_str(eol);
-                    }
-                    block.push_str(document);
-                    if !marked {
-                        block.push_str("---");
-                        block.push_str(eol);
-                    }
-                }
-                if eol == "\r" {
-                    block = block.replace('\n', "\r");
-                }
+                let block = yaml::documents_before(&text, at, &additions, eol);
                 text.insert_str(at, &block);
             }
             for document in additions.into_iter().filter(|_| added_before.is_none()) {
@@ -645,11 +639,7 @@ fn plan(
                     text.push_str("---");
                     text.push_str(eol);
                 }
-                match eol {
-                    // Rendered with `\n` (or `\r\n`) breaks; a CR-only file keeps its own.
-                    "\r" => text.push_str(&document.replace('\n', "\r")),
-                    _ => text.push_str(&document),
-                }
+                text.push_str(&document);
                 separate = true;
             }
             (!empty || removed.is_empty()).then_some(text)

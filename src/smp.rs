@@ -134,10 +134,14 @@ fn merge_map(
             let mut rest = patch.clone();
             rest.shift_remove("$patch");
             let replaced = merge_map(None, &rest, path, strategy)?;
-            return Ok(keep_if_equal(
-                original.map(|m| Value::Object(m.clone())),
-                replaced,
-            ));
+            // A replace that changes nothing keeps the original (maps compare without regard
+            // to key order, so its order stays).
+            return Ok(match (original, replaced) {
+                (Some(original), Some(Value::Object(replaced))) if *original == replaced => {
+                    Some(Value::Object(original.clone()))
+                }
+                (_, replaced) => replaced,
+            });
         }
         Some(other) => {
             return Err(error(
@@ -220,15 +224,6 @@ fn merge_map(
     Ok(Some(Value::Object(result)))
 }
 
-/// A replacement equal to the original is the original, as it was (maps compare without regard
-/// to key order, so a replace that changes nothing keeps the original's order).
-fn keep_if_equal(original: Option<Value>, replaced: Option<Value>) -> Option<Value> {
-    match (original, replaced) {
-        (Some(original), Some(replaced)) if original == replaced => Some(original),
-        (_, replaced) => replaced,
-    }
-}
-
 /// Every list replaced: how a custom resource merges when no schema declares merge keys (Config
 /// Connector's CRDs declare none, so `allow[].ports` of a firewall is replaced, not merged by
 /// `port`).
@@ -274,11 +269,11 @@ fn merge_list(
             }
             path.pop();
         }
-        let kept = keep_if_equal(
-            original.map(|l| Value::Array(l.clone())),
-            Some(Value::Array(out)),
-        );
-        return Ok(kept.unwrap_or_default());
+        // As for maps: a replacement equal to the original keeps the original's key orders.
+        return Ok(Value::Array(match original {
+            Some(original) if *original == out => original.clone(),
+            _ => out,
+        }));
     }
     let mut result = original.cloned().unwrap_or_default();
     match strategy_here {

@@ -233,12 +233,11 @@ impl Item {
     /// An annotation [`Item::with_annotations`] gave an unbuilt item whose text has none at
     /// `path` (`metadata.annotations.<key>`).
     fn added_at(&self, path: &[&str]) -> Option<&str> {
-        let added = self.added.as_ref()?;
         let &["metadata", "annotations", key] = path else {
             return None;
         };
-        let (_, value) = added.iter().find(|(k, _)| *k == key)?;
-        matches!(self.node_at(path), Some((_, None))).then_some(value.as_str())
+        let value = self.added_annotation(key)?;
+        matches!(self.node_at(path), Some((_, None))).then_some(value)
     }
 
     /// The value of `key` among the annotations [`Item::with_annotations`] gave the item.

@@ -691,21 +691,8 @@ impl ResourceList {
                     });
                 if let (false, Some(at)) = (generated.is_empty(), last_document) {
                     notes.generated_before_last = true;
-                    let marked = src[at..].strip_prefix("---").is_some_and(|rest| {
-                        rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n'])
-                    });
-                    let mut text = String::new();
-                    for g in &generated {
-                        if marked {
-                            text.push_str("---");
-                            text.push_str(eol);
-                        }
-                        text.push_str(&document_text(g, layout));
-                        if !marked {
-                            text.push_str("---");
-                            text.push_str(eol);
-                        }
-                    }
+                    let documents = generated.iter().map(|g| document_text(g, layout));
+                    let text = yaml::documents_before(src, at, documents, eol);
                     edits.insert(at, text);
                 } else if !generated.is_empty() {
                     let mut text = String::new();

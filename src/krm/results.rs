@@ -334,6 +334,7 @@ fn write_result<'a>(w: &mut BlockWriter<'a>, r: &'a KrmResult, dash_column: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::AWKWARD_STRINGS;
     use serde_json::json;
 
     /// What the general path writes: each result's JSON rendered as a sequence item.
@@ -358,44 +359,10 @@ mod tests {
                 "config.kubernetes.io/path": "a b/it's.yaml",
                 "config.kubernetes.io/index": "3"}}
         });
-        let strings = [
-            "plain-text",
-            "yes",
-            "no",
-            "on",
-            "y",
-            "null",
-            "true",
-            "~",
-            "",
-            "1.5",
-            "0x1F",
-            "1e3",
-            "2024-01-01",
-            "a: b",
-            "a #b",
-            "it's",
-            "tab\there",
-            "-x",
-            "- x",
-            "key:",
-            "@at",
-            "ünïcödé",
-            " lead",
-            "trail ",
-            "a,b",
-            "[x]",
-            "two\nlines",
-            "cr\rhere",
-            "<<",
-            "=",
-            "config.kubernetes.io/index",
-            "Upper",
-            "e",
-            ".inf",
-        ];
+        let more = ["two\nlines", "config.kubernetes.io/index"];
+        let strings = AWKWARD_STRINGS.iter().chain(&more);
         let mut results = Vec::new();
-        for s in strings {
+        for &s in strings {
             results.push(
                 KrmResult::info(format!("set {s}"))
                     .for_resource(&item)

@@ -47,6 +47,8 @@ impl Document {
             || n.span().is_empty()
             || self.anchor(leaf).is_some()
             || self.tag(leaf).is_some()
+            // `root`'s text holds that of every mapping on the way: one look for `?` does.
+            || self.source()[self.node(root).span()].contains('?')
         {
             return false;
         }
@@ -65,7 +67,6 @@ impl Document {
             };
             if self.anchor(parent).is_some()
                 || self.tag(parent).is_some()
-                || self.source()[p.span()].contains('?')
                 || !entries.iter().any(|e| e.1 == child)
             {
                 return false;

@@ -12,6 +12,8 @@
 //! The signatures here are the API the rest of the crate codes against.
 
 mod block;
+#[cfg(test)]
+pub(crate) use block::AWKWARD_STRINGS;
 mod builder;
 mod comments;
 mod edits;
@@ -40,7 +42,7 @@ pub use render::{
     split_lines, Comments,
 };
 pub use stream::{
-    column_of, document_range_at, document_ranges, document_removal_range,
+    column_of, document_range_at, document_ranges, document_removal_range, documents_before,
     documents_removal_ranges, next_line_start, opens_line, past_blank_lines,
 };
 

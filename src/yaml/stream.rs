@@ -90,6 +90,33 @@ pub fn column_of(src: &str, pos: usize) -> usize {
     src[line_start..pos].chars().count()
 }
 
+/// The text that puts `documents` (each ending in a line break) before the document that starts
+/// at byte `at` of `src`: each followed by `---`, or each preceded by one when that document
+/// opens with its own marker.
+pub fn documents_before<S: AsRef<str>>(
+    src: &str,
+    at: usize,
+    documents: impl IntoIterator<Item = S>,
+    eol: &str,
+) -> String {
+    let marked = src[at..]
+        .strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+    let mut text = String::new();
+    for document in documents {
+        if marked {
+            text.push_str("---");
+            text.push_str(eol);
+        }
+        text.push_str(document.as_ref());
+        if !marked {
+            text.push_str("---");
+            text.push_str(eol);
+        }
+    }
+    text
+}
+
 /// The start of the line after the line break at byte `pos` of `src` (`None` when `pos` is
 /// the end of the text).
 pub fn next_line_start(src: &str, pos: usize) -> Option<usize> {
