@@ -168,12 +168,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         std::mem::forget(outcome);
         return Ok(code);
     }
-    // Never more than one byte past the limit: `process` refuses larger input in one line.
-    let mut input = Vec::new();
-    std::io::stdin()
-        .take(private_gke::limits::max_input_bytes().saturating_add(1))
-        .read_to_end(&mut input)
-        .map_err(|e| format!("stdin: {e}"))?;
+    let input = read_stdin()?;
     let options = Options { function_config };
     // Valid UTF-8 is handed over whole, so the parsed document keeps these bytes (no copy).
     let output = match String::from_utf8(input) {
@@ -234,6 +229,24 @@ fn run_migrate(args: &MigrateArgs) -> Result<ExitCode, String> {
         write_stdout(&outcome.stdout)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// All of stdin, never more than one byte past the input limit (`process` refuses larger input
+/// in one line), held at its own size: a file redirected to stdin is read into a buffer of its
+/// length, piped input is read growing the buffer and then given back what it did not fill.
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let limit = private_gke::limits::max_input_bytes().saturating_add(1);
+    let known = std::fs::metadata("/dev/stdin")
+        .ok()
+        .filter(|meta| meta.is_file())
+        .map_or(0, |meta| meta.len().min(limit));
+    let mut input = Vec::with_capacity(usize::try_from(known).unwrap_or(0).saturating_add(1));
+    std::io::stdin()
+        .take(limit)
+        .read_to_end(&mut input)
+        .map_err(|e| format!("stdin: {e}"))?;
+    input.shrink_to_fit();
+    Ok(input)
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

@@ -476,6 +476,48 @@ fn input_above_the_size_limit_is_one_line_on_stderr_and_nothing_on_stdout() {
     assert!(text(&out.stderr).contains("larger than the 2 MiB supported"));
 }
 
+// Stdin redirected from a file is read into a buffer of the file's size: the same output as
+// piped input, and the same limit.
+
+#[test]
+fn stdin_redirected_from_a_file_reads_as_piped_stdin_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    x: 'y' # kpt-set: ${x}\n";
+    let path = dir.path().join("list.yaml");
+    fs::write(&path, list).unwrap();
+    let redirected = |limit: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command.args(["--set", "x=z"]);
+        if let Some(mib) = limit {
+            command.env(private_gke::limits::MAX_INPUT_ENV, mib);
+        }
+        command
+            .stdin(fs::File::open(&path).unwrap())
+            .output()
+            .unwrap()
+    };
+    let piped = support::run_with_stdin(&["--set", "x=z"], list.as_bytes());
+    let out = redirected(None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("x: 'z'"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(out.stdout, piped.stdout);
+
+    let mut big = String::from(list);
+    while big.len() <= 3 << 20 {
+        big.push_str("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n");
+    }
+    fs::write(&path, &big).unwrap();
+    let out = redirected(Some("2"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("larger than the 2 MiB supported"));
+    assert_eq!(redirected(Some("4")).status.code(), Some(0));
+}
+
 // Found by the `package` fuzz target: an empty `metadata:` (or `annotations:`) beside a changed
 // item was expected back as `{}`, so the verification refused a correct write.
 
