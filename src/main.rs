@@ -193,7 +193,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             eprintln!("{}", result.to_line());
         }
     }
-    write_stdout(&output.stdout)?;
+    write_output(&output.stdout)?;
     let code = ExitCode::from(output.exit_code() as u8);
     // The process ends here: freeing the items, the parsed input and every result one by one
     // would only cost time.
@@ -234,6 +234,15 @@ fn run_migrate(args: &MigrateArgs) -> Result<ExitCode, String> {
         write_stdout(&outcome.stdout)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The function's output, piece by piece through a buffer (it was verified before: nothing of
+/// a text that failed is ever written).
+fn write_output(text: &private_gke::OutputText) -> Result<(), String> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    text.write_to(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("stdout: {e}"))
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

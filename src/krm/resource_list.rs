@@ -9,8 +9,10 @@ use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
+mod output;
 mod verify;
 mod write_json;
+pub use output::OutputText;
 use verify::ResultsBlock;
 pub use verify::REREAD_FAILURE;
 
@@ -447,6 +449,17 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
     ) -> Result<String, InputError> {
+        self.write_output(items, results).map(|out| out.to_string())
+    }
+
+    /// [`ResourceList::write`] as pieces ([`OutputText`]), verified before it is returned:
+    /// in release builds from the changed regions, so the whole text is never assembled and
+    /// can go to stdout piece by piece; nothing of a text that failed verification is given out.
+    pub fn write_output(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+    ) -> Result<OutputText, InputError> {
         let mut notes = verify::WriteNotes::default();
         let text = self.write_unchecked(items, results, &mut notes)?;
         let Err(problem) = self.verify(items, results, &text, &notes) else {
@@ -472,20 +485,12 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
         notes: &mut verify::WriteNotes,
-    ) -> Result<String, InputError> {
-        match self.format {
-            Format::Json => self.write_json(items, results),
-            Format::Yaml => self.write_yaml(items, results, notes),
-        }
-    }
-
-    /// `text` with the input's byte order mark in front, if it had one.
-    fn with_bom(&self, text: String) -> String {
-        if self.bom {
-            format!("{BOM}{text}")
-        } else {
-            text
-        }
+    ) -> Result<OutputText, InputError> {
+        let text = match self.format {
+            Format::Json => OutputText::whole(self.write_json(items, results)?),
+            Format::Yaml => self.write_yaml(items, results, notes)?,
+        };
+        Ok(text.with_bom(self.bom))
     }
 
     fn own_node(&self, item: &Item) -> Option<NodeId> {
@@ -500,7 +505,7 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
         notes: &mut verify::WriteNotes,
-    ) -> Result<String, InputError> {
+    ) -> Result<OutputText, InputError> {
         let doc = &*self.doc;
         let layout = doc.layout();
         let mut edits = Edits::default();
@@ -709,13 +714,11 @@ impl ResourceList {
                 }
             }
         }
-        let text = edits
-            .apply(doc.source())
-            .map(|text| self.with_bom(text))
-            .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message));
+        let order = edits
+            .checked_order(doc.source())
+            .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))?;
         notes.leaf_synced.sort_by_key(|(node, _)| *node);
-        notes.edits = edits;
-        text
+        Ok(OutputText::edited(self.doc.clone(), edits, order, false))
     }
 
     /// `last` (the node ending the items' text: the `items` sequence's last item, or the last
@@ -759,8 +762,11 @@ mod tests {
         let text = list
             .write_unchecked(&items, &mut results, &mut notes)
             .unwrap();
-        assert_eq!(list.verify_all(&items, &results, &text, &notes), Ok(()));
-        list.verify_regions(&items, &results, &notes)
+        assert_eq!(
+            list.verify_all(&items, &results, &text.to_string(), &notes),
+            Ok(())
+        );
+        list.verify_regions(&items, &results, &notes, text.edits())
     }
 
     #[test]
@@ -836,8 +842,14 @@ mod tests {
                 .write_unchecked(&items, &mut results, &mut notes)
                 .unwrap();
             assert_eq!(notes.leaf_synced.len(), 200, "{value}");
-            assert_eq!(list.verify_all(&items, &results, &text, &notes), Ok(()));
-            assert!(list.verify_regions(&items, &results, &notes), "{value}");
+            assert_eq!(
+                list.verify_all(&items, &results, &text.to_string(), &notes),
+                Ok(())
+            );
+            assert!(
+                list.verify_regions(&items, &results, &notes, text.edits()),
+                "{value}"
+            );
             assert!(items.iter().all(|i| !i.is_materialized()));
         }
     }
