@@ -8,7 +8,7 @@
 
 use crate::krm::resource_list::{check_item_identity_types, decode_utf8, BOM};
 use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind, Placed};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -551,9 +551,8 @@ fn plan(
         if !touched[f] && removed.is_empty() && additions.is_none() {
             continue;
         }
-        // The kept last document, when it ends in a `|`/`>` block with no final line break:
-        // added documents go before it (a line after it would change its value).
-        let mut added_before: Option<NodeId> = None;
+        // Added documents went before the kept last one (it ends in an open `|`/`>` block).
+        let mut added_before = false;
         let new = if file.json {
             if additions.is_some() {
                 results.push(KrmResult::error(format!(
@@ -580,12 +579,11 @@ fn plan(
                 }
             }
         } else {
-            let ranges = yaml::document_ranges(src);
-            let positions = removed.iter().map(|node| file.doc.node(*node).span().start);
-            for range in yaml::documents_removal_ranges(src, &ranges, positions) {
-                edits[f].replace(range, "");
-            }
-            let mut text = match std::mem::take(&mut edits[f]).apply(src) {
+            // The stream writer the ResourceList of plain documents goes through too.
+            let documents = additions.unwrap_or_default();
+            let placed = file.doc.edit_stream(&mut edits[f], &removed, &documents);
+            added_before = placed == Placed::BeforeLast;
+            let text = match std::mem::take(&mut edits[f]).apply(src) {
                 Ok(text) => text,
                 Err(e) => {
                     results.push(KrmResult::error(format!(
@@ -595,54 +593,9 @@ fn plan(
                     continue;
                 }
             };
-            let eol = yaml::line_break(src);
-            // Whether the text holds a document (`None`: it does not read): read again only
-            // when documents were removed (edits to values never take a document away, and
-            // every added one is one; a text that does not read fails its verification).
-            let roots = match removed.is_empty() {
-                true => Some(!file.doc.roots().is_empty()),
-                false => Document::parse(text.as_str())
-                    .ok()
-                    .map(|d| !d.roots().is_empty()),
-            };
-            // Rendered with `\n` (or `\r\n`) breaks; a CR-only file keeps its own.
-            let additions: Vec<String> = additions
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| {
-                    if eol == "\r" {
-                        d.replace('\n', "\r")
-                    } else {
-                        d
-                    }
-                })
-                .collect();
-            let empty = additions.is_empty() && roots == Some(false);
-            let mut separate = roots == Some(true);
-            added_before = file
-                .item_nodes
-                .last()
-                .copied()
-                .filter(|&n| file.doc.roots().last() == Some(&n) && kept.contains(&(f, n)))
-                .filter(|&n| file.doc.ends_with_open_block(n))
-                .filter(|_| !additions.is_empty() && !text.ends_with(['\n', '\r']));
-            if added_before.is_some() {
-                let at = yaml::document_ranges(&text).last().map_or(0, |r| r.start);
-                let block = yaml::documents_before(&text, at, &additions, eol);
-                text.insert_str(at, &block);
-            }
-            for document in additions.into_iter().filter(|_| added_before.is_none()) {
-                if !text.is_empty() && !text.ends_with(['\n', '\r']) {
-                    text.push_str(eol);
-                }
-                if separate {
-                    text.push_str("---");
-                    text.push_str(eol);
-                }
-                text.push_str(&document);
-                separate = true;
-            }
-            (!empty || removed.is_empty()).then_some(text)
+            // A file whose every document went, and nothing added: deleted.
+            let emptied = documents.is_empty() && file.doc.roots().len() == removed.len();
+            (!emptied || removed.is_empty()).then_some(text)
         };
         if let (Some(text), false) = (&new, unsynced.contains(&f)) {
             let mut kept_values = meant.remove(&f).unwrap_or_default();
@@ -653,9 +606,7 @@ fn plan(
                 .collect();
             let added = meant_added.get(&file.rel).into_iter().flatten();
             let expected: Vec<&Value> = match (added_before, kept_values.split_last()) {
-                (Some(_), Some((last, before))) => {
-                    before.iter().chain(added).chain([last]).collect()
-                }
+                (true, Some((last, before))) => before.iter().chain(added).chain([last]).collect(),
                 _ => kept_values.iter().chain(added).collect(),
             };
             if let Some(result) = verify::check_file(&file.rel, text, &expected) {

@@ -4,7 +4,7 @@
 pub use crate::krm::results::result_json;
 use crate::krm::results::{results_into, results_text};
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
 use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
@@ -576,7 +576,7 @@ impl ResourceList {
                         _ => None,
                     };
                     let before_last = self
-                        .last_item_ending_open(seq_last, &kept)
+                        .last_item_ending_open(seq_last, &kept, &edits)
                         .and_then(|last| doc.item_line_start(last));
                     if let (false, Some(pos)) = (generated.is_empty(), before_last) {
                         notes.generated_before_last = true;
@@ -681,36 +681,13 @@ impl ResourceList {
                 }
             }
             _ => {
-                let ranges = yaml::document_ranges(doc.source());
-                let positions = removed.iter().map(|node| doc.node(*node).span().start);
-                for range in yaml::documents_removal_ranges(doc.source(), &ranges, positions) {
-                    edits.replace(range, "");
-                }
-                let src = doc.source();
-                // After a `|`/`>` block ending the text without a final line break, a new line
-                // would give it one: new documents go before the last document instead.
-                let last_document = self
-                    .last_item_ending_open(doc.roots().last().copied(), &kept)
-                    .map(|last| {
-                        yaml::document_range_at(&ranges, doc.node(last).span().start).start
-                    });
-                if let (false, Some(at)) = (generated.is_empty(), last_document) {
-                    notes.generated_before_last = true;
-                    let documents = generated.iter().map(|g| document_text(g, layout));
-                    let text = yaml::documents_before(src, at, documents, eol);
-                    edits.insert(at, text);
-                } else if !generated.is_empty() {
-                    let mut text = String::new();
-                    if !src.ends_with('\n') {
-                        text.push_str(eol);
-                    }
-                    for g in &generated {
-                        text.push_str("---");
-                        text.push_str(eol);
-                        text.push_str(&document_text(g, layout));
-                    }
-                    notes.generated_edit = Some(edits.len());
-                    edits.insert(src.len(), text);
+                // Plain documents: the stream writer package files go through too.
+                let documents: Vec<String> =
+                    generated.iter().map(|g| document_text(g, layout)).collect();
+                match doc.edit_stream(&mut edits, &removed, &documents) {
+                    Placed::BeforeLast => notes.generated_before_last = true,
+                    Placed::Appended(i) => notes.generated_edit = Some(i),
+                    Placed::Nothing => {}
                 }
             }
         }
@@ -721,14 +698,19 @@ impl ResourceList {
         Ok(OutputText::edited(self.doc.clone(), edits, order, false))
     }
 
-    /// `last` (the node ending the items' text: the `items` sequence's last item, or the last
-    /// document's root) when it is a kept item ending with a block scalar that a line after it
-    /// would change ([`Document::ends_with_open_block`]).
-    fn last_item_ending_open(&self, last: Option<NodeId>, kept: &[bool]) -> Option<NodeId> {
+    /// `last` (the `items` sequence's last item) when it is a kept item ending with a block
+    /// scalar that a line after it would change, after `edits` (the rule of the stream writer,
+    /// [`Document::ends_open_after`]).
+    fn last_item_ending_open(
+        &self,
+        last: Option<NodeId>,
+        kept: &[bool],
+        edits: &Edits,
+    ) -> Option<NodeId> {
         last.filter(|&n| {
             self.item_nodes.last() == Some(&n)
                 && kept.get(n).copied().unwrap_or(false)
-                && self.doc.ends_with_open_block(n)
+                && self.doc.ends_open_after(n, edits)
         })
     }
 }

@@ -135,8 +135,8 @@ impl Edits {
         Ok(())
     }
 
-    /// The byte the text [`Edits::apply`] makes ends with, when it is ASCII, without applying
-    /// the edits (`None` for an empty text or a last character beyond ASCII).
+    /// The last byte of the text [`Edits::apply`] makes (`None` when it is empty), without
+    /// applying the edits.
     pub fn last_byte(&self, src: &str) -> Option<u8> {
         let end = src.len();
         // The last edit in source order that writes text at the end, or the last one that
@@ -150,11 +150,11 @@ impl Edits {
                 break;
             }
             if let Some(&b) = text.as_bytes().last() {
-                return Some(b).filter(u8::is_ascii);
+                return Some(b);
             }
             cut = cut.min(range.start);
         }
-        src.as_bytes()[..cut].last().copied().filter(u8::is_ascii)
+        src.as_bytes()[..cut].last().copied()
     }
 }
 
@@ -339,7 +339,7 @@ mod tests {
             .unwrap();
             assert_eq!(out, *want, "{src:?} {edits:?}");
             assert_eq!(e.apply(src).unwrap(), *want);
-            let last = want.as_bytes().last().copied().filter(u8::is_ascii);
+            let last = want.as_bytes().last().copied();
             assert_eq!(e.last_byte(src), last, "{src:?} {edits:?}");
         }
     }
