@@ -7,7 +7,8 @@
 //! writes back only the files whose text changed.
 
 use crate::krm::resource_list::BOM;
-use crate::krm::{has_errors, InputError, Item, KrmResult};
+use crate::krm::{has_errors, writer, InputError, Item, KrmResult};
+use std::borrow::Cow;
 use crate::yaml::{self, Document, Edits, Layout, NodeId, Placed};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -313,7 +314,9 @@ fn plan(
                 } else if changed {
                     touched[f] = true;
                     let value = value.as_ref().unwrap_or(&Value::Null);
-                    if let Err(e) = files[f].doc.sync(node, value, &mut edits[f]) {
+                    let value = || Cow::Borrowed(value);
+                    let synced = writer::write_item(doc, node, item, value, &mut edits[f]);
+                    if let Err(e) = synced {
                         unsynced.insert(f);
                         results.push(
                             KrmResult::error(format!(

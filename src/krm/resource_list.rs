@@ -5,7 +5,9 @@ pub use crate::krm::results::result_json;
 use crate::krm::results::{results_into, results_text};
 use crate::krm::{oddities, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
+use crate::krm::writer;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -516,17 +518,11 @@ impl ResourceList {
                 Some(node) => {
                     kept[node] = true;
                     if item.is_changed() {
-                        // New scalar values without a view: synced node by node.
-                        let leaves = item.scalar_overrides();
-                        let before = edits.len();
-                        if leaves.is_some_and(|l| doc.sync_leaves(&l, &mut edits)) {
-                            notes.leaf_synced.push((node, before..edits.len()));
-                            continue;
+                        let value = || Cow::Borrowed(item.value());
+                        let synced = writer::write_item(doc, node, item, value, &mut edits);
+                        if let Ok(Some(made)) = &synced {
+                            notes.leaf_synced.push((node, made.clone()));
                         }
-                        let synced = match doc.to_json(node) {
-                            Ok(old) => doc.sync_item(node, &old, item.value(), &mut edits),
-                            Err(_) => doc.sync(node, item.value(), &mut edits),
-                        };
                         if let Err(e) = synced {
                             notes.unsynced.push(node);
                             results.push(
