@@ -8,9 +8,9 @@
 
 use crate::krm::resource_list::BOM;
 use crate::krm::{has_errors, writer, InputError, Item, KrmResult};
-use std::borrow::Cow;
 use crate::yaml::{self, Document, Edits, Layout, NodeId, Placed};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::Path;

@@ -3,9 +3,9 @@
 
 pub use crate::krm::results::result_json;
 use crate::krm::results::{results_into, results_text};
+use crate::krm::writer;
 use crate::krm::{oddities, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
-use crate::krm::writer;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;

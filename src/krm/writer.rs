@@ -47,3 +47,84 @@ pub(crate) fn write_item<'v>(
     }
     .map(|()| None)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::krm::{Item, ResourceList};
+    use serde_json::json;
+
+    /// What the ResourceList sink writes of plain documents `src` once `change` has changed its
+    /// items (verified: no error result).
+    fn written(src: &str, change: impl FnOnce(&mut Vec<Item>)) -> String {
+        let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+        let mut items = list.items.clone();
+        change(&mut items);
+        let mut results = Vec::new();
+        let out = list.write(&items, &mut results).unwrap();
+        assert!(results.is_empty(), "{results:?}");
+        out
+    }
+
+    fn add_d(items: &mut Vec<Item>) {
+        items.push(Item::generated(json!({"kind": "D"}), None));
+    }
+
+    const A: &str = "kind: A\nmetadata:\n  name: a\n";
+
+    #[test]
+    fn a_marker_goes_before_an_added_document_only_after_a_document_left() {
+        assert_eq!(written(A, add_d), format!("{A}---\nkind: D\n"));
+        let only_d = written(A, |items| {
+            items.clear();
+            add_d(items);
+        });
+        assert_eq!(only_d, "kind: D\n");
+    }
+
+    #[test]
+    fn the_line_break_before_added_documents_is_decided_after_removals() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let src = format!("{A}---\nkind: B").replace('\n', eol);
+            let out = written(&src, |items| {
+                items.pop();
+                add_d(items);
+            });
+            assert_eq!(out, format!("{A}---\nkind: D\n").replace('\n', eol));
+            let kept = written(&src, add_d);
+            assert_eq!(
+                kept,
+                format!("{A}---\nkind: B\n---\nkind: D\n").replace('\n', eol)
+            );
+        }
+    }
+
+    #[test]
+    fn added_documents_go_before_a_last_document_ending_in_an_open_block_after_its_sync() {
+        let open = "kind: B\ndata:\n  x: |\n    text";
+        let src = format!("{A}---\n{open}");
+        let out = written(&src, add_d);
+        assert_eq!(out, format!("{A}---\nkind: D\n---\n{open}"));
+        let synced = written(&src, |items| {
+            items[1].value_mut()["data"]["k"] = json!("z");
+            add_d(items);
+        });
+        let b = "kind: B\ndata:\n  k: z\n  x: |\n    text";
+        assert_eq!(synced, format!("{A}---\nkind: D\n---\n{b}"));
+        // With a final line break, the block is closed: after it.
+        let closed = written(&format!("{src}\n"), add_d);
+        assert_eq!(closed, format!("{src}\n---\nkind: D\n"));
+        // In a ResourceList's `items`, new items go before such a last item too.
+        let list = format!(
+            "kind: ResourceList\nitems:\n- kind: A\n- {}",
+            open.replace("\n", "\n  ")
+        );
+        let out = written(&list, |items| {
+            items[1].value_mut()["data"]["k"] = json!("z");
+            add_d(items);
+        });
+        assert!(
+            out.starts_with("kind: ResourceList\nitems:\n- kind: A\n- kind: D\n- kind: B\n"),
+            "{out}"
+        );
+    }
+}

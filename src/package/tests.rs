@@ -345,3 +345,70 @@ fn a_crlf_file_gets_crlf_separators_for_appended_resources() {
         .replace('\n', "\r\n");
     assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
 }
+
+/// A generated Namespace `name` for file `b.yml`.
+fn namespace_for_b(name: &str) -> Item {
+    Item::generated(
+        json!({"apiVersion": "v1", "kind": "Namespace",
+               "metadata": {"name": name, "annotations": {PATH: "b.yml"}}}),
+        None,
+    )
+}
+
+const M: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n";
+
+#[test]
+fn a_marker_goes_before_an_added_document_only_after_a_document_left() {
+    let dir = package();
+    let (changes, results) = plan_for(dir.path(), |items| {
+        items.push(namespace_for_b("m"));
+    });
+    assert!(results.is_empty(), "{results:?}");
+    assert_eq!(
+        summary(&changes),
+        [("b.yml", Some(format!("{B}---\n{M}").as_str()))]
+    );
+    let (changes, results) = plan_for(dir.path(), |items| {
+        items.retain(|i| i.name() != "b");
+        items.push(namespace_for_b("m"));
+    });
+    assert!(results.is_empty(), "{results:?}");
+    assert_eq!(summary(&changes), [("b.yml", Some(M))]);
+}
+
+#[test]
+fn the_line_break_before_added_documents_is_decided_after_removals() {
+    for eol in ["\n", "\r\n", "\r"] {
+        let dir = package();
+        let file = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b2");
+        fs::write(dir.path().join("b.yml"), file.replace('\n', eol)).unwrap();
+        let (changes, results) = plan_for(dir.path(), |items| {
+            items.retain(|i| i.name() != "b2");
+            items.push(namespace_for_b("m"));
+        });
+        assert!(results.is_empty(), "{results:?}");
+        let want = format!("{B}---\n{M}").replace('\n', eol);
+        assert_eq!(summary(&changes), [("b.yml", Some(want.as_str()))]);
+    }
+}
+
+#[test]
+fn added_documents_go_before_a_last_document_ending_in_an_open_block_after_its_sync() {
+    let open = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: |\n    text";
+    let dir = package();
+    fs::write(dir.path().join("b.yml"), format!("{B}---\n{open}")).unwrap();
+    let (changes, results) = plan_for(dir.path(), |items| {
+        let c = items.iter_mut().find(|i| i.name() == "c").unwrap();
+        c.value_mut()["data"]["k"] = json!("z");
+        items.push(namespace_for_b("m"));
+    });
+    assert!(results.is_empty(), "{results:?}");
+    let synced = open.replace("\ndata:\n", "\ndata:\n  k: z\n");
+    let want = format!("{B}---\n{M}---\n{synced}");
+    assert_eq!(summary(&changes), [("b.yml", Some(want.as_str()))]);
+    // With a final line break, the block is closed: after it.
+    fs::write(dir.path().join("b.yml"), format!("{B}---\n{open}\n")).unwrap();
+    let (changes, _) = plan_for(dir.path(), |items| items.push(namespace_for_b("m")));
+    let want = format!("{B}---\n{open}\n---\n{M}");
+    assert_eq!(summary(&changes), [("b.yml", Some(want.as_str()))]);
+}
