@@ -6,7 +6,7 @@
 //! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
 //! writes back only the files whose text changed.
 
-use crate::krm::resource_list::BOM;
+use crate::krm::resource_list::{OutputText, BOM};
 use crate::krm::{has_errors, writer, InputError, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, Layout, NodeId, Placed};
 use serde_json::{Map, Value};
@@ -394,8 +394,13 @@ fn plan(
             let documents = additions.unwrap_or_default();
             let placed = file.doc.edit_stream(&mut edits[f], &removed, &documents);
             added_before = placed == Placed::BeforeLast;
-            let text = match std::mem::take(&mut edits[f]).apply(src) {
-                Ok(text) => text,
+            // The pieces of the one writer, assembled: the package sink reads every file's
+            // text again, diffs it or writes it to a temp file whole.
+            let file_edits = std::mem::take(&mut edits[f]);
+            let text = match file_edits.checked_order(src) {
+                Ok(order) => {
+                    OutputText::edited(file.doc.clone(), file_edits, order, false).to_string()
+                }
                 Err(e) => {
                     results.push(KrmResult::error(format!(
                         "cannot write {} (line {}, column {}): {}",
