@@ -134,10 +134,12 @@ impl Document {
     /// value, so what is added goes before it. Decided from the text after `edits` (a removal or
     /// a sync may have changed how it ends), not from the source.
     pub fn ends_open_after(&self, last: NodeId, edits: &Edits) -> bool {
-        let ends_open = edits
-            .last_byte(self.source())
-            .is_some_and(|b| b != b'\n' && b != b'\r');
-        ends_open && self.ends_with_open_block(last)
+        // The source's own ending first: most texts end in a line break, and then no edit is
+        // looked at.
+        self.ends_with_open_block(last)
+            && edits
+                .last_byte(self.source())
+                .is_some_and(|b| b != b'\n' && b != b'\r')
     }
 
     /// The stream writer, one for every sink (a ResourceList of plain documents, a package
