@@ -110,6 +110,13 @@ mod tests {
         });
         let b = "kind: B\ndata:\n  k: z\n  x: |\n    text";
         assert_eq!(synced, format!("{A}---\nkind: D\n---\n{b}"));
+        // The first document removed takes the last one's `---` line: added documents go
+        // after where it was, not before it (they would run into the last document).
+        let first_gone = written(&src, |items| {
+            items.remove(0);
+            add_d(items);
+        });
+        assert_eq!(first_gone, format!("kind: D\n---\n{open}"));
         // With a final line break, the block is closed: after it.
         let closed = written(&format!("{src}\n"), add_d);
         assert_eq!(closed, format!("{src}\n---\nkind: D\n"));

@@ -406,6 +406,15 @@ fn added_documents_go_before_a_last_document_ending_in_an_open_block_after_its_s
     let synced = open.replace("\ndata:\n", "\ndata:\n  k: z\n");
     let want = format!("{B}---\n{M}---\n{synced}");
     assert_eq!(summary(&changes), [("b.yml", Some(want.as_str()))]);
+    // The first document removed takes the last one's `---` line: added documents go after
+    // where it was.
+    let (changes, results) = plan_for(dir.path(), |items| {
+        items.retain(|i| i.name() != "b");
+        items.push(namespace_for_b("m"));
+    });
+    assert!(results.is_empty(), "{results:?}");
+    let want = format!("{M}---\n{open}");
+    assert_eq!(summary(&changes), [("b.yml", Some(want.as_str()))]);
     // With a final line break, the block is closed: after it.
     fs::write(dir.path().join("b.yml"), format!("{B}---\n{open}\n")).unwrap();
     let (changes, _) = plan_for(dir.path(), |items| items.push(namespace_for_b("m")));

@@ -417,6 +417,42 @@ mod tests {
         }
     }
 
+    /// What [`Document::edit_stream`] makes of `src` with the roots at `removed` (indices) gone
+    /// and `documents` added, and where it put them.
+    fn stream(src: &str, removed: &[usize], documents: &[&str]) -> (String, Placed) {
+        let doc = Document::parse(src).unwrap();
+        let removed: Vec<NodeId> = removed.iter().map(|&i| doc.roots()[i]).collect();
+        let mut edits = Edits::default();
+        let placed = doc.edit_stream(&mut edits, &removed, documents);
+        (edits.apply(src).unwrap(), placed)
+    }
+
+    #[test]
+    fn the_stream_writer_removes_and_adds_documents_by_its_rules() {
+        let c = "c: 3\n";
+        assert_eq!(
+            stream("a: 1\n", &[], &[]),
+            ("a: 1\n".into(), Placed::Nothing)
+        );
+        assert_eq!(stream("a: 1\n", &[], &[c]).0, "a: 1\n---\nc: 3\n");
+        assert_eq!(stream("a: 1", &[], &[c]).0, "a: 1\n---\nc: 3\n");
+        // No document left: no `---` before the first added one.
+        assert_eq!(stream("a: 1\n", &[0], &[c, c]).0, "c: 3\n---\nc: 3\n");
+        // The line break comes from the text after the removal.
+        assert_eq!(stream("a: 1\n---\nb: 2", &[1], &[c]).0, "a: 1\n---\nc: 3\n");
+        // Before an open last block, after the marker line a removal took.
+        let (text, placed) = stream("a: 1\n---\nb: |\n  text", &[0], &[c]);
+        assert_eq!(
+            (text.as_str(), placed),
+            ("c: 3\n---\nb: |\n  text", Placed::BeforeLast)
+        );
+        let (text, _) = stream("a: 1\n---\nb: |\n  text", &[], &[c]);
+        assert_eq!(text, "a: 1\n---\nc: 3\n---\nb: |\n  text");
+        let (text, placed) = stream("a: 1\n---\nb: |\n  text\n", &[], &[c]);
+        assert_eq!(text, "a: 1\n---\nb: |\n  text\n---\nc: 3\n");
+        assert_eq!(placed, Placed::Appended(0));
+    }
+
     #[test]
     fn region_text_is_the_applied_text_of_the_region_or_none_at_its_bounds() {
         let src = "a: 1\nb: 2\nc: 3\n";
