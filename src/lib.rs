@@ -16,6 +16,7 @@ pub mod smp;
 pub mod yaml;
 
 use crate::config::{Mode, Settings};
+pub use crate::krm::resource_list::OutputText;
 use crate::krm::{has_errors, InputError, Item, KrmResult, ResourceList};
 use serde_json::{json, Map, Value};
 use std::collections::hash_map::Entry;
@@ -32,8 +33,9 @@ pub struct Options {
 /// What the engine produced from readable input.
 #[derive(Debug, Clone)]
 pub struct Output {
-    /// The whole ResourceList (or List, or documents), results included where they fit.
-    pub stdout: String,
+    /// The whole ResourceList (or List, or documents), results included where they fit, as
+    /// pieces verified already ([`OutputText::write_to`] streams them; `to_string` assembles).
+    pub stdout: OutputText,
     /// Every result, in the order the stages produced them.
     pub results: Vec<KrmResult>,
     /// True when the results are part of `stdout` (a ResourceList); otherwise they belong on
@@ -88,7 +90,7 @@ fn process_list(mut list: ResourceList, options: &Options) -> Result<Output, Inp
         report = written;
     }
     confine_generated(&mut items, &mut results);
-    let stdout = list.write(&items, &mut results)?;
+    let stdout = list.write_output(&items, &mut results)?;
     Ok(Output {
         stdout,
         report,

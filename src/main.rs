@@ -188,12 +188,31 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             eprintln!("{}", result.to_line());
         }
     }
-    write_stdout(&output.stdout)?;
+    write_output(&output.stdout)?;
     let code = ExitCode::from(output.exit_code() as u8);
     // The process ends here: freeing the items, the parsed input and every result one by one
     // would only cost time.
     std::mem::forget(output);
     Ok(code)
+}
+
+/// The size of stdin when it is a regular file (a shell's `< file`), so that it is read into
+/// a buffer of its size rather than one grown by doubling (up to twice the input held); 0 for a
+/// pipe (kpt's), which is read growing. Capped at the input limit.
+fn stdin_size_hint() -> usize {
+    use std::os::fd::AsFd;
+    let size = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|file| file.metadata())
+        .ok()
+        .filter(|m| m.is_file())
+        .map_or(0, |m| m.len());
+    let cap = private_gke::limits::max_input_bytes().saturating_add(1);
+    usize::try_from(size.min(cap))
+        .unwrap_or(0)
+        .saturating_add(1)
 }
 
 /// `--report FILE`: the report, or a line saying why there is none.
@@ -236,17 +255,22 @@ fn run_migrate(args: &MigrateArgs) -> Result<ExitCode, String> {
 /// length, piped input is read growing the buffer and then given back what it did not fill.
 fn read_stdin() -> Result<Vec<u8>, String> {
     let limit = private_gke::limits::max_input_bytes().saturating_add(1);
-    let known = std::fs::metadata("/dev/stdin")
-        .ok()
-        .filter(|meta| meta.is_file())
-        .map_or(0, |meta| meta.len().min(limit));
-    let mut input = Vec::with_capacity(usize::try_from(known).unwrap_or(0).saturating_add(1));
+    let mut input = Vec::with_capacity(stdin_size_hint());
     std::io::stdin()
         .take(limit)
         .read_to_end(&mut input)
         .map_err(|e| format!("stdin: {e}"))?;
     input.shrink_to_fit();
     Ok(input)
+}
+
+/// The function's output, piece by piece through a buffer (it was verified before: nothing of
+/// a text that failed is ever written).
+fn write_output(text: &private_gke::OutputText) -> Result<(), String> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    text.write_to(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("stdout: {e}"))
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

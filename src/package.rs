@@ -6,19 +6,26 @@
 //! gives each item kpt's path/index annotations in its JSON view only, runs the engine, and
 //! writes back only the files whose text changed.
 
-use crate::krm::resource_list::{check_item_identity_types, decode_utf8, BOM};
-use crate::krm::{has_errors, oddities, InputError, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, Layout, NodeId, NodeKind};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use crate::krm::resource_list::{OutputText, BOM};
+use crate::krm::{has_errors, writer, InputError, Item, KrmResult};
+use crate::yaml::{self, Document, Edits, Layout, NodeId, Placed};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+mod read;
 mod stdout;
+#[cfg(test)]
+mod tests;
 mod verify;
 mod write;
+pub(crate) use read::krmignored;
+#[cfg(test)]
+use read::read_package;
+use read::{location, read_package_and_warnings};
 use stdout::resource_list_text;
 use write::write_changes;
 pub use write::{is_package_relative, JOURNAL, LOCK};
@@ -145,204 +152,6 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     write_changes(dir, &changes)?;
     outcome.changed = changes.into_iter().map(|c| c.rel).collect();
     Ok(outcome)
-}
-
-/// A file to read: its path, and its path relative to the package.
-type FileToRead = (PathBuf, String);
-
-/// Every KRM file of the package, in kpt's (lexical) walk order; a warning for each file with
-/// a KRM name that is not a regular file (a FIFO would block the read), which is skipped.
-fn package_files(dir: &Path) -> Result<(Vec<FileToRead>, Vec<KrmResult>), InputError> {
-    let mut files = Vec::new();
-    let mut ignores: Vec<Gitignore> = Vec::new();
-    let mut warnings = Vec::new();
-    walk(dir, "", &mut ignores, &mut files, &mut warnings)?;
-    Ok((files, warnings))
-}
-
-/// What a file that is neither a regular file, a directory nor a symlink is, for messages.
-fn special_kind(file_type: &fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if file_type.is_fifo() {
-        "a FIFO"
-    } else if file_type.is_socket() {
-        "a socket"
-    } else if file_type.is_block_device() || file_type.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    }
-}
-
-/// True when the innermost `.krmignore` that says anything about `path` ignores it (kpt's rule,
-/// shared by package mode and `migrate`).
-pub(crate) fn krmignored(ignores: &[Gitignore], path: &Path, is_dir: bool) -> bool {
-    ignores
-        .iter()
-        .rev()
-        .map(|g| g.matched_path_or_any_parents(path, is_dir))
-        .find(|m| !m.is_none())
-        .is_some_and(|m| m.is_ignore())
-}
-
-fn walk(
-    dir: &Path,
-    rel: &str,
-    ignores: &mut Vec<Gitignore>,
-    files: &mut Vec<(PathBuf, String)>,
-    warnings: &mut Vec<KrmResult>,
-) -> Result<(), InputError> {
-    let shown = |p: &Path| p.display().to_string();
-    let krmignore = dir.join(".krmignore");
-    let pushed = if krmignore.is_file() {
-        let mut builder = GitignoreBuilder::new(dir);
-        if let Some(e) = builder.add(&krmignore) {
-            return Err(InputError::whole(&shown(&krmignore), e.to_string()));
-        }
-        let matcher = builder
-            .build()
-            .map_err(|e| InputError::whole(&shown(&krmignore), e.to_string()))?;
-        ignores.push(matcher);
-        true
-    } else {
-        false
-    };
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let file_type = entry
-            .file_type()
-            .map_err(|e| InputError::whole(&shown(&path), e.to_string()))?;
-        if file_type.is_symlink() {
-            continue;
-        }
-        let is_dir = file_type.is_dir();
-        if crate::package::krmignored(ignores, &path, is_dir) {
-            continue;
-        }
-        let child_rel = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if is_dir {
-            if !name.starts_with('.') {
-                walk(&path, &child_rel, ignores, files, warnings)?;
-            }
-        } else if name == "Kptfile"
-            || [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-        {
-            if file_type.is_file() {
-                files.push((path, child_rel));
-            } else {
-                warnings.push(KrmResult::warning(format!(
-                    "{child_rel}: {}, not a regular file: skipped",
-                    special_kind(&file_type)
-                )));
-            }
-        }
-    }
-    if pushed {
-        ignores.pop();
-    }
-    Ok(())
-}
-
-type ReadPackage = (Vec<SourceFile>, Vec<Item>);
-
-/// [`read_package_and_warnings`] without the warnings.
-#[cfg(test)]
-fn read_package(dir: &Path) -> Result<ReadPackage, InputError> {
-    read_package_and_warnings(dir).map(|(read, _)| read)
-}
-
-/// Parse every KRM file; each mapping document becomes an item with kpt's annotations, kept
-/// beside its text until a stage builds its view ([`Item::with_annotations`]) (those
-/// without `apiVersion`/`kind` too, as kustomizations and settings files: setters run on them);
-/// the warnings say what was skipped or is odd.
-fn read_package_and_warnings(dir: &Path) -> Result<(ReadPackage, Vec<KrmResult>), InputError> {
-    let mut files = Vec::new();
-    let mut items = Vec::new();
-    let (paths, mut warnings) = package_files(dir)?;
-    let total: u64 = paths
-        .iter()
-        .filter_map(|(path, _)| fs::metadata(path).ok())
-        .map(|m| m.len())
-        .sum();
-    crate::limits::check_input_size(total, &dir.display().to_string())?;
-    for (path, rel) in paths {
-        let bytes = fs::read(&path).map_err(|e| InputError::whole(&rel, e.to_string()))?;
-        let text = decode_utf8(&bytes, &rel)?;
-        let (bom, text) = match text.strip_prefix(BOM) {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let doc = Document::parse_with(text, oddities::PARSE).map_err(|e| {
-            InputError::at(
-                &rel,
-                e.line,
-                e.column,
-                format!("not valid YAML: {}", e.message),
-            )
-        })?;
-        let json = text.trim_start().starts_with('{');
-        if json {
-            oddities::refuse_duplicates_in_json(&doc, &rel)?;
-        }
-        let doc = Arc::new(doc);
-        let mut item_nodes = Vec::new();
-        for (index, &root) in doc.roots().iter().enumerate() {
-            if !matches!(doc.node(root).kind, NodeKind::Mapping { .. }) {
-                continue;
-            }
-            let item = Item::read(doc.clone(), root)
-                .map_err(|e| InputError::at(&rel, e.line, e.column, e.message))?;
-            if check_item_identity_types(&item, "document").is_err() {
-                continue;
-            }
-            warnings.extend(oddities::item_metadata_results(
-                &item,
-                &format!("{rel}: document {}", index + 1),
-            ));
-            item_nodes.push(root);
-            items.push(item.with_annotations(location(&rel, index)));
-        }
-        let first = items.len() - item_nodes.len();
-        let pairs: Vec<(NodeId, &Item)> = item_nodes
-            .iter()
-            .copied()
-            .zip(items[first..].iter())
-            .collect();
-        warnings.extend(oddities::duplicate_key_warnings(&doc, &rel, &pairs, false)?);
-        if !item_nodes.is_empty() {
-            files.push(SourceFile {
-                json,
-                bom,
-                rel,
-                doc,
-                item_nodes,
-            });
-        }
-    }
-    Ok(((files, items), warnings))
-}
-
-/// kpt's path/index annotations (internal and legacy) of document `index` of file `rel`.
-fn location(rel: &str, index: usize) -> Vec<(&'static str, String)> {
-    let index = index.to_string();
-    vec![
-        (PATH, rel.to_string()),
-        (INDEX, index.clone()),
-        (LEGACY_PATH, rel.to_string()),
-        (LEGACY_INDEX, index),
-    ]
 }
 
 /// What [`crate::krm::item::add_annotations`] adds to `value` (a document as read) for `location`.
@@ -505,7 +314,9 @@ fn plan(
                 } else if changed {
                     touched[f] = true;
                     let value = value.as_ref().unwrap_or(&Value::Null);
-                    if let Err(e) = files[f].doc.sync(node, value, &mut edits[f]) {
+                    let value = || Cow::Borrowed(value);
+                    let synced = writer::write_item(doc, node, item, value, &mut edits[f]);
+                    if let Err(e) = synced {
                         unsynced.insert(f);
                         results.push(
                             KrmResult::error(format!(
@@ -551,9 +362,8 @@ fn plan(
         if !touched[f] && removed.is_empty() && additions.is_none() {
             continue;
         }
-        // The kept last document, when it ends in a `|`/`>` block with no final line break:
-        // added documents go before it (a line after it would change its value).
-        let mut added_before: Option<NodeId> = None;
+        // Added documents went before the kept last one (it ends in an open `|`/`>` block).
+        let mut added_before = false;
         let new = if file.json {
             if additions.is_some() {
                 results.push(KrmResult::error(format!(
@@ -580,13 +390,17 @@ fn plan(
                 }
             }
         } else {
-            let ranges = yaml::document_ranges(src);
-            let positions = removed.iter().map(|node| file.doc.node(*node).span().start);
-            for range in yaml::documents_removal_ranges(src, &ranges, positions) {
-                edits[f].replace(range, "");
-            }
-            let mut text = match std::mem::take(&mut edits[f]).apply(src) {
-                Ok(text) => text,
+            // The stream writer the ResourceList of plain documents goes through too.
+            let documents = additions.unwrap_or_default();
+            let placed = file.doc.edit_stream(&mut edits[f], &removed, &documents);
+            added_before = placed == Placed::BeforeLast;
+            // The pieces of the one writer, assembled: the package sink reads every file's
+            // text again, diffs it or writes it to a temp file whole.
+            let file_edits = std::mem::take(&mut edits[f]);
+            let text = match file_edits.checked_order(src) {
+                Ok(order) => {
+                    OutputText::edited(file.doc.clone(), file_edits, order, false).to_string()
+                }
                 Err(e) => {
                     results.push(KrmResult::error(format!(
                         "cannot write {} (line {}, column {}): {}",
@@ -595,54 +409,9 @@ fn plan(
                     continue;
                 }
             };
-            let eol = yaml::line_break(src);
-            // Whether the text holds a document (`None`: it does not read): read again only
-            // when documents were removed (edits to values never take a document away, and
-            // every added one is one; a text that does not read fails its verification).
-            let roots = match removed.is_empty() {
-                true => Some(!file.doc.roots().is_empty()),
-                false => Document::parse(text.as_str())
-                    .ok()
-                    .map(|d| !d.roots().is_empty()),
-            };
-            // Rendered with `\n` (or `\r\n`) breaks; a CR-only file keeps its own.
-            let additions: Vec<String> = additions
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| {
-                    if eol == "\r" {
-                        d.replace('\n', "\r")
-                    } else {
-                        d
-                    }
-                })
-                .collect();
-            let empty = additions.is_empty() && roots == Some(false);
-            let mut separate = roots == Some(true);
-            added_before = file
-                .item_nodes
-                .last()
-                .copied()
-                .filter(|&n| file.doc.roots().last() == Some(&n) && kept.contains(&(f, n)))
-                .filter(|&n| file.doc.ends_with_open_block(n))
-                .filter(|_| !additions.is_empty() && !text.ends_with(['\n', '\r']));
-            if added_before.is_some() {
-                let at = yaml::document_ranges(&text).last().map_or(0, |r| r.start);
-                let block = yaml::documents_before(&text, at, &additions, eol);
-                text.insert_str(at, &block);
-            }
-            for document in additions.into_iter().filter(|_| added_before.is_none()) {
-                if !text.is_empty() && !text.ends_with(['\n', '\r']) {
-                    text.push_str(eol);
-                }
-                if separate {
-                    text.push_str("---");
-                    text.push_str(eol);
-                }
-                text.push_str(&document);
-                separate = true;
-            }
-            (!empty || removed.is_empty()).then_some(text)
+            // A file whose every document went, and nothing added: deleted.
+            let emptied = documents.is_empty() && file.doc.roots().len() == removed.len();
+            (!emptied || removed.is_empty()).then_some(text)
         };
         if let (Some(text), false) = (&new, unsynced.contains(&f)) {
             let mut kept_values = meant.remove(&f).unwrap_or_default();
@@ -653,9 +422,7 @@ fn plan(
                 .collect();
             let added = meant_added.get(&file.rel).into_iter().flatten();
             let expected: Vec<&Value> = match (added_before, kept_values.split_last()) {
-                (Some(_), Some((last, before))) => {
-                    before.iter().chain(added).chain([last]).collect()
-                }
+                (true, Some((last, before))) => before.iter().chain(added).chain([last]).collect(),
                 _ => kept_values.iter().chain(added).collect(),
             };
             if let Some(result) = verify::check_file(&file.rel, text, &expected) {
@@ -727,347 +494,4 @@ fn diff(changes: &[Change]) -> String {
         out.push_str(&text);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const KPTFILE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n";
-    const A: &str = "# first\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a0\ndata:\n  k: v # keep\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a1\n";
-    const B: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n";
-
-    fn package() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let files = [
-            ("Kptfile", KPTFILE),
-            ("a.yaml", A),
-            ("b.yml", B),
-            ("c.json", "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"c\"}}\n"),
-            ("values.yaml", "foo: bar\n"),
-            ("README.md", "# not read\n"),
-            (".hidden/h.yaml", B),
-            ("ignored/i.yaml", B),
-            (".krmignore", "ignored/\n"),
-            ("sub/d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: d\n  annotations:\n    x: y\n"),
-        ];
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
-    fn locations(items: &[Item]) -> Vec<(String, String, String)> {
-        items
-            .iter()
-            .map(|i| {
-                (
-                    i.name().to_string(),
-                    i.annotation(PATH).unwrap_or("").to_string(),
-                    i.annotation(LEGACY_INDEX).unwrap_or("").to_string(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn reads_a_package_like_kpt() {
-        let dir = package();
-        let (files, items) = read_package(dir.path()).unwrap();
-        let expected = [
-            ("pkg", "Kptfile", "0"),
-            ("a0", "a.yaml", "0"),
-            ("a1", "a.yaml", "1"),
-            ("b", "b.yml", "0"),
-            ("c", "c.json", "0"),
-            ("d", "sub/d.yaml", "0"),
-            // No KRM object, but a mapping: kpt sends it, setters may set it.
-            ("", "values.yaml", "0"),
-        ];
-        let expected: Vec<(String, String, String)> = expected
-            .iter()
-            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-            .collect();
-        assert_eq!(locations(&items), expected);
-        assert_eq!(files.len(), 6);
-        assert_eq!(
-            items[5].value()["metadata"]["annotations"],
-            json!({"x": "y", PATH: "sub/d.yaml", INDEX: "0", LEGACY_PATH: "sub/d.yaml", LEGACY_INDEX: "0"})
-        );
-    }
-
-    fn plan_for(dir: &Path, change: impl FnOnce(&mut Vec<Item>)) -> (Vec<Change>, Vec<KrmResult>) {
-        let (files, mut items) = read_package(dir).unwrap();
-        change(&mut items);
-        let mut results = Vec::new();
-        let changes = plan(dir, &files, &items, &mut results);
-        (changes, results)
-    }
-
-    fn summary(changes: &[Change]) -> Vec<(&str, Option<&str>)> {
-        changes
-            .iter()
-            .map(|c| (c.rel.as_str(), c.new.as_deref()))
-            .collect()
-    }
-
-    #[test]
-    fn an_unchanged_package_changes_no_file() {
-        let dir = package();
-        let (changes, results) = plan_for(dir.path(), |_| {});
-        assert!(changes.is_empty());
-        assert!(results.is_empty());
-    }
-
-    #[test]
-    fn a_changed_item_is_written_without_the_annotations_reading_added() {
-        let dir = package();
-        let (changes, results) = plan_for(dir.path(), |items| {
-            items[1].value_mut()["data"]["k"] = json!("w");
-            items[5].value_mut()["metadata"]["annotations"]["x"] = json!("z");
-        });
-        assert!(results.is_empty(), "{results:?}");
-        assert_eq!(
-            summary(&changes),
-            [
-                ("a.yaml", Some(A.replace("k: v # keep", "k: w # keep").as_str())),
-                ("sub/d.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: d\n  annotations:\n    x: z\n")),
-            ]
-        );
-    }
-
-    #[test]
-    fn removed_items_leave_their_file_and_an_emptied_file_is_deleted() {
-        let dir = package();
-        let (changes, _) = plan_for(dir.path(), |items| {
-            items.retain(|i| !matches!(i.name(), "a0" | "b" | "c"));
-        });
-        assert_eq!(
-            summary(&changes),
-            [
-                (
-                    "a.yaml",
-                    Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a1\n")
-                ),
-                ("b.yml", None),
-                ("c.json", None),
-            ]
-        );
-    }
-
-    #[test]
-    fn generated_items_go_to_the_file_their_path_names() {
-        let dir = package();
-        let (changes, results) = plan_for(dir.path(), |items| {
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "n", "annotations": {PATH: "net/n.yaml"}}}),
-                Some(format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n # new\n  annotations:\n    {PATH}: 'net/n.yaml'\n")),
-            ));
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "m", "annotations": {LEGACY_PATH: "b.yml", "keep": "me"}}}),
-                None,
-            ));
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "o"}}),
-                None,
-            ));
-        });
-        assert!(results.is_empty(), "{results:?}");
-        assert_eq!(
-            summary(&changes),
-            [
-                ("b.yml", Some(format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n  annotations:\n    keep: me\n").as_str())),
-                ("namespace_o.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: o\n")),
-                ("net/n.yaml", Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n # new\n")),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_path_outside_the_package_is_an_error_result() {
-        let dir = package();
-        let (changes, results) = plan_for(dir.path(), |items| {
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "n", "annotations": {PATH: "../n.yaml"}}}),
-                None,
-            ));
-        });
-        assert!(changes.is_empty());
-        assert_eq!(
-            results.iter().map(KrmResult::to_line).collect::<Vec<_>>(),
-            ["[error] Namespace/n: path annotation `../n.yaml` is not a relative path inside the package (file ../n.yaml)"]
-        );
-    }
-
-    #[test]
-    fn a_read_only_file_stops_every_write() {
-        let dir = package();
-        let (changes, _) = plan_for(dir.path(), |items| {
-            items[1].value_mut()["data"]["k"] = json!("w");
-            items[3].value_mut()["metadata"]["name"] = json!("b2");
-        });
-        let b = dir.path().join("b.yml");
-        let mut perms = fs::metadata(&b).unwrap().permissions();
-        perms.set_readonly(true);
-        fs::set_permissions(&b, perms).unwrap();
-        let err = write_changes(dir.path(), &changes).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!("{}: file is read-only; nothing was written", b.display())
-        );
-        assert_eq!(fs::read_to_string(dir.path().join("a.yaml")).unwrap(), A);
-        assert_eq!(fs::read_to_string(&b).unwrap(), B);
-    }
-
-    #[test]
-    fn changes_are_written_and_emptied_files_deleted() {
-        let dir = package();
-        let (changes, _) = plan_for(dir.path(), |items| {
-            items[1].value_mut()["data"]["k"] = json!("w");
-            items.retain(|i| i.name() != "b");
-        });
-        write_changes(dir.path(), &changes).unwrap();
-        assert_eq!(
-            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
-            A.replace("k: v # keep", "k: w # keep")
-        );
-        assert!(!dir.path().join("b.yml").exists());
-        let leftovers: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            .collect();
-        assert!(leftovers.is_empty());
-    }
-
-    #[test]
-    fn dry_run_diff_is_unified() {
-        let changes = [Change {
-            rel: "a.yaml".into(),
-            old: Some("a: 1\nb: 2\n".into()),
-            new: Some("a: 1\nb: 3\n".into()),
-        }];
-        assert_eq!(
-            diff(&changes),
-            "--- a/a.yaml\n+++ b/a.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n"
-        );
-    }
-
-    #[test]
-    fn output_stdout_lists_items_with_their_locations() {
-        let dir = package();
-        let (files, items) = read_package(dir.path()).unwrap();
-        let text = resource_list_text(&files, &items[3..4], &mut Vec::new());
-        assert_eq!(
-            text,
-            format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n    annotations:\n      {PATH}: b.yml\n      {INDEX}: '0'\n      {LEGACY_PATH}: b.yml\n      {LEGACY_INDEX}: '0'\n")
-        );
-    }
-
-    #[test]
-    fn unreadable_files_are_named_with_line_and_column() {
-        let cases: [(&str, &[u8], &str); 2] = [
-            (
-                "bad.yaml",
-                b"kind: A\napiVersion: \xff\n",
-                "bad.yaml:2:13: not valid UTF-8 (byte 0xff at offset 20)",
-            ),
-            (
-                "sub/broken.yml",
-                b"a: [b\n",
-                "sub/broken.yml:1:4: not valid YAML: unclosed bracket '['",
-            ),
-        ];
-        for (name, bytes, expected) in cases {
-            let dir = package();
-            let path = dir.path().join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, bytes).unwrap();
-            let err = run(dir.path(), &PackageOptions::default()).unwrap_err();
-            assert_eq!(err.to_string(), expected);
-        }
-    }
-
-    #[test]
-    fn a_file_that_is_not_a_directory_is_refused() {
-        let dir = package();
-        let file = dir.path().join("b.yml");
-        let err = run(&file, &PackageOptions::default()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!("{}: not a directory", file.display())
-        );
-    }
-
-    #[test]
-    fn a_file_ending_in_an_open_block_scalar_keeps_it_when_resources_are_added() {
-        let open = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  x: |\n    text";
-        for file in [open.to_string(), format!("{B}---\n{open}")] {
-            let dir = package();
-            fs::write(dir.path().join("b.yml"), &file).unwrap();
-            let (changes, results) = plan_for(dir.path(), |items| {
-                items.push(Item::generated(
-                    json!({"apiVersion": "v1", "kind": "Namespace",
-                           "metadata": {"name": "n", "annotations": {PATH: "b.yml"}}}),
-                    None,
-                ));
-            });
-            assert!(results.is_empty(), "{results:?}");
-            let [(_, Some(text))] = summary(&changes)[..] else {
-                panic!("{:?}", summary(&changes));
-            };
-            assert!(text.ends_with(open), "{text:?}");
-            let doc = crate::yaml::Document::parse(text).unwrap();
-            let names: Vec<Value> = doc
-                .roots()
-                .iter()
-                .map(|&r| doc.to_json(r).unwrap()["metadata"]["name"].clone())
-                .collect();
-            let want = match file.starts_with(B) {
-                true => vec!["b", "n", "m"],
-                false => vec!["n", "m"],
-            };
-            assert_eq!(names, want, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn a_cr_only_file_gets_cr_line_breaks_for_appended_resources() {
-        let dir = package();
-        fs::write(dir.path().join("b.yml"), B.replace('\n', "\r")).unwrap();
-        let (changes, results) = plan_for(dir.path(), |items| {
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
-                None,
-            ));
-        });
-        assert!(results.is_empty(), "{results:?}");
-        let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
-            .replace('\n', "\r");
-        assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
-    }
-
-    #[test]
-    fn a_crlf_file_gets_crlf_separators_for_appended_resources() {
-        let dir = package();
-        fs::write(dir.path().join("b.yml"), B.replace('\n', "\r\n")).unwrap();
-        let (changes, results) = plan_for(dir.path(), |items| {
-            items.push(Item::generated(
-                json!({"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
-                None,
-            ));
-        });
-        assert!(results.is_empty(), "{results:?}");
-        let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
-            .replace('\n', "\r\n");
-        assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
-    }
 }

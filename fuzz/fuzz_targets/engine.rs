@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         ResourceList::read(input, "stdin").is_ok_and(|l| l.shape == Shape::ResourceList);
     if let (true, Err(e)) = (
         resource_list,
-        ResourceList::read(output.stdout.as_bytes(), "stdout"),
+        ResourceList::read(output.stdout.to_string().as_bytes(), "stdout"),
     ) {
         panic!("the output is not readable input: {e}\n{}", output.stdout);
     }

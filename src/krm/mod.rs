@@ -4,6 +4,7 @@ pub mod item;
 pub mod oddities;
 pub mod resource_list;
 pub mod results;
+pub(crate) mod writer;
 
 pub use item::{materializations, Item, Origin};
 pub use resource_list::{InputError, ResourceList, REREAD_FAILURE};

@@ -3,14 +3,18 @@
 
 pub use crate::krm::results::result_json;
 use crate::krm::results::{results_into, results_text};
+use crate::krm::writer;
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+mod output;
 mod verify;
 mod write_json;
+pub use output::OutputText;
 use verify::ResultsBlock;
 pub use verify::REREAD_FAILURE;
 
@@ -447,6 +451,17 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
     ) -> Result<String, InputError> {
+        self.write_output(items, results).map(|out| out.to_string())
+    }
+
+    /// [`ResourceList::write`] as pieces ([`OutputText`]), verified before it is returned:
+    /// in release builds from the changed regions, so the whole text is never assembled and
+    /// can go to stdout piece by piece; nothing of a text that failed verification is given out.
+    pub fn write_output(
+        &self,
+        items: &[Item],
+        results: &mut Vec<KrmResult>,
+    ) -> Result<OutputText, InputError> {
         let mut notes = verify::WriteNotes::default();
         let text = self.write_unchecked(items, results, &mut notes)?;
         let Err(problem) = self.verify(items, results, &text, &notes) else {
@@ -472,20 +487,12 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
         notes: &mut verify::WriteNotes,
-    ) -> Result<String, InputError> {
-        match self.format {
-            Format::Json => self.write_json(items, results),
-            Format::Yaml => self.write_yaml(items, results, notes),
-        }
-    }
-
-    /// `text` with the input's byte order mark in front, if it had one.
-    fn with_bom(&self, text: String) -> String {
-        if self.bom {
-            format!("{BOM}{text}")
-        } else {
-            text
-        }
+    ) -> Result<OutputText, InputError> {
+        let text = match self.format {
+            Format::Json => OutputText::whole(self.write_json(items, results)?),
+            Format::Yaml => self.write_yaml(items, results, notes)?,
+        };
+        Ok(text.with_bom(self.bom))
     }
 
     fn own_node(&self, item: &Item) -> Option<NodeId> {
@@ -500,7 +507,7 @@ impl ResourceList {
         items: &[Item],
         results: &mut Vec<KrmResult>,
         notes: &mut verify::WriteNotes,
-    ) -> Result<String, InputError> {
+    ) -> Result<OutputText, InputError> {
         let doc = &*self.doc;
         let layout = doc.layout();
         let mut edits = Edits::default();
@@ -511,17 +518,11 @@ impl ResourceList {
                 Some(node) => {
                     kept[node] = true;
                     if item.is_changed() {
-                        // New scalar values without a view: synced node by node.
-                        let leaves = item.scalar_overrides();
-                        let before = edits.len();
-                        if leaves.is_some_and(|l| doc.sync_leaves(&l, &mut edits)) {
-                            notes.leaf_synced.push((node, before..edits.len()));
-                            continue;
+                        let value = || Cow::Borrowed(item.value());
+                        let synced = writer::write_item(doc, node, item, value, &mut edits);
+                        if let Ok(Some(made)) = &synced {
+                            notes.leaf_synced.push((node, made.clone()));
                         }
-                        let synced = match doc.to_json(node) {
-                            Ok(old) => doc.sync_item(node, &old, item.value(), &mut edits),
-                            Err(_) => doc.sync(node, item.value(), &mut edits),
-                        };
                         if let Err(e) = synced {
                             notes.unsynced.push(node);
                             results.push(
@@ -571,7 +572,7 @@ impl ResourceList {
                         _ => None,
                     };
                     let before_last = self
-                        .last_item_ending_open(seq_last, &kept)
+                        .last_item_ending_open(seq_last, &kept, &edits)
                         .and_then(|last| doc.item_line_start(last));
                     if let (false, Some(pos)) = (generated.is_empty(), before_last) {
                         notes.generated_before_last = true;
@@ -676,56 +677,36 @@ impl ResourceList {
                 }
             }
             _ => {
-                let ranges = yaml::document_ranges(doc.source());
-                let positions = removed.iter().map(|node| doc.node(*node).span().start);
-                for range in yaml::documents_removal_ranges(doc.source(), &ranges, positions) {
-                    edits.replace(range, "");
-                }
-                let src = doc.source();
-                // After a `|`/`>` block ending the text without a final line break, a new line
-                // would give it one: new documents go before the last document instead.
-                let last_document = self
-                    .last_item_ending_open(doc.roots().last().copied(), &kept)
-                    .map(|last| {
-                        yaml::document_range_at(&ranges, doc.node(last).span().start).start
-                    });
-                if let (false, Some(at)) = (generated.is_empty(), last_document) {
-                    notes.generated_before_last = true;
-                    let documents = generated.iter().map(|g| document_text(g, layout));
-                    let text = yaml::documents_before(src, at, documents, eol);
-                    edits.insert(at, text);
-                } else if !generated.is_empty() {
-                    let mut text = String::new();
-                    if !src.ends_with('\n') {
-                        text.push_str(eol);
-                    }
-                    for g in &generated {
-                        text.push_str("---");
-                        text.push_str(eol);
-                        text.push_str(&document_text(g, layout));
-                    }
-                    notes.generated_edit = Some(edits.len());
-                    edits.insert(src.len(), text);
+                // Plain documents: the stream writer package files go through too.
+                let documents: Vec<String> =
+                    generated.iter().map(|g| document_text(g, layout)).collect();
+                match doc.edit_stream(&mut edits, &removed, &documents) {
+                    Placed::BeforeLast => notes.generated_before_last = true,
+                    Placed::Appended(i) => notes.generated_edit = Some(i),
+                    Placed::Nothing => {}
                 }
             }
         }
-        let text = edits
-            .apply(doc.source())
-            .map(|text| self.with_bom(text))
-            .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message));
+        let order = edits
+            .checked_order(doc.source())
+            .map_err(|e| InputError::at(&self.source, e.line, e.column, e.message))?;
         notes.leaf_synced.sort_by_key(|(node, _)| *node);
-        notes.edits = edits;
-        text
+        Ok(OutputText::edited(self.doc.clone(), edits, order, false))
     }
 
-    /// `last` (the node ending the items' text: the `items` sequence's last item, or the last
-    /// document's root) when it is a kept item ending with a block scalar that a line after it
-    /// would change ([`Document::ends_with_open_block`]).
-    fn last_item_ending_open(&self, last: Option<NodeId>, kept: &[bool]) -> Option<NodeId> {
+    /// `last` (the `items` sequence's last item) when it is a kept item ending with a block
+    /// scalar that a line after it would change, after `edits` (the rule of the stream writer,
+    /// [`Document::ends_open_after`]).
+    fn last_item_ending_open(
+        &self,
+        last: Option<NodeId>,
+        kept: &[bool],
+        edits: &Edits,
+    ) -> Option<NodeId> {
         last.filter(|&n| {
             self.item_nodes.last() == Some(&n)
                 && kept.get(n).copied().unwrap_or(false)
-                && self.doc.ends_with_open_block(n)
+                && self.doc.ends_open_after(n, edits)
         })
     }
 }
@@ -759,8 +740,11 @@ mod tests {
         let text = list
             .write_unchecked(&items, &mut results, &mut notes)
             .unwrap();
-        assert_eq!(list.verify_all(&items, &results, &text, &notes), Ok(()));
-        list.verify_regions(&items, &results, &notes)
+        assert_eq!(
+            list.verify_all(&items, &results, &text.to_string(), &notes),
+            Ok(())
+        );
+        list.verify_regions(&items, &results, &notes, text.edits())
     }
 
     #[test]
@@ -836,8 +820,14 @@ mod tests {
                 .write_unchecked(&items, &mut results, &mut notes)
                 .unwrap();
             assert_eq!(notes.leaf_synced.len(), 200, "{value}");
-            assert_eq!(list.verify_all(&items, &results, &text, &notes), Ok(()));
-            assert!(list.verify_regions(&items, &results, &notes), "{value}");
+            assert_eq!(
+                list.verify_all(&items, &results, &text.to_string(), &notes),
+                Ok(())
+            );
+            assert!(
+                list.verify_regions(&items, &results, &notes, text.edits()),
+                "{value}"
+            );
             assert!(items.iter().all(|i| !i.is_materialized()));
         }
     }

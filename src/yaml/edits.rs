@@ -46,16 +46,27 @@ impl Edits {
     /// added, before a replacement starting there). Inserted text takes `src`'s line break (its
     /// first line break decides): with `\r\n` or a lone `\r`, every lone `\n` in it becomes that.
     pub fn apply(&self, src: &str) -> Result<String, YamlError> {
+        let order = self.checked_order(src)?;
+        let extra: usize = self.edits.iter().map(|(_, t)| t.len()).sum();
+        let mut out = String::with_capacity(src.len() + extra + extra / 8);
+        self.pieces(src, &order, |piece| {
+            out.push_str(piece);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+        Ok(out)
+    }
+
+    /// The edits in the order [`Edits::apply`] applies them, or the error it gives: checked
+    /// before a byte is written anywhere.
+    pub fn checked_order(&self, src: &str) -> Result<Vec<usize>, YamlError> {
         let mut order: Vec<usize> = (0..self.edits.len()).collect();
         // Stable: inserts at one position keep the order they were added in.
         order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
-        let line_break = line_break(src);
-        let extra: usize = self.edits.iter().map(|(_, t)| t.len()).sum();
-        let mut out = String::with_capacity(src.len() + extra + extra / 8);
         let mut pos = 0;
         let mut last_range: Option<&Range<usize>> = None;
         for &i in &order {
-            let (range, text) = &self.edits[i];
+            let range = &self.edits[i].0;
             if range.start > range.end || range.end > src.len() {
                 return Err(edit_error(
                     src,
@@ -89,18 +100,87 @@ impl Edits {
                     ),
                 ));
             }
-            out.push_str(&src[pos..range.start]);
-            if line_break == "\n" {
-                out.push_str(text);
-            } else {
-                push_with_break(&mut out, text, line_break);
-            }
             pos = range.end;
             last_range = Some(range);
         }
-        out.push_str(&src[pos..]);
-        Ok(out)
+        Ok(order)
     }
+
+    /// The text [`Edits::apply`] makes, as pieces handed to `sink` in order: untouched byte
+    /// ranges of `src` and the new text of the edits (line breaks as `src`'s), without the
+    /// whole text ever held. `order` comes from [`Edits::checked_order`].
+    pub fn pieces<E>(
+        &self,
+        src: &str,
+        order: &[usize],
+        mut sink: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let line_break = line_break(src);
+        let mut pos = 0;
+        for &i in order {
+            let (range, text) = &self.edits[i];
+            if pos < range.start {
+                sink(&src[pos..range.start])?;
+            }
+            if line_break == "\n" {
+                sink(text)?;
+            } else {
+                each_with_break(text, line_break, &mut sink)?;
+            }
+            pos = range.end;
+        }
+        if pos < src.len() {
+            sink(&src[pos..])?;
+        }
+        Ok(())
+    }
+
+    /// The last byte of the text [`Edits::apply`] makes (`None` when it is empty), without
+    /// applying the edits.
+    pub fn last_byte(&self, src: &str) -> Option<u8> {
+        let end = src.len();
+        // The last edit in source order that writes text at the end, or the last one that
+        // removes the end of the text: what is before the end is what it leaves.
+        let mut cut = end;
+        let mut order: Vec<usize> = (0..self.edits.len()).collect();
+        order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
+        for &i in order.iter().rev() {
+            let (range, text) = &self.edits[i];
+            if range.end < cut {
+                break;
+            }
+            if let Some(&b) = text.as_bytes().last() {
+                return Some(b);
+            }
+            cut = cut.min(range.start);
+        }
+        src.as_bytes()[..cut].last().copied()
+    }
+}
+
+/// Hand `text` to `sink` in pieces, every `\n` not already preceded by `\r` turned into
+/// `line_break`.
+fn each_with_break<E>(
+    text: &str,
+    line_break: &str,
+    sink: &mut impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut prev = 0u8;
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' && prev != b'\r' {
+            if start < i {
+                sink(&text[start..i])?;
+            }
+            sink(line_break)?;
+            start = i + 1;
+        }
+        prev = b;
+    }
+    if start < text.len() {
+        sink(&text[start..])?;
+    }
+    Ok(())
 }
 
 /// The first line break of `src` (`\n`, `\r\n` or a lone `\r`); `\n` when it has none.
@@ -111,21 +191,6 @@ pub(crate) fn line_break(src: &str) -> &'static str {
         Some(i) if b[i] == b'\r' => "\r",
         _ => "\n",
     }
-}
-
-/// Append `text` to `out`, turning every `\n` not already preceded by `\r` into `line_break`.
-fn push_with_break(out: &mut String, text: &str, line_break: &str) {
-    let mut prev = 0u8;
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' && prev != b'\r' {
-            out.push_str(&text[start..i]);
-            out.push_str(line_break);
-            start = i + 1;
-        }
-        prev = b;
-    }
-    out.push_str(&text[start..]);
 }
 
 fn floor_char_boundary(src: &str, mut i: usize) -> usize {
@@ -244,6 +309,39 @@ mod tests {
         let mut e = Edits::default();
         e.insert(4, "\nc: 3");
         assert_eq!(e.apply("a: 1\nb: 2\n").unwrap(), "a: 1\nc: 3\nb: 2\n");
+    }
+
+    #[test]
+    fn pieces_are_the_applied_text_and_last_byte_its_end() {
+        let cases: &[Case] = &[
+            (
+                "a: 1\nb: 2\n",
+                &[(3..4, "x"), (10..10, "c: 3")],
+                "a: x\nb: 2\nc: 3",
+            ),
+            ("a: 1\nb: 2", &[(5..9, "")], "a: 1\n"),
+            ("a: 1\nb: 2\n", &[(5..10, ""), (10..10, "")], "a: 1\n"),
+            ("a: 1\nb: 2\n", &[(0..10, "")], ""),
+            ("a: é", &[], "a: é"),
+            ("a\r\nb", &[(4..4, "\nc")], "a\r\nb\r\nc"),
+        ];
+        for (src, edits, want) in cases {
+            let mut e = Edits::default();
+            for (r, t) in *edits {
+                e.replace(r.clone(), *t);
+            }
+            let mut out = String::new();
+            let order = e.checked_order(src).unwrap();
+            e.pieces(src, &order, |p| {
+                out.push_str(p);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(out, *want, "{src:?} {edits:?}");
+            assert_eq!(e.apply(src).unwrap(), *want);
+            let last = want.as_bytes().last().copied();
+            assert_eq!(e.last_byte(src), last, "{src:?} {edits:?}");
+        }
     }
 
     #[test]

@@ -35,7 +35,6 @@ pub use parse::MAX_DEPTH;
 pub use view::{JsonKind, NotPlain};
 
 pub use block::{document_text, indent_item_at, render_item_at, BlockWriter};
-pub(crate) use edits::line_break;
 pub use edits::{line_column, Edits};
 pub use render::{
     indent_as_item, render_commented_document, render_document, render_item, scalar_text,
@@ -43,7 +42,7 @@ pub use render::{
 };
 pub use stream::{
     column_of, document_range_at, document_ranges, document_removal_range, documents_before,
-    documents_removal_ranges, next_line_start, opens_line, past_blank_lines,
+    documents_removal_ranges, next_line_start, opens_line, past_blank_lines, Placed,
 };
 
 use serde_json::Value;

@@ -117,6 +117,92 @@ pub fn documents_before<S: AsRef<str>>(
     text
 }
 
+/// Where [`Document::edit_stream`] put the documents it added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// No document was added.
+    Nothing,
+    /// Before the last document, which ends in an open block scalar.
+    BeforeLast,
+    /// After the last document, by this edit (its index in the [`Edits`]).
+    Appended(usize),
+}
+
+impl Document {
+    /// True when the text with `edits` ends right after node `last`'s open block scalar
+    /// ([`Document::ends_with_open_block`]) with no line break: a line after it would change its
+    /// value, so what is added goes before it. Decided from the text after `edits` (a removal or
+    /// a sync may have changed how it ends), not from the source.
+    pub fn ends_open_after(&self, last: NodeId, edits: &Edits) -> bool {
+        // The source's own ending first: most texts end in a line break, and then no edit is
+        // looked at.
+        self.ends_with_open_block(last)
+            && edits
+                .last_byte(self.source())
+                .is_some_and(|b| b != b'\n' && b != b'\r')
+    }
+
+    /// The stream writer, one for every sink (a ResourceList of plain documents, a package
+    /// file): remove the documents whose roots are `removed` and add `documents` (each a whole
+    /// document ending in a `\n` line break; [`Edits::apply`] gives them the source's breaks)
+    /// with `edits`, which already hold the kept documents' value edits. The rules:
+    ///
+    /// - When the kept last document ends in an open `|`/`>` block after the edits
+    ///   ([`Document::ends_open_after`]), the documents go before it, with the `---` lines that
+    ///   keep it whole ([`documents_before`]), placed after a marker line a removal took.
+    /// - Otherwise they go at the end: a line break first when the text after the edits does
+    ///   not end in one (decided from that text, not from the source: removing a last document
+    ///   leaves the line break before its `---`), and a `---` line before each, but for the
+    ///   first when no document of the source is left (a stream does not start with an empty
+    ///   document: kpt writes none).
+    pub fn edit_stream<S: AsRef<str>>(
+        &self,
+        edits: &mut Edits,
+        removed: &[NodeId],
+        documents: &[S],
+    ) -> Placed {
+        let src = self.source();
+        let ranges = document_ranges(src);
+        let positions = removed.iter().map(|node| self.node(*node).span().start);
+        let removals = documents_removal_ranges(src, &ranges, positions);
+        for range in &removals {
+            edits.replace(range.clone(), "");
+        }
+        if documents.is_empty() {
+            return Placed::Nothing;
+        }
+        let roots = self.roots();
+        let last = roots.last().copied().filter(|n| !removed.contains(n));
+        if let Some(last) = last.filter(|&n| self.ends_open_after(n, edits)) {
+            let mut at = document_range_at(&ranges, self.node(last).span().start).start;
+            if let Some(r) = removals.iter().find(|r| r.start <= at && at < r.end) {
+                at = r.end;
+            }
+            let text = documents_before(src, at, documents.iter().map(AsRef::as_ref), "\n");
+            edits.insert(at, text);
+            return Placed::BeforeLast;
+        }
+        let mut text = String::new();
+        if edits
+            .last_byte(src)
+            .is_some_and(|b| b != b'\n' && b != b'\r')
+        {
+            text.push('\n');
+        }
+        let mut separate = roots.len() > removed.len();
+        for document in documents {
+            if separate {
+                text.push_str("---\n");
+            }
+            text.push_str(document.as_ref());
+            separate = true;
+        }
+        let placed = Placed::Appended(edits.len());
+        edits.insert(src.len(), text);
+        placed
+    }
+}
+
 /// The start of the line after the line break at byte `pos` of `src` (`None` when `pos` is
 /// the end of the text).
 pub fn next_line_start(src: &str, pos: usize) -> Option<usize> {
@@ -329,6 +415,42 @@ mod tests {
                 "{src:?}"
             );
         }
+    }
+
+    /// What [`Document::edit_stream`] makes of `src` with the roots at `removed` (indices) gone
+    /// and `documents` added, and where it put them.
+    fn stream(src: &str, removed: &[usize], documents: &[&str]) -> (String, Placed) {
+        let doc = Document::parse(src).unwrap();
+        let removed: Vec<NodeId> = removed.iter().map(|&i| doc.roots()[i]).collect();
+        let mut edits = Edits::default();
+        let placed = doc.edit_stream(&mut edits, &removed, documents);
+        (edits.apply(src).unwrap(), placed)
+    }
+
+    #[test]
+    fn the_stream_writer_removes_and_adds_documents_by_its_rules() {
+        let c = "c: 3\n";
+        assert_eq!(
+            stream("a: 1\n", &[], &[]),
+            ("a: 1\n".into(), Placed::Nothing)
+        );
+        assert_eq!(stream("a: 1\n", &[], &[c]).0, "a: 1\n---\nc: 3\n");
+        assert_eq!(stream("a: 1", &[], &[c]).0, "a: 1\n---\nc: 3\n");
+        // No document left: no `---` before the first added one.
+        assert_eq!(stream("a: 1\n", &[0], &[c, c]).0, "c: 3\n---\nc: 3\n");
+        // The line break comes from the text after the removal.
+        assert_eq!(stream("a: 1\n---\nb: 2", &[1], &[c]).0, "a: 1\n---\nc: 3\n");
+        // Before an open last block, after the marker line a removal took.
+        let (text, placed) = stream("a: 1\n---\nb: |\n  text", &[0], &[c]);
+        assert_eq!(
+            (text.as_str(), placed),
+            ("c: 3\n---\nb: |\n  text", Placed::BeforeLast)
+        );
+        let (text, _) = stream("a: 1\n---\nb: |\n  text", &[], &[c]);
+        assert_eq!(text, "a: 1\n---\nc: 3\n---\nb: |\n  text");
+        let (text, placed) = stream("a: 1\n---\nb: |\n  text\n", &[], &[c]);
+        assert_eq!(text, "a: 1\n---\nb: |\n  text\n---\nc: 3\n");
+        assert_eq!(placed, Placed::Appended(0));
     }
 
     #[test]

@@ -31,14 +31,32 @@ fn views(text: &str) -> Vec<Value> {
         .collect()
 }
 
-fn process_ok(input: &str, config: Option<Value>) -> private_gke::Output {
-    process(
+/// What [`process`] gave, its output assembled.
+struct Processed {
+    stdout: String,
+    results: Vec<private_gke::krm::KrmResult>,
+    code: i32,
+}
+
+impl Processed {
+    fn exit_code(&self) -> i32 {
+        self.code
+    }
+}
+
+fn process_ok(input: &str, config: Option<Value>) -> Processed {
+    let out = process(
         input.as_bytes(),
         &Options {
             function_config: config,
         },
     )
-    .expect("readable")
+    .expect("readable");
+    Processed {
+        stdout: out.stdout.to_string(),
+        code: out.exit_code(),
+        results: out.results,
+    }
 }
 
 fn set(pairs: &[(&str, &str)]) -> Option<Value> {

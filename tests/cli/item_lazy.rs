@@ -48,6 +48,7 @@ fn a_run_that_changes_nothing_builds_no_item_view() {
     assert_eq!(materializations(), before, "reading, stages and writing");
     assert!(out
         .stdout
+        .to_string()
         .starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"));
 }
 
@@ -88,8 +89,9 @@ fn setters_change_scalars_without_building_views() {
     let before = materializations();
     let out = process(src.as_bytes(), &options).unwrap();
     assert_eq!(materializations(), before, "reading, stages and writing");
-    assert!(out.stdout.contains("other-project") && out.stdout.contains("europe-west1"));
-    assert!(!out.stdout.contains("does not read back"), "verified");
+    let stdout = out.stdout.to_string();
+    assert!(stdout.contains("other-project") && stdout.contains("europe-west1"));
+    assert!(!stdout.contains("does not read back"), "verified");
     let mut items = list.items.clone();
     run_stages(&mut items, Some(&settings(&pairs)));
     let mut built = items.clone();

@@ -524,7 +524,7 @@ fn cr_only_input_gets_cr_only_output() {
         .replace('\n', "\r");
     let output = private_gke::process(input.as_bytes(), &private_gke::Options::default()).unwrap();
     assert_eq!(output.exit_code(), 0, "{}", output.stdout);
-    let out = &output.stdout;
+    let out = &output.stdout.to_string();
     assert!(!out.contains('\n'), "a `\\n` in CR-only output: {out:?}");
     assert!(
         out.contains("\r    name: newname # kpt-set: ${name}\r"),

@@ -30,7 +30,7 @@ fn run(items: &[String], config: &str) -> String {
     );
     let output = process(input.as_bytes(), &Options::default()).unwrap();
     assert_eq!(output.exit_code(), 0, "{}", output.stdout);
-    output.stdout
+    output.stdout.to_string()
 }
 
 const CLUSTER: &str = "apiVersion: container.cnrm.cloud.google.com/v1beta1

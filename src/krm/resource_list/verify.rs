@@ -2,7 +2,7 @@
 //! (every item, in builds with debug assertions: tests and fuzzing) must read as the value the
 //! stages meant, and the results as the results.
 
-use super::{result_json, Format, ResourceList, BOM};
+use super::{result_json, Format, OutputText, ResourceList, BOM};
 use crate::krm::{oddities, Item, KrmResult};
 use crate::yaml::{self, Document, Edits, NodeId, NodeKind};
 use serde_json::Value;
@@ -26,8 +26,6 @@ pub(super) struct WriteNotes {
     pub generated_before_last: bool,
     /// A results block written beside the items, skipped by the release verification.
     pub results_block: Option<ResultsBlock>,
-    /// The edits the output is the input with (YAML only).
-    pub edits: Edits,
     /// Which of `edits` writes the results block (with `results_block`).
     pub results_edit: Option<usize>,
     /// Which of `edits` writes the generated items after the last item or document.
@@ -88,14 +86,16 @@ impl ResourceList {
         &self,
         items: &[Item],
         results: &[KrmResult],
-        output: &str,
+        output: &OutputText,
         notes: &WriteNotes,
     ) -> Result<(), String> {
-        let regions = self.verify_regions(items, results, notes);
+        let regions = self.verify_regions(items, results, notes, output.edits());
         if regions && !EVERYTHING {
             return Ok(());
         }
-        let full = self.verify_all(items, results, output, notes);
+        // Only here is the whole text assembled: when the regions cannot say, and in builds
+        // with debug assertions.
+        let full = self.verify_all(items, results, &output.to_string(), notes);
         // Builds with debug assertions (tests, fuzzing) read everything and check that reading
         // the regions again never passes an output that reading all of it again fails.
         debug_assert!(
@@ -208,7 +208,7 @@ impl ResourceList {
     /// said from the regions (the whole output is read again then, and decides).
     ///
     /// Why this is the full re-read for what it passes. The output is the input with
-    /// `notes.edits` applied. The items' regions tile the items' text: in a block `items`
+    /// the output's edits applied. The items' regions tile the items' text: in a block `items`
     /// sequence, an item's region runs from the start of its first line (its head comment's)
     /// to the start of the next item's, the last one's to [`Document::append_point`]; for
     /// plain documents, each document's range ([`yaml::document_ranges`]). No edit may cross
@@ -232,7 +232,11 @@ impl ResourceList {
         items: &[Item],
         results: &[KrmResult],
         notes: &WriteNotes,
+        edits: Option<&Edits>,
     ) -> bool {
+        let Some(edits) = edits else {
+            return false;
+        };
         let doc = &*self.doc;
         let src = doc.source();
         if self.format != Format::Yaml || notes.generated_before_last {
@@ -261,7 +265,7 @@ impl ResourceList {
                 return false;
             }
             // New scalar values synced node by node: read again line by line.
-            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes) {
+            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes, edits) {
                 continue;
             }
             // Items given out to change (a superset of the changed ones, cheaper to tell).
@@ -335,10 +339,8 @@ impl ResourceList {
         if bytes > budget || src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
             return false;
         }
-        let index = notes.edits.index();
-        let generated_at = notes
-            .generated_edit
-            .map(|i| notes.edits.entries()[i].0.start);
+        let index = edits.index();
+        let generated_at = notes.generated_edit.map(|i| edits.entries()[i].0.start);
         for (range, tail, meant) in regions {
             if tail && meant.len() > 1 && generated_at != Some(range.end) {
                 return false;
@@ -391,12 +393,18 @@ impl ResourceList {
 
 /// True when `item` (at `node`) had its new scalar values synced node by node and the text
 /// with the edits reads as them ([`Document::leaves_read_as`]).
-fn leaves_read_as(doc: &Document, item: &Item, node: NodeId, notes: &WriteNotes) -> bool {
+fn leaves_read_as(
+    doc: &Document,
+    item: &Item,
+    node: NodeId,
+    notes: &WriteNotes,
+    edits: &Edits,
+) -> bool {
     let Ok(i) = notes.leaf_synced.binary_search_by_key(&node, |(n, _)| *n) else {
         return false;
     };
     let Some(leaves) = item.scalar_overrides() else {
         return false;
     };
-    doc.leaves_read_as(&notes.edits, notes.leaf_synced[i].1.clone(), &leaves)
+    doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves)
 }

@@ -60,6 +60,6 @@ impl ResourceList {
             }
         };
         text.push('\n');
-        Ok(self.with_bom(text))
+        Ok(text)
     }
 }
