@@ -10,8 +10,8 @@ mod chars;
 mod tests;
 
 use super::builder::Builder;
-use super::NodeKind;
 use super::ScalarStyle as Style;
+use super::{Children, NodeKind};
 use chars::{fold, is_blank, past_spaces, trim_blanks_end};
 use std::ops::Range;
 
@@ -200,12 +200,12 @@ impl Scanner<'_, '_> {
         let kind = if seq {
             NodeKind::Sequence {
                 flow: false,
-                items: Box::default(),
+                items: Children::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: false,
-                entries: Box::default(),
+                entries: Children::default(),
             }
         };
         self.b.open(kind, at..at, None, 0).ok()?;
@@ -243,6 +243,7 @@ impl Scanner<'_, '_> {
                 }
                 self.open_collection(c, col, true)?;
             }
+            self.b.next_dash = Some(c);
             let c2 = self.skip_blanks(c + 1, end);
             if c2 < end && self.bytes[c2 - 1] == b'\t' {
                 return None;
@@ -700,12 +701,12 @@ impl Scanner<'_, '_> {
         let kind = if self.bytes[v] == b'[' {
             NodeKind::Sequence {
                 flow: true,
-                items: Box::default(),
+                items: Children::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: true,
-                entries: Box::default(),
+                entries: Children::default(),
             }
         };
         self.b.open(kind, v..v + 1, None, 0).ok()?;
