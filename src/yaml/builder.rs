@@ -49,7 +49,10 @@ pub(super) struct Parts {
 }
 
 /// The document made of `src` and what its builder found.
-pub(super) fn assemble(src: String, parts: Parts) -> Document {
+pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
+    // A text read whole may sit in a buffer grown by doubling: the document keeps its exact
+    // size (large buffers shrink in place).
+    src.shrink_to_fit();
     let Parts {
         mut nodes,
         props,
@@ -120,6 +123,8 @@ pub(super) struct Builder<'s> {
     properties: std::collections::HashMap<NodeId, usize>,
     /// Record duplicate keys in `duplicate_keys` instead of failing.
     pub(super) allow_duplicate_keys: bool,
+    /// The reader passes no explicit key (`?`): a mapping never starts at one.
+    pub(super) no_explicit_keys: bool,
     /// (earlier key, later key with the same text), when duplicates are allowed.
     duplicate_keys: Vec<(NodeId, NodeId)>,
 }
@@ -150,6 +155,7 @@ impl<'s> Builder<'s> {
             last_node: None,
             properties: Default::default(),
             allow_duplicate_keys: false,
+            no_explicit_keys: false,
             duplicate_keys: Vec::new(),
         }
     }
@@ -334,7 +340,6 @@ impl<'s> Builder<'s> {
             return Err(self.error_at(range.start, "unbalanced collection end"));
         };
         let id = frame.id;
-        let anchor = frame.anchor;
         // The children, moved into the document's arena.
         match &mut self.nodes[id].kind {
             NodeKind::Mapping { entries, .. } => {
@@ -372,6 +377,9 @@ impl<'s> Builder<'s> {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
                         let mut s = self.nodes[k].span().start;
+                        if self.no_explicit_keys && frame.pending_key.is_none() {
+                            return self.closed(id, frame, s..self.nodes[v].span().end);
+                        }
                         if self.nodes[k].has_props() {
                             if let Some(&at) = self.properties.get(&k) {
                                 s = s.min(at);
@@ -435,6 +443,12 @@ impl<'s> Builder<'s> {
             // A key without value cannot come from granit; be defensive.
             return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
+        self.closed(id, frame, span)
+    }
+
+    /// Collection `id` of `frame` is closed at `span`: check it and attach it.
+    fn closed(&mut self, id: NodeId, frame: Frame, span: Range<usize>) -> Result<(), YamlError> {
+        let anchor = frame.anchor;
         self.nodes[id].set_span(span);
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             if let Err(e) = self.check_duplicates(id) {
@@ -593,18 +607,30 @@ impl<'s> Builder<'s> {
             )
         };
         if entries.len() <= 16 {
-            // Each key's text read once, with its length and end bytes to tell most keys
-            // apart in one comparison; `None` for keys that are not scalars.
-            let mut texts: [Option<(u64, &str)>; 16] = [None; 16];
+            // Each key's length and end bytes in one word tell most keys apart in one
+            // comparison; texts are compared only when the words agree. Keys that are no
+            // scalars get `NOT_SCALAR`, which no text's word equals, and are never compared.
+            const NOT_SCALAR: u64 = u64::MAX;
+            let bytes = self.src.as_bytes();
+            let mut prints = [NOT_SCALAR; 16];
             for (i, &(a, _)) in entries.iter().enumerate() {
-                let Some(ta) = key_text(a) else { continue };
-                let print = fingerprint(ta);
-                for (j, tb) in texts[..i].iter().enumerate() {
-                    if matches!(tb, Some((p, tb)) if *p == print && *tb == ta) {
+                let node = &self.nodes[a];
+                let print = match node.kind {
+                    NodeKind::Scalar {
+                        value: ScalarText::SOURCE,
+                        style: ScalarStyle::Plain,
+                    } => fingerprint(bytes.get(node.span()).unwrap_or_default()),
+                    NodeKind::Scalar { .. } => {
+                        fingerprint(key_text(a).unwrap_or_default().as_bytes())
+                    }
+                    _ => continue,
+                };
+                for (j, &p) in prints[..i].iter().enumerate() {
+                    if p == print && key_text(entries[j].0) == key_text(a) {
                         return Err(report(entries[j].0, a));
                     }
                 }
-                texts[i] = Some((print, ta));
+                prints[i] = print;
             }
             return Ok(());
         }
@@ -639,8 +665,7 @@ fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
 }
 
 /// A key's length and first and last bytes in one word: different words mean different texts.
-fn fingerprint(text: &str) -> u64 {
-    let b = text.as_bytes();
+fn fingerprint(b: &[u8]) -> u64 {
     let (first, last) = match b {
         [] => (0, 0),
         [first, .., last] => (*first, *last),

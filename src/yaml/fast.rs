@@ -61,6 +61,7 @@ pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
     if !chars::characters_ok(src.as_bytes()) {
         return false;
     }
+    b.no_explicit_keys = true;
     let mut s = Scanner {
         src,
         bytes: src.as_bytes(),
