@@ -189,10 +189,10 @@ impl ScalarText {
         span: Range<usize>,
         style: ScalarStyle,
     ) -> &'a str {
-        match texts.get(self.0 as usize) {
-            Some(text) => text,
-            None => Self::in_source(src, span, style).unwrap_or_default(),
+        if self == Self::SOURCE {
+            return Self::in_source(src, span, style).unwrap_or_default();
         }
+        texts.get(self.0 as usize).map_or("", |text| text)
     }
 }
 

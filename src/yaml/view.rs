@@ -6,7 +6,7 @@
 
 use super::json::resolve_plain_non_string;
 use super::parse::MAX_DEPTH;
-use super::{Document, Node, NodeId, NodeKind, ScalarStyle};
+use super::{Document, Node, NodeId, NodeKind, ScalarStyle, ScalarText};
 use serde_json::Value;
 
 /// The JSON view cannot be read off the nodes alone (an alias, a tag or anchor, a merge key, a
@@ -88,6 +88,11 @@ impl Document {
         };
         let is_key = |k: NodeId| {
             self.nodes.get(k).is_some_and(|node| match &node.kind {
+                // The common key, compared as bytes.
+                NodeKind::Scalar {
+                    value: ScalarText::SOURCE,
+                    style: ScalarStyle::Plain,
+                } => self.src.as_bytes().get(node.span()) == Some(key.as_bytes()),
                 NodeKind::Scalar { value, style } => {
                     same_text(value.get(&self.src, &self.texts, node.span(), *style), key)
                 }
