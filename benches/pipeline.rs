@@ -145,7 +145,7 @@ fn load(text: &str) -> Vec<Item> {
     let doc = Arc::new(Document::parse(text).expect("parse"));
     let root = doc.roots()[0];
     let seq = doc.get(root, "items").expect("items");
-    let NodeKind::Sequence { items: ids, .. } = &doc.node(seq).kind else {
+    let (NodeKind::Sequence { .. }, ids) = (doc.node(seq).kind, doc.items(seq)) else {
         panic!("items is not a sequence");
     };
     ids.iter()

@@ -33,7 +33,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
 fn items(doc: &Document) -> Vec<NodeId> {
     let seq = doc.get(doc.roots()[0], "items").expect("items");
     match &doc.node(seq).kind {
-        NodeKind::Sequence { items, .. } => items.to_vec(),
+        NodeKind::Sequence { .. } => doc.items(seq).to_vec(),
         _ => panic!("items is not a sequence"),
     }
 }

@@ -88,16 +88,21 @@ fn item_path<T: Copy>(
         }
         let parent = doc.parent(node)?;
         match &doc.node(parent).kind {
-            NodeKind::Mapping { entries, .. } => {
-                let key = entries
+            NodeKind::Mapping { .. } => {
+                let key = doc
+                    .entries(parent)
                     .iter()
                     .find(|&&(k, v)| k == node || v == node)
                     .and_then(|&(k, _)| doc.scalar(k))
                     .unwrap_or_default();
                 segments.push(format!(".{key}"));
             }
-            NodeKind::Sequence { items, .. } => {
-                let index = items.iter().position(|&i| i == node).unwrap_or_default();
+            NodeKind::Sequence { .. } => {
+                let index = doc
+                    .items(parent)
+                    .iter()
+                    .position(|&i| i == node)
+                    .unwrap_or_default();
                 segments.push(format!("[{index}]"));
             }
             _ => {}

@@ -165,7 +165,7 @@ fn read_warnings(
 fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
     for _ in 0..64 {
         match doc.node(id).kind {
-            NodeKind::Alias { target } => id = target,
+            NodeKind::Alias { target } => id = target.id(),
             _ => break,
         }
     }
@@ -364,7 +364,7 @@ impl ResourceList {
                 .map_err(|e| InputError::at(source, e.line, e.column, e.message))
         };
         let item_nodes: Vec<NodeId> = match &doc.node(items_node).kind {
-            NodeKind::Sequence { items, .. } => items.to_vec(),
+            NodeKind::Sequence { .. } => doc.items(items_node).to_vec(),
             _ if doc.is_null(items_node) => Vec::new(),
             other => {
                 return Err(err_at(
@@ -568,7 +568,7 @@ impl ResourceList {
                     // After a `|`/`>` block ending the text without a final line break, a new
                     // line would give it one: new items go before the last item instead.
                     let seq_last = match &doc.node(items_node).kind {
-                        NodeKind::Sequence { items, .. } => items.last().copied(),
+                        NodeKind::Sequence { .. } => doc.items(items_node).last().copied(),
                         _ => None,
                     };
                     let before_last = self

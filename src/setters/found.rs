@@ -116,8 +116,8 @@ enum Kids<'a> {
 impl<'a> Kids<'a> {
     fn of(doc: &'a Document, node: NodeId) -> Option<Self> {
         match &doc.node(node).kind {
-            NodeKind::Mapping { entries, .. } => Some(Kids::Map(entries)),
-            NodeKind::Sequence { items, .. } => Some(Kids::Seq(items)),
+            NodeKind::Mapping { .. } => Some(Kids::Map(doc.entries(node))),
+            NodeKind::Sequence { .. } => Some(Kids::Seq(doc.items(node))),
             _ => None,
         }
     }
@@ -284,8 +284,8 @@ fn path_to(
             return false;
         };
         match &doc.node(parent).kind {
-            NodeKind::Mapping { entries, .. } => {
-                let Some(&(key, _)) = entries.iter().find(|e| e.1 == node) else {
+            NodeKind::Mapping { .. } => {
+                let Some(&(key, _)) = doc.entries(parent).iter().find(|e| e.1 == node) else {
                     return false;
                 };
                 match doc.scalar(key) {
@@ -293,11 +293,11 @@ fn path_to(
                     _ => return false,
                 }
             }
-            NodeKind::Sequence { items, .. } => {
+            NodeKind::Sequence { .. } => {
                 if closed.contains(&parent) {
                     return false;
                 }
-                let Some(i) = items.iter().position(|&n| n == node) else {
+                let Some(i) = doc.items(parent).iter().position(|&n| n == node) else {
                     return false;
                 };
                 path.push(Seg::Index(i));

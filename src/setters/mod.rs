@@ -261,8 +261,8 @@ impl Stage {
     ) {
         let mut prev_end = from;
         match &doc.node(node).kind {
-            NodeKind::Mapping { entries, .. } => {
-                for &(key, value) in entries {
+            NodeKind::Mapping { .. } => {
+                for &(key, value) in doc.entries(node) {
                     let region = prev_end..line_end(doc, doc.node(value).span().end);
                     prev_end = region.end;
                     match doc.scalar(key) {
@@ -284,8 +284,8 @@ impl Stage {
                     path.pop();
                 }
             }
-            NodeKind::Sequence { items, .. } => {
-                for (i, &child) in items.iter().enumerate() {
+            NodeKind::Sequence { .. } => {
+                for (i, &child) in doc.items(node).iter().enumerate() {
                     let region = prev_end..line_end(doc, doc.node(child).span().end);
                     prev_end = region.end;
                     if !has_comment(doc, region.clone()) {

@@ -187,10 +187,10 @@ fn paths_name_keys_and_indices() {
     let root = doc.roots()[0];
     let a = doc.entry(root, "a").unwrap();
     let b = doc.entry(a.1, "b").unwrap();
-    let NodeKind::Sequence { items, .. } = &doc.node(b.1).kind else {
+    let NodeKind::Sequence { .. } = &doc.node(b.1).kind else {
         panic!()
     };
-    let c = doc.entry(items[0], "c").unwrap();
+    let c = doc.entry(doc.items(b.1)[0], "c").unwrap();
     let path = [Seg::Key(a.0), Seg::Key(b.0), Seg::Index(0), Seg::Key(c.0)];
     assert_eq!(path_string(&doc, &path), "a.b[0].c");
     let mut json = doc.to_json(root).unwrap();

@@ -1,7 +1,9 @@
 //! The node arena both readers feed (granit's events in `parse.rs`, the fast scanner in
 //! `fast.rs`): byte spans, styles, tags, anchors, comments, duplicate-key and depth checks.
 
-use super::{Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError};
+use super::{
+    Children, Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError,
+};
 use std::ops::Range;
 
 /// Deepest nesting of collections accepted (checked before descending, so no recursion
@@ -10,6 +12,9 @@ pub const MAX_DEPTH: usize = 1000;
 
 /// Marks "no parent" in the parent table.
 pub(super) const NO_PARENT: u32 = u32::MAX;
+
+/// Marks "no `-`" in the dash table (items of flow sequences).
+pub(super) const NO_DASH: u32 = u32::MAX;
 
 /// An open collection while its children are being read.
 struct Frame {
@@ -22,6 +27,10 @@ struct Frame {
     first_child: usize,
     /// A mapping (else a sequence).
     mapping: bool,
+    /// A block sequence (its items have a `-`).
+    block_seq: bool,
+    /// The `-` before this collection when it is a block-sequence item.
+    dash: u32,
 }
 
 /// What a finished builder hands over.
@@ -29,6 +38,10 @@ pub(super) struct Parts {
     nodes: Vec<Node>,
     props: Vec<(NodeId, NodeProps)>,
     parents: Vec<u32>,
+    entries: Vec<(NodeId, NodeId)>,
+    items: Vec<NodeId>,
+    dashes: Vec<u32>,
+    texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
     comments: Vec<Range<usize>>,
     block_scalars: Vec<NodeId>,
@@ -36,11 +49,18 @@ pub(super) struct Parts {
 }
 
 /// The document made of `src` and what its builder found.
-pub(super) fn assemble(src: String, parts: Parts) -> Document {
+pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
+    // A text read whole may sit in a buffer grown by doubling: the document keeps its exact
+    // size (large buffers shrink in place).
+    src.shrink_to_fit();
     let Parts {
         mut nodes,
         props,
         parents,
+        entries,
+        items,
+        dashes,
+        texts,
         roots,
         mut comments,
         block_scalars,
@@ -50,12 +70,17 @@ pub(super) fn assemble(src: String, parts: Parts) -> Document {
     if !comments.is_sorted_by_key(|c| c.start) {
         comments.sort_by_key(|c| c.start);
     }
-    fix_block_scalars(&src, &comments, &mut nodes, &parents, &block_scalars);
+    let arena = (&entries[..], &items[..]);
+    fix_block_scalars(&src, &comments, &mut nodes, &parents, arena, &block_scalars);
     Document {
         src,
         nodes,
         props,
         parents,
+        entries,
+        items,
+        dashes,
+        texts,
         roots,
         comments,
         duplicate_keys,
@@ -69,15 +94,25 @@ pub(super) struct Builder<'s> {
     pub(super) src: &'s str,
     nodes: Vec<Node>,
     parents: Vec<u32>,
+    /// The entries of the closed mappings, each mapping's together.
+    entries: Vec<(NodeId, NodeId)>,
+    /// The items of the closed sequences, each sequence's together.
+    items: Vec<NodeId>,
+    /// The `-` of each item in `items`.
+    dashes: Vec<u32>,
+    /// Decoded scalar texts that are not the source text.
+    texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
     pub(super) comments: Vec<Range<usize>>,
     stack: Vec<Frame>,
     /// Tag and anchor of the nodes that have either, by node id.
     props: std::collections::BTreeMap<NodeId, NodeProps>,
-    /// Entries of the open mappings, innermost last (moved into the node on close).
+    /// Entries of the open mappings, innermost last (moved into `entries` on close).
     open_entries: Vec<(NodeId, NodeId)>,
-    /// Items of the open sequences, innermost last (moved into the node on close).
-    open_items: Vec<NodeId>,
+    /// Items of the open sequences and their `-`, innermost last (moved on close).
+    open_items: Vec<(NodeId, u32)>,
+    /// The `-` of the block-sequence item the next node is, when the reader knows it.
+    pub(super) next_dash: Option<usize>,
     /// granit anchor id → completed node (index = anchor id).
     pub(super) anchors: Vec<Option<NodeId>>,
     /// Block scalars whose header start is found once all comments are known.
@@ -88,6 +123,8 @@ pub(super) struct Builder<'s> {
     properties: std::collections::HashMap<NodeId, usize>,
     /// Record duplicate keys in `duplicate_keys` instead of failing.
     pub(super) allow_duplicate_keys: bool,
+    /// The reader passes no explicit key (`?`): a mapping never starts at one.
+    pub(super) no_explicit_keys: bool,
     /// (earlier key, later key with the same text), when duplicates are allowed.
     duplicate_keys: Vec<(NodeId, NodeId)>,
 }
@@ -102,17 +139,23 @@ impl<'s> Builder<'s> {
             src,
             nodes: Vec::with_capacity(estimate),
             parents: Vec::with_capacity(estimate),
+            entries: Vec::with_capacity(estimate / 3),
+            items: Vec::new(),
+            dashes: Vec::new(),
+            texts: Vec::new(),
             roots: Vec::new(),
             comments: Vec::new(),
             stack: Vec::new(),
             props: Default::default(),
             open_entries: Vec::new(),
             open_items: Vec::new(),
+            next_dash: None,
             anchors: Vec::new(),
             block_scalars: Vec::new(),
             last_node: None,
             properties: Default::default(),
             allow_duplicate_keys: false,
+            no_explicit_keys: false,
             duplicate_keys: Vec::new(),
         }
     }
@@ -129,10 +172,17 @@ impl<'s> Builder<'s> {
         // large arenas the allocator shrinks in place, without copying).
         self.nodes.shrink_to_fit();
         self.parents.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.dashes.shrink_to_fit();
         Parts {
             nodes: self.nodes,
             props: self.props.into_iter().collect(),
             parents: self.parents,
+            entries: self.entries,
+            items: self.items,
+            dashes: self.dashes,
+            texts: self.texts,
             roots: self.roots,
             comments: self.comments,
             block_scalars: self.block_scalars,
@@ -175,16 +225,19 @@ impl<'s> Builder<'s> {
             // span starts at the content and ends after the last content line. The span
             // changes then: the scalar keeps its text.
             let end = block_content_end(self.src.as_bytes(), range.clone());
-            (
-                ScalarText::owned(value.unwrap_or_default()),
-                range.start..end,
-            )
+            (self.owned(value.unwrap_or_default()), range.start..end)
         } else {
             let value = match value {
                 // An empty node (`key:`, `- `, `: value`): no text.
-                _ if range.is_empty() && style == ScalarStyle::Plain => ScalarText(None),
-                Some(value) => ScalarText::new(value, self.src, range.clone(), style),
-                None => ScalarText(None),
+                _ if range.is_empty() && style == ScalarStyle::Plain => ScalarText::SOURCE,
+                Some(value)
+                    if ScalarText::in_source(self.src, range.clone(), style)
+                        == Some(value.as_str()) =>
+                {
+                    ScalarText::SOURCE
+                }
+                Some(value) => self.owned(value),
+                None => ScalarText::SOURCE,
             };
             (value, range)
         };
@@ -195,6 +248,12 @@ impl<'s> Builder<'s> {
             self.block_scalars.push(id);
         }
         id
+    }
+
+    /// A copy of decoded text `value`.
+    fn owned(&mut self, value: String) -> ScalarText {
+        self.texts.push(value.into_boxed_str());
+        ScalarText(self.texts.len() as u32 - 1)
     }
 
     /// A scalar whose text is its source text (not a block scalar), as the next child of the
@@ -219,7 +278,8 @@ impl<'s> Builder<'s> {
             // As in `attach`: an empty value sits just after its `:`.
             span = span.start + 1..span.start + 1;
         }
-        let value = ScalarText(None);
+        let value = ScalarText::SOURCE;
+        let start = span.start;
         self.nodes
             .push(Node::new(NodeKind::Scalar { value, style }, span));
         self.parents.push(frame.id as u32);
@@ -230,7 +290,8 @@ impl<'s> Builder<'s> {
                 None => frame.pending_key = Some(id),
             }
         } else {
-            self.open_items.push(id);
+            let dash = self.item_dash(start);
+            self.open_items.push((id, dash));
         }
         Ok(())
     }
@@ -249,6 +310,11 @@ impl<'s> Builder<'s> {
             NodeKind::Mapping { .. } => self.open_entries.len(),
             _ => self.open_items.len(),
         };
+        let dash = match self.stack.last() {
+            Some(f) if !f.mapping => self.item_dash(range.start),
+            _ => NO_DASH,
+        };
+        let block_seq = matches!(kind, NodeKind::Sequence { flow: false, .. });
         let node = Node::new(kind, range);
         let id = self.push_node(node);
         self.set_tag(id, tag);
@@ -259,6 +325,8 @@ impl<'s> Builder<'s> {
             pending_key: None,
             first_child,
             mapping: matches!(self.nodes[id].kind, NodeKind::Mapping { .. }),
+            block_seq,
+            dash,
         });
         if anchor != 0 {
             // Registered on close: an alias inside the node itself must not resolve.
@@ -272,31 +340,46 @@ impl<'s> Builder<'s> {
             return Err(self.error_at(range.start, "unbalanced collection end"));
         };
         let id = frame.id;
-        let anchor = frame.anchor;
-        // The children, allocated once at their final size.
+        // The children, moved into the document's arena.
         match &mut self.nodes[id].kind {
             NodeKind::Mapping { entries, .. } => {
-                *entries = self.open_entries[frame.first_child..].into();
+                let open = &self.open_entries[frame.first_child..];
+                *entries = Children {
+                    start: self.entries.len() as u32,
+                    len: open.len() as u32,
+                };
+                self.entries.extend_from_slice(open);
                 self.open_entries.truncate(frame.first_child);
             }
             NodeKind::Sequence { items, .. } => {
-                *items = self.open_items[frame.first_child..].into();
+                let open = &self.open_items[frame.first_child..];
+                *items = Children {
+                    start: self.items.len() as u32,
+                    len: open.len() as u32,
+                };
+                self.items.extend(open.iter().map(|&(item, _)| item));
+                self.dashes.extend(open.iter().map(|&(_, dash)| dash));
                 self.open_items.truncate(frame.first_child);
             }
             _ => {}
         }
         let start = self.nodes[id].span().start;
         let bytes = self.src.as_bytes();
-        let (span, pending) = match &self.nodes[id].kind {
+        let kind = self.nodes[id].kind;
+        let (span, pending) = match kind {
             NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. } => {
                 (start..range.end, frame.pending_key)
             }
             NodeKind::Mapping { entries, .. } => {
+                let entries = &self.entries[entries.range()];
                 let span = match (entries.first(), entries.last()) {
                     (Some(&(k, _)), Some(&(_, v))) => {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
                         let mut s = self.nodes[k].span().start;
+                        if self.no_explicit_keys && frame.pending_key.is_none() {
+                            return self.closed(id, frame, s..self.nodes[v].span().end);
+                        }
                         if self.nodes[k].has_props() {
                             if let Some(&at) = self.properties.get(&k) {
                                 s = s.min(at);
@@ -334,12 +417,17 @@ impl<'s> Builder<'s> {
                 (span, frame.pending_key)
             }
             NodeKind::Sequence { items, .. } => {
+                let range = items.range();
+                let items = &self.items[range.clone()];
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
                         let first = self.nodes[f].span().start;
+                        let dash = self.dashes[range.start];
                         // (An item may itself start with `-`, as in `- --flag`.)
                         let s = if start < first && bytes.get(start) == Some(&b'-') {
                             start
+                        } else if dash != NO_DASH {
+                            dash as usize
                         } else {
                             dash_before(bytes, first)
                         };
@@ -355,6 +443,12 @@ impl<'s> Builder<'s> {
             // A key without value cannot come from granit; be defensive.
             return Err(self.error_at(self.nodes[key].span().start, "mapping key without a value"));
         }
+        self.closed(id, frame, span)
+    }
+
+    /// Collection `id` of `frame` is closed at `span`: check it and attach it.
+    fn closed(&mut self, id: NodeId, frame: Frame, span: Range<usize>) -> Result<(), YamlError> {
+        let anchor = frame.anchor;
         self.nodes[id].set_span(span);
         if matches!(self.nodes[id].kind, NodeKind::Mapping { .. }) {
             if let Err(e) = self.check_duplicates(id) {
@@ -365,7 +459,42 @@ impl<'s> Builder<'s> {
             }
         }
         self.last_node = None;
+        self.next_dash = (frame.dash != NO_DASH).then_some(frame.dash as usize);
         self.attach(id, anchor)
+    }
+
+    /// The `-` of the item starting at `start` of the innermost open collection, a sequence:
+    /// what the reader said, else the first `-` after the previous item (or the sequence's
+    /// start) over blanks and comments, else the last one before `start`.
+    fn item_dash(&mut self, start: usize) -> u32 {
+        let next = self.next_dash.take();
+        let Some(frame) = self.stack.last().filter(|f| f.block_seq) else {
+            return NO_DASH;
+        };
+        if let Some(dash) = next {
+            return dash as u32;
+        }
+        let from = match self.open_items[frame.first_child..].last() {
+            Some(&(prev, _)) => self.nodes[prev].span().end,
+            None => self.nodes[frame.id].span().start,
+        };
+        let bytes = self.src.as_bytes();
+        let mut p = from;
+        while p < start {
+            match bytes[p] {
+                b' ' | b'\t' | b'\n' | b'\r' => p += 1,
+                b'#' if p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') => {
+                    while p < start && !matches!(bytes[p], b'\n' | b'\r') {
+                        p += 1;
+                    }
+                }
+                b'-' if matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r')) => {
+                    return p as u32;
+                }
+                _ => break,
+            }
+        }
+        dash_before(bytes, start) as u32
     }
 
     /// Record `id` as the next child of the open collection (or as a document root).
@@ -381,7 +510,7 @@ impl<'s> Builder<'s> {
             let empty_doc = node.span().is_empty()
                 && self.props.get(&id).is_none_or(|p| p.tag.is_none())
                 && anchor == 0
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty());
+                && matches!(node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, &self.texts, node.span(), ScalarStyle::Plain).is_empty());
             if !empty_doc {
                 self.roots.push(id);
             }
@@ -395,7 +524,7 @@ impl<'s> Builder<'s> {
             let at = node.span().start;
             if node.span().is_empty()
                 && self.src.as_bytes().get(at) == Some(&b':')
-                && matches!(&node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, node.span(), ScalarStyle::Plain).is_empty())
+                && matches!(node.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.get(self.src, &self.texts, node.span(), ScalarStyle::Plain).is_empty())
             {
                 node.set_span(at + 1..at + 1);
             }
@@ -406,7 +535,9 @@ impl<'s> Builder<'s> {
                 None => frame.pending_key = Some(id),
             }
         } else {
-            self.open_items.push(id);
+            let start = self.nodes[id].span().start;
+            let dash = self.item_dash(start);
+            self.open_items.push((id, dash));
         }
         Ok(())
     }
@@ -420,16 +551,16 @@ impl<'s> Builder<'s> {
 
     /// Record every later occurrence of a scalar key of mapping `id` with its first occurrence.
     fn record_duplicates(&mut self, id: NodeId) {
-        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+        let NodeKind::Mapping { entries, .. } = self.nodes[id].kind else {
             return;
         };
         let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
-        for &(k, _) in entries.iter() {
+        for &(k, _) in self.entries[entries.range()].iter() {
             let node = &self.nodes[k];
-            let NodeKind::Scalar { value, style } = &node.kind else {
+            let NodeKind::Scalar { value, style } = node.kind else {
                 continue;
             };
-            let text = value.get(self.src, node.span(), *style);
+            let text = value.get(self.src, &self.texts, node.span(), style);
             match first.get(text) {
                 Some(&earlier) => self.duplicate_keys.push((earlier, k)),
                 None => {
@@ -441,18 +572,21 @@ impl<'s> Builder<'s> {
 
     /// Error on the second occurrence of a scalar key in mapping `id`.
     fn check_duplicates(&self, id: NodeId) -> Result<(), YamlError> {
-        let NodeKind::Mapping { entries, .. } = &self.nodes[id].kind else {
+        let NodeKind::Mapping { entries, .. } = self.nodes[id].kind else {
             return Ok(());
         };
+        let entries = &self.entries[entries.range()];
         let key_text = |k: NodeId| {
             let node = &self.nodes[k];
-            match &node.kind {
+            match node.kind {
                 // The common key, read here without a call.
                 NodeKind::Scalar {
-                    value: ScalarText(None),
+                    value: ScalarText::SOURCE,
                     style: ScalarStyle::Plain,
                 } => Some(self.src.get(node.span()).unwrap_or_default()),
-                NodeKind::Scalar { value, style } => Some(value.get(self.src, node.span(), *style)),
+                NodeKind::Scalar { value, style } => {
+                    Some(value.get(self.src, &self.texts, node.span(), style))
+                }
                 _ => None,
             }
         };
@@ -473,18 +607,30 @@ impl<'s> Builder<'s> {
             )
         };
         if entries.len() <= 16 {
-            // Each key's text read once, with its length and end bytes to tell most keys
-            // apart in one comparison; `None` for keys that are not scalars.
-            let mut texts: [Option<(u64, &str)>; 16] = [None; 16];
+            // Each key's length and end bytes in one word tell most keys apart in one
+            // comparison; texts are compared only when the words agree. Keys that are no
+            // scalars get `NOT_SCALAR`, which no text's word equals, and are never compared.
+            const NOT_SCALAR: u64 = u64::MAX;
+            let bytes = self.src.as_bytes();
+            let mut prints = [NOT_SCALAR; 16];
             for (i, &(a, _)) in entries.iter().enumerate() {
-                let Some(ta) = key_text(a) else { continue };
-                let print = fingerprint(ta);
-                for (j, tb) in texts[..i].iter().enumerate() {
-                    if matches!(tb, Some((p, tb)) if *p == print && *tb == ta) {
+                let node = &self.nodes[a];
+                let print = match node.kind {
+                    NodeKind::Scalar {
+                        value: ScalarText::SOURCE,
+                        style: ScalarStyle::Plain,
+                    } => fingerprint(bytes.get(node.span()).unwrap_or_default()),
+                    NodeKind::Scalar { .. } => {
+                        fingerprint(key_text(a).unwrap_or_default().as_bytes())
+                    }
+                    _ => continue,
+                };
+                for (j, &p) in prints[..i].iter().enumerate() {
+                    if p == print && key_text(entries[j].0) == key_text(a) {
                         return Err(report(entries[j].0, a));
                     }
                 }
-                texts[i] = Some((print, ta));
+                prints[i] = print;
             }
             return Ok(());
         }
@@ -519,8 +665,7 @@ fn depth_error(b: &Builder<'_>, at: usize) -> YamlError {
 }
 
 /// A key's length and first and last bytes in one word: different words mean different texts.
-fn fingerprint(text: &str) -> u64 {
-    let b = text.as_bytes();
+fn fingerprint(b: &[u8]) -> u64 {
     let (first, last) = match b {
         [] => (0, 0),
         [first, .., last] => (*first, *last),
@@ -587,6 +732,7 @@ fn fix_block_scalars(
     comments: &[Range<usize>],
     nodes: &mut [Node],
     parents: &[u32],
+    (entries, items): (&[(NodeId, NodeId)], &[NodeId]),
     block_scalars: &[NodeId],
 ) {
     let bytes = src.as_bytes();
@@ -630,9 +776,12 @@ fn fix_block_scalars(
                 let last = match &nodes[parent].kind {
                     NodeKind::Mapping {
                         flow: false,
-                        entries,
-                    } => entries.last().map(|e| e.1),
-                    NodeKind::Sequence { flow: false, items } => items.last().copied(),
+                        entries: e,
+                    } => entries[e.range()].last().map(|e| e.1),
+                    NodeKind::Sequence {
+                        flow: false,
+                        items: i,
+                    } => items[i.range()].last().copied(),
                     _ => None,
                 };
                 if last != Some(child) {

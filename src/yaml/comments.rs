@@ -166,14 +166,14 @@ impl Document {
             else {
                 continue;
             };
-            for &(k, v) in entries {
+            for &(k, v) in self.entries_at(*entries) {
                 let key_col = self.byte_column(self.nodes[k].span().start);
                 match &self.nodes[v].kind {
                     NodeKind::Mapping {
                         flow: false,
                         entries: inner,
                     } if indent.is_none() => {
-                        if let Some(&(ik, _)) = inner.first() {
+                        if let Some(&(ik, _)) = self.entries_at(*inner).first() {
                             let col = self.byte_column(self.nodes[ik].span().start);
                             if col > key_col
                                 && self.line_start(self.nodes[ik].span().start)
@@ -226,7 +226,11 @@ impl Document {
     pub fn key_of(&self, value: NodeId) -> Option<NodeId> {
         let parent = self.parent(value)?;
         match &self.nodes[parent].kind {
-            NodeKind::Mapping { entries, .. } => entries.iter().find(|e| e.1 == value).map(|e| e.0),
+            NodeKind::Mapping { entries, .. } => self
+                .entries_at(*entries)
+                .iter()
+                .find(|e| e.1 == value)
+                .map(|e| e.0),
             _ => None,
         }
     }

@@ -10,8 +10,8 @@ mod chars;
 mod tests;
 
 use super::builder::Builder;
-use super::NodeKind;
 use super::ScalarStyle as Style;
+use super::{Children, NodeKind};
 use chars::{fold, is_blank, past_spaces, trim_blanks_end};
 use std::ops::Range;
 
@@ -61,6 +61,7 @@ pub(super) fn scan<'s>(src: &'s str, b: &mut Builder<'s>) -> bool {
     if !chars::characters_ok(src.as_bytes()) {
         return false;
     }
+    b.no_explicit_keys = true;
     let mut s = Scanner {
         src,
         bytes: src.as_bytes(),
@@ -200,12 +201,12 @@ impl Scanner<'_, '_> {
         let kind = if seq {
             NodeKind::Sequence {
                 flow: false,
-                items: Box::default(),
+                items: Children::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: false,
-                entries: Box::default(),
+                entries: Children::default(),
             }
         };
         self.b.open(kind, at..at, None, 0).ok()?;
@@ -243,6 +244,7 @@ impl Scanner<'_, '_> {
                 }
                 self.open_collection(c, col, true)?;
             }
+            self.b.next_dash = Some(c);
             let c2 = self.skip_blanks(c + 1, end);
             if c2 < end && self.bytes[c2 - 1] == b'\t' {
                 return None;
@@ -700,12 +702,12 @@ impl Scanner<'_, '_> {
         let kind = if self.bytes[v] == b'[' {
             NodeKind::Sequence {
                 flow: true,
-                items: Box::default(),
+                items: Children::default(),
             }
         } else {
             NodeKind::Mapping {
                 flow: true,
-                entries: Box::default(),
+                entries: Children::default(),
             }
         };
         self.b.open(kind, v..v + 1, None, 0).ok()?;

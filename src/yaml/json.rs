@@ -99,7 +99,7 @@ impl Document {
                     NodeKind::Sequence { items, .. } => {
                         stack.push(Frame::Seq {
                             role,
-                            items: items.iter(),
+                            items: self.items_at(*items).iter(),
                             out: Vec::with_capacity(items.len()),
                         });
                         self.advance(&mut stack, &mut next);
@@ -108,7 +108,7 @@ impl Document {
                     NodeKind::Mapping { entries, .. } => {
                         stack.push(Frame::Map {
                             role,
-                            entries: entries.iter(),
+                            entries: self.entries_at(*entries).iter(),
                             out: Map::new(),
                             key: None,
                             merge_at: 0,
@@ -207,7 +207,7 @@ impl Document {
 
     fn resolve(&self, mut id: NodeId) -> NodeId {
         while let NodeKind::Alias { target } = self.nodes[id].kind {
-            id = target;
+            id = target.id();
         }
         id
     }

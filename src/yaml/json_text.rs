@@ -42,7 +42,7 @@ impl Document {
             }
             Value::Array(items) if !items.is_empty() => {
                 let children = node.and_then(|n| match &self.node(n).kind {
-                    NodeKind::Sequence { items, .. } => Some(items),
+                    NodeKind::Sequence { items, .. } => Some(self.items_at(*items)),
                     _ => None,
                 });
                 out.push('[');

@@ -67,11 +67,11 @@ impl Document {
             };
             if self.anchor(parent).is_some()
                 || self.tag(parent).is_some()
-                || !entries.iter().any(|e| e.1 == child)
+                || !self.entries_at(*entries).iter().any(|e| e.1 == child)
             {
                 return false;
             }
-            for &(key, _) in entries.iter() {
+            for &(key, _) in self.entries_at(*entries).iter() {
                 let plain = matches!(self.scalar(key), Some(text) if text != "<<");
                 if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
                     return false;
@@ -141,7 +141,7 @@ impl Document {
             let (leaf, new) = leaves[i];
             let key = match self.parent(leaf).map(|p| &self.node(p).kind) {
                 Some(NodeKind::Mapping { entries, .. }) => {
-                    match entries.iter().find(|e| e.1 == leaf) {
+                    match self.entries_at(*entries).iter().find(|e| e.1 == leaf) {
                         Some(&(key, _)) => key,
                         None => return false,
                     }
@@ -188,7 +188,7 @@ fn line_reads_as(line: &str, key: Option<&str>, value: &Value) -> bool {
     else {
         return false;
     };
-    let &[(k, v)] = &entries[..] else {
+    let &[(k, v)] = doc.entries_at(*entries) else {
         return false;
     };
     let plain = |n: NodeId| doc.anchor(n).is_none() && doc.tag(n).is_none();
@@ -235,7 +235,9 @@ fn scalar_changes<'v>(
             {
                 return false;
             }
-            for (((ok, ov), (nk, nv)), &(key, value)) in o.iter().zip(nw.iter()).zip(entries) {
+            for (((ok, ov), (nk, nv)), &(key, value)) in
+                o.iter().zip(nw.iter()).zip(doc.entries_at(*entries))
+            {
                 let plain_key = matches!(doc.scalar(key), Some(text)
                     if text == ok && text != "<<");
                 if ok != nk || !plain_key || doc.anchor(key).is_some() || doc.tag(key).is_some() {

@@ -1,7 +1,7 @@
 //! Lossless YAML: parse to a span tree with comments, a JSON view, byte-range edits, and
 //! syncing a changed JSON value back as minimal edits. Knows nothing of Kubernetes.
 //!
-//! Reading: [`Document::parse`] builds an arena of 32-byte [`Node`]s with byte spans and
+//! Reading: [`Document::parse`] builds an arena of 20-byte [`Node`]s with byte spans and
 //! styles (scalar text read from the source unless decoding changed it: [`Document::scalar`];
 //! tags and anchors in a side table: [`Document::tag`]), plus every comment's byte range, from
 //! `granit-parser` events — or, for the plain block style Kubernetes tools write, from a faster
@@ -91,8 +91,8 @@ pub enum ScalarStyle {
     Folded,
 }
 
-/// What a node is.
-#[derive(Debug, Clone, PartialEq)]
+/// What a node is (small and `Copy`: children and decoded texts live in the [`Document`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
     /// A scalar; its decoded text is [`Document::scalar`].
     Scalar {
@@ -101,52 +101,71 @@ pub enum NodeKind {
         /// How it was written.
         style: ScalarStyle,
     },
-    /// A mapping; entries are (key node, value node) in source order.
+    /// A mapping; entries are (key node, value node) in source order: [`Document::entries`].
     Mapping {
         /// `{...}` rather than block style.
         flow: bool,
-        /// Key/value node pairs.
-        entries: Box<[(NodeId, NodeId)]>,
+        /// Where the key/value node pairs are (read them with [`Document::entries`]).
+        entries: Children,
     },
-    /// A sequence.
+    /// A sequence; its items are [`Document::items`].
     Sequence {
         /// `[...]` rather than block style.
         flow: bool,
-        /// Item nodes.
-        items: Box<[NodeId]>,
+        /// Where the item nodes are (read them with [`Document::items`]).
+        items: Children,
     },
     /// `*name`, pointing at the anchored node.
     Alias {
         /// The anchored node.
-        target: NodeId,
+        target: AliasTarget,
     },
+}
+
+/// The node an alias points at (a [`NodeId`] kept in 32 bits: [`AliasTarget::id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AliasTarget(u32);
+
+impl AliasTarget {
+    /// The anchored node.
+    pub fn id(self) -> NodeId {
+        self.0 as NodeId
+    }
+}
+
+/// Where a collection's children are in its document's one arena of entries (mappings) or
+/// items (sequences): read them with [`Document::entries`] or [`Document::items`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Children {
+    start: u32,
+    len: u32,
+}
+
+impl Children {
+    /// Number of entries (mappings) or items (sequences).
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// True when the collection has no children.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
 }
 
 /// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
 /// their token's own source text (a plain token, or a quoted one without escapes between its
-/// quotes), so only the others store a copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScalarText(Option<Box<str>>);
+/// quotes), so only the others store a copy, out of line in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalarText(u32);
 
 impl ScalarText {
-    /// How to keep `value`, the decoded text of the token `src[span]` written in `style`.
-    pub(crate) fn new(
-        value: String,
-        src: &str,
-        span: Range<usize>,
-        style: ScalarStyle,
-    ) -> ScalarText {
-        if Self::in_source(src, span, style) == Some(value.as_str()) {
-            ScalarText(None)
-        } else {
-            ScalarText::owned(value)
-        }
-    }
-
-    /// A copy of `value`.
-    pub(crate) fn owned(value: String) -> ScalarText {
-        ScalarText(Some(value.into_boxed_str()))
-    }
+    /// The scalar is its source text.
+    pub(crate) const SOURCE: ScalarText = ScalarText(u32::MAX);
 
     /// The text a scalar reads as when it is its source text.
     #[inline]
@@ -160,19 +179,25 @@ impl ScalarText {
         }
     }
 
-    /// The text, given the source and the node's span and style.
+    /// The text, given the source, the owned copies and the node's span and style.
     #[inline]
-    fn get<'a>(&'a self, src: &'a str, span: Range<usize>, style: ScalarStyle) -> &'a str {
-        match &self.0 {
-            Some(text) => text,
-            None => Self::in_source(src, span, style).unwrap_or_default(),
+    fn get<'a>(
+        self,
+        src: &'a str,
+        texts: &'a [Box<str>],
+        span: Range<usize>,
+        style: ScalarStyle,
+    ) -> &'a str {
+        if self == Self::SOURCE {
+            return Self::in_source(src, span, style).unwrap_or_default();
         }
+        texts.get(self.0 as usize).map_or("", |text| text)
     }
 }
 
 /// A node with its exact place in the source (its tag and anchor: [`Document::tag`],
 /// [`Document::anchor`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Node {
     /// What it is.
     pub kind: NodeKind,
@@ -275,6 +300,14 @@ pub struct Document {
     props: Vec<(NodeId, NodeProps)>,
     /// Parent of each node (`builder::NO_PARENT` for roots).
     parents: Vec<u32>,
+    /// The entries of every mapping, each mapping's together ([`Children`]).
+    entries: Vec<(NodeId, NodeId)>,
+    /// The items of every sequence, each sequence's together ([`Children`]).
+    items: Vec<NodeId>,
+    /// Byte offset of the `-` of each item in `items` (`NO_DASH` in flow sequences).
+    dashes: Vec<u32>,
+    /// The decoded texts of the scalars that are not their source text ([`ScalarText`]).
+    texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
     comments: Vec<Range<usize>>,
@@ -328,6 +361,10 @@ impl Document {
         self.src == other.src
             && self.nodes == other.nodes
             && self.parents == other.parents
+            && self.entries == other.entries
+            && self.items == other.items
+            && self.dashes == other.dashes
+            && self.texts == other.texts
             && self.props == other.props
             && self.roots == other.roots
             && self.comments == other.comments
@@ -375,7 +412,9 @@ impl Document {
     /// The decoded text of `node`, a node of this document, if it is a scalar.
     pub fn scalar_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         match &node.kind {
-            NodeKind::Scalar { value, style } => Some(value.get(&self.src, node.span(), *style)),
+            NodeKind::Scalar { value, style } => {
+                Some(value.get(&self.src, &self.texts, node.span(), *style))
+            }
             _ => None,
         }
     }
@@ -417,6 +456,44 @@ impl Document {
             .map(|p| p as NodeId)
     }
 
+    /// The (key node, value node) pairs of mapping `id` in source order; empty for other nodes.
+    pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match self.nodes.get(id).map(|n| n.kind) {
+            Some(NodeKind::Mapping { entries, .. }) => &self.entries[entries.range()],
+            _ => &[],
+        }
+    }
+
+    /// The item nodes of sequence `id` in source order; empty for other nodes.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match self.nodes.get(id).map(|n| n.kind) {
+            Some(NodeKind::Sequence { items, .. }) => &self.items[items.range()],
+            _ => &[],
+        }
+    }
+
+    /// The entries `children` of a mapping of this document.
+    pub(crate) fn entries_at(&self, children: Children) -> &[(NodeId, NodeId)] {
+        &self.entries[children.range()]
+    }
+
+    /// The items `children` of a sequence of this document.
+    pub(crate) fn items_at(&self, children: Children) -> &[NodeId] {
+        &self.items[children.range()]
+    }
+
+    /// Byte offset of the `-` of block-sequence item `item`, as recorded at parse.
+    fn dash_of(&self, item: NodeId) -> Option<usize> {
+        let seq = self.parent(item)?;
+        let NodeKind::Sequence { items, .. } = self.nodes[seq].kind else {
+            return None;
+        };
+        let range = items.range();
+        let i = self.items[range.clone()].binary_search(&item).ok()?;
+        let dash = self.dashes[range.start + i];
+        (dash != builder::NO_DASH).then_some(dash as usize)
+    }
+
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
     pub fn comments(&self) -> &[Range<usize>] {
         &self.comments
@@ -429,10 +506,7 @@ impl Document {
 
     /// The (key node, value node) pair for `key` in mapping `map`.
     pub fn entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let NodeKind::Mapping { entries, .. } = &self.nodes.get(map)?.kind else {
-            return None;
-        };
-        entries
+        self.entries(map)
             .iter()
             .copied()
             .find(|&(k, _)| self.scalar(k) == Some(key))

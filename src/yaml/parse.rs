@@ -2,7 +2,9 @@
 //! events otherwise, both fed into the arena [`Builder`].
 
 use super::builder::{assemble, Builder};
-use super::{Document, Node, NodeKind, ParseOptions, ScalarStyle, YamlError};
+use super::{
+    AliasTarget, Children, Document, Node, NodeKind, ParseOptions, ScalarStyle, YamlError,
+};
 use granit_parser::{ErrorKind, Event, Parser, ScanError, StructureStyle};
 
 pub use super::builder::MAX_DEPTH;
@@ -119,7 +121,12 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                         ),
                     )
                 })?;
-                let id = b.push_node(Node::new(NodeKind::Alias { target }, range));
+                let id = b.push_node(Node::new(
+                    NodeKind::Alias {
+                        target: AliasTarget(target as u32),
+                    },
+                    range,
+                ));
                 b.last_node = None;
                 b.attach(id, 0)?;
             }
@@ -134,7 +141,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                 let flow = style == StructureStyle::Flow;
                 let kind = NodeKind::Mapping {
                     flow,
-                    entries: Box::default(),
+                    entries: Children::default(),
                 };
                 b.open(kind, range, tag, anchor)?;
             }
@@ -143,7 +150,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                 let flow = style == StructureStyle::Flow;
                 let kind = NodeKind::Sequence {
                     flow,
-                    items: Box::default(),
+                    items: Children::default(),
                 };
                 b.open(kind, range, tag, anchor)?;
             }

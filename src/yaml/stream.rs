@@ -237,6 +237,10 @@ impl Document {
     /// earlier line that holds only the dash and maybe a comment (`- # head comment`).
     pub fn dash_column(&self, item: NodeId) -> usize {
         let src = self.source();
+        if let Some(dash) = self.dash_of(item) {
+            // Recorded at parse: only the dash's own line is read.
+            return column_of(src, dash);
+        }
         let start = self.node(item).span().start;
         let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let prefix = &src[line_start..start];
@@ -451,6 +455,35 @@ mod tests {
         let (text, placed) = stream("a: 1\n---\nb: |\n  text\n", &[], &[c]);
         assert_eq!(text, "a: 1\n---\nb: |\n  text\n---\nc: 3\n");
         assert_eq!(placed, Placed::Appended(0));
+    }
+
+    #[test]
+    fn dash_columns_are_the_indicators_recorded_at_parse() {
+        // (text, its `items` sequence's first item's dash column, fast path reads it)
+        let cases = [
+            ("items:\n- a: 1\n", 0, true),
+            ("items:\n  - a: 1\n  - b\n", 2, true),
+            ("items:\n  - # head - x\n    a: 1\n", 2, true),
+            ("items:\n  -\n    a: 1\n", 2, true),
+            ("items:\n - # c - d\n   !t x\n", 1, false),
+            ("items:\n- !t-x a\n", 0, false),
+            ("items:\n- &a-b [x]\n", 0, false),
+            ("items:\n- - x\n  - y\n", 0, false),
+        ];
+        for (src, column, fast) in cases {
+            let d = Document::parse(src).unwrap();
+            assert_eq!(Document::parse_fast_only(src).is_some(), fast, "{src:?}");
+            let items = d.get(d.roots()[0], "items").unwrap();
+            let first = d.items(items)[0];
+            assert_eq!(d.dash_column(first), column, "{src:?}");
+            let granit = Document::parse_with_granit(src).unwrap();
+            assert_eq!(granit.dash_column(first), column, "{src:?}");
+        }
+        // Every item has its dash: the nested one's too.
+        let d = Document::parse("- - x\n  - y\n").unwrap();
+        let inner = d.items(d.roots()[0])[0];
+        let cols: Vec<usize> = d.items(inner).iter().map(|&i| d.dash_column(i)).collect();
+        assert_eq!(cols, [2, 2]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::json::resolve_plain_non_string;
 use super::parse::MAX_DEPTH;
-use super::{Document, Node, NodeId, NodeKind, ScalarStyle};
+use super::{Document, Node, NodeId, NodeKind, ScalarStyle, ScalarText};
 use serde_json::Value;
 
 /// The JSON view cannot be read off the nodes alone (an alias, a tag or anchor, a merge key, a
@@ -55,7 +55,7 @@ impl Document {
         let NodeKind::Scalar { value, style } = &node.kind else {
             return Err(NotPlain);
         };
-        let text = value.get(&self.src, node.span(), *style);
+        let text = value.get(&self.src, &self.texts, node.span(), *style);
         if *style == ScalarStyle::Plain && text == "<<" {
             return Err(NotPlain);
         }
@@ -71,7 +71,7 @@ impl Document {
         // The last entry with the key wins; every key is still read, since one that is not
         // plain makes the whole view unreadable here.
         let mut found = None;
-        for &(k, v) in entries.iter() {
+        for &(k, v) in self.entries_at(*entries).iter() {
             if same_text(self.plain_key(k)?, key) {
                 found = Some(v);
             }
@@ -88,13 +88,18 @@ impl Document {
         };
         let is_key = |k: NodeId| {
             self.nodes.get(k).is_some_and(|node| match &node.kind {
+                // The common key, compared as bytes.
+                NodeKind::Scalar {
+                    value: ScalarText::SOURCE,
+                    style: ScalarStyle::Plain,
+                } => self.src.as_bytes().get(node.span()) == Some(key.as_bytes()),
                 NodeKind::Scalar { value, style } => {
-                    same_text(value.get(&self.src, node.span(), *style), key)
+                    same_text(value.get(&self.src, &self.texts, node.span(), *style), key)
                 }
                 _ => false,
             })
         };
-        entries
+        self.entries_at(*entries)
             .iter()
             .rev()
             .find(|&&(k, _)| is_key(k))
@@ -111,14 +116,14 @@ impl Document {
         let Some(NodeKind::Mapping { entries, .. }) = self.nodes.get(map).map(|n| &n.kind) else {
             return found;
         };
-        for &(k, v) in entries.iter() {
+        for &(k, v) in self.entries_at(*entries).iter() {
             let Some(node) = self.nodes.get(k) else {
                 continue;
             };
             let NodeKind::Scalar { value, style } = &node.kind else {
                 continue;
             };
-            let text = value.get(&self.src, node.span(), *style);
+            let text = value.get(&self.src, &self.texts, node.span(), *style);
             for (slot, key) in found.iter_mut().zip(keys) {
                 if same_text(text, key) {
                     *slot = Some(v);
@@ -136,12 +141,12 @@ impl Document {
         while let Some(n) = stack.pop() {
             match self.nodes.get(n).map(|n| &n.kind) {
                 Some(NodeKind::Mapping { entries, .. }) => {
-                    for &(k, v) in entries.iter() {
+                    for &(k, v) in self.entries_at(*entries).iter() {
                         let Some(key) = self.nodes.get(k) else {
                             continue;
                         };
                         if let NodeKind::Scalar { value, style } = &key.kind {
-                            if wanted(value.get(&self.src, key.span(), *style)) {
+                            if wanted(value.get(&self.src, &self.texts, key.span(), *style)) {
                                 return true;
                             }
                         }
@@ -156,7 +161,7 @@ impl Document {
                     }
                 }
                 Some(NodeKind::Sequence { items, .. }) => {
-                    stack.extend(items.iter().copied().filter(|&i| {
+                    stack.extend(self.items_at(*items).iter().copied().filter(|&i| {
                         self.nodes
                             .get(i)
                             .is_some_and(|n| !matches!(n.kind, NodeKind::Scalar { .. }))
@@ -212,7 +217,7 @@ impl Document {
                     if depth + 1 >= MAX_DEPTH {
                         return false;
                     }
-                    for &(k, v) in entries.iter() {
+                    for &(k, v) in self.entries_at(*entries).iter() {
                         if self.plain_key(k).is_err() {
                             return false;
                         }
@@ -223,7 +228,7 @@ impl Document {
                     if depth + 1 >= MAX_DEPTH {
                         return false;
                     }
-                    stack.extend(items.iter().map(|&i| (i, depth + 1)));
+                    stack.extend(self.items_at(*items).iter().map(|&i| (i, depth + 1)));
                 }
                 _ => {}
             }
@@ -287,7 +292,11 @@ impl Document {
                 if ea.len() != eb.len() {
                     return Err(NotPlain);
                 }
-                for (&(ka, va), &(kb, vb)) in ea.iter().zip(eb.iter()) {
+                for (&(ka, va), &(kb, vb)) in self
+                    .entries_at(*ea)
+                    .iter()
+                    .zip(other.entries_at(*eb).iter())
+                {
                     if self.plain_key(ka)? != other.plain_key(kb)? {
                         return Err(NotPlain);
                     }
@@ -301,7 +310,7 @@ impl Document {
                 if ia.len() != ib.len() {
                     return Ok(false);
                 }
-                for (&x, &y) in ia.iter().zip(ib.iter()) {
+                for (&x, &y) in self.items_at(*ia).iter().zip(other.items_at(*ib).iter()) {
                     if !self.plain_equals_node(x, other, y, over)? {
                         return Ok(false);
                     }
@@ -328,13 +337,13 @@ impl Document {
                 if entries.len() != map.len() {
                     // Keys are distinct (no repeated keys): a different count differs, unless a
                     // key is no plain scalar.
-                    for &(k, _) in entries.iter() {
+                    for &(k, _) in self.entries_at(*entries).iter() {
                         self.plain_key(k)?;
                     }
                     return Ok(false);
                 }
                 let mut in_order = map.iter();
-                for &(k, v) in entries.iter() {
+                for &(k, v) in self.entries_at(*entries).iter() {
                     let key = self.plain_key(k)?;
                     let child = match in_order.next() {
                         Some((mk, mv)) if mk == key => mv,
@@ -353,7 +362,7 @@ impl Document {
                 if items.len() != values.len() {
                     return Ok(false);
                 }
-                for (&i, v) in items.iter().zip(values) {
+                for (&i, v) in self.items_at(*items).iter().zip(values) {
                     if !self.plain_equals(i, v)? {
                         return Ok(false);
                     }

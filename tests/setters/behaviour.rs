@@ -425,8 +425,8 @@ fn resource_list_from_kpt_render() {
     let src = read_copy("captures/captured-render-configmap.yaml");
     let doc = Arc::new(Document::parse(src.as_str()).unwrap());
     let root = doc.roots()[0];
-    let NodeKind::Sequence { items: nodes, .. } = &doc.node(doc.get(root, "items").unwrap()).kind
-    else {
+    let list = doc.get(root, "items").unwrap();
+    let (NodeKind::Sequence { .. }, nodes) = (doc.node(list).kind, doc.items(list)) else {
         panic!("items is a sequence");
     };
     let mut items: Vec<Item> = nodes

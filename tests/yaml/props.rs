@@ -354,9 +354,9 @@ fn node_at(doc: &Document, path: &[String]) -> (Option<NodeId>, NodeId) {
     let mut id = doc.roots()[0];
     for part in path {
         match &doc.node(id).kind {
-            NodeKind::Sequence { items, .. } => {
+            NodeKind::Sequence { .. } => {
                 key = None;
-                id = items[part.parse::<usize>().unwrap()];
+                id = doc.items(id)[part.parse::<usize>().unwrap()];
             }
             _ => {
                 let (k, v) = doc.entry(id, part).unwrap();

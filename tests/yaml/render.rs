@@ -154,7 +154,7 @@ fn indent_as_item_reads_back() {
         let parsed = Document::parse(doc.as_str()).unwrap();
         let items = parsed.get(parsed.roots()[0], "items").unwrap();
         let first = match &parsed.node(items).kind {
-            private_gke::yaml::NodeKind::Sequence { items, .. } => items[0],
+            private_gke::yaml::NodeKind::Sequence { .. } => parsed.items(items)[0],
             _ => panic!("not a sequence"),
         };
         let api = parsed.get(first, "apiVersion").unwrap();

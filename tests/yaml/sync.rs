@@ -153,7 +153,7 @@ fn resource_list_items_are_removed_and_appended_by_lines() {
     let src = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# first\n- apiVersion: v1\n  kind: A\n  metadata:\n    name: a # kpt-set: ${n}\n# second\n- apiVersion: v1\n  kind: B\n  data:\n    x: |\n      text\nfunctionConfig:\n  data: {}\n";
     let doc = Document::parse(src).unwrap();
     let items = doc.get(doc.roots()[0], "items").unwrap();
-    let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+    let (NodeKind::Sequence { .. }, ids) = (doc.node(items).kind, doc.items(items)) else {
         panic!("items is not a sequence")
     };
     let mut edits = Edits::default();
@@ -214,7 +214,7 @@ fn an_item_that_starts_with_a_comment_is_removed_whole() {
     for (src, index, expected) in cases {
         let doc = Document::parse(src).unwrap();
         let items = doc.get(doc.roots()[0], "items").unwrap();
-        let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+        let (NodeKind::Sequence { .. }, ids) = (doc.node(items).kind, doc.items(items)) else {
             panic!("items is not a sequence")
         };
         let mut edits = Edits::default();
@@ -351,7 +351,7 @@ fn wide_crlf_resource_list() {
     let src = "items:\r\n  - kind: A # a\r\n  - kind: B\r\n";
     let doc = Document::parse(src).unwrap();
     let items = doc.get(doc.roots()[0], "items").unwrap();
-    let NodeKind::Sequence { items: ids, .. } = doc.node(items).kind.clone() else {
+    let (NodeKind::Sequence { .. }, ids) = (doc.node(items).kind, doc.items(items)) else {
         panic!("items is not a sequence")
     };
     let mut edits = Edits::default();
@@ -376,11 +376,11 @@ fn nodes_inside_flow_collections_and_items_sync_directly() {
     let src = "a: [x, 'y'] # c\nl:\n- name: n # kpt-set: ${n}\n";
     let doc = Document::parse(src).unwrap();
     let a = doc.get(doc.roots()[0], "a").unwrap();
-    let NodeKind::Sequence { items, .. } = doc.node(a).kind.clone() else {
+    let (NodeKind::Sequence { .. }, items) = (doc.node(a).kind, doc.items(a)) else {
         panic!("a is not a sequence")
     };
     let l = doc.get(doc.roots()[0], "l").unwrap();
-    let NodeKind::Sequence { items: l_items, .. } = doc.node(l).kind.clone() else {
+    let (NodeKind::Sequence { .. }, l_items) = (doc.node(l).kind, doc.items(l)) else {
         panic!("l is not a sequence")
     };
     let mut edits = Edits::default();

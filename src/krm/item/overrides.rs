@@ -129,12 +129,12 @@ fn slot<'v>(
     for pair in chain.windows(2) {
         let (parent, child) = (pair[0], pair[1]);
         value = match &doc.node(parent).kind {
-            NodeKind::Mapping { entries, .. } => {
-                let &(key, _) = entries.iter().find(|e| e.1 == child)?;
+            NodeKind::Mapping { .. } => {
+                let &(key, _) = doc.entries(parent).iter().find(|e| e.1 == child)?;
                 value.get_mut(doc.scalar(key)?)?
             }
-            NodeKind::Sequence { items, .. } => {
-                let i = items.iter().position(|&n| n == child)?;
+            NodeKind::Sequence { .. } => {
+                let i = doc.items(parent).iter().position(|&n| n == child)?;
                 value.get_mut(i)?
             }
             _ => return None,
@@ -161,7 +161,7 @@ mod tests {
     fn node(item: &Item, path: &[&str]) -> NodeId {
         let o = item.origin.as_ref().unwrap();
         path.iter().fold(o.node, |n, k| match &o.doc.node(n).kind {
-            NodeKind::Sequence { items, .. } => items[k.parse::<usize>().unwrap()],
+            NodeKind::Sequence { .. } => o.doc.items(n)[k.parse::<usize>().unwrap()],
             _ => o.doc.get(n, k).unwrap(),
         })
     }

@@ -144,8 +144,8 @@ impl ResourceList {
                 let &[root] = roots else {
                     return Err(format!("{} documents instead of one", roots.len()));
                 };
-                let nodes = match doc.get(root, "items").map(|n| &doc.node(n).kind) {
-                    Some(NodeKind::Sequence { items, .. }) => items.to_vec(),
+                let nodes = match doc.get(root, "items").map(|n| (n, &doc.node(n).kind)) {
+                    Some((n, NodeKind::Sequence { .. })) => doc.items(n).to_vec(),
                     _ if items.is_empty() => Vec::new(),
                     _ => return Err("no `items` list".to_string()),
                 };
@@ -367,7 +367,7 @@ impl ResourceList {
         let nodes: &[NodeId] = match (self.root, doc.roots()) {
             (None, roots) => roots,
             (Some(_), &[root]) => match &doc.node(root).kind {
-                NodeKind::Sequence { flow: false, items } => items,
+                NodeKind::Sequence { flow: false, .. } => doc.items(root),
                 _ => return false,
             },
             _ => return false,

@@ -47,6 +47,7 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The eight bytes at `at` as one little-endian word (the caller checks they exist).
+#[inline(always)]
 fn word(bytes: &[u8], at: usize) -> u64 {
     let w = &bytes[at..at + 8];
     u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
@@ -54,11 +55,13 @@ fn word(bytes: &[u8], at: usize) -> u64 {
 
 /// High bit set in the zero bytes of `x`; the lowest one set is exact (a borrow can only mark
 /// bytes above a true zero).
+#[inline(always)]
 fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGH
 }
 
 /// The first position in `from..end` of `bytes` holding `a`.
+#[inline(always)]
 pub(super) fn find(bytes: &[u8], mut from: usize, end: usize, a: u8) -> Option<usize> {
     let wa = ONES * u64::from(a);
     while from + 8 <= end {
@@ -68,10 +71,17 @@ pub(super) fn find(bytes: &[u8], mut from: usize, end: usize, a: u8) -> Option<u
         }
         from += 8;
     }
+    if from < end && from + 8 <= bytes.len() {
+        // The last word reaches past `end`: read whole, hits past `end` ignored.
+        let hits = zero_bytes(word(bytes, from) ^ wa);
+        let at = from + (hits.trailing_zeros() / 8) as usize;
+        return (hits != 0 && at < end).then_some(at);
+    }
     (from..end).find(|&i| bytes[i] == a)
 }
 
 /// The first position in `from..end` of `bytes` holding `a` or `b`.
+#[inline(always)]
 pub(super) fn find2(bytes: &[u8], mut from: usize, end: usize, a: u8, b: u8) -> Option<usize> {
     let (wa, wb) = (ONES * u64::from(a), ONES * u64::from(b));
     while from + 8 <= end {
@@ -82,10 +92,18 @@ pub(super) fn find2(bytes: &[u8], mut from: usize, end: usize, a: u8, b: u8) -> 
         }
         from += 8;
     }
+    if from < end && from + 8 <= bytes.len() {
+        // The last word reaches past `end`: read whole, hits past `end` ignored.
+        let w = word(bytes, from);
+        let hits = zero_bytes(w ^ wa) | zero_bytes(w ^ wb);
+        let at = from + (hits.trailing_zeros() / 8) as usize;
+        return (hits != 0 && at < end).then_some(at);
+    }
     (from..end).find(|&i| bytes[i] == a || bytes[i] == b)
 }
 
 /// The first byte from `c` on that is not a space, or `end`; eight bytes at a time.
+#[inline(always)]
 pub(super) fn past_spaces(bytes: &[u8], mut c: usize, end: usize) -> usize {
     while c + 8 <= end {
         let x = word(bytes, c) ^ (ONES * u64::from(b' '));
@@ -93,6 +111,10 @@ pub(super) fn past_spaces(bytes: &[u8], mut c: usize, end: usize) -> usize {
             return c + (x.trailing_zeros() / 8) as usize;
         }
         c += 8;
+    }
+    if c < end && c + 8 <= bytes.len() {
+        let x = word(bytes, c) ^ (ONES * u64::from(b' '));
+        return (c + (x.trailing_zeros() / 8) as usize).min(end);
     }
     while c < end && bytes[c] == b' ' {
         c += 1;
@@ -151,6 +173,19 @@ mod tests {
                 if at + 3 < 40 {
                     text[at + 3] = b'a';
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn past_spaces_stops_at_the_first_other_byte_or_the_end() {
+        for len in 0..20 {
+            for end in 0..=len {
+                let mut text = vec![b' '; len];
+                text.extend_from_slice(b"x         ");
+                let want = end.min(len);
+                assert_eq!(super::past_spaces(&text, 0, end), want, "{len} {end}");
+                assert_eq!(super::past_spaces(&text, 0, len + 1), len, "{len}");
             }
         }
     }

@@ -257,7 +257,7 @@ impl<'a> Syncer<'a> {
         self.check_not_shared(id)?;
         match (&node.kind, new) {
             (NodeKind::Alias { target }, _) => {
-                let (line, column) = line_column(self.src, doc.node(*target).span().start);
+                let (line, column) = line_column(self.src, doc.node(target.id()).span().start);
                 Err(self.error(
                     node.span().start,
                     format!(
@@ -274,12 +274,12 @@ impl<'a> Syncer<'a> {
                 },
                 Value::Object(new_map),
             ) if !entries.is_empty() && !new_map.is_empty() => {
-                self.block_map(id, entries, old, new_map, slot)
+                self.block_map(id, doc.entries_at(*entries), old, new_map, slot)
             }
             (NodeKind::Sequence { flow: false, items }, Value::Array(new_items))
                 if !items.is_empty() && !new_items.is_empty() =>
             {
-                self.block_seq(id, items, old, new_items, slot)
+                self.block_seq(id, doc.items_at(*items), old, new_items, slot)
             }
             (NodeKind::Scalar { .. }, new) if !new.is_object() && !new.is_array() => {
                 self.scalar(id, slot, new)
@@ -333,12 +333,14 @@ impl<'a> Syncer<'a> {
             self.check_not_shared(n)?;
             match &doc.node(n).kind {
                 NodeKind::Mapping { entries, .. } => {
-                    for &(k, v) in entries {
+                    for &(k, v) in doc.entries_at(*entries) {
                         stack.push(k);
                         stack.push(v);
                     }
                 }
-                NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
+                NodeKind::Sequence { items, .. } => {
+                    stack.extend(doc.items_at(*items).iter().copied())
+                }
                 _ => {}
             }
         }
@@ -358,7 +360,8 @@ impl<'a> Syncer<'a> {
             NodeKind::Mapping {
                 flow: false,
                 entries,
-            } => entries
+            } => doc
+                .entries_at(*entries)
                 .iter()
                 .find(|&&(_, v)| v == id)
                 .map_or(Slot::Flow, |&(k, _)| Slot::Key(k)),
@@ -399,15 +402,15 @@ fn alias_targets(doc: &Document) -> HashMap<NodeId, usize> {
         let node = doc.node(n);
         match &node.kind {
             NodeKind::Alias { target } => {
-                out.entry(*target).or_insert(node.span().start);
+                out.entry(target.id()).or_insert(node.span().start);
             }
             NodeKind::Mapping { entries, .. } => {
-                for &(k, v) in entries {
+                for &(k, v) in doc.entries_at(*entries) {
                     stack.push(k);
                     stack.push(v);
                 }
             }
-            NodeKind::Sequence { items, .. } => stack.extend(items.iter().copied()),
+            NodeKind::Sequence { items, .. } => stack.extend(doc.items_at(*items).iter().copied()),
             NodeKind::Scalar { .. } => {}
         }
     }

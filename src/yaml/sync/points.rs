@@ -56,7 +56,7 @@ impl Document {
         let t = Text::new(self.source());
         let node = self.node(seq);
         let items: &[NodeId] = match &node.kind {
-            NodeKind::Sequence { items, .. } => items,
+            NodeKind::Sequence { items, .. } => self.items_at(*items),
             _ => &[],
         };
         let Some(&last) = items.last() else {
@@ -117,9 +117,9 @@ impl Document {
                 NodeKind::Mapping {
                     flow: false,
                     entries,
-                } if !entries.is_empty() => last = entries[entries.len() - 1].1,
+                } if !entries.is_empty() => last = self.entries_at(*entries)[entries.len() - 1].1,
                 NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
-                    last = items[items.len() - 1]
+                    last = self.items_at(*items)[items.len() - 1]
                 }
                 _ => return last,
             }
@@ -199,7 +199,7 @@ mod tests {
             panic!("not a sequence")
         };
         let cut = |i: usize| {
-            let r = doc.item_removal_range(ids[i]);
+            let r = doc.item_removal_range(doc.items_at(*ids)[i]);
             format!("{}{}", &src[..r.start], &src[r.end..])
         };
         assert_eq!(cut(0), "items:\n# two\n- x\n- |\n  text\nk: 1\n");
