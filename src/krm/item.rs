@@ -33,8 +33,9 @@ pub fn materializations() -> usize {
 /// syncs a changed item back to `origin`'s text as minimal edits. Generated items have no origin and carry their own `text`.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// JSON view (key order kept): for plain read items, built from `origin` on first use.
-    value: OnceCell<Value>,
+    /// JSON view (key order kept): for plain read items, built from `origin` on first use
+    /// (boxed: most read items never build it, and the item list stays small).
+    value: OnceCell<Box<Value>>,
     /// What [`Item::kind`], [`Item::name`] and the like answer, read once off the text; reset
     /// by [`Item::value_mut`].
     identity: OnceCell<Identity>,
@@ -51,6 +52,19 @@ pub struct Item {
     /// New values of scalar nodes of the origin, given while the view was not built
     /// ([`Item::set_scalar`]): the view is the text with these.
     overrides: Vec<(NodeId, Value)>,
+    /// The last answers of [`Item::may_have_any_key`] (the text's keys: new scalar values
+    /// change none).
+    scans: Cell<[Option<(&'static KeyScan, bool)>; 2]>,
+}
+
+/// A question [`Item::may_have_any_key`] answers once per item: whether a key anywhere in the
+/// view is one of `keys`, each of which holds `literal` (ASCII letters and digits).
+#[derive(Debug)]
+pub struct KeyScan {
+    /// What every key of `keys` holds.
+    pub literal: &'static str,
+    /// The keys looked for.
+    pub keys: &'static [&'static str],
 }
 
 /// kpt's annotation naming the file an item came from.
@@ -59,27 +73,61 @@ const PATH: &str = "internal.config.kubernetes.io/path";
 /// The annotation kpt wrote before [`PATH`] (and still reads).
 const LEGACY_PATH: &str = "config.kubernetes.io/path";
 
-/// A string of an item's text: where it lies in the source, or a copy when its token has
-/// escapes.
-#[derive(Debug, Clone)]
+/// A string of an item's text: where it lies in the source, or the scalar node to read it from
+/// when its token has escapes (offsets and node ids fit in `u32`: [`Slot`]).
+#[derive(Debug, Clone, Copy)]
 enum Text {
-    Source(usize, usize),
-    Owned(Box<str>),
+    Source(u32, u32),
+    Node(u32),
 }
+
+/// A node of the origin that [`Identity`] found, `u32::MAX` when absent (four bytes where an
+/// `Option<NodeId>` takes sixteen: every read item holds eight of them).
+#[derive(Debug, Clone, Copy)]
+struct Slot(u32);
+
+impl Slot {
+    /// `node` as a slot; `None` when its id does not fit.
+    fn of(node: Option<NodeId>) -> Option<Slot> {
+        match node {
+            None => Some(Slot(u32::MAX)),
+            Some(n) => u32::try_from(n).ok().filter(|&n| n != u32::MAX).map(Slot),
+        }
+    }
+
+    /// The node, when present.
+    fn get(self) -> Option<NodeId> {
+        (self.0 != u32::MAX).then_some(self.0 as NodeId)
+    }
+}
+
+/// The nodes [`Identity`] keeps, by index into [`Identity::nodes`].
+const API_VERSION: usize = 0;
+const KIND: usize = 1;
+const METADATA: usize = 2;
+const SPEC: usize = 3;
+const NAME: usize = 4;
+const NAMESPACE: usize = 5;
+const ANNOTATIONS: usize = 6;
+const LABELS: usize = 7;
 
 impl Identity {
     /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
     /// `doc`'s node `root`; `None` when the nodes cannot say.
     fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
         let text = |node: Option<NodeId>| match node {
-            Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
+            Some(n) => match doc.json_str(n) {
+                Ok(Some(t)) => Text::of(doc, n, t).map(Some).ok_or(()),
+                Ok(None) => Ok(None),
+                Err(_) => Err(()),
+            },
             None => Ok(None),
         };
         let [api_version, kind, metadata, spec] =
             doc.plain_tree_members(root, ["apiVersion", "kind", "metadata", "spec"]);
-        let [name, namespace, annotations] = match metadata {
-            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations"]),
-            None => [None; 3],
+        let [name, namespace, annotations, labels] = match metadata {
+            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations", "labels"]),
+            None => [None; 4],
         };
         let [path, legacy_path] = match annotations {
             Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
@@ -89,17 +137,56 @@ impl Identity {
             Some(path) => Some(path),
             None => text(legacy_path).ok()?,
         };
+        let mut nodes = [Slot(u32::MAX); 8];
+        for (slot, node) in [
+            (API_VERSION, api_version),
+            (KIND, kind),
+            (METADATA, metadata),
+            (SPEC, spec),
+            (NAME, name),
+            (NAMESPACE, namespace),
+            (ANNOTATIONS, annotations),
+            (LABELS, labels),
+        ] {
+            nodes[slot] = Slot::of(node)?;
+        }
         Some(Identity {
             api_version: text(api_version).ok()?,
             kind: text(kind).ok()?,
             name: text(name).ok()?,
             namespace: text(namespace).ok()?,
-            metadata,
-            spec,
-            annotations,
+            nodes,
             path,
             doc: Some(doc.clone()),
         })
+    }
+
+    /// The node at `path` as far as the identity's nodes reach: the node (`None` when absent)
+    /// and the keys left to follow from it; `None` when the path starts elsewhere.
+    fn cached<'p>(&self, path: &'p [&'p str]) -> Option<(Option<NodeId>, &'p [&'p str])> {
+        let (&first, rest) = path.split_first()?;
+        let top = match first {
+            "apiVersion" => API_VERSION,
+            "kind" => KIND,
+            "spec" => SPEC,
+            "metadata" => {
+                let child = match rest.first().copied() {
+                    Some("name") => NAME,
+                    Some("namespace") => NAMESPACE,
+                    Some("annotations") => ANNOTATIONS,
+                    Some("labels") => LABELS,
+                    _ => return Some((self.nodes[METADATA].get(), rest)),
+                };
+                return Some((self.nodes[child].get(), &rest[1..]));
+            }
+            _ => return None,
+        };
+        Some((self.nodes[top].get(), rest))
+    }
+
+    /// The `metadata.annotations` node.
+    fn annotations(&self) -> Option<NodeId> {
+        self.nodes[ANNOTATIONS].get()
     }
 
     /// The identity of an item whose view is built: its accessors read the view.
@@ -110,37 +197,39 @@ impl Identity {
             kind: None,
             name: None,
             namespace: None,
-            metadata: None,
-            spec: None,
-            annotations: None,
+            nodes: [Slot(u32::MAX); 8],
             path: None,
         }
     }
 
     /// A field's text.
     fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
-        match field.as_ref()? {
-            Text::Owned(text) => Some(text),
-            Text::Source(start, end) => self.doc.as_ref()?.source().get(*start..*end),
+        let doc = self.doc.as_ref()?;
+        match *field.as_ref()? {
+            Text::Node(node) => doc.json_str(node as NodeId).ok().flatten(),
+            Text::Source(start, end) => doc.source().get(start as usize..end as usize),
         }
     }
 }
 
 impl Text {
-    /// `text`, read off `doc`.
-    fn of(doc: &Document, text: &str) -> Text {
+    /// `text`, the string of scalar node `node` of `doc`; `None` when neither its place nor
+    /// the node fits a [`Text`].
+    fn of(doc: &Document, node: NodeId, text: &str) -> Option<Text> {
         let src = doc.source();
         let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
         if start <= src.len() && text.len() <= src.len() - start {
-            Text::Source(start, start + text.len())
+            let end = u32::try_from(start + text.len()).ok()?;
+            Some(Text::Source(start as u32, end))
         } else {
-            Text::Owned(text.into())
+            Slot::of(Some(node))?.get().map(|n| Text::Node(n as u32))
         }
     }
 }
 
-/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace` and annotations node,
-/// read once off the text of an item whose view is not built. `doc` is `None` when the item's
+/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace`, its path and the
+/// nodes of these fields and of `metadata`, `spec`, the annotations and labels, read once off
+/// the text of an item whose view is not built. `doc` is `None` when the item's
 /// view was built first: then the accessors read the view.
 #[derive(Debug, Clone)]
 struct Identity {
@@ -149,10 +238,9 @@ struct Identity {
     kind: Option<Text>,
     name: Option<Text>,
     namespace: Option<Text>,
-    /// `metadata`, `spec` and `metadata.annotations` in `doc`, when present.
-    metadata: Option<NodeId>,
-    spec: Option<NodeId>,
-    annotations: Option<NodeId>,
+    /// `apiVersion`, `kind`, `metadata`, `spec`, `metadata.name`, `metadata.namespace`,
+    /// `metadata.annotations` and `metadata.labels` in `doc` (by the indexes above).
+    nodes: [Slot; 8],
     /// [`Item::path`].
     path: Option<Text>,
 }
@@ -176,7 +264,7 @@ impl Item {
     pub fn read(doc: Arc<Document>, node: NodeId) -> Result<Self, YamlError> {
         let value = OnceCell::new();
         if !doc.is_plain_tree(node) {
-            let _ = value.set(doc.to_json(node)?);
+            let _ = value.set(Box::new(doc.to_json(node)?));
         }
         Ok(Item {
             value,
@@ -186,6 +274,7 @@ impl Item {
             text: None,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::new([None; 2]),
         })
     }
 
@@ -195,26 +284,28 @@ impl Item {
         // A view built for a read item: counted as one.
         MATERIALIZED.with(|c| c.set(c.get() + 1));
         Item {
-            value: OnceCell::from(value),
+            value: OnceCell::from(Box::new(value)),
             identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::new([None; 2]),
         }
     }
 
     /// A generated item with its YAML text; `value` must be what `text` reads as.
     pub fn generated(value: Value, text: Option<String>) -> Self {
         Item {
-            value: OnceCell::from(value),
+            value: OnceCell::from(Box::new(value)),
             identity: OnceCell::new(),
             dirty: false,
             origin: None,
             text,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::new([None; 2]),
         }
     }
 
@@ -261,7 +352,7 @@ impl Item {
             if let Some(added) = &self.added {
                 add_annotations(&mut value, added);
             }
-            value
+            Box::new(value)
         })
     }
 
@@ -319,19 +410,13 @@ impl Item {
     fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
         let (doc, mut node) = self.unbuilt()?;
         let mut path = path;
-        if let (Some(identity), Some((&first, rest))) = (self.identity(), path.split_first()) {
-            let cached = match first {
-                "metadata" => Some(identity.metadata),
-                "spec" => Some(identity.spec),
-                _ => None,
+        // The identity's nodes are the text's whatever new scalar values it was given.
+        if let Some((cached, rest)) = self.text_identity().and_then(|i| i.cached(path)) {
+            let Some(cached) = cached else {
+                return Some((doc, None));
             };
-            if let Some(cached) = cached {
-                let Some(cached) = cached else {
-                    return Some((doc, None));
-                };
-                node = cached;
-                path = rest;
-            }
+            node = cached;
+            path = rest;
         }
         for key in path {
             match doc.plain_tree_member(node, key) {
@@ -385,13 +470,32 @@ impl Item {
         Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
     }
 
-    /// False only when no key anywhere in the view is one `wanted` accepts: read off the text
-    /// while the view is not built (a scan for a key can skip the item), true once it is.
-    pub fn may_have_key(&self, wanted: impl Fn(&str) -> bool) -> bool {
+    /// False only when no key anywhere in the view is one `wanted` accepts, each of which holds
+    /// `literal` (ASCII letters and digits): read off the text while the view is not built (a
+    /// scan for a key can skip the item, most without a walk: [`Document::plain_tree_any_key_with`]),
+    /// true once it is.
+    pub fn may_have_key(&self, literal: &str, wanted: impl Fn(&str) -> bool) -> bool {
         match self.unbuilt() {
-            Some((doc, node)) => doc.plain_tree_any_key(node, wanted),
+            Some((doc, node)) => doc.plain_tree_any_key_with(node, literal, wanted),
             None => true,
         }
+    }
+
+    /// [`Item::may_have_key`] for the keys of `scan`, answered once per item while the view is
+    /// not built (the stages ask the same of every item, some more than once).
+    pub fn may_have_any_key(&self, scan: &'static KeyScan) -> bool {
+        let Some((doc, node)) = self.unbuilt() else {
+            return true;
+        };
+        let mut known = self.scans.get();
+        if let Some((_, found)) = known.iter().flatten().find(|(s, _)| std::ptr::eq(*s, scan)) {
+            return *found;
+        }
+        let found = doc.plain_tree_any_key_with(node, scan.literal, |k| scan.keys.contains(&k));
+        known.rotate_right(1);
+        known[0] = Some((scan, found));
+        self.scans.set(known);
+        found
     }
 
     /// True when the view has a member at `path` (of any kind, `null` too).
@@ -430,6 +534,25 @@ impl Item {
 
     /// The identity read off the origin's text, when it still is the text the item reads as.
     fn identity(&self) -> Option<&Identity> {
+        let identity = self.text_identity()?;
+        let doc = identity.doc.as_ref()?;
+        let origin = self.origin.as_ref()?;
+        // A new value of a field it read: the accessors read the field (`str_at`).
+        let overridden = !self.overrides.is_empty()
+            && self.overrides.iter().any(|&(node, _)| {
+                let parent = doc.parent(node);
+                parent == Some(origin.node)
+                    || (parent.is_some()
+                        && [identity.nodes[METADATA].get(), identity.annotations()]
+                            .contains(&parent))
+            });
+        (!overridden).then_some(identity)
+    }
+
+    /// The identity read off the origin's text (its nodes are the text's, whatever new values
+    /// [`Item::set_scalar`] gave them), built on first use; `None` once the view was built
+    /// first.
+    fn text_identity(&self) -> Option<&Identity> {
         let identity = self.identity.get_or_init(|| {
             self.unbuilt()
                 .and_then(|_| {
@@ -439,16 +562,7 @@ impl Item {
                 .unwrap_or_else(Identity::of_view)
         });
         let doc = identity.doc.as_ref()?;
-        let origin = self.origin.as_ref()?;
-        // A new value of a field it read: the accessors read the field (`str_at`).
-        let overridden = !self.overrides.is_empty()
-            && self.overrides.iter().any(|&(node, _)| {
-                let parent = doc.parent(node);
-                parent == Some(origin.node)
-                    || (parent.is_some()
-                        && [identity.metadata, identity.annotations].contains(&parent))
-            });
-        (Arc::ptr_eq(doc, &origin.doc) && !overridden).then_some(identity)
+        Arc::ptr_eq(doc, &self.origin.as_ref()?.doc).then_some(identity)
     }
 
     /// A field of the identity, else the string at `path`.
@@ -497,7 +611,7 @@ impl Item {
         if let Some(identity) = self.identity() {
             if let Some(doc) = &identity.doc {
                 let node = identity
-                    .annotations
+                    .annotations()
                     .and_then(|annotations| doc.plain_tree_member(annotations, key));
                 let Some(node) = node else {
                     return self.added_annotation(key);
@@ -660,10 +774,36 @@ mod tests {
                 let view = lazy.view_at(path);
                 assert_eq!(&*view, want.unwrap_or(&Value::Null), "{src:?} {path:?}");
                 let key = path[path.len() - 1];
-                let any = read(src).may_have_key(|k| k == key);
+                let any = read(src).may_have_key(key, |k| k == key);
                 let plain = !lazy.is_materialized();
                 assert_eq!(any, !plain || has_key(built.value(), key), "{src:?} {key}");
             }
+        }
+    }
+
+    #[test]
+    fn key_scans_answer_once_as_the_walk_does() {
+        static SCAN: KeyScan = KeyScan {
+            literal: "ntainer",
+            keys: &["containers", "initContainers"],
+        };
+        static OTHER: KeyScan = KeyScan {
+            literal: "x",
+            keys: &["x"],
+        };
+        for (src, want) in [
+            ("kind: A\nspec: {template: {containers: []}}\n", true),
+            ("kind: A\nspec: [{\"initC\\u006fntainers\": 1}]\n", true),
+            ("kind: A\nspec: {containers1: [], x: 2}\n", false),
+        ] {
+            let item = read(src);
+            for _ in 0..2 {
+                assert_eq!(item.may_have_any_key(&SCAN), want, "{src:?}");
+                assert_eq!(item.may_have_any_key(&OTHER), src.contains("x:"), "{src:?}");
+            }
+            assert!(!item.is_materialized());
+            item.value();
+            assert!(item.may_have_any_key(&SCAN), "a built view: {src:?}");
         }
     }
 
