@@ -52,9 +52,17 @@ pub struct Item {
     /// New values of scalar nodes of the origin, given while the view was not built
     /// ([`Item::set_scalar`]): the view is the text with these.
     overrides: Vec<(NodeId, Value)>,
-    /// The last answers of [`Item::may_have_any_key`] (the text's keys: new scalar values
+    /// What [`Item::may_have_any_key`] found in the text (the text's keys: new scalar values
     /// change none).
-    scans: Cell<[Option<(&'static KeyScan, bool)>; 2]>,
+    scans: Cell<Scans>,
+}
+
+/// The last answers of [`Item::may_have_any_key`], and whether the item's text has an escape
+/// (`None` until asked).
+#[derive(Debug, Clone, Copy, Default)]
+struct Scans {
+    answers: [Option<(&'static KeyScan, bool)>; 2],
+    escapes: Option<bool>,
 }
 
 /// A question [`Item::may_have_any_key`] answers once per item: whether a key anywhere in the
@@ -263,7 +271,7 @@ impl Item {
     /// in it is an error of reading.
     pub fn read(doc: Arc<Document>, node: NodeId) -> Result<Self, YamlError> {
         let value = OnceCell::new();
-        if !doc.is_plain_tree(node) {
+        if !doc.is_plain_run(node) {
             let _ = value.set(Box::new(doc.to_json(node)?));
         }
         Ok(Item {
@@ -274,7 +282,7 @@ impl Item {
             text: None,
             added: None,
             overrides: Vec::new(),
-            scans: Cell::new([None; 2]),
+            scans: Cell::default(),
         })
     }
 
@@ -291,7 +299,7 @@ impl Item {
             text: None,
             added: None,
             overrides: Vec::new(),
-            scans: Cell::new([None; 2]),
+            scans: Cell::default(),
         }
     }
 
@@ -305,7 +313,7 @@ impl Item {
             text,
             added: None,
             overrides: Vec::new(),
-            scans: Cell::new([None; 2]),
+            scans: Cell::default(),
         }
     }
 
@@ -476,7 +484,10 @@ impl Item {
     /// true once it is.
     pub fn may_have_key(&self, literal: &str, wanted: impl Fn(&str) -> bool) -> bool {
         match self.unbuilt() {
-            Some((doc, node)) => doc.plain_tree_any_key_with(node, literal, wanted),
+            Some((doc, node)) => {
+                let escapes = || doc.text_has_escape(node);
+                doc.plain_tree_any_key_with(node, literal, escapes, wanted)
+            }
             None => true,
         }
     }
@@ -488,12 +499,19 @@ impl Item {
             return true;
         };
         let mut known = self.scans.get();
-        if let Some((_, found)) = known.iter().flatten().find(|(s, _)| std::ptr::eq(*s, scan)) {
+        let answers = known.answers.iter().flatten();
+        if let Some((_, found)) = answers.clone().find(|(s, _)| std::ptr::eq(*s, scan)) {
             return *found;
         }
-        let found = doc.plain_tree_any_key_with(node, scan.literal, |k| scan.keys.contains(&k));
-        known.rotate_right(1);
-        known[0] = Some((scan, found));
+        let escapes = || {
+            let escapes = known.escapes.unwrap_or_else(|| doc.text_has_escape(node));
+            known.escapes = Some(escapes);
+            escapes
+        };
+        let found =
+            doc.plain_tree_any_key_with(node, scan.literal, escapes, |k| scan.keys.contains(&k));
+        known.answers.rotate_right(1);
+        known.answers[0] = Some((scan, found));
         self.scans.set(known);
         found
     }

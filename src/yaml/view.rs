@@ -169,25 +169,33 @@ impl Document {
     }
 
     /// [`Document::plain_tree_any_key`] for keys that hold `literal` (ASCII letters and digits):
-    /// false at once when the subtree's text holds neither `literal` nor a `\`, since such a
-    /// key's text is its source but for double-quoted escapes (folding gives spaces, quote
-    /// escapes quotes).
+    /// false at once when the subtree's text holds neither `literal` nor an escape (`escapes`,
+    /// asked only then, is its [`Document::text_has_escape`]), since such a key's text is its
+    /// source but for double-quoted escapes (folding gives spaces, quote escapes quotes).
     pub fn plain_tree_any_key_with(
         &self,
         id: NodeId,
         literal: &str,
+        escapes: impl FnOnce() -> bool,
         wanted: impl Fn(&str) -> bool,
     ) -> bool {
         let wanted = |k: &str| k.contains(literal) && wanted(k);
         let checkable = !literal.is_empty() && literal.bytes().all(|b| b.is_ascii_alphanumeric());
         let text = self.nodes.get(id).and_then(|n| self.src.get(n.span()));
         if let Some(text) = text.filter(|_| checkable) {
-            if !text.contains(literal) && !text.contains('\\') {
+            if !text.contains(literal) && !escapes() {
                 debug_assert!(!self.plain_tree_any_key(id, wanted));
                 return false;
             }
         }
         self.plain_tree_any_key(id, wanted)
+    }
+
+    /// Whether the text of node `id` holds a `\` (a double-quoted escape, which may spell any
+    /// key).
+    pub fn text_has_escape(&self, id: NodeId) -> bool {
+        let text = self.nodes.get(id).and_then(|n| self.src.get(n.span()));
+        text.is_none_or(|t| t.contains('\\'))
     }
 
     /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
@@ -251,6 +259,44 @@ impl Document {
             }
         }
         true
+    }
+
+    /// [`Document::is_plain_tree`] in one pass over the arena, which is in source (pre-)order:
+    /// the subtree of `id` is the run of nodes from it whose parent lies in the run.
+    pub fn is_plain_run(&self, id: NodeId) -> bool {
+        let found = self.plain_run(id);
+        debug_assert_eq!(found, self.is_plain_tree(id), "node {id}");
+        found
+    }
+
+    fn plain_run(&self, id: NodeId) -> bool {
+        // Depth of each node of the run, from 1 at `id`, as `is_plain_tree` counts.
+        let mut depth: Vec<usize> = Vec::with_capacity(64);
+        for n in id..self.nodes.len() {
+            let d = if n == id {
+                1
+            } else {
+                match self.parents.get(n).map(|&p| p as usize) {
+                    Some(p) if p >= id && p < n => depth[p - id] + 1,
+                    _ => break,
+                }
+            };
+            depth.push(d);
+            let Ok(node) = self.plain_node(n) else {
+                return false;
+            };
+            let unplain = match &node.kind {
+                NodeKind::Mapping { entries, .. } => {
+                    d + 1 >= MAX_DEPTH || entries.iter().any(|&(k, _)| self.plain_key(k).is_err())
+                }
+                NodeKind::Sequence { .. } => d + 1 >= MAX_DEPTH,
+                _ => false,
+            };
+            if unplain {
+                return false;
+            }
+        }
+        !depth.is_empty()
     }
 
     /// Whether node `id` reads as `value` (`to_json(id) == Ok(value)`, so mappings compare as
@@ -448,7 +494,8 @@ mod tests {
                     let any = doc.plain_tree_any_key(id, |k| k == key);
                     assert_eq!(any, has_key(&view, key), "{src:?} node {id} {key}");
                     for literal in [key, "kin", "Ref"] {
-                        let with = doc.plain_tree_any_key_with(id, literal, |k| k == key);
+                        let escapes = || doc.text_has_escape(id);
+                        let with = doc.plain_tree_any_key_with(id, literal, escapes, |k| k == key);
                         assert_eq!(with, any && key.contains(literal), "{src:?} {id} {key}");
                     }
                 }
@@ -456,6 +503,11 @@ mod tests {
             if doc.is_plain_tree(id) {
                 assert!(doc.json_kind(id).is_ok());
             }
+            assert_eq!(
+                doc.is_plain_run(id),
+                doc.is_plain_tree(id),
+                "{src:?} node {id}"
+            );
             let mut other = view.clone();
             match &mut other {
                 Value::Object(m) => {
