@@ -271,7 +271,7 @@ impl Item {
     /// in it is an error of reading.
     pub fn read(doc: Arc<Document>, node: NodeId) -> Result<Self, YamlError> {
         let value = OnceCell::new();
-        if !doc.is_plain_run(node) {
+        if !doc.is_plain_tree(node) {
             let _ = value.set(Box::new(doc.to_json(node)?));
         }
         Ok(Item {
@@ -613,6 +613,25 @@ impl Item {
         self.identity_str(|i| &i.namespace, &["metadata", "namespace"])
     }
 
+    /// [`Item::kind`], [`Item::name`], [`Item::namespace`] and [`Item::api_version`] at once,
+    /// for a reader that asks all of them of every item.
+    pub fn identity_fields(&self) -> (&str, &str, Option<&str>, &str) {
+        match self.identity() {
+            Some(i) => (
+                i.get(&i.kind).unwrap_or(""),
+                i.get(&i.name).unwrap_or(""),
+                i.get(&i.namespace),
+                i.get(&i.api_version).unwrap_or(""),
+            ),
+            None => (
+                self.kind(),
+                self.name(),
+                self.namespace(),
+                self.api_version(),
+            ),
+        }
+    }
+
     /// The package-relative file the item came from: kpt's `internal.config.kubernetes.io/path`
     /// annotation, else the legacy `config.kubernetes.io/path`.
     pub fn path(&self) -> Option<&str> {
@@ -738,6 +757,13 @@ mod tests {
 
     /// Identity, namespace, path and three annotations, as the accessors answer them.
     fn answers(item: &Item) -> (String, String, String, Vec<Option<String>>) {
+        let fields = (
+            item.kind(),
+            item.name(),
+            item.namespace(),
+            item.api_version(),
+        );
+        assert_eq!(item.identity_fields(), fields);
         (
             item.api_version().into(),
             item.kind().into(),

@@ -316,11 +316,12 @@ pub(crate) struct Meta<'a> {
 
 impl<'a> Meta<'a> {
     fn of(item: &'a Item) -> Self {
+        let (kind, name, namespace, api_version) = item.identity_fields();
         Meta {
-            kind: item.kind(),
-            name: item.name(),
-            namespace: item.namespace(),
-            cnrm: is_cnrm(item),
+            kind,
+            name,
+            namespace,
+            cnrm: is_cnrm_api(api_version),
         }
     }
 }
@@ -482,9 +483,10 @@ pub(crate) fn network_of(value: &Value) -> Option<String> {
     ref_name(&value["spec"]["networkRef"])
 }
 
-/// True for Config Connector resources (API group ending `cnrm.cloud.google.com`).
-pub(crate) fn is_cnrm(item: &Item) -> bool {
-    let api_version = item.api_version().as_bytes();
+/// True for the `apiVersion` of a Config Connector resource (API group ending
+/// `cnrm.cloud.google.com`).
+fn is_cnrm_api(api_version: &str) -> bool {
+    let api_version = api_version.as_bytes();
     let group_end = api_version.iter().position(|&b| b == b'/');
     api_version[..group_end.unwrap_or(api_version.len())].ends_with(b"cnrm.cloud.google.com")
 }

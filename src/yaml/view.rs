@@ -261,44 +261,6 @@ impl Document {
         true
     }
 
-    /// [`Document::is_plain_tree`] in one pass over the arena, which is in source (pre-)order:
-    /// the subtree of `id` is the run of nodes from it whose parent lies in the run.
-    pub fn is_plain_run(&self, id: NodeId) -> bool {
-        let found = self.plain_run(id);
-        debug_assert_eq!(found, self.is_plain_tree(id), "node {id}");
-        found
-    }
-
-    fn plain_run(&self, id: NodeId) -> bool {
-        // Depth of each node of the run, from 1 at `id`, as `is_plain_tree` counts.
-        let mut depth: Vec<usize> = Vec::with_capacity(64);
-        for n in id..self.nodes.len() {
-            let d = if n == id {
-                1
-            } else {
-                match self.parents.get(n).map(|&p| p as usize) {
-                    Some(p) if p >= id && p < n => depth[p - id] + 1,
-                    _ => break,
-                }
-            };
-            depth.push(d);
-            let Ok(node) = self.plain_node(n) else {
-                return false;
-            };
-            let unplain = match &node.kind {
-                NodeKind::Mapping { entries, .. } => {
-                    d + 1 >= MAX_DEPTH || entries.iter().any(|&(k, _)| self.plain_key(k).is_err())
-                }
-                NodeKind::Sequence { .. } => d + 1 >= MAX_DEPTH,
-                _ => false,
-            };
-            if unplain {
-                return false;
-            }
-        }
-        !depth.is_empty()
-    }
-
     /// Whether node `id` reads as `value` (`to_json(id) == Ok(value)`, so mappings compare as
     /// sets of keys), without building the view where the nodes are plain.
     pub fn equals_json(&self, id: NodeId, value: &Value) -> bool {
@@ -503,11 +465,6 @@ mod tests {
             if doc.is_plain_tree(id) {
                 assert!(doc.json_kind(id).is_ok());
             }
-            assert_eq!(
-                doc.is_plain_run(id),
-                doc.is_plain_tree(id),
-                "{src:?} node {id}"
-            );
             let mut other = view.clone();
             match &mut other {
                 Value::Object(m) => {
