@@ -177,6 +177,6 @@ pub(super) struct Identity {
     /// `apiVersion`, `kind`, `metadata`, `spec`, `metadata.name`, `metadata.namespace`,
     /// `metadata.annotations` and `metadata.labels` in `doc` (by the indexes above).
     pub(super) nodes: [Slot; 8],
-    /// [`Item::path`].
+    /// [`super::Item::path`].
     pub(super) path: Option<Text>,
 }
