@@ -11,7 +11,7 @@
 //! cluster when it is among the referrers, else at the first referrer.
 
 use super::{array, network_of, ref_name, Ctx};
-use crate::krm::KrmResult;
+use crate::krm::{KeyScan, KrmResult};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -24,6 +24,19 @@ const REF_KINDS: [(&str, &str); 6] = [
     ("clusterRef", "ContainerCluster"),
     ("serviceAccountRef", "IAMServiceAccount"),
 ];
+
+/// The reference fields of [`REF_KINDS`] as one scan of an item's keys.
+static REF_SCAN: KeyScan = KeyScan {
+    literal: "Ref",
+    keys: &[
+        "networkRef",
+        "subnetworkRef",
+        "routerRef",
+        "managedZoneRef",
+        "clusterRef",
+        "serviceAccountRef",
+    ],
+};
 
 /// Kinds that make up the private network setup.
 const PRIVATE_SETUP_KINDS: [&str; 7] = [
@@ -60,9 +73,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<KrmResult>) {
     let private = ctx.private();
     let mut missing: Vec<Found> = Vec::new();
     for (i, (item, meta)) in ctx.items.iter().zip(&ctx.meta).enumerate() {
-        if !meta.cnrm
-            || !item.may_have_key(|k| k.ends_with("Ref") && REF_KINDS.iter().any(|(r, _)| *r == k))
-        {
+        if !meta.cnrm || !item.may_have_any_key(&REF_SCAN) {
             continue;
         }
         let mut refs = Vec::new();
@@ -323,6 +334,13 @@ mod tests {
             .filter(|r| r.message.contains("not in the package"))
             .map(|r| r.message.clone())
             .collect()
+    }
+
+    #[test]
+    fn the_scan_looks_for_every_reference_field() {
+        let fields: Vec<&str> = super::REF_KINDS.iter().map(|(f, _)| *f).collect();
+        assert_eq!(super::REF_SCAN.keys, fields);
+        assert!(fields.iter().all(|f| f.contains(super::REF_SCAN.literal)));
     }
 
     #[test]

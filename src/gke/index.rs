@@ -59,6 +59,13 @@ impl ResourceIndex {
             .ok()
     }
 
+    /// True when some wanted identity has `kind` (a cheap test before reading the rest).
+    pub fn wants_kind(&self, kind: &str) -> bool {
+        self.by_identity
+            .binary_search_by(|((k, _, _), _)| k.as_str().cmp(kind))
+            .is_ok()
+    }
+
     /// Records the item with identity `id` at position `at` when the identity is wanted.
     pub fn add(&mut self, at: usize, id: (&str, &str, &str)) {
         if let Some(i) = self.find(id) {
@@ -114,6 +121,8 @@ mod tests {
         let mut index = ResourceIndex::new(items.iter().map(identity), wanted.iter());
         assert_eq!(index.candidates(&wanted[0]), &[0, 2]);
         assert_eq!(index.candidates(&items[1]), &[] as &[usize], "not wanted");
+        assert!(index.wants_kind(identity(&wanted[0]).0));
+        assert!(!index.wants_kind("NoSuchKind"));
         index.add(7, identity(&items[0]));
         index.add(8, identity(&items[3]));
         assert_eq!(index.candidates(&wanted[0]), &[0, 2, 7]);

@@ -411,15 +411,20 @@ fn upsert(
         ));
         false
     });
+    // Room for every desired resource at once: the list holds all the package's items, and
+    // doubling its capacity for a few more would double its memory.
+    items.reserve_exact(desired.len());
     let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
     let mut created = 0;
     let mut updated = 0;
-    let mut by_identity = index::ResourceIndex::new(
-        items
-            .iter()
-            .map(|i| (i.kind(), group(i.api_version()), i.name())),
-        desired.iter().map(|d| &d.value),
-    );
+    let mut by_identity =
+        index::ResourceIndex::new(std::iter::empty(), desired.iter().map(|d| &d.value));
+    for (at, item) in items.iter().enumerate() {
+        // Most items are of no desired kind: their other fields are not read.
+        if by_identity.wants_kind(item.kind()) {
+            by_identity.add(at, (item.kind(), group(item.api_version()), item.name()));
+        }
+    }
     for d in desired {
         let index = per_file.entry(d.file).or_insert(0);
         let existing = by_identity
@@ -465,6 +470,12 @@ fn upsert(
             desired.len() - created - updated
         ))));
     }
+}
+
+/// Push a generated `item` onto `items` with room for it alone (see [`upsert`]).
+fn push_item(items: &mut Vec<Item>, item: Item) {
+    items.reserve_exact(1);
+    items.push(item);
 }
 
 /// Writes the cluster's location and the ComputeDisks' locations.

@@ -1,7 +1,7 @@
 //! Container registries: the images a package runs, the registry host of each, and which of
 //! them a private cluster reaches through a private DNS zone on the Google APIs VIP.
 
-use crate::krm::Item;
+use crate::krm::{Item, KeyScan};
 use serde_json::Value;
 
 /// The private zones that map Google's registries to the VIP: (host suffix, zone DNS name).
@@ -14,9 +14,15 @@ const VIP_REGISTRIES: [(&str, &str); 3] = [
 /// Keys under which Kubernetes (and the CRDs that embed a pod template) list containers.
 const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
+/// [`CONTAINER_LISTS`] as one scan of an item's keys.
+static CONTAINER_SCAN: KeyScan = KeyScan {
+    literal: "ontainers",
+    keys: &CONTAINER_LISTS,
+};
+
 /// False for an item that has no container image: none of its keys is a list of containers.
 pub fn may_run_images(item: &Item) -> bool {
-    item.may_have_key(|k| k.ends_with("ontainers") && CONTAINER_LISTS.contains(&k))
+    item.may_have_any_key(&CONTAINER_SCAN)
 }
 
 /// Every container image in the items, with the item that runs it, in item order.

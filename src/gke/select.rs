@@ -157,9 +157,11 @@ pub fn select_cluster(
     items: &[Item],
     results: &mut Vec<KrmResult>,
 ) -> Option<usize> {
-    let full: Vec<usize> = (0..items.len())
-        .filter(|&i| is_full_cluster_item(&items[i]))
-        .collect();
+    let full = || -> Vec<usize> {
+        (0..items.len())
+            .filter(|&i| is_full_cluster_item(&items[i]))
+            .collect()
+    };
     let parsed = match selector.map(Selector::parse).transpose() {
         Ok(s) => s,
         Err(e) => {
@@ -171,13 +173,12 @@ pub fn select_cluster(
             return None;
         }
     };
+    // The selector's parts are cheaper to compare than the full-cluster test.
     let found: Vec<usize> = match &parsed {
-        Some(s) => full
-            .iter()
-            .copied()
-            .filter(|&i| s.matches(&items[i]))
+        Some(s) => (0..items.len())
+            .filter(|&i| s.matches(&items[i]) && is_full_cluster_item(&items[i]))
             .collect(),
-        None => full.clone(),
+        None => full(),
     };
     let list = |ids: &[usize]| {
         const SHOWN: usize = 5;
@@ -199,6 +200,7 @@ pub fn select_cluster(
     match found.len() {
         1 => return Some(found[0]),
         0 if selector.is_some() => {
+            let full = full();
             results.push(tagged(at_setting(KrmResult::error(format!(
                 "no ContainerCluster matches {:?} (clusters: {})",
                 selector.unwrap_or_default(),

@@ -54,7 +54,7 @@ pub fn generate(settings: &Settings, items: &mut Vec<Item>, results: &mut Vec<Kr
     };
     if let Some((rule, info)) = written {
         results.push(tagged(info));
-        items.push(rule);
+        super::push_item(items, rule);
     }
 }
 

@@ -234,7 +234,7 @@ fn own_kustomization(dir: &str, items: &mut Vec<Item>, place: &super::Placement)
                 &Default::default(),
                 Default::default(),
             );
-            items.push(Item::generated(value, Some(text)));
+            super::push_item(items, Item::generated(value, Some(text)));
         }
     }
 }

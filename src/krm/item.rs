@@ -7,7 +7,10 @@ use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
+mod identity;
 mod overrides;
+
+use identity::{Identity, Text, METADATA};
 
 /// Where an item's text lives: a node of a parsed document.
 #[derive(Debug, Clone)]
@@ -33,8 +36,9 @@ pub fn materializations() -> usize {
 /// syncs a changed item back to `origin`'s text as minimal edits. Generated items have no origin and carry their own `text`.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// JSON view (key order kept): for plain read items, built from `origin` on first use.
-    value: OnceCell<Value>,
+    /// JSON view (key order kept): for plain read items, built from `origin` on first use
+    /// (boxed: most read items never build it, and the item list stays small).
+    value: OnceCell<Box<Value>>,
     /// What [`Item::kind`], [`Item::name`] and the like answer, read once off the text; reset
     /// by [`Item::value_mut`].
     identity: OnceCell<Identity>,
@@ -51,6 +55,27 @@ pub struct Item {
     /// New values of scalar nodes of the origin, given while the view was not built
     /// ([`Item::set_scalar`]): the view is the text with these.
     overrides: Vec<(NodeId, Value)>,
+    /// What [`Item::may_have_any_key`] found in the text (the text's keys: new scalar values
+    /// change none).
+    scans: Cell<Scans>,
+}
+
+/// The last answers of [`Item::may_have_any_key`], and whether the item's text has an escape
+/// (`None` until asked).
+#[derive(Debug, Clone, Copy, Default)]
+struct Scans {
+    answers: [Option<(&'static KeyScan, bool)>; 2],
+    escapes: Option<bool>,
+}
+
+/// A question [`Item::may_have_any_key`] answers once per item: whether a key anywhere in the
+/// view is one of `keys`, each of which holds `literal` (ASCII letters and digits).
+#[derive(Debug)]
+pub struct KeyScan {
+    /// What every key of `keys` holds.
+    pub literal: &'static str,
+    /// The keys looked for.
+    pub keys: &'static [&'static str],
 }
 
 /// kpt's annotation naming the file an item came from.
@@ -58,104 +83,6 @@ const PATH: &str = "internal.config.kubernetes.io/path";
 
 /// The annotation kpt wrote before [`PATH`] (and still reads).
 const LEGACY_PATH: &str = "config.kubernetes.io/path";
-
-/// A string of an item's text: where it lies in the source, or a copy when its token has
-/// escapes.
-#[derive(Debug, Clone)]
-enum Text {
-    Source(usize, usize),
-    Owned(Box<str>),
-}
-
-impl Identity {
-    /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
-    /// `doc`'s node `root`; `None` when the nodes cannot say.
-    fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
-        let text = |node: Option<NodeId>| match node {
-            Some(n) => doc.json_str(n).map(|t| t.map(|t| Text::of(doc, t))),
-            None => Ok(None),
-        };
-        let [api_version, kind, metadata, spec] =
-            doc.plain_tree_members(root, ["apiVersion", "kind", "metadata", "spec"]);
-        let [name, namespace, annotations] = match metadata {
-            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations"]),
-            None => [None; 3],
-        };
-        let [path, legacy_path] = match annotations {
-            Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
-            None => [None; 2],
-        };
-        let path = match text(path).ok()? {
-            Some(path) => Some(path),
-            None => text(legacy_path).ok()?,
-        };
-        Some(Identity {
-            api_version: text(api_version).ok()?,
-            kind: text(kind).ok()?,
-            name: text(name).ok()?,
-            namespace: text(namespace).ok()?,
-            metadata,
-            spec,
-            annotations,
-            path,
-            doc: Some(doc.clone()),
-        })
-    }
-
-    /// The identity of an item whose view is built: its accessors read the view.
-    fn of_view() -> Identity {
-        Identity {
-            doc: None,
-            api_version: None,
-            kind: None,
-            name: None,
-            namespace: None,
-            metadata: None,
-            spec: None,
-            annotations: None,
-            path: None,
-        }
-    }
-
-    /// A field's text.
-    fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
-        match field.as_ref()? {
-            Text::Owned(text) => Some(text),
-            Text::Source(start, end) => self.doc.as_ref()?.source().get(*start..*end),
-        }
-    }
-}
-
-impl Text {
-    /// `text`, read off `doc`.
-    fn of(doc: &Document, text: &str) -> Text {
-        let src = doc.source();
-        let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
-        if start <= src.len() && text.len() <= src.len() - start {
-            Text::Source(start, start + text.len())
-        } else {
-            Text::Owned(text.into())
-        }
-    }
-}
-
-/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace` and annotations node,
-/// read once off the text of an item whose view is not built. `doc` is `None` when the item's
-/// view was built first: then the accessors read the view.
-#[derive(Debug, Clone)]
-struct Identity {
-    doc: Option<Arc<Document>>,
-    api_version: Option<Text>,
-    kind: Option<Text>,
-    name: Option<Text>,
-    namespace: Option<Text>,
-    /// `metadata`, `spec` and `metadata.annotations` in `doc`, when present.
-    metadata: Option<NodeId>,
-    spec: Option<NodeId>,
-    annotations: Option<NodeId>,
-    /// [`Item::path`].
-    path: Option<Text>,
-}
 
 /// The kind of a built view.
 fn kind_of(v: &Value) -> JsonKind {
@@ -176,7 +103,7 @@ impl Item {
     pub fn read(doc: Arc<Document>, node: NodeId) -> Result<Self, YamlError> {
         let value = OnceCell::new();
         if !doc.is_plain_tree(node) {
-            let _ = value.set(doc.to_json(node)?);
+            let _ = value.set(Box::new(doc.to_json(node)?));
         }
         Ok(Item {
             value,
@@ -186,6 +113,7 @@ impl Item {
             text: None,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::default(),
         })
     }
 
@@ -195,26 +123,28 @@ impl Item {
         // A view built for a read item: counted as one.
         MATERIALIZED.with(|c| c.set(c.get() + 1));
         Item {
-            value: OnceCell::from(value),
+            value: OnceCell::from(Box::new(value)),
             identity: OnceCell::new(),
             dirty: false,
             origin: Some(Origin { doc, node }),
             text: None,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::default(),
         }
     }
 
     /// A generated item with its YAML text; `value` must be what `text` reads as.
     pub fn generated(value: Value, text: Option<String>) -> Self {
         Item {
-            value: OnceCell::from(value),
+            value: OnceCell::from(Box::new(value)),
             identity: OnceCell::new(),
             dirty: false,
             origin: None,
             text,
             added: None,
             overrides: Vec::new(),
+            scans: Cell::default(),
         }
     }
 
@@ -261,7 +191,7 @@ impl Item {
             if let Some(added) = &self.added {
                 add_annotations(&mut value, added);
             }
-            value
+            Box::new(value)
         })
     }
 
@@ -319,19 +249,13 @@ impl Item {
     fn node_at(&self, path: &[&str]) -> Option<(&Document, Option<NodeId>)> {
         let (doc, mut node) = self.unbuilt()?;
         let mut path = path;
-        if let (Some(identity), Some((&first, rest))) = (self.identity(), path.split_first()) {
-            let cached = match first {
-                "metadata" => Some(identity.metadata),
-                "spec" => Some(identity.spec),
-                _ => None,
+        // The identity's nodes are the text's whatever new scalar values it was given.
+        if let Some((cached, rest)) = self.text_identity().and_then(|i| i.cached(path)) {
+            let Some(cached) = cached else {
+                return Some((doc, None));
             };
-            if let Some(cached) = cached {
-                let Some(cached) = cached else {
-                    return Some((doc, None));
-                };
-                node = cached;
-                path = rest;
-            }
+            node = cached;
+            path = rest;
         }
         for key in path {
             match doc.plain_tree_member(node, key) {
@@ -385,13 +309,42 @@ impl Item {
         Cow::Borrowed(path.iter().fold(self.value(), |v, k| &v[*k]))
     }
 
-    /// False only when no key anywhere in the view is one `wanted` accepts: read off the text
-    /// while the view is not built (a scan for a key can skip the item), true once it is.
-    pub fn may_have_key(&self, wanted: impl Fn(&str) -> bool) -> bool {
+    /// False only when no key anywhere in the view is one `wanted` accepts, each of which holds
+    /// `literal` (ASCII letters and digits): read off the text while the view is not built (a
+    /// scan for a key can skip the item, most without a walk: [`Document::plain_tree_any_key_with`]),
+    /// true once it is.
+    pub fn may_have_key(&self, literal: &str, wanted: impl Fn(&str) -> bool) -> bool {
         match self.unbuilt() {
-            Some((doc, node)) => doc.plain_tree_any_key(node, wanted),
+            Some((doc, node)) => {
+                let escapes = || doc.text_has_escape(node);
+                doc.plain_tree_any_key_with(node, literal, escapes, wanted)
+            }
             None => true,
         }
+    }
+
+    /// [`Item::may_have_key`] for the keys of `scan`, answered once per item while the view is
+    /// not built (the stages ask the same of every item, some more than once).
+    pub fn may_have_any_key(&self, scan: &'static KeyScan) -> bool {
+        let Some((doc, node)) = self.unbuilt() else {
+            return true;
+        };
+        let mut known = self.scans.get();
+        let answers = known.answers.iter().flatten();
+        if let Some((_, found)) = answers.clone().find(|(s, _)| std::ptr::eq(*s, scan)) {
+            return *found;
+        }
+        let escapes = || {
+            let escapes = known.escapes.unwrap_or_else(|| doc.text_has_escape(node));
+            known.escapes = Some(escapes);
+            escapes
+        };
+        let found =
+            doc.plain_tree_any_key_with(node, scan.literal, escapes, |k| scan.keys.contains(&k));
+        known.answers.rotate_right(1);
+        known.answers[0] = Some((scan, found));
+        self.scans.set(known);
+        found
     }
 
     /// True when the view has a member at `path` (of any kind, `null` too).
@@ -430,6 +383,25 @@ impl Item {
 
     /// The identity read off the origin's text, when it still is the text the item reads as.
     fn identity(&self) -> Option<&Identity> {
+        let identity = self.text_identity()?;
+        let doc = identity.doc.as_ref()?;
+        let origin = self.origin.as_ref()?;
+        // A new value of a field it read: the accessors read the field (`str_at`).
+        let overridden = !self.overrides.is_empty()
+            && self.overrides.iter().any(|&(node, _)| {
+                let parent = doc.parent(node);
+                parent == Some(origin.node)
+                    || (parent.is_some()
+                        && [identity.nodes[METADATA].get(), identity.annotations()]
+                            .contains(&parent))
+            });
+        (!overridden).then_some(identity)
+    }
+
+    /// The identity read off the origin's text (its nodes are the text's, whatever new values
+    /// [`Item::set_scalar`] gave them), built on first use; `None` once the view was built
+    /// first.
+    fn text_identity(&self) -> Option<&Identity> {
         let identity = self.identity.get_or_init(|| {
             self.unbuilt()
                 .and_then(|_| {
@@ -439,16 +411,7 @@ impl Item {
                 .unwrap_or_else(Identity::of_view)
         });
         let doc = identity.doc.as_ref()?;
-        let origin = self.origin.as_ref()?;
-        // A new value of a field it read: the accessors read the field (`str_at`).
-        let overridden = !self.overrides.is_empty()
-            && self.overrides.iter().any(|&(node, _)| {
-                let parent = doc.parent(node);
-                parent == Some(origin.node)
-                    || (parent.is_some()
-                        && [identity.metadata, identity.annotations].contains(&parent))
-            });
-        (Arc::ptr_eq(doc, &origin.doc) && !overridden).then_some(identity)
+        Arc::ptr_eq(doc, &self.origin.as_ref()?.doc).then_some(identity)
     }
 
     /// A field of the identity, else the string at `path`.
@@ -481,6 +444,25 @@ impl Item {
         self.identity_str(|i| &i.namespace, &["metadata", "namespace"])
     }
 
+    /// [`Item::kind`], [`Item::name`], [`Item::namespace`] and [`Item::api_version`] at once,
+    /// for a reader that asks all of them of every item.
+    pub fn identity_fields(&self) -> (&str, &str, Option<&str>, &str) {
+        match self.identity() {
+            Some(i) => (
+                i.get(&i.kind).unwrap_or(""),
+                i.get(&i.name).unwrap_or(""),
+                i.get(&i.namespace),
+                i.get(&i.api_version).unwrap_or(""),
+            ),
+            None => (
+                self.kind(),
+                self.name(),
+                self.namespace(),
+                self.api_version(),
+            ),
+        }
+    }
+
     /// The package-relative file the item came from: kpt's `internal.config.kubernetes.io/path`
     /// annotation, else the legacy `config.kubernetes.io/path`.
     pub fn path(&self) -> Option<&str> {
@@ -497,7 +479,7 @@ impl Item {
         if let Some(identity) = self.identity() {
             if let Some(doc) = &identity.doc {
                 let node = identity
-                    .annotations
+                    .annotations()
                     .and_then(|annotations| doc.plain_tree_member(annotations, key));
                 let Some(node) = node else {
                     return self.added_annotation(key);
@@ -606,6 +588,13 @@ mod tests {
 
     /// Identity, namespace, path and three annotations, as the accessors answer them.
     fn answers(item: &Item) -> (String, String, String, Vec<Option<String>>) {
+        let fields = (
+            item.kind(),
+            item.name(),
+            item.namespace(),
+            item.api_version(),
+        );
+        assert_eq!(item.identity_fields(), fields);
         (
             item.api_version().into(),
             item.kind().into(),
@@ -660,10 +649,36 @@ mod tests {
                 let view = lazy.view_at(path);
                 assert_eq!(&*view, want.unwrap_or(&Value::Null), "{src:?} {path:?}");
                 let key = path[path.len() - 1];
-                let any = read(src).may_have_key(|k| k == key);
+                let any = read(src).may_have_key(key, |k| k == key);
                 let plain = !lazy.is_materialized();
                 assert_eq!(any, !plain || has_key(built.value(), key), "{src:?} {key}");
             }
+        }
+    }
+
+    #[test]
+    fn key_scans_answer_once_as_the_walk_does() {
+        static SCAN: KeyScan = KeyScan {
+            literal: "ntainer",
+            keys: &["containers", "initContainers"],
+        };
+        static OTHER: KeyScan = KeyScan {
+            literal: "x",
+            keys: &["x"],
+        };
+        for (src, want) in [
+            ("kind: A\nspec: {template: {containers: []}}\n", true),
+            ("kind: A\nspec: [{\"initC\\u006fntainers\": 1}]\n", true),
+            ("kind: A\nspec: {containers1: [], x: 2}\n", false),
+        ] {
+            let item = read(src);
+            for _ in 0..2 {
+                assert_eq!(item.may_have_any_key(&SCAN), want, "{src:?}");
+                assert_eq!(item.may_have_any_key(&OTHER), src.contains("x:"), "{src:?}");
+            }
+            assert!(!item.is_materialized());
+            item.value();
+            assert!(item.may_have_any_key(&SCAN), "a built view: {src:?}");
         }
     }
 

@@ -5,6 +5,7 @@ use crate::krm::{InputError, Item, KrmResult};
 use crate::yaml::{Document, JsonKind, NodeId, NodeKind, ParseOptions};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::fmt::Display;
 
 /// How items are parsed: repeated keys are read (last value wins, as kustomize reads them),
 /// not refused.
@@ -121,7 +122,7 @@ pub fn is_kustomization_file(path: &str) -> bool {
 }
 
 /// [`metadata_results`] for `item`, read off its text when every shape is right.
-pub fn item_metadata_results(item: &Item, what: &str) -> Vec<KrmResult> {
+pub fn item_metadata_results(item: &Item, what: &dyn Display) -> Vec<KrmResult> {
     let fine = match item.kind_at(&["metadata"]) {
         None | Some(JsonKind::Null) => true,
         Some(JsonKind::Object) => {
@@ -130,9 +131,10 @@ pub fn item_metadata_results(item: &Item, what: &str) -> Vec<KrmResult> {
                 |k: Option<JsonKind>| !matches!(k, Some(JsonKind::Object | JsonKind::Array));
             let map =
                 |k: Option<JsonKind>| matches!(k, None | Some(JsonKind::Null | JsonKind::Object));
+            // A name or namespace read as a non-empty string is a scalar.
             map(at("annotations"))
-                && scalar(at("name"))
-                && scalar(at("namespace"))
+                && (!item.name().is_empty() || scalar(at("name")))
+                && (item.namespace().is_some_and(|n| !n.is_empty()) || scalar(at("namespace")))
                 && map(at("labels"))
         }
         Some(_) => false,
@@ -140,7 +142,7 @@ pub fn item_metadata_results(item: &Item, what: &str) -> Vec<KrmResult> {
     if fine {
         return Vec::new();
     }
-    metadata_results(item.value(), what)
+    metadata_results(item.value(), &what.to_string())
 }
 
 /// Results for an item whose `metadata` has the wrong shape: an error where kpt refuses the file

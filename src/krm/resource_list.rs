@@ -161,6 +161,16 @@ fn read_warnings(
     oddities::duplicate_key_warnings(doc, source, &pairs, true)
 }
 
+/// How errors name an item (`items[3]`, `document 2`), written only when one is.
+#[derive(Clone, Copy)]
+struct ItemAt(&'static str, usize, &'static str);
+
+impl fmt::Display for ItemAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.0, self.1, self.2)
+    }
+}
+
 /// Follow aliases to the anchored node.
 fn resolve(doc: &Document, mut id: NodeId) -> NodeId {
     for _ in 0..64 {
@@ -186,8 +196,12 @@ pub fn check_identity_types(value: &Value, what: &str) -> Result<(), String> {
 }
 
 /// [`check_identity_types`] for a read item, off its text when its view is not built.
-pub fn check_item_identity_types(item: &Item, what: &str) -> Result<(), String> {
+pub fn check_item_identity_types(item: &Item, what: impl fmt::Display) -> Result<(), String> {
     for (key, text) in [("apiVersion", item.api_version()), ("kind", item.kind())] {
+        // A non-empty text is a string.
+        if !text.is_empty() {
+            continue;
+        }
         match item.kind_at(&[key]) {
             None | Some(JsonKind::Null) => {}
             Some(JsonKind::String) if !text.is_empty() => {}
@@ -310,7 +324,7 @@ impl ResourceList {
         let mut items = Vec::with_capacity(roots.len());
         for (i, &root) in roots.iter().enumerate() {
             let node = doc.node(root);
-            let what = format!("document {}", i + 1);
+            let what = ItemAt("document ", i + 1, "");
             if !matches!(node.kind, NodeKind::Mapping { .. }) {
                 return Err(err_at(
                     root,
@@ -322,14 +336,14 @@ impl ResourceList {
             }
             let item = Item::read(doc.clone(), root)
                 .map_err(|e| InputError::at(source, e.line, e.column, e.message))?;
-            check_item_identity_types(&item, &what).map_err(|m| err_at(root, m))?;
+            check_item_identity_types(&item, what).map_err(|m| err_at(root, m))?;
             items.push(item);
         }
         let mut warnings = read_warnings(&doc, source, &roots, &items)?;
         for (i, item) in items.iter().enumerate() {
             warnings.extend(oddities::item_metadata_results(
                 item,
-                &format!("document {}", i + 1),
+                &ItemAt("document ", i + 1, ""),
             ));
         }
         Ok(ResourceList {
@@ -375,7 +389,7 @@ impl ResourceList {
         };
         let mut items = Vec::with_capacity(item_nodes.len());
         for (i, &node) in item_nodes.iter().enumerate() {
-            let what = format!("items[{i}]");
+            let what = ItemAt("items[", i, "]");
             let kind = &doc.node(resolve(&doc, node)).kind;
             if !matches!(kind, NodeKind::Mapping { .. }) {
                 return Err(err_at(
@@ -385,14 +399,14 @@ impl ResourceList {
             }
             let item = Item::read(doc.clone(), node)
                 .map_err(|e| InputError::at(source, e.line, e.column, e.message))?;
-            check_item_identity_types(&item, &what).map_err(|m| err_at(node, m))?;
+            check_item_identity_types(&item, what).map_err(|m| err_at(node, m))?;
             items.push(item);
         }
         let mut warnings = read_warnings(&doc, source, &item_nodes, &items)?;
         for (i, item) in items.iter().enumerate() {
             warnings.extend(oddities::item_metadata_results(
                 item,
-                &format!("items[{i}]"),
+                &ItemAt("items[", i, "]"),
             ));
         }
         let function_config = match doc.get(root, "functionConfig") {

@@ -40,10 +40,7 @@ pub(crate) struct Ctx<'a> {
     pub items: &'a [Item],
     /// Per item, index-aligned: what every check asks, read once.
     pub meta: Vec<Meta<'a>>,
-    by_kind: HashMap<&'a str, Vec<usize>>,
-    /// Kind → name → first item with them; `next_same` chains the others, in item order.
-    by_kind_name: HashMap<&'a str, HashMap<&'a str, usize>>,
-    next_same: Vec<usize>,
+    by_kind: HashMap<&'a str, OfKind>,
     /// The selected ContainerCluster, when one could be selected.
     pub cluster: Option<Cluster<'a>>,
     /// Firewall rules on the cluster's network (not disabled).
@@ -52,6 +49,28 @@ pub(crate) struct Ctx<'a> {
     pub subnet_ranges: Vec<Ipv4Net>,
     /// Indexes of the items that may run container images, found on first use.
     image_items: OnceCell<Vec<usize>>,
+}
+
+/// The items of one kind, in item order, and by name once a lookup by name asks (most kinds,
+/// such as a package's many clusters, are never looked up by name).
+struct OfKind {
+    indexes: Vec<usize>,
+    /// `indexes` sorted by name, in item order among equal names.
+    by_name: OnceCell<Vec<usize>>,
+}
+
+impl OfKind {
+    /// The indexes of the items named `name`, in item order.
+    fn named<'s>(&'s self, meta: &[Meta], name: &str) -> &'s [usize] {
+        let sorted = self.by_name.get_or_init(|| {
+            let mut sorted = self.indexes.clone();
+            sorted.sort_by(|&a, &b| meta[a].name.cmp(meta[b].name));
+            sorted
+        });
+        let start = sorted.partition_point(|&i| meta[i].name < name);
+        let len = sorted[start..].partition_point(|&i| meta[i].name == name);
+        &sorted[start..start + len]
+    }
 }
 
 /// The cluster the private checks are about.
@@ -80,35 +99,26 @@ impl<'a> Ctx<'a> {
     pub fn new(settings: &'a Settings, items: &'a [Item], found: &mut Vec<KrmResult>) -> Self {
         let meta: Vec<Meta> = items.iter().map(Meta::of).collect();
         // Items come in runs of one kind: hash a kind once per run, not once per item.
-        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_kind: HashMap<&str, OfKind> = HashMap::new();
         let mut start = 0;
         for end in 1..=meta.len() {
             if end == meta.len() || meta[end].kind != meta[start].kind {
                 by_kind
                     .entry(meta[start].kind)
-                    .or_default()
+                    .or_insert_with(|| OfKind {
+                        indexes: Vec::new(),
+                        by_name: OnceCell::new(),
+                    })
+                    .indexes
                     .extend(start..end);
                 start = end;
             }
-        }
-        let mut by_kind_name: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
-        let mut next_same = vec![usize::MAX; items.len()];
-        for (&kind, indexes) in &by_kind {
-            let mut names = HashMap::with_capacity(indexes.len());
-            for &i in indexes.iter().rev() {
-                if let Some(next) = names.insert(meta[i].name, i) {
-                    next_same[i] = next;
-                }
-            }
-            by_kind_name.insert(kind, names);
         }
         let mut ctx = Ctx {
             settings,
             items,
             meta,
             by_kind,
-            by_kind_name,
-            next_same,
             cluster: None,
             firewalls: Vec::new(),
             subnet_ranges: Vec::new(),
@@ -170,21 +180,17 @@ impl<'a> Ctx<'a> {
     }
 
     fn kind_indexes(&self, kind: &str) -> impl Iterator<Item = usize> + '_ {
-        self.by_kind.get(kind).into_iter().flatten().copied()
+        let indexes: &[usize] = self.by_kind.get(kind).map_or(&[], |of| &of.indexes);
+        indexes.iter().copied()
     }
 
     /// Indexes of the items of a kind and name, in item order.
     fn named_indexes(&self, kind: &str, name: &str) -> impl Iterator<Item = usize> + '_ {
-        let first = self
-            .by_kind_name
-            .get(kind)
-            .and_then(|names| names.get(name))
-            .copied()
-            .unwrap_or(usize::MAX);
-        std::iter::successors((first != usize::MAX).then_some(first), |&i| {
-            let next = self.next_same[i];
-            (next != usize::MAX).then_some(next)
-        })
+        let named: &[usize] = match self.by_kind.get(kind) {
+            Some(of) => of.named(&self.meta, name),
+            None => &[],
+        };
+        named.iter().copied()
     }
 
     /// Items of a kind and name, in item order.
@@ -310,11 +316,12 @@ pub(crate) struct Meta<'a> {
 
 impl<'a> Meta<'a> {
     fn of(item: &'a Item) -> Self {
+        let (kind, name, namespace, api_version) = item.identity_fields();
         Meta {
-            kind: item.kind(),
-            name: item.name(),
-            namespace: item.namespace(),
-            cnrm: is_cnrm(item),
+            kind,
+            name,
+            namespace,
+            cnrm: is_cnrm_api(api_version),
         }
     }
 }
@@ -476,12 +483,12 @@ pub(crate) fn network_of(value: &Value) -> Option<String> {
     ref_name(&value["spec"]["networkRef"])
 }
 
-/// True for Config Connector resources (API group ending `cnrm.cloud.google.com`).
-pub(crate) fn is_cnrm(item: &Item) -> bool {
-    item.api_version()
-        .split('/')
-        .next()
-        .is_some_and(|g| g.ends_with("cnrm.cloud.google.com"))
+/// True for the `apiVersion` of a Config Connector resource (API group ending
+/// `cnrm.cloud.google.com`).
+fn is_cnrm_api(api_version: &str) -> bool {
+    let api_version = api_version.as_bytes();
+    let group_end = api_version.iter().position(|&b| b == b'/');
+    api_version[..group_end.unwrap_or(api_version.len())].ends_with(b"cnrm.cloud.google.com")
 }
 
 /// `true`, or the string `"true"` (setter values arrive as strings).

@@ -173,6 +173,36 @@ impl Document {
         false
     }
 
+    /// [`Document::plain_tree_any_key`] for keys that hold `literal` (ASCII letters and digits):
+    /// false at once when the subtree's text holds neither `literal` nor an escape (`escapes`,
+    /// asked only then, is its [`Document::text_has_escape`]), since such a key's text is its
+    /// source but for double-quoted escapes (folding gives spaces, quote escapes quotes).
+    pub fn plain_tree_any_key_with(
+        &self,
+        id: NodeId,
+        literal: &str,
+        escapes: impl FnOnce() -> bool,
+        wanted: impl Fn(&str) -> bool,
+    ) -> bool {
+        let wanted = |k: &str| k.contains(literal) && wanted(k);
+        let checkable = !literal.is_empty() && literal.bytes().all(|b| b.is_ascii_alphanumeric());
+        let text = self.nodes.get(id).and_then(|n| self.src.get(n.span()));
+        if let Some(text) = text.filter(|_| checkable) {
+            if !text.contains(literal) && !escapes() {
+                debug_assert!(!self.plain_tree_any_key(id, wanted));
+                return false;
+            }
+        }
+        self.plain_tree_any_key(id, wanted)
+    }
+
+    /// Whether the text of node `id` holds a `\` (a double-quoted escape, which may spell any
+    /// key).
+    pub fn text_has_escape(&self, id: NodeId) -> bool {
+        let text = self.nodes.get(id).and_then(|n| self.src.get(n.span()));
+        text.is_none_or(|t| t.contains('\\'))
+    }
+
     /// Node `id`'s view as a string (`to_json(id).as_str()`): `Ok(None)` when it is no string.
     pub fn json_str(&self, id: NodeId) -> Result<Option<&str>, NotPlain> {
         let node = self.plain_node(id)?;
@@ -434,6 +464,11 @@ mod tests {
                     assert_eq!(two, doc.plain_tree_member(id, "b"), "{src:?} node {id}");
                     let any = doc.plain_tree_any_key(id, |k| k == key);
                     assert_eq!(any, has_key(&view, key), "{src:?} node {id} {key}");
+                    for literal in [key, "kin", "Ref"] {
+                        let escapes = || doc.text_has_escape(id);
+                        let with = doc.plain_tree_any_key_with(id, literal, escapes, |k| k == key);
+                        assert_eq!(with, any && key.contains(literal), "{src:?} {id} {key}");
+                    }
                 }
             }
             if doc.is_plain_tree(id) {
@@ -468,6 +503,7 @@ mod tests {
             "? [x]\n: 1\na: 2\n",
             "\"kind\": 'a'\n\"a\": \"1\"\n",
             "a:\n  b:\n  - c: 1\n    d: [e]\n",
+            "x:\n  \"k\\u0069nd\": 1\n  'a': [{\"ki\\\n    nd\": 2}]\n",
         ] {
             agrees(src);
         }

@@ -1,0 +1,182 @@
+//! What the accessors of an unbuilt item answer from, read once off its text: its identity
+//! fields and the nodes of `apiVersion`, `kind`, `metadata` (and its name, namespace,
+//! annotations and labels) and `spec`.
+
+use super::{LEGACY_PATH, PATH};
+use crate::yaml::{Document, NodeId};
+use std::sync::Arc;
+
+/// A string of an item's text: where it lies in the source, or the scalar node to read it from
+/// when its token has escapes (offsets and node ids fit in `u32`: [`Slot`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Text {
+    Source(u32, u32),
+    Node(u32),
+}
+
+/// A node of the origin that [`Identity`] found, `u32::MAX` when absent (four bytes where an
+/// `Option<NodeId>` takes sixteen: every read item holds eight of them).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Slot(u32);
+
+impl Slot {
+    /// `node` as a slot; `None` when its id does not fit.
+    fn of(node: Option<NodeId>) -> Option<Slot> {
+        match node {
+            None => Some(Slot(u32::MAX)),
+            Some(n) => u32::try_from(n).ok().filter(|&n| n != u32::MAX).map(Slot),
+        }
+    }
+
+    /// The node, when present.
+    pub(super) fn get(self) -> Option<NodeId> {
+        (self.0 != u32::MAX).then_some(self.0 as NodeId)
+    }
+}
+
+/// The nodes [`Identity`] keeps, by index into [`Identity::nodes`].
+pub(super) const API_VERSION: usize = 0;
+pub(super) const KIND: usize = 1;
+pub(super) const METADATA: usize = 2;
+pub(super) const SPEC: usize = 3;
+pub(super) const NAME: usize = 4;
+pub(super) const NAMESPACE: usize = 5;
+pub(super) const ANNOTATIONS: usize = 6;
+pub(super) const LABELS: usize = 7;
+
+impl Identity {
+    /// The identity of an item whose view is not built (its tree is plain: `Item::read`), off
+    /// `doc`'s node `root`; `None` when the nodes cannot say.
+    pub(super) fn off_text(doc: &Arc<Document>, root: NodeId) -> Option<Identity> {
+        let text = |node: Option<NodeId>| match node {
+            Some(n) => match doc.json_str(n) {
+                Ok(Some(t)) => Text::of(doc, n, t).map(Some).ok_or(()),
+                Ok(None) => Ok(None),
+                Err(_) => Err(()),
+            },
+            None => Ok(None),
+        };
+        let [api_version, kind, metadata, spec] =
+            doc.plain_tree_members(root, ["apiVersion", "kind", "metadata", "spec"]);
+        let [name, namespace, annotations, labels] = match metadata {
+            Some(m) => doc.plain_tree_members(m, ["name", "namespace", "annotations", "labels"]),
+            None => [None; 4],
+        };
+        let [path, legacy_path] = match annotations {
+            Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
+            None => [None; 2],
+        };
+        let path = match text(path).ok()? {
+            Some(path) => Some(path),
+            None => text(legacy_path).ok()?,
+        };
+        let mut nodes = [Slot(u32::MAX); 8];
+        for (slot, node) in [
+            (API_VERSION, api_version),
+            (KIND, kind),
+            (METADATA, metadata),
+            (SPEC, spec),
+            (NAME, name),
+            (NAMESPACE, namespace),
+            (ANNOTATIONS, annotations),
+            (LABELS, labels),
+        ] {
+            nodes[slot] = Slot::of(node)?;
+        }
+        Some(Identity {
+            api_version: text(api_version).ok()?,
+            kind: text(kind).ok()?,
+            name: text(name).ok()?,
+            namespace: text(namespace).ok()?,
+            nodes,
+            path,
+            doc: Some(doc.clone()),
+        })
+    }
+
+    /// The node at `path` as far as the identity's nodes reach: the node (`None` when absent)
+    /// and the keys left to follow from it; `None` when the path starts elsewhere.
+    pub(super) fn cached<'p>(
+        &self,
+        path: &'p [&'p str],
+    ) -> Option<(Option<NodeId>, &'p [&'p str])> {
+        let (&first, rest) = path.split_first()?;
+        let top = match first {
+            "apiVersion" => API_VERSION,
+            "kind" => KIND,
+            "spec" => SPEC,
+            "metadata" => {
+                let child = match rest.first().copied() {
+                    Some("name") => NAME,
+                    Some("namespace") => NAMESPACE,
+                    Some("annotations") => ANNOTATIONS,
+                    Some("labels") => LABELS,
+                    _ => return Some((self.nodes[METADATA].get(), rest)),
+                };
+                return Some((self.nodes[child].get(), &rest[1..]));
+            }
+            _ => return None,
+        };
+        Some((self.nodes[top].get(), rest))
+    }
+
+    /// The `metadata.annotations` node.
+    pub(super) fn annotations(&self) -> Option<NodeId> {
+        self.nodes[ANNOTATIONS].get()
+    }
+
+    /// The identity of an item whose view is built: its accessors read the view.
+    pub(super) fn of_view() -> Identity {
+        Identity {
+            doc: None,
+            api_version: None,
+            kind: None,
+            name: None,
+            namespace: None,
+            nodes: [Slot(u32::MAX); 8],
+            path: None,
+        }
+    }
+
+    /// A field's text.
+    pub(super) fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
+        let doc = self.doc.as_ref()?;
+        match *field.as_ref()? {
+            Text::Node(node) => doc.json_str(node as NodeId).ok().flatten(),
+            Text::Source(start, end) => doc.source().get(start as usize..end as usize),
+        }
+    }
+}
+
+impl Text {
+    /// `text`, the string of scalar node `node` of `doc`; `None` when neither its place nor
+    /// the node fits a [`Text`].
+    fn of(doc: &Document, node: NodeId, text: &str) -> Option<Text> {
+        let src = doc.source();
+        let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        if start <= src.len() && text.len() <= src.len() - start {
+            let end = u32::try_from(start + text.len()).ok()?;
+            Some(Text::Source(start as u32, end))
+        } else {
+            Slot::of(Some(node))?.get().map(|n| Text::Node(n as u32))
+        }
+    }
+}
+
+/// An item's `apiVersion`, `kind`, `metadata.name`, `metadata.namespace`, its path and the
+/// nodes of these fields and of `metadata`, `spec`, the annotations and labels, read once off
+/// the text of an item whose view is not built. `doc` is `None` when the item's
+/// view was built first: then the accessors read the view.
+#[derive(Debug, Clone)]
+pub(super) struct Identity {
+    pub(super) doc: Option<Arc<Document>>,
+    pub(super) api_version: Option<Text>,
+    pub(super) kind: Option<Text>,
+    pub(super) name: Option<Text>,
+    pub(super) namespace: Option<Text>,
+    /// `apiVersion`, `kind`, `metadata`, `spec`, `metadata.name`, `metadata.namespace`,
+    /// `metadata.annotations` and `metadata.labels` in `doc` (by the indexes above).
+    pub(super) nodes: [Slot; 8],
+    /// [`super::Item::path`].
+    pub(super) path: Option<Text>,
+}
