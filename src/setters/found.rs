@@ -3,7 +3,7 @@
 //! and each distinct comment text parsed once per run.
 
 use super::comment::{self, SetterComment};
-use super::pattern::Pattern;
+use super::pattern::{self, Pattern};
 use super::{line_end, Seg, Stage};
 use crate::yaml::{Document, NodeId, NodeKind};
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ pub(super) struct Setter {
     /// The comment a kpt v0 reference stands for when no Kptfile defines anything (`${name}`).
     pub v1: Option<SetterComment>,
     /// The comment for results and messages (its `Display`).
-    pub label: String,
+    pub label: Rc<str>,
 }
 
 impl Setter {
@@ -29,11 +29,18 @@ impl Setter {
 /// What a comment text parses as: no setter comment, a setter comment, or why it is broken.
 pub(super) type Parsed = Result<Option<Rc<Setter>>, String>;
 
-/// Every distinct line and head comment text seen so far, parsed.
+/// How many of the line comment texts used last are compared before the hashed lookup (items
+/// of one kind repeat their comments).
+const RECENT: usize = 8;
+
+/// Every distinct line and head comment text that can be a setter comment seen so far, parsed.
 #[derive(Default)]
 pub(super) struct CommentCache {
-    line: HashMap<String, Parsed>,
+    line: HashMap<Rc<str>, Parsed>,
     head: HashMap<String, Parsed>,
+    /// The line comment texts looked up last, oldest replaced first (at `next`).
+    recent: Vec<(Rc<str>, Parsed)>,
+    next: usize,
     /// kpt v0 references read as `${name}` (no Kptfile defines anything).
     v0_as_v1: bool,
 }
@@ -56,7 +63,7 @@ impl CommentCache {
                     ))),
                     _ => None,
                 };
-                let label = comment.to_string();
+                let label = comment.to_string().into();
                 Rc::new(Setter { comment, v1, label })
             })
         })
@@ -64,16 +71,35 @@ impl CommentCache {
 
     /// A line comment's text (after `#`, trimmed), parsed.
     pub fn line(&mut self, text: &str) -> Parsed {
-        if let Some(p) = self.line.get(text) {
+        if !comment::may_be_setter(text.trim()) {
+            return Ok(None);
+        }
+        if let Some((_, p)) = self.recent.iter().find(|(t, _)| **t == *text) {
             return p.clone();
         }
-        let parsed = self.wrap(comment::parse_line(text));
-        self.line.insert(text.to_string(), parsed.clone());
+        let (key, parsed) = match self.line.get_key_value(text) {
+            Some((key, p)) => (key.clone(), p.clone()),
+            None => {
+                let parsed = self.wrap(comment::parse_line(text));
+                let key: Rc<str> = text.into();
+                self.line.insert(key.clone(), parsed.clone());
+                (key, parsed)
+            }
+        };
+        if self.recent.len() < RECENT {
+            self.recent.push((key, parsed.clone()));
+        } else {
+            self.recent[self.next] = (key, parsed.clone());
+            self.next = (self.next + 1) % RECENT;
+        }
         parsed
     }
 
     /// A head comment's text (lines joined by `\n`), parsed.
     pub fn head(&mut self, text: &str) -> Parsed {
+        if !text.lines().any(|l| comment::may_be_v0(l.trim())) {
+            return Ok(None);
+        }
         if let Some(p) = self.head.get(text) {
             return p.clone();
         }
@@ -82,10 +108,11 @@ impl CommentCache {
         parsed
     }
 
-    /// The setter comment of a field (`head`: its key, or the item itself in a sequence): its
-    /// line comment if that is one, else its head comment (as kpt reads them).
-    pub fn of(&mut self, doc: &Document, head: NodeId, value: NodeId) -> Parsed {
-        match doc.line_comment(value).map(|t| self.line(t)) {
+    /// The setter comment of a field (`head`: its key, or the item itself in a sequence) whose
+    /// value has line comment `line`: that if it is one, else its head comment (as kpt reads
+    /// them).
+    pub fn of(&mut self, doc: &Document, head: NodeId, line: Option<&str>) -> Parsed {
+        match line.map(|t| self.line(t)) {
             Some(Ok(Some(c))) => Ok(Some(c)),
             Some(Err(e)) => Err(e),
             _ => match doc.head_comment(head) {
@@ -96,14 +123,50 @@ impl CommentCache {
     }
 }
 
-/// True when a comment's text (after `#`, trimmed) can be, or be a line of, a setter comment
-/// (a broken kpt v0 one included).
+impl Stage {
+    /// A scalar `value` with kpt v1 line comment `line` none of whose setters has a value:
+    /// counted as unresolved, all [`Stage::apply`] would do, without parsing or keeping the
+    /// comment (its text is often the field's alone). False when that cannot be said.
+    pub(super) fn unset_line_setter(
+        &mut self,
+        doc: &Document,
+        value: NodeId,
+        (item, path): (usize, &[Seg]),
+        line: &str,
+    ) -> bool {
+        // Blanks around the pattern hold no marker: they need no trimming.
+        let Some(pattern) = line.strip_prefix("kpt-set:") else {
+            return false;
+        };
+        if !matches!(doc.node(value).kind, NodeKind::Scalar { .. }) || doc.anchor(value).is_some() {
+            return false;
+        }
+        let names = pattern::marker_names(pattern);
+        if names.clone().any(|n| self.values.contains_key(n)) {
+            return false;
+        }
+        // Each name once, in order of first appearance (as `Pattern::names`).
+        for (i, name) in names.clone().enumerate() {
+            if !names.clone().take(i).any(|n| n == name) {
+                self.unresolved_at(name, item, path);
+            }
+        }
+        true
+    }
+}
+
+/// True when a comment's text (after `#`) can be, or be a line of, a setter comment (a broken
+/// kpt v0 one included): bytes are looked at, the text is trimmed only when it starts with
+/// other than ASCII blanks.
 fn may_be_setter(text: &str) -> bool {
-    text.starts_with("kpt-set:")
-        || (text.starts_with('{')
-            && ["\"$ref\"", "\"$kpt-set\"", "\"$openapi\""]
-                .iter()
-                .any(|k| text.contains(k)))
+    let t = text.trim_start_matches([' ', '\t']);
+    match t.as_bytes().first() {
+        Some(b'k') => t.starts_with("kpt-set:"),
+        Some(b'{') => comment::may_be_v0(t),
+        Some(c) if c.is_ascii_graphic() => false,
+        Some(_) => comment::may_be_setter(t.trim()),
+        None => false,
+    }
 }
 
 /// The children of a collection node: mapping entries (key, value) or sequence items.
@@ -228,7 +291,7 @@ impl Stage {
         let end = line_end(doc, span.end);
         let first = comments.partition_point(|c| c.start < span.start);
         let mut fields: Vec<(NodeId, NodeId)> = Vec::new();
-        let setter_text = |c: &std::ops::Range<usize>| may_be_setter(src[c.clone()][1..].trim());
+        let setter_text = |c: &std::ops::Range<usize>| may_be_setter(&src[c.clone()][1..]);
         // The first key's head comment lies before the item's own text.
         let above = comments[..first]
             .iter()
