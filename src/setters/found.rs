@@ -210,55 +210,162 @@ impl<'a> Kids<'a> {
     }
 }
 
-/// The fields of the tree at `root` that a comment at `pos` can belong to: the last one
-/// starting before it in the innermost collection that reaches its line (its line comment),
-/// and the first one after it there, with that one's first entry when it starts there too
-/// (its head comment; `- # c` above `key: v` heads the key).
+/// A field a comment can belong to, with its path from the item's root.
+#[derive(Clone, Copy)]
+struct Found {
+    head: NodeId,
+    value: NodeId,
+    /// Its path: `segs[at..at + len]` of the [`Near`] that found it.
+    at: usize,
+    len: usize,
+    /// False when the walk from the root would not reach it (under a complex or merge key).
+    reachable: bool,
+}
+
+/// The fields found next to an item's comments, with their paths (kept between items so that
+/// the buffers are allocated once).
+#[derive(Default)]
+pub(super) struct Near {
+    fields: Vec<Found>,
+    segs: Vec<Seg>,
+    /// The path of the collection being descended.
+    trail: Vec<Seg>,
+}
+
+impl Near {
+    /// Field `(head, value)` at the first `trail` segments of the trail, then `last`.
+    fn push(&mut self, field: (NodeId, NodeId), trail: usize, last: Option<Seg>, reachable: bool) {
+        let at = self.segs.len();
+        self.segs.extend_from_slice(&self.trail[..trail]);
+        self.segs.extend(last);
+        self.fields.push(Found {
+            head: field.0,
+            value: field.1,
+            at,
+            len: self.segs.len() - at,
+            reachable,
+        });
+    }
+}
+
+impl Kids<'_> {
+    /// The path step to child `i`.
+    fn seg(self, i: usize) -> Seg {
+        match self {
+            Kids::Map(e) => Seg::Key(e[i].0),
+            Kids::Seq(_) => Seg::Index(i),
+        }
+    }
+
+    /// Whether the walk enters child `i`: not under a complex or merge key.
+    fn enters(self, doc: &Document, i: usize) -> bool {
+        match self {
+            Kids::Map(e) => doc.scalar(e[i].0).is_some_and(|t| t != "<<"),
+            Kids::Seq(_) => true,
+        }
+    }
+}
+
+/// The fields of the tree at `root` that a comment at `pos` can belong to, into `near`: the
+/// last one starting before it in the innermost collection that reaches its line (its line
+/// comment), and the first one after it there, with that one's first entry when it starts
+/// there too (its head comment; `- # c` above `key: v` heads the key).
 fn fields_near(
     doc: &Document,
     root: NodeId,
     (pos, line_start): (usize, usize),
     (line, head): (bool, bool),
-    out: &mut Vec<(NodeId, NodeId)>,
+    near: &mut Near,
 ) {
     let start = |n: NodeId| doc.node(n).span().start;
+    near.trail.clear();
     let mut node = root;
+    let mut reachable = true;
+    // The line field so far: (field, its path's length on the trail, reachable).
     let mut line_field = None;
     while let Some(kids) = Kids::of(doc, node) {
         let i = kids.before(doc, pos);
-        let before = i.checked_sub(1).and_then(|i| kids.get(i));
+        let before = i
+            .checked_sub(1)
+            .and_then(|b| Some((b, kids.get(b)?, reachable && kids.enters(doc, b))));
         // A collection reaches a comment after its last content on that content's line (no
         // line break between them).
-        let inner = before.filter(|&(_, v)| {
+        let inner = before.filter(|&(_, (_, v), _)| {
             doc.node(v).span().end >= line_start && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
         });
-        if let Some((_, value)) = inner {
-            // A comment after a flow sequence's `]` is the sequence's own.
-            if line && matches!(doc.node(value).kind, NodeKind::Sequence { .. }) {
-                out.extend(before);
+        if let Some((b, field, enters)) = inner {
+            let value = field.1;
+            // A comment after a flow sequence's `]` is the sequence's own (a block sequence's
+            // is on its key's line, where it is found as the line field below).
+            if line && matches!(doc.node(value).kind, NodeKind::Sequence { flow: true, .. }) {
+                near.push(field, near.trail.len(), Some(kids.seg(b)), enters);
             }
-            line_field = before;
+            near.trail.push(kids.seg(b));
+            reachable = enters;
+            line_field = Some((field, near.trail.len(), enters));
             node = value;
             continue;
         }
         if line {
-            out.extend(before.or(line_field));
+            match before {
+                Some((b, field, enters)) => {
+                    near.push(field, near.trail.len(), Some(kids.seg(b)), enters)
+                }
+                None => {
+                    if let Some((field, len, enters)) = line_field {
+                        near.push(field, len, None, enters);
+                    }
+                }
+            }
         }
         if let Some((first, mut value)) = kids.get(i).filter(|_| head) {
-            out.push((first, value));
-            while let Some((h, v)) = Kids::of(doc, value).and_then(|k| k.get(0)) {
+            let mut enters = reachable && kids.enters(doc, i);
+            near.trail.push(kids.seg(i));
+            near.push((first, value), near.trail.len(), None, enters);
+            while let Some(inner) = Kids::of(doc, value) {
+                let Some((h, v)) = inner.get(0) else {
+                    break;
+                };
                 if start(h) != start(value) {
                     break;
                 }
-                out.push((h, v));
+                enters = enters && inner.enters(doc, 0);
+                near.trail.push(inner.seg(0));
+                near.push((h, v), near.trail.len(), None, enters);
                 value = v;
             }
         }
         return;
     }
     if line {
-        out.extend(line_field);
+        if let Some((field, len, enters)) = line_field {
+            near.push(field, len, None, enters);
+        }
     }
+}
+
+/// Whether any of `bytes` is `\n` or `\r`, eight at a time.
+fn has_line_break(bytes: [u8; 8]) -> bool {
+    let w = u64::from_le_bytes(bytes);
+    let zero_byte = |v: u64| v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080;
+    zero_byte(w ^ 0x0a0a_0a0a_0a0a_0a0a) != 0 || zero_byte(w ^ 0x0d0d_0d0d_0d0d_0d0d) != 0
+}
+
+/// Where the line holding byte `pos` starts (after the last `\n` or `\r` before it).
+fn line_start(b: &[u8], pos: usize) -> usize {
+    let mut end = pos;
+    while end >= 8 {
+        let mut word = [0; 8];
+        word.copy_from_slice(&b[end - 8..end]);
+        if has_line_break(word) {
+            break;
+        }
+        end -= 8;
+    }
+    b[..end]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1)
 }
 
 /// Which fields a comment starting at `pos` can belong to, by what is before it on its line:
@@ -266,19 +373,16 @@ fn fields_near(
 /// `- `/`? `), and where that line starts.
 fn placement(src: &str, pos: usize) -> ((bool, bool), usize) {
     let b = src.as_bytes();
-    let line_start = b[..pos]
-        .iter()
-        .rposition(|&c| c == b'\n' || c == b'\r')
-        .map_or(0, |i| i + 1);
     let mut indicator = false;
-    for &c in &b[line_start..pos] {
+    for (i, &c) in b[..pos].iter().enumerate().rev() {
         match c {
             b' ' | b'\t' => {}
             b'-' | b'?' => indicator = true,
-            _ => return ((true, false), line_start),
+            b'\n' | b'\r' => return ((indicator, true), i + 1),
+            _ => return ((true, false), line_start(b, i)),
         }
     }
-    ((indicator, true), line_start)
+    ((indicator, true), 0)
 }
 
 impl Stage {
@@ -290,7 +394,9 @@ impl Stage {
         let comments = doc.comments();
         let end = line_end(doc, span.end);
         let first = comments.partition_point(|c| c.start < span.start);
-        let mut fields: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut near = std::mem::take(&mut self.near);
+        near.fields.clear();
+        near.segs.clear();
         let setter_text = |c: &std::ops::Range<usize>| may_be_setter(&src[c.clone()][1..]);
         // The first key's head comment lies before the item's own text.
         let above = comments[..first]
@@ -298,79 +404,60 @@ impl Stage {
             .rev()
             .take_while(|c| placement(src, c.start).0 .1);
         if above.clone().any(setter_text) {
-            fields.extend(Kids::of(doc, root).and_then(|k| k.get(0)));
+            if let Some(kids) = Kids::of(doc, root) {
+                if let Some(field) = kids.get(0) {
+                    near.push(field, 0, Some(kids.seg(0)), kids.enters(doc, 0));
+                }
+            }
         }
         for c in comments[first..].iter().take_while(|c| c.start < end) {
             if setter_text(c) {
                 let (kinds, line_start) = placement(src, c.start);
-                fields_near(doc, root, (c.start, line_start), kinds, &mut fields);
+                fields_near(doc, root, (c.start, line_start), kinds, &mut near);
             }
         }
         let start = |n: NodeId| doc.node(n).span().start;
-        let key = |&(h, v): &(NodeId, NodeId)| (start(h), start(v), v);
-        if !fields.is_sorted_by_key(key) {
-            fields.sort_unstable_by_key(key);
+        let key = |f: &Found| (start(f.head), start(f.value), f.value);
+        if !near.fields.is_sorted_by_key(key) {
+            near.fields.sort_unstable_by_key(key);
         }
-        fields.dedup_by_key(|f| f.1);
-        let mut path = Vec::new();
+        near.fields.dedup_by_key(|f| f.value);
         // Sequences that carry a setter comment (or a broken one): the walk does not enter them.
         let mut closed: Vec<NodeId> = Vec::new();
-        for (head, value) in fields {
+        for f in &near.fields {
+            let value = f.value;
             if value == root
+                || !f.reachable
                 || matches!(doc.node(value).kind, NodeKind::Mapping { .. })
-                || !path_to(doc, root, value, &closed, &mut path)
+                || (!closed.is_empty() && in_closed(doc, root, value, &closed))
             {
                 continue;
             }
             let is_sequence = matches!(doc.node(value).kind, NodeKind::Sequence { .. });
-            if self.visit_field(doc, (head, value), item, &path) && is_sequence {
+            let path = &near.segs[f.at..f.at + f.len];
+            if self.visit_field(doc, (f.head, value), item, path) && is_sequence {
                 closed.push(value);
             }
         }
+        self.near = near;
     }
 }
 
-/// The path from `root` to `value` into `path`; false when the walk from the root would not
-/// reach it (under a complex or merge key, or in one of the `closed` sequences). A sequence
-/// comes before the fields inside it in document order, so `closed` already holds it then.
-fn path_to(
-    doc: &Document,
-    root: NodeId,
-    value: NodeId,
-    closed: &[NodeId],
-    path: &mut Vec<Seg>,
-) -> bool {
-    path.clear();
+/// Whether `value` lies in one of the `closed` sequences under `root` (the walk from the root
+/// does not enter them). A sequence comes before the fields inside it in document order, so
+/// `closed` already holds it then.
+fn in_closed(doc: &Document, root: NodeId, value: NodeId, closed: &[NodeId]) -> bool {
     let mut node = value;
     while node != root {
         let Some(parent) = doc.parent(node) else {
             return false;
         };
-        match &doc.node(parent).kind {
-            NodeKind::Mapping { entries, .. } => {
-                let Some(&(key, _)) = entries.iter().find(|e| e.1 == node) else {
-                    return false;
-                };
-                match doc.scalar(key) {
-                    Some(text) if text != "<<" => path.push(Seg::Key(key)),
-                    _ => return false,
-                }
-            }
-            NodeKind::Sequence { items, .. } => {
-                if closed.contains(&parent) {
-                    return false;
-                }
-                let Some(i) = items.iter().position(|&n| n == node) else {
-                    return false;
-                };
-                path.push(Seg::Index(i));
-            }
-            _ => return false,
+        if closed.contains(&parent) {
+            return true;
         }
         node = parent;
     }
-    path.reverse();
-    true
+    false
 }
 
 #[cfg(test)]

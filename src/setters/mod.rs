@@ -169,6 +169,8 @@ struct Stage {
     owned: HashSet<usize>,
     /// Every distinct comment text, parsed once.
     comments: found::CommentCache,
+    /// The fields found next to the comments of the item at hand.
+    near: found::Near,
 }
 
 /// The end of the line holding byte `pos` (before its line break: `\n`, `\r\n` or a lone `\r`).
@@ -502,6 +504,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
         comments: found::CommentCache::new(defs_empty),
+        near: found::Near::default(),
         owned: items
             .iter()
             .enumerate()
