@@ -142,8 +142,20 @@ impl Stage {
             return false;
         }
         let names = pattern::marker_names(pattern);
-        if names.clone().any(|n| self.values.contains_key(n)) {
-            return false;
+        let mut first = None;
+        let mut more = false;
+        for name in names.clone() {
+            if self.has_value(name) {
+                return false;
+            }
+            more |= first.is_some();
+            first = first.or(Some(name));
+        }
+        if !more {
+            if let Some(name) = first {
+                self.unresolved_at(name, item, path);
+            }
+            return true;
         }
         // Each name once, in order of first appearance (as `Pattern::names`).
         for (i, name) in names.clone().enumerate() {
@@ -159,7 +171,12 @@ impl Stage {
 /// kpt v0 one included): bytes are looked at, the text is trimmed only when it starts with
 /// other than ASCII blanks.
 fn may_be_setter(text: &str) -> bool {
-    let t = text.trim_start_matches([' ', '\t']);
+    let blanks = text
+        .bytes()
+        .position(|c| c != b' ' && c != b'\t')
+        .unwrap_or(text.len());
+    // Blanks are ASCII: the byte after them is a char boundary.
+    let t = &text[blanks..];
     match t.as_bytes().first() {
         Some(b'k') => t.starts_with("kpt-set:"),
         Some(b'{') => comment::may_be_v0(t),
@@ -273,11 +290,12 @@ impl Kids<'_> {
 fn fields_near(
     doc: &Document,
     root: NodeId,
-    (pos, line_start): (usize, usize),
+    (pos, mut line_start): (usize, Option<usize>),
     (line, head): (bool, bool),
     near: &mut Near,
 ) {
     let start = |n: NodeId| doc.node(n).span().start;
+    let b = doc.source().as_bytes();
     near.trail.clear();
     let mut node = root;
     let mut reachable = true;
@@ -291,7 +309,9 @@ fn fields_near(
         // A collection reaches a comment after its last content on that content's line (no
         // line break between them).
         let inner = before.filter(|&(_, (_, v), _)| {
-            doc.node(v).span().end >= line_start && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+            let end = doc.node(v).span().end;
+            Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+                && (end >= pos || end >= *line_start.get_or_insert_with(|| line_start_of(b, pos)))
         });
         if let Some((b, field, enters)) = inner {
             let value = field.1;
@@ -352,7 +372,7 @@ fn has_line_break(bytes: [u8; 8]) -> bool {
 }
 
 /// Where the line holding byte `pos` starts (after the last `\n` or `\r` before it).
-fn line_start(b: &[u8], pos: usize) -> usize {
+fn line_start_of(b: &[u8], pos: usize) -> usize {
     let mut end = pos;
     while end >= 8 {
         let mut word = [0; 8];
@@ -370,19 +390,20 @@ fn line_start(b: &[u8], pos: usize) -> usize {
 
 /// Which fields a comment starting at `pos` can belong to, by what is before it on its line:
 /// (a line comment: after content or after `- `/`? `, a head comment: on its own line or after
-/// `- `/`? `), and where that line starts.
-fn placement(src: &str, pos: usize) -> ((bool, bool), usize) {
+/// `- `/`? `), and where that line starts when that was seen on the way (it is looked for
+/// only when needed after content).
+fn placement(src: &str, pos: usize) -> ((bool, bool), Option<usize>) {
     let b = src.as_bytes();
     let mut indicator = false;
     for (i, &c) in b[..pos].iter().enumerate().rev() {
         match c {
             b' ' | b'\t' => {}
             b'-' | b'?' => indicator = true,
-            b'\n' | b'\r' => return ((indicator, true), i + 1),
-            _ => return ((true, false), line_start(b, i)),
+            b'\n' | b'\r' => return ((indicator, true), Some(i + 1)),
+            _ => return ((true, false), None),
         }
     }
-    ((indicator, true), 0)
+    ((indicator, true), Some(0))
 }
 
 impl Stage {
@@ -515,6 +536,9 @@ mod tests {
             "a: x # {\"$ref\": 1}\nb: y # kpt-set: ${b}\n",
             "a: x\n---\n# kpt-set: ${a}\nb: y # note\nc: | # kpt-set: ${a}\n  t\n",
             "s: [a, b] # kpt-set: ${a}\nf: {g: h} # kpt-set: ${a}\n",
+            "u: x # kpt-set: ${z}-${y}-${z}\nv: &w y # kpt-set: ${z}\nt: [1] # kpt-set: ${z}\n",
+            "m: {<<: {x: 1 # kpt-set: ${a}\n}, y: 2}\nq:\n- a\n- b # kpt-set: ${a}\n",
+            "e: x #\u{3000}kpt-set: ${a}\nf: y #\u{3000}{\"$kpt-set\":\"b\"}\n",
         ];
         let values = [("a", "A"), ("b", "B"), ("l", "[p, q]")];
         for src in cases {

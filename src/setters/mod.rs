@@ -151,6 +151,8 @@ impl Pending {
 
 struct Stage {
     values: BTreeMap<String, String>,
+    /// [`name_bit`] of every name in `values`: a name whose bit is not set has no value.
+    value_bits: u64,
     defs: Definitions,
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
@@ -171,6 +173,19 @@ struct Stage {
     comments: found::CommentCache,
     /// The fields found next to the comments of the item at hand.
     near: found::Near,
+}
+
+/// One of 64 bits for a setter name, by its length and its first and last bytes.
+fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    let mix = b.len() * 7 + usize::from(first.unwrap_or(0)) * 3 + usize::from(last.unwrap_or(0));
+    1 << (mix % 64)
+}
+
+/// The [`name_bit`]s of `names`.
+fn name_bits<'n>(names: impl Iterator<Item = &'n String>) -> u64 {
+    names.fold(0, |bits, n| bits | name_bit(n))
 }
 
 /// The end of the line holding byte `pos` (before its line break: `\n`, `\r\n` or a lone `\r`).
@@ -251,6 +266,11 @@ impl Stage {
                 self.unresolved.insert(name.to_string(), first);
             }
         }
+    }
+
+    /// Whether setter `name` has a value (most names are told apart without the map).
+    fn has_value(&self, name: &str) -> bool {
+        self.value_bits & name_bit(name) != 0 && self.values.contains_key(name)
     }
 
     fn mark_used(&mut self, name: &str) {
@@ -493,6 +513,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let defs = Definitions::read(kptfiles.iter().map(|&i| (i, items[i].value())));
     let defs_empty = defs.is_empty();
     let mut stage = Stage {
+        value_bits: name_bits(values.keys()),
         values,
         defs,
         invalid: HashSet::new(),
@@ -534,6 +555,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         let (doc, node) = (origin.doc.clone(), origin.node);
         let scoped = values.is_some();
         if let Some(values) = values {
+            stage.value_bits = name_bits(values.keys());
             stage.values = values;
         }
         // An item as read is walked over its text; only the fields that change reach its view.
@@ -561,6 +583,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         }
         if scoped {
             stage.values.clone_from(&given);
+            stage.value_bits = name_bits(given.keys());
         }
     }
     let Stage {

@@ -28,7 +28,7 @@ impl Stage {
             return false;
         }
         let setters = markers(p);
-        if setters.clone().any(|n| self.values.contains_key(n)) {
+        if setters.clone().any(|n| self.has_value(n)) {
             return false;
         }
         // Each name once, in order of first appearance (as `Pattern::names`).
@@ -66,24 +66,24 @@ impl Stage {
 
     fn v1_scalar(&mut self, field: &Field, old: &mut Value, text: &str, p: &Pattern) {
         let setters = markers(p);
-        if !setters.clone().any(|n| self.values.contains_key(n)) {
+        if !setters.clone().any(|n| self.has_value(n)) {
             for name in p.names() {
                 self.unresolved(name, field);
             }
             return;
         }
         for name in setters.clone() {
-            if self.values.contains_key(name) {
+            if self.has_value(name) {
                 self.mark_used(name);
             }
         }
-        let derived = if setters.clone().all(|n| self.values.contains_key(n)) {
+        let derived = if setters.clone().all(|n| self.has_value(n)) {
             BTreeMap::new()
         } else {
             let missing: Vec<&str> = p
                 .names()
                 .into_iter()
-                .filter(|n| !self.values.contains_key(*n))
+                .filter(|n| !self.has_value(n))
                 .collect();
             match p.derive(text, &missing) {
                 Ok(d) => d,
