@@ -65,19 +65,22 @@ impl Stage {
     }
 
     fn v1_scalar(&mut self, field: &Field, old: &mut Value, text: &str, p: &Pattern) {
-        let setters = markers(p);
-        if !setters.clone().any(|n| self.has_value(n)) {
+        let (mut any, mut all) = (false, true);
+        for name in markers(p) {
+            if self.has_value(name) {
+                any = true;
+                self.mark_used(name);
+            } else {
+                all = false;
+            }
+        }
+        if !any {
             for name in p.names() {
                 self.unresolved(name, field);
             }
             return;
         }
-        for name in setters.clone() {
-            if self.has_value(name) {
-                self.mark_used(name);
-            }
-        }
-        let derived = if setters.clone().all(|n| self.has_value(n)) {
+        let derived = if all {
             BTreeMap::new()
         } else {
             let missing: Vec<&str> = p
@@ -199,6 +202,12 @@ impl Stage {
         text: &str,
         declared: Option<DeclaredType>,
     ) {
+        // A string field given its own text again does not change (as typing it would say).
+        if let (None, Value::String(s)) = (declared, &*old) {
+            if s == text {
+                return;
+            }
+        }
         let new = match declared.filter(|d| *d != DeclaredType::Array) {
             Some(d) => match type_declared(d, text) {
                 Ok(v) => v,
