@@ -84,13 +84,25 @@ pub fn parse_head(text: &str) -> Result<Option<SetterComment>, String> {
     Ok(None)
 }
 
+/// False when a trimmed comment text is surely not a kpt v0 reference (it is one only if it
+/// starts with `{` and holds one of the reference keys): a byte check before any parsing.
+pub fn may_be_v0(text: &str) -> bool {
+    text.starts_with('{')
+        && text.contains("\"$")
+        && ["\"$kpt-set\"", "\"$ref\"", "\"$openapi\""]
+            .iter()
+            .any(|k| text.contains(k))
+}
+
+/// False when a trimmed comment text is surely not a setter comment, broken or not:
+/// [`parse_line`] gives `Ok(None)` then.
+pub fn may_be_setter(text: &str) -> bool {
+    text.starts_with("kpt-set:") || may_be_v0(text)
+}
+
 /// A kpt v0 JSON reference comment.
 fn parse_v0(text: &str) -> Result<Option<SetterComment>, String> {
-    if !text.starts_with('{') {
-        return Ok(None);
-    }
-    let keys = ["\"$ref\"", "\"$kpt-set\"", "\"$openapi\""];
-    if !keys.iter().any(|k| text.contains(k)) {
+    if !may_be_v0(text) {
         return Ok(None);
     }
     let value: serde_json::Value = serde_json::from_str(text)

@@ -3,7 +3,7 @@
 //! and each distinct comment text parsed once per run.
 
 use super::comment::{self, SetterComment};
-use super::pattern::Pattern;
+use super::pattern::{self, Pattern};
 use super::{line_end, Seg, Stage};
 use crate::yaml::{Document, NodeId, NodeKind};
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ pub(super) struct Setter {
     /// The comment a kpt v0 reference stands for when no Kptfile defines anything (`${name}`).
     pub v1: Option<SetterComment>,
     /// The comment for results and messages (its `Display`).
-    pub label: String,
+    pub label: Rc<str>,
 }
 
 impl Setter {
@@ -29,11 +29,18 @@ impl Setter {
 /// What a comment text parses as: no setter comment, a setter comment, or why it is broken.
 pub(super) type Parsed = Result<Option<Rc<Setter>>, String>;
 
-/// Every distinct line and head comment text seen so far, parsed.
+/// How many of the line comment texts used last are compared before the hashed lookup (items
+/// of one kind repeat their comments).
+const RECENT: usize = 8;
+
+/// Every distinct line and head comment text that can be a setter comment seen so far, parsed.
 #[derive(Default)]
 pub(super) struct CommentCache {
-    line: HashMap<String, Parsed>,
+    line: HashMap<Rc<str>, Parsed>,
     head: HashMap<String, Parsed>,
+    /// The line comment texts looked up last, oldest replaced first (at `next`).
+    recent: Vec<(Rc<str>, Parsed)>,
+    next: usize,
     /// kpt v0 references read as `${name}` (no Kptfile defines anything).
     v0_as_v1: bool,
 }
@@ -56,7 +63,7 @@ impl CommentCache {
                     ))),
                     _ => None,
                 };
-                let label = comment.to_string();
+                let label = comment.to_string().into();
                 Rc::new(Setter { comment, v1, label })
             })
         })
@@ -64,16 +71,35 @@ impl CommentCache {
 
     /// A line comment's text (after `#`, trimmed), parsed.
     pub fn line(&mut self, text: &str) -> Parsed {
-        if let Some(p) = self.line.get(text) {
+        if !comment::may_be_setter(text.trim()) {
+            return Ok(None);
+        }
+        if let Some((_, p)) = self.recent.iter().find(|(t, _)| **t == *text) {
             return p.clone();
         }
-        let parsed = self.wrap(comment::parse_line(text));
-        self.line.insert(text.to_string(), parsed.clone());
+        let (key, parsed) = match self.line.get_key_value(text) {
+            Some((key, p)) => (key.clone(), p.clone()),
+            None => {
+                let parsed = self.wrap(comment::parse_line(text));
+                let key: Rc<str> = text.into();
+                self.line.insert(key.clone(), parsed.clone());
+                (key, parsed)
+            }
+        };
+        if self.recent.len() < RECENT {
+            self.recent.push((key, parsed.clone()));
+        } else {
+            self.recent[self.next] = (key, parsed.clone());
+            self.next = (self.next + 1) % RECENT;
+        }
         parsed
     }
 
     /// A head comment's text (lines joined by `\n`), parsed.
     pub fn head(&mut self, text: &str) -> Parsed {
+        if !text.lines().any(|l| comment::may_be_v0(l.trim())) {
+            return Ok(None);
+        }
         if let Some(p) = self.head.get(text) {
             return p.clone();
         }
@@ -82,10 +108,11 @@ impl CommentCache {
         parsed
     }
 
-    /// The setter comment of a field (`head`: its key, or the item itself in a sequence): its
-    /// line comment if that is one, else its head comment (as kpt reads them).
-    pub fn of(&mut self, doc: &Document, head: NodeId, value: NodeId) -> Parsed {
-        match doc.line_comment(value).map(|t| self.line(t)) {
+    /// The setter comment of a field (`head`: its key, or the item itself in a sequence) whose
+    /// value has line comment `line`: that if it is one, else its head comment (as kpt reads
+    /// them).
+    pub fn of(&mut self, doc: &Document, head: NodeId, line: Option<&str>) -> Parsed {
+        match line.map(|t| self.line(t)) {
             Some(Ok(Some(c))) => Ok(Some(c)),
             Some(Err(e)) => Err(e),
             _ => match doc.head_comment(head) {
@@ -96,14 +123,67 @@ impl CommentCache {
     }
 }
 
-/// True when a comment's text (after `#`, trimmed) can be, or be a line of, a setter comment
-/// (a broken kpt v0 one included).
+impl Stage {
+    /// A scalar `value` with kpt v1 line comment `line` none of whose setters has a value:
+    /// counted as unresolved, all [`Stage::apply`] would do, without parsing or keeping the
+    /// comment (its text is often the field's alone). False when that cannot be said.
+    pub(super) fn unset_line_setter(
+        &mut self,
+        doc: &Document,
+        value: NodeId,
+        (item, path): (usize, &[Seg]),
+        line: &str,
+    ) -> bool {
+        // Blanks around the pattern hold no marker: they need no trimming.
+        let Some(pattern) = line.strip_prefix("kpt-set:") else {
+            return false;
+        };
+        if !matches!(doc.node(value).kind, NodeKind::Scalar { .. }) || doc.anchor(value).is_some() {
+            return false;
+        }
+        let names = pattern::marker_names(pattern);
+        let mut first = None;
+        let mut more = false;
+        for name in names.clone() {
+            if self.has_value(name) {
+                return false;
+            }
+            more |= first.is_some();
+            first = first.or(Some(name));
+        }
+        if !more {
+            if let Some(name) = first {
+                self.unresolved_at(name, item, path);
+            }
+            return true;
+        }
+        // Each name once, in order of first appearance (as `Pattern::names`).
+        for (i, name) in names.clone().enumerate() {
+            if !names.clone().take(i).any(|n| n == name) {
+                self.unresolved_at(name, item, path);
+            }
+        }
+        true
+    }
+}
+
+/// True when a comment's text (after `#`) can be, or be a line of, a setter comment (a broken
+/// kpt v0 one included): bytes are looked at, the text is trimmed only when it starts with
+/// other than ASCII blanks.
 fn may_be_setter(text: &str) -> bool {
-    text.starts_with("kpt-set:")
-        || (text.starts_with('{')
-            && ["\"$ref\"", "\"$kpt-set\"", "\"$openapi\""]
-                .iter()
-                .any(|k| text.contains(k)))
+    let blanks = text
+        .bytes()
+        .position(|c| c != b' ' && c != b'\t')
+        .unwrap_or(text.len());
+    // Blanks are ASCII: the byte after them is a char boundary.
+    let t = &text[blanks..];
+    match t.as_bytes().first() {
+        Some(b'k') => t.starts_with("kpt-set:"),
+        Some(b'{') => comment::may_be_v0(t),
+        Some(c) if c.is_ascii_graphic() => false,
+        Some(_) => comment::may_be_setter(t.trim()),
+        None => false,
+    }
 }
 
 /// The children of a collection node: mapping entries (key, value) or sequence items.
@@ -147,75 +227,183 @@ impl<'a> Kids<'a> {
     }
 }
 
-/// The fields of the tree at `root` that a comment at `pos` can belong to: the last one
-/// starting before it in the innermost collection that reaches its line (its line comment),
-/// and the first one after it there, with that one's first entry when it starts there too
-/// (its head comment; `- # c` above `key: v` heads the key).
+/// A field a comment can belong to, with its path from the item's root.
+#[derive(Clone, Copy)]
+struct Found {
+    head: NodeId,
+    value: NodeId,
+    /// Its path: `segs[at..at + len]` of the [`Near`] that found it.
+    at: usize,
+    len: usize,
+    /// False when the walk from the root would not reach it (under a complex or merge key).
+    reachable: bool,
+}
+
+/// The fields found next to an item's comments, with their paths (kept between items so that
+/// the buffers are allocated once).
+#[derive(Default)]
+pub(super) struct Near {
+    fields: Vec<Found>,
+    segs: Vec<Seg>,
+    /// The path of the collection being descended.
+    trail: Vec<Seg>,
+}
+
+impl Near {
+    /// Field `(head, value)` at the first `trail` segments of the trail, then `last`.
+    fn push(&mut self, field: (NodeId, NodeId), trail: usize, last: Option<Seg>, reachable: bool) {
+        let at = self.segs.len();
+        self.segs.extend_from_slice(&self.trail[..trail]);
+        self.segs.extend(last);
+        self.fields.push(Found {
+            head: field.0,
+            value: field.1,
+            at,
+            len: self.segs.len() - at,
+            reachable,
+        });
+    }
+}
+
+impl Kids<'_> {
+    /// The path step to child `i`.
+    fn seg(self, i: usize) -> Seg {
+        match self {
+            Kids::Map(e) => Seg::Key(e[i].0),
+            Kids::Seq(_) => Seg::Index(i),
+        }
+    }
+
+    /// Whether the walk enters child `i`: not under a complex or merge key.
+    fn enters(self, doc: &Document, i: usize) -> bool {
+        match self {
+            Kids::Map(e) => doc.scalar(e[i].0).is_some_and(|t| t != "<<"),
+            Kids::Seq(_) => true,
+        }
+    }
+}
+
+/// The fields of the tree at `root` that a comment at `pos` can belong to, into `near`: the
+/// last one starting before it in the innermost collection that reaches its line (its line
+/// comment), and the first one after it there, with that one's first entry when it starts
+/// there too (its head comment; `- # c` above `key: v` heads the key).
 fn fields_near(
     doc: &Document,
     root: NodeId,
-    (pos, line_start): (usize, usize),
+    (pos, mut line_start): (usize, Option<usize>),
     (line, head): (bool, bool),
-    out: &mut Vec<(NodeId, NodeId)>,
+    near: &mut Near,
 ) {
     let start = |n: NodeId| doc.node(n).span().start;
+    let b = doc.source().as_bytes();
+    near.trail.clear();
     let mut node = root;
+    let mut reachable = true;
+    // The line field so far: (field, its path's length on the trail, reachable).
     let mut line_field = None;
     while let Some(kids) = Kids::of(doc, node) {
         let i = kids.before(doc, pos);
-        let before = i.checked_sub(1).and_then(|i| kids.get(i));
+        let before = i
+            .checked_sub(1)
+            .and_then(|b| Some((b, kids.get(b)?, reachable && kids.enters(doc, b))));
         // A collection reaches a comment after its last content on that content's line (no
         // line break between them).
-        let inner = before.filter(|&(_, v)| {
-            doc.node(v).span().end >= line_start && Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+        let inner = before.filter(|&(_, (_, v), _)| {
+            let end = doc.node(v).span().end;
+            Kids::of(doc, v).is_some_and(|k| k.len() > 0)
+                && (end >= pos || end >= *line_start.get_or_insert_with(|| line_start_of(b, pos)))
         });
-        if let Some((_, value)) = inner {
-            // A comment after a flow sequence's `]` is the sequence's own.
-            if line && matches!(doc.node(value).kind, NodeKind::Sequence { .. }) {
-                out.extend(before);
+        if let Some((b, field, enters)) = inner {
+            let value = field.1;
+            // A comment after a flow sequence's `]` is the sequence's own (a block sequence's
+            // is on its key's line, where it is found as the line field below).
+            if line && matches!(doc.node(value).kind, NodeKind::Sequence { flow: true, .. }) {
+                near.push(field, near.trail.len(), Some(kids.seg(b)), enters);
             }
-            line_field = before;
+            near.trail.push(kids.seg(b));
+            reachable = enters;
+            line_field = Some((field, near.trail.len(), enters));
             node = value;
             continue;
         }
         if line {
-            out.extend(before.or(line_field));
+            match before {
+                Some((b, field, enters)) => {
+                    near.push(field, near.trail.len(), Some(kids.seg(b)), enters)
+                }
+                None => {
+                    if let Some((field, len, enters)) = line_field {
+                        near.push(field, len, None, enters);
+                    }
+                }
+            }
         }
         if let Some((first, mut value)) = kids.get(i).filter(|_| head) {
-            out.push((first, value));
-            while let Some((h, v)) = Kids::of(doc, value).and_then(|k| k.get(0)) {
+            let mut enters = reachable && kids.enters(doc, i);
+            near.trail.push(kids.seg(i));
+            near.push((first, value), near.trail.len(), None, enters);
+            while let Some(inner) = Kids::of(doc, value) {
+                let Some((h, v)) = inner.get(0) else {
+                    break;
+                };
                 if start(h) != start(value) {
                     break;
                 }
-                out.push((h, v));
+                enters = enters && inner.enters(doc, 0);
+                near.trail.push(inner.seg(0));
+                near.push((h, v), near.trail.len(), None, enters);
                 value = v;
             }
         }
         return;
     }
     if line {
-        out.extend(line_field);
+        if let Some((field, len, enters)) = line_field {
+            near.push(field, len, None, enters);
+        }
     }
+}
+
+/// Whether any of `bytes` is `\n` or `\r`, eight at a time.
+fn has_line_break(bytes: [u8; 8]) -> bool {
+    let w = u64::from_le_bytes(bytes);
+    let zero_byte = |v: u64| v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080;
+    zero_byte(w ^ 0x0a0a_0a0a_0a0a_0a0a) != 0 || zero_byte(w ^ 0x0d0d_0d0d_0d0d_0d0d) != 0
+}
+
+/// Where the line holding byte `pos` starts (after the last `\n` or `\r` before it).
+fn line_start_of(b: &[u8], pos: usize) -> usize {
+    let mut end = pos;
+    while end >= 8 {
+        let mut word = [0; 8];
+        word.copy_from_slice(&b[end - 8..end]);
+        if has_line_break(word) {
+            break;
+        }
+        end -= 8;
+    }
+    b[..end]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1)
 }
 
 /// Which fields a comment starting at `pos` can belong to, by what is before it on its line:
 /// (a line comment: after content or after `- `/`? `, a head comment: on its own line or after
-/// `- `/`? `), and where that line starts.
-fn placement(src: &str, pos: usize) -> ((bool, bool), usize) {
+/// `- `/`? `), and where that line starts when that was seen on the way (it is looked for
+/// only when needed after content).
+fn placement(src: &str, pos: usize) -> ((bool, bool), Option<usize>) {
     let b = src.as_bytes();
-    let line_start = b[..pos]
-        .iter()
-        .rposition(|&c| c == b'\n' || c == b'\r')
-        .map_or(0, |i| i + 1);
     let mut indicator = false;
-    for &c in &b[line_start..pos] {
+    for (i, &c) in b[..pos].iter().enumerate().rev() {
         match c {
             b' ' | b'\t' => {}
             b'-' | b'?' => indicator = true,
-            _ => return ((true, false), line_start),
+            b'\n' | b'\r' => return ((indicator, true), Some(i + 1)),
+            _ => return ((true, false), None),
         }
     }
-    ((indicator, true), line_start)
+    ((indicator, true), Some(0))
 }
 
 impl Stage {
@@ -227,87 +415,70 @@ impl Stage {
         let comments = doc.comments();
         let end = line_end(doc, span.end);
         let first = comments.partition_point(|c| c.start < span.start);
-        let mut fields: Vec<(NodeId, NodeId)> = Vec::new();
-        let setter_text = |c: &std::ops::Range<usize>| may_be_setter(src[c.clone()][1..].trim());
+        let mut near = std::mem::take(&mut self.near);
+        near.fields.clear();
+        near.segs.clear();
+        let setter_text = |c: &std::ops::Range<usize>| may_be_setter(&src[c.clone()][1..]);
         // The first key's head comment lies before the item's own text.
         let above = comments[..first]
             .iter()
             .rev()
             .take_while(|c| placement(src, c.start).0 .1);
         if above.clone().any(setter_text) {
-            fields.extend(Kids::of(doc, root).and_then(|k| k.get(0)));
+            if let Some(kids) = Kids::of(doc, root) {
+                if let Some(field) = kids.get(0) {
+                    near.push(field, 0, Some(kids.seg(0)), kids.enters(doc, 0));
+                }
+            }
         }
         for c in comments[first..].iter().take_while(|c| c.start < end) {
             if setter_text(c) {
                 let (kinds, line_start) = placement(src, c.start);
-                fields_near(doc, root, (c.start, line_start), kinds, &mut fields);
+                fields_near(doc, root, (c.start, line_start), kinds, &mut near);
             }
         }
         let start = |n: NodeId| doc.node(n).span().start;
-        let key = |&(h, v): &(NodeId, NodeId)| (start(h), start(v), v);
-        if !fields.is_sorted_by_key(key) {
-            fields.sort_unstable_by_key(key);
+        let key = |f: &Found| (start(f.head), start(f.value), f.value);
+        if !near.fields.is_sorted_by_key(key) {
+            near.fields.sort_unstable_by_key(key);
         }
-        fields.dedup_by_key(|f| f.1);
-        let mut path = Vec::new();
+        near.fields.dedup_by_key(|f| f.value);
         // Sequences that carry a setter comment (or a broken one): the walk does not enter them.
         let mut closed: Vec<NodeId> = Vec::new();
-        for (head, value) in fields {
+        for f in &near.fields {
+            let value = f.value;
             if value == root
+                || !f.reachable
                 || matches!(doc.node(value).kind, NodeKind::Mapping { .. })
-                || !path_to(doc, root, value, &closed, &mut path)
+                || (!closed.is_empty() && in_closed(doc, root, value, &closed))
             {
                 continue;
             }
             let is_sequence = matches!(doc.node(value).kind, NodeKind::Sequence { .. });
-            if self.visit_field(doc, (head, value), item, &path) && is_sequence {
+            let path = &near.segs[f.at..f.at + f.len];
+            if self.visit_field(doc, (f.head, value), item, path) && is_sequence {
                 closed.push(value);
             }
         }
+        self.near = near;
     }
 }
 
-/// The path from `root` to `value` into `path`; false when the walk from the root would not
-/// reach it (under a complex or merge key, or in one of the `closed` sequences). A sequence
-/// comes before the fields inside it in document order, so `closed` already holds it then.
-fn path_to(
-    doc: &Document,
-    root: NodeId,
-    value: NodeId,
-    closed: &[NodeId],
-    path: &mut Vec<Seg>,
-) -> bool {
-    path.clear();
+/// Whether `value` lies in one of the `closed` sequences under `root` (the walk from the root
+/// does not enter them). A sequence comes before the fields inside it in document order, so
+/// `closed` already holds it then.
+fn in_closed(doc: &Document, root: NodeId, value: NodeId, closed: &[NodeId]) -> bool {
     let mut node = value;
     while node != root {
         let Some(parent) = doc.parent(node) else {
             return false;
         };
-        match &doc.node(parent).kind {
-            NodeKind::Mapping { .. } => {
-                let Some(&(key, _)) = doc.entries(parent).iter().find(|e| e.1 == node) else {
-                    return false;
-                };
-                match doc.scalar(key) {
-                    Some(text) if text != "<<" => path.push(Seg::Key(key)),
-                    _ => return false,
-                }
-            }
-            NodeKind::Sequence { .. } => {
-                if closed.contains(&parent) {
-                    return false;
-                }
-                let Some(i) = doc.items(parent).iter().position(|&n| n == node) else {
-                    return false;
-                };
-                path.push(Seg::Index(i));
-            }
-            _ => return false,
+        if closed.contains(&parent) {
+            return true;
         }
         node = parent;
     }
-    path.reverse();
-    true
+    false
 }
 
 #[cfg(test)]
@@ -365,6 +536,9 @@ mod tests {
             "a: x # {\"$ref\": 1}\nb: y # kpt-set: ${b}\n",
             "a: x\n---\n# kpt-set: ${a}\nb: y # note\nc: | # kpt-set: ${a}\n  t\n",
             "s: [a, b] # kpt-set: ${a}\nf: {g: h} # kpt-set: ${a}\n",
+            "u: x # kpt-set: ${z}-${y}-${z}\nv: &w y # kpt-set: ${z}\nt: [1] # kpt-set: ${z}\n",
+            "m: {<<: {x: 1 # kpt-set: ${a}\n}, y: 2}\nq:\n- a\n- b # kpt-set: ${a}\n",
+            "e: x #\u{3000}kpt-set: ${a}\nf: y #\u{3000}{\"$kpt-set\":\"b\"}\n",
         ];
         let values = [("a", "A"), ("b", "B"), ("l", "[p, q]")];
         for src in cases {

@@ -34,6 +34,7 @@ use defs::{Definitions, StoredValue, SubstError, Target};
 use pattern::{list_names, DeriveError, Pattern};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 use typing::{type_declared, type_for_field, type_list, DeclaredType, Typed};
 
 /// One step of a path into an item's JSON: a mapping key (by its key node in the item's
@@ -83,7 +84,7 @@ struct Field<'f> {
     path: &'f [Seg],
     comment: &'f SetterComment,
     /// The comment for results ([`SetterComment`]'s `Display`), written once per comment.
-    label: &'f str,
+    label: &'f Rc<str>,
 }
 
 /// A change made during the walk (undone when the stage finds any error).
@@ -92,7 +93,7 @@ struct Change {
     path: Vec<Seg>,
     old: Value,
     new: Value,
-    comment: String,
+    comment: Rc<str>,
 }
 
 /// Where a setter without a value was seen, and how often.
@@ -150,16 +151,19 @@ impl Pending {
 
 struct Stage {
     values: BTreeMap<String, String>,
+    /// [`name_bit`] of every name in `values`: a name whose bit is not set has no value.
+    value_bits: u64,
     defs: Definitions,
     /// v0 setters whose given value failed validation (reported once, fields skipped).
     invalid: HashSet<String>,
     changes: Vec<Change>,
-    /// New values of fields of an item walked without its JSON view: (path, node, value).
-    writes: Vec<(Vec<Seg>, NodeId, Value)>,
+    /// Fields of an item walked without its JSON view that changed: (the change in
+    /// `changes`, the node).
+    writes: Vec<(usize, NodeId)>,
     errors: Vec<Pending>,
     warnings: Vec<Pending>,
     /// Given names some comment used.
-    used: HashSet<String>,
+    used: BTreeSet<String>,
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
@@ -167,6 +171,21 @@ struct Stage {
     owned: HashSet<usize>,
     /// Every distinct comment text, parsed once.
     comments: found::CommentCache,
+    /// The fields found next to the comments of the item at hand.
+    near: found::Near,
+}
+
+/// One of 64 bits for a setter name, by its length and its first and last bytes.
+fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    let mix = b.len() * 7 + usize::from(first.unwrap_or(0)) * 3 + usize::from(last.unwrap_or(0));
+    1 << (mix % 64)
+}
+
+/// The [`name_bit`]s of `names`.
+fn name_bits<'n>(names: impl Iterator<Item = &'n String>) -> u64 {
+    names.fold(0, |bits, n| bits | name_bit(n))
 }
 
 /// The end of the line holding byte `pos` (before its line break: `\n`, `\r\n` or a lone `\r`).
@@ -224,21 +243,34 @@ impl Stage {
     }
 
     fn unresolved(&mut self, name: &str, field: &Field) {
+        self.unresolved_at(name, field.item, field.path);
+    }
+
+    /// Setter `name` has no value for the field at `path` of item `item`.
+    fn unresolved_at(&mut self, name: &str, item: usize, path: &[Seg]) {
         // The private-GKE stage writes its own settings into the resources it owns, given or not.
-        if crate::config::is_setting_key(name) && self.owned.contains(&field.item) {
+        if !self.owned.is_empty()
+            && self.owned.contains(&item)
+            && crate::config::is_setting_key(name)
+        {
             return;
         }
         match self.unresolved.get_mut(name) {
             Some(u) => u.count += 1,
             None => {
                 let first = Unresolved {
-                    item: field.item,
-                    path: field.path.to_vec(),
+                    item,
+                    path: path.to_vec(),
                     count: 1,
                 };
                 self.unresolved.insert(name.to_string(), first);
             }
         }
+    }
+
+    /// Whether setter `name` has a value (most names are told apart without the map).
+    fn has_value(&self, name: &str) -> bool {
+        self.value_bits & name_bit(name) != 0 && self.values.contains_key(name)
     }
 
     fn mark_used(&mut self, name: &str) {
@@ -325,7 +357,11 @@ impl Stage {
             NodeKind::Sequence { .. } => true,
             NodeKind::Scalar { .. } => false,
         };
-        let setter = match self.comments.of(doc, head, value) {
+        let line = doc.line_comment(value);
+        if line.is_some_and(|t| self.unset_line_setter(doc, value, (item, path), t)) {
+            return;
+        }
+        let setter = match self.comments.of(doc, head, line) {
             Ok(Some(setter)) => setter,
             Ok(None) => {
                 if is_sequence {
@@ -353,7 +389,11 @@ impl Stage {
         ) {
             return false;
         }
-        match self.comments.of(doc, head, value) {
+        let line = doc.line_comment(value);
+        if line.is_some_and(|t| self.unset_line_setter(doc, value, (item, path), t)) {
+            return true;
+        }
+        match self.comments.of(doc, head, line) {
             Ok(Some(setter)) => self.apply(doc, value, item, path, &setter, None),
             Ok(None) => return false,
             Err(message) => self.error_at_path(item, path, message),
@@ -407,7 +447,7 @@ impl Stage {
             self.scalar(&field, old, text, setter.effective());
         }
         if built_here && self.changes.len() > changes {
-            self.writes.push((path.to_vec(), value, old.clone()));
+            self.writes.push((changes, value));
         }
     }
 }
@@ -473,6 +513,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     let defs = Definitions::read(kptfiles.iter().map(|&i| (i, items[i].value())));
     let defs_empty = defs.is_empty();
     let mut stage = Stage {
+        value_bits: name_bits(values.keys()),
         values,
         defs,
         invalid: HashSet::new(),
@@ -480,10 +521,11 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         writes: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
-        used: HashSet::new(),
+        used: BTreeSet::new(),
         unresolved: BTreeMap::new(),
         reported: HashSet::new(),
         comments: found::CommentCache::new(defs_empty),
+        near: found::Near::default(),
         owned: items
             .iter()
             .enumerate()
@@ -513,17 +555,19 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         let (doc, node) = (origin.doc.clone(), origin.node);
         let scoped = values.is_some();
         if let Some(values) = values {
+            stage.value_bits = name_bits(values.keys());
             stage.values = values;
         }
         // An item as read is walked over its text; only the fields that change reach its view.
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
-            for (path, node, value) in std::mem::take(&mut stage.writes) {
+            for (change, node) in stage.writes.drain(..) {
+                let change = &stage.changes[change];
                 // A scalar's new value is kept beside the text: no view is built.
-                let Err(value) = item.set_scalar(node, value) else {
+                let Err(value) = item.set_scalar(node, change.new.clone()) else {
                     continue;
                 };
-                if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
+                if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
                     *slot = value;
                 }
             }
@@ -539,6 +583,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         }
         if scoped {
             stage.values.clone_from(&given);
+            stage.value_bits = name_bits(given.keys());
         }
     }
     let Stage {
@@ -625,7 +670,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     // Results name each resource as it is after the stage (one template per resource).
     let mut template: Option<(usize, KrmResult)> = None;
     // One message per distinct setter comment, cloned for each field it changed.
-    let mut messages: HashMap<String, String> = HashMap::new();
+    let mut messages: HashMap<Rc<str>, String> = HashMap::new();
     for change in changes {
         resources.insert(change.item);
         let item = &items[change.item];
@@ -688,8 +733,8 @@ const SUMMARY_FIELDS: usize = 3;
 /// changed one field gives the same result as the full list; one that changed more says how
 /// many fields in how many resources and names the first few, located at the first of them.
 fn summaries(changes: Vec<Change>, items: &[Item]) -> Vec<KrmResult> {
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, Vec<Change>> = HashMap::new();
+    let mut order: Vec<Rc<str>> = Vec::new();
+    let mut groups: HashMap<Rc<str>, Vec<Change>> = HashMap::new();
     for change in changes {
         if !groups.contains_key(&change.comment) {
             order.push(change.comment.clone());

@@ -89,13 +89,13 @@ impl Pattern {
     }
 
     /// The pattern with every marker replaced by its value (`None`: the marker is kept as written).
-    pub fn render(&self, value: impl Fn(&str) -> Option<String>) -> String {
+    pub fn render<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> String {
         let mut out = String::with_capacity(self.text.len());
         for seg in &self.segments {
             match seg {
                 Segment::Literal(text) => out.push_str(text),
                 Segment::Setter(name) => match value(name) {
-                    Some(v) => out.push_str(&v),
+                    Some(v) => out.push_str(v),
                     None => {
                         out.push_str("${");
                         out.push_str(name);
@@ -225,6 +225,33 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// The names of the `${name}` markers of pattern text in order, repeats included, as
+/// [`Pattern::parse`] reads them, without building the pattern.
+pub fn marker_names(text: &str) -> impl Iterator<Item = &str> + Clone {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        // `$`, `{` and `}` are ASCII: byte offsets next to them are char boundaries.
+        let b = rest.as_bytes();
+        let mut i = 0;
+        while let Some(d) = b[i..].iter().position(|&c| c == b'$') {
+            let start = i + d;
+            if b.get(start + 1) != Some(&b'{') {
+                i = start + 1;
+                continue;
+            }
+            match b[start + 2..].iter().position(|&c| c == b'}') {
+                Some(end) if end > 0 => {
+                    let name = &rest[start + 2..start + 2 + end];
+                    rest = &rest[start + 3 + end..];
+                    return Some(name);
+                }
+                _ => i = start + 2,
+            }
+        }
+        None
+    })
+}
+
 /// `[${a} ${b}]`, the way apply-setters lists setter names in messages.
 pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
     let inner: Vec<String> = names
@@ -289,6 +316,37 @@ mod tests {
         }
     }
 
+    /// The names read off the text alone are the pattern's markers, for every tricky text.
+    #[test]
+    fn marker_names_are_the_parsed_markers() {
+        let texts = [
+            "${image}:${tag}",
+            "a${b",
+            "${}x",
+            "$${a}",
+            "${a${b}",
+            "${a}}${b}",
+            "${}${a}",
+            "x${}}${y}z${",
+            "${a}-${b}-${a}",
+            "",
+            "${ é }${",
+        ];
+        for text in texts {
+            let pattern = Pattern::parse(text);
+            let parsed: Vec<&str> = pattern
+                .segments
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Setter(n) => Some(n.as_str()),
+                    Segment::Literal(_) => None,
+                })
+                .collect();
+            let read: Vec<&str> = marker_names(text).collect();
+            assert_eq!(read, parsed, "pattern {text:?}");
+        }
+    }
+
     #[test]
     fn names_single_and_render() {
         let p = Pattern::parse("${a}-${b}-${a}");
@@ -296,7 +354,7 @@ mod tests {
         assert_eq!(p.single_setter(), None);
         assert_eq!(Pattern::parse("${images}").single_setter(), Some("images"));
         assert_eq!(Pattern::parse("x${images}").single_setter(), None);
-        let out = p.render(|n| (n == "a").then(|| "1".to_string()));
+        let out = p.render(|n| (n == "a").then_some("1"));
         assert_eq!(out, "1-${b}-1");
     }
 

@@ -196,3 +196,53 @@ fn paths_name_keys_and_indices() {
     let mut json = doc.to_json(root).unwrap();
     assert_eq!(lookup_mut(&doc, &mut json, &path), Some(&mut json!(1)));
 }
+
+/// A kpt v1 comment none of whose setters has a value counts each name once per field, also
+/// on a field whose comment is not parsed for that (repeated names, several names, one field
+/// with an anchor, which is warned about instead).
+#[test]
+fn unresolved_names_are_counted_once_per_field() {
+    let src = "kind: Thing\nmetadata:\n  name: t\nspec:\n  a: x # kpt-set: ${p}-${q}-${p}\n  b: y # kpt-set: ${p}\n  c: &k z # kpt-set: ${p}\n  d: w # kpt-set: ${q}-${given}\n";
+    let (_, results) = run_yaml(src, &[("given", "G")]);
+    let lines: Vec<String> = results.iter().map(|r| r.to_line()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("spec.a: no value for setter ${p}: 2 field(s)")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("spec.a: no value for setter ${q}: 1 field(s)")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(
+            |l| l.contains("spec.c: setter comment \"kpt-set: ${p}\": the field has anchor &k")
+        ),
+        "{lines:#?}"
+    );
+}
+
+/// Every name of a value map has its bit among the map's bits: a set name is never taken for
+/// one without a value.
+#[test]
+fn value_bits_hold_every_name() {
+    let names: Vec<String> = [
+        "",
+        "a",
+        "zone",
+        "gcloud.compute.zone",
+        "prefix",
+        "région",
+        "x".repeat(70).as_str(),
+    ]
+    .iter()
+    .map(|n| n.to_string())
+    .collect();
+    let bits = name_bits(names.iter());
+    for n in &names {
+        assert_ne!(bits & name_bit(n), 0, "{n:?}");
+    }
+}

@@ -158,9 +158,11 @@ pub enum Typed {
 /// or float stays one when `text` reads as that type (an integer also reads as a float); a null
 /// (or absent) field takes what the text reads as, the empty text being the empty string.
 pub fn type_for_field(old: &Value, text: &str) -> Typed {
+    if let Value::String(_) = old {
+        return Typed::Fits(Value::String(text.to_string()));
+    }
     let read = core_value(text);
     let fits = match (old, &read) {
-        (Value::String(_), _) => return Typed::Fits(Value::String(text.to_string())),
         (Value::Null, Value::Null) => Some(Value::String(text.to_string())),
         (Value::Null, _) => Some(read.clone()),
         (Value::Bool(_), Value::Bool(_)) => Some(read.clone()),

@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// The setter names of a pattern's markers in order, repeats included.
+fn markers(p: &Pattern) -> impl Iterator<Item = &str> + Clone {
+    p.segments.iter().filter_map(|s| match s {
+        pattern::Segment::Setter(name) => Some(name.as_str()),
+        pattern::Segment::Literal(_) => None,
+    })
+}
+
 impl Stage {
     /// For a kpt v1 comment none of whose setters is given: count them as unresolved, as
     /// [`Stage::scalar`] and [`Stage::sequence`] would, and say so (the field's view is not
@@ -19,15 +27,15 @@ impl Stage {
         if is_sequence && p.single_setter().is_none() {
             return false;
         }
-        let setters = p.segments.iter().filter_map(|s| match s {
-            pattern::Segment::Setter(name) => Some(name.as_str()),
-            pattern::Segment::Literal(_) => None,
-        });
-        if setters.clone().any(|n| self.values.contains_key(n)) {
+        let setters = markers(p);
+        if setters.clone().any(|n| self.has_value(n)) {
             return false;
         }
-        for name in p.names() {
-            self.unresolved(name, field);
+        // Each name once, in order of first appearance (as `Pattern::names`).
+        for (i, name) in setters.clone().enumerate() {
+            if !setters.clone().take(i).any(|n| n == name) {
+                self.unresolved(name, field);
+            }
         }
         true
     }
@@ -57,21 +65,29 @@ impl Stage {
     }
 
     fn v1_scalar(&mut self, field: &Field, old: &mut Value, text: &str, p: &Pattern) {
-        let names = p.names();
-        let (provided, missing): (Vec<&str>, Vec<&str>) =
-            names.iter().partition(|n| self.values.contains_key(**n));
-        if provided.is_empty() {
-            for name in names {
+        let (mut any, mut all) = (false, true);
+        for name in markers(p) {
+            if self.has_value(name) {
+                any = true;
+                self.mark_used(name);
+            } else {
+                all = false;
+            }
+        }
+        if !any {
+            for name in p.names() {
                 self.unresolved(name, field);
             }
             return;
         }
-        for name in &provided {
-            self.mark_used(name);
-        }
-        let derived = if missing.is_empty() {
+        let derived = if all {
             BTreeMap::new()
         } else {
+            let missing: Vec<&str> = p
+                .names()
+                .into_iter()
+                .filter(|n| !self.has_value(n))
+                .collect();
             match p.derive(text, &missing) {
                 Ok(d) => d,
                 Err(e) => {
@@ -88,7 +104,8 @@ impl Stage {
                 }
             }
         };
-        let new_text = p.render(|n| self.values.get(n).or_else(|| derived.get(n)).cloned());
+        let values = &self.values;
+        let new_text = p.render(|n| values.get(n).or_else(|| derived.get(n)).map(String::as_str));
         self.set_scalar(field, old, &new_text, None);
     }
 
@@ -185,6 +202,12 @@ impl Stage {
         text: &str,
         declared: Option<DeclaredType>,
     ) {
+        // A string field given its own text again does not change (as typing it would say).
+        if let (None, Value::String(s)) = (declared, &*old) {
+            if s == text {
+                return;
+            }
+        }
         let new = match declared.filter(|d| *d != DeclaredType::Array) {
             Some(d) => match type_declared(d, text) {
                 Ok(v) => v,
@@ -223,7 +246,7 @@ impl Stage {
                 path: field.path.to_vec(),
                 old: previous,
                 new,
-                comment: field.label.to_string(),
+                comment: field.label.clone(),
             });
         }
     }
