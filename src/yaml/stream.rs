@@ -331,7 +331,7 @@ pub struct EditIndex<'e> {
 }
 
 impl Edits {
-    /// The edits sorted by place, for [`EditIndex::region_text`].
+    /// The edits sorted by place, for `EditIndex::region_text`.
     pub fn index(&self) -> EditIndex<'_> {
         let edits = self.entries();
         let mut order: Vec<usize> = (0..edits.len()).collect();
