@@ -10,8 +10,8 @@
 //!
 //! CPU time (user + system) of each child, medians of interleaved runs, as a ratio to serde_json
 //! and as MB/s of input; peak memory as a multiple of the input; then the stages in process
-//! (setters and checks against loading the items, once on freshly loaded items and again on the same) and the start-up of a one-item run against
-//! `cat`.
+//! (setters and checks against loading the items, once on freshly loaded items and again on the
+//! same items) and the start-up of a one-item run against `cat`.
 //!
 //! Run: `cargo bench --bench pipeline` (sizes: `-- 1000 10000 100000`; default 1000 10000).
 
