@@ -5,7 +5,7 @@
 use super::comment::{self, SetterComment};
 use super::pattern::{self, Pattern};
 use super::{line_end, Seg, Stage};
-use crate::yaml::{Document, NodeId, NodeKind};
+use crate::yaml::{Document, Entries, NodeId, NodeKind};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -189,7 +189,7 @@ fn may_be_setter(text: &str) -> bool {
 /// The children of a collection node: mapping entries (key, value) or sequence items.
 #[derive(Clone, Copy)]
 enum Kids<'a> {
-    Map(&'a [(NodeId, NodeId)]),
+    Map(Entries<'a>),
     Seq(&'a [NodeId]),
 }
 
@@ -212,7 +212,7 @@ impl<'a> Kids<'a> {
     /// Child `i` as (head, value): (key, value) or (item, item).
     fn get(self, i: usize) -> Option<(NodeId, NodeId)> {
         match self {
-            Kids::Map(e) => e.get(i).copied(),
+            Kids::Map(e) => e.get(i),
             Kids::Seq(items) => items.get(i).map(|&n| (n, n)),
         }
     }
@@ -221,7 +221,7 @@ impl<'a> Kids<'a> {
     fn before(self, doc: &Document, pos: usize) -> usize {
         let start = |n: NodeId| doc.node(n).span().start;
         match self {
-            Kids::Map(e) => e.partition_point(|&(k, _)| start(k) < pos),
+            Kids::Map(e) => e.partition_point(|(k, _)| start(k) < pos),
             Kids::Seq(items) => items.partition_point(|&n| start(n) < pos),
         }
     }
@@ -269,7 +269,7 @@ impl Kids<'_> {
     /// The path step to child `i`.
     fn seg(self, i: usize) -> Seg {
         match self {
-            Kids::Map(e) => Seg::Key(e[i].0),
+            Kids::Map(e) => Seg::Key(e.at(i).0),
             Kids::Seq(_) => Seg::Index(i),
         }
     }
@@ -277,7 +277,7 @@ impl Kids<'_> {
     /// Whether the walk enters child `i`: not under a complex or merge key.
     fn enters(self, doc: &Document, i: usize) -> bool {
         match self {
-            Kids::Map(e) => doc.scalar(e[i].0).is_some_and(|t| t != "<<"),
+            Kids::Map(e) => doc.scalar(e.at(i).0).is_some_and(|t| t != "<<"),
             Kids::Seq(_) => true,
         }
     }

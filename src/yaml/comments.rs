@@ -166,14 +166,14 @@ impl Document {
             else {
                 continue;
             };
-            for &(k, v) in self.entries_at(*entries) {
+            for (k, v) in self.entries_at(*entries) {
                 let key_col = self.byte_column(self.nodes[k].span().start);
                 match &self.nodes[v].kind {
                     NodeKind::Mapping {
                         flow: false,
                         entries: inner,
                     } if indent.is_none() => {
-                        if let Some(&(ik, _)) = self.entries_at(*inner).first() {
+                        if let Some((ik, _)) = self.entries_at(*inner).first() {
                             let col = self.byte_column(self.nodes[ik].span().start);
                             if col > key_col
                                 && self.line_start(self.nodes[ik].span().start)
