@@ -64,7 +64,10 @@ pub struct Item {
 /// (`None` until asked).
 #[derive(Debug, Clone, Copy, Default)]
 struct Scans {
-    answers: [Option<(&'static KeyScan, bool)>; 2],
+    /// The questions, latest first (their answers apart: 24 bytes where pairs took 40).
+    asked: [Option<&'static KeyScan>; 2],
+    /// The answers, by the index of their question in `asked`.
+    found: [bool; 2],
     escapes: Option<bool>,
 }
 
@@ -330,9 +333,8 @@ impl Item {
             return true;
         };
         let mut known = self.scans.get();
-        let answers = known.answers.iter().flatten();
-        if let Some((_, found)) = answers.clone().find(|(s, _)| std::ptr::eq(*s, scan)) {
-            return *found;
+        if let Some(i) = (0..2).find(|&i| known.asked[i].is_some_and(|s| std::ptr::eq(s, scan))) {
+            return known.found[i];
         }
         let escapes = || {
             let escapes = known.escapes.unwrap_or_else(|| doc.text_has_escape(node));
@@ -341,8 +343,10 @@ impl Item {
         };
         let found =
             doc.plain_tree_any_key_with(node, scan.literal, escapes, |k| scan.keys.contains(&k));
-        known.answers.rotate_right(1);
-        known.answers[0] = Some((scan, found));
+        known.asked.rotate_right(1);
+        known.found.rotate_right(1);
+        known.asked[0] = Some(scan);
+        known.found[0] = found;
         self.scans.set(known);
         found
     }
