@@ -317,3 +317,54 @@ pub fn function_config_from_args(
     }
     Ok(Some(value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(kind: &str, namespace: Option<&str>, name: &str) -> Item {
+        let mut metadata = json!({ "name": name });
+        if let Some(ns) = namespace {
+            metadata["namespace"] = json!(ns);
+        }
+        Item::generated(
+            json!({ "apiVersion": "v1", "kind": kind, "metadata": metadata }),
+            None,
+        )
+    }
+
+    #[test]
+    fn duplicates_name_the_first_earlier_twin_in_the_order_of_the_later_items() {
+        let items = [
+            item("ConfigMap", None, "a"),
+            item("Secret", None, "a"),
+            item("ConfigMap", Some("ns"), "a"),
+            item("Secret", None, "a"),
+            item("ConfigMap", None, "a"),
+            item("Kustomization", None, ""),
+            item("Kustomization", None, ""),
+            item("ConfigMap", None, "a"),
+            item("ConfigMap", Some("ns"), "b"),
+        ];
+        let got: Vec<(String, Option<String>)> = duplicates(&items)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.message,
+                    r.resource_ref.map(|r| format!("{}/{}", r.kind, r.name)),
+                )
+            })
+            .collect();
+        let earlier = |i: usize| {
+            format!(
+                "duplicate resource: items[{i}] has the same apiVersion, kind, namespace and name"
+            )
+        };
+        let want: Vec<(String, Option<String>)> =
+            [(1, "Secret"), (0, "ConfigMap"), (0, "ConfigMap")]
+                .into_iter()
+                .map(|(i, kind)| (earlier(i), Some(format!("{kind}/a"))))
+                .collect();
+        assert_eq!(got, want);
+    }
+}

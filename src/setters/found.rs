@@ -420,19 +420,20 @@ impl Stage {
         near.segs.clear();
         let setter_text = |c: &std::ops::Range<usize>| may_be_setter(&src[c.clone()][1..]);
         // The first key's head comment lies before the item's own text.
-        let above = comments[..first]
+        let above = comments
+            .slice(..first)
             .iter()
             .rev()
             .take_while(|c| placement(src, c.start).0 .1);
-        if above.clone().any(setter_text) {
+        if above.clone().any(|c| setter_text(&c)) {
             if let Some(kids) = Kids::of(doc, root) {
                 if let Some(field) = kids.get(0) {
                     near.push(field, 0, Some(kids.seg(0)), kids.enters(doc, 0));
                 }
             }
         }
-        for c in comments[first..].iter().take_while(|c| c.start < end) {
-            if setter_text(c) {
+        for c in comments.slice(first..).iter().take_while(|c| c.start < end) {
+            if setter_text(&c) {
                 let (kinds, line_start) = placement(src, c.start);
                 fields_near(doc, root, (c.start, line_start), kinds, &mut near);
             }

@@ -73,6 +73,11 @@ pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
     }
     let arena = (Entries(&entries), &items[..]);
     fix_block_scalars(&src, &comments, &mut nodes, &parents, arena, &block_scalars);
+    // Kept as `u32` pairs: half the size of ranges (sources fit, checked at parse).
+    let comments = comments
+        .iter()
+        .map(|c| (c.start as u32, c.end as u32))
+        .collect();
     Document {
         src,
         nodes,

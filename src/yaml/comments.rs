@@ -38,8 +38,9 @@ impl Document {
 
     /// The comment starting at or after `pos`, if any.
     fn next_comment(&self, pos: usize) -> Option<std::ops::Range<usize>> {
-        let i = self.comments.partition_point(|c| c.start < pos);
-        self.comments.get(i).cloned()
+        let comments = self.comments();
+        let i = comments.partition_point(|c| c.start < pos);
+        comments.get(i)
     }
 
     /// The comment that follows `pos` on the same line with only blanks between.
@@ -107,7 +108,8 @@ impl Document {
             .map_or(self.src.len(), |i| span.end + i);
         let comments = self.comments();
         let first = comments.partition_point(|c| c.start < span.start);
-        comments[first..]
+        comments
+            .slice(first..)
             .iter()
             .take_while(|c| c.start < end)
             .map(|c| self.src[c.clone()].trim_start_matches('#').trim())

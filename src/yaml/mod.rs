@@ -245,6 +245,71 @@ impl PartialEq for Entries<'_> {
     }
 }
 
+/// The byte ranges of comments of a document (`#` to end of line, line break excluded),
+/// sorted, kept as `u32` pairs (sources fit: checked at parse) and read as ranges.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommentRanges<'a>(&'a [(u32, u32)]);
+
+/// A comment's range as the document keeps it.
+#[inline]
+fn comment_of(&(start, end): &(u32, u32)) -> Range<usize> {
+    start as usize..end as usize
+}
+
+impl<'a> CommentRanges<'a> {
+    /// Number of comments.
+    #[inline]
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ranges in source order.
+    #[inline]
+    pub fn iter(
+        self,
+    ) -> impl DoubleEndedIterator<Item = Range<usize>> + ExactSizeIterator + Clone + 'a {
+        self.0.iter().map(comment_of)
+    }
+
+    /// Comment `i`.
+    #[inline]
+    pub fn get(self, i: usize) -> Option<Range<usize>> {
+        self.0.get(i).map(comment_of)
+    }
+
+    /// The comments at indexes `range` (panics when out of range, as slicing does).
+    #[inline]
+    pub fn slice(self, range: impl std::ops::RangeBounds<usize>) -> CommentRanges<'a> {
+        let bounds = (range.start_bound().cloned(), range.end_bound().cloned());
+        CommentRanges(&self.0[bounds])
+    }
+
+    /// The index of the first comment for which `pred` is false (comments partitioned by it).
+    #[inline]
+    pub fn partition_point(self, mut pred: impl FnMut(Range<usize>) -> bool) -> usize {
+        self.0.partition_point(|c| pred(comment_of(c)))
+    }
+}
+
+impl<'a> IntoIterator for CommentRanges<'a> {
+    type Item = Range<usize>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> Range<usize>>;
+
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.0
+            .iter()
+            .map(comment_of as fn(&(u32, u32)) -> Range<usize>)
+    }
+}
+
 /// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
 /// their token's own source text (a plain token, or a quoted one without escapes between its
 /// quotes), so only the others store a copy, out of line in the document.
@@ -398,7 +463,7 @@ pub struct Document {
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
-    comments: Vec<Range<usize>>,
+    comments: Vec<(u32, u32)>,
     /// (earlier key, later key with the same text) of mappings that repeat a key, by later key.
     duplicate_keys: Vec<(NodeId, NodeId)>,
     /// Byte offset of each line start, built on first use of `position`.
@@ -583,8 +648,8 @@ impl Document {
     }
 
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
-    pub fn comments(&self) -> &[Range<usize>] {
-        &self.comments
+    pub fn comments(&self) -> CommentRanges<'_> {
+        CommentRanges(&self.comments)
     }
 
     /// The value node for `key` in mapping `map` (aliases not followed); `None` if absent or not a mapping.

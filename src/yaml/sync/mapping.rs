@@ -25,7 +25,7 @@ impl<'a> Syncer<'a> {
         let at = i - 1;
         let comments = self.doc.comments();
         let before = comments.partition_point(|c| c.start <= at);
-        let in_comment = before > 0 && comments[before - 1].contains(&at);
+        let in_comment = before > 0 && comments.get(before - 1).is_some_and(|c| c.contains(&at));
         !in_comment && (at == 0 || matches!(b[at - 1], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
