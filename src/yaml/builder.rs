@@ -2,8 +2,8 @@
 //! `fast.rs`): byte spans, styles, tags, anchors, comments, duplicate-key and depth checks.
 
 use super::{
-    Children, Document, Entries, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText,
-    YamlError,
+    Children, CommentRanges, Document, Entries, Node, NodeId, NodeKind, NodeProps, ScalarStyle,
+    ScalarText, YamlError,
 };
 use std::ops::Range;
 
@@ -44,7 +44,7 @@ pub(super) struct Parts {
     dashes: Vec<u32>,
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
-    comments: Vec<Range<usize>>,
+    comments: Vec<(u32, u32)>,
     block_scalars: Vec<NodeId>,
     duplicate_keys: Vec<(NodeId, NodeId)>,
 }
@@ -68,16 +68,13 @@ pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
         mut duplicate_keys,
     } = parts;
     duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
-    if !comments.is_sorted_by_key(|c| c.start) {
-        comments.sort_by_key(|c| c.start);
+    if !comments.is_sorted_by_key(|c| c.0) {
+        comments.sort_by_key(|c| c.0);
     }
+    comments.shrink_to_fit();
     let arena = (Entries(&entries), &items[..]);
-    fix_block_scalars(&src, &comments, &mut nodes, &parents, arena, &block_scalars);
-    // Kept as `u32` pairs: half the size of ranges (sources fit, checked at parse).
-    let comments = comments
-        .iter()
-        .map(|c| (c.start as u32, c.end as u32))
-        .collect();
+    let ranges = CommentRanges(&comments);
+    fix_block_scalars(&src, ranges, &mut nodes, &parents, arena, &block_scalars);
     Document {
         src,
         nodes,
@@ -110,7 +107,8 @@ pub(super) struct Builder<'s> {
     /// Decoded scalar texts that are not the source text.
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
-    pub(super) comments: Vec<Range<usize>>,
+    /// Byte ranges of the comments, as `u32` pairs ([`Builder::push_comment`]).
+    comments: Vec<(u32, u32)>,
     stack: Vec<Frame>,
     /// Tag and anchor of the nodes that have either, by node id.
     props: std::collections::BTreeMap<NodeId, NodeProps>,
@@ -208,6 +206,12 @@ impl<'s> Builder<'s> {
     pub(super) fn set_anchor(&mut self, id: NodeId, anchor: String) {
         self.nodes[id].mark_props();
         self.props.entry(id).or_default().anchor = Some(anchor);
+    }
+
+    /// The comment at `range` (sources fit `u32`: checked at parse).
+    #[inline]
+    pub(super) fn push_comment(&mut self, range: Range<usize>) {
+        self.comments.push((range.start as u32, range.end as u32));
     }
 
     pub(super) fn push_node(&mut self, node: Node) -> NodeId {
@@ -738,7 +742,7 @@ fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
 /// block scalars (and of block collections ending with one).
 fn fix_block_scalars(
     src: &str,
-    comments: &[Range<usize>],
+    comments: CommentRanges<'_>,
     nodes: &mut [Node],
     parents: &[u32],
     (entries, items): (Entries<'_>, &[NodeId]),
