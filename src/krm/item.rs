@@ -611,7 +611,7 @@ mod tests {
     fn an_item_takes_at_most_184_bytes() {
         // Every read item of a stream is one: 10,000 items of 240 bytes were 2.4 MB.
         assert!(
-            std::mem::size_of::<Item>() <= 200,
+            std::mem::size_of::<Item>() <= 184,
             "{}",
             std::mem::size_of::<Item>()
         );

@@ -16,23 +16,31 @@ pub(super) struct Text(NonZeroU32, u32);
 /// The first word of a [`Text`] read off a node.
 const TEXT_NODE: NonZeroU32 = NonZeroU32::MAX;
 
-/// A node of the origin that [`Identity`] found, `u32::MAX` when absent (four bytes where an
-/// `Option<NodeId>` takes sixteen: every read item holds eight of them).
+/// A node of the origin that [`Identity`] found: its id + 1, `u32::MAX` when absent (four
+/// bytes where an `Option<NodeId>` takes sixteen: every read item holds eight of them; never
+/// zero, so an unset identity needs no tag of its own).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Slot(u32);
+pub(super) struct Slot(NonZeroU32);
+
+/// The [`Slot`] of no node.
+const NO_SLOT: Slot = Slot(NonZeroU32::MAX);
 
 impl Slot {
     /// `node` as a slot; `None` when its id does not fit.
     fn of(node: Option<NodeId>) -> Option<Slot> {
         match node {
-            None => Some(Slot(u32::MAX)),
-            Some(n) => u32::try_from(n).ok().filter(|&n| n != u32::MAX).map(Slot),
+            None => Some(NO_SLOT),
+            Some(n) => u32::try_from(n + 1)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .filter(|&n| n != NonZeroU32::MAX)
+                .map(Slot),
         }
     }
 
     /// The node, when present.
     pub(super) fn get(self) -> Option<NodeId> {
-        (self.0 != u32::MAX).then_some(self.0 as NodeId)
+        (self.0 != NonZeroU32::MAX).then_some(self.0.get() as NodeId - 1)
     }
 }
 
@@ -72,7 +80,7 @@ impl Identity {
             Some(path) => Some(path),
             None => text(legacy_path).ok()?,
         };
-        let mut nodes = [Slot(u32::MAX); 8];
+        let mut nodes = [NO_SLOT; 8];
         for (slot, node) in [
             (API_VERSION, api_version),
             (KIND, kind),
@@ -135,7 +143,7 @@ impl Identity {
             kind: None,
             name: None,
             namespace: None,
-            nodes: [Slot(u32::MAX); 8],
+            nodes: [NO_SLOT; 8],
             path: None,
         }
     }
