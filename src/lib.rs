@@ -19,8 +19,8 @@ use crate::config::{Mode, Settings};
 pub use crate::krm::resource_list::OutputText;
 use crate::krm::{has_errors, InputError, Item, KrmResult, ResourceList};
 use serde_json::{json, Map, Value};
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::path::Path;
 
 /// What the caller gives the engine besides the input.
@@ -210,39 +210,53 @@ pub fn from_kustomize(items: &[Item]) -> bool {
 /// A warning for every item with the same apiVersion, kind, namespace and name as an earlier one
 /// (items without a name, like a `Kustomization`, have no identity to clash).
 pub fn duplicates(items: &[Item]) -> Vec<KrmResult> {
-    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> =
-        HashMap::with_capacity(items.len());
-    let mut results = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        if item.name().is_empty() {
-            continue;
-        }
-        let key = (
+    fn key(item: &Item) -> (&str, &str, Option<&str>, &str) {
+        (
             item.api_version(),
             item.kind(),
             item.namespace(),
             item.name(),
-        );
-        match first.entry(key) {
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-            Entry::Occupied(slot) => {
-                let earlier = *slot.get();
-                let file = items[earlier]
-                    .path()
-                    .map(|p| format!(" in {p}"))
-                    .unwrap_or_default();
-                results.push(
-                    KrmResult::warning(format!(
-                        "duplicate resource: items[{earlier}]{file} has the same apiVersion, kind, namespace and name"
-                    ))
-                    .for_item(item),
-                );
+        )
+    }
+    // (hash of the key, index) sorted: 16 bytes an item where a map of the keys took ~120;
+    // equal keys have equal hashes, so each item's first earlier twin is in its run.
+    let hasher = RandomState::new();
+    let mut hashed: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !item.name().is_empty())
+        .map(|(i, item)| (hasher.hash_one(key(item)), i))
+        .collect();
+    hashed.sort_unstable();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for run in hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for (n, &(_, later)) in run.iter().enumerate().skip(1) {
+            let earlier = run[..n]
+                .iter()
+                .map(|&(_, i)| i)
+                .find(|&i| key(&items[i]) == key(&items[later]));
+            if let Some(earlier) = earlier {
+                pairs.push((later, earlier));
             }
         }
     }
-    results
+    pairs.sort_unstable();
+    pairs
+        .into_iter()
+        .map(|(later, earlier)| {
+            let file = items[earlier]
+                .path()
+                .map(|p| format!(" in {p}"))
+                .unwrap_or_default();
+            KrmResult::warning(format!(
+                "duplicate resource: items[{earlier}]{file} has the same apiVersion, kind, namespace and name"
+            ))
+            .for_item(&items[later])
+        })
+        .collect()
 }
 
 /// The functionConfig `kpt fn eval -- k=v` sends: a ConfigMap `function-input`, all values strings.
@@ -302,4 +316,55 @@ pub fn function_config_from_args(
         config::add_pairs(object, set);
     }
     Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(kind: &str, namespace: Option<&str>, name: &str) -> Item {
+        let mut metadata = json!({ "name": name });
+        if let Some(ns) = namespace {
+            metadata["namespace"] = json!(ns);
+        }
+        Item::generated(
+            json!({ "apiVersion": "v1", "kind": kind, "metadata": metadata }),
+            None,
+        )
+    }
+
+    #[test]
+    fn duplicates_name_the_first_earlier_twin_in_the_order_of_the_later_items() {
+        let items = [
+            item("ConfigMap", None, "a"),
+            item("Secret", None, "a"),
+            item("ConfigMap", Some("ns"), "a"),
+            item("Secret", None, "a"),
+            item("ConfigMap", None, "a"),
+            item("Kustomization", None, ""),
+            item("Kustomization", None, ""),
+            item("ConfigMap", None, "a"),
+            item("ConfigMap", Some("ns"), "b"),
+        ];
+        let got: Vec<(String, Option<String>)> = duplicates(&items)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.message,
+                    r.resource_ref.map(|r| format!("{}/{}", r.kind, r.name)),
+                )
+            })
+            .collect();
+        let earlier = |i: usize| {
+            format!(
+                "duplicate resource: items[{i}] has the same apiVersion, kind, namespace and name"
+            )
+        };
+        let want: Vec<(String, Option<String>)> =
+            [(1, "Secret"), (0, "ConfigMap"), (0, "ConfigMap")]
+                .into_iter()
+                .map(|(i, kind)| (earlier(i), Some(format!("{kind}/a"))))
+                .collect();
+        assert_eq!(got, want);
+    }
 }

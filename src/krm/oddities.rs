@@ -93,8 +93,8 @@ fn item_path<T: Copy>(
                 let key = doc
                     .entries(parent)
                     .iter()
-                    .find(|&&(k, v)| k == node || v == node)
-                    .and_then(|&(k, _)| doc.scalar(k))
+                    .find(|&(k, v)| k == node || v == node)
+                    .and_then(|(k, _)| doc.scalar(k))
                     .unwrap_or_default();
                 segments.push(format!(".{key}"));
             }

@@ -5,7 +5,7 @@
 use super::comment::{self, SetterComment};
 use super::pattern::{self, Pattern};
 use super::{line_end, Seg, Stage};
-use crate::yaml::{Document, NodeId, NodeKind};
+use crate::yaml::{Document, Entries, NodeId, NodeKind};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -189,7 +189,7 @@ fn may_be_setter(text: &str) -> bool {
 /// The children of a collection node: mapping entries (key, value) or sequence items.
 #[derive(Clone, Copy)]
 enum Kids<'a> {
-    Map(&'a [(NodeId, NodeId)]),
+    Map(Entries<'a>),
     Seq(&'a [NodeId]),
 }
 
@@ -212,7 +212,7 @@ impl<'a> Kids<'a> {
     /// Child `i` as (head, value): (key, value) or (item, item).
     fn get(self, i: usize) -> Option<(NodeId, NodeId)> {
         match self {
-            Kids::Map(e) => e.get(i).copied(),
+            Kids::Map(e) => e.get(i),
             Kids::Seq(items) => items.get(i).map(|&n| (n, n)),
         }
     }
@@ -221,7 +221,7 @@ impl<'a> Kids<'a> {
     fn before(self, doc: &Document, pos: usize) -> usize {
         let start = |n: NodeId| doc.node(n).span().start;
         match self {
-            Kids::Map(e) => e.partition_point(|&(k, _)| start(k) < pos),
+            Kids::Map(e) => e.partition_point(|(k, _)| start(k) < pos),
             Kids::Seq(items) => items.partition_point(|&n| start(n) < pos),
         }
     }
@@ -269,7 +269,7 @@ impl Kids<'_> {
     /// The path step to child `i`.
     fn seg(self, i: usize) -> Seg {
         match self {
-            Kids::Map(e) => Seg::Key(e[i].0),
+            Kids::Map(e) => Seg::Key(e.at(i).0),
             Kids::Seq(_) => Seg::Index(i),
         }
     }
@@ -277,7 +277,7 @@ impl Kids<'_> {
     /// Whether the walk enters child `i`: not under a complex or merge key.
     fn enters(self, doc: &Document, i: usize) -> bool {
         match self {
-            Kids::Map(e) => doc.scalar(e[i].0).is_some_and(|t| t != "<<"),
+            Kids::Map(e) => doc.scalar(e.at(i).0).is_some_and(|t| t != "<<"),
             Kids::Seq(_) => true,
         }
     }
@@ -420,19 +420,20 @@ impl Stage {
         near.segs.clear();
         let setter_text = |c: &std::ops::Range<usize>| may_be_setter(&src[c.clone()][1..]);
         // The first key's head comment lies before the item's own text.
-        let above = comments[..first]
+        let above = comments
+            .slice(..first)
             .iter()
             .rev()
             .take_while(|c| placement(src, c.start).0 .1);
-        if above.clone().any(setter_text) {
+        if above.clone().any(|c| setter_text(&c)) {
             if let Some(kids) = Kids::of(doc, root) {
                 if let Some(field) = kids.get(0) {
                     near.push(field, 0, Some(kids.seg(0)), kids.enters(doc, 0));
                 }
             }
         }
-        for c in comments[first..].iter().take_while(|c| c.start < end) {
-            if setter_text(c) {
+        for c in comments.slice(first..).iter().take_while(|c| c.start < end) {
+            if setter_text(&c) {
                 let (kinds, line_start) = placement(src, c.start);
                 fields_near(doc, root, (c.start, line_start), kinds, &mut near);
             }

@@ -294,7 +294,7 @@ impl Stage {
         let mut prev_end = from;
         match &doc.node(node).kind {
             NodeKind::Mapping { .. } => {
-                for &(key, value) in doc.entries(node) {
+                for (key, value) in doc.entries(node) {
                     let region = prev_end..line_end(doc, doc.node(value).span().end);
                     prev_end = region.end;
                     match doc.scalar(key) {

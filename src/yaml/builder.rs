@@ -2,7 +2,8 @@
 //! `fast.rs`): byte spans, styles, tags, anchors, comments, duplicate-key and depth checks.
 
 use super::{
-    Children, Document, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText, YamlError,
+    Children, CommentRanges, Document, Entries, Node, NodeId, NodeKind, NodeProps, ScalarStyle,
+    ScalarText, YamlError,
 };
 use std::ops::Range;
 
@@ -38,12 +39,12 @@ pub(super) struct Parts {
     nodes: Vec<Node>,
     props: Vec<(NodeId, NodeProps)>,
     parents: Vec<u32>,
-    entries: Vec<(NodeId, NodeId)>,
+    entries: Vec<(u32, u32)>,
     items: Vec<NodeId>,
     dashes: Vec<u32>,
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
-    comments: Vec<Range<usize>>,
+    comments: Vec<(u32, u32)>,
     block_scalars: Vec<NodeId>,
     duplicate_keys: Vec<(NodeId, NodeId)>,
 }
@@ -67,11 +68,13 @@ pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
         mut duplicate_keys,
     } = parts;
     duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
-    if !comments.is_sorted_by_key(|c| c.start) {
-        comments.sort_by_key(|c| c.start);
+    if !comments.is_sorted_by_key(|c| c.0) {
+        comments.sort_by_key(|c| c.0);
     }
-    let arena = (&entries[..], &items[..]);
-    fix_block_scalars(&src, &comments, &mut nodes, &parents, arena, &block_scalars);
+    comments.shrink_to_fit();
+    let arena = (Entries(&entries), &items[..]);
+    let ranges = CommentRanges(&comments);
+    fix_block_scalars(&src, ranges, &mut nodes, &parents, arena, &block_scalars);
     Document {
         src,
         nodes,
@@ -94,8 +97,9 @@ pub(super) struct Builder<'s> {
     pub(super) src: &'s str,
     nodes: Vec<Node>,
     parents: Vec<u32>,
-    /// The entries of the closed mappings, each mapping's together.
-    entries: Vec<(NodeId, NodeId)>,
+    /// The entries of the closed mappings, each mapping's together (ids fit `u32`: checked
+    /// at parse).
+    entries: Vec<(u32, u32)>,
     /// The items of the closed sequences, each sequence's together.
     items: Vec<NodeId>,
     /// The `-` of each item in `items`.
@@ -103,7 +107,8 @@ pub(super) struct Builder<'s> {
     /// Decoded scalar texts that are not the source text.
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
-    pub(super) comments: Vec<Range<usize>>,
+    /// Byte ranges of the comments, as `u32` pairs ([`Builder::push_comment`]).
+    comments: Vec<(u32, u32)>,
     stack: Vec<Frame>,
     /// Tag and anchor of the nodes that have either, by node id.
     props: std::collections::BTreeMap<NodeId, NodeProps>,
@@ -201,6 +206,12 @@ impl<'s> Builder<'s> {
     pub(super) fn set_anchor(&mut self, id: NodeId, anchor: String) {
         self.nodes[id].mark_props();
         self.props.entry(id).or_default().anchor = Some(anchor);
+    }
+
+    /// The comment at `range` (sources fit `u32`: checked at parse).
+    #[inline]
+    pub(super) fn push_comment(&mut self, range: Range<usize>) {
+        self.comments.push((range.start as u32, range.end as u32));
     }
 
     pub(super) fn push_node(&mut self, node: Node) -> NodeId {
@@ -348,7 +359,8 @@ impl<'s> Builder<'s> {
                     start: self.entries.len() as u32,
                     len: open.len() as u32,
                 };
-                self.entries.extend_from_slice(open);
+                self.entries
+                    .extend(open.iter().map(|&(k, v)| (k as u32, v as u32)));
                 self.open_entries.truncate(frame.first_child);
             }
             NodeKind::Sequence { items, .. } => {
@@ -371,9 +383,9 @@ impl<'s> Builder<'s> {
                 (start..range.end, frame.pending_key)
             }
             NodeKind::Mapping { entries, .. } => {
-                let entries = &self.entries[entries.range()];
+                let entries = Entries(&self.entries[entries.range()]);
                 let span = match (entries.first(), entries.last()) {
-                    (Some(&(k, _)), Some(&(_, v))) => {
+                    (Some((k, _)), Some((_, v))) => {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
                         // so does the `?` of an explicit first key (`? key`).
                         let mut s = self.nodes[k].span().start;
@@ -555,7 +567,7 @@ impl<'s> Builder<'s> {
             return;
         };
         let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
-        for &(k, _) in self.entries[entries.range()].iter() {
+        for (k, _) in Entries(&self.entries[entries.range()]).iter() {
             let node = &self.nodes[k];
             let NodeKind::Scalar { value, style } = node.kind else {
                 continue;
@@ -575,7 +587,7 @@ impl<'s> Builder<'s> {
         let NodeKind::Mapping { entries, .. } = self.nodes[id].kind else {
             return Ok(());
         };
-        let entries = &self.entries[entries.range()];
+        let entries = Entries(&self.entries[entries.range()]);
         let key_text = |k: NodeId| {
             let node = &self.nodes[k];
             match node.kind {
@@ -613,7 +625,7 @@ impl<'s> Builder<'s> {
             const NOT_SCALAR: u64 = u64::MAX;
             let bytes = self.src.as_bytes();
             let mut prints = [NOT_SCALAR; 16];
-            for (i, &(a, _)) in entries.iter().enumerate() {
+            for (i, (a, _)) in entries.iter().enumerate() {
                 let node = &self.nodes[a];
                 let print = match node.kind {
                     NodeKind::Scalar {
@@ -626,8 +638,9 @@ impl<'s> Builder<'s> {
                     _ => continue,
                 };
                 for (j, &p) in prints[..i].iter().enumerate() {
-                    if p == print && key_text(entries[j].0) == key_text(a) {
-                        return Err(report(entries[j].0, a));
+                    let earlier = entries.0[j].0 as NodeId;
+                    if p == print && key_text(earlier) == key_text(a) {
+                        return Err(report(earlier, a));
                     }
                 }
                 prints[i] = print;
@@ -636,7 +649,7 @@ impl<'s> Builder<'s> {
         }
         let mut keys: Vec<(&str, NodeId)> = entries
             .iter()
-            .filter_map(|&(k, _)| key_text(k).map(|t| (t, k)))
+            .filter_map(|(k, _)| key_text(k).map(|t| (t, k)))
             .collect();
         keys.sort_unstable();
         let dup = keys
@@ -729,10 +742,10 @@ fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
 /// block scalars (and of block collections ending with one).
 fn fix_block_scalars(
     src: &str,
-    comments: &[Range<usize>],
+    comments: CommentRanges<'_>,
     nodes: &mut [Node],
     parents: &[u32],
-    (entries, items): (&[(NodeId, NodeId)], &[NodeId]),
+    (entries, items): (Entries<'_>, &[NodeId]),
     block_scalars: &[NodeId],
 ) {
     let bytes = src.as_bytes();
@@ -777,7 +790,7 @@ fn fix_block_scalars(
                     NodeKind::Mapping {
                         flow: false,
                         entries: e,
-                    } => entries[e.range()].last().map(|e| e.1),
+                    } => entries.0[e.range()].last().map(|e| e.1 as NodeId),
                     NodeKind::Sequence {
                         flow: false,
                         items: i,

@@ -38,8 +38,9 @@ impl Document {
 
     /// The comment starting at or after `pos`, if any.
     fn next_comment(&self, pos: usize) -> Option<std::ops::Range<usize>> {
-        let i = self.comments.partition_point(|c| c.start < pos);
-        self.comments.get(i).cloned()
+        let comments = self.comments();
+        let i = comments.partition_point(|c| c.start < pos);
+        comments.get(i)
     }
 
     /// The comment that follows `pos` on the same line with only blanks between.
@@ -107,7 +108,8 @@ impl Document {
             .map_or(self.src.len(), |i| span.end + i);
         let comments = self.comments();
         let first = comments.partition_point(|c| c.start < span.start);
-        comments[first..]
+        comments
+            .slice(first..)
             .iter()
             .take_while(|c| c.start < end)
             .map(|c| self.src[c.clone()].trim_start_matches('#').trim())
@@ -166,14 +168,14 @@ impl Document {
             else {
                 continue;
             };
-            for &(k, v) in self.entries_at(*entries) {
+            for (k, v) in self.entries_at(*entries) {
                 let key_col = self.byte_column(self.nodes[k].span().start);
                 match &self.nodes[v].kind {
                     NodeKind::Mapping {
                         flow: false,
                         entries: inner,
                     } if indent.is_none() => {
-                        if let Some(&(ik, _)) = self.entries_at(*inner).first() {
+                        if let Some((ik, _)) = self.entries_at(*inner).first() {
                             let col = self.byte_column(self.nodes[ik].span().start);
                             if col > key_col
                                 && self.line_start(self.nodes[ik].span().start)

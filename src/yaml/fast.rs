@@ -90,7 +90,7 @@ impl Scanner<'_, '_> {
                 continue;
             }
             if bytes[c] == b'#' {
-                self.b.comments.push(c..end);
+                self.b.push_comment(c..end);
                 p = next;
                 continue;
             }
@@ -101,7 +101,7 @@ impl Scanner<'_, '_> {
                         if bytes[r] != b'#' {
                             return None;
                         }
-                        self.b.comments.push(r..end);
+                        self.b.push_comment(r..end);
                     }
                     self.end_document()?;
                     self.doc_start = Some(p + 3);
@@ -255,7 +255,7 @@ impl Scanner<'_, '_> {
                     if c2 == c + 1 {
                         return None;
                     }
-                    self.b.comments.push(c2..end);
+                    self.b.push_comment(c2..end);
                 }
                 self.pending = Some(Pending {
                     key_indent: col,
@@ -301,7 +301,7 @@ impl Scanner<'_, '_> {
         let v = self.skip_blanks(colon + 1, end);
         if v == end || self.bytes[v] == b'#' {
             if v < end {
-                self.b.comments.push(v..end);
+                self.b.push_comment(v..end);
             }
             self.pending = Some(Pending {
                 key_indent: col,
@@ -556,7 +556,7 @@ impl Scanner<'_, '_> {
             if self.bytes[r] != b'#' || r == at {
                 return None;
             }
-            self.b.comments.push(r..end);
+            self.b.push_comment(r..end);
         }
         Some(())
     }
@@ -603,7 +603,7 @@ impl Scanner<'_, '_> {
                     } else if is_blank(bytes[j - 1]) {
                         token_end = j;
                         commented = true;
-                        self.b.comments.push(j..end);
+                        self.b.push_comment(j..end);
                         break;
                     }
                     i = j + 1;

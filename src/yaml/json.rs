@@ -17,7 +17,7 @@
 //! winning — as `serde_norway::Value::apply_merge`.
 
 use super::parse::MAX_DEPTH;
-use super::{Document, NodeId, NodeKind, ScalarStyle, YamlError};
+use super::{Document, Entries, NodeId, NodeKind, ScalarStyle, YamlError};
 use serde_json::{Map, Number, Value};
 
 /// Most nodes one `to_json` call may produce through aliases beyond the document's own nodes
@@ -40,7 +40,7 @@ enum Frame<'d> {
     },
     Map {
         role: Role,
-        entries: std::slice::Iter<'d, (NodeId, NodeId)>,
+        entries: <Entries<'d> as IntoIterator>::IntoIter,
         out: Map<String, Value>,
         key: Option<String>,
         /// Byte offset of the `<<` key whose value is being converted.
@@ -108,7 +108,7 @@ impl Document {
                     NodeKind::Mapping { entries, .. } => {
                         stack.push(Frame::Map {
                             role,
-                            entries: self.entries_at(*entries).iter(),
+                            entries: self.entries_at(*entries).into_iter(),
                             out: Map::new(),
                             key: None,
                             merge_at: 0,
@@ -181,7 +181,7 @@ impl Document {
                     *next = pending_value.take().map(|v| (v, Role::Value));
                     return;
                 }
-                let Some(&(k, v)) = entries.next() else {
+                let Some((k, v)) = entries.next() else {
                     *next = None;
                     return;
                 };

@@ -71,7 +71,7 @@ impl Document {
             {
                 return false;
             }
-            for &(key, _) in self.entries_at(*entries).iter() {
+            for (key, _) in self.entries_at(*entries).iter() {
                 let plain = matches!(self.scalar(key), Some(text) if text != "<<");
                 if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
                     return false;
@@ -142,7 +142,7 @@ impl Document {
             let key = match self.parent(leaf).map(|p| &self.node(p).kind) {
                 Some(NodeKind::Mapping { entries, .. }) => {
                     match self.entries_at(*entries).iter().find(|e| e.1 == leaf) {
-                        Some(&(key, _)) => key,
+                        Some((key, _)) => key,
                         None => return false,
                     }
                 }
@@ -188,7 +188,7 @@ fn line_reads_as(line: &str, key: Option<&str>, value: &Value) -> bool {
     else {
         return false;
     };
-    let &[(k, v)] = doc.entries_at(*entries) else {
+    let (1, Some((k, v))) = (entries.len(), doc.entries_at(*entries).first()) else {
         return false;
     };
     let plain = |n: NodeId| doc.anchor(n).is_none() && doc.tag(n).is_none();
@@ -235,7 +235,7 @@ fn scalar_changes<'v>(
             {
                 return false;
             }
-            for (((ok, ov), (nk, nv)), &(key, value)) in
+            for (((ok, ov), (nk, nv)), (key, value)) in
                 o.iter().zip(nw.iter()).zip(doc.entries_at(*entries))
             {
                 let plain_key = matches!(doc.scalar(key), Some(text)

@@ -157,6 +157,159 @@ impl Children {
     }
 }
 
+/// The (key node, value node) pairs of one mapping, kept as `u32` pairs (half the size of
+/// `NodeId` pairs: every mapping entry of a stream is one) and read as `NodeId` pairs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entries<'a>(&'a [(u32, u32)]);
+
+/// An entry as the arena keeps it.
+#[inline]
+fn entry_of(&(k, v): &(u32, u32)) -> (NodeId, NodeId) {
+    (k as NodeId, v as NodeId)
+}
+
+impl<'a> Entries<'a> {
+    /// Number of entries.
+    #[inline]
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the mapping has no entries.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entries in source order.
+    #[inline]
+    pub fn iter(
+        self,
+    ) -> impl DoubleEndedIterator<Item = (NodeId, NodeId)> + ExactSizeIterator + Clone + 'a {
+        self.0.iter().map(entry_of)
+    }
+
+    /// Entry `i`.
+    #[inline]
+    pub fn get(self, i: usize) -> Option<(NodeId, NodeId)> {
+        self.0.get(i).map(entry_of)
+    }
+
+    /// Entry `i` (panics when out of range, as indexing does).
+    #[inline]
+    pub fn at(self, i: usize) -> (NodeId, NodeId) {
+        entry_of(&self.0[i])
+    }
+
+    /// The first entry.
+    #[inline]
+    pub fn first(self) -> Option<(NodeId, NodeId)> {
+        self.0.first().map(entry_of)
+    }
+
+    /// The last entry.
+    #[inline]
+    pub fn last(self) -> Option<(NodeId, NodeId)> {
+        self.0.last().map(entry_of)
+    }
+
+    /// The entries from `start` on.
+    #[inline]
+    pub fn skip_to(self, start: usize) -> Entries<'a> {
+        Entries(self.0.get(start..).unwrap_or_default())
+    }
+
+    /// The index of the first entry for which `pred` is false (entries partitioned by it).
+    #[inline]
+    pub fn partition_point(self, mut pred: impl FnMut((NodeId, NodeId)) -> bool) -> usize {
+        self.0.partition_point(|e| pred(entry_of(e)))
+    }
+}
+
+impl<'a> IntoIterator for Entries<'a> {
+    type Item = (NodeId, NodeId);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> (NodeId, NodeId)>;
+
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.0
+            .iter()
+            .map(entry_of as fn(&(u32, u32)) -> (NodeId, NodeId))
+    }
+}
+
+impl PartialEq for Entries<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// The byte ranges of comments of a document (`#` to end of line, line break excluded),
+/// sorted, kept as `u32` pairs (sources fit: checked at parse) and read as ranges.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommentRanges<'a>(&'a [(u32, u32)]);
+
+/// A comment's range as the document keeps it.
+#[inline]
+fn comment_of(&(start, end): &(u32, u32)) -> Range<usize> {
+    start as usize..end as usize
+}
+
+impl<'a> CommentRanges<'a> {
+    /// Number of comments.
+    #[inline]
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ranges in source order.
+    #[inline]
+    pub fn iter(
+        self,
+    ) -> impl DoubleEndedIterator<Item = Range<usize>> + ExactSizeIterator + Clone + 'a {
+        self.0.iter().map(comment_of)
+    }
+
+    /// Comment `i`.
+    #[inline]
+    pub fn get(self, i: usize) -> Option<Range<usize>> {
+        self.0.get(i).map(comment_of)
+    }
+
+    /// The comments at indexes `range` (panics when out of range, as slicing does).
+    #[inline]
+    pub fn slice(self, range: impl std::ops::RangeBounds<usize>) -> CommentRanges<'a> {
+        let bounds = (range.start_bound().cloned(), range.end_bound().cloned());
+        CommentRanges(&self.0[bounds])
+    }
+
+    /// The index of the first comment for which `pred` is false (comments partitioned by it).
+    #[inline]
+    pub fn partition_point(self, mut pred: impl FnMut(Range<usize>) -> bool) -> usize {
+        self.0.partition_point(|c| pred(comment_of(c)))
+    }
+}
+
+impl<'a> IntoIterator for CommentRanges<'a> {
+    type Item = Range<usize>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> Range<usize>>;
+
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.0
+            .iter()
+            .map(comment_of as fn(&(u32, u32)) -> Range<usize>)
+    }
+}
+
 /// Where a scalar's decoded text (quotes and escapes resolved) is kept: most scalars read as
 /// their token's own source text (a plain token, or a quoted one without escapes between its
 /// quotes), so only the others store a copy, out of line in the document.
@@ -301,7 +454,7 @@ pub struct Document {
     /// Parent of each node (`builder::NO_PARENT` for roots).
     parents: Vec<u32>,
     /// The entries of every mapping, each mapping's together ([`Children`]).
-    entries: Vec<(NodeId, NodeId)>,
+    entries: Vec<(u32, u32)>,
     /// The items of every sequence, each sequence's together ([`Children`]).
     items: Vec<NodeId>,
     /// Byte offset of the `-` of each item in `items` (`NO_DASH` in flow sequences).
@@ -310,7 +463,7 @@ pub struct Document {
     texts: Vec<Box<str>>,
     roots: Vec<NodeId>,
     /// Byte range of every comment (`#` to end of line, line break excluded), sorted.
-    comments: Vec<Range<usize>>,
+    comments: Vec<(u32, u32)>,
     /// (earlier key, later key with the same text) of mappings that repeat a key, by later key.
     duplicate_keys: Vec<(NodeId, NodeId)>,
     /// Byte offset of each line start, built on first use of `position`.
@@ -457,10 +610,10 @@ impl Document {
     }
 
     /// The (key node, value node) pairs of mapping `id` in source order; empty for other nodes.
-    pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+    pub fn entries(&self, id: NodeId) -> Entries<'_> {
         match self.nodes.get(id).map(|n| n.kind) {
-            Some(NodeKind::Mapping { entries, .. }) => &self.entries[entries.range()],
-            _ => &[],
+            Some(NodeKind::Mapping { entries, .. }) => Entries(&self.entries[entries.range()]),
+            _ => Entries(&[]),
         }
     }
 
@@ -473,8 +626,8 @@ impl Document {
     }
 
     /// The entries `children` of a mapping of this document.
-    pub(crate) fn entries_at(&self, children: Children) -> &[(NodeId, NodeId)] {
-        &self.entries[children.range()]
+    pub(crate) fn entries_at(&self, children: Children) -> Entries<'_> {
+        Entries(&self.entries[children.range()])
     }
 
     /// The items `children` of a sequence of this document.
@@ -495,8 +648,8 @@ impl Document {
     }
 
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
-    pub fn comments(&self) -> &[Range<usize>] {
-        &self.comments
+    pub fn comments(&self) -> CommentRanges<'_> {
+        CommentRanges(&self.comments)
     }
 
     /// The value node for `key` in mapping `map` (aliases not followed); `None` if absent or not a mapping.
@@ -508,7 +661,6 @@ impl Document {
     pub fn entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
         self.entries(map)
             .iter()
-            .copied()
             .find(|&(k, _)| self.scalar(k) == Some(key))
     }
 

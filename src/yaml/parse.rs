@@ -95,7 +95,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
             }
         };
         match ev {
-            Event::Comment(..) => b.comments.push(range),
+            Event::Comment(..) => b.push_comment(range),
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag_text(tag.as_deref());
                 let style = match style {

@@ -16,7 +16,7 @@ impl Document {
             else {
                 continue;
             };
-            for &(key, value) in self.entries_at(*entries).iter() {
+            for (key, value) in self.entries_at(*entries).iter() {
                 let NodeKind::Mapping { flow: false, .. } = self.nodes[value].kind else {
                     continue;
                 };

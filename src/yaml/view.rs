@@ -71,7 +71,7 @@ impl Document {
         // The last entry with the key wins; every key is still read, since one that is not
         // plain makes the whole view unreadable here.
         let mut found = None;
-        for &(k, v) in self.entries_at(*entries).iter() {
+        for (k, v) in self.entries_at(*entries).iter() {
             if same_text(self.plain_key(k)?, key) {
                 found = Some(v);
             }
@@ -102,8 +102,8 @@ impl Document {
         self.entries_at(*entries)
             .iter()
             .rev()
-            .find(|&&(k, _)| is_key(k))
-            .map(|&(_, v)| v)
+            .find(|&(k, _)| is_key(k))
+            .map(|(_, v)| v)
     }
 
     /// [`Document::plain_tree_member`] for several keys in one pass over the entries.
@@ -116,7 +116,7 @@ impl Document {
         let Some(NodeKind::Mapping { entries, .. }) = self.nodes.get(map).map(|n| &n.kind) else {
             return found;
         };
-        for &(k, v) in self.entries_at(*entries).iter() {
+        for (k, v) in self.entries_at(*entries).iter() {
             let Some(node) = self.nodes.get(k) else {
                 continue;
             };
@@ -141,7 +141,7 @@ impl Document {
         while let Some(n) = stack.pop() {
             match self.nodes.get(n).map(|n| &n.kind) {
                 Some(NodeKind::Mapping { entries, .. }) => {
-                    for &(k, v) in self.entries_at(*entries).iter() {
+                    for (k, v) in self.entries_at(*entries).iter() {
                         let Some(key) = self.nodes.get(k) else {
                             continue;
                         };
@@ -247,7 +247,7 @@ impl Document {
                     if depth + 1 >= MAX_DEPTH {
                         return false;
                     }
-                    for &(k, v) in self.entries_at(*entries).iter() {
+                    for (k, v) in self.entries_at(*entries).iter() {
                         if self.plain_key(k).is_err() {
                             return false;
                         }
@@ -322,7 +322,7 @@ impl Document {
                 if ea.len() != eb.len() {
                     return Err(NotPlain);
                 }
-                for (&(ka, va), &(kb, vb)) in self
+                for ((ka, va), (kb, vb)) in self
                     .entries_at(*ea)
                     .iter()
                     .zip(other.entries_at(*eb).iter())
@@ -367,13 +367,13 @@ impl Document {
                 if entries.len() != map.len() {
                     // Keys are distinct (no repeated keys): a different count differs, unless a
                     // key is no plain scalar.
-                    for &(k, _) in self.entries_at(*entries).iter() {
+                    for (k, _) in self.entries_at(*entries).iter() {
                         self.plain_key(k)?;
                     }
                     return Ok(false);
                 }
                 let mut in_order = map.iter();
-                for &(k, v) in self.entries_at(*entries).iter() {
+                for (k, v) in self.entries_at(*entries).iter() {
                     let key = self.plain_key(k)?;
                     let child = match in_order.next() {
                         Some((mk, mv)) if mk == key => mv,

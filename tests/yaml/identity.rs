@@ -42,7 +42,7 @@ fn check_spans(doc: &Document, file: &str) {
             }
             NodeKind::Mapping { flow, .. } => {
                 let children: Vec<NodeId> =
-                    doc.entries(id).iter().flat_map(|&(k, v)| [k, v]).collect();
+                    doc.entries(id).iter().flat_map(|(k, v)| [k, v]).collect();
                 check_children(doc, id, *flow, &children, '{', '}', file);
             }
             NodeKind::Sequence { flow, items } => {

@@ -4,33 +4,43 @@
 
 use super::{LEGACY_PATH, PATH};
 use crate::yaml::{Document, NodeId};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// A string of an item's text: where it lies in the source, or the scalar node to read it from
-/// when its token has escapes (offsets and node ids fit in `u32`: [`Slot`]).
+/// A string of an item's text: where it lies in the source (`start + 1`, end), or the scalar
+/// node to read it from when its token has escapes (`u32::MAX`, node). Offsets and node ids
+/// fit in `u32` ([`Slot`]); the first word is never zero, so an `Option<Text>` takes 8 bytes.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Text {
-    Source(u32, u32),
-    Node(u32),
-}
+pub(super) struct Text(NonZeroU32, u32);
 
-/// A node of the origin that [`Identity`] found, `u32::MAX` when absent (four bytes where an
-/// `Option<NodeId>` takes sixteen: every read item holds eight of them).
+/// The first word of a [`Text`] read off a node.
+const TEXT_NODE: NonZeroU32 = NonZeroU32::MAX;
+
+/// A node of the origin that [`Identity`] found: its id + 1, `u32::MAX` when absent (four
+/// bytes where an `Option<NodeId>` takes sixteen: every read item holds eight of them; never
+/// zero, so an unset identity needs no tag of its own).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Slot(u32);
+pub(super) struct Slot(NonZeroU32);
+
+/// The [`Slot`] of no node.
+const NO_SLOT: Slot = Slot(NonZeroU32::MAX);
 
 impl Slot {
     /// `node` as a slot; `None` when its id does not fit.
     fn of(node: Option<NodeId>) -> Option<Slot> {
         match node {
-            None => Some(Slot(u32::MAX)),
-            Some(n) => u32::try_from(n).ok().filter(|&n| n != u32::MAX).map(Slot),
+            None => Some(NO_SLOT),
+            Some(n) => u32::try_from(n + 1)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .filter(|&n| n != NonZeroU32::MAX)
+                .map(Slot),
         }
     }
 
     /// The node, when present.
     pub(super) fn get(self) -> Option<NodeId> {
-        (self.0 != u32::MAX).then_some(self.0 as NodeId)
+        (self.0 != NonZeroU32::MAX).then_some(self.0.get() as NodeId - 1)
     }
 }
 
@@ -70,7 +80,7 @@ impl Identity {
             Some(path) => Some(path),
             None => text(legacy_path).ok()?,
         };
-        let mut nodes = [Slot(u32::MAX); 8];
+        let mut nodes = [NO_SLOT; 8];
         for (slot, node) in [
             (API_VERSION, api_version),
             (KIND, kind),
@@ -133,7 +143,7 @@ impl Identity {
             kind: None,
             name: None,
             namespace: None,
-            nodes: [Slot(u32::MAX); 8],
+            nodes: [NO_SLOT; 8],
             path: None,
         }
     }
@@ -142,8 +152,8 @@ impl Identity {
     pub(super) fn get<'a>(&'a self, field: &'a Option<Text>) -> Option<&'a str> {
         let doc = self.doc.as_ref()?;
         match *field.as_ref()? {
-            Text::Node(node) => doc.json_str(node as NodeId).ok().flatten(),
-            Text::Source(start, end) => doc.source().get(start as usize..end as usize),
+            Text(TEXT_NODE, node) => doc.json_str(node as NodeId).ok().flatten(),
+            Text(start, end) => doc.source().get(start.get() as usize - 1..end as usize),
         }
     }
 }
@@ -156,9 +166,12 @@ impl Text {
         let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
         if start <= src.len() && text.len() <= src.len() - start {
             let end = u32::try_from(start + text.len()).ok()?;
-            Some(Text::Source(start as u32, end))
+            let first = NonZeroU32::new(u32::try_from(start + 1).ok()?)?;
+            (first != TEXT_NODE).then_some(Text(first, end))
         } else {
-            Slot::of(Some(node))?.get().map(|n| Text::Node(n as u32))
+            Slot::of(Some(node))?
+                .get()
+                .map(|n| Text(TEXT_NODE, n as u32))
         }
     }
 }

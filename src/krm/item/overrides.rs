@@ -130,7 +130,7 @@ fn slot<'v>(
         let (parent, child) = (pair[0], pair[1]);
         value = match &doc.node(parent).kind {
             NodeKind::Mapping { .. } => {
-                let &(key, _) = doc.entries(parent).iter().find(|e| e.1 == child)?;
+                let (key, _) = doc.entries(parent).iter().find(|e| e.1 == child)?;
                 value.get_mut(doc.scalar(key)?)?
             }
             NodeKind::Sequence { .. } => {

@@ -4,7 +4,7 @@
 
 use super::{is_merge_key, key_name, After, Point, Seg, Slot, Syncer};
 use crate::yaml::edits::line_column;
-use crate::yaml::{NodeId, YamlError};
+use crate::yaml::{Entries, NodeId, YamlError};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -25,14 +25,14 @@ impl<'a> Syncer<'a> {
         let at = i - 1;
         let comments = self.doc.comments();
         let before = comments.partition_point(|c| c.start <= at);
-        let in_comment = before > 0 && comments[before - 1].contains(&at);
+        let in_comment = before > 0 && comments.get(before - 1).is_some_and(|c| c.contains(&at));
         !in_comment && (at == 0 || matches!(b[at - 1], b' ' | b'\t' | b'\n' | b'\r'))
     }
 
     pub(super) fn block_map(
         &mut self,
         id: NodeId,
-        entries: &'a [(NodeId, NodeId)],
+        entries: Entries<'a>,
         old: &Value,
         new: &Map<String, Value>,
         slot: Slot,
@@ -47,21 +47,21 @@ impl<'a> Syncer<'a> {
         for (i, (k, _)) in entries.iter().enumerate() {
             let floor = match i {
                 0 => doc.node(id).span().start,
-                _ => doc.node(entries[i - 1].1).span().end,
+                _ => doc.node(entries.at(i - 1).1).span().end,
             };
-            let Some(name) = key_name(doc, *k) else {
+            let Some(name) = key_name(doc, k) else {
                 return Err(self.error(
-                    doc.node(*k).span().start,
+                    doc.node(k).span().start,
                     "the mapping has a key that is not a scalar".into(),
                 ));
             };
-            if self.is_explicit_key(*k, floor) {
+            if self.is_explicit_key(k, floor) {
                 return Err(self.error(
-                    doc.node(*k).span().start,
+                    doc.node(k).span().start,
                     "the mapping has an explicit `? key` entry; edit it by hand".into(),
                 ));
             }
-            if is_merge_key(doc, *k) {
+            if is_merge_key(doc, k) {
                 merge_entry = Some(i);
                 kept.push(i);
                 continue;
@@ -96,7 +96,7 @@ impl<'a> Syncer<'a> {
             }
             if new.get(name) != Some(value) {
                 let pos = merge_entry.map_or(doc.node(id).span().start, |i| {
-                    doc.node(entries[i].0).span().start
+                    doc.node(entries.at(i).0).span().start
                 });
                 return Err(self.error(
                     pos,
@@ -111,35 +111,35 @@ impl<'a> Syncer<'a> {
             return self.replace_value(id, slot, &Value::Object(new.clone()));
         }
         // Changes and deletions of own keys.
-        let first_key = entries[0].0;
+        let first_key = entries.at(0).0;
         let dash_line_key = !t.blank_before(self.start_of(first_key));
         let first_kept = kept[0];
         for (i, (k, v)) in entries.iter().enumerate() {
             if Some(i) == merge_entry {
                 continue;
             }
-            let name = key_name(doc, *k).unwrap_or_default();
+            let name = key_name(doc, k).unwrap_or_default();
             match new.get(name) {
                 Some(new_value) => {
                     let old_value = old_map.get(name).unwrap_or(&Value::Null);
                     self.path.push(Seg::Key(name));
-                    self.node(*v, Slot::Key(*k), old_value, new_value)?;
+                    self.node(v, Slot::Key(k), old_value, new_value)?;
                     self.path.pop();
                 }
                 None if dash_line_key && i < first_kept => {
-                    self.check_subtree_not_shared(*k)?;
-                    self.check_subtree_not_shared(*v)?;
+                    self.check_subtree_not_shared(k)?;
+                    self.check_subtree_not_shared(v)?;
                     if i == 0 {
                         self.remove_leading_entries(entries, first_kept);
                     }
                 }
                 None => {
-                    self.check_subtree_not_shared(*k)?;
-                    self.check_subtree_not_shared(*v)?;
-                    let key_start = self.start_of(*k);
+                    self.check_subtree_not_shared(k)?;
+                    self.check_subtree_not_shared(v)?;
+                    let key_start = self.start_of(k);
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
-                    let range = t.removal(start, doc.after_point(*v), col);
+                    let range = t.removal(start, doc.after_point(v), col);
                     self.edits.push((range, String::new()));
                 }
             }
@@ -152,7 +152,7 @@ impl<'a> Syncer<'a> {
             .collect();
         if !added.is_empty() {
             let last = *kept.last().unwrap_or(&0);
-            let (last_key, last_value) = entries[last];
+            let (last_key, last_value) = entries.at(last);
             let col = t.column(self.start_of(last_key));
             if doc.ends_with_open_block(last_value) {
                 // Lines after a `|`/`>` block ending the text would change its header: the new
@@ -198,18 +198,14 @@ impl<'a> Syncer<'a> {
 
     /// Remove entries `0..first_kept` of a map whose first key sits on a `- ` line: the first
     /// kept key moves up onto that line, and its head comment moves above the item.
-    pub(super) fn remove_leading_entries(
-        &mut self,
-        entries: &[(NodeId, NodeId)],
-        first_kept: usize,
-    ) {
+    pub(super) fn remove_leading_entries(&mut self, entries: Entries<'_>, first_kept: usize) {
         let doc = self.doc;
         let t = self.text();
-        let start = self.start_of(entries[0].0);
-        let kept_key = self.start_of(entries[first_kept].0);
+        let start = self.start_of(entries.at(0).0);
+        let kept_key = self.start_of(entries.at(first_kept).0);
         let col = t.column(kept_key);
         let kept_line = t.line_start(kept_key);
-        let prev_end = t.lines_end(doc.after_point(entries[first_kept - 1].1), col);
+        let prev_end = t.lines_end(doc.after_point(entries.at(first_kept - 1).1), col);
         let head = t.head_start(kept_line, col).max(prev_end);
         self.edits.push((start..kept_key, String::new()));
         if head < kept_line {

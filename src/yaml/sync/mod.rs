@@ -333,7 +333,7 @@ impl<'a> Syncer<'a> {
             self.check_not_shared(n)?;
             match &doc.node(n).kind {
                 NodeKind::Mapping { entries, .. } => {
-                    for &(k, v) in doc.entries_at(*entries) {
+                    for (k, v) in doc.entries_at(*entries) {
                         stack.push(k);
                         stack.push(v);
                     }
@@ -363,8 +363,8 @@ impl<'a> Syncer<'a> {
             } => doc
                 .entries_at(*entries)
                 .iter()
-                .find(|&&(_, v)| v == id)
-                .map_or(Slot::Flow, |&(k, _)| Slot::Key(k)),
+                .find(|&(_, v)| v == id)
+                .map_or(Slot::Flow, |(k, _)| Slot::Key(k)),
             NodeKind::Sequence { flow: false, .. } => Slot::Item,
             _ => Slot::Flow,
         }
@@ -405,7 +405,7 @@ fn alias_targets(doc: &Document) -> HashMap<NodeId, usize> {
                 out.entry(target.id()).or_insert(node.span().start);
             }
             NodeKind::Mapping { entries, .. } => {
-                for &(k, v) in doc.entries_at(*entries) {
+                for (k, v) in doc.entries_at(*entries) {
                     stack.push(k);
                     stack.push(v);
                 }

@@ -117,7 +117,9 @@ impl Document {
                 NodeKind::Mapping {
                     flow: false,
                     entries,
-                } if !entries.is_empty() => last = self.entries_at(*entries)[entries.len() - 1].1,
+                } if !entries.is_empty() => {
+                    last = self.entries_at(*entries).last().map_or(last, |e| e.1)
+                }
                 NodeKind::Sequence { flow: false, items } if !items.is_empty() => {
                     last = self.items_at(*items)[items.len() - 1]
                 }
