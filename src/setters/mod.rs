@@ -90,7 +90,7 @@ struct Field<'f> {
 /// A change made during the walk (undone when the stage finds any error).
 struct Change {
     item: usize,
-    path: Vec<Seg>,
+    path: Box<[Seg]>,
     old: Value,
     new: Value,
     comment: Rc<str>,
@@ -561,16 +561,18 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         // An item as read is walked over its text; only the fields that change reach its view.
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
-            for (change, node) in stage.writes.drain(..) {
-                let change = &stage.changes[change];
-                // A scalar's new value is kept beside the text: no view is built.
-                let Err(value) = item.set_scalar(node, change.new.clone()) else {
-                    continue;
-                };
-                if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
+            // A scalar's new value is kept beside the text: no view is built.
+            let mut news: Vec<(NodeId, Value)> = (stage.writes.iter())
+                .map(|&(change, node)| (node, stage.changes[change].new.clone()))
+                .collect();
+            let taken = item.set_scalars(&mut news);
+            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(news) {
+                let path = &stage.changes[change].path;
+                if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
                     *slot = value;
                 }
             }
+            stage.writes.clear();
         } else {
             stage.walk(
                 &doc,
@@ -658,16 +660,19 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         return;
     }
 
-    let mut infos = Vec::with_capacity(changes.len() + stores.len());
     let mut resources: BTreeSet<usize> = changes.iter().map(|c| c.item).collect();
     let fields = changes.len();
     let changes = if settings.setter_results == SetterResults::Summary {
-        infos.extend(summaries(changes, items));
+        let infos = summaries(changes, items);
+        results.reserve_exact(infos.len() + stores.len() + warnings.len() + 1);
+        results.extend(infos);
         Vec::new()
     } else {
+        results.reserve_exact(changes.len() + stores.len() + warnings.len() + 1);
         changes
     };
-    // Results name each resource as it is after the stage (one template per resource).
+    // Results name each resource as it is after the stage (one template per resource, shared
+    // by its results).
     let mut template: Option<(usize, KrmResult)> = None;
     // One message per distinct setter comment, cloned for each field it changed.
     let mut messages: HashMap<Rc<str>, String> = HashMap::new();
@@ -695,7 +700,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
                 message
             }
         };
-        infos.push(info);
+        results.push(info);
     }
     let mut definitions = 0;
     for (index, name, stored) in stores {
@@ -703,14 +708,13 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             defs::store_in_kptfile(items[index].value_mut(), &name, &stored)
         {
             definitions += 1;
-            infos.push(
+            results.push(
                 KrmResult::info(format!("stored the value of setter {name} (isSet: true)"))
                     .for_item(&items[index])
                     .at_field(path, Some(old), Some(new)),
             );
         }
     }
-    results.extend(infos);
     results.extend(warnings);
     let names: BTreeSet<&str> = values
         .keys()

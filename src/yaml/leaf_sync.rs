@@ -41,14 +41,26 @@ impl Document {
     /// `root` pass what `sync_item` asks of a changed scalar's way (block mappings without `?`,
     /// anchors or tags, plain keys that are not `<<`, no repeated keys in the text).
     pub fn syncs_alone(&self, root: NodeId, leaf: NodeId) -> bool {
+        self.item_syncs_alone(root) && self.leaf_syncs_alone(root, leaf, &mut Vec::new())
+    }
+
+    /// The part of [`Document::syncs_alone`] that is the same for every leaf of item `root`:
+    /// no repeated keys in the text, no `?` in `root`'s text (which holds that of every mapping
+    /// on a leaf's way). Said once per item.
+    pub fn item_syncs_alone(&self, root: NodeId) -> bool {
+        self.duplicate_keys().is_empty() && !self.source()[self.node(root).span()].contains('?')
+    }
+
+    /// The rest of [`Document::syncs_alone`] for `leaf`, under a `root` that
+    /// [`Document::item_syncs_alone`] accepts. `passed` holds the mappings whose keys were found
+    /// plain for an earlier leaf of the same root (those are not looked at again) and gets the
+    /// new ones.
+    pub fn leaf_syncs_alone(&self, root: NodeId, leaf: NodeId, passed: &mut Vec<NodeId>) -> bool {
         let n = self.node(leaf);
-        if !self.duplicate_keys().is_empty()
-            || !matches!(n.kind, NodeKind::Scalar { .. })
+        if !matches!(n.kind, NodeKind::Scalar { .. })
             || n.span().is_empty()
             || self.anchor(leaf).is_some()
             || self.tag(leaf).is_some()
-            // `root`'s text holds that of every mapping on the way: one look for `?` does.
-            || self.source()[self.node(root).span()].contains('?')
         {
             return false;
         }
@@ -65,17 +77,22 @@ impl Document {
             else {
                 return false;
             };
-            if self.anchor(parent).is_some()
-                || self.tag(parent).is_some()
-                || !self.entries_at(*entries).iter().any(|e| e.1 == child)
-            {
+            if self.anchor(parent).is_some() || self.tag(parent).is_some() {
                 return false;
             }
-            for &(key, _) in self.entries_at(*entries).iter() {
-                let plain = matches!(self.scalar(key), Some(text) if text != "<<");
-                if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
-                    return false;
+            // Below a mapping whose keys are all plain scalars, a collection is a value; the
+            // leaf, a scalar, may be a key.
+            if child == leaf && !self.entries_at(*entries).iter().any(|e| e.1 == child) {
+                return false;
+            }
+            if !passed.contains(&parent) {
+                for &(key, _) in self.entries_at(*entries).iter() {
+                    let plain = matches!(self.scalar(key), Some(text) if text != "<<");
+                    if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
+                        return false;
+                    }
                 }
+                passed.push(parent);
             }
             child = parent;
         }

@@ -12,21 +12,43 @@ impl Item {
     /// ([`Document::syncs_alone`]); otherwise `new` is given back, nothing recorded: change the
     /// view then.
     pub fn set_scalar(&mut self, node: NodeId, new: Value) -> Result<(), Value> {
-        if self.dirty || self.is_materialized() || matches!(new, Value::Array(_) | Value::Object(_))
-        {
-            return Err(new);
+        let mut one = vec![(node, new)];
+        match self.set_scalars(&mut one) {
+            0 => Err(one.pop().map_or(Value::Null, |(_, v)| v)),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Item::set_scalar`] for each of `changes` in order, what is the same for every node
+    /// said once; stops at the first one it cannot take. Gives how many it took: those are
+    /// drained from the front of `changes`, the rest are left there (change the view for them).
+    pub fn set_scalars(&mut self, changes: &mut Vec<(NodeId, Value)>) -> usize {
+        if self.dirty || self.is_materialized() {
+            return 0;
         }
         let Some(origin) = &self.origin else {
-            return Err(new);
+            return 0;
         };
-        if !origin.doc.syncs_alone(origin.node, node) {
-            return Err(new);
+        let (doc, root) = (&origin.doc, origin.node);
+        if changes.is_empty() || !doc.item_syncs_alone(root) {
+            return 0;
         }
-        match self.overrides.iter_mut().find(|(n, _)| *n == node) {
-            Some((_, value)) => *value = new,
-            None => self.overrides.push((node, new)),
+        let mut passed = Vec::new();
+        let taken = changes
+            .iter()
+            .take_while(|(node, new)| {
+                !matches!(new, Value::Array(_) | Value::Object(_))
+                    && doc.leaf_syncs_alone(root, *node, &mut passed)
+            })
+            .count();
+        self.overrides.reserve_exact(taken);
+        for (node, new) in changes.drain(..taken) {
+            match self.overrides.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, value)) => *value = new,
+                None => self.overrides.push((node, new)),
+            }
         }
-        Ok(())
+        taken
     }
 
     /// True when [`Item::set_scalar`] gave some node a new value.
