@@ -546,6 +546,9 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         });
     }
     let mut per_item = pipeline.per_item(items, &stage.values).into_iter();
+    // Full results are written item by item as the walk leaves it; a summary needs them all.
+    let start = results.len();
+    let mut written = (settings.setter_results != SetterResults::Summary).then(Written::default);
     let given = stage.values.clone();
     for (index, item) in items.iter_mut().enumerate() {
         let values = per_item.next().flatten();
@@ -587,6 +590,9 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             stage.values.clone_from(&given);
             stage.value_bits = name_bits(given.keys());
         }
+        if let Some(written) = written.as_mut() {
+            written.take(&mut stage.changes, item, results);
+        }
     }
     let Stage {
         values,
@@ -600,13 +606,24 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     if !errors.is_empty() {
         // Nothing is written: undo the walk's changes, newest first.
-        for change in changes.iter().rev() {
-            let item = &mut items[change.item];
+        let mut undo: Vec<(usize, &[Seg], Value)> = (changes.iter())
+            .map(|c| (c.item, &c.path[..], c.old.clone()))
+            .collect();
+        if let Some(written) = &written {
+            let olds = results
+                .drain(start..)
+                .map(|r| r.field.and_then(|f| f.current_value));
+            let olds: Vec<Value> = olds.map(Option::unwrap_or_default).collect();
+            let earlier = (written.undo.iter().zip(olds)).map(|((i, p), old)| (*i, &p[..], old));
+            undo.splice(0..0, earlier);
+        }
+        for (index, path, old) in undo.into_iter().rev() {
+            let item = &mut items[index];
             let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
                 continue;
             };
-            if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
-                *slot = change.old.clone();
+            if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
+                *slot = old;
             }
         }
     }
@@ -661,46 +678,14 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
     }
 
     let mut resources: BTreeSet<usize> = changes.iter().map(|c| c.item).collect();
-    let fields = changes.len();
-    let changes = if settings.setter_results == SetterResults::Summary {
-        let infos = summaries(changes, items);
-        results.reserve_exact(infos.len() + stores.len() + warnings.len() + 1);
-        results.extend(infos);
-        Vec::new()
-    } else {
-        results.reserve_exact(changes.len() + stores.len() + warnings.len() + 1);
-        changes
-    };
-    // Results name each resource as it is after the stage (one template per resource, shared
-    // by its results).
-    let mut template: Option<(usize, KrmResult)> = None;
-    // One message per distinct setter comment, cloned for each field it changed.
-    let mut messages: HashMap<Rc<str>, String> = HashMap::new();
-    for change in changes {
-        resources.insert(change.item);
-        let item = &items[change.item];
-        let base = match &template {
-            Some((index, base)) if *index == change.item => base.clone(),
-            _ => {
-                let base = KrmResult::info(String::new()).for_item(item);
-                template = Some((change.item, base.clone()));
-                base
-            }
-        };
-        let mut info = base.at_field(
-            field_path(item, &change.path),
-            Some(change.old),
-            Some(change.new),
-        );
-        info.message = match messages.get(&change.comment) {
-            Some(message) => message.clone(),
-            None => {
-                let message = format!("set by setter comment {}", change.comment);
-                messages.insert(change.comment, message.clone());
-                message
-            }
-        };
-        results.push(info);
+    let mut fields = changes.len();
+    if let Some(written) = written {
+        resources.extend(written.resources);
+        fields += written.undo.len();
+    }
+    results.reserve_exact(changes.len() + stores.len() + warnings.len() + 1);
+    if !changes.is_empty() {
+        results.extend(summaries(changes, items));
     }
     let mut definitions = 0;
     for (index, name, stored) in stores {
@@ -728,6 +713,47 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         resources.len(),
         names.join(", ")
     )));
+}
+
+/// The full results of the changes, written item by item as the walk leaves each (named as the
+/// item is after the stage), and what undoes them should the stage find an error.
+#[derive(Default)]
+struct Written {
+    /// Where each written change was: its item and path (its old value is in its result).
+    undo: Vec<(usize, Box<[Seg]>)>,
+    resources: BTreeSet<usize>,
+    /// One message per distinct setter comment, cloned for each field it changed.
+    messages: HashMap<Rc<str>, String>,
+}
+
+impl Written {
+    /// Results for `changes`, the changes of `item` the walk just made, and `changes` emptied.
+    fn take(&mut self, changes: &mut Vec<Change>, item: &Item, results: &mut Vec<KrmResult>) {
+        let Some(first) = changes.first() else {
+            return;
+        };
+        self.resources.insert(first.item);
+        let base = KrmResult::info(String::new()).for_item(item);
+        results.reserve(changes.len());
+        self.undo.reserve(changes.len());
+        for change in changes.drain(..) {
+            let mut info = base.clone().at_field(
+                field_path(item, &change.path),
+                Some(change.old),
+                Some(change.new),
+            );
+            info.message = match self.messages.get(&change.comment) {
+                Some(message) => message.clone(),
+                None => {
+                    let message = format!("set by setter comment {}", change.comment);
+                    self.messages.insert(change.comment, message.clone());
+                    message
+                }
+            };
+            results.push(info);
+            self.undo.push((change.item, change.path));
+        }
+    }
 }
 
 /// Fields a summary names by path.
