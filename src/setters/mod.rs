@@ -546,9 +546,12 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         });
     }
     let mut per_item = pipeline.per_item(items, &stage.values).into_iter();
-    // Full results are written item by item as the walk leaves it; a summary needs them all.
+    // Results are written item by item as the walk leaves each: no list of every change is held.
     let start = results.len();
-    let mut written = (settings.setter_results != SetterResults::Summary).then(Written::default);
+    let mut written = Written {
+        full: settings.setter_results != SetterResults::Summary,
+        ..Written::default()
+    };
     let given = stage.values.clone();
     for (index, item) in items.iter_mut().enumerate() {
         let values = per_item.next().flatten();
@@ -557,6 +560,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         };
         let (doc, node) = (origin.doc.clone(), origin.node);
         let scoped = values.is_some();
+        let scalars = item.scalar_count();
         if let Some(values) = values {
             stage.value_bits = name_bits(values.keys());
             stage.values = values;
@@ -590,13 +594,10 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             stage.values.clone_from(&given);
             stage.value_bits = name_bits(given.keys());
         }
-        if let Some(written) = written.as_mut() {
-            written.take(&mut stage.changes, item, results);
-        }
+        written.take(&mut stage.changes, (index, item), scalars, results);
     }
     let Stage {
         values,
-        changes,
         errors,
         warnings,
         used,
@@ -606,24 +607,19 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     if !errors.is_empty() {
         // Nothing is written: undo the walk's changes, newest first.
-        let mut undo: Vec<(usize, &[Seg], Value)> = (changes.iter())
-            .map(|c| (c.item, &c.path[..], c.old.clone()))
-            .collect();
-        if let Some(written) = &written {
-            let olds = results
-                .drain(start..)
-                .map(|r| r.field.and_then(|f| f.current_value));
-            let olds: Vec<Value> = olds.map(Option::unwrap_or_default).collect();
-            let earlier = (written.undo.iter().zip(olds)).map(|((i, p), old)| (*i, &p[..], old));
-            undo.splice(0..0, earlier);
-        }
-        for (index, path, old) in undo.into_iter().rev() {
-            let item = &mut items[index];
-            let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
-                continue;
-            };
-            if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
-                *slot = old;
+        results.truncate(start);
+        for undo in written.undo.drain(..).rev() {
+            match undo {
+                Undo::Scalars(index, count) => items[index].drop_scalars(count),
+                Undo::View(index, path, old) => {
+                    let item = &mut items[index];
+                    let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
+                        continue;
+                    };
+                    if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
+                        *slot = old;
+                    }
+                }
             }
         }
     }
@@ -677,16 +673,10 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         return;
     }
 
-    let mut resources: BTreeSet<usize> = changes.iter().map(|c| c.item).collect();
-    let mut fields = changes.len();
-    if let Some(written) = written {
-        resources.extend(written.resources);
-        fields += written.undo.len();
-    }
-    results.reserve_exact(changes.len() + stores.len() + warnings.len() + 1);
-    if !changes.is_empty() {
-        results.extend(summaries(changes, items));
-    }
+    let (fields, resources) = (written.fields, written.resources);
+    let summaries = written.summaries();
+    results.reserve_exact(summaries.len() + stores.len() + warnings.len() + 1);
+    results.extend(summaries);
     let mut definitions = 0;
     for (index, name, stored) in stores {
         if let Some((path, old, new)) =
@@ -709,39 +699,87 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         .collect();
     let names: Vec<&str> = names.into_iter().collect();
     results.push(KrmResult::info(format!(
-        "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
-        resources.len(),
+        "setters: {fields} field(s) changed in {resources} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
         names.join(", ")
     )));
 }
 
-/// The full results of the changes, written item by item as the walk leaves each (named as the
-/// item is after the stage), and what undoes them should the stage find an error.
-#[derive(Default)]
-struct Written {
-    /// Where each written change was: its item and path (its old value is in its result).
-    undo: Vec<(usize, Box<[Seg]>)>,
-    resources: BTreeSet<usize>,
-    /// One message per distinct setter comment, cloned for each field it changed.
-    messages: HashMap<Rc<str>, String>,
+/// What undoes the walk's changes of one item should the stage find an error.
+enum Undo {
+    /// The item's new scalar values kept beside its text, from this many on.
+    Scalars(usize, usize),
+    /// A field of the item's view and its value before the stage.
+    View(usize, Box<[Seg]>, Value),
 }
 
+/// The results of the changes, written item by item as the walk leaves each (naming the item as
+/// it is after the stage), what undoes them should the stage find an error, and the counts.
+#[derive(Default)]
+struct Written {
+    /// Full lists (one result per field), else one summary per setter comment.
+    full: bool,
+    undo: Vec<Undo>,
+    fields: usize,
+    resources: usize,
+    /// Full lists: one message per distinct setter comment, cloned for each field it changed.
+    messages: HashMap<Rc<str>, String>,
+    /// Summaries: one per setter comment in the order first seen, found by comment.
+    groups: Vec<Group>,
+    group_of: HashMap<Rc<str>, usize>,
+}
+
+/// The fields one setter comment changed, for its summary.
+struct Group {
+    comment: Rc<str>,
+    count: usize,
+    resources: usize,
+    /// The item of the last field counted (an item's fields are counted together).
+    last_item: usize,
+    /// The first [`SUMMARY_FIELDS`] fields, as `Kind/name path`.
+    shown: Vec<String>,
+    /// The result of the first field (its message written at the end).
+    first: KrmResult,
+}
+
+/// Fields a summary names by path.
+const SUMMARY_FIELDS: usize = 3;
+
 impl Written {
-    /// Results for `changes`, the changes of `item` the walk just made, and `changes` emptied.
-    fn take(&mut self, changes: &mut Vec<Change>, item: &Item, results: &mut Vec<KrmResult>) {
-        let Some(first) = changes.first() else {
+    /// Results for `changes`, the changes the walk just made to item `index` (which had
+    /// `scalars` new scalar values before), and `changes` emptied.
+    fn take(
+        &mut self,
+        changes: &mut Vec<Change>,
+        (index, item): (usize, &Item),
+        scalars: usize,
+        results: &mut Vec<KrmResult>,
+    ) {
+        if changes.is_empty() {
             return;
-        };
-        self.resources.insert(first.item);
+        }
+        self.fields += changes.len();
+        self.resources += 1;
+        if item.is_materialized() {
+            let views = changes
+                .iter()
+                .map(|c| Undo::View(index, c.path.clone(), c.old.clone()));
+            self.undo.extend(views);
+        } else {
+            self.undo.push(Undo::Scalars(index, scalars));
+        }
         let base = KrmResult::info(String::new()).for_item(item);
-        results.reserve(changes.len());
-        self.undo.reserve(changes.len());
+        if self.full {
+            results.reserve(changes.len());
+        }
         for change in changes.drain(..) {
-            let mut info = base.clone().at_field(
-                field_path(item, &change.path),
-                Some(change.old),
-                Some(change.new),
-            );
+            let path = field_path(item, &change.path);
+            if !self.full {
+                self.group(change, path, item, &base);
+                continue;
+            }
+            let mut info = base
+                .clone()
+                .at_field(path, Some(change.old), Some(change.new));
             info.message = match self.messages.get(&change.comment) {
                 Some(message) => message.clone(),
                 None => {
@@ -751,64 +789,69 @@ impl Written {
                 }
             };
             results.push(info);
-            self.undo.push((change.item, change.path));
         }
     }
-}
 
-/// Fields a summary names by path.
-const SUMMARY_FIELDS: usize = 3;
-
-/// One info result per setter comment (`private-gke.setter-results: summary`): a comment that
-/// changed one field gives the same result as the full list; one that changed more says how
-/// many fields in how many resources and names the first few, located at the first of them.
-fn summaries(changes: Vec<Change>, items: &[Item]) -> Vec<KrmResult> {
-    let mut order: Vec<Rc<str>> = Vec::new();
-    let mut groups: HashMap<Rc<str>, Vec<Change>> = HashMap::new();
-    for change in changes {
-        if !groups.contains_key(&change.comment) {
-            order.push(change.comment.clone());
-        }
-        groups
-            .entry(change.comment.clone())
-            .or_default()
-            .push(change);
-    }
-    let describe = |c: &Change| {
-        let item = &items[c.item];
-        let at = match item.namespace() {
-            Some(ns) => format!("{}/{ns}/{}", item.kind(), item.name()),
-            None => format!("{}/{}", item.kind(), item.name()),
+    /// Count `change` (at `path` of `item`) into its comment's summary.
+    fn group(&mut self, change: Change, path: String, item: &Item, base: &KrmResult) {
+        let index = match self.group_of.get(&change.comment) {
+            Some(&index) => index,
+            None => {
+                self.group_of
+                    .insert(change.comment.clone(), self.groups.len());
+                let first = base
+                    .clone()
+                    .at_field(path.clone(), Some(change.old), Some(change.new));
+                self.groups.push(Group {
+                    comment: change.comment,
+                    count: 0,
+                    resources: 0,
+                    last_item: usize::MAX,
+                    shown: Vec::new(),
+                    first,
+                });
+                self.groups.len() - 1
+            }
         };
-        format!("{at} {}", field_path(item, &c.path))
-    };
-    order
-        .into_iter()
-        .map(|comment| {
-            let group = groups.remove(&comment).unwrap_or_default();
-            let count = group.len();
-            let resources = group.iter().map(|c| c.item).collect::<BTreeSet<_>>().len();
-            let mut message = format!("set by setter comment {comment}");
-            if count > 1 {
-                let shown: Vec<String> = group.iter().take(SUMMARY_FIELDS).map(describe).collect();
-                let more = if count > SUMMARY_FIELDS { ", …" } else { "" };
-                message.push_str(&format!(
-                    ": {count} fields in {resources} resource(s): {}{more} (private-gke.setter-results: full lists each)",
-                    shown.join(", ")
-                ));
-            }
-            let first = group.into_iter().next();
-            match first {
-                Some(c) => {
-                    let item = &items[c.item];
-                    KrmResult::info(message)
-                        .for_item(item)
-                        .at_field(field_path(item, &c.path), Some(c.old), Some(c.new))
+        let group = &mut self.groups[index];
+        group.count += 1;
+        if group.shown.len() < SUMMARY_FIELDS {
+            let at = match item.namespace() {
+                Some(ns) => format!("{}/{ns}/{}", item.kind(), item.name()),
+                None => format!("{}/{}", item.kind(), item.name()),
+            };
+            group.shown.push(format!("{at} {path}"));
+        }
+        if group.last_item != change.item {
+            group.resources += 1;
+            group.last_item = change.item;
+        }
+    }
+
+    /// One info result per setter comment (`private-gke.setter-results: summary`): a comment
+    /// that changed one field gives the same result as the full list; one that changed more
+    /// says how many fields in how many resources and names the first few, located at the
+    /// first of them.
+    fn summaries(self) -> Vec<KrmResult> {
+        self.groups
+            .into_iter()
+            .map(|group| {
+                let mut message = format!("set by setter comment {}", group.comment);
+                if group.count > 1 {
+                    let more = if group.count > SUMMARY_FIELDS { ", …" } else { "" };
+                    message.push_str(&format!(
+                        ": {} fields in {} resource(s): {}{more} (private-gke.setter-results: full lists each)",
+                        group.count,
+                        group.resources,
+                        group.shown.join(", ")
+                    ));
                 }
-                None => KrmResult::info(message),
-            }
-        })
-        .collect()
+                let mut result = group.first;
+                result.message = message;
+                result
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,17 @@ impl Item {
         taken
     }
 
+    /// How many nodes [`Item::set_scalar`] gave new values.
+    pub fn scalar_count(&self) -> usize {
+        self.overrides.len()
+    }
+
+    /// Forget the new values given after the first `count` ([`Item::scalar_count`] then), as
+    /// if they had not been given.
+    pub fn drop_scalars(&mut self, count: usize) {
+        self.overrides.truncate(count);
+    }
+
     /// True when [`Item::set_scalar`] gave some node a new value.
     pub fn has_overrides(&self) -> bool {
         !self.overrides.is_empty()
