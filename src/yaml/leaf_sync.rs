@@ -422,6 +422,31 @@ mod tests {
         assert!(whole.starts_with("error"), "{whole}");
     }
 
+    /// Leaves of one root said syncing alone with what earlier leaves found (`passed`) are
+    /// what `syncs_alone` says of each on its own, in any order.
+    #[test]
+    fn leaves_said_together_are_said_as_alone() {
+        let sources = [
+            "a:\n  b: x\n  c: y\nd:\n  e: 1\n",
+            "a:\n  b: x\n  <<: {c: 1}\nd: z\n",
+            "a: &m\n  b: x\nd: [1]\ne: {f: g}\n",
+            "a:\n  !t b: x\n  c: y\n",
+        ];
+        for src in sources {
+            let doc = Document::parse(src).unwrap();
+            let root = doc.roots()[0];
+            let leaves: Vec<NodeId> = (0..doc.len()).collect();
+            for order in [leaves.clone(), leaves.iter().rev().copied().collect()] {
+                let mut passed = Vec::new();
+                for &leaf in &order {
+                    let together =
+                        doc.item_syncs_alone(root) && doc.leaf_syncs_alone(root, leaf, &mut passed);
+                    assert_eq!(together, doc.syncs_alone(root, leaf), "{src:?} {leaf}");
+                }
+            }
+        }
+    }
+
     /// A leaf's line read alone says whether the edited text reads as its new value: an edit
     /// that opens a quote, a block scalar or a flow collection, reaches another line, starts a
     /// comment or gives an anchor is not taken; a leaf without an edit must read so already.

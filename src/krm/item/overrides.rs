@@ -273,6 +273,45 @@ mod tests {
         assert_eq!(built.set_scalar(at, json!("x")), Err(json!("x")));
     }
 
+    /// `set_scalars` takes what `set_scalar` one by one takes, in order, up to the first node it
+    /// refuses (left in the list with the rest), and the item then answers the same; dropped
+    /// values are forgotten.
+    #[test]
+    fn set_scalars_takes_a_prefix_as_set_scalar_does() {
+        let paths: [&[&str]; 5] = [
+            &["spec", "location"],
+            &["metadata", "name"],
+            &["spec", "deep", "f"],
+            &["spec", "n"],
+            &["kind"],
+        ];
+        for skip in 0..paths.len() {
+            let mut batch = read(SRC);
+            let mut single = read(SRC);
+            let mut changes: Vec<(NodeId, Value)> = paths[skip..]
+                .iter()
+                .map(|p| (node(&batch, p), json!("new")))
+                .collect();
+            let all = changes.clone();
+            let taken = batch.set_scalars(&mut changes);
+            let one_by_one = all
+                .iter()
+                .take_while(|(n, v)| single.set_scalar(*n, v.clone()).is_ok())
+                .count();
+            assert_eq!(taken, one_by_one, "{skip}");
+            assert_eq!(changes, all[taken..].to_vec(), "{skip}");
+            assert_eq!(batch.value(), single.value(), "{skip}");
+            let mut dropped = read(SRC);
+            let mut again = all.clone();
+            dropped.set_scalars(&mut again);
+            dropped.drop_scalars(0);
+            assert!(
+                !dropped.is_changed() && dropped.scalar_count() == 0,
+                "{skip}"
+            );
+        }
+    }
+
     /// Every scalar `set_scalar` takes is written node by node as syncing the built view writes
     /// it (quoting, comments, types, blocks), and the output reads as the item, node with node.
     #[test]
