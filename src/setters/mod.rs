@@ -767,16 +767,16 @@ impl Written {
         } else {
             self.undo.push(Undo::Scalars(index, scalars));
         }
-        let base = KrmResult::info(String::new()).for_item(item);
-        if self.full {
-            results.reserve(changes.len());
+        if !self.full {
+            for change in changes.drain(..) {
+                self.group(change, item);
+            }
+            return;
         }
+        let base = KrmResult::info(String::new()).for_item(item);
+        results.reserve(changes.len());
         for change in changes.drain(..) {
             let path = field_path(item, &change.path);
-            if !self.full {
-                self.group(change, path, item, &base);
-                continue;
-            }
             let mut info = base
                 .clone()
                 .at_field(path, Some(change.old), Some(change.new));
@@ -792,16 +792,18 @@ impl Written {
         }
     }
 
-    /// Count `change` (at `path` of `item`) into its comment's summary.
-    fn group(&mut self, change: Change, path: String, item: &Item, base: &KrmResult) {
+    /// Count `change` of `item` into its comment's summary (its path written only when shown).
+    fn group(&mut self, change: Change, item: &Item) {
         let index = match self.group_of.get(&change.comment) {
             Some(&index) => index,
             None => {
                 self.group_of
                     .insert(change.comment.clone(), self.groups.len());
-                let first = base
-                    .clone()
-                    .at_field(path.clone(), Some(change.old), Some(change.new));
+                let first = KrmResult::info(String::new()).for_item(item).at_field(
+                    field_path(item, &change.path),
+                    Some(change.old),
+                    Some(change.new),
+                );
                 self.groups.push(Group {
                     comment: change.comment,
                     count: 0,
@@ -820,7 +822,9 @@ impl Written {
                 Some(ns) => format!("{}/{ns}/{}", item.kind(), item.name()),
                 None => format!("{}/{}", item.kind(), item.name()),
             };
-            group.shown.push(format!("{at} {path}"));
+            group
+                .shown
+                .push(format!("{at} {}", field_path(item, &change.path)));
         }
         if group.last_item != change.item {
             group.resources += 1;
