@@ -73,6 +73,22 @@ impl Overrides {
     fn clear(&mut self) {
         self.0 = None;
     }
+
+    fn reserve_exact(&mut self, additional: usize) {
+        if additional > 0 {
+            self.0
+                .get_or_insert_with(Default::default)
+                .reserve_exact(additional);
+        }
+    }
+
+    /// Keep the first `count` values; none kept is no list at all.
+    fn truncate(&mut self, count: usize) {
+        match &mut self.0 {
+            Some(values) if count > 0 => values.truncate(count),
+            _ => self.0 = None,
+        }
+    }
 }
 
 impl std::ops::Deref for Overrides {

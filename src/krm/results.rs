@@ -3,6 +3,7 @@
 use crate::yaml::{BlockWriter, Layout};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How serious a result is; any `Error` makes the function exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -55,7 +56,8 @@ pub struct FileRef {
     pub index: Option<u64>,
 }
 
-/// One result, as written under `results:` in the output ResourceList.
+/// One result, as written under `results:` in the output ResourceList. Small: the resource and
+/// its file are shared by the results about the same item, a field is boxed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KrmResult {
@@ -64,17 +66,25 @@ pub struct KrmResult {
     /// Always set.
     pub severity: Severity,
     /// The resource concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_ref: Option<ResourceRef>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared")]
+    pub resource_ref: Option<Arc<ResourceRef>>,
     /// The field concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<FieldRef>,
+    pub field: Option<Box<FieldRef>>,
     /// The file concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<FileRef>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared")]
+    pub file: Option<Arc<FileRef>>,
     /// Free-form tags (e.g. `check: firewall`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+/// A shared part of a result, serialized as the part itself.
+fn shared<T: Serialize, S: serde::Serializer>(
+    part: &Option<Arc<T>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    part.as_deref().serialize(serializer)
 }
 
 impl KrmResult {
@@ -110,9 +120,9 @@ impl KrmResult {
     /// resource to name, only its file.
     pub fn for_resource(mut self, resource: &serde_json::Value) -> Self {
         let reference = resource_ref(resource);
-        self.resource_ref =
-            (!reference.api_version.is_empty() || !reference.kind.is_empty()).then_some(reference);
-        self.file = file_ref(resource);
+        self.resource_ref = (!reference.api_version.is_empty() || !reference.kind.is_empty())
+            .then(|| Arc::new(reference));
+        self.file = file_ref(resource).map(Arc::new);
         self
     }
 
@@ -125,16 +135,18 @@ impl KrmResult {
             name: item.name().to_string(),
             namespace: item.namespace().map(str::to_string),
         };
-        self.resource_ref =
-            (!reference.api_version.is_empty() || !reference.kind.is_empty()).then_some(reference);
+        self.resource_ref = (!reference.api_version.is_empty() || !reference.kind.is_empty())
+            .then(|| Arc::new(reference));
         let get = |k: &str| item.annotation(k);
         self.file = get("internal.config.kubernetes.io/path")
             .or_else(|| get("config.kubernetes.io/path"))
-            .map(|path| FileRef {
-                path: path.to_string(),
-                index: get("internal.config.kubernetes.io/index")
-                    .or_else(|| get("config.kubernetes.io/index"))
-                    .and_then(|i| i.parse().ok()),
+            .map(|path| {
+                Arc::new(FileRef {
+                    path: path.to_string(),
+                    index: get("internal.config.kubernetes.io/index")
+                        .or_else(|| get("config.kubernetes.io/index"))
+                        .and_then(|i| i.parse().ok()),
+                })
             });
         self
     }
@@ -146,11 +158,11 @@ impl KrmResult {
         current: Option<serde_json::Value>,
         proposed: Option<serde_json::Value>,
     ) -> Self {
-        self.field = Some(FieldRef {
+        self.field = Some(Box::new(FieldRef {
             path: path.into(),
             current_value: current,
             proposed_value: proposed,
-        });
+        }));
         self
     }
 

@@ -23,6 +23,7 @@ pub mod names;
 pub mod pattern;
 pub mod typing;
 mod values;
+mod written;
 
 use crate::config::{SetterResults, Settings};
 use crate::krm::{Item, KrmResult};
@@ -33,9 +34,10 @@ use comment::{SetterComment, V0Ref, SETTER_PREFIX, SUBSTITUTION_PREFIX};
 use defs::{Definitions, StoredValue, SubstError, Target};
 use pattern::{list_names, DeriveError, Pattern};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 use typing::{type_declared, type_for_field, type_list, DeclaredType, Typed};
+use written::{Undo, Written};
 
 /// One step of a path into an item's JSON: a mapping key (by its key node in the item's
 /// document, so walking allocates nothing) or a sequence index.
@@ -90,7 +92,7 @@ struct Field<'f> {
 /// A change made during the walk (undone when the stage finds any error).
 struct Change {
     item: usize,
-    path: Vec<Seg>,
+    path: Box<[Seg]>,
     old: Value,
     new: Value,
     comment: Rc<str>,
@@ -546,6 +548,9 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         });
     }
     let mut per_item = pipeline.per_item(items, &stage.values).into_iter();
+    // Results are written item by item as the walk leaves each: no list of every change is held.
+    let start = results.len();
+    let mut written = Written::new(settings.setter_results != SetterResults::Summary);
     let given = stage.values.clone();
     for (index, item) in items.iter_mut().enumerate() {
         let values = per_item.next().flatten();
@@ -554,6 +559,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         };
         let (doc, node) = (origin.doc.clone(), origin.node);
         let scoped = values.is_some();
+        let scalars = item.scalar_count();
         if let Some(values) = values {
             stage.value_bits = name_bits(values.keys());
             stage.values = values;
@@ -561,16 +567,18 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         // An item as read is walked over its text; only the fields that change reach its view.
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
-            for (change, node) in stage.writes.drain(..) {
-                let change = &stage.changes[change];
-                // A scalar's new value is kept beside the text: no view is built.
-                let Err(value) = item.set_scalar(node, change.new.clone()) else {
-                    continue;
-                };
-                if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
+            // A scalar's new value is kept beside the text: no view is built.
+            let mut news: Vec<(NodeId, Value)> = (stage.writes.iter())
+                .map(|&(change, node)| (node, stage.changes[change].new.clone()))
+                .collect();
+            let taken = item.set_scalars(&mut news);
+            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(news) {
+                let path = &stage.changes[change].path;
+                if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
                     *slot = value;
                 }
             }
+            stage.writes.clear();
         } else {
             stage.walk(
                 &doc,
@@ -585,10 +593,10 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
             stage.values.clone_from(&given);
             stage.value_bits = name_bits(given.keys());
         }
+        written.take(&mut stage.changes, (index, item), scalars, results);
     }
     let Stage {
         values,
-        changes,
         errors,
         warnings,
         used,
@@ -598,13 +606,19 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
 
     if !errors.is_empty() {
         // Nothing is written: undo the walk's changes, newest first.
-        for change in changes.iter().rev() {
-            let item = &mut items[change.item];
-            let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
-                continue;
-            };
-            if let Some(slot) = lookup_mut(&doc, item.value_mut(), &change.path) {
-                *slot = change.old.clone();
+        results.truncate(start);
+        for undo in written.undo.drain(..).rev() {
+            match undo {
+                Undo::Scalars(index, count) => items[index].drop_scalars(count),
+                Undo::View(index, path, old) => {
+                    let item = &mut items[index];
+                    let Some(doc) = item.origin.as_ref().map(|o| o.doc.clone()) else {
+                        continue;
+                    };
+                    if let Some(slot) = lookup_mut(&doc, item.value_mut(), &path) {
+                        *slot = old;
+                    }
+                }
             }
         }
     }
@@ -658,59 +672,23 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         return;
     }
 
-    let mut infos = Vec::with_capacity(changes.len() + stores.len());
-    let mut resources: BTreeSet<usize> = changes.iter().map(|c| c.item).collect();
-    let fields = changes.len();
-    let changes = if settings.setter_results == SetterResults::Summary {
-        infos.extend(summaries(changes, items));
-        Vec::new()
-    } else {
-        changes
-    };
-    // Results name each resource as it is after the stage (one template per resource).
-    let mut template: Option<(usize, KrmResult)> = None;
-    // One message per distinct setter comment, cloned for each field it changed.
-    let mut messages: HashMap<Rc<str>, String> = HashMap::new();
-    for change in changes {
-        resources.insert(change.item);
-        let item = &items[change.item];
-        let base = match &template {
-            Some((index, base)) if *index == change.item => base.clone(),
-            _ => {
-                let base = KrmResult::info(String::new()).for_item(item);
-                template = Some((change.item, base.clone()));
-                base
-            }
-        };
-        let mut info = base.at_field(
-            field_path(item, &change.path),
-            Some(change.old),
-            Some(change.new),
-        );
-        info.message = match messages.get(&change.comment) {
-            Some(message) => message.clone(),
-            None => {
-                let message = format!("set by setter comment {}", change.comment);
-                messages.insert(change.comment, message.clone());
-                message
-            }
-        };
-        infos.push(info);
-    }
+    let (fields, resources) = (written.fields, written.resources);
+    let summaries = written.summaries();
+    results.reserve_exact(summaries.len() + stores.len() + warnings.len() + 1);
+    results.extend(summaries);
     let mut definitions = 0;
     for (index, name, stored) in stores {
         if let Some((path, old, new)) =
             defs::store_in_kptfile(items[index].value_mut(), &name, &stored)
         {
             definitions += 1;
-            infos.push(
+            results.push(
                 KrmResult::info(format!("stored the value of setter {name} (isSet: true)"))
                     .for_item(&items[index])
                     .at_field(path, Some(old), Some(new)),
             );
         }
     }
-    results.extend(infos);
     results.extend(warnings);
     let names: BTreeSet<&str> = values
         .keys()
@@ -720,65 +698,9 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         .collect();
     let names: Vec<&str> = names.into_iter().collect();
     results.push(KrmResult::info(format!(
-        "setters: {fields} field(s) changed in {} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
-        resources.len(),
+        "setters: {fields} field(s) changed in {resources} resource(s), {definitions} Kptfile setter definition(s) updated; setters used: [{}]",
         names.join(", ")
     )));
-}
-
-/// Fields a summary names by path.
-const SUMMARY_FIELDS: usize = 3;
-
-/// One info result per setter comment (`private-gke.setter-results: summary`): a comment that
-/// changed one field gives the same result as the full list; one that changed more says how
-/// many fields in how many resources and names the first few, located at the first of them.
-fn summaries(changes: Vec<Change>, items: &[Item]) -> Vec<KrmResult> {
-    let mut order: Vec<Rc<str>> = Vec::new();
-    let mut groups: HashMap<Rc<str>, Vec<Change>> = HashMap::new();
-    for change in changes {
-        if !groups.contains_key(&change.comment) {
-            order.push(change.comment.clone());
-        }
-        groups
-            .entry(change.comment.clone())
-            .or_default()
-            .push(change);
-    }
-    let describe = |c: &Change| {
-        let item = &items[c.item];
-        let at = match item.namespace() {
-            Some(ns) => format!("{}/{ns}/{}", item.kind(), item.name()),
-            None => format!("{}/{}", item.kind(), item.name()),
-        };
-        format!("{at} {}", field_path(item, &c.path))
-    };
-    order
-        .into_iter()
-        .map(|comment| {
-            let group = groups.remove(&comment).unwrap_or_default();
-            let count = group.len();
-            let resources = group.iter().map(|c| c.item).collect::<BTreeSet<_>>().len();
-            let mut message = format!("set by setter comment {comment}");
-            if count > 1 {
-                let shown: Vec<String> = group.iter().take(SUMMARY_FIELDS).map(describe).collect();
-                let more = if count > SUMMARY_FIELDS { ", …" } else { "" };
-                message.push_str(&format!(
-                    ": {count} fields in {resources} resource(s): {}{more} (private-gke.setter-results: full lists each)",
-                    shown.join(", ")
-                ));
-            }
-            let first = group.into_iter().next();
-            match first {
-                Some(c) => {
-                    let item = &items[c.item];
-                    KrmResult::info(message)
-                        .for_item(item)
-                        .at_field(field_path(item, &c.path), Some(c.old), Some(c.new))
-                }
-                None => KrmResult::info(message),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -243,7 +243,7 @@ impl Stage {
             let previous = std::mem::replace(old, new.clone());
             self.changes.push(Change {
                 item: field.item,
-                path: field.path.to_vec(),
+                path: field.path.into(),
                 old: previous,
                 new,
                 comment: field.label.clone(),

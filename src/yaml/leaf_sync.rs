@@ -41,14 +41,26 @@ impl Document {
     /// `root` pass what `sync_item` asks of a changed scalar's way (block mappings without `?`,
     /// anchors or tags, plain keys that are not `<<`, no repeated keys in the text).
     pub fn syncs_alone(&self, root: NodeId, leaf: NodeId) -> bool {
+        self.item_syncs_alone(root) && self.leaf_syncs_alone(root, leaf, &mut Vec::new())
+    }
+
+    /// The part of [`Document::syncs_alone`] that is the same for every leaf of item `root`:
+    /// no repeated keys in the text, no `?` in `root`'s text (which holds that of every mapping
+    /// on a leaf's way). Said once per item.
+    pub fn item_syncs_alone(&self, root: NodeId) -> bool {
+        self.duplicate_keys().is_empty() && !self.source()[self.node(root).span()].contains('?')
+    }
+
+    /// The rest of [`Document::syncs_alone`] for `leaf`, under a `root` that
+    /// [`Document::item_syncs_alone`] accepts. `passed` holds the mappings whose keys were found
+    /// plain for an earlier leaf of the same root (those are not looked at again) and gets the
+    /// new ones.
+    pub fn leaf_syncs_alone(&self, root: NodeId, leaf: NodeId, passed: &mut Vec<NodeId>) -> bool {
         let n = self.node(leaf);
-        if !self.duplicate_keys().is_empty()
-            || !matches!(n.kind, NodeKind::Scalar { .. })
+        if !matches!(n.kind, NodeKind::Scalar { .. })
             || n.span().is_empty()
             || self.anchor(leaf).is_some()
             || self.tag(leaf).is_some()
-            // `root`'s text holds that of every mapping on the way: one look for `?` does.
-            || self.source()[self.node(root).span()].contains('?')
         {
             return false;
         }
@@ -65,17 +77,22 @@ impl Document {
             else {
                 return false;
             };
-            if self.anchor(parent).is_some()
-                || self.tag(parent).is_some()
-                || !self.entries_at(*entries).iter().any(|e| e.1 == child)
-            {
+            if self.anchor(parent).is_some() || self.tag(parent).is_some() {
                 return false;
             }
-            for (key, _) in self.entries_at(*entries).iter() {
-                let plain = matches!(self.scalar(key), Some(text) if text != "<<");
-                if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
-                    return false;
+            // Below a mapping whose keys are all plain scalars, a collection is a value; the
+            // leaf, a scalar, may be a key.
+            if child == leaf && !self.entries_at(*entries).iter().any(|e| e.1 == child) {
+                return false;
+            }
+            if !passed.contains(&parent) {
+                for (key, _) in self.entries_at(*entries).iter() {
+                    let plain = matches!(self.scalar(key), Some(text) if text != "<<");
+                    if !plain || self.anchor(key).is_some() || self.tag(key).is_some() {
+                        return false;
+                    }
                 }
+                passed.push(parent);
             }
             child = parent;
         }
@@ -403,6 +420,31 @@ mod tests {
         let (fast, whole, n) = both_ways(explicit, |v| v["m"]["y"] = 3.into());
         assert_eq!((fast, n), (whole.clone(), 0));
         assert!(whole.starts_with("error"), "{whole}");
+    }
+
+    /// Leaves of one root said syncing alone with what earlier leaves found (`passed`) are
+    /// what `syncs_alone` says of each on its own, in any order.
+    #[test]
+    fn leaves_said_together_are_said_as_alone() {
+        let sources = [
+            "a:\n  b: x\n  c: y\nd:\n  e: 1\n",
+            "a:\n  b: x\n  <<: {c: 1}\nd: z\n",
+            "a: &m\n  b: x\nd: [1]\ne: {f: g}\n",
+            "a:\n  !t b: x\n  c: y\n",
+        ];
+        for src in sources {
+            let doc = Document::parse(src).unwrap();
+            let root = doc.roots()[0];
+            let leaves: Vec<NodeId> = (0..doc.len()).collect();
+            for order in [leaves.clone(), leaves.iter().rev().copied().collect()] {
+                let mut passed = Vec::new();
+                for &leaf in &order {
+                    let together =
+                        doc.item_syncs_alone(root) && doc.leaf_syncs_alone(root, leaf, &mut passed);
+                    assert_eq!(together, doc.syncs_alone(root, leaf), "{src:?} {leaf}");
+                }
+            }
+        }
     }
 
     /// A leaf's line read alone says whether the edited text reads as its new value: an edit

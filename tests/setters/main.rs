@@ -12,3 +12,4 @@ mod mode;
 mod support;
 mod upstream;
 mod v0_cases;
+mod written;

@@ -12,21 +12,54 @@ impl Item {
     /// ([`Document::syncs_alone`]); otherwise `new` is given back, nothing recorded: change the
     /// view then.
     pub fn set_scalar(&mut self, node: NodeId, new: Value) -> Result<(), Value> {
-        if self.dirty || self.is_materialized() || matches!(new, Value::Array(_) | Value::Object(_))
-        {
-            return Err(new);
+        let mut one = vec![(node, new)];
+        match self.set_scalars(&mut one) {
+            0 => Err(one.pop().map_or(Value::Null, |(_, v)| v)),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Item::set_scalar`] for each of `changes` in order, what is the same for every node
+    /// said once; stops at the first one it cannot take. Gives how many it took: those are
+    /// drained from the front of `changes`, the rest are left there (change the view for them).
+    pub fn set_scalars(&mut self, changes: &mut Vec<(NodeId, Value)>) -> usize {
+        if self.dirty || self.is_materialized() {
+            return 0;
         }
         let Some(origin) = &self.origin else {
-            return Err(new);
+            return 0;
         };
-        if !origin.doc.syncs_alone(origin.node, node) {
-            return Err(new);
+        let (doc, root) = (&origin.doc, origin.node);
+        if changes.is_empty() || !doc.item_syncs_alone(root) {
+            return 0;
         }
-        match self.overrides.iter_mut().find(|(n, _)| *n == node) {
-            Some((_, value)) => *value = new,
-            None => self.overrides.push((node, new)),
+        let mut passed = Vec::new();
+        let taken = changes
+            .iter()
+            .take_while(|(node, new)| {
+                !matches!(new, Value::Array(_) | Value::Object(_))
+                    && doc.leaf_syncs_alone(root, *node, &mut passed)
+            })
+            .count();
+        self.overrides.reserve_exact(taken);
+        for (node, new) in changes.drain(..taken) {
+            match self.overrides.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, value)) => *value = new,
+                None => self.overrides.push((node, new)),
+            }
         }
-        Ok(())
+        taken
+    }
+
+    /// How many nodes [`Item::set_scalar`] gave new values.
+    pub fn scalar_count(&self) -> usize {
+        self.overrides.len()
+    }
+
+    /// Forget the new values given after the first `count` ([`Item::scalar_count`] then), as
+    /// if they had not been given.
+    pub fn drop_scalars(&mut self, count: usize) {
+        self.overrides.truncate(count);
     }
 
     /// True when [`Item::set_scalar`] gave some node a new value.
@@ -238,6 +271,45 @@ mod tests {
         let mut built = read(SRC);
         built.value();
         assert_eq!(built.set_scalar(at, json!("x")), Err(json!("x")));
+    }
+
+    /// `set_scalars` takes what `set_scalar` one by one takes, in order, up to the first node it
+    /// refuses (left in the list with the rest), and the item then answers the same; dropped
+    /// values are forgotten.
+    #[test]
+    fn set_scalars_takes_a_prefix_as_set_scalar_does() {
+        let paths: [&[&str]; 5] = [
+            &["spec", "location"],
+            &["metadata", "name"],
+            &["spec", "deep", "f"],
+            &["spec", "n"],
+            &["kind"],
+        ];
+        for skip in 0..paths.len() {
+            let mut batch = read(SRC);
+            let mut single = read(SRC);
+            let mut changes: Vec<(NodeId, Value)> = paths[skip..]
+                .iter()
+                .map(|p| (node(&batch, p), json!("new")))
+                .collect();
+            let all = changes.clone();
+            let taken = batch.set_scalars(&mut changes);
+            let one_by_one = all
+                .iter()
+                .take_while(|(n, v)| single.set_scalar(*n, v.clone()).is_ok())
+                .count();
+            assert_eq!(taken, one_by_one, "{skip}");
+            assert_eq!(changes, all[taken..].to_vec(), "{skip}");
+            assert_eq!(batch.value(), single.value(), "{skip}");
+            let mut dropped = read(SRC);
+            let mut again = all.clone();
+            dropped.set_scalars(&mut again);
+            dropped.drop_scalars(0);
+            assert!(
+                !dropped.is_changed() && dropped.scalar_count() == 0,
+                "{skip}"
+            );
+        }
     }
 
     /// Every scalar `set_scalar` takes is written node by node as syncing the built view writes
