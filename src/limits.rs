@@ -29,7 +29,7 @@ pub fn check_input_size(len: u64, source: &str) -> Result<(), InputError> {
     Err(InputError::whole(
         source,
         format!(
-            "input is more than {} MiB, larger than the {} MiB supported (set {MAX_INPUT_ENV} to raise the limit; peak memory is up to 70 times the input)",
+            "input is more than {} MiB, larger than the {} MiB supported (set {MAX_INPUT_ENV} to raise the limit; peak memory is about 4 to 10 times the input)",
             len >> 20,
             max >> 20
         ),
