@@ -22,9 +22,9 @@ mod stdout;
 mod tests;
 mod verify;
 mod write;
-pub(crate) use read::krmignored;
 #[cfg(test)]
 use read::read_package;
+pub(crate) use read::{krmignored, sorted_entries};
 use read::{location, read_package_and_warnings};
 use stdout::resource_list_text;
 use write::write_changes;

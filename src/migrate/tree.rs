@@ -4,7 +4,6 @@
 use crate::yaml::{Document, ParseOptions};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A file kpt 1.0 reads (`Kptfile`, `*.yaml`, `*.yml`, `*.json`), not already `.krmignore`d.
@@ -59,11 +58,8 @@ fn walk(
                 .map_err(|e| format!("{}: {e}", shown(&krmignore)))?,
         );
     }
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", shown(dir)))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", shown(dir)))?;
-    entries.sort_by_key(|e| e.file_name());
+    let entries =
+        crate::package::sorted_entries(dir).map_err(|e| format!("{}: {e}", shown(dir)))?;
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();

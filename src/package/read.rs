@@ -38,6 +38,13 @@ fn special_kind(file_type: &fs::FileType) -> &'static str {
     }
 }
 
+/// The entries of directory `dir` sorted by name, the order kpt reads a package in.
+pub(crate) fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs::DirEntry>> {
+    let mut entries = fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
 /// True when the innermost `.krmignore` that says anything about `path` ignores it (kpt's rule,
 /// shared by package mode and `migrate`).
 pub(crate) fn krmignored(ignores: &[Gitignore], path: &Path, is_dir: bool) -> bool {
@@ -71,11 +78,7 @@ fn walk(
     } else {
         false
     };
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| InputError::whole(&shown(dir), e.to_string()))?;
-    entries.sort_by_key(|e| e.file_name());
+    let entries = sorted_entries(dir).map_err(|e| InputError::whole(&shown(dir), e.to_string()))?;
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();

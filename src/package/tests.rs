@@ -313,37 +313,19 @@ fn a_file_ending_in_an_open_block_scalar_keeps_it_when_resources_are_added() {
 }
 
 #[test]
-fn a_cr_only_file_gets_cr_line_breaks_for_appended_resources() {
-    let dir = package();
-    fs::write(dir.path().join("b.yml"), B.replace('\n', "\r")).unwrap();
-    let (changes, results) = plan_for(dir.path(), |items| {
-        items.push(Item::generated(
-            json!({"apiVersion": "v1", "kind": "Namespace",
-                   "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
-            None,
-        ));
-    });
-    assert!(results.is_empty(), "{results:?}");
-    let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
-        .replace('\n', "\r");
-    assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
-}
-
-#[test]
-fn a_crlf_file_gets_crlf_separators_for_appended_resources() {
-    let dir = package();
-    fs::write(dir.path().join("b.yml"), B.replace('\n', "\r\n")).unwrap();
-    let (changes, results) = plan_for(dir.path(), |items| {
-        items.push(Item::generated(
-            json!({"apiVersion": "v1", "kind": "Namespace",
-                   "metadata": {"name": "m", "annotations": {PATH: "b.yml"}}}),
-            None,
-        ));
-    });
-    assert!(results.is_empty(), "{results:?}");
-    let expected = format!("{B}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n")
-        .replace('\n', "\r\n");
-    assert_eq!(summary(&changes), [("b.yml", Some(expected.as_str()))]);
+fn a_cr_only_or_crlf_file_gets_its_own_line_breaks_for_appended_resources() {
+    for line_break in ["\r", "\r\n"] {
+        let dir = package();
+        fs::write(dir.path().join("b.yml"), B.replace('\n', line_break)).unwrap();
+        let (changes, results) = plan_for(dir.path(), |items| items.push(namespace_for_b("m")));
+        assert!(results.is_empty(), "{results:?}");
+        let expected = format!("{B}---\n{M}").replace('\n', line_break);
+        assert_eq!(
+            summary(&changes),
+            [("b.yml", Some(expected.as_str()))],
+            "{line_break:?}"
+        );
+    }
 }
 
 /// A generated Namespace `name` for file `b.yml`.
