@@ -72,8 +72,8 @@ pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
         comments.sort_by_key(|c| c.0);
     }
     comments.shrink_to_fit();
-    let arena = (Entries(&entries), &items[..]);
-    let ranges = CommentRanges(&comments);
+    let arena = (Entries::new(&entries), &items[..]);
+    let ranges = CommentRanges::new(&comments);
     fix_block_scalars(&src, ranges, &mut nodes, &parents, arena, &block_scalars);
     Document {
         src,
@@ -383,7 +383,7 @@ impl<'s> Builder<'s> {
                 (start..range.end, frame.pending_key)
             }
             NodeKind::Mapping { entries, .. } => {
-                let entries = Entries(&self.entries[entries.range()]);
+                let entries = Entries::new(&self.entries[entries.range()]);
                 let span = match (entries.first(), entries.last()) {
                     (Some((k, _)), Some((_, v))) => {
                         // The first key's tag or anchor (`!t key: v`) starts the mapping, and
@@ -567,7 +567,7 @@ impl<'s> Builder<'s> {
             return;
         };
         let mut first: std::collections::HashMap<&str, NodeId> = Default::default();
-        for (k, _) in Entries(&self.entries[entries.range()]).iter() {
+        for (k, _) in Entries::new(&self.entries[entries.range()]).iter() {
             let node = &self.nodes[k];
             let NodeKind::Scalar { value, style } = node.kind else {
                 continue;
@@ -587,7 +587,7 @@ impl<'s> Builder<'s> {
         let NodeKind::Mapping { entries, .. } = self.nodes[id].kind else {
             return Ok(());
         };
-        let entries = Entries(&self.entries[entries.range()]);
+        let entries = Entries::new(&self.entries[entries.range()]);
         let key_text = |k: NodeId| {
             let node = &self.nodes[k];
             match node.kind {

@@ -47,6 +47,7 @@ pub use stream::{
 
 use serde_json::Value;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -157,107 +158,65 @@ impl Children {
     }
 }
 
-/// The (key node, value node) pairs of one mapping, kept as `u32` pairs (half the size of
-/// `NodeId` pairs: every mapping entry of a stream is one) and read as `NodeId` pairs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Entries<'a>(&'a [(u32, u32)]);
-
-/// An entry as the arena keeps it.
-#[inline]
-fn entry_of(&(k, v): &(u32, u32)) -> (NodeId, NodeId) {
-    (k as NodeId, v as NodeId)
+/// What a `u32` pair a document keeps reads as ([`Packed`]).
+pub trait Unpack {
+    /// The value of pair `p`.
+    fn unpack(p: &(u32, u32)) -> Self;
 }
 
-impl<'a> Entries<'a> {
-    /// Number of entries.
+impl Unpack for (NodeId, NodeId) {
     #[inline]
-    pub fn len(self) -> usize {
-        self.0.len()
-    }
-
-    /// True when the mapping has no entries.
-    #[inline]
-    pub fn is_empty(self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The entries in source order.
-    #[inline]
-    pub fn iter(
-        self,
-    ) -> impl DoubleEndedIterator<Item = (NodeId, NodeId)> + ExactSizeIterator + Clone + 'a {
-        self.0.iter().map(entry_of)
-    }
-
-    /// Entry `i`.
-    #[inline]
-    pub fn get(self, i: usize) -> Option<(NodeId, NodeId)> {
-        self.0.get(i).map(entry_of)
-    }
-
-    /// Entry `i` (panics when out of range, as indexing does).
-    #[inline]
-    pub fn at(self, i: usize) -> (NodeId, NodeId) {
-        entry_of(&self.0[i])
-    }
-
-    /// The first entry.
-    #[inline]
-    pub fn first(self) -> Option<(NodeId, NodeId)> {
-        self.0.first().map(entry_of)
-    }
-
-    /// The last entry.
-    #[inline]
-    pub fn last(self) -> Option<(NodeId, NodeId)> {
-        self.0.last().map(entry_of)
-    }
-
-    /// The entries from `start` on.
-    #[inline]
-    pub fn skip_to(self, start: usize) -> Entries<'a> {
-        Entries(self.0.get(start..).unwrap_or_default())
-    }
-
-    /// The index of the first entry for which `pred` is false (entries partitioned by it).
-    #[inline]
-    pub fn partition_point(self, mut pred: impl FnMut((NodeId, NodeId)) -> bool) -> usize {
-        self.0.partition_point(|e| pred(entry_of(e)))
+    fn unpack(&(k, v): &(u32, u32)) -> Self {
+        (k as NodeId, v as NodeId)
     }
 }
 
-impl<'a> IntoIterator for Entries<'a> {
-    type Item = (NodeId, NodeId);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> (NodeId, NodeId)>;
-
+impl Unpack for Range<usize> {
     #[inline]
-    fn into_iter(self) -> Self::IntoIter {
-        self.0
-            .iter()
-            .map(entry_of as fn(&(u32, u32)) -> (NodeId, NodeId))
+    fn unpack(&(start, end): &(u32, u32)) -> Self {
+        start as usize..end as usize
     }
 }
 
-impl PartialEq for Entries<'_> {
+/// A run of `u32` pairs a document keeps (half the size of `usize` pairs: ids and offsets fit,
+/// checked at parse), read as `T`s.
+#[derive(Debug)]
+pub struct Packed<'a, T>(&'a [(u32, u32)], PhantomData<fn() -> T>);
+
+/// The (key node, value node) pairs of one mapping.
+pub type Entries<'a> = Packed<'a, (NodeId, NodeId)>;
+
+/// The byte ranges of comments of a document (`#` to end of line, line break excluded), sorted.
+pub type CommentRanges<'a> = Packed<'a, Range<usize>>;
+
+impl<T> Clone for Packed<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Packed<'_, T> {}
+
+impl<T> Default for Packed<'_, T> {
+    fn default() -> Self {
+        Packed(&[], PhantomData)
+    }
+}
+
+impl<T> PartialEq for Packed<'_, T> {
     fn eq(&self, other: &Self) -> bool {
         self.0 == other.0
     }
 }
 
-/// The byte ranges of comments of a document (`#` to end of line, line break excluded),
-/// sorted, kept as `u32` pairs (sources fit: checked at parse) and read as ranges.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CommentRanges<'a>(&'a [(u32, u32)]);
+impl<'a, T: Unpack + 'a> Packed<'a, T> {
+    /// The pairs `pairs`.
+    #[inline]
+    pub(crate) fn new(pairs: &'a [(u32, u32)]) -> Self {
+        Packed(pairs, PhantomData)
+    }
 
-/// A comment's range as the document keeps it.
-#[inline]
-fn comment_of(&(start, end): &(u32, u32)) -> Range<usize> {
-    start as usize..end as usize
-}
-
-impl<'a> CommentRanges<'a> {
-    /// Number of comments.
+    /// How many there are.
     #[inline]
     pub fn len(self) -> usize {
         self.0.len()
@@ -269,44 +228,63 @@ impl<'a> CommentRanges<'a> {
         self.0.is_empty()
     }
 
-    /// The ranges in source order.
+    /// All of them in order.
     #[inline]
-    pub fn iter(
-        self,
-    ) -> impl DoubleEndedIterator<Item = Range<usize>> + ExactSizeIterator + Clone + 'a {
-        self.0.iter().map(comment_of)
+    pub fn iter(self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + Clone + 'a {
+        self.0.iter().map(T::unpack)
     }
 
-    /// Comment `i`.
+    /// Number `i`.
     #[inline]
-    pub fn get(self, i: usize) -> Option<Range<usize>> {
-        self.0.get(i).map(comment_of)
+    pub fn get(self, i: usize) -> Option<T> {
+        self.0.get(i).map(T::unpack)
     }
 
-    /// The comments at indexes `range` (panics when out of range, as slicing does).
+    /// Number `i` (panics when out of range, as indexing does).
     #[inline]
-    pub fn slice(self, range: impl std::ops::RangeBounds<usize>) -> CommentRanges<'a> {
+    pub fn at(self, i: usize) -> T {
+        T::unpack(&self.0[i])
+    }
+
+    /// The first.
+    #[inline]
+    pub fn first(self) -> Option<T> {
+        self.0.first().map(T::unpack)
+    }
+
+    /// The last.
+    #[inline]
+    pub fn last(self) -> Option<T> {
+        self.0.last().map(T::unpack)
+    }
+
+    /// Those from `start` on (none when `start` is past the end).
+    #[inline]
+    pub fn skip_to(self, start: usize) -> Self {
+        Packed::new(self.0.get(start..).unwrap_or_default())
+    }
+
+    /// Those at indexes `range` (panics when out of range, as slicing does).
+    #[inline]
+    pub fn slice(self, range: impl std::ops::RangeBounds<usize>) -> Self {
         let bounds = (range.start_bound().cloned(), range.end_bound().cloned());
-        CommentRanges(&self.0[bounds])
+        Packed::new(&self.0[bounds])
     }
 
-    /// The index of the first comment for which `pred` is false (comments partitioned by it).
+    /// The index of the first for which `pred` is false (they are partitioned by it).
     #[inline]
-    pub fn partition_point(self, mut pred: impl FnMut(Range<usize>) -> bool) -> usize {
-        self.0.partition_point(|c| pred(comment_of(c)))
+    pub fn partition_point(self, mut pred: impl FnMut(T) -> bool) -> usize {
+        self.0.partition_point(|p| pred(T::unpack(p)))
     }
 }
 
-impl<'a> IntoIterator for CommentRanges<'a> {
-    type Item = Range<usize>;
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> Range<usize>>;
+impl<'a, T: Unpack> IntoIterator for Packed<'a, T> {
+    type Item = T;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (u32, u32)>, fn(&(u32, u32)) -> T>;
 
     #[inline]
     fn into_iter(self) -> Self::IntoIter {
-        self.0
-            .iter()
-            .map(comment_of as fn(&(u32, u32)) -> Range<usize>)
+        self.0.iter().map(T::unpack as fn(&(u32, u32)) -> T)
     }
 }
 
@@ -612,8 +590,8 @@ impl Document {
     /// The (key node, value node) pairs of mapping `id` in source order; empty for other nodes.
     pub fn entries(&self, id: NodeId) -> Entries<'_> {
         match self.nodes.get(id).map(|n| n.kind) {
-            Some(NodeKind::Mapping { entries, .. }) => Entries(&self.entries[entries.range()]),
-            _ => Entries(&[]),
+            Some(NodeKind::Mapping { entries, .. }) => Entries::new(&self.entries[entries.range()]),
+            _ => Entries::default(),
         }
     }
 
@@ -627,7 +605,7 @@ impl Document {
 
     /// The entries `children` of a mapping of this document.
     pub(crate) fn entries_at(&self, children: Children) -> Entries<'_> {
-        Entries(&self.entries[children.range()])
+        Entries::new(&self.entries[children.range()])
     }
 
     /// The items `children` of a sequence of this document.
@@ -649,7 +627,7 @@ impl Document {
 
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
     pub fn comments(&self) -> CommentRanges<'_> {
-        CommentRanges(&self.comments)
+        CommentRanges::new(&self.comments)
     }
 
     /// The value node for `key` in mapping `map` (aliases not followed); `None` if absent or not a mapping.
