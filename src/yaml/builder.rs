@@ -34,62 +34,32 @@ struct Frame {
     dash: u32,
 }
 
-/// What a finished builder hands over.
-pub(super) struct Parts {
-    nodes: Vec<Node>,
-    props: Vec<(NodeId, NodeProps)>,
-    parents: Vec<u32>,
-    entries: Vec<(u32, u32)>,
-    items: Vec<NodeId>,
-    dashes: Vec<u32>,
-    texts: Vec<Box<str>>,
-    roots: Vec<NodeId>,
-    comments: Vec<(u32, u32)>,
-    block_scalars: Vec<NodeId>,
-    duplicate_keys: Vec<(NodeId, NodeId)>,
-}
+/// What a finished builder hands over: the document without its source, and the block
+/// scalars whose spans [`assemble`] fixes.
+pub(super) type Parts = (Document, Vec<NodeId>);
 
 /// The document made of `src` and what its builder found.
-pub(super) fn assemble(mut src: String, parts: Parts) -> Document {
+pub(super) fn assemble(mut src: String, (mut doc, block_scalars): Parts) -> Document {
     // A text read whole may sit in a buffer grown by doubling: the document keeps its exact
     // size (large buffers shrink in place).
     src.shrink_to_fit();
-    let Parts {
-        mut nodes,
-        props,
-        parents,
-        entries,
-        items,
-        dashes,
-        texts,
-        roots,
-        mut comments,
-        block_scalars,
-        mut duplicate_keys,
-    } = parts;
-    duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
-    if !comments.is_sorted_by_key(|c| c.0) {
-        comments.sort_by_key(|c| c.0);
+    doc.src = src;
+    doc.duplicate_keys.sort_unstable_by_key(|&(_, later)| later);
+    if !doc.comments.is_sorted_by_key(|c| c.0) {
+        doc.comments.sort_by_key(|c| c.0);
     }
-    comments.shrink_to_fit();
-    let arena = (Entries::new(&entries), &items[..]);
-    let ranges = CommentRanges::new(&comments);
-    fix_block_scalars(&src, ranges, &mut nodes, &parents, arena, &block_scalars);
-    Document {
-        src,
-        nodes,
-        props,
-        parents,
-        entries,
-        items,
-        dashes,
-        texts,
-        roots,
-        comments,
-        duplicate_keys,
-        line_starts: Default::default(),
-        layout: Default::default(),
-    }
+    doc.comments.shrink_to_fit();
+    let arena = (Entries::new(&doc.entries), &doc.items[..]);
+    let ranges = CommentRanges::new(&doc.comments);
+    fix_block_scalars(
+        &doc.src,
+        ranges,
+        &mut doc.nodes,
+        &doc.parents,
+        arena,
+        &block_scalars,
+    );
+    doc
 }
 
 /// Builds the arena from parse events (granit's, or the fast path's).
@@ -180,7 +150,8 @@ impl<'s> Builder<'s> {
         self.entries.shrink_to_fit();
         self.items.shrink_to_fit();
         self.dashes.shrink_to_fit();
-        Parts {
+        let doc = Document {
+            src: String::new(),
             nodes: self.nodes,
             props: self.props.into_iter().collect(),
             parents: self.parents,
@@ -190,9 +161,11 @@ impl<'s> Builder<'s> {
             texts: self.texts,
             roots: self.roots,
             comments: self.comments,
-            block_scalars: self.block_scalars,
             duplicate_keys: self.duplicate_keys,
-        }
+            line_starts: Default::default(),
+            layout: Default::default(),
+        };
+        (doc, self.block_scalars)
     }
 
     #[inline]
