@@ -369,9 +369,7 @@ impl EditIndex<'_> {
         }
         let mut inside = Edits::default();
         for &i in &self.order[first..] {
-            let Some((range, new)) = edits.get(i) else {
-                return None;
-            };
+            let (range, new) = edits.get(i)?;
             if range.start > region.end {
                 break;
             }
