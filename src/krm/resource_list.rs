@@ -477,7 +477,8 @@ impl ResourceList {
     ///
     /// The output is read again before it is returned ([`verify::REREAD_FAILURE`]): when an
     /// item or result does not read as meant, the output is the input unchanged with the
-    /// results and an error result saying so.
+    /// results and an error result saying so (for a list [made](ResourceList::made_for) for
+    /// items read elsewhere: every item rendered anew from its value).
     pub fn write(
         &self,
         items: &[Item],
