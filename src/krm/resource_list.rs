@@ -451,9 +451,9 @@ impl ResourceList {
     /// An empty ResourceList made to write items read elsewhere (package mode's `--output
     /// stdout`: the package's items with their path/index annotations, as `kpt fn source` prints
     /// them); `source` names it in messages. Each item read from a YAML document is written as
-    /// its own text with its change (head and trailing comments kept), a generated one as its own text
-    /// too; when the output does not read back as meant, every item is rendered anew from its
-    /// value.
+    /// its own text with its change (head and trailing comments kept), a generated one as its
+    /// own text too; when the output does not read back as meant, every item is rendered anew
+    /// from its value.
     pub fn made_for(source: &str) -> ResourceList {
         let list = Self::read_text(MADE.to_string(), source).expect("the made list's text reads");
         ResourceList { made: true, ..list }
