@@ -139,7 +139,7 @@ pub fn run(dir: &Path, options: &PackageOptions) -> Result<PackageOutcome, Input
     };
     // Like function mode: the whole ResourceList with its results, errors included.
     if options.output_stdout {
-        outcome.stdout = resource_list_text(&files, &items, &mut outcome.results);
+        outcome.stdout = resource_list_text(&items, &mut outcome.results);
         return Ok(outcome);
     }
     if has_errors(&outcome.results) {
@@ -315,7 +315,7 @@ fn plan(
                     touched[f] = true;
                     let value = value.as_ref().unwrap_or(&Value::Null);
                     let value = || Cow::Borrowed(value);
-                    let synced = writer::write_item(doc, node, item, value, &mut edits[f]);
+                    let synced = writer::write_item(doc, node, item, value, false, &mut edits[f]);
                     if let Err(e) = synced {
                         unsynced.insert(f);
                         results.push(

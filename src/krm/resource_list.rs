@@ -103,7 +103,12 @@ pub struct ResourceList {
     root: Option<NodeId>,
     items_node: Option<NodeId>,
     item_nodes: Vec<NodeId>,
+    /// Made to write items read elsewhere ([`ResourceList::made_for`]), not read from `source`.
+    made: bool,
 }
+
+/// The text of a ResourceList made for items read elsewhere: the items and results go after it.
+const MADE: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
 
 /// The UTF-8 byte order mark some editors put at the start of a file.
 pub const BOM: &str = "\u{feff}";
@@ -358,6 +363,7 @@ impl ResourceList {
             root: None,
             items_node: None,
             item_nodes: roots,
+            made: false,
         })
     }
 
@@ -438,7 +444,19 @@ impl ResourceList {
             root: Some(root),
             items_node: Some(items_node),
             item_nodes,
+            made: false,
         })
+    }
+
+    /// An empty ResourceList made to write items read elsewhere (package mode's `--output
+    /// stdout`: the package's items with their path/index annotations, as `kpt fn source` prints
+    /// them); `source` names it in messages. Each item read from a YAML document is written as
+    /// its own text with its change (head and trailing comments kept), a generated one as its
+    /// own text too; when the output does not read back as meant, every item is rendered anew
+    /// from its value.
+    pub fn made_for(source: &str) -> ResourceList {
+        let list = Self::read_text(MADE.to_string(), source).expect("the made list's text reads");
+        ResourceList { made: true, ..list }
     }
 
     /// The parsed input.
@@ -459,7 +477,8 @@ impl ResourceList {
     ///
     /// The output is read again before it is returned ([`verify::REREAD_FAILURE`]): when an
     /// item or result does not read as meant, the output is the input unchanged with the
-    /// results and an error result saying so.
+    /// results and an error result saying so (for a list [made](ResourceList::made_for) for
+    /// items read elsewhere: every item rendered anew from its value).
     pub fn write(
         &self,
         items: &[Item],
@@ -481,6 +500,18 @@ impl ResourceList {
         let Err(problem) = self.verify(items, results, &text, &notes) else {
             return Ok(text);
         };
+        if self.made {
+            results.push(KrmResult::error(format!(
+                "{}: {}: {problem}; every item is rendered anew",
+                verify::REREAD_FAILURE,
+                self.source
+            )));
+            let anew: Vec<Item> = items
+                .iter()
+                .map(|item| Item::generated(item.value().clone(), None))
+                .collect();
+            return self.write_unchecked(&anew, results, &mut verify::WriteNotes::default());
+        }
         results.push(KrmResult::error(format!(
             "{}: {problem}; nothing is changed",
             verify::REREAD_FAILURE
@@ -533,7 +564,7 @@ impl ResourceList {
                     kept[node] = true;
                     if item.is_changed() {
                         let value = || Cow::Borrowed(item.value());
-                        let synced = writer::write_item(doc, node, item, value, &mut edits);
+                        let synced = writer::write_item(doc, node, item, value, false, &mut edits);
                         if let Ok(Some(made)) = &synced {
                             notes.leaf_synced.push((node, made.clone()));
                         }
@@ -608,11 +639,12 @@ impl ResourceList {
                     let survivors: Vec<&Item> = items.iter().collect();
                     let text: String = survivors
                         .iter()
-                        .map(|g| {
-                            format!(
+                        .map(|g| match self.own_node(g) {
+                            Some(_) => format!(
                                 "{eol}{}",
                                 yaml::render_item_at(g.value(), dash_column, layout)
-                            )
+                            ),
+                            None => format!("{eol}{}", item_text(g, dash_column, layout)),
                         })
                         .collect();
                     doc.replace_with_block(root, "items", items_node, text, &mut edits);
@@ -725,9 +757,14 @@ impl ResourceList {
     }
 }
 
-/// A generated item as a sequence item at `dash_column`, indentation of its first line
-/// included: its own text when it has one.
+/// An item not read from the list as a sequence item at `dash_column`, indentation of its first
+/// line included: its own text when it has one (an item read from another YAML document with
+/// its change, [`writer::own_item_text`]; a generated item's text), else rendered.
 fn item_text(item: &Item, dash_column: usize, layout: Layout) -> String {
+    let own = item.origin.as_ref();
+    if let Some(text) = own.and_then(|o| writer::own_item_text(o, item, dash_column, layout)) {
+        return text;
+    }
     match &item.text {
         Some(text) => yaml::indent_item_at(text, dash_column, layout),
         None => yaml::render_item_at(item.value(), dash_column, layout),

@@ -15,9 +15,13 @@
 //!   end in one (a removed last document leaves the line break before its `---`);
 //! - added items or documents go before a kept last one only when the text after the edits
 //!   still ends in its open `|`/`>` block (a line after it would change its value).
+//!
+//! An item read from another document than the one written (a package file, in the ResourceList
+//! of package mode's `--output stdout`) is written as its own text too ([`own_item_text`]): its
+//! change by [`write_item`], its head and trailing comments kept, indented as a list item.
 
-use crate::krm::Item;
-use crate::yaml::{Document, Edits, NodeId, YamlError};
+use crate::krm::{oddities, Item, Origin};
+use crate::yaml::{self, Document, Edits, Layout, NodeId, YamlError};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -25,18 +29,22 @@ use std::ops::Range;
 /// Write the change of kept item `item` (read at `node` of `doc`) into `edits`: its new scalar
 /// values node by node when they are all it has (`Some` of the edits they made, which the
 /// ResourceList's verification reads again line by line), else `value()` (the item's value as
-/// the sink writes it) synced against its text, scalar by scalar where it can.
+/// the sink writes it) synced against its text, scalar by scalar where it can. With `added`,
+/// the sink writes the annotations a reader gave the item beyond its text
+/// ([`Item::with_annotations`]), which its new scalar values do not hold: `value()` is synced.
 pub(crate) fn write_item<'v>(
     doc: &Document,
     node: NodeId,
     item: &Item,
     value: impl FnOnce() -> Cow<'v, Value>,
+    added: bool,
     edits: &mut Edits,
 ) -> Result<Option<Range<usize>>, YamlError> {
     let before = edits.len();
-    if item
-        .scalar_overrides()
-        .is_some_and(|leaves| doc.sync_leaves(&leaves, edits))
+    if !added
+        && item
+            .scalar_overrides()
+            .is_some_and(|leaves| doc.sync_leaves(&leaves, edits))
     {
         return Ok(Some(before..edits.len()));
     }
@@ -46,6 +54,162 @@ pub(crate) fn write_item<'v>(
         Err(_) => doc.sync(node, &value, edits),
     }
     .map(|()| None)
+}
+
+/// Kept item `item`, read at `origin` (not the document written), as a sequence item at
+/// `dash_column`, indentation of its first line included: its own text with its view written
+/// in by [`write_item`] (with what its reader added: package mode's location annotations) —
+/// from its head comment to its trailing comments, up to its document's end or a `...` line —
+/// dedented to its root's column and indented as an item ([`yaml::indent_item_at`]). When its
+/// text ends in a block scalar whose value a cut line break changes, the cut text is synced to
+/// the view once more. `None` for a JSON text (written as YAML, rendered) and when the change
+/// cannot be written (render the view then).
+pub(crate) fn own_item_text(
+    origin: &Origin,
+    item: &Item,
+    dash_column: usize,
+    layout: Layout,
+) -> Option<String> {
+    let (doc, node) = (&*origin.doc, origin.node);
+    let src = doc.source();
+    if src.trim_start().starts_with('{') {
+        return None;
+    }
+    let value = item.value();
+    let mut edits = Edits::default();
+    write_item(doc, node, item, || Cow::Borrowed(value), true, &mut edits).ok()?;
+    let span = doc.node(node).span();
+    let edited_end = edits.entries().iter().map(|(r, _)| r.end).max();
+    let end = trailing_comments_end(src, span.end).max(edited_end.unwrap_or(0));
+    let region = head_comment_start(src, span.start)..end;
+    let text = match edits
+        .index()
+        .region_text(src, region.clone(), true, |_| false)
+    {
+        Some(text) => text,
+        None => {
+            let applied = edits.apply(src).ok()?;
+            let end = applied.len().checked_sub(src.len() - region.end)?;
+            applied.get(region.start..end)?.to_string()
+        }
+    };
+    let column = yaml::column_of(src, span.start);
+    let mut own = dedented(text.trim_end(), column);
+    if doc.ends_in_block_scalar(node) {
+        // The cut took the kept blank lines of a `|+` block, or the spaces ending a block.
+        let uncut = dedented(&text, column);
+        own = reading_after_a_break([own, uncut], value)?;
+    }
+    Some(yaml::indent_item_at(&own, dash_column, layout))
+}
+
+/// `text` (a root's text from its first line on) with the root's `column` of indentation taken
+/// off every line but the first.
+fn dedented(text: &str, column: usize) -> String {
+    let prefix = " ".repeat(column);
+    let lines: Vec<&str> = yaml::split_lines(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => line,
+            _ => line.strip_prefix(prefix.as_str()).unwrap_or(line),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// The first of `texts` (a root's text ending in a block scalar) that reads as `value` the way
+/// a list item's text is read, ending in one line break ([`yaml::indent_as_item`] drops one, the
+/// list writes one); when none does (an open `|` block that ended its file gains a line break),
+/// the first synced to `value` (a `|-` header). `None` when it reads as another document or
+/// cannot be synced.
+fn reading_after_a_break(texts: [String; 2], value: &Value) -> Option<String> {
+    let mut first = None;
+    for text in texts {
+        let with_break = match text.ends_with(['\n', '\r']) {
+            true => text.clone(),
+            false => format!("{text}\n"),
+        };
+        let doc = Document::parse_with(with_break.as_str(), oddities::PARSE).ok()?;
+        let &[root] = doc.roots() else {
+            return None;
+        };
+        if doc.equals_json(root, value) {
+            return Some(text);
+        }
+        first.get_or_insert((doc, root, with_break));
+    }
+    let (doc, root, with_break) = first?;
+    let mut edits = Edits::default();
+    doc.sync(root, value, &mut edits).ok()?;
+    edits.apply(&with_break).ok()
+}
+
+/// True for a `---` line (a document marker, maybe followed by content; at column 0 it always
+/// starts a document, even after a block scalar).
+fn is_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+}
+
+/// The start of the line holding byte `pos`, and the start of the line before it (`None` at
+/// the text's first line); every YAML line break (`\n`, `\r\n`, a lone `\r`) ends a line.
+fn line_start_before(src: &str, pos: usize) -> (usize, Option<usize>) {
+    let start = src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let before = (start > 0).then(|| {
+        let stop = start - if src[..start].ends_with("\r\n") { 2 } else { 1 };
+        src[..stop].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+    });
+    (start, before)
+}
+
+/// Where the head comment of a document's root at `root_start` starts: the first of the
+/// comment lines (blank lines between them allowed) that fill its document from its `---` line
+/// (or the text's start) to the root's line; `root_start` when there are none, or something
+/// else is there (a tag, an anchor, a directive, the `...` of a document before).
+fn head_comment_start(src: &str, root_start: usize) -> usize {
+    let (line, mut before) = line_start_before(src, root_start);
+    if !src[line..root_start].trim().is_empty() {
+        return root_start;
+    }
+    let mut first = None;
+    let mut end = line;
+    while let Some(start) = before {
+        let text = src[start..end].trim_end_matches(['\n', '\r']);
+        let trimmed = text.trim();
+        if is_marker(text) {
+            break;
+        }
+        if trimmed.starts_with('#') {
+            first = Some(start);
+        } else if !trimmed.is_empty() {
+            return root_start;
+        }
+        end = start;
+        before = line_start_before(src, start).1;
+    }
+    first.unwrap_or(root_start)
+}
+
+/// The end of a root's trailing comments: from its end `root_end`, the rest of its last line
+/// and the blank and comment lines after it, up to a `---` or `...` line, a directive or
+/// anything else (the start of that line, or the end of the text).
+fn trailing_comments_end(src: &str, root_end: usize) -> usize {
+    let mut pos = root_end;
+    let mut first = true;
+    while pos < src.len() {
+        let rest = &src[pos..];
+        let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let line = &rest[..len];
+        let trimmed = line.trim();
+        let comment_or_blank = trimmed.is_empty() || trimmed.starts_with('#');
+        if !first && !comment_or_blank {
+            return pos;
+        }
+        first = false;
+        pos = yaml::next_line_start(src, pos + len).unwrap_or(src.len());
+    }
+    src.len()
 }
 
 #[cfg(test)]
@@ -70,6 +234,22 @@ mod tests {
     }
 
     const A: &str = "kind: A\nmetadata:\n  name: a\n";
+
+    #[test]
+    fn a_generated_item_is_its_own_text_in_a_rewritten_flow_list_too() {
+        let list = ResourceList::read(b"kind: ResourceList\nitems: [{kind: A}]\n", "stdin");
+        let list = list.unwrap();
+        let mut items = list.items.clone();
+        items.push(Item::generated(
+            json!({"kind": "D"}),
+            Some("kind: D # d\n".into()),
+        ));
+        let out = list.write(&items, &mut Vec::new()).unwrap();
+        assert_eq!(
+            out,
+            "kind: ResourceList\nitems:\n- kind: A\n- kind: D # d\n"
+        );
+    }
 
     #[test]
     fn a_marker_goes_before_an_added_document_only_after_a_document_left() {
@@ -133,5 +313,189 @@ mod tests {
             out.starts_with("kind: ResourceList\nitems:\n- kind: A\n- kind: D\n- kind: B\n"),
             "{out}"
         );
+    }
+}
+
+#[cfg(test)]
+mod own_item_tests {
+    use super::head_comment_start;
+    use crate::krm::{oddities, Item, KrmResult, ResourceList, REREAD_FAILURE};
+    use crate::yaml::Document;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    const HEADER: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
+
+    /// The items of file text `src`, each with an index annotation beyond its text (as package
+    /// mode reads a file).
+    fn file_items(src: &str) -> Vec<Item> {
+        let doc = Arc::new(Document::parse_with(src, oddities::PARSE).unwrap());
+        let roots = doc.roots().to_vec();
+        roots
+            .into_iter()
+            .enumerate()
+            .map(|(i, root)| {
+                let item = Item::read(doc.clone(), root).unwrap();
+                item.with_annotations(vec![("config.kubernetes.io/index", i.to_string())])
+            })
+            .collect()
+    }
+
+    /// The list made for `items`, and its results.
+    fn made(items: &[Item]) -> (String, Vec<KrmResult>) {
+        let mut results = Vec::new();
+        let list = ResourceList::made_for("--output stdout");
+        let out = list.write(items, &mut results).unwrap();
+        (out, results)
+    }
+
+    /// The `items` of the list made for the items of file text `src` (verified: no result).
+    fn items_text(src: &str) -> String {
+        let (out, results) = made(&file_items(src));
+        assert!(results.is_empty(), "{src:?}: {results:?}\n{out}");
+        out.strip_prefix(HEADER).unwrap().to_string()
+    }
+
+    /// `metadata` holding only the index annotation `i`, at the item's level.
+    fn index(i: usize) -> String {
+        format!("  metadata:\n    annotations:\n      config.kubernetes.io/index: '{i}'\n")
+    }
+
+    #[test]
+    fn an_item_of_another_document_is_its_own_text_with_its_change_and_comments() {
+        let src =
+            "# head\n\n# more\nkind: A # a\nmetadata:\n  name: a\n# tail\n---\n# b's\nkind: B\n";
+        let mut items = file_items(src);
+        items[0].value_mut()["metadata"]["name"] = json!("z");
+        let (out, results) = made(&items);
+        assert!(results.is_empty(), "{results:?}");
+        let a = "# head\n\n# more\n- kind: A # a\n  metadata:\n    name: z\n    annotations:\n      config.kubernetes.io/index: '0'\n  # tail\n";
+        assert_eq!(out, format!("{HEADER}{a}# b's\n- kind: B\n{}", index(1)));
+    }
+
+    #[test]
+    fn line_breaks_of_every_kind_become_the_lists() {
+        for eol in ["\r\n", "\r"] {
+            let src = "# head\nkind: A\nlist:\n- k: v\n  j: w\n---\nkind: B\n".replace('\n', eol);
+            let a = format!(
+                "# head\n- kind: A\n  list:\n  - k: v\n    j: w\n{}",
+                index(0)
+            );
+            assert_eq!(items_text(&src), format!("{a}- kind: B\n{}", index(1)));
+        }
+        // A document after a lone `\r` starts at column 0.
+        assert_eq!(
+            items_text("\rkind: A\n"),
+            format!("- kind: A\n{}", index(0))
+        );
+    }
+
+    #[test]
+    fn a_document_end_marker_and_directives_stay_out_of_the_item() {
+        let src = "kind: A # a\n# tail\n...\n%YAML 1.2\n---\n# c\nkind: B\n";
+        let b = format!("# c\n- kind: B\n{}", index(1));
+        assert_eq!(
+            items_text(src),
+            format!("- kind: A # a\n{}  # tail\n{b}", index(0))
+        );
+    }
+
+    #[test]
+    fn an_indented_root_is_dedented() {
+        let src = "  kind: A\n  data:\n    k: |\n      x\n";
+        let text = format!("- kind: A\n  data:\n    k: |\n      x\n{}", index(0));
+        assert_eq!(items_text(src), text);
+    }
+
+    /// A last block scalar keeps its value as a list item's: the open `|` block that ended the
+    /// file gets a `|-` header, a `|+` block its kept blank lines, a last line its spaces.
+    #[test]
+    fn a_block_scalar_ending_an_item_keeps_its_value() {
+        let meta = "kind: A\nmetadata:\n  annotations:\n    config.kubernetes.io/index: '0'\n";
+        let cases = [
+            ("data:\n  x: |\n    text", "data:\n  x: |-\n    text\n"),
+            (
+                "data:\n  x: |+\n    text\n\n",
+                "data:\n  x: |+\n    text\n\n",
+            ),
+            (
+                "data:\n  x: |+\n    text\n\n# c\n\n",
+                "data:\n  x: |+\n    text\n\n# c\n",
+            ),
+            ("data:\n  x: |\n    text  \n", "data:\n  x: |\n    text  \n"),
+            ("data:\n  x: |\n    text\n\n", "data:\n  x: |\n    text\n"),
+        ];
+        for (tail, written) in cases {
+            let src = format!("{meta}{tail}");
+            let want: String = format!("{meta}{written}")
+                .lines()
+                .enumerate()
+                .map(|(i, l)| match (i, l) {
+                    (0, l) => format!("- {l}\n"),
+                    (_, "") => "\n".to_string(),
+                    (_, l) => format!("  {l}\n"),
+                })
+                .collect();
+            assert_eq!(items_text(&src), want, "{src:?}");
+            // Before another item too.
+            let two = format!(
+                "{src}{}---\nkind: B\n",
+                if src.ends_with('\n') { "" } else { "\n" }
+            );
+            let (out, results) = made(&file_items(&two));
+            assert!(results.is_empty(), "{two:?}: {results:?}\n{out}");
+        }
+    }
+
+    #[test]
+    fn a_json_text_is_rendered_as_yaml() {
+        let src = "{\"kind\": \"A\", \"data\": {\"n\": 1e2}}\n";
+        let want = "- kind: A\n  data:\n    'n': 100.0\n  metadata:\n    annotations:\n      config.kubernetes.io/index: '0'\n";
+        assert_eq!(items_text(src), want);
+    }
+
+    /// The verification's fallback: an item that does not read back as its value (here a
+    /// generated item whose text says otherwise) gives an error result, and every item is
+    /// rendered anew from its value, comments lost.
+    #[test]
+    fn an_item_that_does_not_read_back_has_every_item_rendered_anew() {
+        let mut items = file_items("kind: A # a\n");
+        let wrong = Item::generated(json!({"kind": "G"}), Some("kind: H # h\n".into()));
+        items.push(wrong);
+        let mut results = vec![KrmResult::info("done")];
+        let list = ResourceList::made_for("--output stdout");
+        let out = list.write(&items, &mut results).unwrap();
+        assert_eq!(results.len(), 2);
+        let error = &results[1];
+        assert!(
+            error
+                .message
+                .starts_with(&format!("{REREAD_FAILURE}: --output stdout: item 1 (G "))
+                && error.message.ends_with("; every item is rendered anew"),
+            "{}",
+            error.message
+        );
+        let want = format!(
+            "{HEADER}- kind: A\n{}- kind: G\nresults:\n- message: done\n  severity: info\n- message: '{}'\n  severity: error\n",
+            index(0),
+            error.message
+        );
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn head_comments_are_found_across_every_kind_of_line_break() {
+        for src in [
+            "---\n# a\n\n# b\nk: v\n",
+            "---\r# a\r\r# b\rk: v\r",
+            "---\r\n# a\r\n\r\n# b\r\nk: v\r\n",
+            "# a\n\n# b\nk: v\n",
+        ] {
+            let root = src.find('k').unwrap();
+            let start = head_comment_start(src, root);
+            assert_eq!(&src[start..start + 3], "# a", "{src:?}");
+        }
+        assert_eq!(head_comment_start("x: 1\rk: v", 5), 5);
+        assert_eq!(head_comment_start("--- # c\n!t\n# a\nk: v", 15), 15);
     }
 }

@@ -237,8 +237,8 @@ fn dry_run_diff_is_unified() {
 #[test]
 fn output_stdout_lists_items_with_their_locations() {
     let dir = package();
-    let (files, items) = read_package(dir.path()).unwrap();
-    let text = resource_list_text(&files, &items[3..4], &mut Vec::new());
+    let (_, items) = read_package(dir.path()).unwrap();
+    let text = resource_list_text(&items[3..4], &mut Vec::new());
     assert_eq!(
         text,
         format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n    annotations:\n      {PATH}: b.yml\n      {INDEX}: '0'\n      {LEGACY_PATH}: b.yml\n      {LEGACY_INDEX}: '0'\n")

@@ -7,6 +7,7 @@ mod input_edges;
 mod item_lazy;
 mod options_and_messages;
 mod package_read;
+mod package_stdout;
 mod safe_writes;
 mod shell_cli;
 mod shell_package;

@@ -1,5 +1,6 @@
 //! Before/after byte identity of whole runs (issue "One data path"): package mode on the whole
-//! Kubeflow 1.1 blueprint (reference tier) and the benchmark jobs J0/J1/J2 on the 1,000-item
+//! Kubeflow 1.1 blueprint (reference tier), writing and with `--output stdout` (issue "One writer
+//! with two sinks"), and the benchmark jobs J0/J1/J2 on the 1,000-item
 //! yardstick, each compared file by file with the sha256 digests recorded under
 //! `testdata/identity/`. A deliberate change of output is recorded with
 //! `UPDATE_IDENTITY=1 cargo test --test e2e identity::` (review the diff of the digest files: only the
@@ -137,6 +138,32 @@ fn package_mode_on_the_whole_blueprint_writes_the_recorded_bytes() {
     digests.insert("<stderr>".into(), sha256(&out.stderr));
     digests.insert("<stdout>".into(), sha256(&out.stdout));
     check("blueprint-1.1.sha256", &digests);
+}
+
+#[test]
+fn package_mode_output_stdout_on_the_whole_blueprint_prints_the_recorded_bytes() {
+    let Some((_tmp, dir)) = support::unpacked_blueprint() else {
+        return;
+    };
+    let before = tree_digests(&dir);
+    let mut cmd = Command::new(BIN);
+    for v in BLUEPRINT_SETTINGS {
+        cmd.arg("--set").arg(v);
+    }
+    let out = cmd.args(["--output", "stdout"]).arg(&dir).output().unwrap();
+    assert!(
+        tree_digests(&dir) == before,
+        "--output stdout wrote to the package"
+    );
+    let code = out
+        .status
+        .code()
+        .map_or("signal".to_string(), |c| c.to_string());
+    let mut digests = BTreeMap::new();
+    digests.insert("<stdout>".to_string(), sha256(&out.stdout));
+    digests.insert("<stderr>".to_string(), sha256(&out.stderr));
+    digests.insert("<exit code>".to_string(), sha256(code.as_bytes()));
+    check("blueprint-1.1-stdout.sha256", &digests);
 }
 
 #[test]

@@ -162,16 +162,19 @@ impl ResourceList {
             ));
         }
         for (i, (&node, item)) in nodes.iter().zip(&expected).enumerate() {
-            // Items whose change could not be written must read as read; the others as meant.
-            let as_read = self
-                .own_node(item)
-                .is_some_and(|own| unsynced.contains(&own));
-            let changed = !as_read && item.is_changed();
+            // Items whose change could not be written must read as read; the others as meant:
+            // those not read from the list (generated, or read from another document with
+            // what their reader added) by their view.
+            let own = self.own_node(item);
+            let as_read = own.is_some_and(|own| unsynced.contains(&own));
+            let changed = own.is_none() || (!as_read && item.is_changed());
             if !(changed || EVERYTHING) {
                 continue;
             }
             let same = match &item.origin {
-                Some(_) if !as_read && !item.is_materialized() => item.text_reads_as(&doc, node),
+                Some(_) if own.is_some() && !as_read && !item.is_materialized() => {
+                    item.text_reads_as(&doc, node)
+                }
                 Some(o) if as_read => {
                     let meant = o.doc.to_json(o.node).map_err(|e| e.to_string())?;
                     doc.equals_json(node, &meant)
@@ -379,11 +382,10 @@ impl ResourceList {
         };
         nodes.len() == meant.len()
             && nodes.iter().zip(meant).all(|(&node, item)| {
-                let as_read = self
-                    .own_node(item)
-                    .is_some_and(|own| unsynced.contains(&own));
+                let own = self.own_node(item);
+                let as_read = own.is_some_and(|own| unsynced.contains(&own));
                 match &item.origin {
-                    Some(_) if !as_read && !item.is_materialized() => {
+                    Some(_) if own.is_some() && !as_read && !item.is_materialized() => {
                         item.text_reads_as(&doc, node)
                     }
                     Some(o) if as_read => o
