@@ -79,7 +79,7 @@ pub(crate) fn own_item_text(
     let mut edits = Edits::default();
     write_item(doc, node, item, || Cow::Borrowed(value), true, &mut edits).ok()?;
     let span = doc.node(node).span();
-    let edited_end = edits.entries().iter().map(|(r, _)| r.end).max();
+    let edited_end = (0..edits.len()).map(|i| edits.range(i).end).max();
     let end = trailing_comments_end(src, span.end).max(edited_end.unwrap_or(0));
     let region = head_comment_start(src, span.start)..end;
     let text = match edits
