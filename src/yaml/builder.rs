@@ -185,7 +185,8 @@ impl<'s> Builder<'s> {
 
     /// A scalar token at `range` written in `style`; `value` is its decoded text, `None` when
     /// that is the token's own source text (a plain token, or what is between the quotes of a
-    /// quoted one), so the fast path never copies text that needs no decoding.
+    /// quoted one), so the fast path never copies text that needs no decoding. A block scalar's
+    /// `range` is its content as granit reports it; its node starts at its header.
     pub(super) fn scalar(
         &mut self,
         value: Option<String>,
