@@ -2,8 +2,8 @@
 //! `fast.rs`): byte spans, styles, tags, anchors, comments, duplicate-key and depth checks.
 
 use super::{
-    Children, CommentRanges, Document, Entries, Node, NodeId, NodeKind, NodeProps, ScalarStyle,
-    ScalarText, YamlError,
+    Children, Document, Entries, Node, NodeId, NodeKind, NodeProps, ScalarStyle, ScalarText,
+    YamlError,
 };
 use std::ops::Range;
 
@@ -34,12 +34,8 @@ struct Frame {
     dash: u32,
 }
 
-/// What a finished builder hands over: the document without its source, and the block
-/// scalars whose spans [`assemble`] fixes.
-pub(super) type Parts = (Document, Vec<NodeId>);
-
 /// The document made of `src` and what its builder found.
-pub(super) fn assemble(mut src: String, (mut doc, block_scalars): Parts) -> Document {
+pub(super) fn assemble(mut src: String, mut doc: Document) -> Document {
     // A text read whole may sit in a buffer grown by doubling: the document keeps its exact
     // size (large buffers shrink in place).
     src.shrink_to_fit();
@@ -49,16 +45,6 @@ pub(super) fn assemble(mut src: String, (mut doc, block_scalars): Parts) -> Docu
         doc.comments.sort_by_key(|c| c.0);
     }
     doc.comments.shrink_to_fit();
-    let arena = (Entries::new(&doc.entries), &doc.items[..]);
-    let ranges = CommentRanges::new(&doc.comments);
-    fix_block_scalars(
-        &doc.src,
-        ranges,
-        &mut doc.nodes,
-        &doc.parents,
-        arena,
-        &block_scalars,
-    );
     doc
 }
 
@@ -88,10 +74,14 @@ pub(super) struct Builder<'s> {
     open_items: Vec<(NodeId, u32)>,
     /// The `-` of the block-sequence item the next node is, when the reader knows it.
     pub(super) next_dash: Option<usize>,
+    /// The `|`/`>` header of the block scalar the next node is, when the reader knows it.
+    pub(super) next_header: Option<usize>,
+    /// End of the text granit's events covered before the next node (comments and empty spans
+    /// aside): where the forward searches for a block scalar's header and for the `-` of an
+    /// indentless sequence's first item start.
+    pub(super) last_end: usize,
     /// granit anchor id → completed node (index = anchor id).
     pub(super) anchors: Vec<Option<NodeId>>,
-    /// Block scalars whose header start is found once all comments are known.
-    block_scalars: Vec<NodeId>,
     /// The node an `Anchor` event that follows belongs to.
     pub(super) last_node: Option<NodeId>,
     /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
@@ -125,8 +115,9 @@ impl<'s> Builder<'s> {
             open_entries: Vec::new(),
             open_items: Vec::new(),
             next_dash: None,
+            next_header: None,
+            last_end: 0,
             anchors: Vec::new(),
-            block_scalars: Vec::new(),
             last_node: None,
             properties: Default::default(),
             allow_duplicate_keys: false,
@@ -141,8 +132,8 @@ impl<'s> Builder<'s> {
         *start = (*start).min(at);
     }
 
-    /// What was built, for [`assemble`].
-    pub(super) fn finish(mut self) -> Parts {
+    /// What was built (the document without its source), for [`assemble`].
+    pub(super) fn finish(mut self) -> Document {
         // The arena was reserved generously; what the document keeps is its exact size (for
         // large arenas the allocator shrinks in place, without copying).
         self.nodes.shrink_to_fit();
@@ -150,7 +141,7 @@ impl<'s> Builder<'s> {
         self.entries.shrink_to_fit();
         self.items.shrink_to_fit();
         self.dashes.shrink_to_fit();
-        let doc = Document {
+        Document {
             src: String::new(),
             nodes: self.nodes,
             props: self.props.into_iter().collect(),
@@ -164,8 +155,7 @@ impl<'s> Builder<'s> {
             duplicate_keys: self.duplicate_keys,
             line_starts: Default::default(),
             layout: Default::default(),
-        };
-        (doc, self.block_scalars)
+        }
     }
 
     #[inline]
@@ -195,7 +185,8 @@ impl<'s> Builder<'s> {
 
     /// A scalar token at `range` written in `style`; `value` is its decoded text, `None` when
     /// that is the token's own source text (a plain token, or what is between the quotes of a
-    /// quoted one), so the fast path never copies text that needs no decoding.
+    /// quoted one), so the fast path never copies text that needs no decoding. A block scalar's
+    /// `range` is its content as granit reports it; its node starts at its header.
     pub(super) fn scalar(
         &mut self,
         value: Option<String>,
@@ -205,11 +196,10 @@ impl<'s> Builder<'s> {
     ) -> NodeId {
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
         let (value, span) = if block {
-            // granit's span covers the content; the header is found later. Until then the
-            // span starts at the content and ends after the last content line. The span
-            // changes then: the scalar keeps its text.
-            let end = block_content_end(self.src.as_bytes(), range.clone());
-            (self.owned(value.unwrap_or_default()), range.start..end)
+            (
+                self.owned(value.unwrap_or_default()),
+                self.block_span(range),
+            )
         } else {
             let value = match value {
                 // An empty node (`key:`, `- `, `: value`): no text.
@@ -228,10 +218,44 @@ impl<'s> Builder<'s> {
         let node = Node::new(NodeKind::Scalar { value, style }, span);
         let id = self.push_node(node);
         self.set_tag(id, tag);
-        if block {
-            self.block_scalars.push(id);
-        }
         id
+    }
+
+    /// The span of a block scalar whose content granit reports at `range`: from its `|`/`>`
+    /// header (the reader's, else the first one after the last event) to the end of its last
+    /// content line, or of the header when it has no content. Without a header (none found
+    /// where only indicators, properties and comments may stand), the content's span.
+    fn block_span(&mut self, range: Range<usize>) -> Range<usize> {
+        let bytes = self.src.as_bytes();
+        let header = match self.next_header.take() {
+            Some(at) => Some(at),
+            // (An empty block scalar at the end of the text has its content start at its header.)
+            None => indicator_after(
+                bytes,
+                self.last_end,
+                range.start + 1,
+                Indicator::Header,
+                true,
+            ),
+        };
+        let content_end = block_content_end(bytes, range.clone());
+        let Some(h) = header else {
+            return range.start..content_end;
+        };
+        let mut header_end = h + 1;
+        while header_end < bytes.len() && matches!(bytes[header_end], b'0'..=b'9' | b'+' | b'-') {
+            header_end += 1;
+        }
+        let empty = if range.start <= h {
+            // Empty at the end of the text: granit's span starts at the header, and the lines
+            // of spaces after it are the block's (they are a `|+` block's value once a line
+            // follows).
+            let below = bytes.get(header_end..content_end).unwrap_or_default();
+            !below.iter().any(|&b| b == b'\n' || b == b'\r')
+        } else {
+            content_end == range.start
+        };
+        h..if empty { header_end } else { content_end }
     }
 
     /// A copy of decoded text `value`.
@@ -407,14 +431,12 @@ impl<'s> Builder<'s> {
                 let span = match (items.first(), items.last()) {
                     (Some(&f), Some(&l)) => {
                         let first = self.nodes[f].span().start;
+                        // Recorded for every item of a block sequence.
                         let dash = self.dashes[range.start];
-                        // (An item may itself start with `-`, as in `- --flag`.)
-                        let s = if start < first && bytes.get(start) == Some(&b'-') {
-                            start
-                        } else if dash != NO_DASH {
+                        let s = if dash != NO_DASH {
                             dash as usize
                         } else {
-                            dash_before(bytes, first)
+                            first
                         };
                         s..self.nodes[l].span().end
                     }
@@ -450,7 +472,7 @@ impl<'s> Builder<'s> {
 
     /// The `-` of the item starting at `start` of the innermost open collection, a sequence:
     /// what the reader said, else the first `-` after the previous item (or the sequence's
-    /// start) over blanks and comments, else the last one before `start`.
+    /// start) over blanks and comments, else the first after the last event read.
     fn item_dash(&mut self, start: usize) -> u32 {
         let next = self.next_dash.take();
         let Some(frame) = self.stack.last().filter(|f| f.block_seq) else {
@@ -464,22 +486,13 @@ impl<'s> Builder<'s> {
             None => self.nodes[frame.id].span().start,
         };
         let bytes = self.src.as_bytes();
-        let mut p = from;
-        while p < start {
-            match bytes[p] {
-                b' ' | b'\t' | b'\n' | b'\r' => p += 1,
-                b'#' if p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r') => {
-                    while p < start && !matches!(bytes[p], b'\n' | b'\r') {
-                        p += 1;
-                    }
-                }
-                b'-' if matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r')) => {
-                    return p as u32;
-                }
-                _ => break,
-            }
-        }
-        dash_before(bytes, start) as u32
+        indicator_after(bytes, from, start, Indicator::Dash, false)
+            .or_else(|| {
+                // granit starts an indentless sequence (`key:\n- a`) at its first item's
+                // content or tag: its `-` follows the key's `:` and the sequence's properties.
+                indicator_after(bytes, self.last_end, start, Indicator::Dash, true)
+            })
+            .map_or(NO_DASH, |d| d as u32)
     }
 
     /// Record `id` as the next child of the open collection (or as a document root).
@@ -660,22 +673,6 @@ fn fingerprint(b: &[u8]) -> u64 {
     (b.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
 }
 
-/// The `-` indicator of the block-sequence item starting at `item` (the last `-` before it
-/// that is followed by a blank and preceded by a blank or a line start); `item` if none.
-fn dash_before(bytes: &[u8], item: usize) -> usize {
-    let mut p = item;
-    while p > 0 {
-        p -= 1;
-        if bytes[p] == b'-'
-            && matches!(bytes.get(p + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
-            && (p == 0 || matches!(bytes[p - 1], b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            return p;
-        }
-    }
-    item
-}
-
 /// End of a block scalar's last content line (line break excluded); `range.start` if it has no
 /// content. A line of spaces longer than the block's indentation is content (` ` in
 /// `allow ssh\n \n`), though it looks blank.
@@ -711,73 +708,56 @@ fn block_content_end(bytes: &[u8], range: Range<usize>) -> usize {
     end
 }
 
-/// Move each block scalar's span start back to its `|`/`>` header, and fix the ends of empty
-/// block scalars (and of block collections ending with one).
-fn fix_block_scalars(
-    src: &str,
-    comments: CommentRanges<'_>,
-    nodes: &mut [Node],
-    parents: &[u32],
-    (entries, items): (Entries<'_>, &[NodeId]),
-    block_scalars: &[NodeId],
-) {
-    let bytes = src.as_bytes();
-    for &id in block_scalars {
-        let content = nodes[id].span();
-        let mut p = content.start;
-        loop {
-            while p > 0 && matches!(bytes[p - 1], b' ' | b'\t' | b'\r' | b'\n') {
-                p -= 1;
-            }
-            // Step over a comment that ends here (the header's own comment).
-            let i = comments.partition_point(|c| c.end < p);
-            match comments.get(i) {
-                Some(c) if c.end == p && c.start < p => p = c.start,
-                _ => break,
-            }
-        }
-        let header_end = p;
-        while p > 0 && matches!(bytes[p - 1], b'0'..=b'9' | b'+' | b'-') {
-            p -= 1;
-        }
-        if p == 0 || !matches!(bytes[p - 1], b'|' | b'>') {
-            continue; // not found: keep granit's content span
-        }
-        let start = p - 1;
-        let end = if content.is_empty() {
-            header_end
-        } else {
-            content.end
-        };
-        let old_end = nodes[id].span().end;
-        nodes[id].set_span(start..end);
-        if end != old_end {
-            // Block collections whose last child this is end where it ends.
-            let mut child = id;
-            while let Some(parent) = parents
-                .get(child)
-                .filter(|&&p| p != NO_PARENT)
-                .map(|&p| p as NodeId)
-            {
-                let last = match &nodes[parent].kind {
-                    NodeKind::Mapping {
-                        flow: false,
-                        entries: e,
-                    } => entries.0[e.range()].last().map(|e| e.1 as NodeId),
-                    NodeKind::Sequence {
-                        flow: false,
-                        items: i,
-                    } => items[i.range()].last().copied(),
-                    _ => None,
-                };
-                if last != Some(child) {
-                    break;
+/// What [`indicator_after`] looks for.
+#[derive(Clone, Copy, PartialEq)]
+enum Indicator {
+    /// The `-` of a block-sequence item.
+    Dash,
+    /// The `|`/`>` header of a block scalar.
+    Header,
+}
+
+/// The first `want` indicator in `from..to`, searched forward over blanks, line breaks and
+/// comments and, with `props`, the `?`, `:` and (when no dash is wanted) `-` indicators, the
+/// `---` and `...` markers and property tokens (`!tag`, `&anchor`, whose names may hold `-`,
+/// `|` or `>`); `None` when other text comes first.
+fn indicator_after(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    want: Indicator,
+    props: bool,
+) -> Option<usize> {
+    let blank = |p: usize| matches!(bytes.get(p), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+    let mut p = from;
+    while p < to.min(bytes.len()) {
+        match bytes[p] {
+            b' ' | b'\t' | b'\n' | b'\r' => p += 1,
+            b'#' if p == 0 || blank(p - 1) => {
+                while p < bytes.len() && !matches!(bytes[p], b'\n' | b'\r') {
+                    p += 1;
                 }
-                nodes[parent].span().end = end;
-                child = parent;
             }
+            b'-' if want == Indicator::Dash && blank(p + 1) => return Some(p),
+            b'|' | b'>' if want == Indicator::Header => return Some(p),
+            b'-' | b'?' | b':' if props && blank(p + 1) => p += 1,
+            b'-' | b'.'
+                if props
+                    && (p == 0 || matches!(bytes[p - 1], b'\n' | b'\r'))
+                    && matches!(&bytes[p..], [b'-', b'-', b'-', ..] | [b'.', b'.', b'.', ..])
+                    && blank(p + 3) =>
+            {
+                p += 3
+            }
+            b'!' | b'&' if props => {
+                while !blank(p) {
+                    p += 1;
+                }
+            }
+            _ => return None,
         }
     }
+    None
 }
 
 /// 1-based line of a byte offset.

@@ -797,6 +797,7 @@ impl Scanner<'_, '_> {
             }
             _ => value.push('\n'),
         }
+        self.b.next_header = Some(v);
         let id = self
             .b
             .scalar(Some(value), Style::Literal, first + m..last_end, None);

@@ -626,6 +626,18 @@ impl Document {
         (dash != builder::NO_DASH).then_some(dash as usize)
     }
 
+    /// Byte offsets of the `-` of the items of sequence `seq`, in order, as recorded at parse
+    /// (`None` for the items of a flow sequence).
+    fn item_dashes(&self, seq: NodeId) -> impl Iterator<Item = Option<usize>> + '_ {
+        let range = match self.nodes.get(seq).map(|n| n.kind) {
+            Some(NodeKind::Sequence { items, .. }) => items.range(),
+            _ => 0..0,
+        };
+        self.dashes[range]
+            .iter()
+            .map(|&d| (d != builder::NO_DASH).then_some(d as usize))
+    }
+
     /// Byte ranges of all comments (`#` to end of line, line break excluded), sorted.
     pub fn comments(&self) -> CommentRanges<'_> {
         CommentRanges::new(&self.comments)

@@ -76,6 +76,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
         block_nesting_limit: MAX_DEPTH,
     };
     let src = b.src;
+    let mut seen_end = 0;
     for ev in Parser::new_from_str_with_options(src, options) {
         let (ev, span) = ev.map_err(|e| scan_error(b, &e))?;
         let range = match (span.start.byte_offset(), span.end.byte_offset()) {
@@ -94,6 +95,19 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                 None => Some(format!("{}{}", tag.original_handle(), tag.suffix())),
             }
         };
+        b.last_end = seen_end;
+        // Where the text read so far ends, for the forward searches of a block scalar's header
+        // and an item's `-`: comments are passed over by them (the comment after a header comes
+        // after its scalar), and granit places the start of a block collection, and of a
+        // document without `---`, at its first content.
+        let read = match ev {
+            Event::Comment(..) => false,
+            Event::DocumentStart(explicit, ..) => explicit,
+            _ => !range.is_empty(),
+        };
+        if read {
+            seen_end = seen_end.max(range.end);
+        }
         match ev {
             Event::Comment(..) => b.push_comment(range),
             Event::Scalar(value, style, anchor, tag) => {

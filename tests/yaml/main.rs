@@ -4,6 +4,7 @@
 
 mod errors;
 mod identity;
+mod indicators;
 mod json;
 mod props;
 mod render;

@@ -18,7 +18,7 @@ impl Document {
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
         let node = self.node(item);
-        let Some(dash) = t.dash_before(node.span().start) else {
+        let Some(dash) = self.dash_of(item) else {
             return node.span();
         };
         if !t.blank_before(dash) {
@@ -42,7 +42,7 @@ impl Document {
     /// line.
     pub fn item_line_start(&self, item: NodeId) -> Option<usize> {
         let t = Text::new(self.source());
-        let dash = t.dash_before(self.node(item).span().start)?;
+        let dash = self.dash_of(item)?;
         t.blank_before(dash)
             .then(|| t.head_start(t.line_start(dash), t.indent_of(dash)))
     }
@@ -63,9 +63,7 @@ impl Document {
             let end = t.content_end(node.span());
             return (t.eol(end), t.column(node.span().start));
         };
-        let dash = t
-            .dash_before(self.node(last).span().start)
-            .unwrap_or(self.node(last).span().start);
+        let dash = self.dash_of(last).unwrap_or(self.node(last).span().start);
         let end = if self.node(last).span().is_empty() {
             t.eol(dash)
         } else {

@@ -7,6 +7,16 @@ use crate::yaml::{NodeId, NodeKind, ScalarStyle, YamlError};
 use serde_json::Value;
 
 impl Syncer<'_> {
+    /// The `-` of block-sequence item `id`, when no comment stands between it and the item.
+    fn item_dash_before_comments(&self, id: NodeId) -> Option<usize> {
+        let doc = self.doc;
+        let dash = doc.dash_of(id)?;
+        let comments = doc.comments();
+        let next = comments.get(comments.partition_point(|c| c.start < dash));
+        next.is_none_or(|c| c.start >= doc.node(id).span().start)
+            .then_some(dash)
+    }
+
     /// Re-render node `id` whole in block style (flow for flow children), in its slot.
     pub(super) fn replace_value(
         &mut self,
@@ -46,8 +56,9 @@ impl Syncer<'_> {
                     ))
                 }
             },
-            // Not over comments: replacing from the `-` would drop a `- # note` comment.
-            Slot::Item => match t.dash_before_over(node.span().start, false) {
+            // Not with a comment after the `-`: replacing from it would drop a `- # note`
+            // comment.
+            Slot::Item => match self.item_dash_before_comments(id) {
                 Some(dash) => (dash + 1, t.column(dash)),
                 None => {
                     return Err(self.error(node.span().start, "the item has no `-`".into()));

@@ -129,9 +129,7 @@ impl Syncer<'_> {
                 (c, c + self.layout().indent)
             }
             Slot::Item => {
-                let d = t
-                    .dash_before(doc.node(id).span().start)
-                    .map_or(0, |d| t.column(d));
+                let d = doc.dash_of(id).map_or(0, |d| t.column(d));
                 (d, d + 2)
             }
             _ => (0, 2),

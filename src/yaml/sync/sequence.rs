@@ -19,10 +19,7 @@ impl<'a> Syncer<'a> {
         let t = self.text();
         let empty = Vec::new();
         let old_items = old.as_array().unwrap_or(&empty);
-        let dashes: Vec<Option<usize>> = items
-            .iter()
-            .map(|&it| t.dash_before(doc.node(it).span().start))
-            .collect();
+        let dashes: Vec<Option<usize>> = doc.item_dashes(id).collect();
         if dashes.iter().any(|d| !d.is_some_and(|d| t.blank_before(d))) {
             // An item on a line with another `- ` (`- - x`): re-render the whole sequence.
             return self.replace_value(id, slot, &Value::Array(new.to_vec()));

@@ -1,6 +1,6 @@
 //! Line-oriented positions over the source text: line starts and ends (every YAML line break:
 //! `\n`, `\r\n`, a lone `\r`), columns, head comments, removal ranges, what follows a
-//! position, the `-`, tag and anchor tokens before a node, block scalar headers.
+//! position, the tag and anchor tokens before a node, block scalar headers.
 
 use super::{After, Point};
 use std::ops::Range;
@@ -181,51 +181,6 @@ impl<'a> Text<'a> {
             ls = self.next_line(ls);
         }
         After::Break
-    }
-
-    /// The `-` introducing the block-sequence item whose content starts at `start`, looking
-    /// back over blanks, line breaks, comments (`- # note` above the content), an anchor and a
-    /// tag.
-    pub(super) fn dash_before(&self, start: usize) -> Option<usize> {
-        self.dash_before_over(start, true)
-    }
-
-    /// `dash_before`, looking back over comments only when `comments` is set.
-    pub(super) fn dash_before_over(&self, start: usize, comments: bool) -> Option<usize> {
-        let mut i = start;
-        for _ in 0..3 {
-            loop {
-                while i > 0 && matches!(self.b[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
-                    i -= 1;
-                }
-                // On an earlier line, what follows ` #` is a comment: look before it.
-                match self.comment_start(self.line_start(i), i) {
-                    Some(hash) if comments && i < self.line_start(start) + 1 => i = hash,
-                    _ => break,
-                }
-            }
-            if i == 0 {
-                return None;
-            }
-            if self.b[i - 1] == b'-' && (i == start || !self.b[i].is_ascii_graphic()) {
-                return Some(i - 1);
-            }
-            // Skip back over one token (`&anchor`, `!tag`).
-            let token_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
-                i -= 1;
-            }
-            if !matches!(self.b[i], b'&' | b'!') || i == token_end {
-                return None;
-            }
-        }
-        None
-    }
-
-    /// The first `#` in `ls..end` (a line's text) that starts a comment: at the line start or
-    /// after a blank.
-    pub(super) fn comment_start(&self, ls: usize, end: usize) -> Option<usize> {
-        (ls..end).find(|&p| self.b[p] == b'#' && (p == ls || matches!(self.b[p - 1], b' ' | b'\t')))
     }
 
     /// The anchor and tag tokens after `from` (each with the blanks before it), and whether
