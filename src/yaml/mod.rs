@@ -23,6 +23,7 @@ mod json_text;
 mod leaf_sync;
 mod parse;
 mod render;
+mod root_text;
 mod stream;
 mod strict;
 mod sync;
