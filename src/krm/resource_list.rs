@@ -2,10 +2,10 @@
 //! minimal edits: untouched text byte-identical, results in the spec v1 list form.
 
 pub use crate::krm::results::result_json;
-use crate::krm::results::{results_into, results_text};
+use crate::krm::results::results_text;
 use crate::krm::writer;
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
+use crate::yaml::{self, Document, Edits, EntryPlaced, JsonKind, Layout, NodeId, NodeKind, Placed};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -666,58 +666,16 @@ impl ResourceList {
                             let text = results_text(results, dash_column, layout);
                             doc.replace_with_block(root, "results", node, text, &mut edits);
                         }
-                        None if doc.ends_with_open_block(root)
-                            && self.root.is_some_and(|r| {
-                                yaml::opens_line(doc.source(), doc.node(r).span().start)
-                            }) =>
-                        {
-                            // A `|`/`>` block ending the text without a final line break: text
-                            // after it would give it one, so the block goes before the first key.
-                            let start = doc.node(root).span().start;
-                            let mut block = String::from("results:");
-                            block = results_into(block, results, dash_column, layout);
-                            block.push_str(eol);
-                            block.push_str(&" ".repeat(root_column));
-                            notes.results_block = Some(ResultsBlock::First(block.len()));
-                            notes.results_edit = Some(edits.len());
-                            edits.insert(start, block);
-                        }
                         None => {
-                            let src = doc.source();
-                            let end = doc.node(root).span().end;
-                            // After a block scalar that owns its line breaks, the block starts
-                            // at the end; otherwise at the end of the root's last line.
-                            let owns_break = src[..end].ends_with(['\n', '\r']);
-                            let line_end =
-                                src[end..].find(['\r', '\n']).map_or(src.len(), |i| end + i);
-                            // After a block scalar the block goes on a line of its own, past
-                            // the blank lines (a kept `|+` block's value holds them); otherwise
-                            // at the end of the root's last line.
-                            let line_after = yaml::next_line_start(src, line_end);
-                            let after_block = match owns_break {
-                                true => Some(end),
-                                false if line_after.is_some() && doc.ends_in_block_scalar(root) => {
-                                    line_after
-                                }
-                                false => None,
-                            };
-                            let mut block = String::new();
-                            if after_block.is_none() {
-                                block.push_str(eol);
-                            }
-                            block.push_str(&" ".repeat(root_column));
-                            block.push_str("results:");
-                            block = results_into(block, results, dash_column, layout);
-                            let at = match after_block {
-                                Some(start) => {
-                                    block.push_str(eol);
-                                    yaml::past_blank_lines(src, start)
-                                }
-                                None => line_end,
-                            };
-                            notes.results_block = Some(ResultsBlock::At(at, block.len()));
+                            let value = results_text(results, dash_column, layout);
                             notes.results_edit = Some(edits.len());
-                            edits.insert(at, block);
+                            notes.results_block = Some(
+                                match doc.append_entry(root, "results", &value, layout, &mut edits)
+                                {
+                                    EntryPlaced::First(len) => ResultsBlock::First(len),
+                                    EntryPlaced::At(at, len) => ResultsBlock::At(at, len),
+                                },
+                            );
                         }
                     }
                 }

@@ -264,17 +264,7 @@ pub fn result_json(result: &KrmResult) -> serde_json::Value {
 /// structs ([`BlockWriter`]). A result with a multi-line string or a collection value is
 /// rendered whole.
 pub fn results_text(results: &[KrmResult], dash_column: usize, layout: Layout) -> String {
-    results_into(String::new(), results, dash_column, layout)
-}
-
-/// [`results_text`] appended to `out`.
-pub fn results_into(
-    out: String,
-    results: &[KrmResult],
-    dash_column: usize,
-    layout: Layout,
-) -> String {
-    let mut writer = BlockWriter::new(out, results.len() * 320, layout);
+    let mut writer = BlockWriter::new(String::new(), results.len() * 320, layout);
     for result in results {
         writer.line_break();
         let mark = writer.mark();

@@ -17,6 +17,7 @@ pub(crate) use block::AWKWARD_STRINGS;
 mod builder;
 mod comments;
 mod edits;
+mod entry;
 mod fast;
 mod json;
 mod json_text;
@@ -37,6 +38,7 @@ pub use view::{JsonKind, NotPlain};
 
 pub use block::{document_text, indent_item_at, render_item_at, BlockWriter};
 pub use edits::{line_column, Edits};
+pub use entry::EntryPlaced;
 pub use leaf_sync::LineReads;
 pub use render::{
     indent_as_item, render_commented_document, render_document, render_item, scalar_text,
