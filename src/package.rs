@@ -447,7 +447,7 @@ fn plan(
             )));
             continue;
         }
-        let text = documents.join("---\n");
+        let text = crate::yaml::stream_text(&documents);
         let expected: Vec<&Value> = meant_added.get(&dest).into_iter().flatten().collect();
         if let Some(result) = verify::check_file(&dest, &text, &expected) {
             results.push(result);

@@ -46,7 +46,7 @@ pub use render::{
 };
 pub use stream::{
     column_of, document_range_at, document_ranges, document_removal_range, documents_before,
-    documents_removal_ranges, next_line_start, opens_line, past_blank_lines, Placed,
+    documents_removal_ranges, next_line_start, opens_line, past_blank_lines, stream_text, Placed,
 };
 
 use serde_json::Value;

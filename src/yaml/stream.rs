@@ -117,6 +117,19 @@ pub fn documents_before<S: AsRef<str>>(
     text
 }
 
+/// A new stream of `documents` (each ending in a line break): a `---` line between each, none
+/// before the first (as kpt writes files).
+pub fn stream_text<S: AsRef<str>>(documents: &[S]) -> String {
+    let mut text = String::new();
+    for (i, document) in documents.iter().enumerate() {
+        if i > 0 {
+            text.push_str("---\n");
+        }
+        text.push_str(document.as_ref());
+    }
+    text
+}
+
 /// Where [`Document::edit_stream`] put the documents it added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placed {
@@ -535,5 +548,14 @@ mod tests {
                 .region_text("a\r\nb\nc\n", 3..5, false, |_| false),
             None
         );
+    }
+
+    #[test]
+    fn a_new_stream_has_a_marker_between_documents_and_none_first() {
+        assert_eq!(stream_text::<&str>(&[]), "");
+        assert_eq!(stream_text(&["a: 1\n"]), "a: 1\n");
+        let text = stream_text(&["a: 1\n", "b: |\n  x\n", "c: 3\n"]);
+        assert_eq!(text, "a: 1\n---\nb: |\n  x\n---\nc: 3\n");
+        assert_eq!(Document::parse(text.as_str()).unwrap().roots().len(), 3);
     }
 }
