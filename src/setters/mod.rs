@@ -162,6 +162,9 @@ struct Stage {
     /// Fields of an item walked without its JSON view that changed: (the change in
     /// `changes`, the node).
     writes: Vec<(usize, NodeId)>,
+    /// The new values of `writes`, in the same order, as [`Item::set_scalars`] takes them
+    /// (the values built for the stage, moved here rather than copied from `changes`).
+    news: Vec<(NodeId, Value)>,
     errors: Vec<Pending>,
     warnings: Vec<Pending>,
     /// Given names some comment used.
@@ -449,7 +452,9 @@ impl Stage {
             self.scalar(&field, old, text, setter.effective());
         }
         if built_here && self.changes.len() > changes {
+            // The change wrote its new value into `built`.
             self.writes.push((changes, value));
+            self.news.push((value, std::mem::take(old)));
         }
     }
 }
@@ -521,6 +526,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         invalid: HashSet::new(),
         changes: Vec::new(),
         writes: Vec::new(),
+        news: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         used: BTreeSet::new(),
@@ -568,17 +574,15 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
             // A scalar's new value is kept beside the text: no view is built.
-            let mut news: Vec<(NodeId, Value)> = (stage.writes.iter())
-                .map(|&(change, node)| (node, stage.changes[change].new.clone()))
-                .collect();
-            let taken = item.set_scalars(&mut news);
-            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(news) {
+            let taken = item.set_scalars(&mut stage.news);
+            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(stage.news.drain(..)) {
                 let path = &stage.changes[change].path;
                 if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
                     *slot = value;
                 }
             }
             stage.writes.clear();
+            stage.news.clear();
         } else {
             stage.walk(
                 &doc,
