@@ -172,8 +172,9 @@ struct Stage {
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
-    /// Items the private-GKE stage owns (it writes its own settings into them).
-    owned: HashSet<usize>,
+    /// Whether each item, by index, is one the private-GKE stage owns (it writes its own
+    /// settings into them).
+    owned: Vec<bool>,
     /// Every distinct comment text, parsed once.
     comments: found::CommentCache,
     /// The fields found next to the comments of the item at hand.
@@ -254,10 +255,7 @@ impl Stage {
     /// Setter `name` has no value for the field at `path` of item `item`.
     fn unresolved_at(&mut self, name: &str, item: usize, path: &[Seg]) {
         // The private-GKE stage writes its own settings into the resources it owns, given or not.
-        if !self.owned.is_empty()
-            && self.owned.contains(&item)
-            && crate::config::is_setting_key(name)
-        {
+        if self.owned.get(item).copied().unwrap_or(false) && crate::config::is_setting_key(name) {
             return;
         }
         match self.unresolved.get_mut(name) {
@@ -534,11 +532,8 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         reported: HashSet::new(),
         comments: found::CommentCache::new(defs_empty),
         near: found::Near::default(),
-        owned: items
-            .iter()
-            .enumerate()
-            .filter(|(_, it)| it.annotation(crate::gke::OWNED).is_some())
-            .map(|(i, _)| i)
+        owned: (items.iter())
+            .map(|it| it.annotation(crate::gke::OWNED).is_some())
             .collect(),
     };
     for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
