@@ -162,6 +162,9 @@ struct Stage {
     /// Fields of an item walked without its JSON view that changed: (the change in
     /// `changes`, the node).
     writes: Vec<(usize, NodeId)>,
+    /// The new values of `writes`, in the same order, as [`Item::set_scalars`] takes them
+    /// (the values built for the stage, moved here rather than copied from `changes`).
+    news: Vec<(NodeId, Value)>,
     errors: Vec<Pending>,
     warnings: Vec<Pending>,
     /// Given names some comment used.
@@ -169,8 +172,9 @@ struct Stage {
     unresolved: BTreeMap<String, Unresolved>,
     /// Error keys already reported (cycles are reported once).
     reported: HashSet<String>,
-    /// Items the private-GKE stage owns (it writes its own settings into them).
-    owned: HashSet<usize>,
+    /// Whether each item, by index, is one the private-GKE stage owns (it writes its own
+    /// settings into them).
+    owned: Vec<bool>,
     /// Every distinct comment text, parsed once.
     comments: found::CommentCache,
     /// The fields found next to the comments of the item at hand.
@@ -251,10 +255,7 @@ impl Stage {
     /// Setter `name` has no value for the field at `path` of item `item`.
     fn unresolved_at(&mut self, name: &str, item: usize, path: &[Seg]) {
         // The private-GKE stage writes its own settings into the resources it owns, given or not.
-        if !self.owned.is_empty()
-            && self.owned.contains(&item)
-            && crate::config::is_setting_key(name)
-        {
+        if self.owned.get(item).copied().unwrap_or(false) && crate::config::is_setting_key(name) {
             return;
         }
         match self.unresolved.get_mut(name) {
@@ -449,7 +450,9 @@ impl Stage {
             self.scalar(&field, old, text, setter.effective());
         }
         if built_here && self.changes.len() > changes {
+            // The change wrote its new value into `built`.
             self.writes.push((changes, value));
+            self.news.push((value, std::mem::take(old)));
         }
     }
 }
@@ -521,6 +524,7 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         invalid: HashSet::new(),
         changes: Vec::new(),
         writes: Vec::new(),
+        news: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         used: BTreeSet::new(),
@@ -528,11 +532,8 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         reported: HashSet::new(),
         comments: found::CommentCache::new(defs_empty),
         near: found::Near::default(),
-        owned: items
-            .iter()
-            .enumerate()
-            .filter(|(_, it)| it.annotation(crate::gke::OWNED).is_some())
-            .map(|(i, _)| i)
+        owned: (items.iter())
+            .map(|it| it.annotation(crate::gke::OWNED).is_some())
             .collect(),
     };
     for (item, path, message) in std::mem::take(&mut stage.defs.problems) {
@@ -568,17 +569,15 @@ pub fn run(settings: &Settings, items: &mut [Item], results: &mut Vec<KrmResult>
         if item.reads_as_origin() && doc.duplicate_keys().is_empty() {
             stage.visit_commented(&doc, node, index);
             // A scalar's new value is kept beside the text: no view is built.
-            let mut news: Vec<(NodeId, Value)> = (stage.writes.iter())
-                .map(|&(change, node)| (node, stage.changes[change].new.clone()))
-                .collect();
-            let taken = item.set_scalars(&mut news);
-            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(news) {
+            let taken = item.set_scalars(&mut stage.news);
+            for ((change, _), (_, value)) in stage.writes.drain(taken..).zip(stage.news.drain(..)) {
                 let path = &stage.changes[change].path;
                 if let Some(slot) = lookup_mut(&doc, item.value_mut(), path) {
                     *slot = value;
                 }
             }
             stage.writes.clear();
+            stage.news.clear();
         } else {
             stage.walk(
                 &doc,

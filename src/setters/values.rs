@@ -106,7 +106,7 @@ impl Stage {
         };
         let values = &self.values;
         let new_text = p.render(|n| values.get(n).or_else(|| derived.get(n)).map(String::as_str));
-        self.set_scalar(field, old, &new_text, None);
+        self.set_scalar(field, old, new_text, None);
     }
 
     /// A reference to a definition no Kptfile has: an error when its setter is given; otherwise
@@ -151,7 +151,7 @@ impl Stage {
                 let kptfile = def.kptfiles[0];
                 let name = def.name.clone();
                 match def.field_text(raw) {
-                    Ok(text) => return self.set_scalar(field, old, &text, declared),
+                    Ok(text) => return self.set_scalar(field, old, text, declared),
                     // A given value was checked before the walk; a stored one is reported here, once.
                     Err(message) => {
                         if given.is_none() && self.reported.insert(format!("stored {name}")) {
@@ -191,7 +191,7 @@ impl Stage {
                 }
             }
         };
-        self.set_scalar(field, old, &text, None);
+        self.set_scalar(field, old, text, None);
     }
 
     /// Type `text` for the field and record the change.
@@ -199,15 +199,18 @@ impl Stage {
         &mut self,
         field: &Field,
         old: &mut Value,
-        text: &str,
+        text: String,
         declared: Option<DeclaredType>,
     ) {
-        // A string field given its own text again does not change (as typing it would say).
+        // A string field stays a string (as typing it would say): given its own text again, it
+        // does not change; otherwise it takes the text as it is.
         if let (None, Value::String(s)) = (declared, &*old) {
-            if s == text {
-                return;
+            if *s != text {
+                self.record(field, old, Value::String(text));
             }
+            return;
         }
+        let text = text.as_str();
         let new = match declared.filter(|d| *d != DeclaredType::Array) {
             Some(d) => match type_declared(d, text) {
                 Ok(v) => v,
