@@ -172,14 +172,6 @@ impl<'s> Builder<'s> {
         props.anchor_at = at as u32;
     }
 
-    /// Where node `id`'s properties (tag, anchor) start, if it has some.
-    fn props_start(&self, id: NodeId) -> Option<usize> {
-        let p = self.props.get(&id)?;
-        let tag = p.tag.as_ref().map(|_| p.tag_start as usize);
-        let anchor = p.anchor.as_ref().map(|_| p.anchor_at as usize);
-        tag.into_iter().chain(anchor).min()
-    }
-
     /// The comment at `range` (sources fit `u32`: checked at parse).
     #[inline]
     pub(super) fn push_comment(&mut self, range: Range<usize>) {
@@ -399,7 +391,7 @@ impl<'s> Builder<'s> {
                             return self.closed(id, frame, s..self.nodes[v].span().end);
                         }
                         if self.nodes[k].has_props() {
-                            if let Some(at) = self.props_start(k) {
+                            if let Some(at) = self.props.get(&k).and_then(NodeProps::start) {
                                 s = s.min(at);
                             }
                         }

@@ -356,6 +356,15 @@ pub(crate) struct NodeProps {
     anchor_at: u32,
 }
 
+impl NodeProps {
+    /// Where the properties start: the first of the tag and the anchor.
+    fn start(&self) -> Option<usize> {
+        let tag = self.tag.as_ref().map(|_| self.tag_start as usize);
+        let anchor = self.anchor.as_ref().map(|_| self.anchor_at as usize);
+        tag.into_iter().chain(anchor).min()
+    }
+}
+
 impl Node {
     /// A node of `kind` at `span` (the span fits: checked at parse).
     pub(crate) fn new(kind: NodeKind, span: Range<usize>) -> Node {
