@@ -11,6 +11,9 @@ use std::ops::Range;
 /// anywhere depends on input depth).
 pub const MAX_DEPTH: usize = 1000;
 
+/// A node's tag as written and the byte range of its token.
+pub(super) type Tag = (String, Range<usize>);
+
 /// Marks "no parent" in the parent table.
 pub(super) const NO_PARENT: u32 = u32::MAX;
 
@@ -84,8 +87,6 @@ pub(super) struct Builder<'s> {
     pub(super) anchors: Vec<Option<NodeId>>,
     /// The node an `Anchor` event that follows belongs to.
     pub(super) last_node: Option<NodeId>,
-    /// Where the properties (tag, anchor) of a scalar start, for scalars that have some.
-    properties: std::collections::HashMap<NodeId, usize>,
     /// Record duplicate keys in `duplicate_keys` instead of failing.
     pub(super) allow_duplicate_keys: bool,
     /// The reader passes no explicit key (`?`): a mapping never starts at one.
@@ -119,17 +120,10 @@ impl<'s> Builder<'s> {
             last_end: 0,
             anchors: Vec::new(),
             last_node: None,
-            properties: Default::default(),
             allow_duplicate_keys: false,
             no_explicit_keys: false,
             duplicate_keys: Vec::new(),
         }
-    }
-
-    /// Properties (tag, anchor) of node `id` start at `at`.
-    pub(super) fn note_properties(&mut self, id: NodeId, at: usize) {
-        let start = self.properties.entry(id).or_insert(at);
-        *start = (*start).min(at);
     }
 
     /// What was built (the document without its source), for [`assemble`].
@@ -158,17 +152,24 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Node `id`'s tag as written, with its token's range (sources fit `u32`: checked at parse).
     #[inline]
-    fn set_tag(&mut self, id: NodeId, tag: Option<String>) {
-        if tag.is_some() {
+    fn set_tag(&mut self, id: NodeId, tag: Option<Tag>) {
+        if let Some((tag, at)) = tag {
             self.nodes[id].mark_props();
-            self.props.entry(id).or_default().tag = tag;
+            let props = self.props.entry(id).or_default();
+            props.tag = Some(tag);
+            props.tag_start = at.start as u32;
+            props.tag_end = at.end as u32;
         }
     }
 
-    pub(super) fn set_anchor(&mut self, id: NodeId, anchor: String) {
+    /// Node `id`'s anchor name, its `&` at byte `at`.
+    pub(super) fn set_anchor(&mut self, id: NodeId, anchor: String, at: usize) {
         self.nodes[id].mark_props();
-        self.props.entry(id).or_default().anchor = Some(anchor);
+        let props = self.props.entry(id).or_default();
+        props.anchor = Some(anchor);
+        props.anchor_at = at as u32;
     }
 
     /// The comment at `range` (sources fit `u32`: checked at parse).
@@ -192,7 +193,7 @@ impl<'s> Builder<'s> {
         value: Option<String>,
         style: ScalarStyle,
         range: Range<usize>,
-        tag: Option<String>,
+        tag: Option<Tag>,
     ) -> NodeId {
         let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
         let (value, span) = if block {
@@ -308,7 +309,7 @@ impl<'s> Builder<'s> {
         &mut self,
         kind: NodeKind,
         range: Range<usize>,
-        tag: Option<String>,
+        tag: Option<Tag>,
         anchor: usize,
     ) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
@@ -390,7 +391,7 @@ impl<'s> Builder<'s> {
                             return self.closed(id, frame, s..self.nodes[v].span().end);
                         }
                         if self.nodes[k].has_props() {
-                            if let Some(&at) = self.properties.get(&k) {
+                            if let Some(at) = self.props.get(&k).and_then(NodeProps::start) {
                                 s = s.min(at);
                             }
                         }

@@ -345,11 +345,27 @@ pub struct Node {
 /// The bit of `Node::end` that says the node has an entry in `Document::props`.
 const HAS_PROPS: u32 = 1 << 31;
 
-/// The rarely present properties of a node, kept out of line so that nodes stay small.
+/// The rarely present properties of a node, kept out of line so that nodes stay small, with
+/// where they stand in the source, recorded at parse (granit's events give them; the fast path
+/// gives up on properties).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct NodeProps {
     tag: Option<String>,
     anchor: Option<String>,
+    /// Byte range of the tag token as written (`!t`, `!!str`, `!<tag:…>`), when `tag` is set.
+    tag_start: u32,
+    tag_end: u32,
+    /// Byte offset of the anchor's `&`, when `anchor` is set.
+    anchor_at: u32,
+}
+
+impl NodeProps {
+    /// Where the properties start: the first of the tag and the anchor.
+    fn start(&self) -> Option<usize> {
+        let tag = self.tag.as_ref().map(|_| self.tag_start as usize);
+        let anchor = self.anchor.as_ref().map(|_| self.anchor_at as usize);
+        tag.into_iter().chain(anchor).min()
+    }
 }
 
 impl Node {
@@ -562,6 +578,20 @@ impl Document {
     /// Anchor name (`&name`) of node `id`, if any.
     pub fn anchor(&self, id: NodeId) -> Option<&str> {
         self.props_of(id)?.anchor.as_deref()
+    }
+
+    /// Byte range of node `id`'s tag token as written, if it has a tag.
+    pub fn tag_range(&self, id: NodeId) -> Option<Range<usize>> {
+        let p = self.props_of(id)?;
+        p.tag
+            .as_ref()
+            .map(|_| p.tag_start as usize..p.tag_end as usize)
+    }
+
+    /// Byte offset of the `&` of node `id`'s anchor, if it has one.
+    pub fn anchor_at(&self, id: NodeId) -> Option<usize> {
+        let p = self.props_of(id)?;
+        p.anchor.as_ref().map(|_| p.anchor_at as usize)
     }
 
     fn props_of(&self, id: NodeId) -> Option<&NodeProps> {

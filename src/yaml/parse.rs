@@ -1,7 +1,7 @@
 //! Reading a text into a [`Document`]: the fast scanner when it can (`fast.rs`), granit's
 //! events otherwise, both fed into the arena [`Builder`].
 
-use super::builder::{assemble, Builder};
+use super::builder::{assemble, Builder, Tag};
 use super::{
     AliasTarget, Children, Document, Node, NodeKind, ParseOptions, ScalarStyle, YamlError,
 };
@@ -88,13 +88,6 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                 ))
             }
         };
-        let tag_text = |tag: Option<&granit_parser::Tag>| -> Option<String> {
-            let tag = tag?;
-            match span.tag_span().and_then(|t| t.slice(src)) {
-                Some(text) => Some(text.to_string()),
-                None => Some(format!("{}{}", tag.original_handle(), tag.suffix())),
-            }
-        };
         b.last_end = seen_end;
         // Where the text read so far ends, for the forward searches of a block scalar's header
         // and an item's `-`: comments are passed over by them (the comment after a header comes
@@ -111,7 +104,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
         match ev {
             Event::Comment(..) => b.push_comment(range),
             Event::Scalar(value, style, anchor, tag) => {
-                let tag = tag_text(tag.as_deref());
+                let tag = tag_of(b, tag.as_deref(), &span)?;
                 let style = match style {
                     granit_parser::ScalarStyle::Plain => ScalarStyle::Plain,
                     granit_parser::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
@@ -120,9 +113,6 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                     granit_parser::ScalarStyle::Folded => ScalarStyle::Folded,
                 };
                 let id = b.scalar(Some(value.into_owned()), style, range, tag);
-                if let Some(at) = span.tag_span().and_then(|t| t.start.byte_offset()) {
-                    b.note_properties(id, at);
-                }
                 b.attach(id, anchor)?;
             }
             Event::Alias(anchor) => {
@@ -146,12 +136,11 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
             }
             Event::Anchor(_, name) => {
                 if let Some(id) = b.last_node.take() {
-                    b.set_anchor(id, name.into_owned());
-                    b.note_properties(id, range.start);
+                    b.set_anchor(id, name.into_owned(), range.start);
                 }
             }
             Event::MappingStart(style, anchor, tag) => {
-                let tag = tag_text(tag.as_deref());
+                let tag = tag_of(b, tag.as_deref(), &span)?;
                 let flow = style == StructureStyle::Flow;
                 let kind = NodeKind::Mapping {
                     flow,
@@ -160,7 +149,7 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
                 b.open(kind, range, tag, anchor)?;
             }
             Event::SequenceStart(style, anchor, tag) => {
-                let tag = tag_text(tag.as_deref());
+                let tag = tag_of(b, tag.as_deref(), &span)?;
                 let flow = style == StructureStyle::Flow;
                 let kind = NodeKind::Sequence {
                     flow,
@@ -176,6 +165,34 @@ fn run(b: &mut Builder<'_>) -> Result<(), YamlError> {
         }
     }
     Ok(())
+}
+
+/// A node's tag as written and its token's range, from the node event's `span`: granit gives
+/// the token's span, or only its start for a tag too long for it (the token then ends at the
+/// first blank).
+fn tag_of(
+    b: &Builder<'_>,
+    tag: Option<&granit_parser::Tag>,
+    span: &granit_parser::Span,
+) -> Result<Option<Tag>, YamlError> {
+    if tag.is_none() {
+        return Ok(None);
+    }
+    let src = b.src;
+    let at = match span.tag_span() {
+        Some(t) => t.start.byte_offset().zip(t.end.byte_offset()),
+        None => span.tag_start().and_then(|t| t.byte_offset()).map(|s| {
+            let len = src.get(s..).and_then(|r| r.find([' ', '\t', '\n', '\r']));
+            (s, len.map_or(src.len(), |l| s + l))
+        }),
+    };
+    match at.and_then(|(s, e)| Some((src.get(s..e)?, s..e))) {
+        Some((text, at)) => Ok(Some((text.to_string(), at))),
+        None => Err(b.error_at(
+            span.start.byte_offset().unwrap_or(0),
+            "parser reported no byte offsets for a tag",
+        )),
+    }
 }
 
 /// A granit error as a [`YamlError`] at its place in `b`'s source.

@@ -247,41 +247,14 @@ pub fn opens_line(src: &str, pos: usize) -> bool {
 
 impl Document {
     /// The column of the `-` of block-sequence item `item`: on the item's first line, or on an
-    /// earlier line that holds only the dash and maybe a comment (`- # head comment`).
+    /// earlier line that holds only the dash and maybe a comment (`- # head comment`). Every
+    /// block-sequence item has its `-` recorded at parse; a node without one (an item of a flow
+    /// sequence, a node that is no item) has no dash to look for, and gets its own column.
     pub fn dash_column(&self, item: NodeId) -> usize {
-        let src = self.source();
-        if let Some(dash) = self.dash_of(item) {
-            // Recorded at parse: only the dash's own line is read.
-            return column_of(src, dash);
-        }
-        let start = self.node(item).span().start;
-        let line_start = src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        let prefix = &src[line_start..start];
-        if let Some(i) = prefix.rfind('-') {
-            return prefix[..i].chars().count();
-        }
-        let mut end = line_start;
-        while end > 0 {
-            // The previous line, without its break (`\n`, `\r\n` or a lone `\r`).
-            let stop = if src[..end].ends_with("\r\n") {
-                end - 2
-            } else {
-                end - 1
-            };
-            let begin = src[..stop].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-            let line = &src[begin..stop];
-            let body = line.trim_start();
-            if let Some(after) = body.strip_prefix('-') {
-                if after.trim_start().is_empty() || after.trim_start().starts_with('#') {
-                    return line.len() - body.len();
-                }
-            }
-            if !(body.trim_end().is_empty() || body.starts_with('#')) {
-                break;
-            }
-            end = begin;
-        }
-        prefix.chars().count().saturating_sub(2)
+        let at = self
+            .dash_of(item)
+            .unwrap_or_else(|| self.node(item).span().start);
+        column_of(self.source(), at)
     }
 
     /// True for a plain scalar that reads as null (`~`, `null`, empty).

@@ -1,7 +1,7 @@
-//! Indicator positions recorded at parse: the `-` of every block-sequence item and the `|`/`>`
-//! header of every block scalar, read by both parsers (the fast path and granit) and used by the
-//! edits, on the texts a backward scan over tags, anchors and comments got wrong or that are
-//! tricky.
+//! Indicator positions recorded at parse: the `-` of every block-sequence item, the `|`/`>`
+//! header of every block scalar and a node's `!tag` and `&anchor`, read by both parsers (the fast
+//! path and granit) and used by the edits, on the texts a backward scan over tags, anchors and
+//! comments got wrong or that are tricky.
 
 use private_gke::yaml::{Document, Edits, NodeId};
 use serde_json::{json, Value};
@@ -260,4 +260,200 @@ fn item_values_replaced_after_their_dash() {
     let e = doc.sync(root, &v, &mut Edits::default()).unwrap_err();
     assert!(e.message.contains("the item has no `-`"), "{e}");
     assert_eq!((e.line, e.column), (3, 3), "{e}");
+}
+
+/// `src` synced to the first document's value changed to `new`.
+fn synced_to(src: &str, new: Value) -> String {
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    let mut edits = Edits::default();
+    doc.sync(root, &new, &mut edits).unwrap();
+    let out = edits.apply(src).unwrap();
+    let re = Document::parse(out.as_str()).unwrap();
+    assert_eq!(re.to_json(re.roots()[0]).unwrap(), new, "{out:?}");
+    out
+}
+
+/// The token starting at byte `at` of `src` (up to the first blank).
+fn token(src: &str, at: usize) -> &str {
+    let rest = &src[at..];
+    &rest[..rest.find([' ', '\t', '\r', '\n']).unwrap_or(rest.len())]
+}
+
+/// A text, the path to one of its nodes, and the node's tag and anchor as written.
+type Props = (
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// A node's tag and anchor tokens are where the parse recorded them: after `- `, `key: `, `? `,
+/// on flow items, on block collections, with a comment or a line break before the content,
+/// after multi-byte text, in CRLF text; names holding `-`, verbatim tags.
+#[test]
+fn property_positions() {
+    // (text, path to the node (`?k`: the key `k`), its tag as written, its anchor as written)
+    let cases: &[Props] = &[
+        ("k: &a !t x\n", &["k"], Some("!t"), Some("&a")),
+        ("k: !t &a x\n", &["k"], Some("!t"), Some("&a")),
+        ("k: !!str 1\n", &["k"], Some("!!str"), None),
+        (
+            "k: !<tag:yaml.org,2002:str> x\n",
+            &["k"],
+            Some("!<tag:yaml.org,2002:str>"),
+            None,
+        ),
+        ("k: &a-b x\n", &["k"], None, Some("&a-b")),
+        ("l:\n- !t a\n", &["l", "0"], Some("!t"), None),
+        (
+            "l:\n  - &a-b !t- x\n",
+            &["l", "0"],
+            Some("!t-"),
+            Some("&a-b"),
+        ),
+        ("? !t a\n: v\n", &["?a"], Some("!t"), None),
+        ("? &k !t a\n: v\n", &["?a"], Some("!t"), Some("&k")),
+        ("&a !t k: v\n", &["?k"], Some("!t"), Some("&a")),
+        ("l: [!t a, &b c]\n", &["l", "0"], Some("!t"), None),
+        ("l: [!t a, &b c]\n", &["l", "1"], None, Some("&b")),
+        ("l: [!t a, &b c]\n", &["l"], None, None),
+        ("l: !s [a]\n", &["l"], Some("!s"), None),
+        ("key: !t\n  a: 1\n", &["key"], Some("!t"), None),
+        ("key: &m !t\n  a: 1\n", &["key"], Some("!t"), Some("&m")),
+        ("key: !t\n- a\n", &["key"], Some("!t"), None),
+        ("key: !t # c\n  a\n", &["key"], Some("!t"), None),
+        ("key: &x !t # c\n  a\n", &["key"], Some("!t"), Some("&x")),
+        ("key: !t |\n  a\n", &["key"], Some("!t"), None),
+        ("é: !t ü\n", &["é"], Some("!t"), None),
+        ("k: !t x\r\nl:\r\n- &a !u y\r\n", &["k"], Some("!t"), None),
+        (
+            "k: !t x\r\nl:\r\n- &a !u y\r\n",
+            &["l", "0"],
+            Some("!u"),
+            Some("&a"),
+        ),
+    ];
+    for &(src, path, tag, anchor) in cases {
+        for (how, doc) in both(src) {
+            let id = match path.split_last() {
+                Some((last, up)) if last.starts_with('?') => {
+                    let map = if up.is_empty() {
+                        doc.roots()[0]
+                    } else {
+                        at(&doc, up)
+                    };
+                    let (k, _) = doc
+                        .entries(map)
+                        .iter()
+                        .find(|&(k, _)| doc.scalar(k) == Some(&last[1..]))
+                        .unwrap();
+                    k
+                }
+                _ => at(&doc, path),
+            };
+            let tag_text = doc.tag_range(id).map(|r| &src[r]);
+            assert_eq!(tag_text, tag, "{how} {src:?} {path:?}");
+            assert_eq!(doc.tag(id), tag, "{how} {src:?} {path:?}");
+            let anchor_text = doc.anchor_at(id).map(|at| token(src, at));
+            assert_eq!(anchor_text, anchor, "{how} {src:?} {path:?}");
+        }
+    }
+    // A block mapping starts at its first key's properties.
+    for (how, doc) in both("m:\n  &a !t k: v\n") {
+        assert_eq!(doc.node(at(&doc, &["m"])).span().start, 5, "{how}");
+    }
+}
+
+/// A key's column is that of its properties: new keys go there.
+#[test]
+fn keys_with_properties_give_their_column() {
+    let cases = [
+        (
+            "l:\n- &a k: v\n",
+            json!({"l": [{"k": "v", "j": 1}]}),
+            "l:\n- &a k: v\n  j: 1\n",
+        ),
+        (
+            "l:\n- !t &a k: v\n",
+            json!({"l": [{"k": "v", "j": 1}]}),
+            "l:\n- !t &a k: v\n  j: 1\n",
+        ),
+        (
+            "m:\n  &a !t k: v\n",
+            json!({"m": {"k": "v", "j": 1}}),
+            "m:\n  &a !t k: v\n  j: 1\n",
+        ),
+        (
+            "m:\r\n  !t k: v\r\n",
+            json!({"m": {"k": "v", "j": 1}}),
+            "m:\r\n  !t k: v\r\n  j: 1\r\n",
+        ),
+    ];
+    for (src, new, want) in cases {
+        assert_eq!(synced_to(src, new), want, "{src:?}");
+    }
+}
+
+/// A scalar's new value drops its stale tag (with the blanks after it, or before it when it ends
+/// its line) and keeps its anchor, wherever the tag stands.
+#[test]
+fn stale_tags_go_anchors_stay() {
+    // (text, pointer changed, new value, text after)
+    let cases = [
+        ("k: &a !t x\n", "/k", json!("z"), "k: &a z\n"),
+        ("k: !t &a x\n", "/k", json!("z"), "k: &a z\n"),
+        ("k: !!str 1\n", "/k", json!("2"), "k: '2'\n"),
+        (
+            "k: !<tag:yaml.org,2002:str> x\n",
+            "/k",
+            json!("z"),
+            "k: z\n",
+        ),
+        ("k: &a-b x\n", "/k", json!("z"), "k: &a-b z\n"),
+        ("l:\n- !t a\n- b\n", "/l/0", json!("c"), "l:\n- c\n- b\n"),
+        ("l:\n- &a-b !t- x\n", "/l/0", json!("c"), "l:\n- &a-b c\n"),
+        ("key: !t # c\n  a\n", "/key", json!("b"), "key: # c\n  b\n"),
+        (
+            "key: &x !!int # c\n  1\n",
+            "/key",
+            json!("b"),
+            "key: &x # c\n  b\n",
+        ),
+        ("key: !t\n  a\n", "/key", json!("b"), "key:\n  b\n"),
+        (
+            "key: !t |\n  a\n",
+            "/key",
+            json!("b\nc\n"),
+            "key: |\n  b\n  c\n",
+        ),
+        (
+            "k: !t x\r\nl:\r\n- &a !u y\r\n",
+            "/l/0",
+            json!("z"),
+            "k: !t x\r\nl:\r\n- &a z\r\n",
+        ),
+        (
+            "k: !t x\r\nl:\r\n- &a !u y\r\n",
+            "/k",
+            json!("z"),
+            "k: z\r\nl:\r\n- &a !u y\r\n",
+        ),
+    ];
+    for (src, ptr, new, want) in cases {
+        assert_eq!(synced(src, ptr, new), want, "{src:?}");
+    }
+}
+
+/// An item of a flow sequence has no `-`: its dash column is its own.
+#[test]
+fn flow_items_have_no_dash() {
+    for (how, doc) in both("l: [a, bb, &c d]\n") {
+        let cols: Vec<usize> = doc
+            .items(at(&doc, &["l"]))
+            .iter()
+            .map(|&i| doc.dash_column(i))
+            .collect();
+        assert_eq!(cols, [4, 7, 14], "{how}");
+    }
 }

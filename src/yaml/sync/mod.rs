@@ -220,11 +220,14 @@ impl<'a> Syncer<'a> {
     /// Where node `id`'s text starts, its anchor and tag on the same line included (a key's
     /// column is that of its properties: `&a key: v` is a mapping at the `&`).
     fn start_of(&self, id: NodeId) -> usize {
-        let node = self.doc.node(id);
-        if self.doc.tag(id).is_none() && self.doc.anchor(id).is_none() {
-            return node.span().start;
-        }
-        self.text().props_start(node.span().start)
+        let start = self.doc.node(id).span().start;
+        let tag = self.doc.tag_range(id).map(|t| t.start);
+        let on_line = |&at: &usize| at <= start && self.text().same_line(at, start);
+        tag.into_iter()
+            .chain(self.doc.anchor_at(id))
+            .filter(on_line)
+            .min()
+            .unwrap_or(start)
     }
 
     /// Sync the node a caller asked for; on error, none of this call's edits stay.

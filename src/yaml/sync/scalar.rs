@@ -23,10 +23,8 @@ impl Syncer<'_> {
             return self.replace_value(id, slot, new);
         }
         // A stale tag (`!!int abc`) goes with the old value.
-        if doc.tag(id).is_some() {
-            if let Some(tag) = t.tag_before(node.span().start) {
-                self.edits.push((tag, String::new()));
-            }
+        if let Some(tag) = doc.tag_range(id) {
+            self.edits.push((t.tag_removal(tag), String::new()));
         }
         let Value::String(s) = new else {
             let text = crate::yaml::render::flow_text(new);

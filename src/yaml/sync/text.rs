@@ -1,6 +1,6 @@
 //! Line-oriented positions over the source text: line starts and ends (every YAML line break:
 //! `\n`, `\r\n`, a lone `\r`), columns, head comments, removal ranges, what follows a
-//! position, the tag and anchor tokens before a node, block scalar headers.
+//! position, the tag and anchor tokens after an indicator, block scalar headers.
 
 use super::{After, Point};
 use std::ops::Range;
@@ -217,24 +217,9 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Start of the anchor/tag tokens before a node starting at `start`, on the same line.
-    pub(super) fn props_start(&self, start: usize) -> usize {
-        let mut found = start;
-        let mut i = start;
-        for _ in 0..2 {
-            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t') {
-                i -= 1;
-            }
-            let token_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
-                i -= 1;
-            }
-            if i == token_end || !matches!(self.b[i], b'!' | b'&') {
-                break;
-            }
-            found = i;
-        }
-        found
+    /// True when no line break stands in `from..to`.
+    pub(super) fn same_line(&self, from: usize, to: usize) -> bool {
+        !self.b[from..to].iter().any(|&c| c == b'\n' || c == b'\r')
     }
 
     /// The `:` after a key ending at `key_end` (blanks between allowed).
@@ -246,28 +231,21 @@ impl<'a> Text<'a> {
         (i < self.b.len() && self.b[i] == b':').then_some(i)
     }
 
-    /// Range of an explicit tag before a scalar at `start` (with the blanks after it).
-    pub(super) fn tag_before(&self, start: usize) -> Option<Range<usize>> {
-        let mut i = start;
-        for _ in 0..2 {
-            let token_end = i;
-            while i > 0 && matches!(self.b[i - 1], b' ' | b'\t') {
-                i -= 1;
-            }
-            let blank_end = i;
-            while i > 0 && !matches!(self.b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
-                i -= 1;
-            }
-            if i == blank_end {
-                return None;
-            }
-            match self.b[i] {
-                b'!' => return Some(i..token_end),
-                b'&' => continue,
-                _ => return None,
-            }
+    /// The text removed with the tag token at `tag`: the blanks after it too, or, when only a
+    /// line break or the end follows it, the blanks before it.
+    pub(super) fn tag_removal(&self, tag: Range<usize>) -> Range<usize> {
+        let mut end = tag.end;
+        while end < self.b.len() && matches!(self.b[end], b' ' | b'\t') {
+            end += 1;
         }
-        None
+        if end < self.b.len() && !matches!(self.b[end], b'\n' | b'\r') {
+            return tag.start..end;
+        }
+        let mut start = tag.start;
+        while start > 0 && matches!(self.b[start - 1], b' ' | b'\t') {
+            start -= 1;
+        }
+        start..end
     }
 
     /// True when the block scalar header at `start` has keep chomping (`|+`, `>2+`).
