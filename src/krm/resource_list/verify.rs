@@ -408,3 +408,6 @@ fn leaves_read_as(
     };
     doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves)
 }
+
+#[cfg(test)]
+mod adversarial;
