@@ -9,7 +9,9 @@
 //!   one cluster made private, the generated network, all checks.
 //!
 //! CPU time (user + system) of each child, medians of interleaved runs, as a ratio to serde_json
-//! and as MB/s of input; peak memory as a multiple of the input; then the stages in process
+//! and as MB/s of input; peak memory as a multiple of the input, whole (`VmHWM`, which includes
+//! the ~4.7 MB of binary and library pages a run touches, whatever its input) and what the run
+//! allocates (the largest `RssAnon` sampled); then the stages in process
 //! (setters and checks against loading the items, once on freshly loaded items and again on the
 //! same items) and the start-up of a one-item run against `cat`.
 //!
@@ -99,7 +101,7 @@ fn child(n: usize) {
     };
 
     let bin = Path::new(BIN);
-    let mut jobs: Vec<(Vec<Duration>, usize)> = vec![(Vec::new(), 0); JOBS.len()];
+    let mut jobs: Vec<(Vec<Duration>, usize, usize)> = vec![(Vec::new(), 0, 0); JOBS.len()];
     let mut serde = Vec::new();
     // One warm-up each, then interleaved runs so that machine load hits them alike.
     serde_round_trip();
@@ -108,10 +110,11 @@ fn child(n: usize) {
     }
     for _ in 0..runs {
         serde.push(per_call(serde_round_trip));
-        for ((_, args), (cpu, peak)) in JOBS.iter().zip(jobs.iter_mut()) {
+        for ((_, args), (cpu, peak, anon)) in JOBS.iter().zip(jobs.iter_mut()) {
             let cost = spawn_cost(bin, args, &path);
             cpu.push(cost.cpu);
             *peak = (*peak).max(cost.peak);
+            *anon = (*anon).max(cost.peak_anon);
         }
     }
     let serde = median(serde);
@@ -123,15 +126,17 @@ fn child(n: usize) {
         serde.as_secs_f64() * 1e3,
         mb / serde.as_secs_f64()
     );
-    for ((job, _), (cpu, peak)) in JOBS.iter().zip(jobs) {
+    for ((job, _), (cpu, peak, anon)) in JOBS.iter().zip(jobs) {
         let cpu = median(cpu);
         println!(
-            "  {job} private-gke, whole process:   {:7.1} ms {:7.1} MB/s  {:5.1}× serde_json  peak {:5.0} MB = {:4.1}× the input",
+            "  {job} private-gke, whole process:   {:7.1} ms {:7.1} MB/s  {:5.1}× serde_json  peak {:5.1} MB = {:4.1}× the input, of it allocated {:5.1} MB = {:4.1}×",
             cpu.as_secs_f64() * 1e3,
             mb / cpu.as_secs_f64(),
             cpu.as_secs_f64() / serde.as_secs_f64(),
             peak as f64 / 1e6,
-            peak as f64 / src.len() as f64
+            peak as f64 / src.len() as f64,
+            anon as f64 / 1e6,
+            anon as f64 / src.len() as f64
         );
     }
     stages(n, &src);

@@ -97,6 +97,9 @@ pub struct ChildCost {
     pub cpu: Duration,
     /// Its peak resident memory (`VmHWM`, sampled every ~0.5 ms while it runs), bytes.
     pub peak: usize,
+    /// The largest of its anonymous resident memory (`RssAnon`: heap and stack, what the run
+    /// allocates; not the binary's and libraries' pages) seen in those samples, bytes.
+    pub peak_anon: usize,
 }
 
 /// Run `program args` with `stdin` from a file and stdout/stderr discarded; its CPU time and
@@ -112,6 +115,7 @@ pub fn spawn_cost(program: &Path, args: &[&str], stdin: &Path) -> ChildCost {
         .expect("spawn");
     let proc_dir = PathBuf::from(format!("/proc/{}", child.id()));
     let mut peak = 0;
+    let mut peak_anon = 0;
     let mut cpu = None;
     while let Ok(stat) = std::fs::read_to_string(proc_dir.join("stat")) {
         let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
@@ -124,6 +128,7 @@ pub fn spawn_cost(program: &Path, args: &[&str], stdin: &Path) -> ChildCost {
         }
         if let Ok(status) = std::fs::read_to_string(proc_dir.join("status")) {
             peak = peak.max(status_field(&status, "VmHWM:"));
+            peak_anon = peak_anon.max(status_field(&status, "RssAnon:"));
         }
         std::thread::sleep(Duration::from_micros(500));
     }
@@ -137,6 +142,7 @@ pub fn spawn_cost(program: &Path, args: &[&str], stdin: &Path) -> ChildCost {
     ChildCost {
         cpu: cpu.unwrap_or(wall),
         peak,
+        peak_anon,
     }
 }
 

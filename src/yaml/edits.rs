@@ -3,21 +3,43 @@
 use super::YamlError;
 use std::ops::Range;
 
-/// Non-overlapping byte-range replacements against one source text, applied at once.
+/// Non-overlapping byte-range replacements against one source text, applied at once. The new
+/// texts share one buffer (an edit is 16 bytes and its text, not a `String` of its own).
 #[derive(Debug, Clone, Default)]
 pub struct Edits {
-    edits: Vec<(Range<usize>, String)>,
+    edits: Vec<Edit>,
+    /// The new texts of `edits`, one after another in the order they were added.
+    text: String,
+}
+
+/// One edit: the source bytes `start..end` become `text[previous edit's text_end..text_end]`.
+#[derive(Debug, Clone, Copy)]
+struct Edit {
+    start: u32,
+    end: u32,
+    text_end: usize,
+}
+
+/// A source position as stored: sources are under 2 GiB (`parse::check_size`); a larger
+/// position is kept as `u32::MAX`, outside every source, which [`Edits::checked_order`] reports.
+fn position(pos: usize) -> u32 {
+    u32::try_from(pos).unwrap_or(u32::MAX)
 }
 
 impl Edits {
     /// Replace `range` with `text`.
-    pub fn replace(&mut self, range: Range<usize>, text: impl Into<String>) {
-        self.edits.push((range, text.into()));
+    pub fn replace(&mut self, range: Range<usize>, text: impl AsRef<str>) {
+        self.text.push_str(text.as_ref());
+        self.edits.push(Edit {
+            start: position(range.start),
+            end: position(range.end),
+            text_end: self.text.len(),
+        });
     }
 
     /// Insert `text` at `pos` (several inserts at one position keep their order).
-    pub fn insert(&mut self, pos: usize, text: impl Into<String>) {
-        self.edits.push((pos..pos, text.into()));
+    pub fn insert(&mut self, pos: usize, text: impl AsRef<str>) {
+        self.replace(pos..pos, text);
     }
 
     /// Number of edits.
@@ -25,14 +47,37 @@ impl Edits {
         self.edits.len()
     }
 
-    /// The edits in the order they were added.
-    pub(crate) fn entries(&self) -> &[(Range<usize>, String)] {
-        &self.edits
+    /// Edit `i`: the source range it replaces and its new text.
+    pub(crate) fn get(&self, i: usize) -> Option<(Range<usize>, &str)> {
+        let edit = self.edits.get(i)?;
+        let text_start = i.checked_sub(1).map_or(0, |p| self.edits[p].text_end);
+        Some((
+            edit.start as usize..edit.end as usize,
+            &self.text[text_start..edit.text_end],
+        ))
+    }
+
+    /// The source range edit `i` replaces (`i` < [`Edits::len`]).
+    pub(crate) fn range(&self, i: usize) -> Range<usize> {
+        let edit = self.edits[i];
+        edit.start as usize..edit.end as usize
+    }
+
+    /// Edits `range` (indices, in the order they were added): each source range and new text.
+    pub(crate) fn iter_range(
+        &self,
+        range: Range<usize>,
+    ) -> impl Iterator<Item = (Range<usize>, &str)> + '_ {
+        range.filter_map(|i| self.get(i))
     }
 
     /// Drop the edits added after the first `len` (undoing a failed sync).
     pub(crate) fn truncate(&mut self, len: usize) {
-        self.edits.truncate(len);
+        if len < self.edits.len() {
+            let text_len = len.checked_sub(1).map_or(0, |p| self.edits[p].text_end);
+            self.edits.truncate(len);
+            self.text.truncate(text_len);
+        }
     }
 
     /// True when there is nothing to change.
@@ -47,7 +92,7 @@ impl Edits {
     /// first line break decides): with `\r\n` or a lone `\r`, every lone `\n` in it becomes that.
     pub fn apply(&self, src: &str) -> Result<String, YamlError> {
         let order = self.checked_order(src)?;
-        let extra: usize = self.edits.iter().map(|(_, t)| t.len()).sum();
+        let extra = self.text.len();
         let mut out = String::with_capacity(src.len() + extra + extra / 8);
         self.pieces(src, &order, |piece| {
             out.push_str(piece);
@@ -62,11 +107,11 @@ impl Edits {
     pub fn checked_order(&self, src: &str) -> Result<Vec<usize>, YamlError> {
         let mut order: Vec<usize> = (0..self.edits.len()).collect();
         // Stable: inserts at one position keep the order they were added in.
-        order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
+        order.sort_by_key(|&i| (self.edits[i].start, self.edits[i].end));
         let mut pos = 0;
-        let mut last_range: Option<&Range<usize>> = None;
+        let mut last_range: Option<Range<usize>> = None;
         for &i in &order {
-            let range = &self.edits[i].0;
+            let range = &self.range(i);
             if range.start > range.end || range.end > src.len() {
                 return Err(edit_error(
                     src,
@@ -90,7 +135,7 @@ impl Edits {
                 ));
             }
             if range.start < pos {
-                let other = last_range.cloned().unwrap_or(0..0);
+                let other = last_range.clone().unwrap_or(0..0);
                 return Err(edit_error(
                     src,
                     range.start,
@@ -101,7 +146,7 @@ impl Edits {
                 ));
             }
             pos = range.end;
-            last_range = Some(range);
+            last_range = Some(range.clone());
         }
         Ok(order)
     }
@@ -118,7 +163,7 @@ impl Edits {
         let line_break = line_break(src);
         let mut pos = 0;
         for &i in order {
-            let (range, text) = &self.edits[i];
+            let (range, text) = self.get(i).expect("an index of the edits");
             if pos < range.start {
                 sink(&src[pos..range.start])?;
             }
@@ -143,9 +188,9 @@ impl Edits {
         // removes the end of the text: what is before the end is what it leaves.
         let mut cut = end;
         let mut order: Vec<usize> = (0..self.edits.len()).collect();
-        order.sort_by_key(|&i| (self.edits[i].0.start, self.edits[i].0.end));
+        order.sort_by_key(|&i| (self.edits[i].start, self.edits[i].end));
         for &i in order.iter().rev() {
-            let (range, text) = &self.edits[i];
+            let (range, text) = self.get(i).expect("an index of the edits");
             if range.end < cut {
                 break;
             }

@@ -134,21 +134,22 @@ impl Document {
     /// plain scalar would go on to a more indented next line, which the text as read cannot
     /// have after a one-line value of a block mapping (it would have been part of it, or an
     /// error). False when this cannot be said: read the text again then.
-    pub fn leaves_read_as(
-        &self,
+    pub fn leaves_read_as<'a>(
+        &'a self,
         edits: &Edits,
         made: std::ops::Range<usize>,
-        leaves: &[(NodeId, &Value)],
+        leaves: &[(NodeId, &'a Value)],
+        lines: &mut LineReads<'a>,
     ) -> bool {
         let src = self.source();
-        let Some(made) = edits.entries().get(made) else {
+        if made.end > edits.len() {
             return false;
-        };
+        }
         let mut edited = vec![false; leaves.len()];
-        for (range, text) in made {
+        for (range, text) in edits.iter_range(made) {
             let Some(i) = leaves
                 .iter()
-                .position(|&(leaf, _)| self.node(leaf).span() == *range)
+                .position(|&(leaf, _)| self.node(leaf).span() == range)
             else {
                 return false;
             };
@@ -173,14 +174,14 @@ impl Document {
             let eol = src[range.end..]
                 .find(['\n', '\r'])
                 .map_or(src.len(), |i| range.end + i);
-            let line = format!(
-                "{}{text}{}",
-                &src[key_start..range.start],
-                &src[range.end..eol]
-            );
-            if !line_reads_as(&line, self.scalar(key), new) {
+            let Some(key) = self.scalar(key) else {
                 return false;
-            }
+            };
+            lines.push(
+                [&src[key_start..range.start], text, &src[range.end..eol]],
+                key,
+                new,
+            );
         }
         leaves
             .iter()
@@ -189,39 +190,94 @@ impl Document {
     }
 }
 
-/// True when `line`, read alone, is one block mapping entry with key `key` and a one-line scalar
-/// (no block scalar, anchor or tag) reading as `value`.
-fn line_reads_as(line: &str, key: Option<&str>, value: &Value) -> bool {
-    let Ok(doc) = Document::parse(line) else {
+/// The edited lines [`Document::leaves_read_as`] passed, read again in batches: each line from
+/// its key on as one item of a block sequence (`- key: value rest`), so that one parse reads
+/// many lines. Reading a line there is reading it alone: its tokens are the same, and a line
+/// that would reach the next one (an open quote or bracket) makes the batch read as fewer
+/// items or other values, so the batch fails and the text is read again whole.
+#[derive(Default)]
+pub struct LineReads<'a> {
+    /// The pending lines, each as `- ` + line + `\n`.
+    text: String,
+    /// Per pending line, its key and the value it must read as.
+    meant: Vec<(&'a str, &'a Value)>,
+    /// Whether a batch read already did not read as meant.
+    failed: bool,
+}
+
+/// The size of text at which pending lines are read (a bound on the memory a batch takes).
+const LINE_BATCH_BYTES: usize = 16 * 1024;
+
+impl<'a> LineReads<'a> {
+    /// Add the line made of `parts`, which must read as an entry `key` with value `value`.
+    fn push(&mut self, parts: [&str; 3], key: &'a str, value: &'a Value) {
+        self.text.push_str("- ");
+        parts.iter().for_each(|part| self.text.push_str(part));
+        self.text.push('\n');
+        self.meant.push((key, value));
+        if self.text.len() >= LINE_BATCH_BYTES {
+            self.read_pending();
+        }
+    }
+
+    fn read_pending(&mut self) {
+        if !self.failed && !self.meant.is_empty() {
+            self.failed = !lines_read_as(&self.text, &self.meant);
+        }
+        self.text.clear();
+        self.meant.clear();
+    }
+
+    /// True when every line added reads as meant.
+    pub fn all_read_as_meant(mut self) -> bool {
+        self.read_pending();
+        !self.failed
+    }
+}
+
+/// True when `text` is a block sequence of one item per `meant`, each a block mapping of one
+/// entry with its key and a one-line scalar (no block scalar, anchor or tag) reading as its
+/// value.
+fn lines_read_as(text: &str, meant: &[(&str, &Value)]) -> bool {
+    let Ok(doc) = Document::parse(text) else {
         return false;
     };
     let &[root] = doc.roots() else {
         return false;
     };
-    let NodeKind::Mapping {
-        flow: false,
-        entries,
-    } = &doc.node(root).kind
-    else {
+    let NodeKind::Sequence { flow: false, .. } = doc.node(root).kind else {
         return false;
     };
-    let (1, Some((k, v))) = (entries.len(), doc.entries_at(*entries).first()) else {
-        return false;
-    };
+    let items = doc.items(root);
     let plain = |n: NodeId| doc.anchor(n).is_none() && doc.tag(n).is_none();
-    let one_line = matches!(
-        doc.node(v).kind,
-        NodeKind::Scalar {
-            style: ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted,
-            ..
-        }
-    );
-    key.is_some()
-        && doc.scalar(k) == key
-        && plain(k)
-        && plain(v)
-        && one_line
-        && doc.equals_json(v, value)
+    let one_line = |n: NodeId| {
+        matches!(
+            doc.node(n).kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted,
+                ..
+            }
+        ) && !text[doc.node(n).span()].contains(['\n', '\r'])
+    };
+    items.len() == meant.len()
+        && items.iter().zip(meant).all(|(&item, &(key, value))| {
+            let NodeKind::Mapping {
+                flow: false,
+                entries,
+            } = doc.node(item).kind
+            else {
+                return false;
+            };
+            let (1, Some((k, v))) = (entries.len(), doc.entries_at(entries).first()) else {
+                return false;
+            };
+            doc.scalar(k) == Some(key)
+                && plain(item)
+                && plain(k)
+                && plain(v)
+                && one_line(v)
+                && doc.equals_json(v, value)
+        })
 }
 
 /// Collect the changed scalars under `node` into `out`; false when some difference is not a
@@ -447,6 +503,47 @@ mod tests {
         }
     }
 
+    /// Edited lines are read in batches: a line that would run into the next one (an open
+    /// quote) fails its batch, though the two lines together read as one value; a bad line
+    /// past the first batch still fails; many good lines across batches pass.
+    #[test]
+    fn edited_lines_are_read_in_batches_that_fail_as_one() {
+        let s = |t: &str| Value::String(t.to_string());
+        let (open, close) = (s("x"), s("y"));
+        let mut lines = LineReads::default();
+        lines.push(["a: ", "'x", ""], "a", &open);
+        lines.push(["b: ", "y'", ""], "b", &close);
+        assert!(!lines.all_read_as_meant());
+        let values: Vec<Value> = (0..2 * LINE_BATCH_BYTES / 8)
+            .map(|i| s(&i.to_string()))
+            .collect();
+        let text: Vec<String> = (0..values.len()).map(|i| format!("'{i}'")).collect();
+        let mut lines = LineReads::default();
+        for (value, text) in values.iter().zip(&text) {
+            lines.push(["k: ", text, " # note"], "k", value);
+        }
+        assert!(
+            lines.text.len() < LINE_BATCH_BYTES,
+            "some batches were read"
+        );
+        assert!(lines.all_read_as_meant());
+        let mut lines = LineReads::default();
+        for (value, text) in values.iter().zip(&text) {
+            lines.push(["k: ", text, ""], "k", value);
+        }
+        lines.push(["k: ", "'1'", ""], "k", &open);
+        assert!(!lines.all_read_as_meant());
+        let mut lines = LineReads::default();
+        lines.push(["k: ", "'1'", ""], "k", &open);
+        for (value, text) in values.iter().zip(&text) {
+            lines.push(["k: ", text, ""], "k", value);
+        }
+        assert!(
+            !lines.all_read_as_meant(),
+            "a failed first batch is not forgotten"
+        );
+    }
+
     /// A leaf's line read alone says whether the edited text reads as its new value: an edit
     /// that opens a quote, a block scalar or a flow collection, reaches another line, starts a
     /// comment or gives an anchor is not taken; a leaf without an edit must read so already.
@@ -463,7 +560,8 @@ mod tests {
             edits.replace(doc.node(b).span(), text);
             let mut leaves = vec![(b, new)];
             leaves.extend(also.map(|v| (c, v)));
-            doc.leaves_read_as(&edits, 0..1, &leaves)
+            let mut lines = LineReads::default();
+            doc.leaves_read_as(&edits, 0..1, &leaves, &mut lines) && lines.all_read_as_meant()
         };
         let s = |t: &str| Value::String(t.to_string());
         assert!(check("w", &s("w"), None));
@@ -489,6 +587,7 @@ mod tests {
         // An edit of another range than a leaf's token.
         let mut edits = Edits::default();
         edits.replace(0..1, "e");
-        assert!(!doc.leaves_read_as(&edits, 0..1, &[(b, &s("x"))]));
+        let mut lines = LineReads::default();
+        assert!(!doc.leaves_read_as(&edits, 0..1, &[(b, &s("x"))], &mut lines));
     }
 }

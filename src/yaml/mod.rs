@@ -36,6 +36,7 @@ pub use view::{JsonKind, NotPlain};
 
 pub use block::{document_text, indent_item_at, render_item_at, BlockWriter};
 pub use edits::{line_column, Edits};
+pub use leaf_sync::LineReads;
 pub use render::{
     indent_as_item, render_commented_document, render_document, render_item, scalar_text,
     split_lines, Comments,

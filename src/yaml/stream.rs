@@ -325,7 +325,7 @@ impl Document {
 /// The edits of one [`Edits`] in source order, to find those near a region quickly.
 #[derive(Debug)]
 pub struct EditIndex<'e> {
-    edits: &'e [(Range<usize>, String)],
+    edits: &'e Edits,
     /// Indices into `edits`, sorted by range (as [`Edits::apply`] orders them).
     order: Vec<usize>,
 }
@@ -333,10 +333,12 @@ pub struct EditIndex<'e> {
 impl Edits {
     /// The edits sorted by place, for `EditIndex::region_text`.
     pub fn index(&self) -> EditIndex<'_> {
-        let edits = self.entries();
-        let mut order: Vec<usize> = (0..edits.len()).collect();
-        order.sort_by_key(|&i| (edits[i].0.start, edits[i].0.end));
-        EditIndex { edits, order }
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by_key(|&i| {
+            let range = self.range(i);
+            (range.start, range.end)
+        });
+        EditIndex { edits: self, order }
     }
 }
 
@@ -361,13 +363,13 @@ impl EditIndex<'_> {
         let edits = self.edits;
         let mut first = self
             .order
-            .partition_point(|&i| edits[i].0.start < region.start);
-        while first > 0 && edits[self.order[first - 1]].0.end >= region.start {
+            .partition_point(|&i| edits.range(i).start < region.start);
+        while first > 0 && edits.range(self.order[first - 1]).end >= region.start {
             first -= 1;
         }
         let mut inside = Edits::default();
         for &i in &self.order[first..] {
-            let (range, new) = &edits[i];
+            let (range, new) = edits.get(i)?;
             if range.start > region.end {
                 break;
             }
@@ -392,10 +394,7 @@ impl EditIndex<'_> {
             if !contained {
                 return None;
             }
-            inside.replace(
-                range.start - region.start..range.end - region.start,
-                new.clone(),
-            );
+            inside.replace(range.start - region.start..range.end - region.start, new);
         }
         inside.apply(text).ok()
     }

@@ -4,7 +4,7 @@
 
 use super::{result_json, Format, OutputText, ResourceList, BOM};
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, LineReads, NodeId, NodeKind};
 use serde_json::Value;
 use std::ops::Range;
 
@@ -257,6 +257,7 @@ impl ResourceList {
         // Each region to read: the item index, and the items it must read as.
         let mut checked: Vec<(usize, Vec<&Item>)> = Vec::new();
         let mut kept = vec![None; nodes.len()];
+        let mut lines = LineReads::default();
         for item in items {
             let Some(j) = self.own_node(item).and_then(index_of) else {
                 continue;
@@ -265,7 +266,7 @@ impl ResourceList {
                 return false;
             }
             // New scalar values synced node by node: read again line by line.
-            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes, edits) {
+            if !item.is_dirty() && leaves_read_as(doc, item, nodes[j], notes, edits, &mut lines) {
                 continue;
             }
             // Items given out to change (a superset of the changed ones, cheaper to tell).
@@ -288,6 +289,10 @@ impl ResourceList {
                 Some((_, meant)) => meant.extend(generated),
                 None => checked.push((last, [item].into_iter().chain(generated).collect())),
             }
+        }
+        // The edited lines are read before anything else is.
+        if !lines.all_read_as_meant() {
+            return false;
         }
         if checked.is_empty() {
             return true;
@@ -340,7 +345,7 @@ impl ResourceList {
             return false;
         }
         let index = edits.index();
-        let generated_at = notes.generated_edit.map(|i| edits.entries()[i].0.start);
+        let generated_at = notes.generated_edit.map(|i| edits.range(i).start);
         for (range, tail, meant) in regions {
             if tail && meant.len() > 1 && generated_at != Some(range.end) {
                 return false;
@@ -393,12 +398,13 @@ impl ResourceList {
 
 /// True when `item` (at `node`) had its new scalar values synced node by node and the text
 /// with the edits reads as them ([`Document::leaves_read_as`]).
-fn leaves_read_as(
-    doc: &Document,
-    item: &Item,
+fn leaves_read_as<'a>(
+    doc: &'a Document,
+    item: &'a Item,
     node: NodeId,
     notes: &WriteNotes,
     edits: &Edits,
+    lines: &mut LineReads<'a>,
 ) -> bool {
     let Ok(i) = notes.leaf_synced.binary_search_by_key(&node, |(n, _)| *n) else {
         return false;
@@ -406,7 +412,7 @@ fn leaves_read_as(
     let Some(leaves) = item.scalar_overrides() else {
         return false;
     };
-    doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves)
+    doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves, lines)
 }
 
 #[cfg(test)]

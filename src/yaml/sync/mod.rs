@@ -153,8 +153,8 @@ impl EditSink<'_> {
     }
 
     /// The edits this sync call has added.
-    fn iter(&self) -> impl Iterator<Item = &(Range<usize>, String)> {
-        self.all.entries()[self.start..].iter()
+    fn iter(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
+        self.all.iter_range(self.start..self.all.len())
     }
 }
 
