@@ -161,13 +161,13 @@ impl ResourceList {
                 expected.len()
             ));
         }
+        let exposed = self.open_before_removal(items);
         for (i, (&node, item)) in nodes.iter().zip(&expected).enumerate() {
             // Items whose change could not be written must read as read; the others as meant.
-            let as_read = self
-                .own_node(item)
-                .is_some_and(|own| unsynced.contains(&own));
+            let own = self.own_node(item);
+            let as_read = own.is_some_and(|own| unsynced.contains(&own));
             let changed = !as_read && item.is_changed();
-            if !(changed || EVERYTHING) {
+            if !(changed || EVERYTHING || own.is_some_and(|own| exposed.contains(&own))) {
                 continue;
             }
             let same = match &item.origin {
@@ -250,6 +250,10 @@ impl ResourceList {
             None => self.root.is_none(),
         };
         if !block_items {
+            return false;
+        }
+        // A removal leaves the removed item's trailing lines after the item before it.
+        if !self.open_before_removal(items).is_empty() {
             return false;
         }
         let nodes = &self.item_nodes;
@@ -353,6 +357,11 @@ impl ResourceList {
             let Some(text) = index.region_text(src, range.clone(), tail, skip) else {
                 return false;
             };
+            // The lines after the last region are not read with it: a `|`/`>` block ending it
+            // would take blank, whitespace and comment lines there into its value.
+            if tail && text.contains(['|', '>']) && !content_follows(src, range.end) {
+                return false;
+            }
             if src[range].contains('&') || text.contains('&') {
                 return false;
             }
@@ -394,6 +403,43 @@ impl ResourceList {
                 }
             })
     }
+}
+
+impl ResourceList {
+    /// The kept items of a block `items` sequence that end in a `|`/`>` block and come right
+    /// before a removed item: the removal leaves that item's trailing lines (blank ones, lines
+    /// of spaces), which then follow the block and may join its value. Read again always.
+    fn open_before_removal(&self, items: &[Item]) -> Vec<NodeId> {
+        let mut kept: Vec<NodeId> = items.iter().filter_map(|i| self.own_node(i)).collect();
+        if self.root.is_none() || kept.len() >= self.item_nodes.len() {
+            return Vec::new();
+        }
+        kept.sort_unstable();
+        let mut open = Vec::new();
+        let mut last_kept = None;
+        for &node in &self.item_nodes {
+            if kept.binary_search(&node).is_ok() {
+                last_kept = Some(node);
+            } else if let Some(before) = last_kept.take() {
+                if self.doc.ends_in_block_scalar(before) {
+                    open.push(before);
+                }
+            }
+        }
+        open
+    }
+}
+
+/// True when `pos` ends the text (but for a line break), or the line after the one it ends
+/// holds content: no blank, whitespace or comment line follows there.
+fn content_follows(src: &str, pos: usize) -> bool {
+    let rest = &src[pos..];
+    let rest = (rest.strip_prefix("\r\n"))
+        .or_else(|| rest.strip_prefix(['\n', '\r']))
+        .unwrap_or(rest);
+    let line =
+        rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())].trim_start_matches([' ', '\t']);
+    rest.is_empty() || !(line.is_empty() || line.starts_with('#'))
 }
 
 /// True when `item` (at `node`) had its new scalar values synced node by node and the text
