@@ -263,8 +263,12 @@ impl ResourceList {
         let mut kept = vec![None; nodes.len()];
         let mut lines = LineReads::default();
         for item in items {
-            let Some(j) = self.own_node(item).and_then(index_of) else {
+            let Some(own) = self.own_node(item) else {
                 continue;
+            };
+            // An item read from a node of the input that is no item of it: read whole.
+            let Some(j) = index_of(own) else {
+                return false;
             };
             if kept[j].replace(item).is_some() {
                 return false;

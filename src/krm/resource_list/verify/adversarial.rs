@@ -652,3 +652,19 @@ fn a_block_ending_the_last_region_before_other_lines_is_read_again() {
     }
     assert!(sound(verdicts(&list(""), add("a\nb")), "content after"));
 }
+
+/// An item read from a node of the input that is none of its items (a stage's mistake) is
+/// written into the text of the item holding it: the region pass does not pass that.
+#[test]
+fn an_item_read_from_inside_another_is_not_passed_by_the_regions() {
+    let src = "kind: ResourceList\nitems:\n- kind: A\n  spec:\n    kind: B\n    x: 1\n";
+    let inner = |items: &mut Vec<Item>| {
+        let o = items[0].origin.clone().unwrap();
+        let spec = o.doc.get(o.node, "spec").unwrap();
+        let mut inner = Item::read(o.doc.clone(), spec).unwrap();
+        inner.value_mut()["x"] = json!(2);
+        items.push(inner);
+    };
+    let (fast, full, _) = verdicts(src, inner);
+    assert!(!fast && !full);
+}
