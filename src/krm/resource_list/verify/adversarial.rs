@@ -668,3 +668,93 @@ fn an_item_read_from_inside_another_is_not_passed_by_the_regions() {
     let (fast, full, _) = verdicts(src, inner);
     assert!(!fast && !full);
 }
+
+/// Edited lines read in batches ([`crate::yaml::LineReads`]) pass only what the whole text
+/// reads as meant, and only what each line read alone passes: pairs of texts, for two leaves
+/// on consecutive lines, that open and close quotes, brackets and blocks across the lines,
+/// give anchors, tags, aliases, comments, markers or odd line breaks.
+#[test]
+fn edited_lines_read_in_batches_pass_only_what_the_whole_text_reads() {
+    use crate::yaml::{Document, Edits, LineReads};
+    const TEXTS: &[&str] = &[
+        "w",
+        "'x",
+        "y'",
+        "\"x",
+        "y\"",
+        "[x",
+        "y]",
+        "{x",
+        "y}",
+        "x # c",
+        "&a x",
+        "*a",
+        "!t x",
+        "|",
+        ">-",
+        "- x",
+        "? x",
+        "x: y",
+        "'w'",
+        "\"w\"",
+        "w\u{85}- c: v",
+        "w\u{2028}- c: v",
+        "w\u{2029}c: v",
+        "w\tv",
+        "%x",
+        "---",
+        "...",
+        "\"a\\\"",
+        "'a''",
+        "x\\",
+        "#",
+        "@x",
+        "`x",
+        "\"\\u0041\"",
+        "~",
+        "1",
+        "true",
+        "''",
+        "x #",
+        "w\r- c: v",
+        "w\n- c: v",
+        "[]",
+        "{}",
+    ];
+    let src = "a:\n  b: x # c\n  c: y\nd: z\n";
+    let doc = Document::parse(src).unwrap();
+    let root = doc.roots()[0];
+    let a = doc.get(root, "a").unwrap();
+    let (b, c) = (doc.get(a, "b").unwrap(), doc.get(a, "c").unwrap());
+    // What a text reads as in its line alone: the meant value to try.
+    let alone = |key: &str, text: &str, rest: &str| -> Option<Value> {
+        let d = Document::parse(format!("{key}: {text}{rest}")).ok()?;
+        let &[r] = d.roots() else { return None };
+        d.get(r, key).and_then(|v| d.to_json(v).ok())
+    };
+    let mut batches = 0;
+    for t1 in TEXTS {
+        for t2 in TEXTS {
+            let mut edits = Edits::default();
+            edits.replace(doc.node(b).span(), *t1);
+            edits.replace(doc.node(c).span(), *t2);
+            let whole = edits.apply(src).unwrap();
+            let m1 = alone("b", t1, " # c").unwrap_or(json!(t1));
+            let m2 = alone("c", t2, "").unwrap_or(json!(t2));
+            let mut lines = LineReads::default();
+            let leaves = [(b, &m1), (c, &m2)];
+            let batch =
+                doc.leaves_read_as(&edits, 0..2, &leaves, &mut lines) && lines.all_read_as_meant();
+            let meant = json!({"a": {"b": m1, "c": m2}, "d": "z"});
+            let reads = Document::parse(whole.as_str()).is_ok_and(|d| {
+                d.roots().len() == 1 && d.to_json(d.roots()[0]).ok() == Some(meant.clone())
+            });
+            assert!(!batch || reads, "{t1:?} {t2:?}: {whole:?}");
+            let each = alone("b", t1, " # c").is_some_and(|v| v == m1)
+                && alone("c", t2, "").is_some_and(|v| v == m2);
+            assert!(!batch || each, "{t1:?} {t2:?}");
+            batches += usize::from(batch);
+        }
+    }
+    assert!(batches > TEXTS.len(), "{batches}");
+}
