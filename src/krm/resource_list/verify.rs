@@ -410,9 +410,11 @@ impl ResourceList {
 }
 
 impl ResourceList {
-    /// The kept items of a block `items` sequence that end in a `|`/`>` block and come right
-    /// before a removed item: the removal leaves that item's trailing lines (blank ones, lines
-    /// of spaces), which then follow the block and may join its value. Read again always.
+    /// The kept items of a block `items` sequence right before a removed item that the removal
+    /// may change: one ending in a `|`/`>` block (the removal leaves the removed item's
+    /// trailing lines, blank ones and lines of spaces, which then follow the block and may
+    /// join its value), and one whose text reaches into the removed range (a quoted scalar's
+    /// line starting with `#` is taken for the removed item's head comment). Read again always.
     fn open_before_removal(&self, items: &[Item]) -> Vec<NodeId> {
         let mut kept: Vec<NodeId> = items.iter().filter_map(|i| self.own_node(i)).collect();
         if self.root.is_none() || kept.len() >= self.item_nodes.len() {
@@ -425,7 +427,8 @@ impl ResourceList {
             if kept.binary_search(&node).is_ok() {
                 last_kept = Some(node);
             } else if let Some(before) = last_kept.take() {
-                if self.doc.ends_in_block_scalar(before) {
+                let cut = self.doc.item_removal_range(node).start;
+                if cut < self.doc.node(before).span().end || self.doc.ends_in_block_scalar(before) {
                     open.push(before);
                 }
             }

@@ -758,3 +758,25 @@ fn edited_lines_read_in_batches_pass_only_what_the_whole_text_reads() {
     }
     assert!(batches > TEXTS.len(), "{batches}");
 }
+
+/// A quoted scalar's line that starts with `#` right above the next item's dash is taken for
+/// that item's head comment: removing the item cuts the scalar (the output is not YAML). The
+/// item before is read again, and the whole re-read fails it.
+#[test]
+fn a_quoted_scalar_reaching_into_a_removed_item_is_read_again() {
+    let remove = |items: &mut Vec<Item>| drop(items.remove(1));
+    for src in [
+        "kind: ResourceList\nitems:\n- kind: A\n  s: \"abc\n# x\"\n- kind: B\n",
+        "kind: ResourceList\nitems:\n  - kind: A\n    s: 'abc\n  # x'\n  - kind: B\n  - kind: C\n",
+    ] {
+        let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+        let mut items = list.items.clone();
+        remove(&mut items);
+        assert_eq!(list.open_before_removal(&items).len(), 1, "{src:?}");
+        let (fast, full, libyaml) = verdicts(src, remove);
+        assert!(!fast && !full && libyaml.is_some(), "{src:?}");
+    }
+    // A `#` deeper than the dash is no head comment: removing the item leaves the scalar.
+    let deeper = "kind: ResourceList\nitems:\n- kind: A\n  s: 'abc\n # x'\n- kind: B\n";
+    assert!(sound(verdicts(deeper, remove), deeper));
+}
