@@ -129,6 +129,14 @@ impl ResourceList {
         };
         if let (false, Some((start, len))) = (EVERYTHING, block) {
             let start = Some(start);
+            let open = |s: usize| match (notes.results_block.as_ref(), text.get(s..s + len)) {
+                (Some(&ResultsBlock::At(at, _)), Some(block)) => {
+                    results_block_open(self.doc.source(), at, block)
+                }
+                (Some(ResultsBlock::At(..)), None) => true,
+                _ => false,
+            };
+            let start = start.filter(|&s| !open(s));
             if let Some(start) = start.filter(|&s| text.is_char_boundary(s)) {
                 without_results = format!("{}{}", &text[..start], &text[start + len..]);
                 text = &without_results;
@@ -302,6 +310,15 @@ impl ResourceList {
         if !lines.all_read_as_meant() {
             return false;
         }
+        // The results block is never read here: one that lines after it may change is read whole.
+        if let (Some(ResultsBlock::At(at, _)), Some((_, block))) = (
+            &notes.results_block,
+            notes.results_edit.and_then(|i| edits.get(i)),
+        ) {
+            if results_block_open(src, *at, block) {
+                return false;
+            }
+        }
         if checked.is_empty() {
             return true;
         }
@@ -435,6 +452,13 @@ impl ResourceList {
         }
         open
     }
+}
+
+/// True when results block text `block`, appended at `at` of `src`, ends in a `|`/`>` block
+/// and the lines of `src` after it are no content: comment, blank or space lines there would
+/// join its last value. The block is read again then.
+fn results_block_open(src: &str, at: usize, block: &str) -> bool {
+    block.contains(['|', '>']) && !content_follows(src, at)
 }
 
 /// True when `pos` ends the text (but for a line break), or the line after the one it ends

@@ -780,3 +780,47 @@ fn a_quoted_scalar_reaching_into_a_removed_item_is_read_again() {
     let deeper = "kind: ResourceList\nitems:\n- kind: A\n  s: 'abc\n # x'\n- kind: B\n";
     assert!(sound(verdicts(deeper, remove), deeper));
 }
+
+/// A results block appended after the list's last line, ending in a `|`/`>` block, takes the
+/// comment or space lines deeper than its text that end the input into its last value: the
+/// region pass does not pass that, and the whole re-read (which in release builds skips the
+/// results block otherwise) reads the results too.
+#[test]
+fn a_results_block_before_comment_lines_is_read_again() {
+    use crate::krm::FieldRef;
+    for (tail, value, open) in [
+        ("          # deep\n", "a\nb", true),
+        ("          # deep\n", "a\nb\n", true),
+        ("              \n", "a\nb", true),
+        ("          # deep\n", "a", false),
+        ("", "a\nb", false),
+    ] {
+        let src = format!("kind: ResourceList\nitems:\n- kind: A\n  x: 1\n{tail}");
+        let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+        let mut items = list.items.clone();
+        items[0].value_mut()["x"] = json!(2);
+        let mut result = KrmResult::info("set");
+        result.field = Some(Box::new(FieldRef {
+            path: "x".into(),
+            current_value: None,
+            proposed_value: Some(json!(value)),
+        }));
+        let mut results = vec![result];
+        let mut notes = WriteNotes::default();
+        let text = list
+            .write_unchecked(&items, &mut results, &mut notes)
+            .unwrap();
+        let out = text.to_string();
+        let fast = list.verify_regions(&items, &results, &notes, text.edits());
+        let full = list.verify_all(&items, &results, &out, &notes).is_ok();
+        let meant: Vec<Value> = items.iter().map(|i| i.value().clone()).collect();
+        let results: Vec<Value> = results.iter().map(result_json).collect();
+        let libyaml = libyaml_differs(&out, true, &meant, &results);
+        assert_eq!(full, libyaml.is_none(), "{out:?}: {libyaml:?}");
+        assert_eq!(
+            sound((fast, full, libyaml), &src),
+            !open,
+            "{src:?} {value:?}: {out:?}"
+        );
+    }
+}
