@@ -454,11 +454,13 @@ impl ResourceList {
     }
 }
 
-/// True when results block text `block`, appended at `at` of `src`, ends in a `|`/`>` block
-/// and the lines of `src` after it are no content: comment, blank or space lines there would
-/// join its last value. The block is read again then.
+/// True when results block text `block`, appended at `at` of `src`, holds a `|`/`>` block and
+/// the lines of `src` after it are no content (comment, blank or space lines there would join
+/// its last value), or it ends a text without a final line break (its last value would lose
+/// its own). The block is read again then.
 fn results_block_open(src: &str, at: usize, block: &str) -> bool {
-    block.contains(['|', '>']) && !content_follows(src, at)
+    let unterminated = at == src.len() && !block.ends_with(['\n', '\r']);
+    block.contains(['|', '>']) && (unterminated || !content_follows(src, at))
 }
 
 /// True when `pos` ends the text (but for a line break), or the line after the one it ends

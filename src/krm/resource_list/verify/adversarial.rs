@@ -447,6 +447,21 @@ struct Tally {
     unsound: Vec<String>,
 }
 
+/// The result of case `n`: one line, or lines (written as a `|`/`>` block, last of all in
+/// its field's proposed value).
+fn result(n: u64) -> KrmResult {
+    let text = ["done", "a\nb", "a\nb\n", "a # b"][(n % 4) as usize];
+    let mut result = KrmResult::info(text);
+    if n % 8 >= 4 {
+        result.field = Some(Box::new(crate::krm::FieldRef {
+            path: "data.k".into(),
+            current_value: None,
+            proposed_value: Some(json!(text)),
+        }));
+    }
+    result
+}
+
 fn run(n: u64, tally: &mut Tally) {
     let case = case(n);
     let Ok(list) = ResourceList::read(case.src.as_bytes(), "stdin") else {
@@ -474,7 +489,7 @@ fn run(n: u64, tally: &mut Tally) {
     if let Some(g) = &case.generated {
         items.push(Item::generated(g.clone(), None));
     }
-    let mut results = vec![KrmResult::info("done")];
+    let mut results = vec![result(n)];
     let mut notes = WriteNotes::default();
     let Ok(text) = list.write_unchecked(&items, &mut results, &mut notes) else {
         tally.refused += 1;
@@ -536,7 +551,7 @@ fn the_region_pass_never_passes_a_wrong_output() {
         tally.cases, tally.fast, tally.fast_leaves, tally.fallback, tally.refused
     );
     assert!(tally.cases > 2000, "{tally:?}");
-    assert!(tally.fast > tally.cases / 3, "{tally:?}");
+    assert!(tally.fast > tally.cases / 4, "{tally:?}");
     assert!(tally.fast_leaves > tally.cases / 10, "{tally:?}");
 }
 

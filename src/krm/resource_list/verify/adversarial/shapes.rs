@@ -211,9 +211,10 @@ fn a_quoted_scalar_reaching_into_a_removed_item_is_read_again() {
 }
 
 /// A results block appended after the list's last line, ending in a `|`/`>` block, takes the
-/// comment or space lines deeper than its text that end the input into its last value: the
-/// region pass does not pass that, and the whole re-read (which in release builds skips the
-/// results block otherwise) reads the results too.
+/// comment or space lines deeper than its text that end the input into its last value, and
+/// at the end of a text without a final line break its `|` value loses its own: the region
+/// pass does not pass that, and the whole re-read (which in release builds skips the results
+/// block otherwise) reads the results too.
 #[test]
 fn a_results_block_before_comment_lines_is_read_again() {
     use crate::krm::FieldRef;
@@ -223,8 +224,16 @@ fn a_results_block_before_comment_lines_is_read_again() {
         ("              \n", "a\nb", true),
         ("          # deep\n", "a", false),
         ("", "a\nb", false),
+        // Without a final line break, `|` would lose its own.
+        ("", "a\nb\n", false),
+        ("no final break", "a\nb\n", true),
+        // (`|-` would not; the rule does not look that close.)
+        ("no final break", "a\nb", true),
     ] {
-        let src = format!("kind: ResourceList\nitems:\n- kind: A\n  x: 1\n{tail}");
+        let src = match tail {
+            "no final break" => "kind: ResourceList\nitems:\n- kind: A\n  x: 1".to_string(),
+            _ => format!("kind: ResourceList\nitems:\n- kind: A\n  x: 1\n{tail}"),
+        };
         let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
         let mut items = list.items.clone();
         items[0].value_mut()["x"] = json!(2);
