@@ -1,5 +1,5 @@
-//! The shapes the adversarial inputs found, one test each: what the region pass must not pass
-//! (and, where the writer is at fault, what it should write instead, in the test's words).
+//! The shapes the adversarial inputs found, one test each: outputs the region pass must not
+//! pass (most of them a writer's mistake that the whole re-read then reports).
 
 use super::{libyaml_differs, sound, verdicts};
 use crate::krm::resource_list::{result_json, verify::WriteNotes, ResourceList};
