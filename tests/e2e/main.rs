@@ -17,3 +17,4 @@ mod reference_tier;
 mod root_package;
 #[path = "../support/mod.rs"]
 mod support;
+mod verify_adversarial;

@@ -129,6 +129,14 @@ impl ResourceList {
         };
         if let (false, Some((start, len))) = (EVERYTHING, block) {
             let start = Some(start);
+            let open = |s: usize| match (notes.results_block.as_ref(), text.get(s..s + len)) {
+                (Some(&ResultsBlock::At(at, _)), Some(block)) => {
+                    results_block_open(self.doc.source(), at, block)
+                }
+                (Some(ResultsBlock::At(..)), None) => true,
+                _ => false,
+            };
+            let start = start.filter(|&s| !open(s));
             if let Some(start) = start.filter(|&s| text.is_char_boundary(s)) {
                 without_results = format!("{}{}", &text[..start], &text[start + len..]);
                 text = &without_results;
@@ -161,6 +169,7 @@ impl ResourceList {
                 expected.len()
             ));
         }
+        let exposed = self.open_before_removal(items);
         for (i, (&node, item)) in nodes.iter().zip(&expected).enumerate() {
             // Items whose change could not be written must read as read; the others as meant:
             // those not read from the list (generated, or read from another document with
@@ -168,7 +177,7 @@ impl ResourceList {
             let own = self.own_node(item);
             let as_read = own.is_some_and(|own| unsynced.contains(&own));
             let changed = own.is_none() || (!as_read && item.is_changed());
-            if !(changed || EVERYTHING) {
+            if !(changed || EVERYTHING || own.is_some_and(|own| exposed.contains(&own))) {
                 continue;
             }
             let same = match &item.origin {
@@ -229,7 +238,13 @@ impl ResourceList {
     /// [`Document::item_removal_range`]; builds with debug assertions read everything and
     /// check that this pass never passes what the whole re-read fails. An item whose new
     /// scalar values were synced node by node is read again from its edited lines alone
-    /// ([`Document::leaves_read_as`]) instead of its region.
+    /// ([`Document::leaves_read_as`]) instead of its region. What lies after a region or a
+    /// removal can still change the text before it, and then the whole output is read: a kept
+    /// item before a removed one that ends in a `|`/`>` block or reaches into the removed
+    /// range ([`ResourceList::open_before_removal`], read in release builds too), a last
+    /// region or a results block holding a `|`/`>` block before lines that are no content
+    /// (comment, blank, space lines), a results block so at the end of a text without a final
+    /// line break.
     pub(super) fn verify_regions(
         &self,
         items: &[Item],
@@ -255,6 +270,14 @@ impl ResourceList {
         if !block_items {
             return false;
         }
+        // Directives reach across regions, and a document's range holds the next one's.
+        if src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+            return false;
+        }
+        // A removal leaves the removed item's trailing lines after the item before it.
+        if !self.open_before_removal(items).is_empty() {
+            return false;
+        }
         let nodes = &self.item_nodes;
         let index_of = |node: NodeId| nodes.binary_search(&node).ok();
         // Each region to read: the item index, and the items it must read as.
@@ -262,8 +285,12 @@ impl ResourceList {
         let mut kept = vec![None; nodes.len()];
         let mut lines = LineReads::default();
         for item in items {
-            let Some(j) = self.own_node(item).and_then(index_of) else {
+            let Some(own) = self.own_node(item) else {
                 continue;
+            };
+            // An item read from a node of the input that is no item of it: read whole.
+            let Some(j) = index_of(own) else {
+                return false;
             };
             if kept[j].replace(item).is_some() {
                 return false;
@@ -296,6 +323,15 @@ impl ResourceList {
         // The edited lines are read before anything else is.
         if !lines.all_read_as_meant() {
             return false;
+        }
+        // The results block is never read here: one that lines after it may change is read whole.
+        if let (Some(ResultsBlock::At(at, _)), Some((_, block))) = (
+            &notes.results_block,
+            notes.results_edit.and_then(|i| edits.get(i)),
+        ) {
+            if results_block_open(src, *at, block) {
+                return false;
+            }
         }
         if checked.is_empty() {
             return true;
@@ -344,7 +380,7 @@ impl ResourceList {
             bytes += range.len();
             regions.push((range, *j + 1 == nodes.len(), meant));
         }
-        if bytes > budget || src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+        if bytes > budget {
             return false;
         }
         let index = edits.index();
@@ -356,6 +392,11 @@ impl ResourceList {
             let Some(text) = index.region_text(src, range.clone(), tail, skip) else {
                 return false;
             };
+            // The lines after the last region are not read with it: a `|`/`>` block ending it
+            // would take blank, whitespace and comment lines there into its value.
+            if tail && text.contains(['|', '>']) && !content_follows(src, range.end) {
+                return false;
+            }
             if src[range].contains('&') || text.contains('&') {
                 return false;
             }
@@ -398,6 +439,55 @@ impl ResourceList {
     }
 }
 
+impl ResourceList {
+    /// The kept items of a block `items` sequence right before a removed item that the removal
+    /// may change: one ending in a `|`/`>` block (the removal leaves the removed item's
+    /// trailing lines, blank ones and lines of spaces, which then follow the block and may
+    /// join its value), and one whose text reaches into the removed range (a quoted scalar's
+    /// line starting with `#` is taken for the removed item's head comment). Read again always.
+    fn open_before_removal(&self, items: &[Item]) -> Vec<NodeId> {
+        let mut kept: Vec<NodeId> = items.iter().filter_map(|i| self.own_node(i)).collect();
+        if self.root.is_none() || kept.len() >= self.item_nodes.len() {
+            return Vec::new();
+        }
+        kept.sort_unstable();
+        let mut open = Vec::new();
+        let mut last_kept = None;
+        for &node in &self.item_nodes {
+            if kept.binary_search(&node).is_ok() {
+                last_kept = Some(node);
+            } else if let Some(before) = last_kept.take() {
+                let cut = self.doc.item_removal_range(node).start;
+                if cut < self.doc.node(before).span().end || self.doc.ends_in_block_scalar(before) {
+                    open.push(before);
+                }
+            }
+        }
+        open
+    }
+}
+
+/// True when results block text `block`, appended at `at` of `src`, holds a `|`/`>` block and
+/// the lines of `src` after it are no content (comment, blank or space lines there would join
+/// its last value), or it ends a text without a final line break (its last value would lose
+/// its own). The block is read again then.
+fn results_block_open(src: &str, at: usize, block: &str) -> bool {
+    let unterminated = at == src.len() && !block.ends_with(['\n', '\r']);
+    block.contains(['|', '>']) && (unterminated || !content_follows(src, at))
+}
+
+/// True when `pos` ends the text (but for a line break), or the line after the one it ends
+/// holds content: no blank, whitespace or comment line follows there.
+fn content_follows(src: &str, pos: usize) -> bool {
+    let rest = &src[pos..];
+    let rest = (rest.strip_prefix("\r\n"))
+        .or_else(|| rest.strip_prefix(['\n', '\r']))
+        .unwrap_or(rest);
+    let line =
+        rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())].trim_start_matches([' ', '\t']);
+    rest.is_empty() || !(line.is_empty() || line.starts_with('#'))
+}
+
 /// True when `item` (at `node`) had its new scalar values synced node by node and the text
 /// with the edits reads as them ([`Document::leaves_read_as`]).
 fn leaves_read_as<'a>(
@@ -416,3 +506,6 @@ fn leaves_read_as<'a>(
     };
     doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves, lines)
 }
+
+#[cfg(test)]
+mod adversarial;
