@@ -271,7 +271,7 @@ impl ResourceList {
             return false;
         }
         // Directives reach across regions, and a document's range holds the next one's.
-        if src.starts_with('%') || src.contains("\n%") || src.contains("\r%") {
+        if has_directive_line(src) {
             return false;
         }
         // A removal leaves the removed item's trailing lines after the item before it.
@@ -505,6 +505,13 @@ fn leaves_read_as<'a>(
         return false;
     };
     doc.leaves_read_as(edits, notes.leaf_synced[i].1.clone(), &leaves, lines)
+}
+
+/// True when a line of `src` starts with `%` (a directive): one pass, `%` found by `memchr`.
+fn has_directive_line(src: &str) -> bool {
+    let b = src.as_bytes();
+    src.match_indices('%')
+        .any(|(i, _)| i == 0 || matches!(b[i - 1], b'\n' | b'\r'))
 }
 
 #[cfg(test)]
