@@ -12,8 +12,9 @@ impl Document {
     ///
     /// The range runs from the line break before the item's head comment (comment lines
     /// directly above its `-`, no deeper than the dash) to the end of its last line, taking the
-    /// comment lines indented deeper than the dash that follow it; so inserting at
-    /// [`Document::append_point`] in the same edits works even when the last item goes. For an
+    /// comment lines indented deeper than the dash, blank lines and lines of spaces that follow
+    /// it (left after the item before, they would join a `|`/`>` block ending it); text for
+    /// more items goes at the range's end when the last item goes. For an
     /// item whose `-` does not start its line (`- - x`), the range covers its own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
@@ -34,7 +35,7 @@ impl Document {
         } else {
             self.after_point(item)
         };
-        t.removal(start, point, col)
+        t.item_removal(start, point, col)
     }
 
     /// The start of the first line of block-sequence item `item` (its head comment's, if any):

@@ -279,3 +279,56 @@ fn directives_are_never_passed_by_the_regions() {
         &without
     ));
 }
+
+/// What [`ResourceList::write`] gives for `src` changed by `change`, with no result given (an
+/// error result would say the output did not read back).
+fn written(src: &str, change: impl Fn(&mut Vec<Item>)) -> String {
+    let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    change(&mut items);
+    let mut results = Vec::new();
+    let out = list.write(&items, &mut results).unwrap();
+    assert!(results.is_empty(), "{src:?}: {results:?}");
+    out
+}
+
+/// Removing an item takes its trailing blank lines and lines of spaces: a `|`/`>` block
+/// ending the item before keeps its value. Removing the last one while adding items puts
+/// them after what the removal took.
+#[test]
+fn removing_an_item_after_a_block_keeps_the_block_value() {
+    let remove = |i: usize| move |items: &mut Vec<Item>| drop(items.remove(i));
+    for (keep, tail) in [("|+", "\n"), (">-", "      \n"), ("|", "\n      \n")] {
+        let head = format!("kind: ResourceList\nitems:\n- kind: A\n  text: {keep}\n    a\n");
+        let src = format!(
+            "{head}# head\n- kind: B\n  x: 1\n{tail}- kind: C\n  y: 2\nfunctionConfig: {{}}\n"
+        );
+        assert_eq!(
+            written(&src, remove(1)),
+            format!("{head}- kind: C\n  y: 2\nfunctionConfig: {{}}\n")
+        );
+        let last = format!("{head}- kind: B\n  x: 1\n{tail}functionConfig: {{}}\n");
+        assert_eq!(
+            written(&last, remove(1)),
+            format!("{head}functionConfig: {{}}\n")
+        );
+        let replace = |items: &mut Vec<Item>| {
+            items.remove(1);
+            items.push(Item::generated(json!({"kind": "D"}), None));
+        };
+        assert_eq!(
+            written(&last, replace),
+            format!("{head}- kind: D\nfunctionConfig: {{}}\n")
+        );
+    }
+    // Comment lines deeper than the dash go with the last item, new items after them.
+    let src = "kind: ResourceList\nitems:\n- kind: A\n- kind: B\n  # deep\n\n";
+    let replace = |items: &mut Vec<Item>| {
+        items.remove(1);
+        items.push(Item::generated(json!({"kind": "D"}), None));
+    };
+    assert_eq!(
+        written(src, replace),
+        "kind: ResourceList\nitems:\n- kind: A\n- kind: D\n"
+    );
+}
