@@ -26,7 +26,7 @@ impl Document {
             return dash..t.content_end(node.span());
         }
         let col = t.indent_of(dash);
-        let start = t.head_start(t.line_start(dash), col);
+        let start = self.head_start(&t, dash);
         let point = if node.span().is_empty() {
             Point {
                 pos: t.eol(dash),
@@ -44,8 +44,19 @@ impl Document {
     pub fn item_line_start(&self, item: NodeId) -> Option<usize> {
         let t = Text::new(self.source());
         let dash = self.dash_of(item)?;
-        t.blank_before(dash)
-            .then(|| t.head_start(t.line_start(dash), t.indent_of(dash)))
+        t.blank_before(dash).then(|| self.head_start(&t, dash))
+    }
+
+    /// Start of the head comment above the line of the `-` at `dash` ([`Text::head_start`]),
+    /// taking only the comments the parser recorded: a quoted scalar's line starting with `#`
+    /// is none.
+    fn head_start(&self, t: &Text, dash: usize) -> usize {
+        let comments = self.comments();
+        let is_comment = |hash: usize| {
+            let i = comments.partition_point(|c| c.start < hash);
+            comments.get(i).is_some_and(|c| c.start == hash)
+        };
+        t.head_start_where(t.line_start(dash), t.indent_of(dash), is_comment)
     }
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted

@@ -82,10 +82,22 @@ impl<'a> Text<'a> {
     /// Start of the head comment above the line starting at `ls`: the comment-only lines
     /// directly above it (no blank line between) indented no deeper than `col`.
     pub(super) fn head_start(&self, ls: usize, col: usize) -> usize {
+        self.head_start_where(ls, col, |_| true)
+    }
+
+    /// [`Text::head_start`], taking only lines whose `#` (at the byte offset given)
+    /// `is_comment` says starts a comment: not a quoted scalar's line.
+    pub(super) fn head_start_where(
+        &self,
+        ls: usize,
+        col: usize,
+        is_comment: impl Fn(usize) -> bool,
+    ) -> usize {
         let mut start = ls;
         while start > 0 {
             let prev = self.line_start(self.before_last_break(start));
-            if self.line_text(prev).starts_with('#') && self.indent_of(prev) <= col {
+            let indent = self.indent_of(prev);
+            if self.line_text(prev).starts_with('#') && indent <= col && is_comment(prev + indent) {
                 start = prev;
             } else {
                 break;
