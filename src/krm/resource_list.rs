@@ -627,7 +627,12 @@ impl ResourceList {
                             .collect();
                         edits.insert(pos, text);
                     } else if !generated.is_empty() {
-                        let (pos, _) = doc.append_point(items_node);
+                        let (mut pos, _) = doc.append_point(items_node);
+                        // A removed last item takes lines after the append point: new items
+                        // go after them.
+                        if let Some(last) = seq_last.filter(|&n| removed.contains(&n)) {
+                            pos = pos.max(doc.item_removal_range(last).end);
+                        }
                         let text: String = generated
                             .iter()
                             .map(|g| format!("{eol}{}", item_text(g, dash_column, layout)))

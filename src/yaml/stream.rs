@@ -6,21 +6,39 @@ use super::edits::line_break;
 use super::{Document, Edits, NodeId, NodeKind, ScalarStyle};
 use std::ops::Range;
 
-/// Byte ranges of the documents of a YAML stream: each starts at its `---` line (or at 0) and
-/// ends where the next `---` line starts (or at the end). A `---` at column 0 always starts a
+/// Byte ranges of the documents of a YAML stream: each starts at its `---` line, or, when
+/// directive lines (`%TAG`, `%YAML`) stand before it, at the `...` line before them (or at 0):
+/// removing the document before leaves them and the `...` they need, removing this one takes
+/// them; each
+/// ends where the next one starts (or at the end). A `---` at column 0 always starts a
 /// document, even after a block scalar, so a line scan is exact.
 pub fn document_ranges(src: &str) -> Vec<Range<usize>> {
     let mut starts = vec![0];
     let mut pos = 0;
+    // The last `...` line, when only blank, comment and directive lines follow it; whether
+    // directives do.
+    let mut ended = None;
+    let mut directives = None;
     // Every YAML line break ends a line: `\n`, `\r\n` and a lone `\r`.
     for body in super::split_lines(src) {
-        let is_marker = body.starts_with("---")
-            && body[3..]
-                .chars()
-                .next()
-                .is_none_or(|c| c == ' ' || c == '\t');
+        let marker = |m: &str| {
+            body.starts_with(m)
+                && body[3..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t')
+        };
+        let is_marker = marker("---");
         if is_marker && pos != 0 {
-            starts.push(pos);
+            starts.push(directives.unwrap_or(pos));
+        }
+        let text = body.trim_start_matches([' ', '\t']);
+        if marker("...") {
+            (ended, directives) = (Some(pos), None);
+        } else if ended.is_some() && body.starts_with('%') {
+            directives = ended;
+        } else if is_marker || !(text.is_empty() || text.starts_with('#')) {
+            (ended, directives) = (None, None);
         }
         pos += body.len();
         pos += match src.as_bytes().get(pos) {
@@ -99,9 +117,12 @@ pub fn documents_before<S: AsRef<str>>(
     documents: impl IntoIterator<Item = S>,
     eol: &str,
 ) -> String {
-    let marked = src[at..]
-        .strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+    // A `...` line there opens the directives of the document after it.
+    let marked = ["---", "..."].iter().any(|m| {
+        src[at..]
+            .strip_prefix(m)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    });
     let mut text = String::new();
     for document in documents {
         if marked {
@@ -389,6 +410,20 @@ impl EditIndex<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Directive lines go with the document after them, from the `...` line before them.
+    #[test]
+    fn a_document_range_starts_at_the_end_marker_before_its_directives() {
+        let src = "a: 1\n---\nb: 2\n...\n# c\n%TAG !e! tag:e,2000:\n---\nc: 3\n";
+        let dots = src.find("...").unwrap();
+        let starts: Vec<usize> = document_ranges(src).iter().map(|r| r.start).collect();
+        assert_eq!(starts, [0, src.find("---").unwrap(), dots]);
+        // Without directives, the `...` line stays with its document.
+        let plain = src.replace("%TAG !e! tag:e,2000:\n", "");
+        let starts: Vec<usize> = document_ranges(&plain).iter().map(|r| r.start).collect();
+        assert_eq!(starts, [0, 5, plain.rfind("---").unwrap()]);
+        assert!(documents_before(src, dots, ["d: 4\n"], "\n").starts_with("---\nd: 4\n"));
+    }
 
     #[test]
     fn document_ranges_split_at_markers_after_every_kind_of_line_break() {

@@ -12,8 +12,9 @@ impl Document {
     ///
     /// The range runs from the line break before the item's head comment (comment lines
     /// directly above its `-`, no deeper than the dash) to the end of its last line, taking the
-    /// comment lines indented deeper than the dash that follow it; so inserting at
-    /// [`Document::append_point`] in the same edits works even when the last item goes. For an
+    /// comment lines indented deeper than the dash, blank lines and lines of spaces that follow
+    /// it (left after the item before, they would join a `|`/`>` block ending it); text for
+    /// more items goes at the range's end when the last item goes. For an
     /// item whose `-` does not start its line (`- - x`), the range covers its own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
         let t = Text::new(self.source());
@@ -25,7 +26,7 @@ impl Document {
             return dash..t.content_end(node.span());
         }
         let col = t.indent_of(dash);
-        let start = t.head_start(t.line_start(dash), col);
+        let start = self.head_start(&t, dash);
         let point = if node.span().is_empty() {
             Point {
                 pos: t.eol(dash),
@@ -34,7 +35,7 @@ impl Document {
         } else {
             self.after_point(item)
         };
-        t.removal(start, point, col)
+        t.item_removal(start, point, col)
     }
 
     /// The start of the first line of block-sequence item `item` (its head comment's, if any):
@@ -43,8 +44,19 @@ impl Document {
     pub fn item_line_start(&self, item: NodeId) -> Option<usize> {
         let t = Text::new(self.source());
         let dash = self.dash_of(item)?;
-        t.blank_before(dash)
-            .then(|| t.head_start(t.line_start(dash), t.indent_of(dash)))
+        t.blank_before(dash).then(|| self.head_start(&t, dash))
+    }
+
+    /// Start of the head comment above the line of the `-` at `dash` ([`Text::head_start`]),
+    /// taking only the comments the parser recorded: a quoted scalar's line starting with `#`
+    /// is none.
+    fn head_start(&self, t: &Text, dash: usize) -> usize {
+        let comments = self.comments();
+        let is_comment = |hash: usize| {
+            let i = comments.partition_point(|c| c.start < hash);
+            comments.get(i).is_some_and(|c| c.start == hash)
+        };
+        t.head_start_where(t.line_start(dash), t.indent_of(dash), is_comment)
     }
 
     /// Byte offset where new text for one more item of block sequence `seq` is inserted

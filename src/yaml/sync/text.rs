@@ -82,10 +82,22 @@ impl<'a> Text<'a> {
     /// Start of the head comment above the line starting at `ls`: the comment-only lines
     /// directly above it (no blank line between) indented no deeper than `col`.
     pub(super) fn head_start(&self, ls: usize, col: usize) -> usize {
+        self.head_start_where(ls, col, |_| true)
+    }
+
+    /// [`Text::head_start`], taking only lines whose `#` (at the byte offset given)
+    /// `is_comment` says starts a comment: not a quoted scalar's line.
+    pub(super) fn head_start_where(
+        &self,
+        ls: usize,
+        col: usize,
+        is_comment: impl Fn(usize) -> bool,
+    ) -> usize {
         let mut start = ls;
         while start > 0 {
             let prev = self.line_start(self.before_last_break(start));
-            if self.line_text(prev).starts_with('#') && self.indent_of(prev) <= col {
+            let indent = self.indent_of(prev);
+            if self.line_text(prev).starts_with('#') && indent <= col && is_comment(prev + indent) {
                 start = prev;
             } else {
                 break;
@@ -99,12 +111,40 @@ impl<'a> Text<'a> {
     /// ending at `point`, with the comment lines after it indented deeper than `col`. Keeping the line break after the value lets text be inserted at the end of
     /// the value's last line (the append point) in the same set of edits.
     pub(super) fn removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
-        let end = if point.line_start {
+        let end = self.lines_end_deeper(self.point_line_end(point), col, false);
+        self.removal_to(head, end)
+    }
+
+    /// As [`Text::removal`], taking also the blank lines and lines of spaces after the value
+    /// (and between the comment lines): left, they would follow the text before `head`, and
+    /// join a `|`/`>` block ending it.
+    pub(super) fn item_removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
+        let mut end = self.point_line_end(point);
+        let mut ls = self.next_line(end);
+        while ls < self.b.len() && end < self.b.len() {
+            let text = self.line_text(ls);
+            let deeper_comment = text.starts_with('#') && self.indent_of(ls) > col;
+            if !text.is_empty() && !deeper_comment {
+                break;
+            }
+            end = self.eol(ls);
+            ls = self.next_line(ls);
+        }
+        self.removal_to(head, end)
+    }
+
+    /// The line end where the value ending at `point` ends.
+    fn point_line_end(&self, point: Point) -> usize {
+        if point.line_start {
             self.before_last_break(point.pos)
         } else {
             point.pos
-        };
-        let end = self.lines_end_deeper(end, col, false);
+        }
+    }
+
+    /// The removal from the line break before `head` to line end `end` (see
+    /// [`Text::removal`]).
+    fn removal_to(&self, head: usize, end: usize) -> Range<usize> {
         if head == 0 {
             return 0..self.next_line(end).max(end);
         }
