@@ -557,18 +557,18 @@ fn the_region_pass_never_passes_a_wrong_output() {
 
 /// The verdicts on `src` after `change`: the region pass, the whole re-read, libyaml's reading.
 fn verdicts(src: &str, change: impl Fn(&mut Vec<Item>)) -> (bool, bool, Option<String>) {
-    verdicts_with(src, change, "done")
+    verdicts_with(src, change, vec![KrmResult::info("done")])
 }
 
+/// [`verdicts`] with `results` as the run's results.
 fn verdicts_with(
     src: &str,
     change: impl Fn(&mut Vec<Item>),
-    message: &str,
+    mut results: Vec<KrmResult>,
 ) -> (bool, bool, Option<String>) {
     let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
     let mut items = list.items.clone();
     change(&mut items);
-    let mut results = vec![KrmResult::info(message)];
     let mut notes = WriteNotes::default();
     let text = list
         .write_unchecked(&items, &mut results, &mut notes)
