@@ -592,4 +592,21 @@ fn sound((fast, full, libyaml): (bool, bool, Option<String>), case: &str) -> boo
     fast
 }
 
+/// A directive is a line starting with `%`, after any kind of line break; a `%` elsewhere is
+/// none (it would make the region pass give up for nothing).
+#[test]
+fn directive_lines_are_lines_starting_with_a_percent_sign() {
+    for src in [
+        "%YAML 1.2\n---\na: 1\n",
+        "a: 1\n...\n%TAG !e! tag:e,2000:\n",
+        "a\r%T x\r",
+        "a\r\n%T x\r\n",
+    ] {
+        assert!(super::has_directive_line(src), "{src:?}");
+    }
+    for src in ["a: 50%\n", "a: |\n  %x\n", " %x: 1\n", "a: '%'\n"] {
+        assert!(!super::has_directive_line(src), "{src:?}");
+    }
+}
+
 mod shapes;
