@@ -5,7 +5,7 @@ pub use crate::krm::results::result_json;
 use crate::krm::results::results_text;
 use crate::krm::writer;
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, EntryPlaced, JsonKind, Layout, NodeId, NodeKind, Placed};
+use crate::yaml::{self, Document, Edits, JsonKind, Layout, NodeId, NodeKind, Placed};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -15,7 +15,6 @@ mod output;
 mod verify;
 mod write_json;
 pub use output::OutputText;
-use verify::ResultsBlock;
 pub use verify::REREAD_FAILURE;
 
 /// Input that cannot be read: what is wrong and where (source name, 1-based line and column).
@@ -674,13 +673,8 @@ impl ResourceList {
                         None => {
                             let value = results_text(results, dash_column, layout);
                             notes.results_edit = Some(edits.len());
-                            notes.results_block = Some(
-                                match doc.append_entry(root, "results", &value, layout, &mut edits)
-                                {
-                                    EntryPlaced::First(len) => ResultsBlock::First(len),
-                                    EntryPlaced::At(at, len) => ResultsBlock::At(at, len),
-                                },
-                            );
+                            notes.results_block =
+                                Some(doc.append_entry(root, "results", &value, layout, &mut edits));
                         }
                     }
                 }

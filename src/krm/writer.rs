@@ -83,19 +83,19 @@ pub(crate) fn own_item_text(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::krm::{Item, ResourceList};
     use serde_json::json;
 
-    /// What the ResourceList sink writes of plain documents `src` once `change` has changed its
-    /// items (verified: no error result).
-    fn written(src: &str, change: impl FnOnce(&mut Vec<Item>)) -> String {
+    /// What the ResourceList sink writes of `src` once `change` has changed its items
+    /// (verified: no error result).
+    pub(crate) fn written(src: &str, change: impl FnOnce(&mut Vec<Item>)) -> String {
         let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
         let mut items = list.items.clone();
         change(&mut items);
         let mut results = Vec::new();
         let out = list.write(&items, &mut results).unwrap();
-        assert!(results.is_empty(), "{results:?}");
+        assert!(results.is_empty(), "{src:?}: {results:?}");
         out
     }
 

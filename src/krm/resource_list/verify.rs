@@ -4,7 +4,7 @@
 
 use super::{result_json, Format, OutputText, ResourceList, BOM};
 use crate::krm::{oddities, Item, KrmResult};
-use crate::yaml::{self, Document, Edits, LineReads, NodeId, NodeKind};
+use crate::yaml::{self, Document, Edits, EntryPlaced, LineReads, NodeId, NodeKind};
 use serde_json::Value;
 use std::ops::Range;
 
@@ -25,7 +25,7 @@ pub(super) struct WriteNotes {
     /// a line after it would change).
     pub generated_before_last: bool,
     /// A results block written beside the items, skipped by the release verification.
-    pub results_block: Option<ResultsBlock>,
+    pub results_block: Option<EntryPlaced>,
     /// Which of `edits` writes the results block (with `results_block`).
     pub results_edit: Option<usize>,
     /// Which of `edits` writes the generated items after the last item or document.
@@ -33,15 +33,6 @@ pub(super) struct WriteNotes {
     /// Items whose new scalar values were synced node by node, by node: the node, and which of
     /// `edits` that made.
     pub leaf_synced: Vec<(NodeId, Range<usize>)>,
-}
-
-/// Where a results block was written.
-#[derive(Debug)]
-pub(super) enum ResultsBlock {
-    /// After the last edit: its place in the input text, its length.
-    At(usize, usize),
-    /// Before the root's first key (nothing is edited before it): its length.
-    First(usize),
 }
 
 impl ResourceList {
@@ -118,11 +109,11 @@ impl ResourceList {
         let without_results;
         let mut check_results = true;
         let block = match notes.results_block {
-            Some(ResultsBlock::At(at, len)) => {
+            Some(EntryPlaced::At(at, len)) => {
                 let after = self.doc.source().len() - at;
                 text.len().checked_sub(after + len).map(|s| (s, len))
             }
-            Some(ResultsBlock::First(len)) => self
+            Some(EntryPlaced::First(len)) => self
                 .root
                 .map(|root| (self.doc.node(root).span().start, len)),
             None => None,
@@ -130,10 +121,10 @@ impl ResourceList {
         if let (false, Some((start, len))) = (EVERYTHING, block) {
             let start = Some(start);
             let open = |s: usize| match (notes.results_block.as_ref(), text.get(s..s + len)) {
-                (Some(&ResultsBlock::At(at, _)), Some(block)) => {
+                (Some(&EntryPlaced::At(at, _)), Some(block)) => {
                     results_block_open(self.doc.source(), at, block)
                 }
-                (Some(ResultsBlock::At(..)), None) => true,
+                (Some(EntryPlaced::At(..)), None) => true,
                 _ => false,
             };
             let start = start.filter(|&s| !open(s));
@@ -325,7 +316,7 @@ impl ResourceList {
             return false;
         }
         // The results block is never read here: one that lines after it may change is read whole.
-        if let (Some(ResultsBlock::At(at, _)), Some((_, block))) = (
+        if let (Some(EntryPlaced::At(at, _)), Some((_, block))) = (
             &notes.results_block,
             notes.results_edit.and_then(|i| edits.get(i)),
         ) {

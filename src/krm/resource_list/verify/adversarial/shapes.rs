@@ -3,6 +3,7 @@
 
 use super::{sound, verdicts, verdicts_with};
 use crate::krm::resource_list::ResourceList;
+use crate::krm::writer::tests::written;
 use crate::krm::{Item, KrmResult};
 use serde_json::{json, Value};
 
@@ -279,18 +280,6 @@ fn directives_are_never_passed_by_the_regions() {
         verdicts(&without, |items| drop(items.remove(1))),
         &without
     ));
-}
-
-/// What [`ResourceList::write`] gives for `src` changed by `change`, with no result given (an
-/// error result would say the output did not read back).
-fn written(src: &str, change: impl Fn(&mut Vec<Item>)) -> String {
-    let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
-    let mut items = list.items.clone();
-    change(&mut items);
-    let mut results = Vec::new();
-    let out = list.write(&items, &mut results).unwrap();
-    assert!(results.is_empty(), "{src:?}: {results:?}");
-    out
 }
 
 /// Removing an item takes its trailing blank lines and lines of spaces: a `|`/`>` block
