@@ -149,6 +149,7 @@ impl<'s> Builder<'s> {
             duplicate_keys: self.duplicate_keys,
             line_starts: Default::default(),
             layout: Default::default(),
+            block_scalars: Default::default(),
         }
     }
 

@@ -468,6 +468,9 @@ pub struct Document {
     line_starts: OnceLock<Vec<usize>>,
     /// Detected on first use of `layout`.
     layout: OnceLock<Layout>,
+    /// The `|`/`>` block scalars, in source order, found on first use of
+    /// `block_scalar_between`.
+    block_scalars: OnceLock<Vec<NodeId>>,
 }
 
 impl Document {

@@ -44,6 +44,7 @@ impl<'a> Syncer<'a> {
         let mut own: HashSet<&str> = HashSet::new();
         let mut kept: Vec<usize> = Vec::new();
         let mut merge_entry: Option<usize> = None;
+        let mark = self.edits.mark();
         for (i, (k, _)) in entries.iter().enumerate() {
             let floor = match i {
                 0 => doc.node(id).span().start,
@@ -139,7 +140,12 @@ impl<'a> Syncer<'a> {
                     let key_start = self.start_of(k);
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
-                    let range = t.removal(start, doc.after_point(v), col);
+                    let point = doc.after_point(v);
+                    let range = if doc.removal_takes_blank_lines(&t, id, k, start) {
+                        t.removal_with_blank_lines(start, point, col)
+                    } else {
+                        t.removal(start, point, col)
+                    };
                     self.edits.push((range, String::new()));
                 }
             }
@@ -161,9 +167,8 @@ impl<'a> Syncer<'a> {
                 self.insert_before_entry(last_key, &added, col, moved_up);
                 return Ok(());
             }
-            let point = doc.after_point(last_value);
+            let (point, after) = self.insertion_point(doc.after_point(last_value), mark);
             self.keep_eof_block_value(last_value);
-            let after = t.after(point);
             let body = self.renderer(after).map_body(&added, col);
             self.edits.push((point.pos..point.pos, point.wrap(&body)));
         }

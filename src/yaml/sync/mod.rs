@@ -154,7 +154,17 @@ impl EditSink<'_> {
 
     /// The edits this sync call has added.
     fn iter(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
-        self.all.iter_range(self.start..self.all.len())
+        self.iter_from(self.start)
+    }
+
+    /// The number of edits so far: a mark to look back to with [`EditSink::iter_from`].
+    fn mark(&self) -> usize {
+        self.all.len()
+    }
+
+    /// The edits added since `mark`.
+    fn iter_from(&self, mark: usize) -> impl Iterator<Item = (Range<usize>, &str)> {
+        self.all.iter_range(mark.max(self.start)..self.all.len())
     }
 }
 

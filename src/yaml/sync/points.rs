@@ -2,7 +2,7 @@
 //! is appended, where text after a node goes, and the `|`/`>` block ending a text without a
 //! final line break (its value changes when lines follow it).
 
-use super::{Point, Syncer, Text};
+use super::{After, Point, Syncer, Text};
 use crate::yaml::{Document, NodeId, NodeKind, ScalarStyle};
 use std::ops::Range;
 
@@ -35,7 +35,52 @@ impl Document {
         } else {
             self.after_point(item)
         };
-        t.item_removal(start, point, col)
+        let parent = self.parent(item).unwrap_or(item);
+        if self.removal_takes_blank_lines(&t, parent, item, start) {
+            t.removal_with_blank_lines(start, point, col)
+        } else {
+            t.removal(start, point, col)
+        }
+    }
+
+    /// Whether removing the lines from `head` of child `child` of block collection `parent`
+    /// takes the blank lines and lines of spaces after them too: when a `|`/`>` block in
+    /// `parent` before `child` may end the text left before them (a `|+` block would take them
+    /// into its value, any block a line of spaces deeper than its text), or when a blank line
+    /// comes before `head` (one separation stays). Otherwise they stay, so that removing lines
+    /// that were added before blank lines gives back the text there was.
+    pub(super) fn removal_takes_blank_lines(
+        &self,
+        t: &Text,
+        parent: NodeId,
+        child: NodeId,
+        head: usize,
+    ) -> bool {
+        let blank_before = head > 0 && {
+            let prev = t.line_start(t.before_last_break(head));
+            t.line_text(prev).is_empty()
+        };
+        blank_before || self.block_scalar_between(parent, child)
+    }
+
+    /// True when a `|`/`>` block scalar lies among the nodes after `from` and before `to`
+    /// (node ids, in source order).
+    fn block_scalar_between(&self, from: NodeId, to: NodeId) -> bool {
+        let blocks = self.block_scalars.get_or_init(|| {
+            (0..self.len())
+                .filter(|&id| {
+                    matches!(
+                        self.node(id).kind,
+                        NodeKind::Scalar {
+                            style: ScalarStyle::Literal | ScalarStyle::Folded,
+                            ..
+                        }
+                    )
+                })
+                .collect()
+        });
+        let i = blocks.partition_point(|&id| id <= from);
+        blocks.get(i).is_some_and(|&id| id < to)
     }
 
     /// The start of the first line of block-sequence item `item` (its head comment's, if any):
@@ -196,11 +241,126 @@ impl Syncer<'_> {
             None => self.edits.push((header_end..header_end, "-".to_string())),
         }
     }
+
+    /// Where text after a node goes, given `point` computed on the source and the edits added
+    /// since `mark`: a removal this sync added around the point (the last item of a nested
+    /// sequence, taken with the blank lines after it) has the text go at the removal's start,
+    /// and what follows it is what follows the removal.
+    pub(super) fn insertion_point(&self, point: Point, mark: usize) -> (Point, After) {
+        let t = self.text();
+        let around = self
+            .edits
+            .iter_from(mark)
+            .filter(|(r, text)| text.is_empty() && r.start < point.pos && point.pos < r.end)
+            .map(|(r, _)| r)
+            .min_by_key(|r| r.start);
+        let Some(removed) = around else {
+            return (point, t.after(point));
+        };
+        // A removal starts at the line break before its first line, or at that line's start
+        // when nothing precedes it or it ends a text without a final line break.
+        let at_line_start = !matches!(self.src.as_bytes().get(removed.start), Some(b'\n' | b'\r'));
+        let after = t.after(Point {
+            pos: removed.end,
+            line_start: t.line_start(removed.end) == removed.end
+                && !matches!(self.src.as_bytes().get(removed.end), Some(b'\n' | b'\r')),
+        });
+        let point = Point {
+            pos: removed.start,
+            line_start: at_line_start,
+        };
+        (point, after)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use serde_json::json;
+
+    #[test]
+    fn blank_lines_after_removed_lines_stay_unless_they_would_join_a_keep_block() {
+        table(&[
+            (
+                "last item: the blank line before the next key stays",
+                "l:\n- a\n- b\n\nk: 1\n",
+                vec![Remove("/l/1")],
+                "l:\n- a\n\nk: 1\n",
+            ),
+            (
+                "an added item taken back gives the text back",
+                "l:\n- a\n- added\n\nk: 1\n",
+                vec![Remove("/l/1")],
+                "l:\n- a\n\nk: 1\n",
+            ),
+            (
+                "last key: the blank line before the next key stays",
+                "m:\n  a: 1\n  b: 2\n\nk: 1\n",
+                vec![Remove("/m/b")],
+                "m:\n  a: 1\n\nk: 1\n",
+            ),
+            (
+                "item between blank lines: one blank line stays",
+                "l:\n- a\n\n- b\n\n- c\n\nk: 1\n",
+                vec![Remove("/l/1")],
+                "l:\n- a\n\n- c\n\nk: 1\n",
+            ),
+            (
+                "two items between blank lines: one blank line stays",
+                "l:\n- a\n\n- b\n\n- c\n\nk: 1\n",
+                vec![Remove("/l/2"), Remove("/l/1")],
+                "l:\n- a\n\nk: 1\n",
+            ),
+            (
+                "item after a >- block: its line of spaces goes, the block keeps its value",
+                "l:\n- >-\n  x\n- b\n     \nk: 1\n",
+                vec![Remove("/l/1")],
+                "l:\n- >-\n  x\nk: 1\n",
+            ),
+            (
+                "key after a |+ block: its blank lines go, the block keeps its value",
+                "a: |+\n  x\n\nb: 1\n\nc: 2\n",
+                vec![Remove("/b")],
+                "a: |+\n  x\n\nc: 2\n",
+            ),
+            (
+                "last key after a |+ block",
+                "a: |+\n  x\n\nb: 1\n\n",
+                vec![Remove("/b")],
+                "a: |+\n  x\n\n",
+            ),
+            (
+                "items after a |+ block, no blank line between them",
+                "l:\n- |+\n  x\n\n- b\n- c\n\nk: 1\n",
+                vec![Remove("/l/2"), Remove("/l/1")],
+                "l:\n- |+\n  x\n\nk: 1\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn new_keys_go_after_a_removed_last_item_with_its_blank_lines() {
+        table(&[
+            (
+                "indentless sequence",
+                "root:\n  d:\n  - 1\n\n  - 2\n\ntail: 1\n",
+                vec![Remove("/root/d/1"), Set("/root/a", json!(3))],
+                "root:\n  d:\n  - 1\n\n  a: 3\ntail: 1\n",
+            ),
+            (
+                "after a |+ block, with a comment",
+                "root:\n  d:\n  - |+\n    x\n\n  # two\n  - 2 # c\n\ntail: 1\n",
+                vec![Remove("/root/d/1"), Set("/root/a", json!(3))],
+                "root:\n  d:\n  - |+\n    x\n\n  a: 3\ntail: 1\n",
+            ),
+            (
+                "items appended to the outer sequence",
+                "s:\n- l:\n  - 1\n\n  - 2\n\nk: 1\n",
+                vec![Remove("/s/0/l/1"), Set("/s/1", json!("new"))],
+                "s:\n- l:\n  - 1\n\n- new\nk: 1\n",
+            ),
+        ]);
+    }
 
     #[test]
     fn item_removal_and_append_points() {

@@ -25,6 +25,7 @@ impl<'a> Syncer<'a> {
             return self.replace_value(id, slot, &Value::Array(new.to_vec()));
         }
         let dash_col = t.column(dashes[0].unwrap_or(0));
+        let mark = self.edits.mark();
         let mut ids: HashMap<String, usize> = HashMap::new();
         let mut intern = |v: &Value| {
             let n = ids.len();
@@ -86,9 +87,9 @@ impl<'a> Syncer<'a> {
                 } else {
                     return self.replace_value(id, slot, &Value::Array(new.to_vec()));
                 };
-                let point = doc.after_point(last_kept);
+                let point = self.insertion_point(doc.after_point(last_kept), mark);
                 self.keep_eof_block_value(last_kept);
-                (point, t.after(point))
+                point
             };
             let r = self.renderer(after);
             let mut lines = String::new();

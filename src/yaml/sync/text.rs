@@ -116,9 +116,14 @@ impl<'a> Text<'a> {
     }
 
     /// As [`Text::removal`], taking also the blank lines and lines of spaces after the value
-    /// (and between the comment lines): left, they would follow the text before `head`, and
-    /// join a `|`/`>` block ending it.
-    pub(super) fn item_removal(&self, head: usize, point: Point, col: usize) -> Range<usize> {
+    /// (and between the comment lines): left, they could follow a `|`/`>` block ending the
+    /// text before `head` and change its value.
+    pub(super) fn removal_with_blank_lines(
+        &self,
+        head: usize,
+        point: Point,
+        col: usize,
+    ) -> Range<usize> {
         let mut end = self.point_line_end(point);
         let mut ls = self.next_line(end);
         while ls < self.b.len() && end < self.b.len() {

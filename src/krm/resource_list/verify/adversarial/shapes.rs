@@ -311,7 +311,8 @@ fn removing_an_item_after_a_block_keeps_the_block_value() {
             format!("{head}- kind: D\nfunctionConfig: {{}}\n")
         );
     }
-    // Comment lines deeper than the dash go with the last item, new items after them.
+    // Comment lines deeper than the dash go with the last item, new items after them; the
+    // blank line after them stays (no block before it to join).
     let src = "kind: ResourceList\nitems:\n- kind: A\n- kind: B\n  # deep\n\n";
     let replace = |items: &mut Vec<Item>| {
         items.remove(1);
@@ -319,7 +320,7 @@ fn removing_an_item_after_a_block_keeps_the_block_value() {
     };
     assert_eq!(
         written(src, replace),
-        "kind: ResourceList\nitems:\n- kind: A\n- kind: D\n"
+        "kind: ResourceList\nitems:\n- kind: A\n- kind: D\n\n"
     );
 }
 
