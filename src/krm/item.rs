@@ -10,7 +10,7 @@ use std::sync::Arc;
 mod identity;
 mod overrides;
 
-use identity::{Identity, Text, METADATA};
+use identity::{Identity, Text};
 
 /// Where an item's text lives: a node of a parsed document.
 #[derive(Debug, Clone)]
@@ -443,16 +443,11 @@ impl Item {
     fn identity(&self) -> Option<&Identity> {
         let identity = self.text_identity()?;
         let doc = identity.doc.as_ref()?;
-        let origin = self.origin.as_ref()?;
         // A new value of a field it read: the accessors read the field (`str_at`).
-        let overridden = !self.overrides.is_empty()
-            && self.overrides.iter().any(|&(node, _)| {
-                let parent = doc.parent(node);
-                parent == Some(origin.node)
-                    || (parent.is_some()
-                        && [identity.nodes[METADATA].get(), identity.annotations()]
-                            .contains(&parent))
-            });
+        let overridden = self
+            .overrides
+            .iter()
+            .any(|&(node, _)| identity.holds(doc, node));
         (!overridden).then_some(identity)
     }
 
@@ -542,6 +537,9 @@ impl Item {
                 let Some(node) = node else {
                     return self.added_annotation(key);
                 };
+                if let Some(new) = self.override_of(node) {
+                    return new.as_str();
+                }
                 if let Ok(text) = doc.json_str(node) {
                     return text;
                 }

@@ -76,8 +76,11 @@ impl Identity {
             Some(a) => doc.plain_tree_members(a, [PATH, LEGACY_PATH]),
             None => [None; 2],
         };
+        // The path annotation read is the one whose node `holds` knows: with a path annotation
+        // that is no string, a new value could make it the one read.
         let path = match text(path).ok()? {
             Some(path) => Some(path),
+            None if path.is_some() => return None,
             None => text(legacy_path).ok()?,
         };
         let mut nodes = [NO_SLOT; 8];
@@ -133,6 +136,24 @@ impl Identity {
     /// The `metadata.annotations` node.
     pub(super) fn annotations(&self) -> Option<NodeId> {
         self.nodes[ANNOTATIONS].get()
+    }
+
+    /// True when scalar `node` of `doc` is one whose text the identity holds (`apiVersion`,
+    /// `kind`, the name, the namespace, the path annotation read): a new value for it makes
+    /// the identity stale.
+    pub(super) fn holds(&self, doc: &Document, node: NodeId) -> bool {
+        let field = [API_VERSION, KIND, NAME, NAMESPACE]
+            .iter()
+            .any(|&slot| self.nodes[slot].get() == Some(node));
+        field
+            || match self.path {
+                Some(Text(TEXT_NODE, n)) => n as NodeId == node,
+                Some(Text(start, end)) => {
+                    let span = doc.node(node).span();
+                    span.start < start.get() as usize && end as usize <= span.end
+                }
+                None => false,
+            }
     }
 
     /// The identity of an item whose view is built: its accessors read the view.

@@ -200,18 +200,25 @@ mod tests {
     }
 
     const SRC: &str =
-        "apiVersion: v1\nkind: A\nmetadata:\n  name: n # c\n  annotations:\n    a: x\n\
+        "apiVersion: v1\nkind: A\nmetadata:\n  name: n # c\n  annotations:\n    a: x\n    \
+                       config.kubernetes.io/path: f.yaml\n\
                        spec:\n  location: here\n  n: 1\n  list:\n  - k: v\n  deep: {f: 1}\n";
 
     /// Fields given new values through `set_scalar` (no view built) answer as the same item
-    /// changed through `value_mut`: the view, the accessors, `is_changed`.
+    /// changed through `value_mut`: the view, the accessors, `is_changed`. (An annotation
+    /// other than the path changes before the fields the item's identity holds: the
+    /// accessors keep using the identity, and read the annotation's new value.)
     #[test]
     fn an_overridden_item_answers_as_the_same_change_through_the_view() {
-        let changes: [(&[&str], Value); 6] = [
+        let changes: [(&[&str], Value); 7] = [
             (&["spec", "location"], json!("there")),
             (&["spec", "n"], json!(2)),
-            (&["metadata", "name"], json!("m")),
             (&["metadata", "annotations", "a"], json!("y")),
+            (
+                &["metadata", "annotations", "config.kubernetes.io/path"],
+                json!("g.yaml"),
+            ),
+            (&["metadata", "name"], json!("m")),
             (&["kind"], json!("B")),
             (&["apiVersion"], json!(true)),
         ];
@@ -234,6 +241,8 @@ mod tests {
                 (
                     [i.kind(), i.name(), i.api_version()].map(str::to_string),
                     i.annotation("a").map(str::to_string),
+                    i.path().map(str::to_string),
+                    format!("{:?}", i.identity_fields()),
                     [
                         &["spec", "location"][..],
                         &["metadata", "name"],
@@ -253,6 +262,28 @@ mod tests {
             assert_eq!(lazy.value(), built.value(), "{count} changes");
             assert_eq!(lazy.is_changed(), built.is_changed());
         }
+    }
+
+    /// A path annotation that is no string is passed over for the legacy one; given a string
+    /// value, it is the path.
+    #[test]
+    fn a_path_annotation_given_a_string_is_the_path() {
+        let src =
+            "kind: A\nmetadata:\n  annotations:\n    internal.config.kubernetes.io/path: 1\n    \
+                   config.kubernetes.io/path: old.yaml\n";
+        let mut item = read(src);
+        assert_eq!(item.path(), Some("old.yaml"));
+        let at = node(
+            &item,
+            &[
+                "metadata",
+                "annotations",
+                "internal.config.kubernetes.io/path",
+            ],
+        );
+        assert!(item.set_scalar(at, json!("new.yaml")).is_ok());
+        assert_eq!(item.path(), Some("new.yaml"));
+        assert!(!item.is_materialized());
     }
 
     /// A value that is the text's own is no change; collections, scalars in flow mappings or
