@@ -112,16 +112,15 @@ impl Document {
                 changed.push((id, old, new));
             }
         }
-        let mut trial = Edits::default();
-        if !changed
+        // Each leaf synced once; a leaf that cannot be takes back what the others added.
+        let mark = edits.len();
+        let synced = changed
             .iter()
-            .all(|(id, o, n)| self.sync_from(*id, o, n, &mut trial).is_ok())
-        {
-            return false;
+            .all(|(id, o, n)| self.sync_from(*id, o, n, edits).is_ok());
+        if !synced {
+            edits.truncate(mark);
         }
-        changed
-            .iter()
-            .all(|(id, o, n)| self.sync_from(*id, o, n, edits).is_ok())
+        synced
     }
 
     /// True when the text with `edits` reads, at each of `leaves` ([`Document::sync_leaves`]
@@ -354,6 +353,25 @@ fn same_ordered(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A leaf that cannot be synced (an anchored scalar an alias reads) leaves the edits as
+    /// they were, though the leaf before it was synced.
+    #[test]
+    fn a_leaf_that_cannot_be_synced_takes_back_the_others() {
+        let doc = Document::parse("a: 1\nx: &x 1\nb: *x\n").unwrap();
+        let root = doc.roots()[0];
+        let [a, x] = ["a", "x"].map(|k| doc.get(root, k).unwrap());
+        let (two, five) = (serde_json::json!(2), serde_json::json!(5));
+        let mut edits = Edits::default();
+        edits.insert(0, "# kept\n");
+        assert!(!doc.sync_leaves(&[(a, &two), (x, &five)], &mut edits));
+        assert_eq!(edits.len(), 1);
+        assert!(doc.sync_leaves(&[(a, &two)], &mut edits));
+        assert_eq!(
+            edits.apply(doc.source()).unwrap(),
+            "# kept\na: 2\nx: &x 1\nb: *x\n"
+        );
+    }
 
     /// Apply `change` to the JSON view of the first document of `src`, then sync it back both
     /// ways: scalar by scalar where possible, and whole (the general path).
