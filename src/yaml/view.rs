@@ -236,7 +236,63 @@ impl Document {
 
     /// Whether the whole subtree of `id` is plain: its view is a direct transcription of the
     /// nodes, so [`Document::to_json`] cannot fail on it and every lookup here answers.
+    ///
+    /// The subtree is the nodes from `id` to its last descendant (the arena is in source
+    /// pre-order), read in one pass; one of [`MAX_DEPTH`] nodes or more, which could nest too
+    /// deep, is walked with its depths.
     pub fn is_plain_tree(&self, id: NodeId) -> bool {
+        let Some(end) = self.subtree_end(id) else {
+            return false;
+        };
+        if end - id >= MAX_DEPTH - 1 {
+            return self.is_plain_tree_walked(id);
+        }
+        self.nodes[id..end].iter().all(|node| {
+            if node.has_props() {
+                return false;
+            }
+            match &node.kind {
+                NodeKind::Alias { .. } => false,
+                NodeKind::Mapping { entries, .. } => self
+                    .entries_at(*entries)
+                    .iter()
+                    .all(|(k, _)| self.is_plain_key_kind(k)),
+                _ => true,
+            }
+        })
+    }
+
+    /// One past the last node of the subtree of `id` (its last child's, recursively); `None`
+    /// for no node.
+    fn subtree_end(&self, id: NodeId) -> Option<NodeId> {
+        let mut last = id;
+        loop {
+            match &self.nodes.get(last)?.kind {
+                NodeKind::Mapping { entries, .. } if !entries.is_empty() => {
+                    last = self.entries_at(*entries).last().map_or(last, |e| e.1)
+                }
+                NodeKind::Sequence { items, .. } if !items.is_empty() => {
+                    last = self.items_at(*items)[items.len() - 1]
+                }
+                _ => return Some(last + 1),
+            }
+        }
+    }
+
+    /// Whether key node `key` is a scalar and not the merge key `<<` (its properties are
+    /// looked at with every node of the subtree).
+    fn is_plain_key_kind(&self, key: NodeId) -> bool {
+        let node = &self.nodes[key];
+        let NodeKind::Scalar { value, style } = &node.kind else {
+            return false;
+        };
+        *style != ScalarStyle::Plain
+            || node.span().len() != 2
+            || value.get(&self.src, &self.texts, node.span(), *style) != "<<"
+    }
+
+    /// [`Document::is_plain_tree`] by a walk that counts depths.
+    fn is_plain_tree_walked(&self, id: NodeId) -> bool {
         let mut stack = vec![(id, 1usize)];
         while let Some((n, depth)) = stack.pop() {
             let Ok(node) = self.plain_node(n) else {
@@ -474,6 +530,11 @@ mod tests {
             if doc.is_plain_tree(id) {
                 assert!(doc.json_kind(id).is_ok());
             }
+            assert_eq!(
+                doc.is_plain_tree(id),
+                doc.is_plain_tree_walked(id),
+                "{src:?} node {id}"
+            );
             let mut other = view.clone();
             match &mut other {
                 Value::Object(m) => {
@@ -524,5 +585,18 @@ mod tests {
         assert!(doc.equals_json(root, &json!({"a": 1, "b": 1})));
         let doc = Document::parse("m:\n  <<: {a: 1}\n").unwrap();
         assert!(!doc.is_plain_tree(doc.roots()[0]));
+    }
+
+    /// Collections nested close to the depth limit are no plain tree; a little less deep,
+    /// they are (the one-pass reading and the walk agree either side).
+    #[test]
+    fn trees_near_the_depth_limit() {
+        for (depth, plain) in [(997, true), (998, true), (999, false)] {
+            let src = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let doc = Document::parse(src.as_str()).unwrap();
+            let root = doc.roots()[0];
+            assert_eq!(doc.is_plain_tree(root), plain, "{depth}");
+            assert_eq!(doc.is_plain_tree_walked(root), plain, "{depth}");
+        }
     }
 }
