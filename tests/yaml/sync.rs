@@ -535,6 +535,71 @@ proptest! {
     }
 }
 
+/// Add blank lines and lines of spaces between the lines of `text`, choosing lines by `seed`
+/// (after `|`/`>` blocks too: the value is then read from the text).
+fn with_blank_lines(text: &str, seed: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        match (i * 5 + seed) % 7 {
+            1 => out.push('\n'),
+            3 => out.push_str(&" ".repeat((i + seed) % 9 + 1)),
+            5 => out.push_str("\n\n"),
+            _ => continue,
+        }
+        if (i * 5 + seed) % 7 == 3 {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20000))]
+
+    /// Documents with blank lines and lines of spaces anywhere (block scalars taking some into
+    /// their values) sync to any value and to mutated copies: what removals leave or take of
+    /// those lines changes no value.
+    #[test]
+    fn blank_lined_documents_sync(
+        old in arb_value(),
+        other in arb_value(),
+        indent in prop::sample::select(vec![2usize, 4]),
+        wide in any::<bool>(),
+        seed in 0usize..20,
+    ) {
+        let layout = Layout { indent, wide_sequences: wide, crlf: false, double_quotes: false };
+        let blocks = json!(["keep\n\n", "clip\nx\n", "strip\ny", "z"]);
+        let doc = json!({"root": old, "blocks": blocks, "tail": 1});
+        let src = with_blank_lines(&render_document(&doc, layout), seed);
+        // A line of spaces opening a block scalar deeper than its text is an error.
+        let Ok(doc) = Document::parse(src.as_str()) else {
+            prop_assert!(serde_norway::from_str::<Value>(&src).is_err(), "{}", src);
+            return Ok(());
+        };
+        let root = doc.roots()[0];
+        let old = doc.to_json(root).unwrap();
+        let libyaml_old: Value = serde_norway::from_str(&src).unwrap();
+        prop_assert_eq!(&libyaml_old, &old, "{}", src);
+        let fewer_blocks = json!([old["blocks"][0].clone(), old["blocks"][2].clone()]);
+        for new in [json!({"root": other.clone(), "blocks": fewer_blocks, "tail": 1}), {
+            let mut m = old.clone();
+            let mut n = seed;
+            mutate(&mut m, &mut n);
+            m
+        }] {
+            let mut edits = Edits::default();
+            doc.sync(root, &new, &mut edits).unwrap();
+            let out = edits.apply(&src).unwrap_or_else(|e| panic!("{e}\n{src}\n{new}"));
+            let re = Document::parse(out.as_str()).unwrap_or_else(|e| panic!("{e}\n{src}\n{out}"));
+            prop_assert_eq!(&re.to_json(re.roots()[0]).unwrap(), &new, "{}\n=>\n{}", src, out);
+            let libyaml: Value = serde_norway::from_str(&out).unwrap();
+            prop_assert_eq!(&libyaml, &new, "{}", out);
+        }
+    }
+}
+
 #[test]
 fn sync_from_uses_the_given_original_view() {
     let src = "a: 1 # c\nb: [x]\n";

@@ -45,6 +45,8 @@ impl<'a> Syncer<'a> {
         let mut kept: Vec<usize> = Vec::new();
         let mut merge_entry: Option<usize> = None;
         let mark = self.edits.mark();
+        // Edits looked at for a `|`/`>` block they write, and whether one does.
+        let mut written = (mark, false);
         for (i, (k, _)) in entries.iter().enumerate() {
             let floor = match i {
                 0 => doc.node(id).span().start,
@@ -141,7 +143,9 @@ impl<'a> Syncer<'a> {
                     let col = t.column(key_start);
                     let start = t.head_start(t.line_start(key_start), col);
                     let point = doc.after_point(v);
-                    let range = if doc.removal_takes_blank_lines(&t, id, k, start) {
+                    let blank_lines = self.block_written(&mut written)
+                        || doc.removal_takes_blank_lines(&t, id, k, start);
+                    let range = if blank_lines {
                         t.removal_with_blank_lines(start, point, col)
                     } else {
                         t.removal(start, point, col)

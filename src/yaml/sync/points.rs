@@ -17,6 +17,16 @@ impl Document {
     /// more items goes at the range's end when the last item goes. For an
     /// item whose `-` does not start its line (`- - x`), the range covers its own text only.
     pub fn item_removal_range(&self, item: NodeId) -> Range<usize> {
+        self.item_removal_range_after(item, false)
+    }
+
+    /// [`Document::item_removal_range`], taking the blank lines after the item also when
+    /// `block_written` (other edits write a `|`/`>` block that may end the text before it).
+    pub(super) fn item_removal_range_after(
+        &self,
+        item: NodeId,
+        block_written: bool,
+    ) -> Range<usize> {
         let t = Text::new(self.source());
         let node = self.node(item);
         let Some(dash) = self.dash_of(item) else {
@@ -36,7 +46,7 @@ impl Document {
             self.after_point(item)
         };
         let parent = self.parent(item).unwrap_or(item);
-        if self.removal_takes_blank_lines(&t, parent, item, start) {
+        if block_written || self.removal_takes_blank_lines(&t, parent, item, start) {
             t.removal_with_blank_lines(start, point, col)
         } else {
             t.removal(start, point, col)
@@ -242,6 +252,20 @@ impl Syncer<'_> {
         }
     }
 
+    /// Whether an edit added since `seen.0` may write a `|`/`>` block (its text has the
+    /// indicator anywhere), remembered in `seen.1`, with `seen.0` moved to the edits' end:
+    /// removed lines after such an edit take the blank lines after them.
+    pub(super) fn block_written(&self, seen: &mut (usize, bool)) -> bool {
+        if !seen.1 {
+            seen.1 = self
+                .edits
+                .iter_from(seen.0)
+                .any(|(_, text)| text.contains(['|', '>']));
+        }
+        seen.0 = self.edits.mark();
+        seen.1
+    }
+
     /// Where text after a node goes, given `point` computed on the source and the edits added
     /// since `mark`: a removal this sync added around the point (the last item of a nested
     /// sequence, taken with the blank lines after it) has the text go at the removal's start,
@@ -316,6 +340,18 @@ mod tests {
                 "l:\n- >-\n  x\n- b\n     \nk: 1\n",
                 vec![Remove("/l/1")],
                 "l:\n- >-\n  x\nk: 1\n",
+            ),
+            (
+                "key after a value newly written as a block: its line of spaces goes",
+                "m:\n  a: x\nb: 1\n      \nk: 1\n",
+                vec![Set("/m/a", json!("p\nq")), Remove("/b")],
+                "m:\n  a: |-\n    p\n    q\nk: 1\n",
+            ),
+            (
+                "item after an item newly written as a block",
+                "l:\n- x\n- y\n       \nk: 1\n",
+                vec![Set("/l/0", json!("p\nq")), Remove("/l/1")],
+                "l:\n- |-\n  p\n  q\nk: 1\n",
             ),
             (
                 "key after a |+ block: its blank lines go, the block keeps its value",

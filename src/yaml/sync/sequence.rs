@@ -26,6 +26,8 @@ impl<'a> Syncer<'a> {
         }
         let dash_col = t.column(dashes[0].unwrap_or(0));
         let mark = self.edits.mark();
+        // Edits looked at for a `|`/`>` block they write, and whether one does.
+        let mut written = (mark, false);
         let mut ids: HashMap<String, usize> = HashMap::new();
         let mut intern = |v: &Value| {
             let n = ids.len();
@@ -62,8 +64,8 @@ impl<'a> Syncer<'a> {
             }
             for &item in &items[old_range.start + paired..old_range.end] {
                 self.check_subtree_not_shared(item)?;
-                self.edits
-                    .push((doc.item_removal_range(item), String::new()));
+                let range = doc.item_removal_range_after(item, self.block_written(&mut written));
+                self.edits.push((range, String::new()));
             }
             let extra = &new[new_range.start + paired..new_range.end];
             if extra.is_empty() {
