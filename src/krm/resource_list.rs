@@ -632,9 +632,17 @@ impl ResourceList {
                         if let Some(last) = seq_last.filter(|&n| removed.contains(&n)) {
                             pos = pos.max(doc.item_removal_range(last).end);
                         }
+                        // At the end of a text without a final line break that the edits
+                        // end with one (the last item's lines removed, the break before them
+                        // kept), each new item's line break goes after it.
+                        let line_start = pos == doc.source().len()
+                            && yaml::edits_end_open_text_with_break(doc.source(), &edits);
                         let text: String = generated
                             .iter()
-                            .map(|g| format!("{eol}{}", item_text(g, dash_column, layout)))
+                            .map(|g| match line_start {
+                                true => format!("{}{eol}", item_text(g, dash_column, layout)),
+                                false => format!("{eol}{}", item_text(g, dash_column, layout)),
+                            })
                             .collect();
                         notes.generated_edit = Some(edits.len());
                         edits.insert(pos, text);

@@ -49,8 +49,13 @@ impl Document {
             false if line_after.is_some() && self.ends_in_block_scalar(root) => line_after,
             false => None,
         };
+        // At the end of a text without a final line break, the edits may leave one there (the
+        // last lines removed, the break before them kept): the entry then starts its line.
+        let starts_line = after_block.is_none()
+            && line_end == src.len()
+            && edits_end_open_text_with_break(src, edits);
         let mut text = String::new();
-        if after_block.is_none() {
+        if after_block.is_none() && !starts_line {
             text.push_str(eol);
         }
         text.push_str(&indent);
@@ -68,6 +73,12 @@ impl Document {
         edits.insert(at, text);
         EntryPlaced::At(at, len)
     }
+}
+
+/// True when `src` does not end with a line break and the text `edits` make of it does: a
+/// line starts at its end.
+pub(crate) fn edits_end_open_text_with_break(src: &str, edits: &Edits) -> bool {
+    !src.ends_with(['\n', '\r']) && matches!(edits.last_byte(src), Some(b'\n' | b'\r'))
 }
 
 #[cfg(test)]

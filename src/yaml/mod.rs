@@ -38,6 +38,7 @@ pub use view::{JsonKind, NotPlain};
 
 pub use block::{document_text, indent_item_at, render_item_at, BlockWriter};
 pub use edits::{line_column, Edits};
+pub(crate) use entry::edits_end_open_text_with_break;
 pub use entry::EntryPlaced;
 pub use leaf_sync::LineReads;
 pub use render::{
@@ -581,6 +582,16 @@ impl Document {
     /// Anchor name (`&name`) of node `id`, if any.
     pub fn anchor(&self, id: NodeId) -> Option<&str> {
         self.props_of(id)?.anchor.as_deref()
+    }
+
+    /// True when some node has an anchor that some alias uses (`&a` … `*a`): one node's text
+    /// then reads elsewhere too.
+    pub fn has_aliased_anchors(&self) -> bool {
+        self.props.iter().any(|(_, p)| p.anchor.is_some())
+            && self
+                .nodes
+                .iter()
+                .any(|n| matches!(n.kind, NodeKind::Alias { .. }))
     }
 
     /// Byte range of node `id`'s tag token as written, if it has a tag.

@@ -123,6 +123,9 @@ impl ResourceList {
             let open = |s: usize| match (notes.results_block.as_ref(), text.get(s..s + len)) {
                 (Some(&EntryPlaced::At(at, _)), Some(block)) => {
                     results_block_open(self.doc.source(), at, block)
+                        || text
+                            .get(..s)
+                            .is_none_or(|before| makes_blank_line(before, block))
                 }
                 (Some(EntryPlaced::At(..)), None) => true,
                 _ => false,
@@ -263,6 +266,11 @@ impl ResourceList {
         }
         // Directives reach across regions, and a document's range holds the next one's.
         if has_directive_line(src) {
+            return false;
+        }
+        // An alias in one item can read an anchor of another (one removed, or changed): read
+        // whole.
+        if doc.has_aliased_anchors() {
             return false;
         }
         // A removal leaves the removed item's trailing lines after the item before it.
@@ -465,6 +473,13 @@ impl ResourceList {
 fn results_block_open(src: &str, at: usize, block: &str) -> bool {
     let unterminated = at == src.len() && !block.ends_with(['\n', '\r']);
     block.contains(['|', '>']) && (unterminated || !content_follows(src, at))
+}
+
+/// True when `block`, written after `before`, starts with a line break where `before` ends
+/// with one: the blank line that makes is text a `|+` block before it would take, and cutting
+/// the block out would hide it.
+fn makes_blank_line(before: &str, block: &str) -> bool {
+    before.ends_with(['\n', '\r']) && block.starts_with(['\n', '\r'])
 }
 
 /// True when `pos` ends the text (but for a line break), or the line after the one it ends

@@ -346,3 +346,54 @@ fn removing_an_item_after_a_quoted_hash_line_keeps_the_scalar() {
         assert_eq!(written(src, remove), out);
     }
 }
+
+/// An alias in one item reading an anchor of another: removing the anchor's item leaves the
+/// alias unknown, which only a whole reading sees; with an alias anywhere, the region pass
+/// passes nothing. (Anchors no alias uses change nothing.)
+#[test]
+fn an_anchor_another_item_aliases_is_read_whole() {
+    let remove_first = |items: &mut Vec<Item>| drop(items.remove(0));
+    let aliased = "kind: ResourceList\nitems:\n- kind: A\n  a: &x v\n- kind: B\n  b: *x\n";
+    let (fast, full, libyaml) = verdicts(aliased, remove_first);
+    assert!(!fast && !full && libyaml.is_some());
+    let unused = "kind: ResourceList\nitems:\n- kind: A\n  a: &x v\n- kind: B\n  b: w\n";
+    assert!(sound(verdicts(unused, remove_first), unused));
+}
+
+/// Removing the last item of a text without a final line break keeps the line break before
+/// it (a block ending the item before keeps its value): what comes after — new items, the
+/// results block — starts its own line there, with no line break of its own before it, which
+/// would make a blank line the `|+` block takes into its value.
+#[test]
+fn text_after_a_removed_last_item_at_an_open_end_starts_its_line() {
+    let head = "kind: ResourceList\nitems:\n- kind: A\n  keep: |+\n    line\n\n    # kept\n";
+    let src = format!("{head}- kind: B\n  x: 1");
+    let remove_last = |items: &mut Vec<Item>| drop(items.remove(1));
+    let replace_last = |items: &mut Vec<Item>| {
+        items.remove(1);
+        items.push(Item::generated(json!({"kind": "D"}), None));
+    };
+    assert_eq!(written(&src, replace_last), format!("{head}- kind: D\n"));
+    let list = ResourceList::read(src.as_bytes(), "stdin").unwrap();
+    let mut items = list.items.clone();
+    remove_last(&mut items);
+    let mut results = vec![KrmResult::info("done")];
+    let out = list.write(&items, &mut results).unwrap();
+    assert_eq!(
+        out,
+        format!("{head}results:\n- message: done\n  severity: info")
+    );
+    let (_, full, libyaml) = verdicts(&src, remove_last);
+    assert!(full && libyaml.is_none(), "{libyaml:?}");
+}
+
+/// The release re-read cuts the results block out before reading; a block starting with a
+/// line break after text that ends with one makes a blank line (a `|+` block before it takes
+/// it), so it is not cut out then.
+#[test]
+fn a_results_block_making_a_blank_line_is_not_cut_out() {
+    use super::super::makes_blank_line;
+    assert!(makes_blank_line("keep: |+\n  a\n", "\nresults: []"));
+    assert!(!makes_blank_line("keep: |+\n  a\n", "results: []\n"));
+    assert!(!makes_blank_line("x: 1", "\nresults: []"));
+}
