@@ -303,7 +303,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn blank_lines_after_removed_lines_stay_unless_they_would_join_a_keep_block() {
+    fn blank_lines_after_removed_lines_stay_unless_a_block_before_could_take_them() {
         table(&[
             (
                 "last item: the blank line before the next key stays",
